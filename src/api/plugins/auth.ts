@@ -1,0 +1,47 @@
+/**
+ * The auth macro: a route declares `auth: "user"` (guests refused) or `auth: "guest"`
+ * (guests allowed) and its handler receives `requester`; `optionalAuth: true` gives
+ * `requester` or undefined.
+ * Tokens come from `Authorization: Bearer` or the `access_token` query parameter.
+ * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
+ */
+import { Elysia } from "elysia";
+import { MatrixError } from "../../errors.ts";
+import type { Services } from "../../core/services.ts";
+import type { Requester } from "../../core/users/sessions.ts";
+
+export function accessTokenOf(request: Request): string | undefined {
+  const header = request.headers.get("authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new MatrixError("M_MISSING_TOKEN", "The Authorization header must use the Bearer scheme");
+    return match[1];
+  }
+  const query = request.url.indexOf("?");
+  if (query === -1) return undefined;
+  return new URLSearchParams(request.url.slice(query + 1)).get("access_token") ?? undefined;
+}
+
+function authenticate(services: Pick<Services, "sessions">, request: Request, ip: string | null): Requester | undefined {
+  const token = accessTokenOf(request);
+  return token === undefined ? undefined : services.sessions.authenticate(token, ip);
+}
+
+export const auth = (services: Pick<Services, "sessions">) =>
+  new Elysia({ name: "auth" }).macro({
+    auth: (level: "user" | "guest") => ({
+      resolve({ request, server }) {
+        const requester = authenticate(services, request, server?.requestIP(request)?.address ?? null);
+        if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
+        if (requester.is_guest && level === "user") {
+          throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest accounts cannot use this endpoint");
+        }
+        return { requester };
+      },
+    }),
+    optionalAuth: {
+      resolve({ request, server }) {
+        return { requester: authenticate(services, request, server?.requestIP(request)?.address ?? null) };
+      },
+    },
+  });

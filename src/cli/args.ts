@@ -1,0 +1,42 @@
+/** Command-line parsing for the one binary: `bunduit [command] [--config FILE] [args…]`. */
+export interface ParsedArgs {
+  command: string[];
+  configPath?: string;
+  options: Record<string, string | true>;
+  help: boolean;
+}
+
+const VALUE_OPTIONS = new Set(["config", "password", "before"]);
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const command: string[] = [];
+  const options: Record<string, string | true> = {};
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") help = true;
+    else if (arg === "-c") options.config = argv[++i] ?? "";
+    else if (arg.startsWith("--")) {
+      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+      if (inline !== undefined) options[name] = inline;
+      else if (VALUE_OPTIONS.has(name)) options[name] = argv[++i] ?? "";
+      else options[name] = true;
+    } else command.push(arg);
+  }
+  const configPath = typeof options.config === "string" ? options.config : undefined;
+  return { command, ...(configPath !== undefined ? { configPath } : {}), options, help };
+}
+
+export const USAGE = `bunduit — a Matrix homeserver in one executable
+
+Usage:
+  bunduit [serve] [--config FILE]   run the homeserver
+  bunduit check-config [--config FILE]
+                                    validate the configuration and print it, secrets masked
+  bunduit version                   print the version
+  bunduit --help                    print this help
+
+The configuration is read from --config FILE, else $CONDUIT_CONFIG, else ./conduit.toml,
+else the built-in defaults. CONDUIT_<KEY> environment variables override [global] keys
+(CONDUIT_PORT=8008, CONDUIT_SERVER_NAME=example.org). See docs/configuration.md.
+`;

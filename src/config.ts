@@ -1,0 +1,241 @@
+/**
+ * The one schema of conduit.toml and its loader. The schema is the single source for
+ * validation, `bunduit check-config` and docs/configuration.md. Conduit's keys keep
+ * Conduit's meaning so that a Conduit operator's file works unchanged.
+ */
+import { Type, type Static, type TSchema, type TObject } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { parse as parseToml, TomlError } from "smol-toml";
+
+const Str = (description: string, options: Record<string, unknown> = {}) => Type.String({ description, ...options });
+const Bool = (description: string, value: boolean) => Type.Boolean({ description, default: value });
+const Int = (description: string, value: number, options: Record<string, unknown> = {}) =>
+  Type.Integer({ description, default: value, ...options });
+const Strings = (description: string, value: string[] = []) => Type.Array(Type.String(), { description, default: value });
+
+const TurnTable = Type.Object(
+  {
+    uris: Strings("TURN URIs handed to clients, e.g. `turn:turn.example.org?transport=udp`."),
+    secret: Str("coturn's `static-auth-secret`; clients get time-limited credentials derived from it.", { default: "" }),
+    username: Str("A static TURN username (used when no secret is set).", { default: "" }),
+    password: Str("A static TURN password (used when no secret is set).", { default: "" }),
+    ttl: Int("Lifetime of issued TURN credentials, in seconds.", 86400, { minimum: 1 }),
+  },
+  { description: "Conduit's newer table form of the TURN settings; it takes precedence over the flat `turn_*` keys." },
+);
+
+const WellKnown = Type.Object(
+  {
+    client: Type.Optional(Str("`m.homeserver.base_url` in /.well-known/matrix/client. Default: the URL the request came in on.")),
+    server: Type.Optional(Str("`m.server` in /.well-known/matrix/server, e.g. `matrix.example.org:443`. Default: server_name:443 when unset.")),
+    support_contacts: Type.Array(
+      Type.Object({
+        role: Str("`m.role.admin` or `m.role.security`."),
+        matrix_id: Type.Optional(Str("A Matrix user id to contact.")),
+        email_address: Type.Optional(Str("An email address to contact.")),
+      }),
+      { description: "Contacts listed in /.well-known/matrix/support.", default: [] },
+    ),
+    support_page: Type.Optional(Str("A support page URL listed in /.well-known/matrix/support.")),
+  },
+  { description: "What the /.well-known/matrix/* documents say.", default: {} },
+);
+
+const RateLimits = Type.Object(
+  { enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true) },
+  { description: "Rate limits on abuse-prone endpoints.", default: {}, additionalProperties: true },
+);
+
+export const GlobalConfigSchema = Type.Object({
+  server_name: Str("The name of this server: the part after the colon in user ids. Cannot change once users exist.", { default: "localhost", minLength: 1 }),
+  database_path: Str("A directory: the SQLite database file (bunduit.db) and media live inside it.", { default: "./data" }),
+  database_backend: Type.Union([Type.Literal("sqlite"), Type.Literal("rocksdb")], {
+    description: 'Only "sqlite" is supported; "rocksdb" (a Conduit option) is refused with a clear message.',
+    default: "sqlite",
+  }),
+  address: Str("The address to listen on. Use 0.0.0.0 or :: behind a reverse proxy in a container.", { default: "127.0.0.1" }),
+  port: Int("The port to listen on.", 6167, { minimum: 0, maximum: 65535 }),
+  max_request_size: Int("The largest request body accepted, in bytes.", 20_000_000, { minimum: 1024 }),
+  allow_registration: Bool("Whether anyone may register an account (with registration_token set, only holders of the token).", false),
+  registration_token: Type.Optional(Str("When set, registration needs this token (the m.login.registration_token stage).")),
+  allow_guest_registration: Bool("Whether guests may register (kind=guest) with the spec's restricted access.", false),
+  allow_federation: Bool("Whether to talk to other servers. Federation is not implemented yet; this must stay false.", false),
+  trusted_servers: Strings("Servers trusted to vouch for other servers' keys (used once federation exists).", ["matrix.org"]),
+  log: Str('Log level: "error", "warn", "info" or "debug". A Conduit-style filter such as "warn,state_res=info" uses its default level.', { default: "info" }),
+  turn_uris: Strings("TURN URIs handed to clients (flat form; see [global.turn])."),
+  turn_secret: Str("coturn's static-auth-secret (flat form).", { default: "" }),
+  turn_username: Str("A static TURN username (flat form).", { default: "" }),
+  turn_password: Str("A static TURN password (flat form).", { default: "" }),
+  turn_ttl: Int("Lifetime of issued TURN credentials, in seconds (flat form).", 86400, { minimum: 1 }),
+  turn_allow_guests: Bool("Whether guests may fetch TURN credentials.", false),
+  turn: Type.Optional(TurnTable),
+  well_known: WellKnown,
+  app_service_config_files: Strings("Application service registration YAML files to load at start."),
+  rate_limits: RateLimits,
+  shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
+});
+
+export type Config = Static<typeof GlobalConfigSchema>;
+
+/** Every key whose value check-config must not print. */
+export const SECRET_KEYS = new Set([
+  "registration_token",
+  "turn_secret",
+  "turn_password",
+  "turn.secret",
+  "turn.password",
+]);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  warnings: string[];
+}
+
+/**
+ * Parses conduit.toml text (its `[global]` table), overlays `CONDUIT_*` environment
+ * variables, applies defaults and validates. Collects every problem before failing.
+ */
+export function loadConfig(text: string, env: Record<string, string | undefined> = {}, source = "conduit.toml"): LoadedConfig {
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      throw new ConfigError([`${source}:${error.line}:${error.column}: TOML syntax error: ${error.message.split("\n")[0]}`]);
+    }
+    throw error;
+  }
+  const warnings: string[] = [];
+  for (const key of Object.keys(document)) {
+    if (key !== "global") warnings.push(`${source}: unknown table or key "${key}" ignored (settings live under [global])`);
+  }
+  const raw = document.global ?? {};
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError([`${source}: "global" must be a table`]);
+  const global = structuredClone(raw) as Record<string, unknown>;
+
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("CONDUIT_") || name === "CONDUIT_CONFIG" || value === undefined) continue;
+    const path = envKeyPath(name.slice("CONDUIT_".length).toLowerCase());
+    if (!path) {
+      warnings.push(`environment: ${name} does not name a known key; ignored`);
+      continue;
+    }
+    setPath(global, path, parseEnvValue(value));
+  }
+
+  warnings.push(...unknownKeys(GlobalConfigSchema, global, "global").map((k) => `${source}: unknown key "${k}" ignored`));
+  const withDefaults = Value.Default(GlobalConfigSchema, Value.Clone(global));
+  const problems = [...Value.Errors(GlobalConfigSchema, withDefaults)].map((e) => {
+    const keyPath = e.path.slice(1).replace(/\//g, ".");
+    const line = locateKey(text, keyPath);
+    return `${line ? `${source}:${line}: ` : `${source}: `}[global] ${keyPath || "(root)"}: ${e.message}${describeValue(e.value)}`;
+  });
+  if (problems.length > 0) throw new ConfigError(dedupe(problems));
+  const config = Value.Clean(GlobalConfigSchema, withDefaults) as Config;
+  if (config.database_backend === "rocksdb") {
+    throw new ConfigError([`${source}: [global] database_backend: "rocksdb" is not supported; bunduit stores everything in SQLite (use "sqlite")`]);
+  }
+  if (config.allow_federation) {
+    warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);
+  }
+  return { config: deepFreeze(config), warnings };
+}
+
+function dedupe(lines: string[]): string[] {
+  return [...new Set(lines)];
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+}
+
+/** Maps CONDUIT_WELL_KNOWN_CLIENT or CONDUIT_WELL_KNOWN__CLIENT to ["well_known", "client"]. */
+function envKeyPath(key: string): string[] | undefined {
+  const properties = GlobalConfigSchema.properties as Record<string, TSchema>;
+  if (key.includes("__")) return key.split("__");
+  if (key in properties) return [key];
+  for (const [name, schema] of Object.entries(properties)) {
+    if (schema.type === "object" && key.startsWith(`${name}_`)) {
+      const rest = key.slice(name.length + 1);
+      if (rest in ((schema as TObject).properties ?? {})) return [name, rest];
+    }
+  }
+  return undefined;
+}
+
+/** Environment values are TOML values when they parse as one (numbers, booleans, arrays), else strings. */
+function parseEnvValue(value: string): unknown {
+  try {
+    return (parseToml(`v = ${value}`) as { v: unknown }).v;
+  } catch {
+    return value;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function unknownKeys(schema: TSchema, value: unknown, prefix: string): string[] {
+  if (schema.type !== "object" || typeof value !== "object" || value === null || Array.isArray(value)) return [];
+  const properties = (schema as TObject).properties ?? {};
+  if (schema.additionalProperties === true) return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
+    const childSchema = (properties as Record<string, TSchema>)[key];
+    const path = prefix === "global" ? key : `${prefix}.${key}`;
+    if (!childSchema) return [path];
+    return unknownKeys(childSchema, child, path);
+  });
+}
+
+/** Finds the line of `a.b` (key b in table [global.a], or in an inline table) for error messages. */
+function locateKey(text: string, keyPath: string): number | undefined {
+  const parts = keyPath.split(".");
+  const leaf = parts.pop();
+  if (!leaf || /^\d+$/.test(leaf)) return parts.length ? locateKey(text, parts.join(".")) : undefined;
+  const table = ["global", ...parts].join(".");
+  let current = "";
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    const header = /^\[\s*([^\]]+?)\s*\]/.exec(line);
+    if (header) current = header[1]!.replace(/\s/g, "");
+    else if (current === table && new RegExp(`^"?${leaf}"?\\s*=`).test(line)) return i + 1;
+  }
+  return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The effective configuration with every secret masked, as check-config prints it. */
+export function maskSecrets(config: Config): Record<string, unknown> {
+  const mask = (value: unknown, path: string): unknown => {
+    if (SECRET_KEYS.has(path) || /(secret|password|token)$/.test(path)) {
+      return typeof value === "string" && value !== "" ? "********" : value;
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, path ? `${path}.${k}` : k)]));
+    }
+    return value;
+  };
+  return mask(config, "") as Record<string, unknown>;
+}

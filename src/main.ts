@@ -1,0 +1,101 @@
+#!/usr/bin/env bun
+/**
+ * The process edge: arguments, configuration, the database, listening and signals.
+ * Everything else is built by createApp.
+ */
+import { join } from "node:path";
+import { createApp } from "./app.ts";
+import { parseArgs, USAGE } from "./cli/args.ts";
+import { resolveConfig } from "./cli/config-file.ts";
+import { ConfigError, maskSecrets, type Config } from "./config.ts";
+import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
+import { DATABASE_FILE, DatabaseVersionError, openDatabase } from "./storage/database.ts";
+import { VERSION } from "./version.ts";
+
+function fail(message: string): never {
+  process.stderr.write(`bunduit: ${message}\n`);
+  process.exit(1);
+}
+
+async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
+  const db = openDatabase(config.database_path);
+  const { app, startBackgroundTasks, shutdown } = createApp({ config, db, logger });
+  const server = Bun.serve({
+    hostname: config.address,
+    port: config.port,
+    // A second bunduit on the same port must fail, not silently split the traffic.
+    reusePort: false,
+    // /sync long-polls for up to its timeout; Bun's idle timeout would cut it.
+    idleTimeout: 0,
+    maxRequestBodySize: config.max_request_size + 1024,
+    fetch: (request, server) => app.handle(request),
+  });
+  // Elysia's server-dependent features (requestIP) need the server.
+  app.server = server as never;
+  const stopBackground = startBackgroundTasks();
+  logger.info("bunduit started", {
+    version: VERSION,
+    server_name: config.server_name,
+    listening: server.url.href,
+    database: join(config.database_path, DATABASE_FILE),
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    stopBackground();
+    const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdown_grace_seconds * 1000));
+    if ((await Promise.race([server.stop(false).then(() => "done" as const), grace])) === "timeout") {
+      logger.warn("in-flight requests did not finish in time; closing them", { grace_seconds: config.shutdown_grace_seconds });
+      await server.stop(true);
+    }
+    shutdown();
+    db.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const [command = "serve"] = args.command;
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === "version") {
+    process.stdout.write(`bunduit ${VERSION}\n`);
+    return;
+  }
+  let loaded;
+  try {
+    loaded = resolveConfig(args.configPath, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  const logger = createLogger(process.env.BUNDUIT_TEST ? "warn" : parseLogLevel(loaded.config.log));
+  for (const warning of loaded.warnings) logger.warn(warning);
+  switch (command) {
+    case "serve":
+      try {
+        await serve(loaded.config, logger);
+      } catch (error) {
+        if (error instanceof DatabaseVersionError) fail(error.message);
+        if ((error as { code?: string }).code === "EADDRINUSE") fail(`cannot listen on ${loaded.config.address}:${loaded.config.port}: the address is in use`);
+        throw error;
+      }
+      return;
+    case "check-config":
+      process.stdout.write(`configuration from ${loaded.source} is valid:\n${JSON.stringify(maskSecrets(loaded.config), null, 2)}\n`);
+      return;
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+await main(process.argv.slice(2));

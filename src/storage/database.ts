@@ -1,0 +1,75 @@
+/**
+ * Opens the SQLite database, sets the pragmas every connection needs and applies the
+ * embedded migrations. Durability: WAL with synchronous=NORMAL, so a committed
+ * transaction survives a process crash; an OS crash or power loss can lose the last
+ * transactions committed before the next WAL sync, but never corrupts the database
+ * (docs/architecture.md#durability).
+ */
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { MIGRATIONS } from "./migrations/index.ts";
+
+export const DATABASE_FILE = "bunduit.db";
+
+export class DatabaseVersionError extends Error {}
+
+export interface OpenOptions {
+  /** Apply pending migrations (the server does; a read-only tool might not). */
+  migrate?: boolean;
+}
+
+/** Opens `<directory>/bunduit.db`, or an in-memory database for ":memory:". */
+export function openDatabase(directory: string, options: OpenOptions = {}): Database {
+  let path = ":memory:";
+  if (directory !== ":memory:") {
+    mkdirSync(directory, { recursive: true });
+    path = join(directory, DATABASE_FILE);
+  }
+  const db = new Database(path, { create: true, strict: true });
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  db.exec("PRAGMA busy_timeout = 5000");
+  // Checkpoints are run off the request path (see checkpointDatabase), not inside commits.
+  db.exec("PRAGMA wal_autocheckpoint = 0");
+  if (options.migrate ?? true) migrate(db);
+  return db;
+}
+
+export function schemaVersion(db: Database): number {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = db.query<{ version: number }, []>("SELECT version FROM schema_version").get();
+  return row?.version ?? 0;
+}
+
+export function latestSchemaVersion(): number {
+  return MIGRATIONS.length;
+}
+
+/**
+ * Applies every migration newer than the database, all in one transaction. A database
+ * written by a newer bunduit is refused and left untouched.
+ */
+export function migrate(db: Database): { from: number; to: number } {
+  const from = schemaVersion(db);
+  const to = latestSchemaVersion();
+  if (from > to) {
+    throw new DatabaseVersionError(
+      `the database has schema version ${from}, but this bunduit only knows versions up to ${to}: ` +
+        "it was written by a newer bunduit. Run that version (or newer) instead; the database was not modified.",
+    );
+  }
+  if (from === to) return { from, to };
+  db.transaction(() => {
+    for (const migration of MIGRATIONS.slice(from)) db.exec(migration.sql);
+    db.exec("DELETE FROM schema_version");
+    db.query("INSERT INTO schema_version (version) VALUES (?)").run(to);
+  })();
+  return { from, to };
+}
+
+/** Moves WAL content into the main file; called on a timer and at shutdown, never in a request. */
+export function checkpointDatabase(db: Database, mode: "PASSIVE" | "TRUNCATE" = "PASSIVE"): void {
+  db.exec(`PRAGMA wal_checkpoint(${mode})`);
+}

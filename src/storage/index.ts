@@ -1,0 +1,20 @@
+/** Opens every store on one database; core services receive the ones they need. */
+import type { Database } from "bun:sqlite";
+import { createAccessTokenStore } from "./access-tokens.ts";
+import { createAccountStore } from "./accounts.ts";
+import { createDeviceStore } from "./devices.ts";
+import { createServerKeyStore } from "./server-keys.ts";
+
+export function openStores(db: Database) {
+  return {
+    db,
+    serverKeys: createServerKeyStore(db),
+    accounts: createAccountStore(db),
+    devices: createDeviceStore(db),
+    accessTokens: createAccessTokenStore(db),
+    /** Runs `fn` in one transaction: a failed request leaves nothing half-written. */
+    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+  };
+}
+
+export type Stores = ReturnType<typeof openStores>;
