@@ -140,7 +140,7 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   const config = Value.Clean(GlobalConfigSchema, withDefaults) as Config;
   if (config.database_backend === "rocksdb") {
-    throw new ConfigError([`${source}: [global] database_backend: "rocksdb" is not supported; bunduit stores everything in SQLite (use "sqlite")`]);
+    throw new ConfigError([`${source}: [global] database_backend: "rocksdb" is not supported: bunduit only supports SQLite (use "sqlite")`]);
   }
   if (config.allow_federation) {
     warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);

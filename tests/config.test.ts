@@ -1,0 +1,116 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig, maskSecrets } from "../src/config.ts";
+
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    loadConfig(text, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("conduit.toml", () => {
+  test("an empty file gives the documented defaults", () => {
+    const { config, warnings } = loadConfig("");
+    expect(config.server_name).toBe("localhost");
+    expect(config.address).toBe("127.0.0.1");
+    expect(config.port).toBe(6167);
+    expect(config.database_path).toBe("./data");
+    expect(config.max_request_size).toBe(20_000_000);
+    expect(config.allow_registration).toBe(false);
+    expect(warnings).toEqual([]);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test("a Conduit operator's file is accepted with Conduit's meaning", () => {
+    const { config, warnings } = loadConfig(`
+[global]
+server_name = "example.org"
+database_path = "/var/lib/matrix-conduit/"
+database_backend = "sqlite"
+port = 6167
+max_request_size = 20_000_000
+allow_registration = true
+allow_federation = false
+trusted_servers = ["matrix.org"]
+address = "127.0.0.1"
+log = "warn,state_res=warn"
+`);
+    expect(config.server_name).toBe("example.org");
+    expect(config.database_path).toBe("/var/lib/matrix-conduit/");
+    expect(config.allow_registration).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  test("the flat and the table TURN keys are both accepted", () => {
+    const flat = loadConfig(`[global]\nturn_uris = ["turn:t.example.org?transport=udp"]\nturn_secret = "s3"\nturn_ttl = 600\n`).config;
+    expect(flat.turn_uris).toEqual(["turn:t.example.org?transport=udp"]);
+    expect(flat.turn_secret).toBe("s3");
+    expect(flat.turn_ttl).toBe(600);
+    const table = loadConfig(`[global.turn]\nuris = ["turns:t.example.org"]\nusername = "u"\npassword = "p"\nttl = 60\n`).config;
+    expect(table.turn).toEqual({ uris: ["turns:t.example.org"], secret: "", username: "u", password: "p", ttl: 60 });
+  });
+
+  test("a wrong type names the key path and the line", () => {
+    const [problem] = problems(`[global]\nserver_name = "example.org"\n\nport = "eighty"\n`);
+    expect(problem).toContain("conduit.toml:4");
+    expect(problem).toContain("port");
+    expect(problem).toContain("integer");
+  });
+
+  test("every problem is reported at once, including nested tables", () => {
+    const found = problems(`[global]\nport = 70000\nallow_registration = "yes"\n[global.turn]\nttl = 0\n`);
+    expect(found.length).toBe(3);
+    expect(found.some((p) => p.includes("turn.ttl") && p.includes("conduit.toml:5"))).toBe(true);
+  });
+
+  test("a TOML syntax error gives the line and column", () => {
+    const [problem] = problems(`[global]\nserver_name = = "x"\n`);
+    expect(problem).toMatch(/conduit\.toml:2:\d+: TOML syntax error/);
+  });
+
+  test("rocksdb is refused with a clear message", () => {
+    expect(problems(`[global]\ndatabase_backend = "rocksdb"\n`)[0]).toContain("only");
+    expect(problems(`[global]\ndatabase_backend = "rocksdb"\n`)[0]).toContain("SQLite");
+  });
+
+  test("unknown keys and tables are warned about by name and dropped", () => {
+    const { config, warnings } = loadConfig(`[other]\nx = 1\n[global]\nservr_name = "typo"\n[global.well_known]\nclien = "x"\n`);
+    expect(warnings.some((w) => w.includes('"servr_name"'))).toBe(true);
+    expect(warnings.some((w) => w.includes('"well_known.clien"'))).toBe(true);
+    expect(warnings.some((w) => w.includes('"other"'))).toBe(true);
+    expect("servr_name" in config).toBe(false);
+  });
+
+  test("CONDUIT_* environment variables override [global] keys", () => {
+    const { config } = loadConfig(`[global]\nport = 1234\nserver_name = "file.org"\n`, {
+      CONDUIT_PORT: "8008",
+      CONDUIT_SERVER_NAME: "example.org",
+      CONDUIT_ALLOW_REGISTRATION: "true",
+      CONDUIT_TRUSTED_SERVERS: '["a.org", "b.org"]',
+      CONDUIT_WELL_KNOWN_CLIENT: "https://matrix.example.org",
+      CONDUIT_TURN__SECRET: "from-env",
+      CONDUIT_CONFIG: "ignored.toml",
+    });
+    expect(config.port).toBe(8008);
+    expect(config.server_name).toBe("example.org");
+    expect(config.allow_registration).toBe(true);
+    expect(config.trusted_servers).toEqual(["a.org", "b.org"]);
+    expect(config.well_known.client).toBe("https://matrix.example.org");
+    expect(config.turn?.secret).toBe("from-env");
+  });
+
+  test("an environment override with a bad value is refused like a file value", () => {
+    expect(problems("", { CONDUIT_PORT: "eighty" })[0]).toContain("port");
+  });
+
+  test("check-config masks secrets", () => {
+    const { config } = loadConfig(`[global]\nregistration_token = "hunter2"\nturn_secret = "s"\n[global.turn]\npassword = "p"\n`);
+    const masked = JSON.stringify(maskSecrets(config));
+    expect(masked).not.toContain("hunter2");
+    expect(masked).not.toContain('"p"');
+    expect(masked).toContain("********");
+  });
+});
