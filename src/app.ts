@@ -8,12 +8,19 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { membershipRoutes } from "./api/client/membership.ts";
+import { messagesRoutes } from "./api/client/messages.ts";
+import { redactionRoutes } from "./api/client/redaction.ts";
+import { roomsRoutes } from "./api/client/rooms.ts";
+import { stateRoutes } from "./api/client/state.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createServices } from "./core/services.ts";
+import { createAppendedEvents } from "./core/timeline/appended-events.ts";
+import { parseUserId } from "./matrix/ids.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
@@ -28,14 +35,25 @@ export interface AppOptions {
 
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock);
+  const appended = createAppendedEvents((error, event) =>
+    logger.error("an appended-event listener failed", { event_id: event.event_id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
+  // Member events carry the user's profile. Until profiles exist (accounts branch), the
+  // displayname is the localpart, which is also what registration will set by default.
+  const getProfile = (userId: string) => ({ displayname: parseUserId(userId).localpart });
+  const services = createServices(config, stores, logger, clock, { appended, getProfile });
   const unstableFeatures = (): Record<string, boolean> => ({});
 
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
     .use(wellKnownRoutes(config, () => ({})))
-    .use(keyServerRoutes(services.identity));
+    .use(keyServerRoutes(services.identity))
+    .use(roomsRoutes(services))
+    .use(membershipRoutes(services))
+    .use(messagesRoutes(services))
+    .use(stateRoutes(services))
+    .use(redactionRoutes(services));
 
   const app = new Elysia({ normalize: true })
     .use(httpEdge(config.max_request_size, logger))

@@ -51,6 +51,9 @@ export function createRoomStateStore(db: Database) {
      WHERE cs.room_id = ? AND cs.type = ? AND cs.state_key = ?`,
   );
   const selectCurrentState = db.query<StateEntry, [string]>("SELECT type, state_key, event_id FROM current_state WHERE room_id = ?");
+  const selectCurrentStateOfType = db.query<StateEntry, [string, string]>(
+    "SELECT type, state_key, event_id FROM current_state WHERE room_id = ? AND type = ?",
+  );
   const upsertCurrent = db.query<void, [string, string, string, string]>(
     `INSERT INTO current_state (room_id, type, state_key, event_id) VALUES (?, ?, ?, ?)
      ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id`,
@@ -89,6 +92,7 @@ export function createRoomStateStore(db: Database) {
     /** The current state event of (type, state_key) with its JSON, in one lookup. */
     selectCurrentEvent: (roomId: string, type: string, stateKey: string) => selectCurrentEvent.get(roomId, type, stateKey) ?? undefined,
     selectCurrentState: (roomId: string) => selectCurrentState.all(roomId),
+    selectCurrentStateOfType: (roomId: string, type: string) => selectCurrentStateOfType.all(roomId, type),
     upsertCurrent: (roomId: string, entry: StateEntry) => upsertCurrent.run(roomId, entry.type, entry.state_key, entry.event_id),
   };
 }

@@ -1,0 +1,22 @@
+/** Room events in the client format (definitions/client_event.yaml), shared by every route that returns events. */
+import { t } from "elysia";
+
+/** Any JSON object: event content, state content, request bodies that are content. */
+export const EventContentSchema = t.Object({}, { additionalProperties: true, description: "Event content: any JSON object." });
+
+export const ClientEventSchema = t.Object(
+  {
+    content: EventContentSchema,
+    event_id: t.String(),
+    origin_server_ts: t.Integer(),
+    room_id: t.String(),
+    sender: t.String(),
+    type: t.String(),
+    state_key: t.Optional(t.String()),
+    redacts: t.Optional(t.String()),
+    unsigned: t.Optional(t.Object({}, { additionalProperties: true })),
+  },
+  { additionalProperties: true, description: "A room event in the client format." },
+);
+
+export const ClientEventList = t.Array(ClientEventSchema);

@@ -1,0 +1,219 @@
+/**
+ * The append path: every event the server stores goes through here. Inside one synchronous
+ * SQLite transaction it reads the auth state, builds and signs the PDU, authorizes it, and
+ * writes the event, its state group, the current state, memberships, extremities and
+ * relations. Nothing awaits between reading state and writing, so no room lock is needed.
+ * Subscribers hear of the events only after the transaction commits.
+ */
+import { CanonicalJsonError } from "../../matrix/canonical-json.ts";
+import { authEventKeysFor, authorizeEvent, AuthError } from "../../matrix/event-auth.ts";
+import { roomIdFromCreateEvent } from "../../matrix/event-hashing.ts";
+import { EventType } from "../../matrix/event-types.ts";
+import { stateKeyOf, type Pdu, type StoredEvent } from "../../matrix/pdu.ts";
+import { roomVersion, type RoomVersion } from "../../matrix/room-versions.ts";
+import type { SigningKey } from "../../matrix/signing.ts";
+import { MatrixError } from "../../errors.ts";
+import type { Stores } from "../../storage/index.ts";
+import type { RoomRow } from "../../storage/rooms.ts";
+import type { Clock } from "../clock.ts";
+import type { AppendedEvent, AppendedEvents } from "./appended-events.ts";
+import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
+
+export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "transaction">;
+
+export interface EngineDeps {
+  stores: EngineStores;
+  identity: { serverName: string; signingKey: SigningKey };
+  clock: Clock;
+  appended: Pick<AppendedEvents, "emit">;
+}
+
+/** An event as stored by the append path. */
+export interface AppendResult extends StoredEvent {
+  room_id: string;
+  stream_ordering: number;
+}
+
+/** Appends inside a transaction opened by `write`; the room must exist. */
+export type Append = (roomId: string, draft: EventDraft) => AppendResult;
+
+export interface NewRoom {
+  version: RoomVersion;
+  isPublic: boolean;
+  /** For versions 1–11, where the room id is chosen rather than derived. */
+  roomId?: string;
+}
+
+const MAX_ID_BYTES = 255;
+
+/** 403 M_FORBIDDEN naming the authorization rule the event failed. */
+export class NotAuthorizedError extends MatrixError {
+  constructor(readonly authError: AuthError) {
+    super("M_FORBIDDEN", `Not allowed by the authorization rules: ${authError.message}`);
+  }
+}
+
+export function createRoomEngine({ stores, identity, clock, appended }: EngineDeps) {
+  const encoder = new TextEncoder();
+
+  function parseStored(eventId: string, json: string): StoredEvent {
+    return { event_id: eventId, pdu: JSON.parse(json) as Pdu };
+  }
+
+  function currentStateEvent(roomId: string, type: string, stateKey: string): StoredEvent | undefined {
+    const row = stores.roomState.selectCurrentEvent(roomId, type, stateKey);
+    return row ? parseStored(row.event_id, row.json) : undefined;
+  }
+
+  function versionOf(room: RoomRow): RoomVersion {
+    const version = roomVersion(room.room_version);
+    if (!version) throw new Error(`room ${room.room_id} has unknown version ${room.room_version}`);
+    return version;
+  }
+
+  /** The current state entries the auth rules read for this draft: its auth events plus the create event. */
+  function authState(roomId: string, draft: EventDraft, version: RoomVersion) {
+    const keys = authEventKeysFor(draft.type, draft.state_key, draft.sender, draft.content, version);
+    const state = new Map<string, StoredEvent>();
+    for (const key of [{ type: EventType.RoomCreate, state_key: "" }, ...keys]) {
+      const mapKey = stateKeyOf(key.type, key.state_key);
+      const event = state.has(mapKey) ? undefined : currentStateEvent(roomId, key.type, key.state_key);
+      if (event) state.set(mapKey, event);
+    }
+    const authEvents = keys.flatMap((key) => state.get(stateKeyOf(key.type, key.state_key)) ?? []);
+    return { state, authEvents };
+  }
+
+  function checkSizes(draft: EventDraft, pdu: Pdu): void {
+    if (encoder.encode(draft.type).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
+    if (draft.state_key !== undefined && encoder.encode(draft.state_key).length > MAX_ID_BYTES) {
+      throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
+    }
+    if (encoder.encode(JSON.stringify(pdu)).length > MAX_PDU_BYTES) throw new MatrixError("M_TOO_LARGE", "Event is larger than 65536 bytes");
+  }
+
+  function build(draft: EventDraft, roomId: string | undefined, version: RoomVersion, prevEvents: StoredEvent[], authEvents: StoredEvent[], depth: number) {
+    try {
+      const built = buildPdu(draft, {
+        roomId, version, serverName: identity.serverName, signingKey: identity.signingKey, now: clock.now(), prevEvents, authEvents, depth,
+      });
+      checkSizes(draft, built.pdu);
+      return built;
+    } catch (error) {
+      if (error instanceof CanonicalJsonError) throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
+      throw error;
+    }
+  }
+
+  function authorize(pdu: Pdu, state: Map<string, StoredEvent>, authEvents: StoredEvent[], version: RoomVersion): void {
+    try {
+      authorizeEvent(pdu, { state, authEvents: authEvents.map((event) => ({ ...event, rejected: false })) }, version);
+    } catch (error) {
+      if (error instanceof AuthError) throw new NotAuthorizedError(error);
+      throw error;
+    }
+  }
+
+  /** Writes an authorized event and everything derived from it. */
+  function persist(room: RoomRow, event: StoredEvent, prevIds: string[]): AppendResult {
+    const { pdu, event_id } = event;
+    const roomId = room.room_id;
+    let stateGroup = room.current_state_group;
+    let replaces: string | null = null;
+    if (pdu.state_key !== undefined) {
+      replaces = stores.roomState.selectCurrentEntry(roomId, pdu.type, pdu.state_key) ?? null;
+      const entry = { type: pdu.type, state_key: pdu.state_key, event_id };
+      stateGroup = stores.roomState.insertStateGroup(roomId, stateGroup, [entry]);
+      stores.roomState.upsertCurrent(roomId, entry);
+      stores.rooms.updateCurrentStateGroup(roomId, stateGroup);
+    }
+    const membership = pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
+    const stream = stores.events.insertEvent({
+      event_id, room_id: roomId, type: pdu.type, state_key: pdu.state_key ?? null, sender: pdu.sender, membership,
+      depth: pdu.depth, origin_server_ts: pdu.origin_server_ts, state_group: stateGroup, replaces_state: replaces, json: JSON.stringify(pdu),
+    });
+    stores.rooms.replaceExtremities(roomId, prevIds, event_id, pdu.depth);
+    if (membership !== null && pdu.state_key !== undefined) {
+      const { displayname, avatar_url } = pdu.content;
+      stores.memberships.upsertMembership({
+        room_id: roomId, user_id: pdu.state_key, membership, event_id, stream_ordering: stream,
+        displayname: typeof displayname === "string" ? displayname : null, avatar_url: typeof avatar_url === "string" ? avatar_url : null,
+      });
+    }
+    recordRelation(roomId, event);
+    return { ...event, room_id: roomId, stream_ordering: stream };
+  }
+
+  function recordRelation(roomId: string, { event_id, pdu }: StoredEvent): void {
+    const relation = pdu.content["m.relates_to"];
+    if (typeof relation !== "object" || relation === null || Array.isArray(relation)) return;
+    const { rel_type, event_id: target, key } = relation;
+    if (typeof rel_type !== "string" || typeof target !== "string") return;
+    stores.events.insertRelation({
+      event_id, relates_to_id: target, rel_type, aggregation_key: typeof key === "string" ? key : null, room_id: roomId, type: pdu.type, sender: pdu.sender,
+    });
+  }
+
+  function appendLocked(roomId: string, draft: EventDraft): AppendResult {
+    const room = stores.rooms.selectRoom(roomId);
+    if (!room) throw new MatrixError("M_NOT_FOUND", "Unknown room");
+    const version = versionOf(room);
+    const extremities = stores.rooms.selectExtremities(roomId);
+    const prevEvents = extremities.map((row) => parseStored(row.event_id, stores.events.selectJson(row.event_id)!));
+    const depth = Math.max(0, ...extremities.map((row) => row.depth)) + 1;
+    const { state, authEvents } = authState(roomId, draft, version);
+    const event = build(draft, roomId, version, prevEvents, authEvents, depth);
+    authorize(event.pdu, state, authEvents, version);
+    return persist(room, event, extremities.map((row) => row.event_id));
+  }
+
+  /** Builds, authorizes and stores a create event, and the room row it implies. Returns the room id. */
+  function createRoomLocked(draft: EventDraft, options: NewRoom): AppendResult {
+    const { version } = options;
+    const event = build(draft, version.roomIdFromCreateEvent ? undefined : options.roomId, version, [], [], 1);
+    authorize(event.pdu, new Map(), [], version);
+    const roomId = version.roomIdFromCreateEvent ? roomIdFromCreateEvent(event.pdu, version) : options.roomId;
+    if (roomId === undefined) throw new Error(`room version ${version.id} needs a chosen room id`);
+    if (stores.rooms.selectRoom(roomId)) throw new MatrixError("M_ROOM_IN_USE", "A room with this id already exists");
+    stores.rooms.insertRoom({ room_id: roomId, room_version: version.id, creator: draft.sender, is_public: options.isPublic, created_ts: clock.now() });
+    return persist(stores.rooms.selectRoom(roomId)!, event, []);
+  }
+
+  function notify(event: AppendResult): void {
+    const { pdu } = event;
+    const membership = pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : undefined;
+    const summary: AppendedEvent = {
+      room_id: event.room_id, event_id: event.event_id, stream_ordering: event.stream_ordering,
+      type: pdu.type, state_key: pdu.state_key, sender: pdu.sender, membership,
+    };
+    appended.emit(summary);
+  }
+
+  /**
+   * Runs `fn` in one transaction with an `append` (and `createRoom`) bound to it, then
+   * announces what was appended. If `fn` throws, nothing is stored and nothing announced.
+   */
+  function write<T>(fn: (tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }) => T): T {
+    const done: AppendResult[] = [];
+    const track = (result: AppendResult) => (done.push(result), result);
+    const result = stores.transaction(() =>
+      fn({
+        append: (roomId, draft) => track(appendLocked(roomId, draft)),
+        createRoom: (draft, options) => track(createRoomLocked(draft, options)),
+      }),
+    );
+    for (const event of done) notify(event);
+    return result;
+  }
+
+  return {
+    write,
+    /** Appends one event in its own transaction. */
+    append: (roomId: string, draft: EventDraft) => write(({ append }) => append(roomId, draft)),
+    currentStateEvent,
+    parseStored,
+    versionOf,
+  };
+}
+
+export type RoomEngine = ReturnType<typeof createRoomEngine>;
