@@ -13,7 +13,10 @@ import { CLIENT_V3, decodeWildcard, EventIdResponse, RoomIdParam } from "../sche
 
 const tags = ["Room participation"];
 const StatePath = `${CLIENT_V3}/rooms/:roomId/state/:eventType`;
-const WithKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }), "*": t.String() });
+// The state key is the `*` wildcard, so that it may contain `/`. Elysia cannot build its
+// validator for a property named "*", so the schema admits it as an additional property.
+const WithKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }) }, { additionalProperties: true });
+const stateKeyOf = (params: object) => decodeWildcard((params as { "*"?: string })["*"] ?? "");
 const WithoutKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }) });
 const FormatQuery = t.Object({ format: t.Optional(t.Union([t.Literal("content"), t.Literal("event")])) });
 
@@ -37,14 +40,14 @@ export const stateRoutes = (services: Pick<Services, "sessions" | "timeline">) =
     services.timeline.stateEvent(r, p.roomId, p.eventType, key, format);
   return new Elysia()
     .use(auth(services))
-    .put(`${StatePath}/*`, ({ requester, params, body }) => put(requester, params, decodeWildcard(params["*"]), body), {
+    .put(`${StatePath}/*`, ({ requester, params, body }) => put(requester, params, stateKeyOf(params), body), {
       auth: "user", params: WithKey, body: EventContentSchema, response: EventIdResponse, detail: putDetail,
     })
     .put(StatePath, ({ requester, params, body }) => put(requester, params, "", body), {
       auth: "user", params: WithoutKey, body: EventContentSchema, response: EventIdResponse,
       detail: { ...putDetail, summary: "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}", description: "The same with an empty state key." },
     })
-    .get(`${StatePath}/*`, ({ requester, params, query }) => get(requester, params, decodeWildcard(params["*"]), query.format), {
+    .get(`${StatePath}/*`, ({ requester, params, query }) => get(requester, params, stateKeyOf(params), query.format), {
       auth: "guest", params: WithKey, query: FormatQuery, response: EventContentSchema, detail: getDetail,
     })
     .get(StatePath, ({ requester, params, query }) => get(requester, params, "", query.format), {
