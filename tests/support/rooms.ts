@@ -3,7 +3,7 @@
  * message, join, each asserting success so tests read as the scenario they describe.
  */
 import { expect } from "bun:test";
-import type { TestUser } from "./fixtures.ts";
+import { createUser, type TestUser } from "./fixtures.ts";
 import type { TestServer } from "./server.ts";
 
 export const V3 = "/_matrix/client/v3";
@@ -42,4 +42,9 @@ export async function invite(server: TestServer, inviter: TestUser, roomId: stri
 
 export async function messages(server: TestServer, user: TestUser, roomId: string, query: Record<string, string>) {
   return server.get(roomPath(roomId, `/messages?${new URLSearchParams(query)}`), { token: user.access_token });
+}
+
+/** A user without a password: room tests log in by token, and argon2 hashing would dominate their run time. */
+export function newUser(server: TestServer): Promise<TestUser> {
+  return createUser(server, undefined, null);
 }

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
+import type { TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
-import { createRoom, invite, join, messages, roomPath, setState, V3 } from "../../support/rooms.ts";
+import { createRoom, invite, join, messages, roomPath, setState, V3, newUser } from "../../support/rooms.ts";
 
 async function setup(body: Record<string, unknown> = {}) {
   const server = createTestServer();
-  const alice = await createUser(server);
-  const bob = await createUser(server);
+  const alice = await newUser(server);
+  const bob = await newUser(server);
   const roomId = await createRoom(server, alice, body);
   return { server, alice, bob, roomId };
 }
@@ -55,7 +55,7 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
 
   test("guests may join only rooms with guest_access can_join", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const guestId = await server.services.accounts.createUser("guest1", null, { guest: true });
     server.stores.devices.insertDevice(guestId, "GDEV", null, Date.now());
     const guest = server.services.sessions.issueAccessToken(guestId, "GDEV");
@@ -69,9 +69,9 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
 describe("restricted rooms (v8+)", () => {
   test("members of an allowed room may join, vouched for by a member who may invite", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
-    const carol = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
+    const carol = await newUser(server);
     const space = await createRoom(server, alice, { preset: "public_chat", room_version: "10" });
     await join(server, bob, space);
     const restricted = await createRoom(server, alice, {
@@ -112,7 +112,7 @@ describe("POST /rooms/{roomId}/invite", () => {
 
   test("refuses inviters who are not in the room", async () => {
     const { server, bob, roomId } = await setup();
-    const carol = await createUser(server);
+    const carol = await newUser(server);
     const res = await server.post(roomPath(roomId, "/invite"), { user_id: carol.user_id }, { token: bob.access_token });
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
@@ -174,7 +174,7 @@ describe("kick, ban, unban", () => {
     const res = await server.post(roomPath(roomId, "/kick"), { user_id: alice.user_id }, { token: bob.access_token });
     expect(res.status).toBe(403);
     expect(res.body.error).toContain("rule");
-    const carol = await createUser(server);
+    const carol = await newUser(server);
     expect((await server.post(roomPath(roomId, "/kick"), { user_id: carol.user_id }, { token: alice.access_token })).status).toBe(403);
   });
 
@@ -223,8 +223,8 @@ describe("POST /knock/{roomIdOrAlias}", () => {
 describe("leaveAllRooms (deactivation)", () => {
   test("leaves every joined, invited and knocked room", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const joined = await createRoom(server, alice, { preset: "public_chat" });
     const invited = await createRoom(server, alice);
     await join(server, bob, joined);

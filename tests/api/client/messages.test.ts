@@ -1,12 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { createUser } from "../../support/fixtures.ts";
 import { createTestServer, tempDir } from "../../support/server.ts";
-import { createRoom, invite, join, messages, roomPath, sendMessage, setState } from "../../support/rooms.ts";
+import { createRoom, invite, join, messages, roomPath, sendMessage, setState, newUser } from "../../support/rooms.ts";
 
 describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
   test("sends a message that the room's members can read", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const res = await server.put(roomPath(roomId, "/send/m.room.message/txn1"), { msgtype: "m.text", body: "hi" }, { token: alice.access_token });
     expect(res.status).toBe(200);
@@ -17,7 +16,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 
   test("returns the same event_id when a txnId is reused, and stores one event", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const path = roomPath(roomId, "/send/m.room.message/same");
     const first = await server.put(path, { msgtype: "m.text", body: "once" }, { token: alice.access_token });
@@ -29,7 +28,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 
   test("scopes transaction ids per device", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     server.stores.devices.insertDevice(alice.user_id, "OTHER", null, Date.now());
     const otherToken = server.services.sessions.issueAccessToken(alice.user_id, "OTHER");
     const roomId = await createRoom(server, alice);
@@ -43,7 +42,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
     const dir = tempDir();
     try {
       const before = createTestServer({}, { databasePath: dir.path });
-      const alice = await createUser(before);
+      const alice = await newUser(before);
       const roomId = await createRoom(before, alice);
       const path = roomPath(roomId, "/send/m.room.message/restart");
       const first = await before.put(path, { msgtype: "m.text", body: "x" }, { token: alice.access_token });
@@ -61,8 +60,8 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 
   test("gives unsigned.transaction_id to the sending device only", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     const sent = await server.put(roomPath(roomId, "/send/m.room.message/mine"), { msgtype: "m.text", body: "a" }, { token: alice.access_token });
@@ -73,8 +72,8 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 
   test("refuses a sender who is not joined with 403 M_FORBIDDEN naming the auth rule", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const mallory = await createUser(server);
+    const alice = await newUser(server);
+    const mallory = await newUser(server);
     const roomId = await createRoom(server, alice);
     const res = await server.put(roomPath(roomId, "/send/m.room.message/x"), { msgtype: "m.text", body: "hi" }, { token: mallory.access_token });
     expect(res.status).toBe(403);
@@ -84,7 +83,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 
   test("answers 403 for an unknown room", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const res = await server.put(roomPath("!nope:test.local", "/send/m.room.message/x"), { body: "hi" }, { token: alice.access_token });
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
@@ -92,7 +91,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 
   test("refuses events above 64 KiB with 413 M_TOO_LARGE", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const res = await server.put(roomPath(roomId, "/send/m.room.message/big"), { body: "x".repeat(66_000) }, { token: alice.access_token });
     expect(res.status).toBe(413);
@@ -101,7 +100,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 
   test("refuses floats in content with 400 M_BAD_JSON", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const res = await server.put(roomPath(roomId, "/send/m.room.message/float"), { body: "x", n: 1.5 }, { token: alice.access_token });
     expect(res.status).toBe(400);
@@ -119,7 +118,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
 describe("GET /rooms/{roomId}/messages", () => {
   async function roomWithMessages(count: number) {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(await sendMessage(server, alice, roomId, `m${i}`));
@@ -166,8 +165,8 @@ describe("GET /rooms/{roomId}/messages", () => {
 
   test("applies types, not_types and senders filters", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     await sendMessage(server, alice, roomId, "a");
@@ -181,8 +180,8 @@ describe("GET /rooms/{roomId}/messages", () => {
 
   test("returns the senders' member events with lazy_load_members", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     await sendMessage(server, bob, roomId, "b");
@@ -204,7 +203,7 @@ describe("GET /rooms/{roomId}/messages", () => {
 
   test("answers 403 to users who were never in the room", async () => {
     const { server, roomId } = await roomWithMessages(1);
-    const mallory = await createUser(server);
+    const mallory = await newUser(server);
     const res = await messages(server, mallory, roomId, { dir: "b" });
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
@@ -214,8 +213,8 @@ describe("GET /rooms/{roomId}/messages", () => {
 describe("history visibility", () => {
   async function setup(visibility: string) {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     expect((await setState(server, alice, roomId, "m.room.history_visibility", "", { history_visibility: visibility })).status).toBe(200);
     const early = await sendMessage(server, alice, roomId, "before bob");
@@ -240,8 +239,8 @@ describe("history visibility", () => {
 
   test("invited: events from the invite on are visible", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { initial_state: [{ type: "m.room.history_visibility", content: { history_visibility: "invited" } }] });
     await sendMessage(server, alice, roomId, "before invite");
     await invite(server, alice, roomId, bob);

@@ -3,14 +3,13 @@ import { checkPduSignature } from "../../../src/matrix/event-hashing.ts";
 import type { Pdu } from "../../../src/matrix/pdu.ts";
 import { ROOM_VERSIONS } from "../../../src/matrix/room-versions.ts";
 import { publicKeyBase64 } from "../../../src/matrix/signing.ts";
-import { createUser } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
-import { createRoom, join, roomPath, sendMessage, setState } from "../../support/rooms.ts";
+import { createRoom, join, roomPath, sendMessage, setState, newUser } from "../../support/rooms.ts";
 
 async function setup(roomVersion = "12") {
   const server = createTestServer();
-  const alice = await createUser(server);
-  const bob = await createUser(server);
+  const alice = await newUser(server);
+  const bob = await newUser(server);
   const roomId = await createRoom(server, alice, { preset: "public_chat", room_version: roomVersion });
   await join(server, bob, roomId);
   return { server, alice, bob, roomId };

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
-import { createRoom, invite, join, roomPath, sendMessage, setState, V3 } from "../../support/rooms.ts";
+import { createRoom, invite, join, roomPath, sendMessage, setState, V3, newUser } from "../../support/rooms.ts";
 
 const CALL_MEMBER = "org.matrix.msc3401.call.member";
 
@@ -12,7 +11,7 @@ async function state(server: TestServer, token: string, roomId: string, type: st
 describe("POST /createRoom", () => {
   test("creates a version 12 room whose id derives from the create event, with the preset's state", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const res = await server.post(`${V3}/createRoom`, { name: "Room", topic: "About" }, { token: alice.access_token });
     expect(res.status).toBe(200);
     const roomId = res.body.room_id as string;
@@ -34,7 +33,7 @@ describe("POST /createRoom", () => {
 
   test("private rooms let members send call membership; public rooms keep state_default", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const privateRoom = await createRoom(server, alice, { preset: "private_chat" });
     const publicRoom = await createRoom(server, alice, { preset: "public_chat" });
     const direct = await createRoom(server, alice, { preset: "public_chat", is_direct: true });
@@ -46,7 +45,7 @@ describe("POST /createRoom", () => {
 
   test("visibility public implies the public_chat preset", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { visibility: "public" });
     expect(await state(server, alice.access_token, roomId, "m.room.join_rules")).toEqual({ join_rule: "public" });
     expect(server.stores.rooms.selectRoom(roomId)?.is_public).toBe(1);
@@ -54,7 +53,7 @@ describe("POST /createRoom", () => {
 
   test("older versions list the creator at 100 and carry `creator` (before v11)", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { room_version: "10" });
     expect(roomId.endsWith(":test.local")).toBe(true);
     expect((await state(server, alice.access_token, roomId, "m.room.create")).creator).toBe(alice.user_id);
@@ -63,8 +62,8 @@ describe("POST /createRoom", () => {
 
   test("power_level_content_override applies after the preset, as Element Call sends it", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const override = { events_default: 0, state_default: 0, invite: 100, users: { [alice.user_id]: 100 }, events: { [CALL_MEMBER]: 0, "m.room.name": 50 } };
     const roomId = await createRoom(server, alice, { preset: "public_chat", visibility: "private", power_level_content_override: override });
     const pl = await state(server, alice.access_token, roomId, "m.room.power_levels");
@@ -77,8 +76,8 @@ describe("POST /createRoom", () => {
 
   test("trusted_private_chat makes invitees creators in v12 and admins before", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const v12 = await createRoom(server, alice, { preset: "trusted_private_chat", invite: [bob.user_id] });
     expect((await state(server, alice.access_token, v12, "m.room.create")).additional_creators).toEqual([bob.user_id]);
     const v11 = await createRoom(server, alice, { preset: "trusted_private_chat", invite: [bob.user_id], room_version: "11" });
@@ -87,8 +86,8 @@ describe("POST /createRoom", () => {
 
   test("invites get is_direct and the invitee's displayname", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { invite: [bob.user_id], is_direct: true });
     const member = await state(server, alice.access_token, roomId, "m.room.member", bob.user_id);
     expect(member).toMatchObject({ membership: "invite", is_direct: true, displayname: bob.user_id.slice(1).split(":")[0] });
@@ -96,7 +95,7 @@ describe("POST /createRoom", () => {
 
   test("initial_state takes precedence over the preset; name overrides initial_state", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice, {
       preset: "private_chat",
       name: "From name",
@@ -113,7 +112,7 @@ describe("POST /createRoom", () => {
 
   test("room_alias_name makes an alias and the canonical alias; a taken one is M_ROOM_IN_USE", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { room_alias_name: "team" });
     expect(await state(server, alice.access_token, roomId, "m.room.canonical_alias")).toEqual({ alias: "#team:test.local" });
     const taken = await server.post(`${V3}/createRoom`, { room_alias_name: "team" }, { token: alice.access_token });
@@ -125,7 +124,7 @@ describe("POST /createRoom", () => {
 
   test("an unknown room version is 400 M_UNSUPPORTED_ROOM_VERSION", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const res = await server.post(`${V3}/createRoom`, { room_version: "13" }, { token: alice.access_token });
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe("M_UNSUPPORTED_ROOM_VERSION");
@@ -133,7 +132,7 @@ describe("POST /createRoom", () => {
 
   test("state the request's own power levels forbid is 400 M_INVALID_ROOM_STATE, and nothing is stored", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const before = server.stores.events.selectMaxStream();
     const res = await server.post(
       `${V3}/createRoom`,
@@ -148,7 +147,7 @@ describe("POST /createRoom", () => {
 
   test("inviting an unknown user is 404 and creates nothing", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const res = await server.post(`${V3}/createRoom`, { invite: ["@nobody:test.local"] }, { token: alice.access_token });
     expect(res.status).toBe(404);
     expect(server.stores.events.selectMaxStream()).toBe(0);
@@ -165,7 +164,7 @@ describe("POST /createRoom", () => {
 
   test("creates rooms of every supported version", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     for (let version = 1; version <= 12; version++) {
       const roomId = await createRoom(server, alice, { room_version: String(version), preset: "public_chat", name: `v${version}` });
       expect(server.stores.rooms.selectRoom(roomId)?.room_version).toBe(String(version));
@@ -177,9 +176,9 @@ describe("POST /createRoom", () => {
 describe("GET /rooms/{roomId}/members and /joined_members, GET /joined_rooms", () => {
   test("members now, filtered by membership, and as of an earlier token with `at`", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
-    const carol = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
+    const carol = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     const page = await server.get(roomPath(roomId, "/messages?dir=b&limit=1"), { token: alice.access_token });
@@ -199,8 +198,8 @@ describe("GET /rooms/{roomId}/members and /joined_members, GET /joined_rooms", (
 
   test("joined_members lists joined users with their profile; others get 403", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice);
     const res = await server.get(roomPath(roomId, "/joined_members"), { token: alice.access_token });
     expect(res.body).toEqual({ joined: { [alice.user_id]: { display_name: alice.user_id.slice(1).split(":")[0] } } });
@@ -209,8 +208,8 @@ describe("GET /rooms/{roomId}/members and /joined_members, GET /joined_rooms", (
 
   test("joined_rooms lists only rooms the user is joined to", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const a = await createRoom(server, alice, { preset: "public_chat" });
     const b = await createRoom(server, alice);
     await join(server, bob, a);
@@ -222,7 +221,7 @@ describe("GET /rooms/{roomId}/members and /joined_members, GET /joined_rooms", (
 describe("GET /rooms/{roomId}/context/{eventId} and /event/{eventId}", () => {
   test("returns events around the event with tokens that paginate on", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { name: "ctx" });
     const ids: string[] = [];
     for (let i = 0; i < 9; i++) ids.push(await sendMessage(server, alice, roomId, `m${i}`));
@@ -240,8 +239,8 @@ describe("GET /rooms/{roomId}/context/{eventId} and /event/{eventId}", () => {
 
   test("lazy_load_members returns only the senders' members in state", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     const eventId = await sendMessage(server, alice, roomId);
@@ -252,8 +251,8 @@ describe("GET /rooms/{roomId}/context/{eventId} and /event/{eventId}", () => {
 
   test("an unknown or invisible event is 404 M_NOT_FOUND, also for strangers", async () => {
     const server = createTestServer();
-    const alice = await createUser(server);
-    const bob = await createUser(server);
+    const alice = await newUser(server);
+    const bob = await newUser(server);
     const roomId = await createRoom(server, alice);
     const eventId = await sendMessage(server, alice, roomId);
     for (const [token, id] of [[alice.access_token, "$missing"], [bob.access_token, eventId]] as const) {
@@ -269,7 +268,7 @@ describe("GET /rooms/{roomId}/timestamp_to_event", () => {
   test("finds the closest event in either direction", async () => {
     let now = 1_000_000;
     const server = createTestServer({}, { clock: { now: () => now } });
-    const alice = await createUser(server);
+    const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     now = 2_000_000;
     const early = await sendMessage(server, alice, roomId, "early");

@@ -1,12 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { createUser } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
-import { createRoom, join, roomPath, setState } from "../../support/rooms.ts";
+import { createRoom, join, roomPath, setState, newUser } from "../../support/rooms.ts";
 
 async function setup(body: Record<string, unknown> = {}) {
   const server = createTestServer();
-  const alice = await createUser(server);
-  const bob = await createUser(server);
+  const alice = await newUser(server);
+  const bob = await newUser(server);
   const roomId = await createRoom(server, alice, body);
   return { server, alice, bob, roomId };
 }
