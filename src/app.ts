@@ -79,6 +79,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
+    stores.groupCommit.commitNow();
     services.sessions.flushLastSeen();
     checkpointDatabase(db, "TRUNCATE");
   }

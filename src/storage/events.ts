@@ -17,6 +17,8 @@ export interface EventRow {
   state_group: number | null;
   replaces_state: string | null;
   redacted_by: string | null;
+  txn_device_id: string | null;
+  txn_id: string | null;
   json: string;
 }
 
@@ -31,6 +33,8 @@ export interface NewEvent {
   origin_server_ts: number;
   state_group: number | null;
   replaces_state: string | null;
+  /** The sending device's transaction, when a client request with a txn id made the event. */
+  txn: { device_id: string; txn_id: string } | undefined;
   json: string;
 }
 
@@ -41,14 +45,17 @@ export interface TopologicalPosition {
 }
 
 const COLUMNS =
-  "stream_ordering, event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, redacted_by, json";
+  "stream_ordering, event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, redacted_by, txn_device_id, txn_id, json";
 /** Events that belong in a timeline: accepted and placed in the DAG. */
 const IN_TIMELINE = "rejected IS NULL AND outlier = 0";
 
 export function createEventStore(db: Database) {
-  const insertEvent = db.query<void, [string, string, string, string | null, string, string | null, number, number, number | null, string | null, string]>(
-    `INSERT INTO events (event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  const insertEvent = db.query<
+    void,
+    [string, string, string, string | null, string, string | null, number, number, number | null, string | null, string | null, string | null, string]
+  >(
+    `INSERT INTO events (event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, txn_device_id, txn_id, json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const selectEvent = db.query<EventRow, [string]>(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`);
   const selectEventsByIds = db.query<EventRow, [string]>(
@@ -101,7 +108,7 @@ export function createEventStore(db: Database) {
     insertEvent(event: NewEvent): number {
       const result = insertEvent.run(
         event.event_id, event.room_id, event.type, event.state_key, event.sender, event.membership,
-        event.depth, event.origin_server_ts, event.state_group, event.replaces_state, event.json,
+        event.depth, event.origin_server_ts, event.state_group, event.replaces_state, event.txn?.device_id ?? null, event.txn?.txn_id ?? null, event.json,
       );
       return Number(result.lastInsertRowid);
     },

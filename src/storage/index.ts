@@ -6,12 +6,14 @@ import { createDeviceStore } from "./devices.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createAliasStore } from "./aliases.ts";
 import { createEventStore } from "./events.ts";
+import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
 import { createRoomStateStore } from "./room-state.ts";
 import { createRoomStore } from "./rooms.ts";
 import { createTransactionIdStore } from "./transaction-ids.ts";
 
 export function openStores(db: Database) {
+  const groupCommit = createGroupCommit(db);
   return {
     db,
     serverKeys: createServerKeyStore(db),
@@ -24,8 +26,16 @@ export function openStores(db: Database) {
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),
     aliases: createAliasStore(db),
-    /** Runs `fn` in one transaction: a failed request leaves nothing half-written. */
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
+    groupCommit,
+    /**
+     * Runs `fn` in one transaction: a failed request leaves nothing half-written. An open
+     * group-commit batch is committed first, so this transaction is durable on return.
+     */
+    transaction: <T>(fn: () => T): T => {
+      groupCommit.commitNow();
+      return db.transaction(fn)();
+    },
   };
 }
 

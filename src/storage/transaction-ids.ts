@@ -12,16 +12,11 @@ export function createTransactionIdStore(db: Database) {
   const insertTransactionId = db.query<void, [string, string, string, string, string, number]>(
     "INSERT INTO transaction_ids (user_id, device_id, scope, txn_id, event_id, created_ts) VALUES (?, ?, ?, ?, ?, ?)",
   );
-  const selectByEvent = db.query<{ user_id: string; device_id: string; txn_id: string }, [string]>(
-    "SELECT user_id, device_id, txn_id FROM transaction_ids WHERE event_id = ? LIMIT 1",
-  );
   const deleteOlderThan = db.query<void, [number]>("DELETE FROM transaction_ids WHERE created_ts < ?");
   return {
     selectEventId: (userId: string, deviceId: string, scope: string, txnId: string) => selectEventId.get(userId, deviceId, scope, txnId)?.event_id,
     insertTransactionId: (userId: string, deviceId: string, scope: string, txnId: string, eventId: string, now: number) =>
       insertTransactionId.run(userId, deviceId, scope, txnId, eventId, now),
-    /** Which device sent an event under which txn id (for unsigned.transaction_id). */
-    selectByEvent: (eventId: string) => selectByEvent.get(eventId) ?? undefined,
     deleteOlderThan: (ts: number) => deleteOlderThan.run(ts).changes,
   };
 }

@@ -46,7 +46,7 @@ export const membershipRoutes = (services: Pick<Services, "sessions" | "rooms">)
     })
     .post(
       `${CLIENT_V3}/rooms/:roomId/invite`,
-      ({ requester, params, body }) => (services.rooms.invite(requester, params.roomId, body.user_id, body.reason), {}),
+      ({ requester, params, body }) => services.rooms.invite(requester, params.roomId, body.user_id, body.reason).then(() => ({})),
       {
         auth: "user",
         params: RoomParams,
@@ -59,34 +59,34 @@ export const membershipRoutes = (services: Pick<Services, "sessions" | "rooms">)
         },
       },
     )
-    .post(`${CLIENT_V3}/rooms/:roomId/leave`, ({ requester, params, body }) => (services.rooms.leave(requester, params.roomId, body.reason), {}), {
+    .post(`${CLIENT_V3}/rooms/:roomId/leave`, ({ requester, params, body }) => services.rooms.leave(requester, params.roomId, body.reason).then(() => ({})), {
       auth: "guest",
       params: RoomParams,
       body: ReasonBody,
       response: Empty,
       detail: { summary: "POST /_matrix/client/v3/rooms/{roomId}/leave", description: "Leaves, rejects an invite or withdraws a knock; a no-op when not in the room.", tags },
     })
-    .post(`${CLIENT_V3}/rooms/:roomId/forget`, ({ requester, params }) => (services.rooms.forget(requester, params.roomId), {}), {
+    .post(`${CLIENT_V3}/rooms/:roomId/forget`, ({ requester, params }) => services.rooms.forget(requester, params.roomId).then(() => ({})), {
       auth: "user",
       params: RoomParams,
       response: Empty,
       detail: { summary: "POST /_matrix/client/v3/rooms/{roomId}/forget", description: "Hides a left room's history from the user; 400 M_UNKNOWN while still in the room.", tags },
     })
-    .post(`${CLIENT_V3}/rooms/:roomId/kick`, ({ requester, params, body }) => (services.rooms.kick(requester, params.roomId, body.user_id, body.reason), {}), {
+    .post(`${CLIENT_V3}/rooms/:roomId/kick`, ({ requester, params, body }) => services.rooms.kick(requester, params.roomId, body.user_id, body.reason).then(() => ({})), {
       auth: "user",
       params: RoomParams,
       body: TargetBody,
       response: Empty,
       detail: { summary: "POST /_matrix/client/v3/rooms/{roomId}/kick", description: "Removes a member; 403 if the target is not in the room or the auth rules refuse.", tags },
     })
-    .post(`${CLIENT_V3}/rooms/:roomId/ban`, ({ requester, params, body }) => (services.rooms.ban(requester, params.roomId, body.user_id, body.reason), {}), {
+    .post(`${CLIENT_V3}/rooms/:roomId/ban`, ({ requester, params, body }) => services.rooms.ban(requester, params.roomId, body.user_id, body.reason).then(() => ({})), {
       auth: "user",
       params: RoomParams,
       body: TargetBody,
       response: Empty,
       detail: { summary: "POST /_matrix/client/v3/rooms/{roomId}/ban", description: "Bans a user (of any server, member or not).", tags },
     })
-    .post(`${CLIENT_V3}/rooms/:roomId/unban`, ({ requester, params, body }) => (services.rooms.unban(requester, params.roomId, body.user_id, body.reason), {}), {
+    .post(`${CLIENT_V3}/rooms/:roomId/unban`, ({ requester, params, body }) => services.rooms.unban(requester, params.roomId, body.user_id, body.reason).then(() => ({})), {
       auth: "user",
       params: RoomParams,
       body: TargetBody,

@@ -36,11 +36,11 @@ interface Plan {
   alias: string | undefined;
 }
 
-export function createRoom(deps: RoomDeps, creator: string, request: CreateRoomRequest): { room_id: string } {
+export async function createRoom(deps: RoomDeps, creator: string, request: CreateRoomRequest): Promise<{ room_id: string }> {
   const plan = planRoom(deps, creator, request);
   const roomId = plan.version.roomIdFromCreateEvent ? undefined : generateRoomId(deps.serverName);
   try {
-    return deps.engine.write(({ createRoom: create, append }) => {
+    return await deps.engine.write(({ createRoom: create, append }) => {
       const { room_id } = create(plan.create, { version: plan.version, isPublic: request.visibility === "public", ...(roomId ? { roomId } : {}) });
       for (const draft of plan.events) append(room_id, draft);
       if (plan.alias !== undefined && !deps.stores.aliases.insertAlias(plan.alias, room_id, creator, deps.clock.now())) {

@@ -21,7 +21,7 @@ export type ProfileLookup = (userId: string) => Profile;
 
 export type RoomStores = Pick<
   Stores,
-  "rooms" | "events" | "roomState" | "memberships" | "transactionIds" | "aliases" | "accounts" | "transaction"
+  "rooms" | "events" | "roomState" | "memberships" | "transactionIds" | "aliases" | "accounts" | "groupCommit"
 >;
 
 export interface RoomDeps {

@@ -1,9 +1,10 @@
 /**
  * The append path: every event the server stores goes through here. Inside one synchronous
- * SQLite transaction it reads the auth state, builds and signs the PDU, authorizes it, and
- * writes the event, its state group, the current state, memberships, extremities and
- * relations. Nothing awaits between reading state and writing, so no room lock is needed.
- * Subscribers hear of the events only after the transaction commits.
+ * SQLite transaction (a savepoint of the turn's group commit) it reads the auth state, builds
+ * and signs the PDU, authorizes it, and writes the event, its state group, the current
+ * state, memberships, extremities and relations. Nothing awaits between reading state and
+ * writing, so no room lock is needed. Callers and subscribers hear of the events only once
+ * the batch has committed.
  */
 import { CanonicalJsonError } from "../../matrix/canonical-json.ts";
 import { authEventKeysFor, authorizeEvent, AuthError } from "../../matrix/event-auth.ts";
@@ -19,7 +20,7 @@ import type { Clock } from "../clock.ts";
 import type { AppendedEvent, AppendedEvents } from "./appended-events.ts";
 import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
 
-export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "transaction">;
+export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "groupCommit">;
 
 export interface EngineDeps {
   stores: EngineStores;
@@ -34,8 +35,14 @@ export interface AppendResult extends StoredEvent {
   stream_ordering: number;
 }
 
+/** Local facts about an event that are not part of the PDU. */
+export interface AppendOptions {
+  /** The client transaction that sent it, for unsigned.transaction_id. */
+  txn?: { device_id: string; txn_id: string };
+}
+
 /** Appends inside a transaction opened by `write`; the room must exist. */
-export type Append = (roomId: string, draft: EventDraft) => AppendResult;
+export type Append = (roomId: string, draft: EventDraft, options?: AppendOptions) => AppendResult;
 
 export interface NewRoom {
   version: RoomVersion;
@@ -45,6 +52,8 @@ export interface NewRoom {
 }
 
 const MAX_ID_BYTES = 255;
+/** Parsed state events the auth checks keep reading (create, power levels, members). */
+const PARSED_CACHE_LIMIT = 4_096;
 
 /** 403 M_FORBIDDEN naming the authorization rule the event failed. */
 export class NotAuthorizedError extends MatrixError {
@@ -55,14 +64,30 @@ export class NotAuthorizedError extends MatrixError {
 
 export function createRoomEngine({ stores, identity, clock, appended }: EngineDeps) {
   const encoder = new TextEncoder();
+  // Event JSON only changes when a redaction rewrites it, which calls `forgetParsed`.
+  const parsed = new Map<string, StoredEvent>();
+  let rewrittenInTransaction = false;
 
   function parseStored(eventId: string, json: string): StoredEvent {
     return { event_id: eventId, pdu: JSON.parse(json) as Pdu };
   }
 
+  /** A stored event by id, parsed once and then served from memory. */
+  function storedEvent(eventId: string): StoredEvent | undefined {
+    let event = parsed.get(eventId);
+    if (event === undefined) {
+      const json = stores.events.selectJson(eventId);
+      if (json === undefined) return undefined;
+      event = parseStored(eventId, json);
+      if (parsed.size >= PARSED_CACHE_LIMIT) parsed.clear();
+      parsed.set(eventId, event);
+    }
+    return event;
+  }
+
   function currentStateEvent(roomId: string, type: string, stateKey: string): StoredEvent | undefined {
-    const row = stores.roomState.selectCurrentEvent(roomId, type, stateKey);
-    return row ? parseStored(row.event_id, row.json) : undefined;
+    const eventId = stores.roomState.selectCurrentEntry(roomId, type, stateKey);
+    return eventId === undefined ? undefined : storedEvent(eventId);
   }
 
   function versionOf(room: RoomRow): RoomVersion {
@@ -84,12 +109,18 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     return { state, authEvents };
   }
 
-  function checkSizes(draft: EventDraft, pdu: Pdu): void {
+  /** Returns the PDU's JSON text, which is what gets stored. */
+  function checkSizes(draft: EventDraft, pdu: Pdu): string {
     if (encoder.encode(draft.type).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
     if (draft.state_key !== undefined && encoder.encode(draft.state_key).length > MAX_ID_BYTES) {
       throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
     }
-    if (encoder.encode(JSON.stringify(pdu)).length > MAX_PDU_BYTES) throw new MatrixError("M_TOO_LARGE", "Event is larger than 65536 bytes");
+    const json = JSON.stringify(pdu);
+    // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need encoding to be measured.
+    if (json.length * 3 > MAX_PDU_BYTES && encoder.encode(json).length > MAX_PDU_BYTES) {
+      throw new MatrixError("M_TOO_LARGE", "Event is larger than 65536 bytes");
+    }
+    return json;
   }
 
   function build(draft: EventDraft, roomId: string | undefined, version: RoomVersion, prevEvents: StoredEvent[], authEvents: StoredEvent[], depth: number) {
@@ -97,8 +128,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
       const built = buildPdu(draft, {
         roomId, version, serverName: identity.serverName, signingKey: identity.signingKey, now: clock.now(), prevEvents, authEvents, depth,
       });
-      checkSizes(draft, built.pdu);
-      return built;
+      return { ...built, json: checkSizes(draft, built.pdu) };
     } catch (error) {
       if (error instanceof CanonicalJsonError) throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
       throw error;
@@ -115,7 +145,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
   }
 
   /** Writes an authorized event and everything derived from it. */
-  function persist(room: RoomRow, event: StoredEvent, prevIds: string[]): AppendResult {
+  function persist(room: RoomRow, event: StoredEvent & { json: string }, prevIds: string[], options: AppendOptions): AppendResult {
     const { pdu, event_id } = event;
     const roomId = room.room_id;
     let stateGroup = room.current_state_group;
@@ -130,7 +160,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     const membership = pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
     const stream = stores.events.insertEvent({
       event_id, room_id: roomId, type: pdu.type, state_key: pdu.state_key ?? null, sender: pdu.sender, membership,
-      depth: pdu.depth, origin_server_ts: pdu.origin_server_ts, state_group: stateGroup, replaces_state: replaces, json: JSON.stringify(pdu),
+      depth: pdu.depth, origin_server_ts: pdu.origin_server_ts, state_group: stateGroup, replaces_state: replaces, txn: options.txn, json: event.json,
     });
     stores.rooms.replaceExtremities(roomId, prevIds, event_id, pdu.depth);
     if (membership !== null && pdu.state_key !== undefined) {
@@ -141,7 +171,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
       });
     }
     recordRelation(roomId, event);
-    return { ...event, room_id: roomId, stream_ordering: stream };
+    return { event_id, pdu, room_id: roomId, stream_ordering: stream };
   }
 
   function recordRelation(roomId: string, { event_id, pdu }: StoredEvent): void {
@@ -154,17 +184,20 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     });
   }
 
-  function appendLocked(roomId: string, draft: EventDraft): AppendResult {
+  function appendLocked(roomId: string, draft: EventDraft, options: AppendOptions = {}): AppendResult {
     const room = stores.rooms.selectRoom(roomId);
     if (!room) throw new MatrixError("M_NOT_FOUND", "Unknown room");
     const version = versionOf(room);
     const extremities = stores.rooms.selectExtremities(roomId);
-    const prevEvents = extremities.map((row) => parseStored(row.event_id, stores.events.selectJson(row.event_id)!));
+    // Only v1–v2 cite prev events with their hashes; later versions need just the ids.
+    const prevEvents = extremities.map((row) =>
+      version.eventIdFormat === "v1" ? storedEvent(row.event_id)! : ({ event_id: row.event_id } as StoredEvent),
+    );
     const depth = Math.max(0, ...extremities.map((row) => row.depth)) + 1;
     const { state, authEvents } = authState(roomId, draft, version);
     const event = build(draft, roomId, version, prevEvents, authEvents, depth);
     authorize(event.pdu, state, authEvents, version);
-    return persist(room, event, extremities.map((row) => row.event_id));
+    return persist(room, event, extremities.map((row) => row.event_id), options);
   }
 
   /** Builds, authorizes and stores a create event, and the room row it implies. Returns the room id. */
@@ -176,7 +209,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     if (roomId === undefined) throw new Error(`room version ${version.id} needs a chosen room id`);
     if (stores.rooms.selectRoom(roomId)) throw new MatrixError("M_ROOM_IN_USE", "A room with this id already exists");
     stores.rooms.insertRoom({ room_id: roomId, room_version: version.id, creator: draft.sender, is_public: options.isPublic, created_ts: clock.now() });
-    return persist(stores.rooms.selectRoom(roomId)!, event, []);
+    return persist(stores.rooms.selectRoom(roomId)!, event, [], {});
   }
 
   function notify(event: AppendResult): void {
@@ -190,28 +223,47 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
   }
 
   /**
-   * Runs `fn` in one transaction with an `append` (and `createRoom`) bound to it, then
-   * announces what was appended. If `fn` throws, nothing is stored and nothing announced.
+   * Runs `fn` synchronously in one transaction (savepoint) with an `append` (and
+   * `createRoom`) bound to it. Resolves after the commit, once subscribers have heard of the
+   * appended events. If `fn` throws, nothing is stored and nothing announced.
    */
-  function write<T>(fn: (tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }) => T): T {
+  async function write<T>(fn: (tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }) => T): Promise<T> {
     const done: AppendResult[] = [];
     const track = (result: AppendResult) => (done.push(result), result);
-    const result = stores.transaction(() =>
-      fn({
-        append: (roomId, draft) => track(appendLocked(roomId, draft)),
-        createRoom: (draft, options) => track(createRoomLocked(draft, options)),
-      }),
-    );
+    let committed: Promise<T>;
+    try {
+      committed = stores.groupCommit.write(() =>
+        fn({
+          append: (roomId, draft, options) => track(appendLocked(roomId, draft, options)),
+          createRoom: (draft, options) => track(createRoomLocked(draft, options)),
+        }),
+      );
+    } catch (error) {
+      // A redaction rolled back with the savepoint: its target may be cached in redacted form.
+      if (rewrittenInTransaction) parsed.clear();
+      throw error;
+    } finally {
+      rewrittenInTransaction = false;
+    }
+    const result = await committed;
     for (const event of done) notify(event);
     return result;
   }
 
+  // A failed commit loses the whole batch, including rewrites the cache may hold.
+  stores.groupCommit.onCommitFailure(() => parsed.clear());
+
   return {
     write,
-    /** Appends one event in its own transaction. */
+    /** Appends one event in its own savepoint. */
     append: (roomId: string, draft: EventDraft) => write(({ append }) => append(roomId, draft)),
     currentStateEvent,
-    parseStored,
+    storedEvent,
+    /** Drops an event from the parsed cache after its JSON was rewritten (redaction). */
+    forgetParsed(eventId: string): void {
+      parsed.delete(eventId);
+      rewrittenInTransaction = true;
+    },
     versionOf,
   };
 }

@@ -30,17 +30,16 @@ export interface Viewer {
   device_id: string;
 }
 
-export function createClientEvents(stores: Pick<Stores, "events" | "transactionIds">, clock: Clock) {
-  function transactionIdFor(row: EventRow, pdu: Pdu, viewer: Viewer | undefined): string | undefined {
-    if (!viewer || pdu.sender !== viewer.user_id) return undefined;
-    const txn = stores.transactionIds.selectByEvent(row.event_id);
-    return txn && txn.user_id === viewer.user_id && txn.device_id === viewer.device_id ? txn.txn_id : undefined;
+export function createClientEvents(stores: Pick<Stores, "events">, clock: Clock) {
+  function transactionIdFor(row: EventRow, viewer: Viewer | undefined): string | undefined {
+    if (!viewer || row.txn_id === null || row.sender !== viewer.user_id || row.txn_device_id !== viewer.device_id) return undefined;
+    return row.txn_id;
   }
 
   function serialize(row: EventRow, viewer: Viewer | undefined, withRedactedBecause = true): ClientEvent {
     const pdu = JSON.parse(row.json) as Pdu;
     const unsigned: Unsigned = { age: Math.max(0, clock.now() - pdu.origin_server_ts) };
-    const transactionId = transactionIdFor(row, pdu, viewer);
+    const transactionId = transactionIdFor(row, viewer);
     if (transactionId !== undefined) unsigned.transaction_id = transactionId;
     if (row.replaces_state !== null) {
       const replaced = stores.events.selectEvent(row.replaces_state);

@@ -22,19 +22,20 @@ export function redactEvent(
   eventId: string,
   txnId: string,
   reason?: string,
-): { event_id: string } {
+): Promise<{ event_id: string }> {
   const scope = `redact\u0000${roomId}\u0000${eventId}`;
   return deps.engine.write(({ append }) => {
     const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
     if (existing !== undefined) return { event_id: existing };
-    const event_id = appendRedaction(deps, append, requester.user_id, roomId, eventId, reason);
+    const event_id = appendRedaction(deps, append, requester, roomId, eventId, reason, txnId);
     deps.stores.transactionIds.insertTransactionId(requester.user_id, requester.device_id, scope, txnId, event_id, deps.clock.now());
     return { event_id };
   });
 }
 
 /** Appends and applies a redaction; must run inside `engine.write`. */
-export function appendRedaction(deps: RoomDeps, append: Append, sender: string, roomId: string, eventId: string, reason?: string): string {
+export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewer, roomId: string, eventId: string, reason: string | undefined, txnId: string): string {
+  const sender = requester.user_id;
   requireKnownRoom(deps, roomId, sender);
   const target = deps.stores.events.selectEvent(eventId);
   if (!target || target.room_id !== roomId) throw notFound("Event not found");
@@ -47,10 +48,11 @@ export function appendRedaction(deps: RoomDeps, append: Append, sender: string, 
   const version = power?.version;
   const content: EventContent = reason === undefined ? {} : { reason };
   if (version?.redactsInContent) content.redacts = eventId;
-  const redaction = append(roomId, { type: EventType.RoomRedaction, sender, content, redacts: eventId });
+  const redaction = append(roomId, { type: EventType.RoomRedaction, sender, content, redacts: eventId }, { txn: { device_id: requester.device_id, txn_id: txnId } });
   if (version) {
     const redacted = redactPdu(JSON.parse(target.json) as Pdu, version);
     if (deps.stores.events.updateRedacted(eventId, JSON.stringify(redacted), redaction.event_id)) {
+      deps.engine.forgetParsed(eventId);
       if (target.type === EventType.RoomMember) deps.stores.memberships.clearProfile(eventId);
       deps.stores.events.deleteRelation(eventId);
     }

@@ -12,7 +12,7 @@ import type { RoomDeps } from "../rooms/room-deps.ts";
 import type { Viewer } from "./client-event.ts";
 import { appendRedaction } from "./redact.ts";
 
-export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, type: string, txnId: string, content: EventContent): { event_id: string } {
+export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, type: string, txnId: string, content: EventContent): Promise<{ event_id: string }> {
   const scope = `send\u0000${roomId}\u0000${type}`;
   return deps.engine.write(({ append }) => {
     const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
@@ -22,9 +22,10 @@ export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, typ
     if (type === EventType.RoomRedaction) {
       // A redaction sent as a message is applied like one sent to /redact (v11 puts `redacts` in content).
       if (typeof content.redacts !== "string") throw new MatrixError("M_BAD_JSON", "A redaction needs `redacts` in its content, or use /redact");
-      event_id = appendRedaction(deps, append, requester.user_id, roomId, content.redacts, typeof content.reason === "string" ? content.reason : undefined);
+      const reason = typeof content.reason === "string" ? content.reason : undefined;
+      event_id = appendRedaction(deps, append, requester, roomId, content.redacts, reason, txnId);
     } else {
-      event_id = append(roomId, { type, sender: requester.user_id, content }).event_id;
+      event_id = append(roomId, { type, sender: requester.user_id, content }, { txn: { device_id: requester.device_id, txn_id: txnId } }).event_id;
     }
     deps.stores.transactionIds.insertTransactionId(requester.user_id, requester.device_id, scope, txnId, event_id, deps.clock.now());
     return { event_id };

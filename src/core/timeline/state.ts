@@ -11,7 +11,7 @@ import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import type { ClientEvent, Viewer } from "./client-event.ts";
 
-export function setState(deps: RoomDeps, sender: string, roomId: string, type: string, stateKey: string, content: EventContent): { event_id: string } {
+export function setState(deps: RoomDeps, sender: string, roomId: string, type: string, stateKey: string, content: EventContent): Promise<{ event_id: string }> {
   requireKnownRoom(deps, roomId, sender);
   return deps.engine.write(({ append }) => {
     const current = deps.engine.currentStateEvent(roomId, type, stateKey);

@@ -19,9 +19,10 @@ CREATE TABLE forward_extremities (
 
 -- Every event once, as the PDU's JSON text. stream_ordering is the global order of arrival
 -- (sync reads "everything after N"); (depth, stream_ordering) is the topological order that
--- /messages paginates. AUTOINCREMENT so that a position is never handed out twice.
+-- /messages paginates. Events are never deleted (a redaction rewrites the row), so the rowid
+-- never hands out a position twice without AUTOINCREMENT's extra page write per insert.
 CREATE TABLE events (
-  stream_ordering INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_ordering INTEGER PRIMARY KEY,
   event_id TEXT NOT NULL UNIQUE,
   room_id TEXT NOT NULL,
   type TEXT NOT NULL,
@@ -35,6 +36,8 @@ CREATE TABLE events (
   redacted_by TEXT,                          -- the redaction applied to it; json is then the redacted PDU
   rejected TEXT,                             -- why it failed authorization (federation); NULL when accepted
   outlier INTEGER NOT NULL DEFAULT 0,        -- known without its place in the DAG (federation)
+  txn_device_id TEXT,                        -- the sending device and its transaction id, for
+  txn_id TEXT,                               --   unsigned.transaction_id (see transaction_ids)
   json TEXT NOT NULL
 ) STRICT;
 CREATE INDEX events_by_topology ON events(room_id, depth, stream_ordering);
@@ -99,7 +102,7 @@ CREATE INDEX memberships_by_user_stream ON memberships(user_id, stream_ordering)
 CREATE INDEX memberships_by_room ON memberships(room_id, membership);
 
 -- Client transaction ids, scoped per device and endpoint, kept so that a retried request
--- returns the same event after a restart.
+-- returns the same event after a restart. The event row itself names its device and txn id.
 CREATE TABLE transaction_ids (
   user_id TEXT NOT NULL,
   device_id TEXT NOT NULL,
@@ -109,7 +112,6 @@ CREATE TABLE transaction_ids (
   created_ts INTEGER NOT NULL,
   PRIMARY KEY (user_id, device_id, scope, txn_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX transaction_ids_by_event ON transaction_ids(event_id);
 
 CREATE TABLE room_aliases (
   alias TEXT PRIMARY KEY NOT NULL,

@@ -229,7 +229,7 @@ describe("leaveAllRooms (deactivation)", () => {
     const invited = await createRoom(server, alice);
     await join(server, bob, joined);
     await invite(server, alice, invited, bob);
-    expect(server.services.rooms.leaveAllRooms(bob.user_id).sort()).toEqual([joined, invited].sort());
+    expect((await server.services.rooms.leaveAllRooms(bob.user_id)).sort()).toEqual([joined, invited].sort());
     for (const roomId of [joined, invited]) expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
     expect((await server.get(`${V3}/joined_rooms`, { token: bob.access_token })).body.joined_rooms).toEqual([]);
   });

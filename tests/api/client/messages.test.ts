@@ -269,3 +269,19 @@ describe("history visibility", () => {
     expect(seen).not.toContain("after bob left");
   });
 });
+
+describe("concurrent sends", () => {
+  test("many sends at once into one room each get their own event, in one chain", async () => {
+    const server = createTestServer();
+    const alice = await newUser(server);
+    const roomId = await createRoom(server, alice);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => server.put(roomPath(roomId, `/send/m.room.message/c${i}`), { msgtype: "m.text", body: `${i}` }, { token: alice.access_token })),
+    );
+    expect(results.every((res) => res.status === 200)).toBe(true);
+    expect(new Set(results.map((res) => res.body.event_id)).size).toBe(50);
+    expect(server.stores.rooms.selectExtremities(roomId)).toHaveLength(1);
+    const depths = server.stores.events.selectRoomEvents(roomId).map((row) => row.depth);
+    expect(new Set(depths).size).toBe(depths.length);
+  });
+});

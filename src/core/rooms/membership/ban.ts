@@ -8,8 +8,8 @@ import type { RoomDeps } from "../room-deps.ts";
 import { memberDraft } from "./member-event.ts";
 import { requireKnownRoom } from "./resolve-room.ts";
 
-export function banUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): void {
+export async function banUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): Promise<void> {
   if (!isValidUserId(target)) throw new MatrixError("M_INVALID_PARAM", `Invalid user id: ${target}`);
   requireKnownRoom(deps, roomId, sender);
-  deps.engine.append(roomId, memberDraft(deps, { sender, target, membership: "ban", reason }));
+  await deps.engine.append(roomId, memberDraft(deps, { sender, target, membership: "ban", reason }));
 }

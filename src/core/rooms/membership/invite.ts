@@ -6,10 +6,10 @@ import type { RoomDeps } from "../room-deps.ts";
 import { memberDraft, requireLocalUser } from "./member-event.ts";
 import { requireKnownRoom } from "./resolve-room.ts";
 
-export function inviteUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): void {
+export async function inviteUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): Promise<void> {
   requireLocalUser(deps, target);
   requireKnownRoom(deps, roomId, sender);
-  deps.engine.write(({ append }) => {
+  await deps.engine.write(({ append }) => {
     if (deps.stores.memberships.selectMembership(roomId, target)?.membership === "invite") return;
     append(roomId, memberDraft(deps, { sender, target, membership: "invite", withProfile: true, reason }));
   });

@@ -10,7 +10,7 @@ import { memberDraft } from "./member-event.ts";
 import { joinAuthoriser } from "./restricted-join.ts";
 import { resolveRoomIdOrAlias } from "./resolve-room.ts";
 
-export function joinRoom(deps: RoomDeps, userId: string, roomIdOrAlias: string, reason?: string, isGuest = false): { room_id: string } {
+export function joinRoom(deps: RoomDeps, userId: string, roomIdOrAlias: string, reason?: string, isGuest = false): Promise<{ room_id: string }> {
   const roomId = resolveRoomIdOrAlias(deps, roomIdOrAlias);
   return deps.engine.write(({ append }) => {
     // Guests may join only rooms that let them in. https://spec.matrix.org/v1.19/client-server-api/#guest-access

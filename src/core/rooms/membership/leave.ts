@@ -8,8 +8,8 @@ import { memberDraft } from "./member-event.ts";
 
 const LEAVABLE = new Set(["join", "invite", "knock"]);
 
-export function leaveRoom(deps: RoomDeps, userId: string, roomId: string, reason?: string): void {
-  deps.engine.write(({ append }) => {
+export async function leaveRoom(deps: RoomDeps, userId: string, roomId: string, reason?: string): Promise<void> {
+  await deps.engine.write(({ append }) => {
     const current = deps.stores.memberships.selectMembership(roomId, userId);
     if (!current || !LEAVABLE.has(current.membership)) return;
     append(roomId, memberDraft(deps, { sender: userId, target: userId, membership: "leave", reason }));
@@ -20,8 +20,8 @@ export function leaveRoom(deps: RoomDeps, userId: string, roomId: string, reason
  * Leaves every room the user is joined to, invited to or knocking on (for account
  * deactivation). Returns the rooms left.
  */
-export function leaveAllRooms(deps: RoomDeps, userId: string): string[] {
+export async function leaveAllRooms(deps: RoomDeps, userId: string): Promise<string[]> {
   const rooms = deps.stores.memberships.selectAllOfUser(userId).filter((row) => LEAVABLE.has(row.membership));
-  for (const row of rooms) leaveRoom(deps, userId, row.room_id);
+  for (const row of rooms) await leaveRoom(deps, userId, row.room_id);
   return rooms.map((row) => row.room_id);
 }

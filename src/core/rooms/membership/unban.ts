@@ -7,9 +7,9 @@ import type { RoomDeps } from "../room-deps.ts";
 import { memberDraft } from "./member-event.ts";
 import { requireKnownRoom } from "./resolve-room.ts";
 
-export function unbanUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): void {
+export async function unbanUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): Promise<void> {
   requireKnownRoom(deps, roomId, sender);
-  deps.engine.write(({ append }) => {
+  await deps.engine.write(({ append }) => {
     if (deps.stores.memberships.selectMembership(roomId, target)?.membership !== "ban") {
       throw new MatrixError("M_FORBIDDEN", `${target} is not banned from the room`);
     }
