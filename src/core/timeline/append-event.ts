@@ -123,10 +123,10 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     return json;
   }
 
-  function build(draft: EventDraft, roomId: string | undefined, version: RoomVersion, prevEvents: StoredEvent[], authEvents: StoredEvent[], depth: number) {
+  function build(draft: EventDraft, roomId: string | undefined, version: RoomVersion, prevEvents: StoredEvent[], authEvents: StoredEvent[], depth: number, now = clock.now()) {
     try {
       const built = buildPdu(draft, {
-        roomId, version, serverName: identity.serverName, signingKey: identity.signingKey, now: clock.now(), prevEvents, authEvents, depth,
+        roomId, version, serverName: identity.serverName, signingKey: identity.signingKey, now, prevEvents, authEvents, depth,
       });
       return { ...built, json: checkSizes(draft, built.pdu) };
     } catch (error) {
@@ -203,13 +203,20 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
   /** Builds, authorizes and stores a create event, and the room row it implies. Returns the room id. */
   function createRoomLocked(draft: EventDraft, options: NewRoom): AppendResult {
     const { version } = options;
-    const event = build(draft, version.roomIdFromCreateEvent ? undefined : options.roomId, version, [], [], 1);
-    authorize(event.pdu, new Map(), [], version);
-    const roomId = version.roomIdFromCreateEvent ? roomIdFromCreateEvent(event.pdu, version) : options.roomId;
-    if (roomId === undefined) throw new Error(`room version ${version.id} needs a chosen room id`);
-    if (stores.rooms.selectRoom(roomId)) throw new MatrixError("M_ROOM_IN_USE", "A room with this id already exists");
-    stores.rooms.insertRoom({ room_id: roomId, room_version: version.id, creator: draft.sender, is_public: options.isPublic, created_ts: clock.now() });
-    return persist(stores.rooms.selectRoom(roomId)!, event, [], {});
+    const now = clock.now();
+    // A v12 room id is the hash of its create event: the same creator making two rooms with the
+    // same content in the same millisecond would get the same id, so the later one moves on a
+    // millisecond. Chosen ids (v1–v11) are random and never collide in practice.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const event = build(draft, version.roomIdFromCreateEvent ? undefined : options.roomId, version, [], [], 1, now + attempt);
+      authorize(event.pdu, new Map(), [], version);
+      const roomId = version.roomIdFromCreateEvent ? roomIdFromCreateEvent(event.pdu, version) : options.roomId;
+      if (roomId === undefined) throw new Error(`room version ${version.id} needs a chosen room id`);
+      if (stores.rooms.selectRoom(roomId)) continue;
+      stores.rooms.insertRoom({ room_id: roomId, room_version: version.id, creator: draft.sender, is_public: options.isPublic, created_ts: now });
+      return persist(stores.rooms.selectRoom(roomId)!, event, [], {});
+    }
+    throw new MatrixError("M_ROOM_IN_USE", "A room with this id already exists");
   }
 
   function notify(event: AppendResult): void {

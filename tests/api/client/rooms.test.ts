@@ -283,3 +283,11 @@ describe("GET /rooms/{roomId}/timestamp_to_event", () => {
     expect(none.body.errcode).toBe("M_NOT_FOUND");
   });
 });
+
+test("two identical version 12 rooms created in the same millisecond get different ids", async () => {
+  const server = createTestServer({}, { clock: { now: () => 1_700_000_000_000 } });
+  const alice = await newUser(server);
+  const first = await createRoom(server, alice);
+  const second = await createRoom(server, alice);
+  expect(second).not.toBe(first);
+});
