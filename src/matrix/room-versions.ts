@@ -14,6 +14,8 @@ export interface RoomVersion {
   redaction: "v1" | "v6" | "v8" | "v9" | "v11";
   /** v1–v5: m.room.aliases has its own auth rule. */
   specialCaseAliasesAuth: boolean;
+  /** v1–v2: m.room.redaction has its own auth rule (redact level, or the same domain in both event ids). */
+  specialCaseRedactionAuth: boolean;
   /** v6+: integers outside [-(2^53)+1, 2^53-1] and floats are rejected. */
   strictCanonicalJson: boolean;
   /** v6+: changes to `notifications` in power levels are checked like other keys. */
@@ -40,6 +42,7 @@ const base: Omit<RoomVersion, "id"> = {
   stateResolution: "v1",
   redaction: "v1",
   specialCaseAliasesAuth: true,
+  specialCaseRedactionAuth: true,
   strictCanonicalJson: false,
   limitNotificationsPowerLevels: false,
   knockJoinRule: false,
@@ -54,7 +57,7 @@ const base: Omit<RoomVersion, "id"> = {
 
 const v1: RoomVersion = { ...base, id: "1" };
 const v2: RoomVersion = { ...v1, id: "2", stateResolution: "v2" };
-const v3: RoomVersion = { ...v2, id: "3", eventIdFormat: "v3" };
+const v3: RoomVersion = { ...v2, id: "3", eventIdFormat: "v3", specialCaseRedactionAuth: false };
 const v4: RoomVersion = { ...v3, id: "4", eventIdFormat: "v4" };
 const v5: RoomVersion = { ...v4, id: "5" };
 const v6: RoomVersion = {
