@@ -9,6 +9,7 @@ import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
+import { voipRoutes } from "./api/client/voip.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
@@ -35,6 +36,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
     .use(wellKnownRoutes(config, () => ({})))
+    .use(voipRoutes(services))
     .use(keyServerRoutes(services.identity));
 
   const app = new Elysia({ normalize: true })
