@@ -8,6 +8,7 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { rtcRoutes } from "./api/client/rtc.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
@@ -30,13 +31,14 @@ export interface AppOptions {
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
   const services = createServices(config, stores, logger, clock);
-  const unstableFeatures = (): Record<string, boolean> => ({});
+  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
-    .use(wellKnownRoutes(config, () => ({})))
+    .use(wellKnownRoutes(config, () => services.matrixRtc.clientWellKnownFields()))
     .use(voipRoutes(services))
+    .use(rtcRoutes(services))
     .use(keyServerRoutes(services.identity));
 
   const app = new Elysia({ normalize: true })

@@ -6,6 +6,7 @@ import type { Clock } from "./clock.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import { createAccounts } from "./users/accounts.ts";
 import { createSessions } from "./users/sessions.ts";
+import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
 export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock) {
@@ -18,6 +19,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     accounts: createAccounts(stores, config.server_name, clock),
     sessions: createSessions(stores, clock),
     turn: createTurnCredentials(config, clock),
+    matrixRtc: createMatrixRtc(config),
   };
 }
 
