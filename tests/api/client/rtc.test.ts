@@ -99,3 +99,111 @@ describe("[global.matrix_rtc] in conduit.toml", () => {
     expect(config.matrix_rtc.transports).toEqual([{ type: "livekit", livekit_service_url: "https://m.example.org/jwt" }]);
   });
 });
+
+describe("OpenID tokens for the LiveKit authorization service", () => {
+  let now = Date.UTC(2026, 0, 1);
+  const server = createTestServer({ server_name: "example.org" }, { clock: { now: () => now } });
+  const requestToken = (user: TestUser, path = `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/openid/request_token`) =>
+    server.post(path, {}, { token: user.access_token });
+  const userinfo = (token: string) => server.get(`/_matrix/federation/v1/openid/userinfo?access_token=${encodeURIComponent(token)}`);
+
+  test("request_token gives a Bearer token for this server, valid for an hour", async () => {
+    const alice = await createUser(server);
+    const res = await requestToken(alice);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ access_token: expect.any(String), token_type: "Bearer", matrix_server_name: "example.org", expires_in: 3600 });
+    expect(res.body.access_token.length).toBeGreaterThanOrEqual(40);
+  });
+
+  test("userinfo answers the user the token was issued to, with federation off", async () => {
+    expect(server.config.allow_federation).toBe(false);
+    const alice = await createUser(server);
+    const { body } = await requestToken(alice);
+    const res = await userinfo(body.access_token);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ sub: alice.user_id });
+  });
+
+  test("each request gives a new token, and the tokens are stored only hashed", async () => {
+    const alice = await createUser(server);
+    const first = (await requestToken(alice)).body.access_token as string;
+    const second = (await requestToken(alice)).body.access_token as string;
+    expect(first).not.toBe(second);
+    const rows = server.db.query<{ token_hash: Uint8Array }, []>("SELECT token_hash FROM openid_tokens").all();
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows) expect(Buffer.from(row.token_hash).toString()).not.toContain(first);
+    expect((await userinfo(first)).body.sub).toBe(alice.user_id);
+    expect((await userinfo(second)).body.sub).toBe(alice.user_id);
+  });
+
+  test("also served on r0, and an empty body is fine", async () => {
+    const alice = await createUser(server);
+    const res = await server.request("POST", `/_matrix/client/r0/user/${encodeURIComponent(alice.user_id)}/openid/request_token`, {
+      token: alice.access_token,
+    });
+    expect(res.status).toBe(200);
+    expect((await userinfo(res.body.access_token)).body.sub).toBe(alice.user_id);
+  });
+
+  test("a token for someone else is 403 M_FORBIDDEN", async () => {
+    const alice = await createUser(server);
+    const bob = await createUser(server);
+    const res = await requestToken(alice, `/_matrix/client/v3/user/${encodeURIComponent(bob.user_id)}/openid/request_token`);
+    expect(res.status).toBe(403);
+    expect(res.body.errcode).toBe("M_FORBIDDEN");
+  });
+
+  test("request_token needs an access token", async () => {
+    const res = await server.post("/_matrix/client/v3/user/@a:example.org/openid/request_token", {});
+    expect(res.status).toBe(401);
+    expect(res.body.errcode).toBe("M_MISSING_TOKEN");
+  });
+
+  test("an unknown token is 401 M_UNKNOWN_TOKEN", async () => {
+    const res = await userinfo("oid_not-a-token");
+    expect(res.status).toBe(401);
+    expect(res.body.errcode).toBe("M_UNKNOWN_TOKEN");
+  });
+
+  test("an access token is not an OpenID token, and an OpenID token is not an access token", async () => {
+    const alice = await createUser(server);
+    expect((await userinfo(alice.access_token)).body.errcode).toBe("M_UNKNOWN_TOKEN");
+    const openid = (await requestToken(alice)).body.access_token as string;
+    const res = await server.get(STABLE_TRANSPORTS, { token: openid });
+    expect(res.status).toBe(401);
+    expect(res.body.errcode).toBe("M_UNKNOWN_TOKEN");
+  });
+
+  test("a token is 401 M_UNKNOWN_TOKEN once its hour is over", async () => {
+    const alice = await createUser(server);
+    const token = (await requestToken(alice)).body.access_token as string;
+    now += 3600 * 1000 - 1;
+    expect((await userinfo(token)).status).toBe(200);
+    now += 1;
+    const res = await userinfo(token);
+    expect(res.status).toBe(401);
+    expect(res.body.errcode).toBe("M_UNKNOWN_TOKEN");
+  });
+
+  test("expired tokens are swept when new ones are issued", async () => {
+    const alice = await createUser(server);
+    await requestToken(alice);
+    now += 2 * 3600 * 1000;
+    await requestToken(alice);
+    const count = server.db.query<{ n: number }, []>("SELECT count(*) AS n FROM openid_tokens").get()!.n;
+    expect(count).toBe(1);
+  });
+
+  test("a deactivated user's tokens stop working", async () => {
+    const alice = await createUser(server);
+    const token = (await requestToken(alice)).body.access_token as string;
+    server.stores.accounts.updateDeactivated(alice.user_id);
+    expect((await userinfo(token)).body.errcode).toBe("M_UNKNOWN_TOKEN");
+  });
+
+  test("userinfo without access_token is 400 M_MISSING_PARAM", async () => {
+    const res = await server.get("/_matrix/federation/v1/openid/userinfo");
+    expect(res.status).toBe(400);
+    expect(res.body.errcode).toBe("M_MISSING_PARAM");
+  });
+});
