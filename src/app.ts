@@ -8,7 +8,11 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { openIdRoutes } from "./api/client/openid.ts";
+import { rtcRoutes } from "./api/client/rtc.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
+import { voipRoutes } from "./api/client/voip.ts";
+import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
@@ -29,12 +33,16 @@ export interface AppOptions {
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
   const services = createServices(config, stores, logger, clock);
-  const unstableFeatures = (): Record<string, boolean> => ({});
+  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
-    .use(wellKnownRoutes(config, () => ({})))
+    .use(wellKnownRoutes(config, () => services.matrixRtc.clientWellKnownFields()))
+    .use(voipRoutes(services))
+    .use(rtcRoutes(services))
+    .use(openIdRoutes(services))
+    .use(openIdUserInfoRoutes(services.openId))
     .use(keyServerRoutes(services.identity));
 
   const app = new Elysia({ normalize: true })

@@ -41,6 +41,28 @@ const WellKnown = Type.Object(
   { description: "What the /.well-known/matrix/* documents say.", default: {} },
 );
 
+const RtcTransport = Type.Object(
+  {
+    type: Str('The transport type. Element Call speaks "livekit" only.', { minLength: 1 }),
+    livekit_service_url: Type.Optional(
+      Str("For type livekit: the MatrixRTC authorization service (lk-jwt-service) clients post their OpenID token to, e.g. `https://matrix.example.org/livekit/jwt`."),
+    ),
+  },
+  // MSC4143 transports are open objects; fields we do not know are handed to clients as written.
+  { additionalProperties: true },
+);
+
+const MatrixRtc = Type.Object(
+  {
+    transports: Type.Array(RtcTransport, {
+      description:
+        "MatrixRTC transports in order of preference, served by /rtc/transports and as `org.matrix.msc4143.rtc_foci` in /.well-known/matrix/client. Empty: Element Call finds no SFU on this server.",
+      default: [],
+    }),
+  },
+  { description: "Element Call (MatrixRTC): the LiveKit transports this server offers its users.", default: {} },
+);
+
 const RateLimits = Type.Object(
   { enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true) },
   { description: "Rate limits on abuse-prone endpoints.", default: {}, additionalProperties: true },
@@ -70,6 +92,7 @@ export const GlobalConfigSchema = Type.Object({
   turn_allow_guests: Bool("Whether guests may fetch TURN credentials.", false),
   turn: Type.Optional(TurnTable),
   well_known: WellKnown,
+  matrix_rtc: MatrixRtc,
   app_service_config_files: Strings("Application service registration YAML files to load at start."),
   rate_limits: RateLimits,
   shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
@@ -142,6 +165,12 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   if (config.database_backend === "rocksdb") {
     throw new ConfigError([`${source}: [global] database_backend: "rocksdb" is not supported: bunduit only supports SQLite (use "sqlite")`]);
   }
+  const badTransports = config.matrix_rtc.transports.flatMap((transport, i) =>
+    transport.type === "livekit" && !isHttpUrl(transport.livekit_service_url)
+      ? [`${source}: [global] matrix_rtc.transports.${i}: a "livekit" transport needs livekit_service_url, an http(s) URL${describeValue(transport.livekit_service_url)}`]
+      : [],
+  );
+  if (badTransports.length > 0) throw new ConfigError(badTransports);
   if (config.allow_federation) {
     warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);
   }
@@ -150,6 +179,11 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
 
 function dedupe(lines: string[]): string[] {
   return [...new Set(lines)];
+}
+
+function isHttpUrl(value: string | undefined): boolean {
+  if (!value || !URL.canParse(value)) return false;
+  return ["http:", "https:"].includes(new URL(value).protocol);
 }
 
 function describeValue(value: unknown): string {

@@ -5,7 +5,10 @@ import type { Stores } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import { createAccounts } from "./users/accounts.ts";
+import { createOpenId } from "./users/openid.ts";
 import { createSessions } from "./users/sessions.ts";
+import { createMatrixRtc } from "./voip/matrix-rtc.ts";
+import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
 export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
@@ -16,6 +19,9 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     identity,
     accounts: createAccounts(stores, config.server_name, clock),
     sessions: createSessions(stores, clock),
+    openId: createOpenId(stores, config.server_name, clock),
+    turn: createTurnCredentials(config, clock),
+    matrixRtc: createMatrixRtc(config),
   };
 }
 
