@@ -191,8 +191,8 @@ function describeValue(value: unknown): string {
 }
 
 /** Maps CONDUIT_WELL_KNOWN_CLIENT or CONDUIT_WELL_KNOWN__CLIENT to ["well_known", "client"]. */
-function envKeyPath(key: string): string[] | undefined {
-  const properties = GlobalConfigSchema.properties as Record<string, TSchema>;
+export function envKeyPath(key: string, schema: TObject = GlobalConfigSchema): string[] | undefined {
+  const properties = schema.properties as Record<string, TSchema>;
   if (key.includes("__")) return key.split("__");
   if (key in properties) return [key];
   for (const [name, schema] of Object.entries(properties)) {

@@ -17,8 +17,22 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** Errors that mean the data directory is missing, unwritable or not a directory. */
+const UNOPENABLE = new Set(["SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "EACCES", "EPERM", "ENOTDIR", "EEXIST", "EROFS"]);
+
+function openDatabaseOrFail(directory: string) {
+  try {
+    return openDatabase(directory);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (!code || !UNOPENABLE.has(code)) throw error;
+    // Typical in containers: a bind-mounted directory owned by another uid than the server's.
+    fail(`cannot open the database in ${directory} (${code}): database_path must be a directory that exists or can be created, writable by uid ${process.getuid?.() ?? "?"}`);
+  }
+}
+
 async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
-  const db = openDatabase(config.database_path);
+  const db = openDatabaseOrFail(config.database_path);
   const { app, startBackgroundTasks, shutdown } = createApp({ config, db, logger });
   const server = Bun.serve({
     hostname: config.address,
