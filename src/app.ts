@@ -37,7 +37,9 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(wellKnownRoutes(config, () => ({})))
     .use(keyServerRoutes(services.identity));
 
-  const app = new Elysia({ normalize: true })
+  // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
+  // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
+  const app = new Elysia({ normalize: "typebox" })
     .use(httpEdge(config.max_request_size, logger))
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
