@@ -8,6 +8,7 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { toDeviceRoutes } from "./api/client/to-device.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
@@ -35,7 +36,8 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
     .use(wellKnownRoutes(config, () => ({})))
-    .use(keyServerRoutes(services.identity));
+    .use(keyServerRoutes(services.identity))
+    .use(toDeviceRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
@@ -57,6 +59,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
+      setInterval(() => services.toDevice.expire(), 3_600_000),
     ];
     return () => timers.forEach(clearInterval);
   }
