@@ -3,6 +3,8 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";
+import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
+import { createCrossSigning } from "./e2ee/cross-signing.ts";
 import { createDeviceKeys } from "./e2ee/device-keys.ts";
 import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
 import { createKeyQuery } from "./e2ee/key-query.ts";
@@ -34,6 +36,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     deviceLists,
     deviceKeys: createDeviceKeys(stores, config.server_name, deviceLists),
     keyQuery: createKeyQuery(stores, config.server_name),
+    crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
   };
 }
 
