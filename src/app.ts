@@ -9,6 +9,7 @@ import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { crossSigningRoutes } from "./api/client/cross-signing.ts";
+import { keyBackupRoutes } from "./api/client/key-backup.ts";
 import { keysRoutes } from "./api/client/keys.ts";
 import { toDeviceRoutes } from "./api/client/to-device.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
@@ -41,7 +42,8 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(keyServerRoutes(services.identity))
     .use(toDeviceRoutes(services))
     .use(keysRoutes(services))
-    .use(crossSigningRoutes(services));
+    .use(crossSigningRoutes(services))
+    .use(keyBackupRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.

@@ -7,6 +7,7 @@ import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
 import { createDeviceKeys } from "./e2ee/device-keys.ts";
 import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
+import { createKeyBackup } from "./e2ee/key-backup.ts";
 import { createKeyQuery } from "./e2ee/key-query.ts";
 import { createToDevice, type ToDeviceListener } from "./e2ee/to-device.ts";
 import { createServerIdentity } from "./server-identity.ts";
@@ -37,6 +38,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     deviceKeys: createDeviceKeys(stores, config.server_name, deviceLists),
     keyQuery: createKeyQuery(stores, config.server_name),
     crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
+    keyBackup: createKeyBackup(stores),
   };
 }
 
