@@ -10,6 +10,10 @@ import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
 import { rtcRoutes } from "./api/client/rtc.ts";
+import { crossSigningRoutes } from "./api/client/cross-signing.ts";
+import { keyBackupRoutes } from "./api/client/key-backup.ts";
+import { keysRoutes } from "./api/client/keys.ts";
+import { toDeviceRoutes } from "./api/client/to-device.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
 import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
@@ -43,9 +47,15 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))
     .use(openIdUserInfoRoutes(services.openId))
-    .use(keyServerRoutes(services.identity));
+    .use(keyServerRoutes(services.identity))
+    .use(toDeviceRoutes(services))
+    .use(keysRoutes(services))
+    .use(crossSigningRoutes(services))
+    .use(keyBackupRoutes(services));
 
-  const app = new Elysia({ normalize: true })
+  // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
+  // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
+  const app = new Elysia({ normalize: "typebox" })
     .use(httpEdge(config.max_request_size, logger))
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
@@ -63,6 +73,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
+      setInterval(() => services.toDevice.expire(), 3_600_000),
     ];
     return () => timers.forEach(clearInterval);
   }

@@ -68,6 +68,18 @@ const RateLimits = Type.Object(
   { description: "Rate limits on abuse-prone endpoints.", default: {}, additionalProperties: true },
 );
 
+const ToDevice = Type.Object(
+  {
+    max_messages_per_device: Int(
+      "The most to-device messages kept for one device that has not fetched them. Past it the oldest are dropped, so a device that never syncs cannot grow the queue without bound.",
+      10_000,
+      { minimum: 100 },
+    ),
+    message_lifetime_days: Int("To-device messages a device has not fetched after this many days are deleted.", 30, { minimum: 1 }),
+  },
+  { description: "Limits of the to-device inbox (docs/encryption.md).", default: {} },
+);
+
 export const GlobalConfigSchema = Type.Object({
   server_name: Str("The name of this server: the part after the colon in user ids. Cannot change once users exist.", { default: "localhost", minLength: 1 }),
   database_path: Str("A directory: the SQLite database file (bunduit.db) and media live inside it.", { default: "./data" }),
@@ -95,6 +107,7 @@ export const GlobalConfigSchema = Type.Object({
   matrix_rtc: MatrixRtc,
   app_service_config_files: Strings("Application service registration YAML files to load at start."),
   rate_limits: RateLimits,
+  to_device: ToDevice,
   shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
 });
 
