@@ -49,7 +49,7 @@ const RtcTransport = Type.Object(
     ),
   },
   // MSC4143 transports are open objects; fields we do not know are handed to clients as written.
-  { additionalProperties: true },
+  { additionalProperties: Type.Unknown() },
 );
 
 const MatrixRtc = Type.Object(
@@ -65,7 +65,7 @@ const MatrixRtc = Type.Object(
 
 const RateLimits = Type.Object(
   { enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true) },
-  { description: "Rate limits on abuse-prone endpoints.", default: {}, additionalProperties: true },
+  { description: "Rate limits on abuse-prone endpoints.", default: {}, additionalProperties: Type.Unknown() },
 );
 
 const ToDevice = Type.Object(
@@ -239,7 +239,7 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 function unknownKeys(schema: TSchema, value: unknown, prefix: string): string[] {
   if (schema.type !== "object" || typeof value !== "object" || value === null || Array.isArray(value)) return [];
   const properties = (schema as TObject).properties ?? {};
-  if (schema.additionalProperties === true) return [];
+  if (schema.additionalProperties === true || typeof schema.additionalProperties === "object") return [];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
     const childSchema = (properties as Record<string, TSchema>)[key];
     const path = prefix === "global" ? key : `${prefix}.${key}`;
