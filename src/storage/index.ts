@@ -1,9 +1,15 @@
 /** Opens every store on one database; core services receive the ones they need. */
 import type { Database } from "bun:sqlite";
 import { createAccessTokenStore } from "./access-tokens.ts";
+import { createAccountDataStore } from "./account-data.ts";
 import { createAccountStore } from "./accounts.ts";
 import { createDeviceStore } from "./devices.ts";
+import { createFilterStore } from "./filters.ts";
+import { createProfileStore } from "./profiles.ts";
+import { createRefreshTokenStore } from "./refresh-tokens.ts";
 import { createServerKeyStore } from "./server-keys.ts";
+import { createUiaSessionStore } from "./uia-sessions.ts";
+import { createUserDirectoryStore } from "./user-directory.ts";
 
 export function openStores(db: Database) {
   return {
@@ -12,6 +18,12 @@ export function openStores(db: Database) {
     accounts: createAccountStore(db),
     devices: createDeviceStore(db),
     accessTokens: createAccessTokenStore(db),
+    refreshTokens: createRefreshTokenStore(db),
+    uiaSessions: createUiaSessionStore(db),
+    profiles: createProfileStore(db),
+    accountData: createAccountDataStore(db),
+    filters: createFilterStore(db),
+    userDirectory: createUserDirectoryStore(db),
     /** Runs `fn` in one transaction: a failed request leaves nothing half-written. */
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
