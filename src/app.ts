@@ -8,6 +8,18 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { accountDataRoutes } from "./api/client/account-data.ts";
+import { accountRoutes } from "./api/client/account.ts";
+import { capabilityRoutes } from "./api/client/capabilities.ts";
+import { deviceRoutes } from "./api/client/devices.ts";
+import { filterRoutes } from "./api/client/filters.ts";
+import { loginRoutes } from "./api/client/login.ts";
+import { profileRoutes } from "./api/client/profile.ts";
+import { pushRuleRoutes } from "./api/client/push-rules.ts";
+import { registerRoutes } from "./api/client/register.ts";
+import { tagRoutes } from "./api/client/tags.ts";
+import { thirdPartyIdRoutes } from "./api/client/third-party-ids.ts";
+import { userDirectoryRoutes } from "./api/client/user-directory.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
@@ -35,7 +47,19 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
     .use(wellKnownRoutes(config, () => ({})))
-    .use(keyServerRoutes(services.identity));
+    .use(keyServerRoutes(services.identity))
+    .use(registerRoutes(services))
+    .use(loginRoutes(services))
+    .use(accountRoutes(services))
+    .use(thirdPartyIdRoutes(services))
+    .use(deviceRoutes(services))
+    .use(profileRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagRoutes(services))
+    .use(filterRoutes(services))
+    .use(capabilityRoutes(services))
+    .use(pushRuleRoutes(services))
+    .use(userDirectoryRoutes(services));
 
   const app = new Elysia({ normalize: true })
     .use(httpEdge(config.max_request_size, logger))
