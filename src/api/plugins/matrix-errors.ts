@@ -22,7 +22,9 @@ export function validationToMatrixError(error: ValidationError): MatrixError {
   const first = error.valueError;
   const field = first ? fieldName(first.path, first.type === ValueErrorType.ObjectRequiredProperty ? first.schema : undefined) : "";
   const where = error.type === "body" ? "body" : error.type === "query" ? "query parameter" : error.type === "params" ? "path parameter" : error.type;
-  if (first?.type === ValueErrorType.ObjectRequiredProperty) {
+  // Query parameters are coerced before validation, so a missing one shows up as an
+  // undefined value of the wrong type rather than as a missing property.
+  if (first?.type === ValueErrorType.ObjectRequiredProperty || (first && first.path !== "" && first.value === undefined)) {
     return new MatrixError("M_MISSING_PARAM", `Missing ${where} field '${field}'`);
   }
   if (error.type === "body" && first?.path === "" && typeof error.value !== "object") {

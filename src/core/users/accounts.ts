@@ -55,6 +55,15 @@ export function createAccounts(
       return stores.accounts.selectUser(userId) !== null;
     },
 
+    isDeactivated(userId: string): boolean {
+      return stores.accounts.selectUser(userId)?.deactivated === 1;
+    },
+
+    /** Every account, for the operator CLI. */
+    list() {
+      return stores.accounts.selectUsers();
+    },
+
     /** Throws M_INVALID_USERNAME or M_USER_IN_USE unless `localpart` can be registered now. */
     checkNewLocalpart(localpart: string): string {
       if (!isValidNewLocalpart(localpart)) {
