@@ -14,8 +14,8 @@ import type { Requester } from "./sessions.ts";
 export type AccountDataChangedListener = (userId: string, streamPosition: number) => void;
 
 const TAG = "m.tag";
-/** Types the server maintains through other endpoints (receipts / read markers, push rules). */
-const SERVER_CONTROLLED: Record<"global" | "room", readonly string[]> = { global: ["m.push_rules", "m.fully_read"], room: ["m.fully_read", "m.push_rules"] };
+/** Types the server maintains through other endpoints (read markers, push rules). */
+const SERVER_CONTROLLED: readonly string[] = ["m.fully_read", "m.push_rules"];
 const MAX_TYPE_BYTES = 255;
 
 type Content = Record<string, unknown>;
@@ -31,9 +31,9 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
     if (!isValidRoomId(roomId)) throw new MatrixError("M_INVALID_PARAM", "Invalid room id");
   }
 
-  function requireWritableType(type: string, scope: "global" | "room"): void {
+  function requireWritableType(type: string): void {
     if (Buffer.byteLength(type) > MAX_TYPE_BYTES) throw new MatrixError("M_INVALID_PARAM", `Account data types are limited to ${MAX_TYPE_BYTES} bytes`);
-    if (SERVER_CONTROLLED[scope].includes(type)) {
+    if (SERVER_CONTROLLED.includes(type)) {
       // The spec's answer for server-controlled types: 405 with M_BAD_JSON.
       throw new MatrixError("M_BAD_JSON", `Cannot set ${type} through this API`, {}, 405);
     }
@@ -70,7 +70,7 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
 
     setGlobal(requester: Requester, userId: string, type: string, content: Content): void {
       requireSelf(requester, userId);
-      requireWritableType(type, "global");
+      requireWritableType(type);
       write(userId, GLOBAL_ROOM, type, content);
     },
 
@@ -86,7 +86,7 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
     setRoom(requester: Requester, userId: string, roomId: string, type: string, content: Content): void {
       requireSelf(requester, userId);
       requireRoomId(roomId);
-      requireWritableType(type, "room");
+      requireWritableType(type);
       write(userId, roomId, type, content);
     },
 

@@ -133,9 +133,15 @@ export function createUserInteractiveAuth(
       throw new UserInteractiveAuthRequired({ flows: request.flows.map((stages) => ({ stages })), params: {}, session, completed }, failure);
     },
 
-    /** Ends a session whose authorised action succeeded: it cannot authorise another. */
+    /**
+     * Ends a session whose authorised action succeeded: it cannot authorise another. Call
+     * it inside the action's transaction: of two concurrent requests on one session, the
+     * second finds it gone and rolls back.
+     */
     complete(session: string): void {
-      stores.uiaSessions.deleteSession(session);
+      if (stores.uiaSessions.deleteSession(session).changes === 0) {
+        throw new MatrixError("M_UNKNOWN", "Unknown or expired user-interactive auth session");
+      }
     },
   };
 }

@@ -218,3 +218,14 @@ describe("GET /register/m.login.registration_token/validity", () => {
     expect(res.body.errcode).toBe("M_FORBIDDEN");
   });
 });
+
+describe("user-interactive auth sessions", () => {
+  test("two concurrent requests completing one session create one account", async () => {
+    const server = createTestServer({ allow_registration: true });
+    const { session } = (await server.post(REGISTER, { password: "pw" })).body;
+    const auth = { type: "m.login.dummy", session };
+    const results = await Promise.all([server.post(REGISTER, { password: "pw", auth }), server.post(REGISTER, { password: "pw", auth })]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(server.stores.accounts.selectUsers().length).toBe(1);
+  });
+});
