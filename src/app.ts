@@ -14,6 +14,18 @@ import { crossSigningRoutes } from "./api/client/cross-signing.ts";
 import { keyBackupRoutes } from "./api/client/key-backup.ts";
 import { keysRoutes } from "./api/client/keys.ts";
 import { toDeviceRoutes } from "./api/client/to-device.ts";
+import { accountDataRoutes } from "./api/client/account-data.ts";
+import { accountRoutes } from "./api/client/account.ts";
+import { capabilityRoutes } from "./api/client/capabilities.ts";
+import { deviceRoutes } from "./api/client/devices.ts";
+import { filterRoutes } from "./api/client/filters.ts";
+import { loginRoutes } from "./api/client/login.ts";
+import { profileRoutes } from "./api/client/profile.ts";
+import { pushRuleRoutes } from "./api/client/push-rules.ts";
+import { registerRoutes } from "./api/client/register.ts";
+import { tagRoutes } from "./api/client/tags.ts";
+import { thirdPartyIdRoutes } from "./api/client/third-party-ids.ts";
+import { userDirectoryRoutes } from "./api/client/user-directory.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
 import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
@@ -51,7 +63,19 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(toDeviceRoutes(services))
     .use(keysRoutes(services))
     .use(crossSigningRoutes(services))
-    .use(keyBackupRoutes(services));
+    .use(keyBackupRoutes(services))
+    .use(registerRoutes(services))
+    .use(loginRoutes(services))
+    .use(accountRoutes(services))
+    .use(thirdPartyIdRoutes(services))
+    .use(deviceRoutes(services))
+    .use(profileRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagRoutes(services))
+    .use(filterRoutes(services))
+    .use(capabilityRoutes(services))
+    .use(pushRuleRoutes(services))
+    .use(userDirectoryRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.

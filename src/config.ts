@@ -63,11 +63,6 @@ const MatrixRtc = Type.Object(
   { description: "Element Call (MatrixRTC): the LiveKit transports this server offers its users.", default: {} },
 );
 
-const RateLimits = Type.Object(
-  { enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true) },
-  { description: "Rate limits on abuse-prone endpoints.", default: {}, additionalProperties: Type.Unknown() },
-);
-
 const ToDevice = Type.Object(
   {
     max_messages_per_device: Int(
@@ -78,6 +73,25 @@ const ToDevice = Type.Object(
     message_lifetime_days: Int("To-device messages a device has not fetched after this many days are deleted.", 30, { minimum: 1 }),
   },
   { description: "Limits of the to-device inbox (docs/encryption.md).", default: {} },
+);
+
+const Bucket = (description: string, perSecond: number, burst: number) =>
+  Type.Object(
+    {
+      per_second: Type.Number({ description: "Requests per second allowed on average (the bucket refills at this rate).", default: perSecond, exclusiveMinimum: 0 }),
+      burst: Int("Requests allowed in a burst (the bucket's size).", burst, { minimum: 1 }),
+    },
+    { description, default: {} },
+  );
+
+const RateLimits = Type.Object(
+  {
+    enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true),
+    registration: Bucket("Accounts created through POST /register, per client IP address (a request over the limit is refused before any work).", 0.17, 3),
+    login: Bucket("POST /login attempts and password checks of user-interactive auth, per client IP address and per account.", 0.1, 10),
+    message: Bucket("Sending events, per user.", 10, 50),
+  },
+  { description: "Rate limits on abuse-prone endpoints (token buckets kept in memory).", default: {} },
 );
 
 export const GlobalConfigSchema = Type.Object({
@@ -109,6 +123,12 @@ export const GlobalConfigSchema = Type.Object({
   rate_limits: RateLimits,
   to_device: ToDevice,
   shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
+  // Accounts
+  refreshable_access_token_lifetime: Int(
+    "Lifetime in milliseconds of access tokens issued to clients that support refresh tokens (`refresh_token: true` at login or registration). Other clients get tokens that do not expire.",
+    300_000,
+    { minimum: 1000 },
+  ),
 });
 
 export type Config = Static<typeof GlobalConfigSchema>;
@@ -184,6 +204,9 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
       : [],
   );
   if (badTransports.length > 0) throw new ConfigError(badTransports);
+  if (config.registration_token !== undefined && !config.allow_registration) {
+    warnings.push(`${source}: registration_token is set but allow_registration = false: registration stays closed`);
+  }
   if (config.allow_federation) {
     warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);
   }

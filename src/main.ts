@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
 import { resolveConfig } from "./cli/config-file.ts";
+import { runUserCommand } from "./cli/user.ts";
 import { ConfigError, maskSecrets, type Config } from "./config.ts";
 import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
 import { DATABASE_FILE, DatabaseVersionError, openDatabase } from "./storage/database.ts";
@@ -104,6 +105,13 @@ async function main(argv: string[]): Promise<void> {
         throw error;
       }
       return;
+    case "user": {
+      const code = await runUserCommand(args, loaded.config, {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.exit(code);
+    }
     case "check-config":
       process.stdout.write(`configuration from ${loaded.source} is valid:\n${JSON.stringify(maskSecrets(loaded.config), null, 2)}\n`);
       return;

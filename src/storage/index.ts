@@ -1,6 +1,7 @@
 /** Opens every store on one database; core services receive the ones they need. */
 import type { Database } from "bun:sqlite";
 import { createAccessTokenStore } from "./access-tokens.ts";
+import { createAccountDataStore } from "./account-data.ts";
 import { createAccountStore } from "./accounts.ts";
 import { createCrossSigningStore } from "./cross-signing.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
@@ -10,6 +11,11 @@ import { createOpenIdTokenStore } from "./openid-tokens.ts";
 import { createKeyBackupStore } from "./key-backup.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createToDeviceStore } from "./to-device.ts";
+import { createFilterStore } from "./filters.ts";
+import { createProfileStore } from "./profiles.ts";
+import { createRefreshTokenStore } from "./refresh-tokens.ts";
+import { createUiaSessionStore } from "./uia-sessions.ts";
+import { createUserDirectoryStore } from "./user-directory.ts";
 
 export function openStores(db: Database) {
   return {
@@ -24,6 +30,12 @@ export function openStores(db: Database) {
     deviceLists: createDeviceListStore(db),
     crossSigning: createCrossSigningStore(db),
     keyBackup: createKeyBackupStore(db),
+    refreshTokens: createRefreshTokenStore(db),
+    uiaSessions: createUiaSessionStore(db),
+    profiles: createProfileStore(db),
+    accountData: createAccountDataStore(db),
+    filters: createFilterStore(db),
+    userDirectory: createUserDirectoryStore(db),
     /** Runs `fn` in one transaction: a failed request leaves nothing half-written. */
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
