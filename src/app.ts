@@ -13,14 +13,33 @@ import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
 import { roomsRoutes } from "./api/client/rooms.ts";
 import { stateRoutes } from "./api/client/state.ts";
+import { openIdRoutes } from "./api/client/openid.ts";
+import { rtcRoutes } from "./api/client/rtc.ts";
+import { crossSigningRoutes } from "./api/client/cross-signing.ts";
+import { keyBackupRoutes } from "./api/client/key-backup.ts";
+import { keysRoutes } from "./api/client/keys.ts";
+import { toDeviceRoutes } from "./api/client/to-device.ts";
+import { accountDataRoutes } from "./api/client/account-data.ts";
+import { accountRoutes } from "./api/client/account.ts";
+import { capabilityRoutes } from "./api/client/capabilities.ts";
+import { deviceRoutes } from "./api/client/devices.ts";
+import { filterRoutes } from "./api/client/filters.ts";
+import { loginRoutes } from "./api/client/login.ts";
+import { profileRoutes } from "./api/client/profile.ts";
+import { pushRuleRoutes } from "./api/client/push-rules.ts";
+import { registerRoutes } from "./api/client/register.ts";
+import { tagRoutes } from "./api/client/tags.ts";
+import { thirdPartyIdRoutes } from "./api/client/third-party-ids.ts";
+import { userDirectoryRoutes } from "./api/client/user-directory.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
+import { voipRoutes } from "./api/client/voip.ts";
+import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createServices } from "./core/services.ts";
 import { createAppendedEvents } from "./core/timeline/appended-events.ts";
-import { parseUserId } from "./matrix/ids.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
@@ -35,27 +54,47 @@ export interface AppOptions {
 
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
+  // Room events are announced here after commit; sync and the appservice queue subscribe.
   const appended = createAppendedEvents((error, event) =>
     logger.error("an appended-event listener failed", { event_id: event.event_id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
-  // Member events carry the user's profile. Until profiles exist (accounts branch), the
-  // displayname is the localpart, which is also what registration will set by default.
-  const getProfile = (userId: string) => ({ displayname: parseUserId(userId).localpart });
-  const services = createServices(config, stores, logger, clock, { appended, getProfile });
-  const unstableFeatures = (): Record<string, boolean> => ({});
+  const services = createServices(config, stores, logger, clock, { appended });
+  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
-    .use(wellKnownRoutes(config, () => ({})))
+    .use(wellKnownRoutes(config, () => services.matrixRtc.clientWellKnownFields()))
+    .use(voipRoutes(services))
+    .use(rtcRoutes(services))
+    .use(openIdRoutes(services))
+    .use(openIdUserInfoRoutes(services.openId))
     .use(keyServerRoutes(services.identity))
+    .use(toDeviceRoutes(services))
+    .use(keysRoutes(services))
+    .use(crossSigningRoutes(services))
+    .use(keyBackupRoutes(services))
+    .use(registerRoutes(services))
+    .use(loginRoutes(services))
+    .use(accountRoutes(services))
+    .use(thirdPartyIdRoutes(services))
+    .use(deviceRoutes(services))
+    .use(profileRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagRoutes(services))
+    .use(filterRoutes(services))
+    .use(capabilityRoutes(services))
+    .use(pushRuleRoutes(services))
+    .use(userDirectoryRoutes(services))
     .use(roomsRoutes(services))
     .use(membershipRoutes(services))
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
     .use(redactionRoutes(services));
 
-  const app = new Elysia({ normalize: true })
+  // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
+  // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
+  const app = new Elysia({ normalize: "typebox" })
     .use(httpEdge(config.max_request_size, logger))
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
@@ -73,6 +112,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
+      setInterval(() => services.toDevice.expire(), 3_600_000),
     ];
     return () => timers.forEach(clearInterval);
   }

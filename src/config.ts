@@ -41,9 +41,57 @@ const WellKnown = Type.Object(
   { description: "What the /.well-known/matrix/* documents say.", default: {} },
 );
 
+const RtcTransport = Type.Object(
+  {
+    type: Str('The transport type. Element Call speaks "livekit" only.', { minLength: 1 }),
+    livekit_service_url: Type.Optional(
+      Str("For type livekit: the MatrixRTC authorization service (lk-jwt-service) clients post their OpenID token to, e.g. `https://matrix.example.org/livekit/jwt`."),
+    ),
+  },
+  // MSC4143 transports are open objects; fields we do not know are handed to clients as written.
+  { additionalProperties: Type.Unknown() },
+);
+
+const MatrixRtc = Type.Object(
+  {
+    transports: Type.Array(RtcTransport, {
+      description:
+        "MatrixRTC transports in order of preference, served by /rtc/transports and as `org.matrix.msc4143.rtc_foci` in /.well-known/matrix/client. Empty: Element Call finds no SFU on this server.",
+      default: [],
+    }),
+  },
+  { description: "Element Call (MatrixRTC): the LiveKit transports this server offers its users.", default: {} },
+);
+
+const ToDevice = Type.Object(
+  {
+    max_messages_per_device: Int(
+      "The most to-device messages kept for one device that has not fetched them. Past it the oldest are dropped, so a device that never syncs cannot grow the queue without bound.",
+      10_000,
+      { minimum: 100 },
+    ),
+    message_lifetime_days: Int("To-device messages a device has not fetched after this many days are deleted.", 30, { minimum: 1 }),
+  },
+  { description: "Limits of the to-device inbox (docs/encryption.md).", default: {} },
+);
+
+const Bucket = (description: string, perSecond: number, burst: number) =>
+  Type.Object(
+    {
+      per_second: Type.Number({ description: "Requests per second allowed on average (the bucket refills at this rate).", default: perSecond, exclusiveMinimum: 0 }),
+      burst: Int("Requests allowed in a burst (the bucket's size).", burst, { minimum: 1 }),
+    },
+    { description, default: {} },
+  );
+
 const RateLimits = Type.Object(
-  { enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true) },
-  { description: "Rate limits on abuse-prone endpoints.", default: {}, additionalProperties: true },
+  {
+    enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true),
+    registration: Bucket("Accounts created through POST /register, per client IP address (a request over the limit is refused before any work).", 0.17, 3),
+    login: Bucket("POST /login attempts and password checks of user-interactive auth, per client IP address and per account.", 0.1, 10),
+    message: Bucket("Sending events, per user.", 10, 50),
+  },
+  { description: "Rate limits on abuse-prone endpoints (token buckets kept in memory).", default: {} },
 );
 
 export const GlobalConfigSchema = Type.Object({
@@ -70,9 +118,17 @@ export const GlobalConfigSchema = Type.Object({
   turn_allow_guests: Bool("Whether guests may fetch TURN credentials.", false),
   turn: Type.Optional(TurnTable),
   well_known: WellKnown,
+  matrix_rtc: MatrixRtc,
   app_service_config_files: Strings("Application service registration YAML files to load at start."),
   rate_limits: RateLimits,
+  to_device: ToDevice,
   shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
+  // Accounts
+  refreshable_access_token_lifetime: Int(
+    "Lifetime in milliseconds of access tokens issued to clients that support refresh tokens (`refresh_token: true` at login or registration). Other clients get tokens that do not expire.",
+    300_000,
+    { minimum: 1000 },
+  ),
 });
 
 export type Config = Static<typeof GlobalConfigSchema>;
@@ -142,6 +198,15 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   if (config.database_backend === "rocksdb") {
     throw new ConfigError([`${source}: [global] database_backend: "rocksdb" is not supported: bunduit only supports SQLite (use "sqlite")`]);
   }
+  const badTransports = config.matrix_rtc.transports.flatMap((transport, i) =>
+    transport.type === "livekit" && !isHttpUrl(transport.livekit_service_url)
+      ? [`${source}: [global] matrix_rtc.transports.${i}: a "livekit" transport needs livekit_service_url, an http(s) URL${describeValue(transport.livekit_service_url)}`]
+      : [],
+  );
+  if (badTransports.length > 0) throw new ConfigError(badTransports);
+  if (config.registration_token !== undefined && !config.allow_registration) {
+    warnings.push(`${source}: registration_token is set but allow_registration = false: registration stays closed`);
+  }
   if (config.allow_federation) {
     warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);
   }
@@ -152,13 +217,18 @@ function dedupe(lines: string[]): string[] {
   return [...new Set(lines)];
 }
 
+function isHttpUrl(value: string | undefined): boolean {
+  if (!value || !URL.canParse(value)) return false;
+  return ["http:", "https:"].includes(new URL(value).protocol);
+}
+
 function describeValue(value: unknown): string {
   return value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
 }
 
 /** Maps CONDUIT_WELL_KNOWN_CLIENT or CONDUIT_WELL_KNOWN__CLIENT to ["well_known", "client"]. */
-function envKeyPath(key: string): string[] | undefined {
-  const properties = GlobalConfigSchema.properties as Record<string, TSchema>;
+export function envKeyPath(key: string, schema: TObject = GlobalConfigSchema): string[] | undefined {
+  const properties = schema.properties as Record<string, TSchema>;
   if (key.includes("__")) return key.split("__");
   if (key in properties) return [key];
   for (const [name, schema] of Object.entries(properties)) {
@@ -192,7 +262,7 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 function unknownKeys(schema: TSchema, value: unknown, prefix: string): string[] {
   if (schema.type !== "object" || typeof value !== "object" || value === null || Array.isArray(value)) return [];
   const properties = (schema as TObject).properties ?? {};
-  if (schema.additionalProperties === true) return [];
+  if (schema.additionalProperties === true || typeof schema.additionalProperties === "object") return [];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
     const childSchema = (properties as Record<string, TSchema>)[key];
     const path = prefix === "global" ? key : `${prefix}.${key}`;

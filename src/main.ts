@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
 import { resolveConfig } from "./cli/config-file.ts";
+import { runUserCommand } from "./cli/user.ts";
 import { ConfigError, maskSecrets, type Config } from "./config.ts";
 import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
 import { DATABASE_FILE, DatabaseVersionError, openDatabase } from "./storage/database.ts";
@@ -17,8 +18,22 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** Errors that mean the data directory is missing, unwritable or not a directory. */
+const UNOPENABLE = new Set(["SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "EACCES", "EPERM", "ENOTDIR", "EEXIST", "EROFS"]);
+
+function openDatabaseOrFail(directory: string) {
+  try {
+    return openDatabase(directory);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (!code || !UNOPENABLE.has(code)) throw error;
+    // Typical in containers: a bind-mounted directory owned by another uid than the server's.
+    fail(`cannot open the database in ${directory} (${code}): database_path must be a directory that exists or can be created, writable by uid ${process.getuid?.() ?? "?"}`);
+  }
+}
+
 async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
-  const db = openDatabase(config.database_path);
+  const db = openDatabaseOrFail(config.database_path);
   const { app, startBackgroundTasks, shutdown } = createApp({ config, db, logger });
   const server = Bun.serve({
     hostname: config.address,
@@ -90,6 +105,13 @@ async function main(argv: string[]): Promise<void> {
         throw error;
       }
       return;
+    case "user": {
+      const code = await runUserCommand(args, loaded.config, {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.exit(code);
+    }
     case "check-config":
       process.stdout.write(`configuration from ${loaded.source} is valid:\n${JSON.stringify(maskSecrets(loaded.config), null, 2)}\n`);
       return;

@@ -22,7 +22,7 @@ export const wellKnownRoutes = (config: Readonly<Config>, extraClientFields: () 
         ...extraClientFields(),
       }),
       {
-        response: t.Object({ "m.homeserver": t.Object({ base_url: t.String() }) }, { additionalProperties: true }),
+        response: t.Object({ "m.homeserver": t.Object({ base_url: t.String() }) }, { additionalProperties: t.Unknown() }),
         detail: { summary: "GET /.well-known/matrix/client", description: "Where clients find this homeserver.", tags: ["Server discovery"] },
       },
     )

@@ -3,29 +3,98 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";
-import type { ProfileLookup } from "./rooms/room-deps.ts";
+import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
+import { createCrossSigning } from "./e2ee/cross-signing.ts";
+import { createDeviceKeys } from "./e2ee/device-keys.ts";
+import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
+import { createKeyBackup } from "./e2ee/key-backup.ts";
+import { createKeyQuery } from "./e2ee/key-query.ts";
+import { createToDevice, type ToDeviceListener } from "./e2ee/to-device.ts";
+import { createPushRules } from "./push/push-rules.ts";
+import { createRateLimits } from "./rate-limits.ts";
 import { createRoomServices } from "./rooms/index.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import type { AppendedEvents } from "./timeline/appended-events.ts";
+import { createAccountData } from "./users/account-data.ts";
+import { createAccountManagement } from "./users/account-management.ts";
 import { createAccounts } from "./users/accounts.ts";
+import { createDevices } from "./users/devices.ts";
+import { createFilters } from "./users/filters.ts";
+import { createLogin } from "./users/login.ts";
+import { createOpenId } from "./users/openid.ts";
+import { createProfiles } from "./users/profiles.ts";
+import { createRegistration } from "./users/registration.ts";
 import { createSessions } from "./users/sessions.ts";
+import { createUserDirectory } from "./users/user-directory.ts";
+import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
+import { createMatrixRtc } from "./voip/matrix-rtc.ts";
+import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
-/** What app.ts hands the services from outside the core: the event emitter, and profiles until the accounts code provides them. */
+/** What app.ts hands the services from outside the core. */
 export interface ServiceHooks {
+  /** The emitter through which the room engine announces events after commit. */
   appended: AppendedEvents;
-  getProfile: ProfileLookup;
 }
 
 export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, hooks: ServiceHooks) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
-  const { rooms, timeline, clientEvents } = createRoomServices({ stores, identity, clock, appended: hooks.appended, getProfile: hooks.getProfile });
+  const rateLimits = createRateLimits(config, clock);
+  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
+  const devices = createDevices(stores, sessions.pendingLastSeen, clock);
+  const profiles = createProfiles(stores, config.server_name);
+  const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
+  const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
+  // Member events carry the user's profile (displayname, avatar_url).
+  const { rooms, timeline, clientEvents } = createRoomServices({ stores, identity, clock, appended: hooks.appended, getProfile: profiles.memberProfile });
+  accounts.onDeactivated((userId) => {
+    rooms.leaveAllRooms(userId).catch((error: unknown) => logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }));
+  });
+
+  /** Called after commit; the sync engine registers here to wake long-polls. */
+  const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
+  const deviceLists = createDeviceLists(stores, logger, notifications.deviceLists, {
+    usersSharingRoomWith: (userId) => rooms.usersSharingRoomWith(userId),
+    // Until /sync defines its token, a /keys/changes token is the bare device-list position.
+    streamPositionOf: (token) => (/^[0-9]{1,15}$/.test(token) ? Number(token) : undefined),
+  });
+  const deviceKeys = createDeviceKeys(stores, config.server_name, deviceLists);
+  const toDevice = createToDevice(stores, config, clock, logger, notifications.toDevice);
+  // A deleted device takes its keys and its to-device inbox with it.
+  devices.onDevicesDeleted((userId, deviceIds) => {
+    for (const deviceId of deviceIds) {
+      deviceKeys.deleteDeviceKeys(userId, deviceId);
+      toDevice.deleteInbox(userId, deviceId);
+    }
+  });
+
   return {
     config,
     logger,
     clock,
     identity,
-    accounts: createAccounts(stores, config.server_name, clock),
-    sessions: createSessions(stores, clock),
+    rateLimits,
+    sessions,
+    devices,
+    profiles,
+    accounts,
+    uia,
+    registration: createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter: rateLimits.registration }),
+    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login }),
+    accountManagement: createAccountManagement(stores, accounts, devices, uia),
+    accountData: createAccountData(stores),
+    filters: createFilters(stores),
+    pushRules: createPushRules(),
+    userDirectory: createUserDirectory(stores),
+    openId: createOpenId(stores, config.server_name, clock),
+    turn: createTurnCredentials(config, clock),
+    matrixRtc: createMatrixRtc(config),
+    notifications,
+    toDevice,
+    deviceLists,
+    deviceKeys,
+    keyQuery: createKeyQuery(stores, config.server_name),
+    crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
+    keyBackup: createKeyBackup(stores),
     appended: hooks.appended,
     rooms,
     timeline,

@@ -8,25 +8,13 @@
  * this, on receipt of the PDU; which state to check against (the event's auth events, the state
  * before it, the current state) is the caller's choice.
  */
+import { EventType } from "./event-types.ts";
 import { namedPowerLevel, eventPowerLevel, parsePowerLevels } from "./power-levels.ts";
 import { stateKeyOf, type Pdu, type StoredEvent } from "./pdu.ts";
 import { roomVersion, type RoomVersion } from "./room-versions.ts";
-import {
-  AuthError,
-  M_ROOM_ALIASES,
-  M_ROOM_CREATE,
-  M_ROOM_MEMBER,
-  M_ROOM_POWER_LEVELS,
-  M_ROOM_REDACTION,
-  M_ROOM_THIRD_PARTY_INVITE,
-  membershipOf,
-  powerLevelOf,
-  reject,
-  type AuthCheck,
-  type AuthState,
-} from "./event-auth/auth-check.ts";
+import { AuthError, membershipOf, powerLevelOf, reject, type AuthCheck, type AuthState } from "./event-auth/auth-check.ts";
 import { checkAuthEvents } from "./event-auth/auth-events.ts";
-import { domainOf, isValidUserId } from "./event-auth/identifier-grammar.ts";
+import { isValidUserId, serverNameOf } from "./ids.ts";
 import { authorizeMembership } from "./event-auth/membership.ts";
 import { authorizePowerLevelsChange } from "./event-auth/power-levels-change.ts";
 import { ruleNumbers } from "./event-auth/rule-numbers.ts";
@@ -36,9 +24,9 @@ export { authEventKeysFor, type AuthEventKey } from "./event-auth/auth-events.ts
 
 /** Throws `AuthError` unless `pdu` is allowed by the authorization rules of `version` against `authState`. */
 export function authorizeEvent(pdu: Pdu, authState: AuthState, version: RoomVersion): void {
-  if (pdu.type === M_ROOM_CREATE) return authorizeCreate(pdu, version);
+  if (pdu.type === EventType.RoomCreate) return authorizeCreate(pdu, version);
   const rules = ruleNumbers(version);
-  const create = authState.state.get(stateKeyOf(M_ROOM_CREATE, ""));
+  const create = authState.state.get(stateKeyOf(EventType.RoomCreate, ""));
   // v12 rule 2: the room id is the create event's id with the sigil `!`. The caller has derived
   // that id from the (accepted) create event it put in the state.
   if (rules.roomIdIsCreateEvent !== undefined && (create === undefined || pdu.room_id !== roomIdFromCreateEvent(create))) {
@@ -48,7 +36,7 @@ export function authorizeEvent(pdu: Pdu, authState: AuthState, version: RoomVers
   if (create === undefined) {
     throw new AuthError(rules.authEventsCreate ?? rules.authEvents, pdu.type, "the state has no m.room.create event");
   }
-  const powerLevelsEvent = authState.state.get(stateKeyOf(M_ROOM_POWER_LEVELS, ""));
+  const powerLevelsEvent = authState.state.get(stateKeyOf(EventType.RoomPowerLevels, ""));
   const check: AuthCheck = {
     pdu,
     version,
@@ -58,15 +46,15 @@ export function authorizeEvent(pdu: Pdu, authState: AuthState, version: RoomVers
     powerLevels: powerLevelsEvent === undefined ? undefined : parsePowerLevels(powerLevelsEvent.pdu.content, version),
   };
 
-  if (create.pdu.content["m.federate"] === false && domainOf(pdu.sender) !== domainOf(create.pdu.sender)) {
+  if (create.pdu.content["m.federate"] === false && serverNameOf(pdu.sender) !== serverNameOf(create.pdu.sender)) {
     reject(check, rules.federate, "the room does not federate and the sender is from another server");
   }
-  if (rules.aliases !== undefined && pdu.type === M_ROOM_ALIASES) return authorizeAliases(check, rules.aliases);
-  if (pdu.type === M_ROOM_MEMBER) return authorizeMembership(check);
+  if (rules.aliases !== undefined && pdu.type === EventType.RoomAliases) return authorizeAliases(check, rules.aliases);
+  if (pdu.type === EventType.RoomMember) return authorizeMembership(check);
   if (membershipOf(check, pdu.sender) !== "join") reject(check, rules.senderJoined, "sender is not joined");
 
   const senderLevel = powerLevelOf(check, pdu.sender);
-  if (pdu.type === M_ROOM_THIRD_PARTY_INVITE) {
+  if (pdu.type === EventType.RoomThirdPartyInvite) {
     if (senderLevel >= namedPowerLevel("invite", check.powerLevels)) return;
     reject(check, `${rules.thirdPartyInvite}.1`, "sender's power level is below the invite level");
   }
@@ -78,8 +66,8 @@ export function authorizeEvent(pdu: Pdu, authState: AuthState, version: RoomVers
   if (pdu.state_key?.startsWith("@") && pdu.state_key !== pdu.sender) {
     reject(check, rules.userStateKey, "state_key starts with @ and is not the sender");
   }
-  if (pdu.type === M_ROOM_POWER_LEVELS) return authorizePowerLevelsChange(check);
-  if (rules.redaction !== undefined && pdu.type === M_ROOM_REDACTION) return authorizeRedaction(check, rules.redaction);
+  if (pdu.type === EventType.RoomPowerLevels) return authorizePowerLevelsChange(check);
+  if (rules.redaction !== undefined && pdu.type === EventType.RoomRedaction) return authorizeRedaction(check, rules.redaction);
 }
 
 function roomIdFromCreateEvent(create: StoredEvent): string {
@@ -95,8 +83,8 @@ function authorizeCreate(pdu: Pdu, version: RoomVersion): void {
   if (version.roomIdFromCreateEvent) {
     if (pdu.room_id !== undefined) fail("1.2", "has a room_id, which this room version derives from the create event");
   } else {
-    const roomDomain = pdu.room_id === undefined ? undefined : domainOf(pdu.room_id);
-    if (roomDomain === undefined || roomDomain !== domainOf(pdu.sender)) fail("1.2", "room_id's domain is not the sender's");
+    const roomDomain = pdu.room_id === undefined ? undefined : serverNameOf(pdu.room_id);
+    if (roomDomain === undefined || roomDomain !== serverNameOf(pdu.sender)) fail("1.2", "room_id's domain is not the sender's");
   }
   const roomVersionId = pdu.content.room_version;
   if (roomVersionId !== undefined && (typeof roomVersionId !== "string" || roomVersion(roomVersionId) === undefined)) {
@@ -115,7 +103,7 @@ function authorizeCreate(pdu: Pdu, version: RoomVersion): void {
 function authorizeAliases(check: AuthCheck, rule: string): void {
   const { pdu } = check;
   if (pdu.state_key === undefined) reject(check, `${rule}.1`, "has no state_key");
-  if (domainOf(pdu.sender) !== pdu.state_key) reject(check, `${rule}.2`, "state_key is not the sender's domain");
+  if (serverNameOf(pdu.sender) !== pdu.state_key) reject(check, `${rule}.2`, "state_key is not the sender's domain");
 }
 
 /**
@@ -125,7 +113,7 @@ function authorizeAliases(check: AuthCheck, rule: string): void {
 function authorizeRedaction(check: AuthCheck, rule: string): void {
   const { pdu } = check;
   if (powerLevelOf(check, pdu.sender) >= namedPowerLevel("redact", check.powerLevels)) return;
-  const redactedDomain = pdu.redacts === undefined ? undefined : domainOf(pdu.redacts);
-  if (redactedDomain !== undefined && pdu.event_id !== undefined && redactedDomain === domainOf(pdu.event_id)) return;
+  const redactedDomain = pdu.redacts === undefined ? undefined : serverNameOf(pdu.redacts);
+  if (redactedDomain !== undefined && pdu.event_id !== undefined && redactedDomain === serverNameOf(pdu.event_id)) return;
   reject(check, `${rule}.3`, "sender is below the redact level and the redacted event is from another server");
 }

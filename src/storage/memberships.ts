@@ -32,6 +32,10 @@ export function createMembershipStore(db: Database) {
     `SELECT ${COLUMNS} FROM memberships WHERE user_id = ? AND stream_ordering > ? ORDER BY stream_ordering`,
   );
   const selectAllOfUser = db.query<MembershipRow, [string]>(`SELECT ${COLUMNS} FROM memberships WHERE user_id = ? ORDER BY room_id`);
+  const selectUsersSharingRoomWith = db.query<{ user_id: string }, [string]>(
+    `SELECT DISTINCT other.user_id FROM memberships mine JOIN memberships other ON other.room_id = mine.room_id
+     WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'`,
+  );
   const updateForgotten = db.query<void, [string, string]>("UPDATE memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?");
   const clearProfile = db.query<void, [string]>("UPDATE memberships SET displayname = NULL, avatar_url = NULL WHERE event_id = ?");
   return {
@@ -43,6 +47,8 @@ export function createMembershipStore(db: Database) {
     /** Memberships of the user whose latest change is after stream position `since` (for sync). */
     selectChangedSince: (userId: string, since: number) => selectChangedSince.all(userId, since),
     selectAllOfUser: (userId: string) => selectAllOfUser.all(userId),
+    /** Users joined to at least one room the user is joined to (the user included). */
+    selectUsersSharingRoomWith: (userId: string) => selectUsersSharingRoomWith.all(userId).map((row) => row.user_id),
     updateForgotten: (roomId: string, userId: string) => updateForgotten.run(roomId, userId),
     /** A redacted member event loses its displayname and avatar. */
     clearProfile: (eventId: string) => clearProfile.run(eventId),

@@ -9,6 +9,8 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}) {
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
+// Behaviour only. Idle RSS and start-to-first-response (performance.md targets) are not
+// asserted here: timings on a shared CI machine are noise. Speed is measured in bench/.
 describe("the bunduit process", () => {
   test("starts, logs one start line, answers, and exits 0 on SIGTERM", async () => {
     const dir = tempDir();
@@ -48,6 +50,20 @@ describe("the bunduit process", () => {
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain("port");
       expect(result.stderr).toContain("bad.toml:2");
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("a database_path that cannot be a directory is refused with one clear line, not a stack trace", async () => {
+    const dir = tempDir();
+    try {
+      const notADirectory = join(dir.path, "plain-file");
+      await Bun.write(notADirectory, "");
+      const result = run(["serve"], dir.path, { CONDUIT_DATABASE_PATH: notADirectory, CONDUIT_PORT: "0" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toStartWith(`bunduit: cannot open the database in ${notADirectory}`);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
     } finally {
       dir.remove();
     }

@@ -9,7 +9,7 @@ import { CLIENT_V3, Empty, Reason, RoomIdOrAliasParam, RoomIdParam, RoomIdRespon
 
 const tags = ["Room membership"];
 const RoomParams = t.Object({ roomId: RoomIdParam });
-const ReasonBody = t.Object({ reason: Reason }, { additionalProperties: true });
+const ReasonBody = t.Object({ reason: Reason }, { additionalProperties: t.Unknown() });
 const TargetBody = t.Object({ user_id: UserIdField, reason: Reason });
 // `server_name` (deprecated) and `via` name servers to join through; without federation only local rooms can be joined.
 const ViaQuery = t.Object({ server_name: t.Optional(t.Union([t.String(), t.Array(t.String())])), via: t.Optional(t.Union([t.String(), t.Array(t.String())])) });

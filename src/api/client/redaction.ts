@@ -15,7 +15,7 @@ export const redactionRoutes = (services: Pick<Services, "sessions" | "timeline"
       {
         auth: "user",
         params: t.Object({ roomId: RoomIdParam, eventId: EventIdParam, txnId: t.String({ minLength: 1 }) }),
-        body: t.Object({ reason: Reason }, { additionalProperties: true }),
+        body: t.Object({ reason: Reason }, { additionalProperties: t.Unknown() }),
         response: EventIdResponse,
         detail: {
           summary: "PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}",

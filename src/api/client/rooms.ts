@@ -16,7 +16,7 @@ const CreateRoomBody = t.Object({
   name: t.Optional(t.String()),
   topic: t.Optional(t.String()),
   invite: t.Optional(t.Array(UserIdField)),
-  invite_3pid: t.Optional(t.Array(t.Object({}, { additionalProperties: true }))),
+  invite_3pid: t.Optional(t.Array(t.Object({}, { additionalProperties: t.Unknown() }))),
   room_version: t.Optional(t.String()),
   creation_content: t.Optional(EventContentSchema),
   initial_state: t.Optional(t.Array(t.Object({ type: t.String(), state_key: t.Optional(t.String()), content: EventContentSchema }))),

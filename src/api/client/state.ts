@@ -15,7 +15,7 @@ const tags = ["Room participation"];
 const StatePath = `${CLIENT_V3}/rooms/:roomId/state/:eventType`;
 // The state key is the `*` wildcard, so that it may contain `/`. Elysia cannot build its
 // validator for a property named "*", so the schema admits it as an additional property.
-const WithKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }) }, { additionalProperties: true });
+const WithKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }) }, { additionalProperties: t.Unknown() });
 const stateKeyOf = (params: object) => decodeWildcard((params as { "*"?: string })["*"] ?? "");
 const WithoutKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }) });
 const FormatQuery = t.Object({ format: t.Optional(t.Union([t.Literal("content"), t.Literal("event")])) });

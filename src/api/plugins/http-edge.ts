@@ -39,11 +39,16 @@ export const httpEdge = (maxRequestSize: number, logger: Logger) =>
       const text = await request.text();
       if (text.length > maxRequestSize) throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxRequestSize} bytes`);
       if (text.trim() === "") return {};
+      let body: unknown;
       try {
-        return JSON.parse(text) as unknown;
+        body = JSON.parse(text);
       } catch {
         throw new MatrixError("M_NOT_JSON", "Request body is not valid JSON");
       }
+      // Every JSON body of the client-server API is an object. Checked here because Elysia's
+      // normalizer would otherwise turn `[1]` into `{"0":1}` before validation sees it.
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new MatrixError("M_NOT_JSON", "Request body must be a JSON object");
+      return body;
     })
     .onAfterHandle({ as: "global" }, ({ set }) => {
       Object.assign(set.headers, CORS_HEADERS);

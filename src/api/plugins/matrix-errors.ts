@@ -22,7 +22,9 @@ export function validationToMatrixError(error: ValidationError): MatrixError {
   const first = error.valueError;
   const field = first ? fieldName(first.path, first.type === ValueErrorType.ObjectRequiredProperty ? first.schema : undefined) : "";
   const where = error.type === "body" ? "body" : error.type === "query" ? "query parameter" : error.type === "params" ? "path parameter" : error.type;
-  if (first?.type === ValueErrorType.ObjectRequiredProperty) {
+  // A missing query parameter is reported as "Expected string" on an undefined value, not as a missing property.
+  const missing = first?.type === ValueErrorType.ObjectRequiredProperty || (first !== undefined && first.path !== "" && first.value === undefined);
+  if (missing) {
     return new MatrixError("M_MISSING_PARAM", `Missing ${where} field '${field}'`);
   }
   if (error.type === "body" && first?.path === "" && typeof error.value !== "object") {

@@ -2,7 +2,7 @@
 import { t } from "elysia";
 
 /** Any JSON object: event content, state content, request bodies that are content. */
-export const EventContentSchema = t.Object({}, { additionalProperties: true, description: "Event content: any JSON object." });
+export const EventContentSchema = t.Object({}, { additionalProperties: t.Unknown(), description: "Event content: any JSON object." });
 
 export const ClientEventSchema = t.Object(
   {
@@ -14,9 +14,9 @@ export const ClientEventSchema = t.Object(
     type: t.String(),
     state_key: t.Optional(t.String()),
     redacts: t.Optional(t.String()),
-    unsigned: t.Optional(t.Object({}, { additionalProperties: true })),
+    unsigned: t.Optional(t.Object({}, { additionalProperties: t.Unknown() })),
   },
-  { additionalProperties: true, description: "A room event in the client format." },
+  { additionalProperties: t.Unknown(), description: "A room event in the client format." },
 );
 
 export const ClientEventList = t.Array(ClientEventSchema);

@@ -2,20 +2,11 @@
  * The inputs of one authorization check and the lookups every rule makes against them:
  * memberships, power levels and the join rule, as the room state in hand defines them.
  */
+import { EventType } from "../event-types.ts";
 import { userPowerLevel, type PowerLevels } from "../power-levels.ts";
 import { stateKeyOf, type Pdu, type StoredEvent } from "../pdu.ts";
 import type { RoomVersion } from "../room-versions.ts";
 import type { RuleNumbers } from "./rule-numbers.ts";
-
-// The state event types that affect authorization. They belong in matrix/event-types.ts,
-// which is being written separately; these move there once it lands.
-export const M_ROOM_CREATE = "m.room.create";
-export const M_ROOM_MEMBER = "m.room.member";
-export const M_ROOM_JOIN_RULES = "m.room.join_rules";
-export const M_ROOM_POWER_LEVELS = "m.room.power_levels";
-export const M_ROOM_THIRD_PARTY_INVITE = "m.room.third_party_invite";
-export const M_ROOM_ALIASES = "m.room.aliases";
-export const M_ROOM_REDACTION = "m.room.redaction";
 
 /** An event failed the authorization rules; `rule` is the number of the failing rule in its room version. */
 export class AuthError extends Error {
@@ -72,7 +63,7 @@ export function stateEvent(check: AuthCheck, type: string, stateKey: string): St
 
 /** A user's current membership, or undefined when they have no member event. */
 export function membershipOf(check: AuthCheck, user: string): string | undefined {
-  const membership = stateEvent(check, M_ROOM_MEMBER, user)?.pdu.content.membership;
+  const membership = stateEvent(check, EventType.RoomMember, user)?.pdu.content.membership;
   return typeof membership === "string" ? membership : undefined;
 }
 
@@ -85,6 +76,6 @@ export function powerLevelOf(check: AuthCheck, user: string): number {
  * as Synapse does we take `invite`, so a room without one is not joinable uninvited.
  */
 export function joinRuleOf(check: AuthCheck): string {
-  const joinRule = stateEvent(check, M_ROOM_JOIN_RULES, "")?.pdu.content.join_rule;
+  const joinRule = stateEvent(check, EventType.RoomJoinRules, "")?.pdu.content.join_rule;
   return typeof joinRule === "string" ? joinRule : "invite";
 }

@@ -3,18 +3,11 @@
  * and the rule that checks what an incoming event does cite.
  * https://spec.matrix.org/v1.19/server-server-api/#auth-events-selection
  */
+import { EventType } from "../event-types.ts";
 import { isJsonObject } from "../canonical-json.ts";
 import { referenceId, stateKeyOf, type EventContent, type Pdu } from "../pdu.ts";
 import type { RoomVersion } from "../room-versions.ts";
-import {
-  AuthError,
-  M_ROOM_CREATE,
-  M_ROOM_JOIN_RULES,
-  M_ROOM_MEMBER,
-  M_ROOM_POWER_LEVELS,
-  M_ROOM_THIRD_PARTY_INVITE,
-  type AuthEventEntry,
-} from "./auth-check.ts";
+import { AuthError, type AuthEventEntry } from "./auth-check.ts";
 import type { RuleNumbers } from "./rule-numbers.ts";
 
 /** The (type, state_key) of one state event to cite in `auth_events`. */
@@ -38,26 +31,26 @@ export function authEventKeysFor(
   content: EventContent,
   version: RoomVersion,
 ): AuthEventKey[] {
-  if (type === M_ROOM_CREATE) return [];
+  if (type === EventType.RoomCreate) return [];
   const keys: AuthEventKey[] = [];
   const add = (keyType: string, keyStateKey: string): void => {
     if (!keys.some((k) => k.type === keyType && k.state_key === keyStateKey)) keys.push({ type: keyType, state_key: keyStateKey });
   };
-  if (!version.roomIdFromCreateEvent) add(M_ROOM_CREATE, "");
-  add(M_ROOM_POWER_LEVELS, "");
-  add(M_ROOM_MEMBER, sender);
-  if (type !== M_ROOM_MEMBER || stateKey === undefined) return keys;
+  if (!version.roomIdFromCreateEvent) add(EventType.RoomCreate, "");
+  add(EventType.RoomPowerLevels, "");
+  add(EventType.RoomMember, sender);
+  if (type !== EventType.RoomMember || stateKey === undefined) return keys;
 
-  add(M_ROOM_MEMBER, stateKey);
+  add(EventType.RoomMember, stateKey);
   const membership = content.membership;
-  if (typeof membership === "string" && MEMBERSHIPS_NEEDING_JOIN_RULES.has(membership)) add(M_ROOM_JOIN_RULES, "");
+  if (typeof membership === "string" && MEMBERSHIPS_NEEDING_JOIN_RULES.has(membership)) add(EventType.RoomJoinRules, "");
   const thirdPartyInvite = content.third_party_invite;
   if (membership === "invite" && isJsonObject(thirdPartyInvite)) {
     const signed = thirdPartyInvite.signed;
-    if (isJsonObject(signed) && typeof signed.token === "string") add(M_ROOM_THIRD_PARTY_INVITE, signed.token);
+    if (isJsonObject(signed) && typeof signed.token === "string") add(EventType.RoomThirdPartyInvite, signed.token);
   }
   const authoriser = content.join_authorised_via_users_server;
-  if (membership === "join" && version.restrictedJoinRule && typeof authoriser === "string") add(M_ROOM_MEMBER, authoriser);
+  if (membership === "join" && version.restrictedJoinRule && typeof authoriser === "string") add(EventType.RoomMember, authoriser);
   return keys;
 }
 
@@ -99,7 +92,7 @@ export function checkAuthEvents(pdu: Pdu, authEvents: readonly AuthEventEntry[],
     if (entry.rejected) fail(rules.authEventsRejected, `auth event ${entry.event_id} was rejected`);
   }
 
-  if (rules.authEventsCreate !== undefined && !cited.some((entry) => entry.pdu.type === M_ROOM_CREATE)) {
+  if (rules.authEventsCreate !== undefined && !cited.some((entry) => entry.pdu.type === EventType.RoomCreate)) {
     fail(rules.authEventsCreate, "auth_events do not include the m.room.create event");
   }
 

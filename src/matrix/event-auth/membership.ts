@@ -6,7 +6,7 @@
 import { namedPowerLevel } from "../power-levels.ts";
 import { referenceId } from "../pdu.ts";
 import { joinRuleOf, membershipOf, powerLevelOf, reject, type AuthCheck } from "./auth-check.ts";
-import { domainOf } from "./identifier-grammar.ts";
+import { serverNameOf } from "../ids.ts";
 import { authorizeThirdPartyInvite } from "./third-party-invite.ts";
 
 export function authorizeMembership(check: AuthCheck): void {
@@ -42,7 +42,7 @@ export function authorizeMembership(check: AuthCheck): void {
  */
 function checkAuthorisingServerSigned(check: AuthCheck, rule: string): void {
   const authoriser = check.pdu.content.join_authorised_via_users_server;
-  const server = typeof authoriser === "string" ? domainOf(authoriser) : undefined;
+  const server = typeof authoriser === "string" ? serverNameOf(authoriser) : undefined;
   const signatures = server === undefined ? undefined : check.pdu.signatures[server];
   if (signatures === undefined || Object.keys(signatures).length === 0) {
     reject(check, rule, "not signed by the server of join_authorised_via_users_server");

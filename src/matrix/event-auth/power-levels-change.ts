@@ -13,7 +13,7 @@ import {
   type PowerLevels,
 } from "../power-levels.ts";
 import { powerLevelOf, reject, type AuthCheck } from "./auth-check.ts";
-import { isValidUserId } from "./identifier-grammar.ts";
+import { isValidUserId } from "../ids.ts";
 
 /** A map property is absent or an object whose values all pass `isLevel`. */
 function isLevelMap(value: JsonValue | undefined, isLevel: (name: string, level: JsonValue) => boolean): boolean {

@@ -4,9 +4,10 @@
  * inviter published in the m.room.third_party_invite event named by `token`.
  * https://spec.matrix.org/v1.19/client-server-api/#third-party-invites
  */
+import { EventType } from "../event-types.ts";
 import { isJsonObject, type JsonObject } from "../canonical-json.ts";
 import { verifyJsonSignature } from "../signing.ts";
-import { M_ROOM_THIRD_PARTY_INVITE, membershipOf, reject, stateEvent, type AuthCheck } from "./auth-check.ts";
+import { membershipOf, reject, stateEvent, type AuthCheck } from "./auth-check.ts";
 
 /** The keys of an m.room.third_party_invite: `public_key`, and each `public_key` in `public_keys`. */
 function publicKeysOf(content: JsonObject): string[] {
@@ -45,7 +46,7 @@ export function authorizeThirdPartyInvite(check: AuthCheck, rule: string): void 
   if (typeof mxid !== "string" || typeof token !== "string") reject(check, `${rule}.3`, "signed has no mxid and token");
   if (mxid !== target) reject(check, `${rule}.4`, "signed.mxid is not the state_key");
 
-  const invite = stateEvent(check, M_ROOM_THIRD_PARTY_INVITE, token);
+  const invite = stateEvent(check, EventType.RoomThirdPartyInvite, token);
   if (invite === undefined) reject(check, `${rule}.5`, "no m.room.third_party_invite matches the token");
   if (invite.pdu.sender !== pdu.sender) reject(check, `${rule}.6`, "the sender did not send the m.room.third_party_invite");
 

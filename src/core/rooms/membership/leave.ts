@@ -18,10 +18,22 @@ export async function leaveRoom(deps: RoomDeps, userId: string, roomId: string, 
 
 /**
  * Leaves every room the user is joined to, invited to or knocking on (for account
- * deactivation). Returns the rooms left.
+ * deactivation), all in one write: the leave events are written before this returns (their
+ * commit follows with the turn's batch). A room whose rules refuse the leave is skipped.
+ * Resolves with the rooms left.
  */
-export async function leaveAllRooms(deps: RoomDeps, userId: string): Promise<string[]> {
-  const rooms = deps.stores.memberships.selectAllOfUser(userId).filter((row) => LEAVABLE.has(row.membership));
-  for (const row of rooms) await leaveRoom(deps, userId, row.room_id);
-  return rooms.map((row) => row.room_id);
+export function leaveAllRooms(deps: RoomDeps, userId: string): Promise<string[]> {
+  return deps.engine.write(({ append }) => {
+    const left: string[] = [];
+    for (const row of deps.stores.memberships.selectAllOfUser(userId)) {
+      if (!LEAVABLE.has(row.membership)) continue;
+      try {
+        append(row.room_id, memberDraft(deps, { sender: userId, target: userId, membership: "leave" }));
+        left.push(row.room_id);
+      } catch {
+        // Refused by the room's rules (it cannot be for one's own leave, but a room is never worth failing the others for).
+      }
+    }
+    return left;
+  });
 }

@@ -1,0 +1,122 @@
+/**
+ * A real coturn (Debian package `coturn`, listed in .ci/apt-packages) on loopback, and
+ * relay allocations against it with turnutils_uclient from the same package. Missing
+ * binaries are an error, never a skip: the TURN scheme is only proven against coturn.
+ */
+import { join } from "node:path";
+import { freePort, tempDir } from "./server.ts";
+
+export interface Coturn {
+  port: number;
+  realm: string;
+  /** coturn's log so far (it logs to stdout). */
+  log: () => string;
+  /** Tries to allocate a relay with these long-term credentials. */
+  allocate: (username: string, password: string) => Promise<Allocation>;
+  stop: () => Promise<void>;
+}
+
+export interface Allocation {
+  ok: boolean;
+  /** turnutils_uclient's output. */
+  output: string;
+}
+
+function requireBinary(name: string): string {
+  const path = Bun.which(name);
+  if (!path) throw new Error(`${name} not found: the TURN end-to-end test needs the Debian package coturn (apt-get install coturn; .ci/run installs it)`);
+  return path;
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, into: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) into(decoder.decode(chunk, { stream: true }));
+}
+
+/** Starts coturn with use-auth-secret, the way docs/element-call.md configures it, minus TLS. */
+export async function startCoturn(secret: string, realm = "turn.test.local"): Promise<Coturn> {
+  const turnserver = requireBinary("turnserver");
+  const uclient = requireBinary("turnutils_uclient");
+  const port = await freePort();
+  const relayBase = 40000 + Math.floor(Math.random() * 200) * 100;
+  const dir = tempDir("bunduit-coturn-");
+  const child = Bun.spawn(
+    [
+      turnserver,
+      "-c", "/dev/null", // never pick up /etc/turnserver.conf
+      "--listening-ip=127.0.0.1",
+      `--listening-port=${port}`,
+      "--relay-ip=127.0.0.1",
+      `--min-port=${relayBase}`,
+      `--max-port=${relayBase + 99}`,
+      "--use-auth-secret",
+      `--static-auth-secret=${secret}`,
+      `--realm=${realm}`,
+      "--no-tls",
+      "--no-dtls",
+      "--no-cli",
+      "--allow-loopback-peers",
+      "--log-file=stdout",
+      `--userdb=${join(dir.path, "turndb")}`,
+      `--pidfile=${join(dir.path, "turnserver.pid")}`,
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  let log = "";
+  void collect(child.stdout, (text) => (log += text));
+  void collect(child.stderr, (text) => (log += text));
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 2000);
+      await child.exited;
+      clearTimeout(killer);
+    }
+    dir.remove();
+  };
+
+  // coturn opens its TCP listener together with the UDP one; once it accepts, it answers.
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`coturn exited with ${child.exitCode}:\n${log}`);
+    try {
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      socket.end();
+      break;
+    } catch {
+      if (attempt === 200) {
+        await stop();
+        throw new Error(`coturn did not start listening on ${port}:\n${log}`);
+      }
+      await Bun.sleep(25);
+    }
+  }
+
+  /**
+   * Allocation succeeds when uclient reports the relayed address; it is stopped right
+   * then, since the packet exchange it goes on to would only test coturn and takes seconds.
+   */
+  async function allocate(username: string, password: string): Promise<Allocation> {
+    const client = Bun.spawn([uclient, "-v", "-y", "-c", "-n", "1", "-m", "1", "-p", String(port), "-u", username, "-w", password, "127.0.0.1"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let output = "";
+    const relayed = new Promise<boolean>((resolve) => {
+      const check = (text: string) => {
+        output += text;
+        if (/Received relay addr/.test(output)) resolve(true);
+      };
+      // Both streams end when uclient exits; by then it has said all it will.
+      void Promise.all([collect(client.stdout, check), collect(client.stderr, check)]).then(() => resolve(false));
+    });
+    const timeout = setTimeout(() => client.kill("SIGKILL"), 10_000);
+    const ok = await relayed;
+    clearTimeout(timeout);
+    if (client.exitCode === null) client.kill("SIGKILL");
+    await client.exited;
+    return { ok, output };
+  }
+
+  return { port, realm, log: () => log, allocate, stop };
+}
