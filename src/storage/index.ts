@@ -3,6 +3,7 @@ import type { Database } from "bun:sqlite";
 import { createAccessTokenStore } from "./access-tokens.ts";
 import { createAccountStore } from "./accounts.ts";
 import { createDeviceStore } from "./devices.ts";
+import { createMediaStore } from "./media.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 
 export function openStores(db: Database) {
@@ -12,6 +13,7 @@ export function openStores(db: Database) {
     accounts: createAccountStore(db),
     devices: createDeviceStore(db),
     accessTokens: createAccessTokenStore(db),
+    media: createMediaStore(db),
     /** Runs `fn` in one transaction: a failed request leaves nothing half-written. */
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };

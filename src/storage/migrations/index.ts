@@ -4,6 +4,7 @@
  */
 import m0001 from "./0001-server-keys.sql" with { type: "text" };
 import m0002 from "./0002-accounts.sql" with { type: "text" };
+import m0004 from "./0004-media.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "server-keys", sql: m0001 },
   { version: 2, name: "accounts", sql: m0002 },
+  { version: 4, name: "media", sql: m0004 },
 ];
