@@ -8,8 +8,10 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { mediaRoutes } from "./api/client/media.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
+import { contentRepoRoutes, isMediaUploadPath } from "./api/media/content-repo.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
@@ -28,17 +30,22 @@ export interface AppOptions {
 
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock);
+  // Beside app.ts, as main.ts is: the same relative path works from source and inside the
+  // compiled binary, where the worker is a second entry point (package.json "build").
+  const thumbnailWorkerUrl = new URL("./core/media/thumbnail-worker.ts", import.meta.url).href;
+  const services = createServices(config, stores, logger, clock, { thumbnailWorkerUrl });
   const unstableFeatures = (): Record<string, boolean> => ({});
 
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
     .use(wellKnownRoutes(config, () => ({})))
-    .use(keyServerRoutes(services.identity));
+    .use(keyServerRoutes(services.identity))
+    .use(mediaRoutes(services))
+    .use(contentRepoRoutes(services));
 
   const app = new Elysia({ normalize: true })
-    .use(httpEdge(config.max_request_size, logger))
+    .use(httpEdge(config.max_request_size, logger, { isUploadPath: isMediaUploadPath, maxUploadSize: config.media.max_upload_size }))
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
     .use(openApiRoutes(() => routes.routes, VERSION));
@@ -55,13 +62,18 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
+      setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
+      // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
+      setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
+    void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
     return () => timers.forEach(clearInterval);
   }
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
     services.sessions.flushLastSeen();
+    services.thumbnailer.close();
     checkpointDatabase(db, "TRUNCATE");
   }
 

@@ -27,7 +27,8 @@ async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
     reusePort: false,
     // /sync long-polls for up to its timeout; Bun's idle timeout would cut it.
     idleTimeout: 0,
-    maxRequestBodySize: config.max_request_size + 1024,
+    // Uploads may be larger than JSON requests; the edge plugin applies the right limit per path.
+    maxRequestBodySize: Math.max(config.max_request_size, config.media.max_upload_size) + 1024,
     fetch: (request, server) => app.handle(request),
   });
   // Elysia's server-dependent features (requestIP) need the server.
