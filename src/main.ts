@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
 import { resolveConfig } from "./cli/config-file.ts";
+import { runMediaCommand } from "./cli/media.ts";
 import { ConfigError, maskSecrets, type Config } from "./config.ts";
 import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
 import { DATABASE_FILE, DatabaseVersionError, openDatabase } from "./storage/database.ts";
@@ -91,6 +92,12 @@ async function main(argv: string[]): Promise<void> {
         throw error;
       }
       return;
+    case "media": {
+      const { code, message } = runMediaCommand(args, loaded.config);
+      (code === 0 ? process.stdout : process.stderr).write(message);
+      process.exitCode = code;
+      return;
+    }
     case "check-config":
       process.stdout.write(`configuration from ${loaded.source} is valid:\n${JSON.stringify(maskSecrets(loaded.config), null, 2)}\n`);
       return;

@@ -27,13 +27,18 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { command, ...(configPath !== undefined ? { configPath } : {}), options, help };
 }
 
+export const MEDIA_USAGE = `  bunduit media purge --before DATE
+                                    delete local media uploaded before DATE (e.g. 2025-01-01)
+  bunduit media delete MXC_URI      delete one local media id (mxc://server/id)
+`;
+
 export const USAGE = `bunduit — a Matrix homeserver in one executable
 
 Usage:
   bunduit [serve] [--config FILE]   run the homeserver
   bunduit check-config [--config FILE]
                                     validate the configuration and print it, secrets masked
-  bunduit version                   print the version
+${MEDIA_USAGE}  bunduit version                   print the version
   bunduit --help                    print this help
 
 The configuration is read from --config FILE, else $CONDUIT_CONFIG, else ./conduit.toml,
