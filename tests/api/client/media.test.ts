@@ -28,6 +28,10 @@ describe("uploads and authenticated downloads", () => {
   let alice: TestUser;
   afterAll(() => server.close());
 
+  test("/versions lists v1.11, which tells clients to use the authenticated media endpoints", async () => {
+    expect((await server.get("/_matrix/client/versions")).body.versions).toContain("v1.11");
+  });
+
   test("GET /media/config (v1 and deprecated v3) reports max_upload_size; v1 needs a token", async () => {
     alice = await createUser(server);
     expect((await server.get("/_matrix/client/v1/media/config", { token: alice.access_token })).body).toEqual({ "m.upload.size": 100_000 });
