@@ -20,7 +20,7 @@ export interface ServiceOptions {
 export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
   const mediaFiles = createMediaFiles(mediaDirectory(config));
-  const media = createMediaRepo({ config, stores, files: mediaFiles, clock });
+  const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
   const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
   return {
     config,

@@ -8,6 +8,7 @@
  */
 import type { Config } from "../../config.ts";
 import { MatrixError, notFound } from "../../errors.ts";
+import type { Logger } from "../../logger.ts";
 import { mxcUri } from "../../matrix/content-repo.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
@@ -44,11 +45,12 @@ export interface MediaRepoDeps {
   stores: Pick<Stores, "media" | "transaction">;
   files: MediaFiles;
   clock: Clock;
+  logger: Logger;
 }
 
 const MAX_FILENAME_LENGTH = 255;
 
-export function createMediaRepo({ config, stores, files, clock }: MediaRepoDeps) {
+export function createMediaRepo({ config, stores, files, clock, logger }: MediaRepoDeps) {
   const { media: store } = stores;
   const limits = config.media;
   const cutoff = limits.unauthenticated_cutoff === undefined ? undefined : new Date(limits.unauthenticated_cutoff).getTime();
@@ -205,10 +207,15 @@ export function createMediaRepo({ config, stores, files, clock }: MediaRepoDeps)
       if (options.unauthenticated && (cutoff === undefined || row.uploaded_ts === null || row.uploaded_ts >= cutoff)) {
         throw notFound("Media not found");
       }
+      const path = files.contentPath(row.sha256);
+      if (!(await Bun.file(path).exists())) {
+        logger.warn("media file missing from disk", { media_id: mediaId, path });
+        throw notFound("Media not found");
+      }
       return {
         media_id: row.media_id,
         sha256: row.sha256,
-        path: files.contentPath(row.sha256),
+        path,
         size: row.size ?? 0,
         content_type: row.content_type ?? "application/octet-stream",
         filename: row.filename,

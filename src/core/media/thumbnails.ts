@@ -78,7 +78,9 @@ export function createThumbnails({ repo, store, files, thumbnailer, clock, logge
       }
       const target = chooseThumbnailSize(request.width, request.height, request.method);
       const cached = store.selectThumbnail(media.sha256, target.width, target.height, target.method);
-      if (cached) return { path: files.thumbnailPath(media.sha256, target), size: cached.size, content_type: cached.content_type };
+      const cachedPath = files.thumbnailPath(media.sha256, target);
+      // A thumbnail file removed behind our back is simply made again.
+      if (cached && (await Bun.file(cachedPath).exists())) return { path: cachedPath, size: cached.size, content_type: cached.content_type };
 
       const key = `${media.sha256}/${target.width}x${target.height}/${target.method}`;
       let job = inFlight.get(key);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { imageSize, makeGif, makeJpeg, makePng, makeWebp } from "../../support/images.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
@@ -84,6 +85,18 @@ describe("thumbnails", () => {
     } finally {
       server.services.thumbnailer.generate = generate;
     }
+  });
+
+  test("a cached thumbnail whose file was removed is made again", async () => {
+    const query = "width=640&height=480&method=scale";
+    const first = new Uint8Array(await (await thumbnail(server, alice, jpeg, query)).arrayBuffer());
+    rmSync(server.services.mediaFiles.thumbnailPath(
+      (await server.services.media.find("test.local", jpeg.split("/")[1]!, { timeoutMs: 0, unauthenticated: false })).sha256,
+      { width: 640, height: 480, method: "scale" },
+    ));
+    const again = await thumbnail(server, alice, jpeg, query);
+    expect(again.status).toBe(200);
+    expect(new Uint8Array(await again.arrayBuffer())).toEqual(first);
   });
 
   test("GIF (first frame) and WebP become PNG thumbnails", async () => {

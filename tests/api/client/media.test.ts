@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
@@ -169,6 +169,14 @@ describe("uploads and authenticated downloads", () => {
       expect([mxcPath, res.status, res.body.errcode]).toEqual([mxcPath, status, errcode]);
     }
     expect((await server.get("/_matrix/client/v1/media/download/test.local/abc")).status).toBe(401);
+  });
+
+  test("a content file removed from disk behind the server's back is 404 M_NOT_FOUND, not a broken 200", async () => {
+    const mxc = await upload(server, alice, "soon gone", "text/plain");
+    const media = await server.services.media.find("test.local", mxc.split("/").pop()!, { timeoutMs: 0, unauthenticated: false });
+    rmSync(media.path);
+    const res = await server.get(`/_matrix/client/v1/media/download/${path(mxc)}`, { token: alice.access_token });
+    expect([res.status, res.body.errcode]).toEqual([404, "M_NOT_FOUND"]);
   });
 
   test("uploads need a token", async () => {
