@@ -25,7 +25,8 @@ import type { ImageFormat } from "./image-header.ts";
 
 export interface ThumbnailRequest {
   id: number;
-  input: Uint8Array;
+  /** The content file; read here, when the job runs, so queued jobs hold no image in memory. */
+  path: string;
   format: ImageFormat;
   target: ThumbnailSize;
   maxPixels: number;
@@ -57,7 +58,8 @@ function loadCodecs(): Promise<unknown> {
 }
 
 async function decode(input: Uint8Array, format: ImageFormat): Promise<Pixels> {
-  const buffer = input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer;
+  const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+  const buffer = (whole ? input.buffer : input.slice().buffer) as ArrayBuffer;
   switch (format) {
     case "jpeg":
       // libjpeg fills a truncated scan with grey instead of failing; refuse it ourselves.
@@ -148,7 +150,7 @@ function cropAndShrink(source: Pixels, geometry: ThumbnailGeometry): Pixels {
 
 export async function makeThumbnail(request: Omit<ThumbnailRequest, "id">): Promise<Omit<ThumbnailReply & { ok: true }, "id">> {
   await loadCodecs();
-  const source = await decode(request.input, request.format);
+  const source = await decode(await Bun.file(request.path).bytes(), request.format);
   if (source.width * source.height > request.maxPixels) throw new RangeError("too many pixels");
   const geometry = thumbnailGeometry(source.width, source.height, request.target);
   let pixels = cropAndShrink(source, geometry);

@@ -9,6 +9,8 @@ import type { ThumbnailSize } from "../../matrix/thumbnail-sizes.ts";
 import type { ImageFormat } from "./image-header.ts";
 import type { ThumbnailReply, ThumbnailRequest } from "./thumbnail-worker.ts";
 
+const MAX_QUEUED_JOBS = 32;
+
 export interface ThumbnailerOptions {
   /** The worker script (app.ts resolves it so that it works from source and in the binary). */
   workerUrl: string;
@@ -95,15 +97,19 @@ export function createThumbnailer({ workerUrl, logger, maxPixels, idleMs = 10_00
       stopWorker();
       fail(cannotThumbnail());
     }, jobTimeoutMs);
-    worker.postMessage(job.request, [job.request.input.buffer as ArrayBuffer]);
+    worker.postMessage(job.request);
   }
 
   return {
-    /** Decodes `input` (whose ownership passes to the worker) and returns the thumbnail. */
-    generate(input: Uint8Array, format: ImageFormat, target: ThumbnailSize): Promise<GeneratedThumbnail> {
+    /** Decodes the image file at `path` and returns its thumbnail. */
+    generate(path: string, format: ImageFormat, target: ThumbnailSize): Promise<GeneratedThumbnail> {
       return new Promise((resolve, reject) => {
         if (closed) return reject(cannotThumbnail());
-        queue.push({ request: { id: nextId++, input, format, target, maxPixels }, resolve, reject });
+        // Jobs run one at a time; a long queue means someone is asking for far more than a client would.
+        if (queue.length >= MAX_QUEUED_JOBS) {
+          return reject(new MatrixError("M_LIMIT_EXCEEDED", "Too many thumbnails are being generated; try again shortly", { retry_after_ms: 2000 }));
+        }
+        queue.push({ request: { id: nextId++, path, format, target, maxPixels }, resolve, reject });
         if (!current) runNext();
       });
     },

@@ -53,8 +53,7 @@ export function createThumbnails({ repo, store, files, thumbnailer, clock, logge
   }
 
   async function generate(media: StoredMedia, header: ImageHeader, target: ThumbnailSize): Promise<ThumbnailFile> {
-    const input = await Bun.file(media.path).bytes();
-    const thumbnail = await thumbnailer.generate(input, header.format, target);
+    const thumbnail = await thumbnailer.generate(media.path, header.format, target);
     const path = await files.writeThumbnail(media.sha256, target, thumbnail.bytes);
     try {
       store.insertThumbnail({ sha256: media.sha256, ...target, content_type: thumbnail.content_type, size: thumbnail.bytes.byteLength }, clock.now());
