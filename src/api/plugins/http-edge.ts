@@ -35,6 +35,23 @@ function pathOf(url: string): string {
   return start === -1 ? "/" : url.slice(start, query === -1 ? undefined : query);
 }
 
+/**
+ * The body as text. With a Content-Length (checked in onRequest) it is read at once; a
+ * chunked body is read chunk by chunk and refused as soon as it passes the limit, since
+ * Bun's own limit is the (larger) upload size.
+ */
+async function readBoundedText(request: Request, limit: number): Promise<string> {
+  if (request.headers.has("content-length") || !request.body) return request.text();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > limit) throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: UploadLimits) =>
   new Elysia({ name: "http-edge" })
     .onRequest(({ request, set }) => {
@@ -49,7 +66,7 @@ export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: Uploa
     })
     .onParse({ as: "global" }, async ({ request, contentType, path }) => {
       if (!isJsonLike(contentType) || uploads?.isUploadPath(path)) return;
-      const text = await request.text();
+      const text = await readBoundedText(request, maxRequestSize);
       if (text.length > maxRequestSize) throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxRequestSize} bytes`);
       if (text.trim() === "") return {};
       try {
