@@ -26,10 +26,12 @@ import { registerRoutes } from "./api/client/register.ts";
 import { tagRoutes } from "./api/client/tags.ts";
 import { thirdPartyIdRoutes } from "./api/client/third-party-ids.ts";
 import { userDirectoryRoutes } from "./api/client/user-directory.ts";
+import { mediaRoutes } from "./api/client/media.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
 import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
+import { contentRepoRoutes, isMediaUploadPath } from "./api/media/content-repo.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
@@ -38,6 +40,10 @@ import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
 import { VERSION } from "./version.ts";
+
+// Beside app.ts, as main.ts is: the same relative path works from source and inside the
+// compiled binary, where the worker is a second entry point (package.json "build").
+export const THUMBNAIL_WORKER_URL = new URL("./core/media/thumbnail-worker.ts", import.meta.url).href;
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -48,7 +54,7 @@ export interface AppOptions {
 
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock);
+  const services = createServices(config, stores, logger, clock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL });
   const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
@@ -75,12 +81,14 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(filterRoutes(services))
     .use(capabilityRoutes(services))
     .use(pushRuleRoutes(services))
-    .use(userDirectoryRoutes(services));
+    .use(userDirectoryRoutes(services))
+    .use(mediaRoutes(services))
+    .use(contentRepoRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
   const app = new Elysia({ normalize: "typebox" })
-    .use(httpEdge(config.max_request_size, logger))
+    .use(httpEdge(config.max_request_size, logger, { isUploadPath: isMediaUploadPath, maxUploadSize: config.media.max_upload_size }))
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
     .use(openApiRoutes(() => routes.routes, VERSION));
@@ -98,13 +106,18 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
       setInterval(() => services.toDevice.expire(), 3_600_000),
+      setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
+      // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
+      setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
+    void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
     return () => timers.forEach(clearInterval);
   }
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
     services.sessions.flushLastSeen();
+    services.thumbnailer.close();
     checkpointDatabase(db, "TRUNCATE");
   }
 

@@ -84,6 +84,27 @@ const Bucket = (description: string, perSecond: number, burst: number) =>
     { description, default: {} },
   );
 
+/** RFC 3339 date or date-time as a quoted string; TOML's unquoted dates arrive as Date objects. */
+const DateValue = (description: string) =>
+  Type.Union([Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$" }), Type.Date()], { description });
+
+const MediaTable = Type.Object(
+  {
+    path: Type.Optional(Str("The directory media files live in (Conduit's key). Default: `<database_path>/media`.")),
+    max_upload_size: Int("The largest upload accepted, in bytes; clients see it as `m.upload.size`. JSON requests stay limited by max_request_size.", 104_857_600, { minimum: 1 }),
+    max_pending_uploads: Int("How many media ids from POST /_matrix/media/v1/create a user may have waiting for their content at once.", 5, { minimum: 1 }),
+    unused_expiry_seconds: Int("How long a media id from POST /_matrix/media/v1/create waits for its content before it expires.", 86400, { minimum: 1 }),
+    max_download_wait_ms: Int("The longest a download waits for content that is not uploaded yet, whatever `timeout_ms` the client asks for.", 60_000, { minimum: 0 }),
+    max_image_pixels: Int("Images with more pixels (width × height) than this are not decoded for thumbnails: 413 M_TOO_LARGE. Decoding needs about 4 bytes per pixel, three times over.", 32_000_000, { minimum: 1 }),
+    unauthenticated_cutoff: Type.Optional(
+      DateValue(
+        "Media uploaded before this date (e.g. 2025-01-01 or 2025-01-01T00:00:00Z) stays downloadable through the deprecated unauthenticated /_matrix/media/v3/download and /thumbnail endpoints. Unset: those endpoints serve no media at all (the spec's freeze); /_matrix/client/v1/media serves everything.",
+      ),
+    ),
+  },
+  { description: "The media repository: uploads, downloads and thumbnails.", default: {} },
+);
+
 const RateLimits = Type.Object(
   {
     enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true),
@@ -122,6 +143,7 @@ export const GlobalConfigSchema = Type.Object({
   app_service_config_files: Strings("Application service registration YAML files to load at start."),
   rate_limits: RateLimits,
   to_device: ToDevice,
+  media: MediaTable,
   shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
   // Accounts
   refreshable_access_token_lifetime: Int(

@@ -12,6 +12,11 @@ import { createKeyQuery } from "./e2ee/key-query.ts";
 import { createToDevice, type ToDeviceListener } from "./e2ee/to-device.ts";
 import { createPushRules } from "./push/push-rules.ts";
 import { createRateLimits } from "./rate-limits.ts";
+import { createMediaFiles, mediaDirectory } from "./media/media-files.ts";
+import { createMediaRepo } from "./media/media-repo.ts";
+import { createMediaRetention } from "./media/retention.ts";
+import { createThumbnailer } from "./media/thumbnailer.ts";
+import { createThumbnails } from "./media/thumbnails.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import { createAccountData } from "./users/account-data.ts";
 import { createAccountManagement } from "./users/account-management.ts";
@@ -28,7 +33,12 @@ import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
-export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock) {
+export interface ServiceOptions {
+  /** The thumbnail worker's script; app.ts resolves it so that it also works inside the binary. */
+  thumbnailWorkerUrl: string;
+}
+
+export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
   const rateLimits = createRateLimits(config, clock);
   const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
@@ -55,6 +65,9 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     }
   });
 
+  const mediaFiles = createMediaFiles(mediaDirectory(config));
+  const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
+  const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
   return {
     config,
     logger,
@@ -83,6 +96,11 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     keyQuery: createKeyQuery(stores, config.server_name),
     crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
     keyBackup: createKeyBackup(stores),
+    media,
+    mediaFiles,
+    thumbnailer,
+    thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
+    mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
   };
 }
 

@@ -9,6 +9,7 @@ import { createDeviceListStore } from "./device-lists.ts";
 import { createDeviceStore } from "./devices.ts";
 import { createOpenIdTokenStore } from "./openid-tokens.ts";
 import { createKeyBackupStore } from "./key-backup.ts";
+import { createMediaStore } from "./media.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createToDeviceStore } from "./to-device.ts";
 import { createFilterStore } from "./filters.ts";
@@ -36,6 +37,7 @@ export function openStores(db: Database) {
     accountData: createAccountDataStore(db),
     filters: createFilterStore(db),
     userDirectory: createUserDirectoryStore(db),
+    media: createMediaStore(db),
     /** Runs `fn` in one transaction: a failed request leaves nothing half-written. */
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };

@@ -44,7 +44,9 @@ export interface RequestOptions {
 }
 
 export function createTestServer(overrides: ConfigOverrides = {}, options: { databasePath?: string; clock?: Clock } = {}) {
-  const config = testConfig({ server_name: "test.local", ...overrides });
+  // Media files go beside a file database, else into a temp directory made on first upload.
+  const mediaPath = options.databasePath ? join(options.databasePath, "media") : join(tmpdir(), `bunduit-test-media-${crypto.randomUUID()}`);
+  const config = testConfig({ server_name: "test.local", ...overrides, media: { path: mediaPath, ...overrides.media } });
   const db = openDatabase(options.databasePath ?? ":memory:");
   const built = createApp({ config, db, logger: createLogger("error"), ...(options.clock ? { clock: options.clock } : {}) });
 
@@ -76,7 +78,11 @@ export function createTestServer(overrides: ConfigOverrides = {}, options: { dat
     post: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>("POST", path, { ...opts, body }),
     put: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>("PUT", path, { ...opts, body }),
     delete: <T = any>(path: string, opts?: RequestOptions) => request<T>("DELETE", path, opts),
-    close: () => db.close(),
+    close: () => {
+      built.shutdown();
+      db.close();
+      if (!options.databasePath && !overrides.media?.path) rmSync(mediaPath, { recursive: true, force: true });
+    },
   };
 }
 
