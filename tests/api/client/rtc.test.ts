@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "../../../src/config.ts";
+import { ConfigError, loadConfig, maskSecrets } from "../../../src/config.ts";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
@@ -92,6 +92,39 @@ describe("[global.matrix_rtc] in conduit.toml", () => {
       expect(problems[0]).toContain("matrix_rtc.transports.0");
       expect(problems[0]).toContain("livekit_service_url");
     }
+  });
+
+  test("the livekit_* keys load from the file and the environment; the secret is masked", () => {
+    const { config, warnings } = loadConfig(
+      `[global.matrix_rtc]\nlivekit_url = "wss://livekit.example.org"\nlivekit_api_key = "devkey"\n`,
+      { CONDUIT_MATRIX_RTC_LIVEKIT_API_SECRET: "from-the-environment" },
+    );
+    expect(warnings).toEqual([]);
+    expect(config.matrix_rtc).toEqual({
+      transports: [],
+      livekit_url: "wss://livekit.example.org",
+      livekit_api_key: "devkey",
+      livekit_api_secret: "from-the-environment",
+    });
+    expect((maskSecrets(config).matrix_rtc as Record<string, unknown>).livekit_api_secret).toBe("********");
+  });
+
+  test("a partial livekit_* setup is refused, naming each missing key; livekit_url must be ws(s) or http(s)", () => {
+    const problemsOf = (toml: string) => {
+      try {
+        loadConfig(`[global.matrix_rtc]\n${toml}`);
+        return [];
+      } catch (error) {
+        return error instanceof ConfigError ? error.problems : [String(error)];
+      }
+    };
+    const partial = problemsOf('livekit_api_key = "devkey"\n');
+    expect(partial).toHaveLength(2);
+    expect(partial[0]).toContain("matrix_rtc.livekit_url");
+    expect(partial[1]).toContain("matrix_rtc.livekit_api_secret");
+    const badUrl = problemsOf('livekit_url = "livekit.example.org"\nlivekit_api_key = "k"\nlivekit_api_secret = "s"\n');
+    expect(badUrl).toHaveLength(1);
+    expect(badUrl[0]).toContain("ws(s)://");
   });
 
   test("CONDUIT_MATRIX_RTC_TRANSPORTS sets the list from the environment", () => {
