@@ -14,10 +14,12 @@ import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
 import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
+import { liveKitJwtRoutes } from "./api/livekit-jwt.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
-import { createServices } from "./core/services.ts";
+import { createServices, type MatrixRtcDependencies } from "./core/services.ts";
+import { membershipNotAvailable } from "./core/voip/livekit/authorization.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
@@ -28,11 +30,21 @@ export interface AppOptions {
   db: Database;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Stand-ins for the rooms and delayed events the MatrixRTC authorization service needs,
+   * which other branches are building; only tests pass them. See docs/element-call.md.
+   */
+  matrixRtc?: Partial<MatrixRtcDependencies>;
 }
 
-export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
+export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock);
+  const services = createServices(config, stores, logger, clock, {
+    // No rooms yet: the built-in LiveKit service refuses our users with that reason, never guesses.
+    isJoinedMember: matrixRtc.isJoinedMember ?? membershipNotAvailable,
+    // No delayed events (MSC4140) yet: leave delegation answers lk-jwt-service's 400 M_BAD_JSON.
+    delayedEvents: matrixRtc.delayedEvents,
+  });
   const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
@@ -43,7 +55,8 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))
     .use(openIdUserInfoRoutes(services.openId))
-    .use(keyServerRoutes(services.identity));
+    .use(keyServerRoutes(services.identity))
+    .use(liveKitJwtRoutes(services.liveKit));
 
   const app = new Elysia({ normalize: true })
     .use(httpEdge(config.max_request_size, logger))
@@ -69,6 +82,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
+    services.liveKit.close();
     services.sessions.flushLastSeen();
     checkpointDatabase(db, "TRUNCATE");
   }
