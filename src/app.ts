@@ -50,7 +50,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
-    .use(wellKnownRoutes(config, () => services.matrixRtc.clientWellKnownFields()))
+    .use(wellKnownRoutes(config, (baseUrl) => services.matrixRtc.clientWellKnownFields(baseUrl)))
     .use(voipRoutes(services))
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))

@@ -67,6 +67,35 @@ describe("MatrixRTC transports (MSC4143)", () => {
   });
 });
 
+describe("transports pointing at the built-in LiveKit authorization service", () => {
+  const LIVEKIT_KEYS = { livekit_url: "wss://livekit.example.org", livekit_api_key: "devkey", livekit_api_secret: "s".repeat(32) };
+  const builtIn = createTestServer({ matrix_rtc: LIVEKIT_KEYS });
+  const behindProxy = createTestServer({ matrix_rtc: LIVEKIT_KEYS, well_known: { client: "https://matrix.example.org/" } });
+  const explicit = createTestServer({ matrix_rtc: { ...LIVEKIT_KEYS, transports: [LIVEKIT] } });
+
+  test("with the livekit_* keys and no transports, the transport is this server's /livekit/jwt, at the URL of the request", async () => {
+    const alice = await createUser(builtIn);
+    const res = await builtIn.get(STABLE_TRANSPORTS, { token: alice.access_token, headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "hs.example.org" } });
+    expect(res.body).toEqual({ rtc_transports: [{ type: "livekit", livekit_service_url: "https://hs.example.org/livekit/jwt" }] });
+    expect((await builtIn.get("/.well-known/matrix/client")).body["org.matrix.msc4143.rtc_foci"]).toEqual([
+      { type: "livekit", livekit_service_url: "http://localhost/livekit/jwt" },
+    ]);
+    expect((await builtIn.get("/_matrix/client/versions")).body.unstable_features["org.matrix.msc4143"]).toBe(true);
+  });
+
+  test("well_known.client, when set, is the base of the URL (trailing slash or not)", async () => {
+    const alice = await createUser(behindProxy);
+    const expected = [{ type: "livekit", livekit_service_url: "https://matrix.example.org/livekit/jwt" }];
+    expect((await behindProxy.get(UNSTABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual(expected);
+    expect((await behindProxy.get("/.well-known/matrix/client")).body["org.matrix.msc4143.rtc_foci"]).toEqual(expected);
+  });
+
+  test("configured transports win over the built-in service", async () => {
+    const alice = await createUser(explicit);
+    expect((await explicit.get(STABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual([LIVEKIT]);
+  });
+});
+
 describe("[global.matrix_rtc] in conduit.toml", () => {
   test("the documented inline-table form loads without warnings", () => {
     const { config, warnings } = loadConfig(
