@@ -32,10 +32,12 @@ import { voipRoutes } from "./api/client/voip.ts";
 import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
 import { contentRepoRoutes, isMediaUploadPath } from "./api/media/content-repo.ts";
+import { liveKitJwtRoutes } from "./api/livekit-jwt.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
-import { createServices } from "./core/services.ts";
+import { createServices, type ServiceOptions } from "./core/services.ts";
+import { membershipNotAvailable } from "./core/voip/livekit/authorization.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
@@ -50,17 +52,28 @@ export interface AppOptions {
   db: Database;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Stand-ins for the rooms and delayed events the MatrixRTC authorization service needs,
+   * which other branches are building; only tests pass them. See docs/element-call.md.
+   */
+  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember" | "delayedEvents">>;
 }
 
-export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
+export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL });
+  const services = createServices(config, stores, logger, clock, {
+    thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
+    // No rooms yet: the built-in LiveKit service refuses our users with that reason, never guesses.
+    isJoinedMember: matrixRtc.isJoinedMember ?? membershipNotAvailable,
+    // No delayed events (MSC4140) yet: leave delegation answers lk-jwt-service's 400 M_BAD_JSON.
+    delayedEvents: matrixRtc.delayedEvents,
+  });
   const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
-    .use(wellKnownRoutes(config, () => services.matrixRtc.clientWellKnownFields()))
+    .use(wellKnownRoutes(config, (baseUrl) => services.matrixRtc.clientWellKnownFields(baseUrl)))
     .use(voipRoutes(services))
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))
@@ -83,7 +96,8 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(pushRuleRoutes(services))
     .use(userDirectoryRoutes(services))
     .use(mediaRoutes(services))
-    .use(contentRepoRoutes(services));
+    .use(contentRepoRoutes(services))
+    .use(liveKitJwtRoutes(services.liveKit));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
@@ -116,6 +130,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
+    services.liveKit.close();
     services.sessions.flushLastSeen();
     services.thumbnailer.close();
     checkpointDatabase(db, "TRUNCATE");

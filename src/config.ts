@@ -56,11 +56,20 @@ const MatrixRtc = Type.Object(
   {
     transports: Type.Array(RtcTransport, {
       description:
-        "MatrixRTC transports in order of preference, served by /rtc/transports and as `org.matrix.msc4143.rtc_foci` in /.well-known/matrix/client. Empty: Element Call finds no SFU on this server.",
+        "MatrixRTC transports in order of preference, served by /rtc/transports and as `org.matrix.msc4143.rtc_foci` in /.well-known/matrix/client. " +
+        "Empty: the built-in LiveKit authorization service when the livekit_* keys are set, otherwise none (Element Call finds no SFU on this server).",
       default: [],
     }),
+    livekit_url: Type.Optional(
+      Str(
+        "The LiveKit SFU's WebSocket URL, handed to clients with their token and used (as https) for LiveKit's room service API, e.g. `wss://livekit.example.org`. " +
+          "Setting it with livekit_api_key and livekit_api_secret switches on the built-in LiveKit authorization service at /livekit/jwt.",
+      ),
+    ),
+    livekit_api_key: Type.Optional(Str("A LiveKit API key: a key under `keys:` in LiveKit's livekit.yaml (and its `webhook.api_key`).")),
+    livekit_api_secret: Type.Optional(Str("The secret of livekit_api_key in livekit.yaml `keys:`; it signs the tokens bunduit hands out.")),
   },
-  { description: "Element Call (MatrixRTC): the LiveKit transports this server offers its users.", default: {} },
+  { description: "Element Call (MatrixRTC): the LiveKit transports this server offers its users, and its built-in LiveKit authorization service.", default: {} },
 );
 
 const ToDevice = Type.Object(
@@ -162,6 +171,7 @@ export const SECRET_KEYS = new Set([
   "turn_password",
   "turn.secret",
   "turn.password",
+  "matrix_rtc.livekit_api_secret",
 ]);
 
 export class ConfigError extends Error {
@@ -229,10 +239,26 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   if (config.registration_token !== undefined && !config.allow_registration) {
     warnings.push(`${source}: registration_token is set but allow_registration = false: registration stays closed`);
   }
+  const liveKitProblems = checkLiveKitKeys(config.matrix_rtc, source);
+  if (liveKitProblems.length > 0) throw new ConfigError(liveKitProblems);
   if (config.allow_federation) {
     warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);
   }
   return { config: deepFreeze(config), warnings };
+}
+
+const LIVEKIT_KEYS = ["livekit_url", "livekit_api_key", "livekit_api_secret"] as const;
+
+/** The built-in LiveKit authorization service needs all three keys; half a setup is refused rather than ignored. */
+function checkLiveKitKeys(rtc: Config["matrix_rtc"], source: string): string[] {
+  const missing = LIVEKIT_KEYS.filter((key) => !rtc[key]);
+  if (missing.length === LIVEKIT_KEYS.length) return [];
+  const problems = missing.map((key) => `${source}: [global] matrix_rtc.${key}: needed with the other livekit_* keys (the built-in LiveKit authorization service uses all three)`);
+  const url = rtc.livekit_url;
+  if (url && !(URL.canParse(url) && ["ws:", "wss:", "http:", "https:"].includes(new URL(url).protocol))) {
+    problems.push(`${source}: [global] matrix_rtc.livekit_url: must be a ws(s):// or http(s):// URL${describeValue(url)}`);
+  }
+  return problems;
 }
 
 function dedupe(lines: string[]): string[] {

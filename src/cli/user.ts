@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
 import { THUMBNAIL_WORKER_URL } from "../app.ts";
 import { createServices } from "../core/services.ts";
+import { membershipNotAvailable } from "../core/voip/livekit/authorization.ts";
 import { MatrixError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { openDatabase } from "../storage/database.ts";
@@ -27,7 +28,7 @@ export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>,
   const [, action, name] = args.command;
   const db = openDatabase(config.database_path);
   try {
-    const services = createServices(config, openStores(db), createLogger("error"), systemClock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL });
+    const services = createServices(config, openStores(db), createLogger("error"), systemClock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL, isJoinedMember: membershipNotAvailable, delayedEvents: undefined });
     const { accounts } = services;
     const password = typeof args.options.password === "string" ? args.options.password : undefined;
     const existingUser = (): string => {

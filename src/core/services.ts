@@ -30,16 +30,22 @@ import { createRegistration } from "./users/registration.ts";
 import { createSessions } from "./users/sessions.ts";
 import { createUserDirectory } from "./users/user-directory.ts";
 import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
+import { createLiveKitAuthorization, type IsJoinedMember } from "./voip/livekit/authorization.ts";
+import type { DelayedEventActions } from "./voip/livekit/leave-delegation.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
 export interface ServiceOptions {
   /** The thumbnail worker's script; app.ts resolves it so that it also works inside the binary. */
   thumbnailWorkerUrl: string;
+  /** What the MatrixRTC authorization service needs from the room engine and delayed events. */
+  isJoinedMember: IsJoinedMember;
+  delayedEvents: DelayedEventActions | undefined;
 }
 
 export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
+  const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
   const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
   const devices = createDevices(stores, sessions.pendingLastSeen, clock);
@@ -86,7 +92,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     filters: createFilters(stores),
     pushRules: createPushRules(),
     userDirectory: createUserDirectory(stores),
-    openId: createOpenId(stores, config.server_name, clock),
+    openId,
     turn: createTurnCredentials(config, clock),
     matrixRtc: createMatrixRtc(config),
     notifications,
@@ -101,6 +107,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     thumbnailer,
     thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
     mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
+    liveKit: createLiveKitAuthorization({ config, openId, isJoinedMember: options.isJoinedMember, delayedEvents: options.delayedEvents, logger, clock }),
   };
 }
 

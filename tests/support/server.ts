@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../../src/app.ts";
+import { createApp, type AppOptions } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -43,12 +43,21 @@ export interface RequestOptions {
   raw?: string | Uint8Array | Blob | ReadableStream<Uint8Array>;
 }
 
-export function createTestServer(overrides: ConfigOverrides = {}, options: { databasePath?: string; clock?: Clock } = {}) {
+export function createTestServer(
+  overrides: ConfigOverrides = {},
+  options: { databasePath?: string; clock?: Clock; matrixRtc?: AppOptions["matrixRtc"] } = {},
+) {
   // Media files go beside a file database, else into a temp directory made on first upload.
   const mediaPath = options.databasePath ? join(options.databasePath, "media") : join(tmpdir(), `bunduit-test-media-${crypto.randomUUID()}`);
   const config = testConfig({ server_name: "test.local", ...overrides, media: { path: mediaPath, ...overrides.media } });
   const db = openDatabase(options.databasePath ?? ":memory:");
-  const built = createApp({ config, db, logger: createLogger("error"), ...(options.clock ? { clock: options.clock } : {}) });
+  const built = createApp({
+    config,
+    db,
+    logger: createLogger("error"),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.matrixRtc ? { matrixRtc: options.matrixRtc } : {}),
+  });
 
   async function request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };

@@ -16,10 +16,14 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "Access-Control-Expose-Headers": "Retry-After, Content-Disposition, X-Request-Id",
 });
 
-/** Content types whose bodies are parsed as JSON; media uploads and the like read the raw body. */
+/**
+ * Content types whose bodies are parsed as JSON; media uploads and the like read the raw body.
+ * LiveKit's application/webhook+json is left raw: its signature covers the exact bytes.
+ */
 function isJsonLike(contentType: string | null): boolean {
   if (!contentType) return true;
   const type = contentType.split(";")[0]!.trim().toLowerCase();
+  if (type === "application/webhook+json") return false;
   return type === "application/json" || type === "text/plain" || type === "application/x-www-form-urlencoded" || type.endsWith("+json");
 }
 
