@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
+import { THUMBNAIL_WORKER_URL } from "../app.ts";
 import { createServices } from "../core/services.ts";
 import { createAppendedEvents } from "../core/timeline/appended-events.ts";
 import { MatrixError } from "../errors.ts";
@@ -30,7 +31,7 @@ export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>,
   try {
     // Nobody listens for room events in the CLI; the server's subscribers see them in sync.
     const appended = createAppendedEvents(() => {});
-    const services = createServices(config, stores, createLogger("error"), systemClock, { appended });
+    const services = createServices(config, stores, createLogger("error"), systemClock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL, appended, isJoinedMember: undefined, delayedEvents: undefined });
     const { accounts } = services;
     const password = typeof args.options.password === "string" ? args.options.password : undefined;
     const existingUser = (): string => {

@@ -12,6 +12,11 @@ import { createKeyQuery } from "./e2ee/key-query.ts";
 import { createToDevice, type ToDeviceListener } from "./e2ee/to-device.ts";
 import { createPushRules } from "./push/push-rules.ts";
 import { createRateLimits } from "./rate-limits.ts";
+import { createMediaFiles, mediaDirectory } from "./media/media-files.ts";
+import { createMediaRepo } from "./media/media-repo.ts";
+import { createMediaRetention } from "./media/retention.ts";
+import { createThumbnailer } from "./media/thumbnailer.ts";
+import { createThumbnails } from "./media/thumbnails.ts";
 import { createRoomServices } from "./rooms/index.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import type { AppendedEvents } from "./timeline/appended-events.ts";
@@ -27,17 +32,24 @@ import { createRegistration } from "./users/registration.ts";
 import { createSessions } from "./users/sessions.ts";
 import { createUserDirectory } from "./users/user-directory.ts";
 import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
+import { createLiveKitAuthorization, type IsJoinedMember } from "./voip/livekit/authorization.ts";
+import type { DelayedEventActions } from "./voip/livekit/leave-delegation.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
-/** What app.ts hands the services from outside the core. */
-export interface ServiceHooks {
+export interface ServiceOptions {
+  /** The thumbnail worker's script; app.ts resolves it so that it also works inside the binary. */
+  thumbnailWorkerUrl: string;
   /** The emitter through which the room engine announces events after commit. */
   appended: AppendedEvents;
+  /** Whether a user is joined to a room, for the MatrixRTC authorization service; the room engine's unless a test stands in. */
+  isJoinedMember: IsJoinedMember | undefined;
+  delayedEvents: DelayedEventActions | undefined;
 }
 
-export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, hooks: ServiceHooks) {
+export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
+  const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
   const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
   const devices = createDevices(stores, sessions.pendingLastSeen, clock);
@@ -45,7 +57,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, clientEvents } = createRoomServices({ stores, identity, clock, appended: hooks.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, clientEvents } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
   accounts.onDeactivated((userId) => {
     rooms.leaveAllRooms(userId).catch((error: unknown) => logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }));
   });
@@ -67,6 +79,9 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     }
   });
 
+  const mediaFiles = createMediaFiles(mediaDirectory(config));
+  const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
+  const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
   return {
     config,
     logger,
@@ -85,7 +100,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     filters: createFilters(stores),
     pushRules: createPushRules(),
     userDirectory: createUserDirectory(stores),
-    openId: createOpenId(stores, config.server_name, clock),
+    openId,
     turn: createTurnCredentials(config, clock),
     matrixRtc: createMatrixRtc(config),
     notifications,
@@ -95,7 +110,13 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     keyQuery: createKeyQuery(stores, config.server_name),
     crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
     keyBackup: createKeyBackup(stores),
-    appended: hooks.appended,
+    media,
+    mediaFiles,
+    thumbnailer,
+    thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
+    mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
+    liveKit: createLiveKitAuthorization({ config, openId, isJoinedMember: options.isJoinedMember ?? rooms.isJoinedMember, delayedEvents: options.delayedEvents, logger, clock }),
+    appended: options.appended,
     rooms,
     timeline,
     clientEvents,

@@ -9,6 +9,7 @@ import { createDeviceListStore } from "./device-lists.ts";
 import { createDeviceStore } from "./devices.ts";
 import { createOpenIdTokenStore } from "./openid-tokens.ts";
 import { createKeyBackupStore } from "./key-backup.ts";
+import { createMediaStore } from "./media.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createAliasStore } from "./aliases.ts";
 import { createEventStore } from "./events.ts";
@@ -44,6 +45,7 @@ export function openStores(db: Database) {
     accountData: createAccountDataStore(db),
     filters: createFilterStore(db),
     userDirectory: createUserDirectoryStore(db),
+    media: createMediaStore(db),
     rooms: createRoomStore(db),
     events: createEventStore(db),
     roomState: createRoomStateStore(db),

@@ -64,6 +64,8 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     members: (r: R, roomId: string, request: MembersRequest) => getMembers(deps, r, roomId, request),
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
     joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
+    /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
+    isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
     /** Users who share a joined room with the user, the user included (device lists, presence). */
     usersSharingRoomWith: (userId: string) => [...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)])],
     /** The deactivation hook: the accounts code calls it when a user is deactivated. */

@@ -5,6 +5,7 @@
 import m0001 from "./0001-server-keys.sql" with { type: "text" };
 import m0002 from "./0002-accounts.sql" with { type: "text" };
 import m0003 from "./0003-user-data.sql" with { type: "text" };
+import m0004 from "./0004-media.sql" with { type: "text" };
 import m0005 from "./0005-openid.sql" with { type: "text" };
 import m0006 from "./0006-rooms.sql" with { type: "text" };
 // 0003-0007 come from other branches (rooms, media, ...); on merge they go before 0008, in order.
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "server-keys", sql: m0001 },
   { version: 2, name: "accounts", sql: m0002 },
   { version: 3, name: "user-data", sql: m0003 },
+  { version: 4, name: "media", sql: m0004 },
   { version: 5, name: "openid", sql: m0005 },
   { version: 6, name: "rooms", sql: m0006 },
   { version: 8, name: "e2ee", sql: m0008 },

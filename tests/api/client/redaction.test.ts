@@ -3,7 +3,7 @@ import { checkPduSignature } from "../../../src/matrix/event-hashing.ts";
 import type { Pdu } from "../../../src/matrix/pdu.ts";
 import { ROOM_VERSIONS } from "../../../src/matrix/room-versions.ts";
 import { publicKeyBase64 } from "../../../src/matrix/signing.ts";
-import { createTestServer } from "../../support/server.ts";
+import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, join, roomPath, sendMessage, setState, newUser } from "../../support/rooms.ts";
 
 async function setup(roomVersion = "12") {
@@ -16,9 +16,9 @@ async function setup(roomVersion = "12") {
 }
 
 let txn = 0;
-const redact = (server: Awaited<ReturnType<typeof setup>>["server"], token: string, roomId: string, eventId: string, body: object = {}) =>
+const redact = (server: TestServer, token: string, roomId: string, eventId: string, body: object = {}) =>
   server.put(roomPath(roomId, `/redact/${encodeURIComponent(eventId)}/r${++txn}`), body, { token });
-const getEvent = (server: Awaited<ReturnType<typeof setup>>["server"], token: string, roomId: string, eventId: string) =>
+const getEvent = (server: TestServer, token: string, roomId: string, eventId: string) =>
   server.get(roomPath(roomId, `/event/${encodeURIComponent(eventId)}`), { token });
 
 describe("PUT /rooms/{roomId}/redact/{eventId}/{txnId}", () => {
