@@ -27,7 +27,7 @@ import { createDevices } from "./users/devices.ts";
 import { createFilters } from "./users/filters.ts";
 import { createLogin } from "./users/login.ts";
 import { createOpenId } from "./users/openid.ts";
-import { createProfiles } from "./users/profiles.ts";
+import { AVATAR_URL, createProfiles, DISPLAYNAME } from "./users/profiles.ts";
 import { createRegistration } from "./users/registration.ts";
 import { createSessions } from "./users/sessions.ts";
 import { createUserDirectory } from "./users/user-directory.ts";
@@ -58,6 +58,10 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
   const { rooms, timeline, clientEvents } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  profiles.onProfileChanged((userId, field) => {
+    if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
+    rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
+  });
   accounts.onDeactivated((userId) => {
     rooms.leaveAllRooms(userId).catch((error: unknown) => logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }));
   });

@@ -27,6 +27,7 @@ import { joinRoom } from "./membership/join.ts";
 import { kickUser } from "./membership/kick.ts";
 import { knockRoom } from "./membership/knock.ts";
 import { leaveAllRooms, leaveRoom } from "./membership/leave.ts";
+import { updateMemberProfiles } from "./membership/profile-change.ts";
 import { unbanUser } from "./membership/unban.ts";
 import { createRoomAccess } from "./room-access.ts";
 import type { ProfileLookup, RoomDeps, RoomStores } from "./room-deps.ts";
@@ -68,6 +69,8 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
     /** Users who share a joined room with the user, the user included (device lists, presence). */
     usersSharingRoomWith: (userId: string) => [...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)])],
+    /** Sends the user's new profile into every room they are joined to. */
+    updateMemberProfiles: (userId: string) => updateMemberProfiles(deps, userId),
     /** The deactivation hook: the accounts code calls it when a user is deactivated. */
     leaveAllRooms: (userId: string) => leaveAllRooms(deps, userId),
   };

@@ -242,3 +242,31 @@ test("membership changes through PUT /state/m.room.member follow the same rules"
   const invited = await setState(server, alice, roomId, "m.room.member", bob.user_id, { membership: "invite" });
   expect(invited.status).toBe(200);
 });
+
+describe("profile changes", () => {
+  test("a new displayname or avatar goes out as a join event in every joined room", async () => {
+    const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
+    await join(server, bob, roomId);
+    const other = await createRoom(server, bob);
+    const put = await server.put(`${V3}/profile/${encodeURIComponent(bob.user_id)}/displayname`, { displayname: "Bobby" }, { token: bob.access_token });
+    expect(put.status).toBe(200);
+    await server.put(`${V3}/profile/${encodeURIComponent(bob.user_id)}/avatar_url`, { avatar_url: "mxc://test.local/abc" }, { token: bob.access_token });
+    expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({ membership: "join", displayname: "Bobby", avatar_url: "mxc://test.local/abc" });
+    expect(await membershipOf(server, bob, other, bob.user_id)).toMatchObject({ displayname: "Bobby" });
+    const joined = await server.get(roomPath(roomId, "/joined_members"), { token: alice.access_token });
+    expect(joined.body.joined[bob.user_id]).toEqual({ display_name: "Bobby", avatar_url: "mxc://test.local/abc" });
+  });
+});
+
+describe("deactivation", () => {
+  test("a deactivated account leaves its rooms", async () => {
+    const server = createTestServer();
+    const alice = await newUser(server);
+    const bob = await newUser(server);
+    const roomId = await createRoom(server, alice, { preset: "public_chat" });
+    await join(server, bob, roomId);
+    server.services.accounts.deactivate(bob.user_id);
+    await Bun.sleep(0);
+    expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
+  });
+});
