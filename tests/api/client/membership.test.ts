@@ -29,6 +29,18 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
     expect(res.body.room_id).toBe(roomId);
   });
 
+  test("accepts via and server_name (one or several) and ignores them", async () => {
+    const { server, bob, roomId } = await setup({ preset: "public_chat" });
+    const path = `${V3}/join/${encodeURIComponent(roomId)}?via=a.example&via=b.example&server_name=c.example`;
+    expect((await server.post(path, {}, { token: bob.access_token })).status).toBe(200);
+  });
+
+  test("a request without a body is taken as {}", async () => {
+    const { server, bob, roomId } = await setup({ preset: "public_chat" });
+    expect((await server.request("POST", roomPath(roomId, "/join"), { token: bob.access_token })).status).toBe(200);
+    expect((await server.request("POST", roomPath(roomId, "/leave"), { token: bob.access_token })).status).toBe(200);
+  });
+
   test("joining again changes nothing", async () => {
     const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
     await join(server, bob, roomId);
