@@ -9,6 +9,7 @@ import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
+import { pushRuleRoutes } from "./api/client/push-rules.ts";
 import { rtcRoutes } from "./api/client/rtc.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
@@ -42,6 +43,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(voipRoutes(services))
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))
+    .use(pushRuleRoutes(services))
     .use(openIdUserInfoRoutes(services.openId))
     .use(keyServerRoutes(services.identity));
 

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";
+import { createPushRules } from "./push/push-rules.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import { createAccounts } from "./users/accounts.ts";
 import { createOpenId } from "./users/openid.ts";
@@ -22,6 +23,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     openId: createOpenId(stores, config.server_name, clock),
     turn: createTurnCredentials(config, clock),
     matrixRtc: createMatrixRtc(config),
+    pushRules: createPushRules(stores),
   };
 }
 

@@ -31,19 +31,19 @@ export interface PushRule {
   readonly rule_id: string;
   readonly default: boolean;
   readonly enabled: boolean;
-  readonly actions: readonly PushAction[];
+  readonly actions: PushAction[];
   /** override and underride rules only. */
-  readonly conditions?: readonly PushCondition[];
+  readonly conditions?: PushCondition[];
   /** content rules only. */
   readonly pattern?: string;
 }
 
-export type PushRuleset = { readonly [K in PushRuleKind]: readonly PushRule[] };
+export type PushRuleset = { readonly [K in PushRuleKind]: PushRule[] };
 
 /** What a user changed about one server-default rule; absent fields keep the default. */
 export interface DefaultRuleOverride {
   readonly enabled?: boolean;
-  readonly actions?: readonly PushAction[];
+  readonly actions?: PushAction[];
 }
 
 export const MASTER_RULE_ID = ".m.rule.master";
@@ -68,7 +68,7 @@ export function mergePushRules(
       const override = overrides.get(overrideKey(kind, rule.rule_id));
       return override ? { ...rule, enabled: override.enabled ?? rule.enabled, actions: override.actions ?? rule.actions } : rule;
     });
-  const merged = (kind: PushRuleKind): readonly PushRule[] => {
+  const merged = (kind: PushRuleKind): PushRule[] => {
     const own = userRules[kind] ?? [];
     const serverDefaults = applied(kind);
     if (kind !== "override") return [...own, ...serverDefaults];
