@@ -9,7 +9,9 @@ import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
+import { notificationRoutes } from "./api/client/notifications.ts";
 import { pushRuleRoutes } from "./api/client/push-rules.ts";
+import { pusherRoutes } from "./api/client/pushers.ts";
 import { rtcRoutes } from "./api/client/rtc.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
@@ -18,11 +20,15 @@ import { keyServerRoutes } from "./api/key-server.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
+import type { EventsByStreamPositions } from "./core/push/notifications.ts";
 import { createServices } from "./core/services.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
 import { VERSION } from "./version.ts";
+
+/** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
+const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -33,7 +39,10 @@ export interface AppOptions {
 
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock);
+  // Placeholder until the room engine (branch rooms) lands: without an event store,
+  // /notifications has no events to show and returns an empty list.
+  const eventsByStreamPositions: EventsByStreamPositions = () => new Map();
+  const services = createServices(config, stores, logger, clock, { eventsByStreamPositions });
   const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
@@ -44,6 +53,8 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))
     .use(pushRuleRoutes(services))
+    .use(pusherRoutes(services))
+    .use(notificationRoutes(services))
     .use(openIdUserInfoRoutes(services.openId))
     .use(keyServerRoutes(services.identity));
 
@@ -65,6 +76,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
+      setInterval(() => services.notifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
     ];
     return () => timers.forEach(clearInterval);
   }
