@@ -20,5 +20,6 @@ export {
   type TweakAction,
 } from "./push-rules/ruleset.ts";
 export { conditionHolds, type PushContext, type PushEvent } from "./push-rules/conditions.ts";
+export { pushContextsFor, type RoomPushState } from "./push-rules/room-context.ts";
 export { evaluatePushRules, interpretActions, type PushEvaluation } from "./push-rules/evaluate.ts";
 export { newPushRule, validateActions, validateNewRuleId, type NewPushRuleBody } from "./push-rules/validate.ts";

@@ -1,11 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { MatrixError } from "../../src/errors.ts";
+import type { Pdu } from "../../src/matrix/pdu.ts";
+import { parsePowerLevels } from "../../src/matrix/power-levels.ts";
+import { ROOM_VERSIONS } from "../../src/matrix/room-versions.ts";
 import {
   conditionHolds,
   evaluatePushRules,
   mergePushRules,
   newPushRule,
   predefinedPushRules,
+  pushContextsFor,
   validateActions,
   validateNewRuleId,
   type PushCondition,
@@ -515,5 +519,40 @@ describe("validating user rules", () => {
       { kind: "org.example.future", x: 1 },
     ]);
     expect(newPushRule("override", "r", { actions: [], conditions: [{ kind: "event_property_is", key: "content.x", value: null }] }).conditions).toHaveLength(1);
+  });
+});
+
+describe("pushContextsFor", () => {
+  const createEvent = (sender: string): Pdu => ({
+    room_id: ROOM,
+    sender,
+    type: "m.room.create",
+    state_key: "",
+    content: { creator: sender },
+    origin_server_ts: 0,
+    depth: 1,
+    prev_events: [],
+    auth_events: [],
+    hashes: { sha256: "" },
+    signatures: {},
+  });
+
+  test("gives each recipient their display name, and everyone the sender's level and the room's notification levels", () => {
+    const v10 = ROOM_VERSIONS["10"];
+    const powerLevels = parsePowerLevels({ users: { [BOB]: 40 }, notifications: { room: 30 } }, v10);
+    const contextFor = pushContextsFor(BOB, { version: v10, createEvent: createEvent(ALICE), powerLevels, memberCount: 7, displayNames: new Map([[ALICE, "Alice"]]) });
+    expect(contextFor(ALICE)).toEqual({ userId: ALICE, displayName: "Alice", memberCount: 7, senderPowerLevel: 40, notificationPowerLevels: new Map([["room", 30]]) });
+    expect(contextFor("@carol:example.org").displayName).toBeUndefined();
+    expect(evaluatePushRules(predefinedPushRules(ALICE), message({ body: "@room", "m.mentions": { room: true } }), contextFor(ALICE)).highlight).toBe(true);
+  });
+
+  test("without power levels the v1–v11 creator has 100 and others 0; in v12 creators outrank everything", () => {
+    const none = { powerLevels: undefined, memberCount: 3, displayNames: new Map<string, string>() };
+    expect(pushContextsFor(ALICE, { ...none, version: ROOM_VERSIONS["10"], createEvent: createEvent(ALICE) })(BOB).senderPowerLevel).toBe(100);
+    expect(pushContextsFor(BOB, { ...none, version: ROOM_VERSIONS["10"], createEvent: createEvent(ALICE) })(ALICE).senderPowerLevel).toBe(0);
+    const v12 = ROOM_VERSIONS["12"];
+    const levels = parsePowerLevels({ notifications: { room: 1000 } }, v12);
+    const contextFor = pushContextsFor(ALICE, { ...none, powerLevels: levels, version: v12, createEvent: createEvent(ALICE) });
+    expect(conditionHolds({ kind: "sender_notification_permission", key: "room" }, message({}), contextFor(BOB))).toBe(true);
   });
 });
