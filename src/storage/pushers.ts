@@ -23,6 +23,7 @@ export function createPusherStore(db: Database) {
     `INSERT OR REPLACE INTO pushers (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const deletePusher = db.query<void, [string, string, string]>("DELETE FROM pushers WHERE user_id = ? AND app_id = ? AND pushkey = ?");
+  const deleteByUser = db.query<void, [string]>("DELETE FROM pushers WHERE user_id = ?");
   const deleteForOtherUsers = db.query<void, [string, string, string]>("DELETE FROM pushers WHERE app_id = ? AND pushkey = ? AND user_id != ?");
   return {
     selectByUser: (userId: string) => selectByUser.all(userId),
@@ -30,6 +31,7 @@ export function createPusherStore(db: Database) {
     upsertPusher: (p: PusherRow) =>
       upsertPusher.run(p.user_id, p.app_id, p.pushkey, p.kind, p.app_display_name, p.device_display_name, p.profile_tag, p.lang, p.data, p.device_id, p.pushkey_ts),
     deletePusher: (userId: string, appId: string, pushkey: string) => deletePusher.run(userId, appId, pushkey).changes > 0,
+    deleteByUser: (userId: string) => deleteByUser.run(userId).changes,
     /** Without `append`, a pushkey belongs to one user: the others' pushers for it go. */
     deleteForOtherUsers: (appId: string, pushkey: string, userId: string) => deleteForOtherUsers.run(appId, pushkey, userId).changes,
   };

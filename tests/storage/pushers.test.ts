@@ -48,6 +48,18 @@ describe("pushers store", () => {
     expect(pushers.selectByUser(BOB)).toHaveLength(1);
   });
 
+  test("all of a user's pushers can be deleted at once", () => {
+    const { pushers } = setup();
+    pushers.upsertPusher(pusher(ALICE, "k1"));
+    pushers.upsertPusher(pusher(ALICE, "k2"));
+    pushers.upsertPusher(pusher(BOB, "k3"));
+    expect(pushers.deleteByUser(ALICE)).toBe(2);
+    expect(pushers.selectByUser(ALICE)).toEqual([]);
+    expect(pushers.selectByUser(BOB)).toHaveLength(1);
+    expect(pushers.selectPusher(BOB, "org.example.app", "k3")?.pushkey).toBe("k3");
+    expect(pushers.selectPusher(BOB, "org.example.app", "k1")).toBeUndefined();
+  });
+
   test("a pusher set from a device goes with the device", () => {
     const stores = setup();
     stores.devices.insertDevice(ALICE, "PHONE", null, 0);

@@ -87,6 +87,11 @@ export function createPushers(stores: Pick<Stores, "pushers" | "transaction">, c
       return { pushers: stores.pushers.selectByUser(userId).map(pusherFromRow) };
     },
 
+    /** On deactivation: the user gets no more pushes. */
+    deletePushersOf(userId: string): void {
+      stores.pushers.deleteByUser(userId);
+    },
+
     /**
      * Creates or updates the requester's pusher for (app_id, pushkey); `kind: null` deletes it.
      * Without `append`, other users' pushers with the same app_id and pushkey are removed.
