@@ -9,57 +9,113 @@ import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
+import { rtcRoutes } from "./api/client/rtc.ts";
+import { crossSigningRoutes } from "./api/client/cross-signing.ts";
+import { keyBackupRoutes } from "./api/client/key-backup.ts";
+import { keysRoutes } from "./api/client/keys.ts";
+import { toDeviceRoutes } from "./api/client/to-device.ts";
+import { accountDataRoutes } from "./api/client/account-data.ts";
+import { accountRoutes } from "./api/client/account.ts";
+import { capabilityRoutes } from "./api/client/capabilities.ts";
+import { deviceRoutes } from "./api/client/devices.ts";
+import { filterRoutes } from "./api/client/filters.ts";
+import { loginRoutes } from "./api/client/login.ts";
+import { profileRoutes } from "./api/client/profile.ts";
 import { notificationRoutes } from "./api/client/notifications.ts";
 import { pushRuleRoutes } from "./api/client/push-rules.ts";
 import { pusherRoutes } from "./api/client/pushers.ts";
-import { rtcRoutes } from "./api/client/rtc.ts";
+import { registerRoutes } from "./api/client/register.ts";
+import { tagRoutes } from "./api/client/tags.ts";
+import { thirdPartyIdRoutes } from "./api/client/third-party-ids.ts";
+import { userDirectoryRoutes } from "./api/client/user-directory.ts";
+import { mediaRoutes } from "./api/client/media.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
 import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
+import { contentRepoRoutes, isMediaUploadPath } from "./api/media/content-repo.ts";
+import { liveKitJwtRoutes } from "./api/livekit-jwt.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import type { EventsByStreamPositions } from "./core/push/notifications.ts";
-import { createServices } from "./core/services.ts";
+import { createServices, type ServiceOptions } from "./core/services.ts";
+import { membershipNotAvailable } from "./core/voip/livekit/authorization.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
 import { VERSION } from "./version.ts";
 
+// Beside app.ts, as main.ts is: the same relative path works from source and inside the
+// compiled binary, where the worker is a second entry point (package.json "build").
+export const THUMBNAIL_WORKER_URL = new URL("./core/media/thumbnail-worker.ts", import.meta.url).href;
+
 /** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
 const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
+
+// Placeholder until the room engine (branch rooms) lands: without an event store,
+// GET /notifications has no events to show and returns an empty list.
+const noRoomEvents: EventsByStreamPositions = () => new Map();
 
 export interface AppOptions {
   config: Readonly<Config>;
   db: Database;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Stand-ins for the rooms and delayed events the MatrixRTC authorization service needs,
+   * which other branches are building; only tests pass them. See docs/element-call.md.
+   */
+  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember" | "delayedEvents">>;
 }
 
-export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
+export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
   const stores = openStores(db);
-  // Placeholder until the room engine (branch rooms) lands: without an event store,
-  // /notifications has no events to show and returns an empty list.
-  const eventsByStreamPositions: EventsByStreamPositions = () => new Map();
-  const services = createServices(config, stores, logger, clock, { eventsByStreamPositions });
+  const services = createServices(config, stores, logger, clock, {
+    thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
+    // No rooms yet: the built-in LiveKit service refuses our users with that reason, never guesses.
+    isJoinedMember: matrixRtc.isJoinedMember ?? membershipNotAvailable,
+    // No delayed events (MSC4140) yet: leave delegation answers lk-jwt-service's 400 M_BAD_JSON.
+    delayedEvents: matrixRtc.delayedEvents,
+    eventsByStreamPositions: noRoomEvents,
+  });
   const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
-    .use(wellKnownRoutes(config, () => services.matrixRtc.clientWellKnownFields()))
+    .use(wellKnownRoutes(config, (baseUrl) => services.matrixRtc.clientWellKnownFields(baseUrl)))
     .use(voipRoutes(services))
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))
+    .use(openIdUserInfoRoutes(services.openId))
+    .use(keyServerRoutes(services.identity))
+    .use(toDeviceRoutes(services))
+    .use(keysRoutes(services))
+    .use(crossSigningRoutes(services))
+    .use(keyBackupRoutes(services))
+    .use(registerRoutes(services))
+    .use(loginRoutes(services))
+    .use(accountRoutes(services))
+    .use(thirdPartyIdRoutes(services))
+    .use(deviceRoutes(services))
+    .use(profileRoutes(services))
+    .use(accountDataRoutes(services))
+    .use(tagRoutes(services))
+    .use(filterRoutes(services))
+    .use(capabilityRoutes(services))
     .use(pushRuleRoutes(services))
     .use(pusherRoutes(services))
     .use(notificationRoutes(services))
-    .use(openIdUserInfoRoutes(services.openId))
-    .use(keyServerRoutes(services.identity));
+    .use(userDirectoryRoutes(services))
+    .use(mediaRoutes(services))
+    .use(contentRepoRoutes(services))
+    .use(liveKitJwtRoutes(services.liveKit));
 
-  const app = new Elysia({ normalize: true })
-    .use(httpEdge(config.max_request_size, logger))
+  // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
+  // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
+  const app = new Elysia({ normalize: "typebox" })
+    .use(httpEdge(config.max_request_size, logger, { isUploadPath: isMediaUploadPath, maxUploadSize: config.media.max_upload_size }))
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
     .use(openApiRoutes(() => routes.routes, VERSION));
@@ -76,14 +132,21 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
-      setInterval(() => services.notifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
+      setInterval(() => services.toDevice.expire(), 3_600_000),
+      setInterval(() => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
+      setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
+      // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
+      setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
+    void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
     return () => timers.forEach(clearInterval);
   }
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
+    services.liveKit.close();
     services.sessions.flushLastSeen();
+    services.thumbnailer.close();
     checkpointDatabase(db, "TRUNCATE");
   }
 

@@ -55,6 +55,8 @@ export const ERRCODE_STATUS = {
   M_DUPLICATE_ANNOTATION: 400,
   M_NOT_JOINED: 403,
   M_UNKNOWN_POS: 400,
+  M_PROFILE_TOO_LARGE: 400,
+  M_KEY_TOO_LARGE: 400,
 } as const;
 
 export type Errcode = keyof typeof ERRCODE_STATUS | `${string}.${string}`;
@@ -76,6 +78,25 @@ export class MatrixError extends Error {
 
   toJSON(): Record<string, unknown> {
     return { errcode: this.errcode, error: this.message, ...this.extra };
+  }
+}
+
+/**
+ * The 401 of user-interactive auth. Its body is the auth state (flows, params, session,
+ * completed); errcode and error appear only when a stage was just attempted and failed,
+ * because clients read an errcode on the first 401 as a failure to show the user.
+ * https://spec.matrix.org/v1.19/client-server-api/#user-interactive-api-in-the-rest-api
+ */
+export class UserInteractiveAuthRequired extends MatrixError {
+  constructor(
+    readonly state: { flows: { stages: string[] }[]; params: Record<string, unknown>; session: string; completed: string[] },
+    readonly failure?: { errcode: Errcode; error: string },
+  ) {
+    super(failure?.errcode ?? "M_UNAUTHORIZED", failure?.error ?? "Additional authentication is required", {}, 401);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...(this.failure ? { errcode: this.failure.errcode, error: this.failure.error } : {}), ...this.state };
   }
 }
 

@@ -114,3 +114,41 @@ log = "warn,state_res=warn"
     expect(masked).toContain("********");
   });
 });
+
+describe("accounts settings", () => {
+  test("rate limits and the refreshable token lifetime have defaults and can be set", () => {
+    const defaults = loadConfig("").config;
+    expect(defaults.rate_limits).toEqual({
+      enabled: true,
+      registration: { per_second: 0.17, burst: 3 },
+      login: { per_second: 0.1, burst: 10 },
+      message: { per_second: 10, burst: 50 },
+    });
+    expect(defaults.refreshable_access_token_lifetime).toBe(300_000);
+    const { config, warnings } = loadConfig(`[global]\nrefreshable_access_token_lifetime = 60000\n[global.rate_limits]\nlogin = { per_second = 1, burst = 2 }\n`);
+    expect(warnings).toEqual([]);
+    expect(config.rate_limits.login).toEqual({ per_second: 1, burst: 2 });
+    expect(config.rate_limits.registration).toEqual({ per_second: 0.17, burst: 3 });
+    expect(config.refreshable_access_token_lifetime).toBe(60_000);
+  });
+
+  test("bad rate limits are refused", () => {
+    expect(problems(`[global.rate_limits]\nlogin = { per_second = 0, burst = 1 }\n`).join()).toContain("rate_limits.login.per_second");
+    expect(problems(`[global.rate_limits]\nmessage = { burst = 0 }\n`).join()).toContain("rate_limits.message.burst");
+  });
+
+  test("a registration token without allow_registration is warned about", () => {
+    expect(loadConfig(`[global]\nregistration_token = "t"\n`).warnings.join()).toContain("registration stays closed");
+    expect(loadConfig(`[global]\nregistration_token = "t"\nallow_registration = true\n`).warnings).toEqual([]);
+  });
+
+  test("the example conduit.toml, with the accounts keys uncommented, loads without warnings", async () => {
+    const text = (await Bun.file(new URL("../conduit.toml", import.meta.url)).text()).replace(
+      /^# (registration|login|message|refreshable_access_token_lifetime) = /gm,
+      "$1 = ",
+    );
+    const { config, warnings } = loadConfig(text);
+    expect(warnings).toEqual([]);
+    expect(config.rate_limits.login).toEqual({ per_second: 0.1, burst: 10 });
+  });
+});

@@ -27,16 +27,28 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { command, ...(configPath !== undefined ? { configPath } : {}), options, help };
 }
 
+export const MEDIA_USAGE = `  bunduit media purge --before DATE
+                                    delete local media uploaded before DATE (e.g. 2025-01-01)
+  bunduit media delete MXC_URI      delete one local media id (mxc://server/id)
+`;
+
 export const USAGE = `bunduit — a Matrix homeserver in one executable
 
 Usage:
   bunduit [serve] [--config FILE]   run the homeserver
   bunduit check-config [--config FILE]
                                     validate the configuration and print it, secrets masked
-  bunduit version                   print the version
+  bunduit user create NAME [--password P] [--admin]
+                                    create a user (a password is generated and printed when none is given)
+  bunduit user reset-password NAME [--password P]
+                                    set a new password and log out every device
+  bunduit user deactivate NAME      deactivate a user: no login, every device and token gone
+  bunduit user list                 list every user
+${MEDIA_USAGE}  bunduit version                   print the version
   bunduit --help                    print this help
 
 The configuration is read from --config FILE, else $CONDUIT_CONFIG, else ./conduit.toml,
-else the built-in defaults. CONDUIT_<KEY> environment variables override [global] keys
+else the built-in defaults. The user commands work on the database whether or not the server
+is running. CONDUIT_<KEY> environment variables override [global] keys
 (CONDUIT_PORT=8008, CONDUIT_SERVER_NAME=example.org). See docs/configuration.md.
 `;

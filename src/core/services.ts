@@ -3,41 +3,125 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";
+import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
+import { createCrossSigning } from "./e2ee/cross-signing.ts";
+import { createDeviceKeys } from "./e2ee/device-keys.ts";
+import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
+import { createKeyBackup } from "./e2ee/key-backup.ts";
+import { createKeyQuery } from "./e2ee/key-query.ts";
+import { createToDevice, type ToDeviceListener } from "./e2ee/to-device.ts";
 import { createGatewaySender } from "./push/gateway-sender.ts";
 import { createNotifications, type EventsByStreamPositions } from "./push/notifications.ts";
 import { createPushers } from "./push/pushers.ts";
 import { createPushRules } from "./push/push-rules.ts";
+import { createRateLimits } from "./rate-limits.ts";
+import { createMediaFiles, mediaDirectory } from "./media/media-files.ts";
+import { createMediaRepo } from "./media/media-repo.ts";
+import { createMediaRetention } from "./media/retention.ts";
+import { createThumbnailer } from "./media/thumbnailer.ts";
+import { createThumbnails } from "./media/thumbnails.ts";
 import { createServerIdentity } from "./server-identity.ts";
+import { createAccountData } from "./users/account-data.ts";
+import { createAccountManagement } from "./users/account-management.ts";
 import { createAccounts } from "./users/accounts.ts";
+import { createDevices } from "./users/devices.ts";
+import { createFilters } from "./users/filters.ts";
+import { createLogin } from "./users/login.ts";
 import { createOpenId } from "./users/openid.ts";
+import { createProfiles } from "./users/profiles.ts";
+import { createRegistration } from "./users/registration.ts";
 import { createSessions } from "./users/sessions.ts";
+import { createUserDirectory } from "./users/user-directory.ts";
+import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
+import { createLiveKitAuthorization, type IsJoinedMember } from "./voip/livekit/authorization.ts";
+import type { DelayedEventActions } from "./voip/livekit/leave-delegation.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
-/** What the services need from parts not built yet; app.ts provides them. */
-export interface ServiceHooks {
-  /** The room engine's event reads, for /notifications. */
+export interface ServiceOptions {
+  /** The thumbnail worker's script; app.ts resolves it so that it also works inside the binary. */
+  thumbnailWorkerUrl: string;
+  /** What the MatrixRTC authorization service needs from the room engine and delayed events. */
+  isJoinedMember: IsJoinedMember;
+  delayedEvents: DelayedEventActions | undefined;
+  /** The room engine's event reads, for GET /notifications. */
   eventsByStreamPositions: EventsByStreamPositions;
 }
 
-export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, hooks: ServiceHooks) {
+export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
+  const openId = createOpenId(stores, config.server_name, clock);
+  const rateLimits = createRateLimits(config, clock);
+  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
+  const devices = createDevices(stores, sessions.pendingLastSeen, clock);
+  const profiles = createProfiles(stores, config.server_name);
+  const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
+  const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
+
+  /** Called after commit; the sync engine registers here to wake long-polls. */
+  const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
+  const deviceLists = createDeviceLists(stores, logger, notifications.deviceLists, {
+    // Until the rooms engine exists, a user shares a room with nobody but themself.
+    usersSharingRoomWith: (userId) => [userId],
+    // Until /sync defines its token, a /keys/changes token is the bare device-list position.
+    streamPositionOf: (token) => (/^[0-9]{1,15}$/.test(token) ? Number(token) : undefined),
+  });
+  const deviceKeys = createDeviceKeys(stores, config.server_name, deviceLists);
+  const toDevice = createToDevice(stores, config, clock, logger, notifications.toDevice);
+  // A deleted device takes its keys and its to-device inbox with it.
+  devices.onDevicesDeleted((userId, deviceIds) => {
+    for (const deviceId of deviceIds) {
+      deviceKeys.deleteDeviceKeys(userId, deviceId);
+      toDevice.deleteInbox(userId, deviceId);
+    }
+  });
+
   const pushRules = createPushRules(stores);
-  const notifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: hooks.eventsByStreamPositions });
+  const pushNotifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: options.eventsByStreamPositions });
+  const pushers = createPushers(stores, clock);
+  // Pushers set by a device go with it (foreign key); those without a device go here.
+  accounts.onDeactivated((userId) => pushers.deletePushersOf(userId));
+
+  const mediaFiles = createMediaFiles(mediaDirectory(config));
+  const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
+  const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
   return {
     config,
     logger,
     clock,
     identity,
-    accounts: createAccounts(stores, config.server_name, clock),
-    sessions: createSessions(stores, clock),
-    openId: createOpenId(stores, config.server_name, clock),
+    rateLimits,
+    sessions,
+    devices,
+    profiles,
+    accounts,
+    uia,
+    registration: createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter: rateLimits.registration }),
+    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login }),
+    accountManagement: createAccountManagement(stores, accounts, devices, uia),
+    accountData: createAccountData(stores),
+    filters: createFilters(stores),
+    pushRules,
+    pushNotifications,
+    pushers,
+    pushGateway: createGatewaySender({ stores, logger, unreadTotal: pushNotifications.unreadTotal }),
+    userDirectory: createUserDirectory(stores),
+    openId,
     turn: createTurnCredentials(config, clock),
     matrixRtc: createMatrixRtc(config),
-    pushRules,
     notifications,
-    pushers: createPushers(stores, clock),
-    pushGateway: createGatewaySender({ stores, logger, unreadTotal: notifications.unreadTotal }),
+    toDevice,
+    deviceLists,
+    deviceKeys,
+    keyQuery: createKeyQuery(stores, config.server_name),
+    crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
+    keyBackup: createKeyBackup(stores),
+    media,
+    mediaFiles,
+    thumbnailer,
+    thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
+    mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
+    liveKit: createLiveKitAuthorization({ config, openId, isJoinedMember: options.isJoinedMember, delayedEvents: options.delayedEvents, logger, clock }),
   };
 }
 

@@ -186,6 +186,11 @@ export function isValidUserId(id: string): boolean {
   return userIdProblem(id) === undefined;
 }
 
+/** `parseUserId` for input that may well not be a user ID: undefined instead of an error. */
+export function tryParseUserId(id: string): UserId | undefined {
+  return isValidUserId(id) ? parseUserId(id) : undefined;
+}
+
 /** Localparts outside U+0021–U+007E, or empty, are "non-compliant": not to be forwarded to clients outside events. */
 export function isCompliantLocalpart(localpart: string): boolean {
   return /^[\u0021-\u007E]+$/.test(localpart);

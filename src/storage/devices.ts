@@ -23,6 +23,9 @@ export function createDeviceStore(db: Database) {
     "UPDATE devices SET display_name = ? WHERE user_id = ? AND device_id = ?",
   );
   const deleteDevice = db.query<void, [string, string]>("DELETE FROM devices WHERE user_id = ? AND device_id = ?");
+  const selectDeviceIdsExcept = db.query<{ device_id: string }, [string, string]>(
+    "SELECT device_id FROM devices WHERE user_id = ? AND device_id <> ?",
+  );
   return {
     selectDevice: (userId: string, deviceId: string) => selectDevice.get(userId, deviceId),
     selectDevicesByUser: (userId: string) => selectDevicesByUser.all(userId),
@@ -31,6 +34,8 @@ export function createDeviceStore(db: Database) {
     updateLastSeen: (userId: string, deviceId: string, ts: number, ip: string | null) => updateLastSeen.run(ts, ip, userId, deviceId),
     updateDisplayName: (userId: string, deviceId: string, name: string | null) => updateDisplayName.run(name, userId, deviceId),
     deleteDevice: (userId: string, deviceId: string) => deleteDevice.run(userId, deviceId),
+    /** Every device of the user but `deviceId` (pass "" for all of them). */
+    selectDeviceIdsExcept: (userId: string, deviceId: string) => selectDeviceIdsExcept.all(userId, deviceId).map((r) => r.device_id),
   };
 }
 

@@ -19,3 +19,17 @@ export async function createUser(server: TestServer, localpart = `user${++counte
   server.stores.devices.insertDevice(user_id, device_id, null, Date.now());
   return { user_id, device_id, access_token: sessions.issueAccessToken(user_id, device_id) };
 }
+
+/** A clock the test moves by hand (token expiry, rate-limit refills). */
+export function manualClock(start = 1_700_000_000_000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
+
+/** `@user:server` as it appears in a path. */
+export const pathId = (id: string) => encodeURIComponent(id);
+
+/** The auth dict of the m.login.password stage for `user`. */
+export function passwordAuth(user: TestUser | string, session: string, password = "correct horse") {
+  return { type: "m.login.password", identifier: { type: "m.id.user", user: typeof user === "string" ? user : user.user_id }, password, session };
+}

@@ -6,8 +6,8 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
 
-export const notificationRoutes = (services: Pick<Services, "sessions" | "notifications">) =>
-  new Elysia().use(auth(services)).get("/_matrix/client/v3/notifications", ({ requester, query }) => services.notifications.listNotifications(requester.user_id, query), {
+export const notificationRoutes = (services: Pick<Services, "sessions" | "pushNotifications">) =>
+  new Elysia().use(auth(services)).get("/_matrix/client/v3/notifications", ({ requester, query }) => services.pushNotifications.listNotifications(requester.user_id, query), {
     auth: "user",
     query: t.Object({
       from: t.Optional(t.String({ description: "A next_token from an earlier page." })),
@@ -17,8 +17,8 @@ export const notificationRoutes = (services: Pick<Services, "sessions" | "notifi
     response: t.Object({
       notifications: t.Array(
         t.Object({
-          actions: t.Array(t.Union([t.String(), t.Object({}, { additionalProperties: true })])),
-          event: t.Object({}, { additionalProperties: true, description: "The event, in client format." }),
+          actions: t.Array(t.Union([t.String(), t.Object({}, { additionalProperties: t.Unknown() })])),
+          event: t.Object({}, { additionalProperties: t.Unknown(), description: "The event, in client format." }),
           profile_tag: t.Optional(t.String()),
           read: t.Boolean({ description: "Whether a read receipt of the user covers the event." }),
           room_id: t.String(),

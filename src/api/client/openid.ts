@@ -18,7 +18,7 @@ const OpenIdToken = t.Object({
 const requestTokenRoute = (path: string) => ({
   auth: "user" as const,
   params: t.Object({ userId: t.String({ description: "The requesting user; tokens are only issued for oneself." }) }),
-  body: t.Object({}, { additionalProperties: true, description: "An empty object." }),
+  body: t.Object({}, { additionalProperties: t.Unknown(), description: "An empty object." }),
   response: OpenIdToken,
   detail: {
     summary: `POST ${path}`,

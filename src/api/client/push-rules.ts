@@ -11,12 +11,12 @@ import { auth } from "../plugins/auth.ts";
 const RULES = "/_matrix/client/v3/pushrules";
 const tags = ["Push notifications"];
 
-const Action = t.Union([t.String(), t.Object({ set_tweak: t.String() }, { additionalProperties: true })], {
+const Action = t.Union([t.String(), t.Object({ set_tweak: t.String() }, { additionalProperties: t.Unknown() })], {
   description: '"notify", or `{ "set_tweak": name, "value": … }`.',
 });
 const Condition = t.Object(
   { kind: t.String({ description: "event_match, event_property_is, event_property_contains, contains_display_name, room_member_count, sender_notification_permission, or an unknown kind (never matches)." }) },
-  { additionalProperties: true },
+  { additionalProperties: t.Unknown() },
 );
 const PushRule = t.Object({
   rule_id: t.String(),
@@ -48,7 +48,7 @@ const NewRule = t.Object(
     conditions: t.Optional(t.Array(Condition, { description: "override and underride rules; none means the rule always matches." })),
     pattern: t.Optional(t.String({ description: "Required for content rules." })),
   },
-  { additionalProperties: true },
+  { additionalProperties: t.Unknown() },
 );
 const Empty = t.Object({});
 

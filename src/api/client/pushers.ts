@@ -13,7 +13,7 @@ const PusherData = t.Object(
     url: t.Optional(t.String({ description: "Required for http pushers: the push gateway's https URL, path /_matrix/push/v1/notify." })),
     format: t.Optional(t.String({ description: '"event_id_only" to send only ids and counts to the gateway.' })),
   },
-  { additionalProperties: true, description: "Passed to the gateway (without url) with every notification." },
+  { additionalProperties: t.Unknown(), description: "Passed to the gateway (without url) with every notification." },
 );
 const Pusher = t.Object({
   pushkey: t.String(),

@@ -22,6 +22,11 @@ export function accessTokenOf(request: Request): string | undefined {
   return new URLSearchParams(request.url.slice(query + 1)).get("access_token") ?? undefined;
 }
 
+/** The client's IP address as the socket reports it (undefined in-process, e.g. in tests). */
+export function clientAddress(request: Request, server: { requestIP(request: Request): { address: string } | null } | null): string | null {
+  return server?.requestIP(request)?.address ?? null;
+}
+
 function authenticate(services: Pick<Services, "sessions">, request: Request, ip: string | null): Requester | undefined {
   const token = accessTokenOf(request);
   return token === undefined ? undefined : services.sessions.authenticate(token, ip);
@@ -31,7 +36,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
   new Elysia({ name: "auth" }).macro({
     auth: (level: "user" | "guest") => ({
       resolve({ request, server }) {
-        const requester = authenticate(services, request, server?.requestIP(request)?.address ?? null);
+        const requester = authenticate(services, request, clientAddress(request, server));
         if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
         if (requester.is_guest && level === "user") {
           throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest accounts cannot use this endpoint");
@@ -41,7 +46,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
     }),
     optionalAuth: {
       resolve({ request, server }) {
-        return { requester: authenticate(services, request, server?.requestIP(request)?.address ?? null) };
+        return { requester: authenticate(services, request, clientAddress(request, server)) };
       },
     },
   });

@@ -1,7 +1,8 @@
 /**
- * Access tokens: long random values handed to clients, stored only as sha256 hashes.
- * Authentication turns a token into a Requester; last-seen data is kept in memory and
- * written in batches so that a request does not cost a database write.
+ * Access and refresh tokens: long random values handed to clients, stored only as sha256
+ * hashes. Authentication turns a token into a Requester; last-seen data is kept in memory
+ * and written in batches so that a request does not cost a database write.
+ * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
 import { createHash, randomBytes } from "node:crypto";
 import { MatrixError } from "../../errors.ts";
@@ -16,6 +17,13 @@ export interface Requester {
   appservice_id?: string;
 }
 
+/** What login, registration and /refresh hand to the client. */
+export interface IssuedTokens {
+  access_token: string;
+  refresh_token?: string;
+  expires_in_ms?: number;
+}
+
 export function hashToken(token: string): Uint8Array {
   return new Uint8Array(createHash("sha256").update(token).digest());
 }
@@ -25,30 +33,87 @@ export function generateToken(prefix: string): string {
   return `${prefix}_${randomBytes(32).toString("base64url")}`;
 }
 
-export function createSessions(stores: Pick<Stores, "accounts" | "accessTokens" | "devices" | "transaction">, clock: Clock) {
+const unknownToken = () => new MatrixError("M_UNKNOWN_TOKEN", "Unknown or revoked access token", { soft_logout: false });
+
+export function createSessions(
+  stores: Pick<Stores, "accessTokens" | "refreshTokens" | "devices" | "transaction">,
+  clock: Clock,
+  refreshableLifetimeMs: number,
+) {
   const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null }>();
 
-  return {
-    issueAccessToken(userId: string, deviceId: string, lifetimeMs?: number): string {
+  /** A refresh token and the access token that goes with it, `previous` being the refresh token it replaces. */
+  function issueRefreshable(userId: string, deviceId: string, previous: Uint8Array | null): IssuedTokens {
+    const now = clock.now();
+    const refreshToken = generateToken("mar");
+    const refreshHash = hashToken(refreshToken);
+    const accessToken = generateToken("mat");
+    stores.refreshTokens.insertToken(refreshHash, userId, deviceId, previous, now);
+    stores.accessTokens.insertToken(hashToken(accessToken), userId, deviceId, now + refreshableLifetimeMs, now, refreshHash);
+    return { access_token: accessToken, refresh_token: refreshToken, expires_in_ms: refreshableLifetimeMs };
+  }
+
+  const sessions = {
+    /** A non-expiring access token for the device. */
+    issueAccessToken(userId: string, deviceId: string): string {
       const token = generateToken("mat");
       const now = clock.now();
-      stores.accessTokens.insertToken(hashToken(token), userId, deviceId, lifetimeMs ? now + lifetimeMs : null, now);
+      stores.accessTokens.insertToken(hashToken(token), userId, deviceId, null, now);
       return token;
+    },
+
+    /** Tokens for a login or registration: expiring plus a refresh token when the client supports them. */
+    issueTokens(userId: string, deviceId: string, refreshable: boolean): IssuedTokens {
+      if (!refreshable) return { access_token: sessions.issueAccessToken(userId, deviceId) };
+      return stores.transaction(() => issueRefreshable(userId, deviceId, null));
+    },
+
+    /** Revokes every access and refresh token of a device that is being logged into again. */
+    revokeDeviceTokens(userId: string, deviceId: string): void {
+      stores.transaction(() => {
+        stores.accessTokens.deleteByDevice(userId, deviceId);
+        stores.refreshTokens.deleteByDevice(userId, deviceId);
+      });
     },
 
     /** Resolves a token to its user and device, or throws M_UNKNOWN_TOKEN. */
     authenticate(token: string, ip: string | null = null): Requester {
       const row = stores.accessTokens.selectByHash(hashToken(token));
-      if (!row) throw new MatrixError("M_UNKNOWN_TOKEN", "Unknown or revoked access token", { soft_logout: false });
+      if (!row || row.deactivated) throw unknownToken();
       const now = clock.now();
       if (row.expires_ts !== null && row.expires_ts <= now) {
         // An expired token can be refreshed, so the client keeps its session: soft logout.
         throw new MatrixError("M_UNKNOWN_TOKEN", "Access token has expired", { soft_logout: true });
       }
-      const user = stores.accounts.selectUser(row.user_id);
-      if (!user || user.deactivated) throw new MatrixError("M_UNKNOWN_TOKEN", "Unknown or revoked access token", { soft_logout: false });
+      if (row.previous_refresh_hash && row.refresh_token_hash) {
+        // First use of a refreshed access token: the refresh token it replaced is now spent.
+        const { previous_refresh_hash: previous, refresh_token_hash: current } = row;
+        stores.transaction(() => {
+          stores.refreshTokens.deleteByHash(previous);
+          stores.refreshTokens.clearPrevious(current);
+        });
+      }
       lastSeen.set(`${row.user_id}\u0000${row.device_id}`, { user_id: row.user_id, device_id: row.device_id, ts: now, ip });
-      return { user_id: row.user_id, device_id: row.device_id, is_guest: user.is_guest === 1 };
+      return { user_id: row.user_id, device_id: row.device_id, is_guest: row.is_guest === 1 };
+    },
+
+    /**
+     * POST /refresh: a new access token and refresh token for the same device. The old
+     * refresh token stays valid until the new tokens are used; its access token dies now.
+     * https://spec.matrix.org/v1.19/client-server-api/#refreshing-access-tokens
+     */
+    refresh(refreshToken: string): IssuedTokens {
+      const hash = hashToken(refreshToken);
+      return stores.transaction(() => {
+        const row = stores.refreshTokens.selectByHash(hash);
+        if (!row) throw new MatrixError("M_UNKNOWN_TOKEN", "Unknown or already used refresh token", { soft_logout: false });
+        if (row.previous_hash) stores.refreshTokens.deleteByHash(row.previous_hash);
+        stores.refreshTokens.clearPrevious(hash);
+        stores.accessTokens.deleteByRefreshToken(hash);
+        // A retried refresh supersedes the tokens an earlier, lost response carried.
+        stores.refreshTokens.deleteByPrevious(hash);
+        return issueRefreshable(row.user_id, row.device_id, hash);
+      });
     },
 
     revokeAccessToken(token: string): void {
@@ -71,6 +136,7 @@ export function createSessions(stores: Pick<Stores, "accounts" | "accessTokens" 
       return lastSeen.get(`${userId}\u0000${deviceId}`);
     },
   };
+  return sessions;
 }
 
 export type Sessions = ReturnType<typeof createSessions>;

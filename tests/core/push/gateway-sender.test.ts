@@ -31,7 +31,7 @@ function sender(retry = {}) {
   return createGatewaySender({
     stores: server.stores,
     logger: createLogger("error"),
-    unreadTotal: (userId) => server.services.notifications.unreadTotal(userId),
+    unreadTotal: (userId) => server.services.pushNotifications.unreadTotal(userId),
     sleep: async (ms) => void sleeps.push(ms),
     retry: { initialDelayMs: 100, maxDelayMs: 350, maxAttempts: 4, ...retry },
   });
@@ -87,8 +87,8 @@ describe("the push gateway sender", () => {
 
   test("counts.unread is the recipient's unread notifications", async () => {
     await setPusher(alice, "key");
-    server.services.notifications.incrementCounts("!a:test.local", 1, undefined, [notified(alice.user_id)]);
-    server.services.notifications.incrementCounts("!b:test.local", 2, undefined, [notified(alice.user_id)]);
+    server.services.pushNotifications.incrementCounts("!a:test.local", 1, undefined, [notified(alice.user_id)]);
+    server.services.pushNotifications.incrementCounts("!b:test.local", 2, undefined, [notified(alice.user_id)]);
     await sender().pushEvent(EVENT, [notified(alice.user_id)]);
     expect(gateway.requests[0]?.notification.counts).toEqual({ unread: 2 });
   });

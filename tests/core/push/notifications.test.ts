@@ -27,7 +27,7 @@ beforeEach(async () => {
 
 describe("notificationActionsFor", () => {
   test("evaluates each recipient's own rules and returns those notified, never the sender", () => {
-    const { notifications } = server.services;
+    const notifications = server.services.pushNotifications;
     const result = notifications.notificationActionsFor(message(alice.user_id, { "m.mentions": { user_ids: [bob.user_id] } }), [alice.user_id, bob.user_id, carol.user_id], contextFor());
     expect(result).toEqual([
       { user_id: bob.user_id, highlight: true, actions: ["notify", { set_tweak: "sound", value: "default" }, { set_tweak: "highlight" }], tweaks: { sound: "default", highlight: true } },
@@ -36,7 +36,7 @@ describe("notificationActionsFor", () => {
   });
 
   test("a recipient's rule changes apply to the next event", async () => {
-    const { notifications } = server.services;
+    const notifications = server.services.pushNotifications;
     const put = await server.put("/_matrix/client/v3/pushrules/global/override/.m.rule.master/enabled", { enabled: true }, { token: carol.access_token });
     expect(put.status).toBe(200);
     const result = notifications.notificationActionsFor(message(alice.user_id), [bob.user_id, carol.user_id], contextFor());
@@ -44,7 +44,7 @@ describe("notificationActionsFor", () => {
   });
 
   test("the context decides member-count and permission conditions", () => {
-    const { notifications } = server.services;
+    const notifications = server.services.pushNotifications;
     expect(notifications.notificationActionsFor(message(alice.user_id), [bob.user_id], contextFor(2))[0]?.tweaks).toEqual({ sound: "default" });
     const atRoom = message(alice.user_id, { "m.mentions": { room: true } });
     expect(notifications.notificationActionsFor(atRoom, [bob.user_id], contextFor(3, 50))[0]?.highlight).toBe(true);
@@ -53,13 +53,13 @@ describe("notificationActionsFor", () => {
 
   test("events that notify nobody return nothing", () => {
     const reaction: PushEvent = { type: "m.reaction", sender: alice.user_id, room_id: ROOM, content: {} };
-    expect(server.services.notifications.notificationActionsFor(reaction, [bob.user_id, carol.user_id], contextFor())).toEqual([]);
+    expect(server.services.pushNotifications.notificationActionsFor(reaction, [bob.user_id, carol.user_id], contextFor())).toEqual([]);
   });
 });
 
 describe("unread counts", () => {
   function append(streamPos: number, event: PushEvent, threadId?: string) {
-    const { notifications } = server.services;
+    const notifications = server.services.pushNotifications;
     server.stores.transaction(() =>
       notifications.incrementCounts(ROOM, streamPos, threadId, notifications.notificationActionsFor(event, [alice.user_id, bob.user_id], contextFor())),
     );
@@ -70,16 +70,16 @@ describe("unread counts", () => {
     append(2, message(alice.user_id, { "m.mentions": { user_ids: [bob.user_id] } }));
     append(3, message(alice.user_id), "$root");
     append(4, { type: "m.reaction", sender: alice.user_id, content: {} });
-    expect(server.services.notifications.unreadCounts(bob.user_id, ROOM)).toEqual({
+    expect(server.services.pushNotifications.unreadCounts(bob.user_id, ROOM)).toEqual({
       total: { notification_count: 3, highlight_count: 1 },
       main: { notification_count: 2, highlight_count: 1 },
       threads: { $root: { notification_count: 1, highlight_count: 0 } },
     });
-    expect(server.services.notifications.unreadCounts(alice.user_id, ROOM).total).toEqual({ notification_count: 0, highlight_count: 0 });
+    expect(server.services.pushNotifications.unreadCounts(alice.user_id, ROOM).total).toEqual({ notification_count: 0, highlight_count: 0 });
   });
 
   test("an unthreaded receipt resets every thread up to its event; a threaded one only its thread", () => {
-    const { notifications } = server.services;
+    const notifications = server.services.pushNotifications;
     append(1, message(alice.user_id));
     append(2, message(alice.user_id), "$root");
     append(3, message(alice.user_id));

@@ -1,0 +1,77 @@
+/**
+ * The device-list stream: a user moves to its head whenever their devices, device keys or
+ * cross-signing keys change, so other users' clients know to query their keys again.
+ * https://spec.matrix.org/v1.19/client-server-api/#tracking-the-device-list-for-a-user
+ */
+import { MatrixError } from "../../errors.ts";
+import type { Logger } from "../../logger.ts";
+import type { Stores } from "../../storage/index.ts";
+import type { Requester } from "../users/sessions.ts";
+
+/** Called after commit with a user whose device list changed, e.g. to wake the /sync of users sharing a room. */
+export type DeviceListListener = (userId: string) => void;
+
+export interface DeviceListDependencies {
+  /** Users who share a room with `userId` (membership join on both sides); from the rooms engine. */
+  usersSharingRoomWith: (userId: string) => string[];
+  /** The device-list stream position inside a /sync token, or undefined if it is not one. */
+  streamPositionOf: (token: string) => number | undefined;
+}
+
+export function createDeviceLists(
+  stores: Pick<Stores, "deviceLists" | "transaction">,
+  logger: Logger,
+  listeners: readonly DeviceListListener[],
+  dependencies: DeviceListDependencies,
+) {
+  function position(token: string, name: string): number {
+    const value = dependencies.streamPositionOf(token);
+    if (value === undefined) throw new MatrixError("M_INVALID_PARAM", `'${name}' is not a sync token`);
+    return value;
+  }
+
+  return {
+    /** Records a change inside the caller's transaction; call `announce` after it commits. */
+    record(userId: string): number {
+      return stores.deviceLists.upsertChange(userId);
+    },
+
+    announce(userIds: Iterable<string>): void {
+      for (const userId of new Set(userIds)) {
+        for (const listener of listeners) {
+          try {
+            listener(userId);
+          } catch (error) {
+            logger.error("device-list listener failed", { error: String(error) });
+          }
+        }
+      }
+    },
+
+    /** The current head of the stream, for sync tokens. */
+    deviceListPosition(): number {
+      return stores.deviceLists.selectPosition();
+    },
+
+    /** Every user whose device list changed after `sinceExclusive` (up to the current head). Sync filters by shared rooms. */
+    deviceListChangesSince(sinceExclusive: number): string[] {
+      return stores.deviceLists.selectChangedUsers(sinceExclusive, Number.MAX_SAFE_INTEGER);
+    },
+
+    /**
+     * GET /keys/changes: users who share a room with the requester (or are the requester)
+     * and changed between the two tokens. `left` needs membership history from the rooms
+     * engine and is empty for now.
+     */
+    keysChanges(requester: Requester, from: string, to: string): { changed: string[]; left: string[] } {
+      const since = position(from, "from");
+      const upTo = position(to, "to");
+      const visible = new Set(dependencies.usersSharingRoomWith(requester.user_id));
+      visible.add(requester.user_id);
+      const changed = stores.deviceLists.selectChangedUsers(since, upTo).filter((userId) => visible.has(userId));
+      return { changed, left: [] };
+    },
+  };
+}
+
+export type DeviceLists = ReturnType<typeof createDeviceLists>;

@@ -1,0 +1,117 @@
+/**
+ * POST /register and its helpers. Registration is open only with allow_registration, as in
+ * Conduit; with registration_token set it also needs the token (m.login.registration_token),
+ * otherwise the m.login.dummy stage. Guests (kind=guest) need allow_guest_registration and
+ * no user-interactive auth.
+ * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3register
+ */
+import { randomInt } from "node:crypto";
+import type { Config } from "../../config.ts";
+import { forbidden, MatrixError } from "../../errors.ts";
+import type { Stores } from "../../storage/index.ts";
+import type { RateLimiter } from "../rate-limits.ts";
+import type { Accounts } from "./accounts.ts";
+import type { Devices } from "./devices.ts";
+import type { IssuedTokens, Sessions } from "./sessions.ts";
+import { sameSecret, type AuthData, type Stage, type UserInteractiveAuth } from "./user-interactive-auth.ts";
+
+export interface RegisterBody {
+  auth?: AuthData;
+  username?: string;
+  password?: string;
+  device_id?: string;
+  initial_device_display_name?: string;
+  inhibit_login?: boolean;
+  refresh_token?: boolean;
+}
+
+export type RegisterResponse = { user_id: string; home_server: string } & Partial<IssuedTokens & { device_id: string }>;
+
+interface Dependencies {
+  config: Pick<Config, "server_name" | "allow_registration" | "registration_token" | "allow_guest_registration">;
+  stores: Pick<Stores, "transaction">;
+  accounts: Accounts;
+  devices: Devices;
+  sessions: Sessions;
+  uia: UserInteractiveAuth;
+  registrationLimiter: RateLimiter;
+}
+
+/** Twelve characters of [a-z0-9] for users who ask for no particular name, and for guests. */
+function generateLocalpart(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from({ length: 12 }, () => alphabet[randomInt(alphabet.length)]).join("");
+}
+
+export function createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter }: Dependencies) {
+  const flows = (): Stage[][] => [[config.registration_token !== undefined ? "m.login.registration_token" : "m.login.dummy"]];
+
+  function freshLocalpart(): string {
+    for (;;) {
+      const localpart = generateLocalpart();
+      if (!accounts.exists(accounts.userIdOf(localpart))) return localpart;
+    }
+  }
+
+  /** Creates the user and, unless login is inhibited, its first device and tokens, all in one transaction. */
+  async function createAccount(
+    localpart: string,
+    password: string | null,
+    login: { deviceId?: string; displayName?: string; refresh: boolean } | undefined,
+    options: { guest?: boolean; uiaSession?: string },
+  ): Promise<RegisterResponse> {
+    const user = await accounts.prepareUser(localpart, password, { guest: options.guest ?? false });
+    return stores.transaction(() => {
+      accounts.insertUser(user);
+      if (options.uiaSession) uia.complete(options.uiaSession);
+      const response = { user_id: user.user_id, home_server: config.server_name };
+      if (!login) return response;
+      const { device_id } = devices.ensure(user.user_id, login.deviceId, login.displayName);
+      return { ...response, device_id, ...sessions.issueTokens(user.user_id, device_id, login.refresh) };
+    });
+  }
+
+  return {
+    flows,
+
+    async register(kind: "user" | "guest", body: RegisterBody, ip: string | null): Promise<RegisterResponse> {
+      // Every request is checked, but only a created account takes a token: a registration
+      // needs several requests (the first 401, then each UIA stage).
+      const ipKey = `ip:${ip ?? "unknown"}`;
+      registrationLimiter.check(ipKey);
+      if (kind === "guest") {
+        if (!config.allow_guest_registration) throw forbidden("Guest registration is disabled");
+        registrationLimiter.take(ipKey);
+        // Guests get a server-chosen id and device whatever the body says (spec); only the display name is kept.
+        return createAccount(freshLocalpart(), null, { displayName: body.initial_device_display_name, refresh: false }, { guest: true });
+      }
+      if (!config.allow_registration) throw forbidden("Registration is disabled");
+      // Username problems are reported before user-interactive auth starts, as the spec requires.
+      const localpart = body.username === undefined ? undefined : body.username.toLowerCase();
+      if (localpart !== undefined) accounts.checkNewLocalpart(localpart);
+      const session = await uia.authenticate({ action: "register", flows: flows(), auth: body.auth, ip });
+      if (body.password === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing password");
+      registrationLimiter.take(ipKey);
+      const login = body.inhibit_login
+        ? undefined
+        : { deviceId: body.device_id, displayName: body.initial_device_display_name, refresh: body.refresh_token === true };
+      return createAccount(localpart ?? freshLocalpart(), body.password, login, { uiaSession: session });
+    },
+
+    /** GET /register/available */
+    available(username: string): { available: true } {
+      accounts.checkNewLocalpart(username.toLowerCase());
+      return { available: true };
+    },
+
+    /** GET /register/m.login.registration_token/validity */
+    tokenValidity(token: string, ip: string | null): { valid: boolean } {
+      // Guessing tokens here costs as much as creating accounts.
+      registrationLimiter.take(`ip:${ip ?? "unknown"}`);
+      if (!config.allow_registration) throw forbidden("Registration is disabled");
+      return { valid: config.registration_token !== undefined && sameSecret(token, config.registration_token) };
+    },
+  };
+}
+
+export type Registration = ReturnType<typeof createRegistration>;

@@ -1,0 +1,178 @@
+import { describe, expect, test } from "bun:test";
+import { signJson } from "../../../src/matrix/signing.ts";
+import { createUser, type TestUser } from "../../support/fixtures.ts";
+import { crossSigningKey, crossSigningKeys, deviceKeysFor, type TestDeviceKeys } from "../../support/e2ee.ts";
+import { createTestServer, type TestServer } from "../../support/server.ts";
+
+const SIGNING = "/_matrix/client/v3/keys/device_signing/upload";
+const SIGNATURES = "/_matrix/client/v3/keys/signatures/upload";
+const PASSWORD = "correct horse";
+
+function bodyOf(keys: ReturnType<typeof crossSigningKeys>) {
+  return { master_key: keys.master.key, self_signing_key: keys.selfSigning.key, user_signing_key: keys.userSigning.key };
+}
+
+async function withDeviceKeys(server: TestServer, user: TestUser): Promise<TestDeviceKeys> {
+  const device = deviceKeysFor(user);
+  expect((await server.post("/_matrix/client/v3/keys/upload", { device_keys: device.device_keys }, { token: user.access_token })).status).toBe(200);
+  return device;
+}
+
+const query = (server: TestServer, viewer: TestUser, userId: string) =>
+  server.post("/_matrix/client/v3/keys/query", { device_keys: { [userId]: [] } }, { token: viewer.access_token });
+
+describe("POST /keys/device_signing/upload", () => {
+  test("the first upload needs no authentication; others see master and self-signing keys, only the owner the user-signing key", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await createUser(server), await createUser(server)];
+    const keys = crossSigningKeys(alice.user_id);
+    const res = await server.post(SIGNING, bodyOf(keys), { token: alice.access_token });
+    expect([res.status, res.body]).toEqual([200, {}]);
+    const own = await query(server, alice, alice.user_id);
+    expect(own.body.master_keys[alice.user_id]).toEqual(keys.master.key);
+    expect(own.body.self_signing_keys[alice.user_id]).toEqual(keys.selfSigning.key);
+    expect(own.body.user_signing_keys[alice.user_id]).toEqual(keys.userSigning.key);
+    const other = await query(server, bob, alice.user_id);
+    expect(other.body.master_keys[alice.user_id]).toEqual(keys.master.key);
+    expect(other.body.user_signing_keys).toEqual({});
+  });
+
+  test("an identical retry needs no authentication and is no change", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    const keys = crossSigningKeys(alice.user_id);
+    await server.post(SIGNING, bodyOf(keys), { token: alice.access_token });
+    const position = server.services.deviceLists.deviceListPosition();
+    expect((await server.post(SIGNING, bodyOf(keys), { token: alice.access_token })).status).toBe(200);
+    expect(server.services.deviceLists.deviceListPosition()).toBe(position);
+  });
+
+  test("replacing keys asks for the password (401 with flows), refuses a wrong one and takes the right one", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server, undefined, PASSWORD);
+    await server.post(SIGNING, bodyOf(crossSigningKeys(alice.user_id)), { token: alice.access_token });
+    const replacement = crossSigningKeys(alice.user_id);
+    const challenge = await server.post(SIGNING, bodyOf(replacement), { token: alice.access_token });
+    expect(challenge.status).toBe(401);
+    expect(challenge.body.flows).toEqual([{ stages: ["m.login.password"] }]);
+    expect(typeof challenge.body.session).toBe("string");
+    const identifier = { type: "m.id.user", user: alice.user_id };
+    const wrong = await server.post(
+      SIGNING,
+      { ...bodyOf(replacement), auth: { type: "m.login.password", identifier, password: "wrong", session: challenge.body.session } },
+      { token: alice.access_token },
+    );
+    expect([wrong.status, wrong.body.errcode]).toEqual([401, "M_FORBIDDEN"]);
+    const position = server.services.deviceLists.deviceListPosition();
+    const right = await server.post(
+      SIGNING,
+      { ...bodyOf(replacement), auth: { type: "m.login.password", identifier, password: PASSWORD, session: challenge.body.session } },
+      { token: alice.access_token },
+    );
+    expect(right.status).toBe(200);
+    expect((await query(server, alice, alice.user_id)).body.master_keys[alice.user_id]).toEqual(replacement.master.key);
+    expect(server.services.deviceLists.deviceListChangesSince(position)).toEqual([alice.user_id]);
+  });
+
+  test("self-signing and user-signing keys must be signed by the master key", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    const keys = crossSigningKeys(alice.user_id);
+    const stranger = crossSigningKey(alice.user_id, "master");
+    const unsigned = await server.post(
+      SIGNING,
+      { master_key: keys.master.key, self_signing_key: crossSigningKey(alice.user_id, "self_signing", stranger).key },
+      { token: alice.access_token },
+    );
+    expect([unsigned.status, unsigned.body.errcode]).toEqual([400, "M_INVALID_SIGNATURE"]);
+    const noMaster = await server.post(SIGNING, { self_signing_key: keys.selfSigning.key }, { token: alice.access_token });
+    expect([noMaster.status, noMaster.body.errcode]).toEqual([400, "M_MISSING_PARAM"]);
+  });
+
+  test("refuses keys of another user, with the wrong usage, or whose id is a device id", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await createUser(server), await createUser(server)];
+    const bobs = await server.post(SIGNING, { master_key: crossSigningKey(bob.user_id, "master").key }, { token: alice.access_token });
+    expect([bobs.status, bobs.body.errcode]).toEqual([400, "M_INVALID_PARAM"]);
+    const wrongUsage = await server.post(SIGNING, { master_key: crossSigningKey(alice.user_id, "self_signing").key }, { token: alice.access_token });
+    expect([wrongUsage.status, wrongUsage.body.errcode]).toEqual([400, "M_INVALID_PARAM"]);
+    const master = crossSigningKey(alice.user_id, "master");
+    server.stores.devices.insertDevice(alice.user_id, master.publicKey, null, Date.now());
+    const inUse = await server.post(SIGNING, { master_key: master.key }, { token: alice.access_token });
+    expect([inUse.status, inUse.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
+  });
+});
+
+describe("POST /keys/signatures/upload", () => {
+  test("adds the self-signing key's signature on one's own device, merged into /keys/query", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await createUser(server), await createUser(server)];
+    const device = await withDeviceKeys(server, alice);
+    const keys = crossSigningKeys(alice.user_id);
+    await server.post(SIGNING, bodyOf(keys), { token: alice.access_token });
+    const signed = signJson(device.device_keys, alice.user_id, keys.selfSigning.signingKey);
+    const res = await server.post(SIGNATURES, { [alice.user_id]: { [alice.device_id]: signed } }, { token: alice.access_token });
+    expect([res.status, res.body]).toEqual([200, { failures: {} }]);
+    const seen = (await query(server, bob, alice.user_id)).body.device_keys[alice.user_id][alice.device_id];
+    expect(seen.signatures[alice.user_id]).toEqual(signed.signatures[alice.user_id]);
+  });
+
+  test("adds a device's signature on one's own master key", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    const device = await withDeviceKeys(server, alice);
+    const keys = crossSigningKeys(alice.user_id);
+    await server.post(SIGNING, bodyOf(keys), { token: alice.access_token });
+    const signed = signJson(keys.master.key, alice.user_id, device.signingKey);
+    const res = await server.post(SIGNATURES, { [alice.user_id]: { [keys.master.publicKey]: signed } }, { token: alice.access_token });
+    expect(res.body).toEqual({ failures: {} });
+    expect((await query(server, alice, alice.user_id)).body.master_keys[alice.user_id]).toEqual(signed);
+  });
+
+  test("a signature on another user's master key is seen only by the signer", async () => {
+    const server = createTestServer();
+    const [alice, bob, carol] = [await createUser(server), await createUser(server), await createUser(server)];
+    const aliceKeys = crossSigningKeys(alice.user_id);
+    const bobKeys = crossSigningKeys(bob.user_id);
+    await server.post(SIGNING, bodyOf(aliceKeys), { token: alice.access_token });
+    await server.post(SIGNING, bodyOf(bobKeys), { token: bob.access_token });
+    const signed = signJson(bobKeys.master.key, alice.user_id, aliceKeys.userSigning.signingKey);
+    const position = server.services.deviceLists.deviceListPosition();
+    const res = await server.post(SIGNATURES, { [bob.user_id]: { [bobKeys.master.publicKey]: signed } }, { token: alice.access_token });
+    expect(res.body).toEqual({ failures: {} });
+    expect((await query(server, alice, bob.user_id)).body.master_keys[bob.user_id]).toEqual(signed);
+    expect((await query(server, carol, bob.user_id)).body.master_keys[bob.user_id]).toEqual(bobKeys.master.key);
+    expect((await query(server, bob, bob.user_id)).body.master_keys[bob.user_id]).toEqual(bobKeys.master.key);
+    // The signer's own devices are the ones to tell.
+    expect(server.services.deviceLists.deviceListChangesSince(position)).toEqual([alice.user_id]);
+  });
+
+  test("reports bad signatures, unknown keys and mismatched objects per key, and keeps the good ones", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    const device = await withDeviceKeys(server, alice);
+    const keys = crossSigningKeys(alice.user_id);
+    await server.post(SIGNING, bodyOf(keys), { token: alice.access_token });
+    const good = signJson(device.device_keys, alice.user_id, keys.selfSigning.signingKey);
+    const forged = signJson(device.device_keys, alice.user_id, { keyId: keys.selfSigning.signingKey.keyId, seed: crossSigningKey(alice.user_id, "self_signing").seed });
+    const altered = signJson({ ...device.device_keys, algorithms: ["other"] }, alice.user_id, keys.selfSigning.signingKey);
+    const res = await server.post(SIGNATURES, { [alice.user_id]: { [alice.device_id]: good, NOSUCHDEVICE: good } }, { token: alice.access_token });
+    expect(res.status).toBe(200);
+    expect(res.body.failures).toEqual({ [alice.user_id]: { NOSUCHDEVICE: { errcode: "M_NOT_FOUND", error: expect.any(String) } } });
+    for (const object of [forged, altered, device.device_keys]) {
+      const failed = await server.post(SIGNATURES, { [alice.user_id]: { [alice.device_id]: object } }, { token: alice.access_token });
+      expect(failed.body.failures[alice.user_id][alice.device_id].errcode).toBe("M_INVALID_SIGNATURE");
+    }
+    const seen = (await query(server, alice, alice.user_id)).body.device_keys[alice.user_id][alice.device_id];
+    expect(seen.signatures[alice.user_id][keys.selfSigning.signingKey.keyId]).toBe(good.signatures[alice.user_id]![keys.selfSigning.signingKey.keyId]);
+  });
+
+  test("without a self-signing key there is nothing to sign devices with", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    const device = await withDeviceKeys(server, alice);
+    const res = await server.post(SIGNATURES, { [alice.user_id]: { [alice.device_id]: device.device_keys } }, { token: alice.access_token });
+    expect(res.body.failures[alice.user_id][alice.device_id].errcode).toBe("M_MISSING_PARAM");
+    expect((await server.post(SIGNATURES, {})).status).toBe(401);
+  });
+});
