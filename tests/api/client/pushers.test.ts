@@ -82,8 +82,26 @@ describe("POST /pushers/set and GET /pushers", () => {
 
   test("logging the device out removes the pushers it set", async () => {
     await set(pusher());
-    // No logout endpoint on this branch yet: delete the device as logout will.
-    server.stores.db.query("DELETE FROM devices WHERE user_id = ? AND device_id = ?").run(alice.user_id, alice.device_id);
+    expect((await server.post("/_matrix/client/v3/logout", {}, { token: alice.access_token })).status).toBe(200);
+    expect(server.services.pushers.listPushers(alice.user_id)).toEqual({ pushers: [] });
+  });
+
+  test("deactivating the account removes all its pushers, also those no device set", async () => {
+    await set(pusher());
+    server.stores.pushers.upsertPusher({
+      user_id: alice.user_id,
+      app_id: "org.example.bridge",
+      pushkey: "k",
+      kind: "http",
+      app_display_name: "Bridge",
+      device_display_name: "none",
+      profile_tag: null,
+      lang: "en",
+      data: JSON.stringify({ url: URL_OK }),
+      device_id: null,
+      pushkey_ts: 0,
+    });
+    server.services.accounts.deactivate(alice.user_id);
     expect(server.services.pushers.listPushers(alice.user_id)).toEqual({ pushers: [] });
   });
 
