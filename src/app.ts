@@ -26,7 +26,9 @@ import { deviceRoutes } from "./api/client/devices.ts";
 import { filterRoutes } from "./api/client/filters.ts";
 import { loginRoutes } from "./api/client/login.ts";
 import { profileRoutes } from "./api/client/profile.ts";
+import { notificationRoutes } from "./api/client/notifications.ts";
 import { pushRuleRoutes } from "./api/client/push-rules.ts";
+import { pusherRoutes } from "./api/client/pushers.ts";
 import { registerRoutes } from "./api/client/register.ts";
 import { tagRoutes } from "./api/client/tags.ts";
 import { thirdPartyIdRoutes } from "./api/client/third-party-ids.ts";
@@ -51,6 +53,12 @@ import { VERSION } from "./version.ts";
 // Beside app.ts, as main.ts is: the same relative path works from source and inside the
 // compiled binary, where the worker is a second entry point (package.json "build").
 export const THUMBNAIL_WORKER_URL = new URL("./core/media/thumbnail-worker.ts", import.meta.url).href;
+
+/** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
+const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
+
+// Placeholder until the room engine (branch rooms) lands: without an event store,
+// GET /notifications has no events to show and returns an empty list.
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -77,6 +85,8 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     isJoinedMember: matrixRtc.isJoinedMember,
     // No delayed events (MSC4140) yet: leave delegation answers lk-jwt-service's 400 M_BAD_JSON.
     delayedEvents: matrixRtc.delayedEvents,
+    // GET /notifications reads its events from the rooms engine.
+    eventsByStreamPositions: undefined,
   });
   const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
 
@@ -104,6 +114,8 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(filterRoutes(services))
     .use(capabilityRoutes(services))
     .use(pushRuleRoutes(services))
+    .use(pusherRoutes(services))
+    .use(notificationRoutes(services))
     .use(userDirectoryRoutes(services))
     .use(mediaRoutes(services))
     .use(contentRepoRoutes(services))
@@ -135,6 +147,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
       setInterval(() => services.toDevice.expire(), 3_600_000),
+      setInterval(() => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
       setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
       // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
       setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),

@@ -31,7 +31,13 @@ export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>,
   try {
     // Nobody listens for room events in the CLI; the server's subscribers see them in sync.
     const appended = createAppendedEvents(() => {});
-    const services = createServices(config, stores, createLogger("error"), systemClock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL, appended, isJoinedMember: undefined, delayedEvents: undefined });
+    const services = createServices(config, stores, createLogger("error"), systemClock, {
+      thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
+      appended,
+      isJoinedMember: undefined,
+      delayedEvents: undefined,
+      eventsByStreamPositions: undefined,
+    });
     const { accounts } = services;
     const password = typeof args.options.password === "string" ? args.options.password : undefined;
     const existingUser = (): string => {

@@ -10,6 +10,9 @@ import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.
 import { createKeyBackup } from "./e2ee/key-backup.ts";
 import { createKeyQuery } from "./e2ee/key-query.ts";
 import { createToDevice, type ToDeviceListener } from "./e2ee/to-device.ts";
+import { createGatewaySender } from "./push/gateway-sender.ts";
+import { createNotifications, type EventsByStreamPositions } from "./push/notifications.ts";
+import { createPushers } from "./push/pushers.ts";
 import { createPushRules } from "./push/push-rules.ts";
 import { createRateLimits } from "./rate-limits.ts";
 import { createMediaFiles, mediaDirectory } from "./media/media-files.ts";
@@ -45,6 +48,8 @@ export interface ServiceOptions {
   /** Whether a user is joined to a room, for the MatrixRTC authorization service; the room engine's unless a test stands in. */
   isJoinedMember: IsJoinedMember | undefined;
   delayedEvents: DelayedEventActions | undefined;
+  /** The events of GET /notifications; the room engine's unless a test stands in. */
+  eventsByStreamPositions: EventsByStreamPositions | undefined;
 }
 
 export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
@@ -83,6 +88,12 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     }
   });
 
+  const pushRules = createPushRules(stores);
+  const pushNotifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: options.eventsByStreamPositions ?? rooms.eventsByStreamPositions });
+  const pushers = createPushers(stores, clock);
+  // Pushers set by a device go with it (foreign key); those without a device go here.
+  accounts.onDeactivated((userId) => pushers.deletePushersOf(userId));
+
   const mediaFiles = createMediaFiles(mediaDirectory(config));
   const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
   const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
@@ -102,7 +113,10 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     accountManagement: createAccountManagement(stores, accounts, devices, uia),
     accountData: createAccountData(stores),
     filters: createFilters(stores),
-    pushRules: createPushRules(),
+    pushRules,
+    pushNotifications,
+    pushers,
+    pushGateway: createGatewaySender({ stores, logger, unreadTotal: pushNotifications.unreadTotal }),
     userDirectory: createUserDirectory(stores),
     openId,
     turn: createTurnCredentials(config, clock),

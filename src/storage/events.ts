@@ -61,6 +61,9 @@ export function createEventStore(db: Database) {
   const selectEventsByIds = db.query<EventRow, [string]>(
     `SELECT ${COLUMNS} FROM events WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY stream_ordering`,
   );
+  const selectEventsByStreams = db.query<EventRow, [string]>(
+    `SELECT ${COLUMNS} FROM events WHERE stream_ordering IN (SELECT value FROM json_each(?)) ORDER BY stream_ordering`,
+  );
   const selectJson = db.query<{ json: string }, [string]>("SELECT json FROM events WHERE event_id = ?");
   const selectBackwards = db.query<EventRow, [string, number, number, number, number, number]>(
     `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND (depth, stream_ordering) <= (?, ?) AND (depth, stream_ordering) > (?, ?)
@@ -114,6 +117,7 @@ export function createEventStore(db: Database) {
     },
     selectEvent: (eventId: string) => selectEvent.get(eventId) ?? undefined,
     selectEventsByIds: (eventIds: readonly string[]) => (eventIds.length === 0 ? [] : selectEventsByIds.all(JSON.stringify(eventIds))),
+    selectEventsByStreams: (streams: readonly number[]) => (streams.length === 0 ? [] : selectEventsByStreams.all(JSON.stringify(streams))),
     selectJson: (eventId: string) => selectJson.get(eventId)?.json,
     /** Events at or before `from` and after `to`, newest first. */
     selectBackwards: (roomId: string, from: TopologicalPosition, to: TopologicalPosition, limit: number) =>

@@ -7,9 +7,12 @@ import { createCrossSigningStore } from "./cross-signing.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
 import { createDeviceListStore } from "./device-lists.ts";
 import { createDeviceStore } from "./devices.ts";
+import { createEventPushActionStore } from "./event-push-actions.ts";
 import { createOpenIdTokenStore } from "./openid-tokens.ts";
 import { createKeyBackupStore } from "./key-backup.ts";
 import { createMediaStore } from "./media.ts";
+import { createPushRuleStore } from "./push-rules.ts";
+import { createPusherStore } from "./pushers.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createAliasStore } from "./aliases.ts";
 import { createEventStore } from "./events.ts";
@@ -46,6 +49,9 @@ export function openStores(db: Database) {
     filters: createFilterStore(db),
     userDirectory: createUserDirectoryStore(db),
     media: createMediaStore(db),
+    pushRules: createPushRuleStore(db),
+    eventPushActions: createEventPushActionStore(db),
+    pushers: createPusherStore(db),
     rooms: createRoomStore(db),
     events: createEventStore(db),
     roomState: createRoomStateStore(db),

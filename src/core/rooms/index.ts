@@ -65,6 +65,9 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     members: (r: R, roomId: string, request: MembersRequest) => getMembers(deps, r, roomId, request),
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
     joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
+    /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
+    eventsByStreamPositions: (userId: string, positions: readonly number[]) =>
+      new Map(stores.events.selectEventsByStreams(positions).map((row) => [row.stream_ordering, deps.clientEvents.serialize(row, { user_id: userId, device_id: "" })])),
     /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
     isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
     /** Users who share a joined room with the user, the user included (device lists, presence). */

@@ -10,6 +10,8 @@ import m0005 from "./0005-openid.sql" with { type: "text" };
 import m0006 from "./0006-rooms.sql" with { type: "text" };
 // 0003-0007 come from other branches (rooms, media, ...); on merge they go before 0008, in order.
 import m0008 from "./0008-e2ee.sql" with { type: "text" };
+// 0006, 0007 and 0009 come from other branches (rooms, ...); on merge they go before 0010, in order.
+import m0010 from "./0010-push-rules.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -25,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "openid", sql: m0005 },
   { version: 6, name: "rooms", sql: m0006 },
   { version: 8, name: "e2ee", sql: m0008 },
+  { version: 10, name: "push-rules", sql: m0010 },
 ];
