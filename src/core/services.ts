@@ -21,6 +21,7 @@ import { createMediaRetention } from "./media/retention.ts";
 import { createThumbnailer } from "./media/thumbnailer.ts";
 import { createThumbnails } from "./media/thumbnails.ts";
 import { createRoomServices } from "./rooms/index.ts";
+import { evaluatePushOnAppend } from "./rooms/push-evaluation.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import type { AppendedEvents } from "./timeline/appended-events.ts";
 import { createAccountData } from "./users/account-data.ts";
@@ -62,7 +63,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, clientEvents } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, clientEvents, engine } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
   profiles.onProfileChanged((userId, field) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
     rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
@@ -91,6 +92,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const pushRules = createPushRules(stores);
   const pushNotifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: options.eventsByStreamPositions ?? rooms.eventsByStreamPositions });
   const pushers = createPushers(stores, clock);
+  const pushGateway = createGatewaySender({ stores, logger, unreadTotal: pushNotifications.unreadTotal });
+  engine.onWithinAppend(evaluatePushOnAppend({ stores, engine, serverName: config.server_name, notifications: pushNotifications, gateway: pushGateway }));
   // Pushers set by a device go with it (foreign key); those without a device go here.
   accounts.onDeactivated((userId) => pushers.deletePushersOf(userId));
 
@@ -116,7 +119,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     pushRules,
     pushNotifications,
     pushers,
-    pushGateway: createGatewaySender({ stores, logger, unreadTotal: pushNotifications.unreadTotal }),
+    pushGateway,
     userDirectory: createUserDirectory(stores),
     openId,
     turn: createTurnCredentials(config, clock),

@@ -19,6 +19,7 @@ import type { RoomRow } from "../../storage/rooms.ts";
 import type { Clock } from "../clock.ts";
 import type { AppendedEvent, AppendedEvents } from "./appended-events.ts";
 import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
+import { createEventWriter } from "./store-event.ts";
 
 export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "groupCommit">;
 
@@ -62,8 +63,17 @@ export class NotAuthorizedError extends MatrixError {
   }
 }
 
+/**
+ * Runs inside the append transaction, right after an event is stored (push rules record unread
+ * counts there, so they land in the same commit). It may return work for after the commit;
+ * if the transaction rolls back, that work is dropped.
+ */
+export type WithinAppendListener = (event: AppendResult) => (() => void) | void;
+
 export function createRoomEngine({ stores, identity, clock, appended }: EngineDeps) {
   const encoder = new TextEncoder();
+  const withinAppend: WithinAppendListener[] = [];
+  const { persist } = createEventWriter(stores);
   // Event JSON only changes when a redaction rewrites it, which calls `forgetParsed`.
   const parsed = new Map<string, StoredEvent>();
   let rewrittenInTransaction = false;
@@ -144,46 +154,6 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     }
   }
 
-  /** Writes an authorized event and everything derived from it. */
-  function persist(room: RoomRow, event: StoredEvent & { json: string }, prevIds: string[], options: AppendOptions): AppendResult {
-    const { pdu, event_id } = event;
-    const roomId = room.room_id;
-    let stateGroup = room.current_state_group;
-    let replaces: string | null = null;
-    if (pdu.state_key !== undefined) {
-      replaces = stores.roomState.selectCurrentEntry(roomId, pdu.type, pdu.state_key) ?? null;
-      const entry = { type: pdu.type, state_key: pdu.state_key, event_id };
-      stateGroup = stores.roomState.insertStateGroup(roomId, stateGroup, [entry]);
-      stores.roomState.upsertCurrent(roomId, entry);
-      stores.rooms.updateCurrentStateGroup(roomId, stateGroup);
-    }
-    const membership = pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
-    const stream = stores.events.insertEvent({
-      event_id, room_id: roomId, type: pdu.type, state_key: pdu.state_key ?? null, sender: pdu.sender, membership,
-      depth: pdu.depth, origin_server_ts: pdu.origin_server_ts, state_group: stateGroup, replaces_state: replaces, txn: options.txn, json: event.json,
-    });
-    stores.rooms.replaceExtremities(roomId, prevIds, event_id, pdu.depth);
-    if (membership !== null && pdu.state_key !== undefined) {
-      const { displayname, avatar_url } = pdu.content;
-      stores.memberships.upsertMembership({
-        room_id: roomId, user_id: pdu.state_key, membership, event_id, stream_ordering: stream,
-        displayname: typeof displayname === "string" ? displayname : null, avatar_url: typeof avatar_url === "string" ? avatar_url : null,
-      });
-    }
-    recordRelation(roomId, event);
-    return { event_id, pdu, room_id: roomId, stream_ordering: stream };
-  }
-
-  function recordRelation(roomId: string, { event_id, pdu }: StoredEvent): void {
-    const relation = pdu.content["m.relates_to"];
-    if (typeof relation !== "object" || relation === null || Array.isArray(relation)) return;
-    const { rel_type, event_id: target, key } = relation;
-    if (typeof rel_type !== "string" || typeof target !== "string") return;
-    stores.events.insertRelation({
-      event_id, relates_to_id: target, rel_type, aggregation_key: typeof key === "string" ? key : null, room_id: roomId, type: pdu.type, sender: pdu.sender,
-    });
-  }
-
   function appendLocked(roomId: string, draft: EventDraft, options: AppendOptions = {}): AppendResult {
     const room = stores.rooms.selectRoom(roomId);
     if (!room) throw new MatrixError("M_NOT_FOUND", "Unknown room");
@@ -236,7 +206,15 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
    */
   async function write<T>(fn: (tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }) => T): Promise<T> {
     const done: AppendResult[] = [];
-    const track = (result: AppendResult) => (done.push(result), result);
+    const afterCommit: Array<() => void> = [];
+    const track = (result: AppendResult) => {
+      done.push(result);
+      for (const listener of withinAppend) {
+        const after = listener(result);
+        if (after) afterCommit.push(after);
+      }
+      return result;
+    };
     let committed: Promise<T>;
     try {
       committed = stores.groupCommit.write(() =>
@@ -254,6 +232,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     }
     const result = await committed;
     for (const event of done) notify(event);
+    for (const after of afterCommit) after();
     return result;
   }
 
@@ -262,6 +241,10 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
 
   return {
     write,
+    /** Adds a listener that runs inside each append's transaction (see WithinAppendListener). */
+    onWithinAppend(listener: WithinAppendListener): void {
+      withinAppend.push(listener);
+    },
     /** Appends one event in its own savepoint. */
     append: (roomId: string, draft: EventDraft) => write(({ append }) => append(roomId, draft)),
     currentStateEvent,

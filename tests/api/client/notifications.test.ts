@@ -3,7 +3,7 @@ import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
 // The listing itself (order, paging, read, highlight) is tested in tests/core/push/notifications.test.ts
-// against a stand-in event store: on this branch the room engine is not there to provide events.
+// against a stand-in event store; here the events come from the room engine.
 let server: TestServer;
 let bob: TestUser;
 
@@ -13,7 +13,7 @@ beforeEach(async () => {
 });
 
 describe("GET /notifications", () => {
-  test("answers an empty list until the room engine provides events", async () => {
+  test("answers an empty list when nothing notified the user", async () => {
     const res = await server.get("/_matrix/client/v3/notifications", { token: bob.access_token });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ notifications: [] });
@@ -29,5 +29,23 @@ describe("GET /notifications", () => {
 
   test("needs an access token", async () => {
     expect((await server.get("/_matrix/client/v3/notifications")).body.errcode).toBe("M_MISSING_TOKEN");
+  });
+
+  test("lists messages that notified the user by their push rules, with unread counts recorded in the same commit", async () => {
+    const alice = await createUser(server);
+    const created = await server.post("/_matrix/client/v3/createRoom", { invite: [bob.user_id], is_direct: true }, { token: alice.access_token });
+    const roomId = created.body.room_id as string;
+    const invites = await server.get("/_matrix/client/v3/notifications", { token: bob.access_token });
+    // The default rule .m.rule.invite_for_me notifies the invitee.
+    expect(invites.body.notifications.map((n: { event: { type: string } }) => n.event.type)).toEqual(["m.room.member"]);
+    await server.post(`/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {}, { token: bob.access_token });
+    const sent = await server.put(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/n1`, { msgtype: "m.text", body: "hi bob" }, { token: alice.access_token });
+    const res = await server.get("/_matrix/client/v3/notifications", { token: bob.access_token });
+    const first = res.body.notifications[0];
+    // Two members: .m.rule.room_one_to_one notifies every message.
+    expect(first).toMatchObject({ room_id: roomId, read: false, event: { event_id: sent.body.event_id, content: { body: "hi bob" } } });
+    expect(server.services.pushNotifications.unreadCounts(bob.user_id, roomId).total.notification_count).toBeGreaterThanOrEqual(1);
+    // The sender is never notified of their own event.
+    expect((await server.get("/_matrix/client/v3/notifications", { token: alice.access_token })).body.notifications).toEqual([]);
   });
 });
