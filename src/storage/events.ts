@@ -38,6 +38,14 @@ export interface NewEvent {
   json: string;
 }
 
+/** A member event, reduced to who and what (sync's device-list changes). */
+export interface MemberChangeRow {
+  room_id: string;
+  state_key: string;
+  membership: string | null;
+  stream_ordering: number;
+}
+
 /** A position in a room's topological order: after the event at (depth, stream_ordering). */
 export interface TopologicalPosition {
   depth: number;
@@ -105,6 +113,33 @@ export function createEventStore(db: Database) {
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
   );
   const deleteRelation = db.query<void, [string]>("DELETE FROM event_relations WHERE event_id = ?");
+  // Sync's reads: stream ranges (fromExclusive, toInclusive] of one room or of every room.
+  const selectRoomEventsBetween = db.query<EventRow, [string, number, number, number]>(
+    `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND ${IN_TIMELINE}
+     ORDER BY stream_ordering DESC LIMIT ?`,
+  );
+  const selectRoomsWithEventsBetween = db.query<{ room_id: string }, [number, number]>(
+    `SELECT DISTINCT room_id FROM events WHERE stream_ordering > ? AND stream_ordering <= ? AND ${IN_TIMELINE}`,
+  );
+  const selectStateKeysChangedBetween = db.query<{ type: string; state_key: string }, [string, number, number]>(
+    `SELECT DISTINCT type, state_key FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ?
+     AND state_key IS NOT NULL AND ${IN_TIMELINE}`,
+  );
+  const selectMembershipAt = db.query<{ membership: string | null }, [string, string, number]>(
+    `SELECT membership FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND stream_ordering <= ? AND ${IN_TIMELINE}
+     ORDER BY stream_ordering DESC LIMIT 1`,
+  );
+  const selectStateGroupAtStream = db.query<{ state_group: number | null }, [string, number]>(
+    `SELECT state_group FROM events WHERE room_id = ? AND stream_ordering <= ? AND ${IN_TIMELINE} ORDER BY stream_ordering DESC LIMIT 1`,
+  );
+  const selectMemberEventsBetween = db.query<MemberChangeRow, [number, number]>(
+    `SELECT room_id, state_key, membership, stream_ordering FROM events WHERE stream_ordering > ? AND stream_ordering <= ?
+     AND type = 'm.room.member' AND ${IN_TIMELINE} ORDER BY stream_ordering`,
+  );
+  const selectRoomMemberEventsBetween = db.query<MemberChangeRow, [string, number, number]>(
+    `SELECT room_id, state_key, membership, stream_ordering FROM events WHERE room_id = ? AND type = 'm.room.member'
+     AND stream_ordering > ? AND stream_ordering <= ? AND ${IN_TIMELINE} ORDER BY stream_ordering`,
+  );
 
   return {
     /** Inserts an event and returns its stream position. */
@@ -144,6 +179,26 @@ export function createEventStore(db: Database) {
     insertRelation: (relation: { event_id: string; relates_to_id: string; rel_type: string; aggregation_key: string | null; room_id: string; type: string; sender: string }) =>
       insertRelation.run(relation.event_id, relation.relates_to_id, relation.rel_type, relation.aggregation_key, relation.room_id, relation.type, relation.sender),
     deleteRelation: (eventId: string) => deleteRelation.run(eventId),
+    /** A room's events in (fromExclusive, toInclusive], newest first. */
+    selectRoomEventsBetween: (roomId: string, fromExclusive: number, toInclusive: number, limit: number) =>
+      selectRoomEventsBetween.all(roomId, fromExclusive, toInclusive, limit),
+    /** The rooms that have events in (fromExclusive, toInclusive]: a range scan, cheap for the short ranges of incremental syncs. */
+    selectRoomsWithEventsBetween: (fromExclusive: number, toInclusive: number) =>
+      selectRoomsWithEventsBetween.all(fromExclusive, toInclusive).map((row) => row.room_id),
+    /** The (type, state_key) of the state events a room received in (fromExclusive, toInclusive]. */
+    selectStateKeysChangedBetween: (roomId: string, fromExclusive: number, toInclusive: number) =>
+      selectStateKeysChangedBetween.all(roomId, fromExclusive, toInclusive),
+    /** A user's membership in a room as of a stream position (undefined: never a member). */
+    selectMembershipAt: (roomId: string, userId: string, stream: number) => selectMembershipAt.get(roomId, userId, stream)?.membership ?? undefined,
+    /** The state group after the room's last event at or before a stream position (undefined: no event yet). */
+    selectStateGroupAtStream(roomId: string, stream: number): number | null | undefined {
+      const row = selectStateGroupAtStream.get(roomId, stream);
+      return row === null ? undefined : row.state_group;
+    },
+    /** Member events of every room in (fromExclusive, toInclusive], oldest first. */
+    selectMemberEventsBetween: (fromExclusive: number, toInclusive: number) => selectMemberEventsBetween.all(fromExclusive, toInclusive),
+    selectRoomMemberEventsBetween: (roomId: string, fromExclusive: number, toInclusive: number) =>
+      selectRoomMemberEventsBetween.all(roomId, fromExclusive, toInclusive),
   };
 }
 

@@ -13,6 +13,7 @@ import { createKeyBackupStore } from "./key-backup.ts";
 import { createMediaStore } from "./media.ts";
 import { createPushRuleStore } from "./push-rules.ts";
 import { createPusherStore } from "./pushers.ts";
+import { createReceiptStore } from "./receipts.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createAliasStore } from "./aliases.ts";
 import { createEventStore } from "./events.ts";
@@ -52,6 +53,7 @@ export function openStores(db: Database) {
     pushRules: createPushRuleStore(db),
     eventPushActions: createEventPushActionStore(db),
     pushers: createPusherStore(db),
+    receipts: createReceiptStore(db),
     rooms: createRoomStore(db),
     events: createEventStore(db),
     roomState: createRoomStateStore(db),

@@ -5,6 +5,7 @@
  * group walks at most that many groups. Groups are immutable once written.
  */
 import type { Database } from "bun:sqlite";
+import type { EventRow } from "./events.ts";
 
 /** Deltas between snapshots: reads walk at most this many groups; a snapshot costs one row per state entry. */
 export const SNAPSHOT_INTERVAL = 64;
@@ -59,6 +60,16 @@ export function createRoomStateStore(db: Database) {
      ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id`,
   );
 
+  const EVENT_COLUMNS =
+    "e.stream_ordering, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.membership, e.depth, e.origin_server_ts, e.state_group, e.replaces_state, e.redacted_by, e.txn_device_id, e.txn_id, e.json";
+  const selectCurrentStateEvents = db.query<EventRow, [string]>(
+    `SELECT ${EVENT_COLUMNS} FROM current_state cs JOIN events e ON e.event_id = cs.event_id WHERE cs.room_id = ? ORDER BY e.stream_ordering`,
+  );
+  const selectCurrentStateEventsExceptType = db.query<EventRow, [string, string]>(
+    `SELECT ${EVENT_COLUMNS} FROM current_state cs JOIN events e ON e.event_id = cs.event_id WHERE cs.room_id = ? AND cs.type != ?
+     ORDER BY e.stream_ordering`,
+  );
+
   function selectStateAtGroup(group: number): StateEntry[] {
     return selectGroupState.all(group).map(({ type, state_key, event_id }) => ({ type, state_key, event_id }));
   }
@@ -94,6 +105,9 @@ export function createRoomStateStore(db: Database) {
     selectCurrentState: (roomId: string) => selectCurrentState.all(roomId),
     selectCurrentStateOfType: (roomId: string, type: string) => selectCurrentStateOfType.all(roomId, type),
     upsertCurrent: (roomId: string, entry: StateEntry) => upsertCurrent.run(roomId, entry.type, entry.state_key, entry.event_id),
+    /** The room's current state as event rows, in one query (sync); `exceptType` leaves one type out (lazy-loaded members). */
+    selectCurrentStateEvents: (roomId: string, exceptType?: string) =>
+      exceptType === undefined ? selectCurrentStateEvents.all(roomId) : selectCurrentStateEventsExceptType.all(roomId, exceptType),
   };
 }
 

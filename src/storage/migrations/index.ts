@@ -12,6 +12,8 @@ import m0006 from "./0006-rooms.sql" with { type: "text" };
 import m0008 from "./0008-e2ee.sql" with { type: "text" };
 // 0006, 0007 and 0009 come from other branches (rooms, ...); on merge they go before 0010, in order.
 import m0010 from "./0010-push-rules.sql" with { type: "text" };
+// 0011 comes from another branch (appservices); on merge it goes before 0012.
+import m0012 from "./0012-receipts.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -28,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "rooms", sql: m0006 },
   { version: 8, name: "e2ee", sql: m0008 },
   { version: 10, name: "push-rules", sql: m0010 },
+  { version: 12, name: "receipts", sql: m0012 },
 ];
