@@ -13,6 +13,10 @@ import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
 import { roomsRoutes } from "./api/client/rooms.ts";
 import { stateRoutes } from "./api/client/state.ts";
+import { presenceRoutes } from "./api/client/presence.ts";
+import { receiptRoutes } from "./api/client/receipts.ts";
+import { syncRoutes } from "./api/client/sync.ts";
+import { typingRoutes } from "./api/client/typing.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
 import { rtcRoutes } from "./api/client/rtc.ts";
 import { crossSigningRoutes } from "./api/client/cross-signing.ts";
@@ -54,6 +58,9 @@ import { VERSION } from "./version.ts";
 // compiled binary, where the worker is a second entry point (package.json "build").
 export const THUMBNAIL_WORKER_URL = new URL("./core/media/thumbnail-worker.ts", import.meta.url).href;
 
+/** How often idle and offline presence is worked out: the timeouts are minutes, a few seconds late is fine. */
+const PRESENCE_SWEEP_MS = 10_000;
+
 /** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
 const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
 
@@ -88,7 +95,13 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     // GET /notifications reads its events from the rooms engine.
     eventsByStreamPositions: undefined,
   });
-  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
+  const unstableFeatures = (): Record<string, boolean> => ({
+    ...services.matrixRtc.unstableFeatures(),
+    // Private read receipts (MSC2285), threaded receipts (MSC3771) and per-thread unread counts (MSC3773).
+    "org.matrix.msc2285.stable": true,
+    "org.matrix.msc3771": true,
+    "org.matrix.msc3773": true,
+  });
 
   const routes = new Elysia()
     .use(auth(services))
@@ -124,7 +137,11 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(membershipRoutes(services))
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
-    .use(redactionRoutes(services));
+    .use(redactionRoutes(services))
+    .use(syncRoutes(services))
+    .use(typingRoutes(services))
+    .use(receiptRoutes(services))
+    .use(presenceRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
@@ -149,6 +166,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
       setInterval(() => services.toDevice.expire(), 3_600_000),
       setInterval(() => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
       setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
+      setInterval(() => services.presence.sweep(), PRESENCE_SWEEP_MS),
       // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
       setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
@@ -156,8 +174,14 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     return () => timers.forEach(clearInterval);
   }
 
+  /** Answers every parked /sync long-poll now and any new one at once: the first step of stopping. */
+  function closeLongPolls(): void {
+    services.syncNotifier.close();
+  }
+
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
+    closeLongPolls();
     stores.groupCommit.commitNow();
     services.liveKit.close();
     services.sessions.flushLastSeen();
@@ -165,7 +189,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     checkpointDatabase(db, "TRUNCATE");
   }
 
-  return { app, services, stores, startBackgroundTasks, shutdown };
+  return { app, services, stores, startBackgroundTasks, closeLongPolls, shutdown };
 }
 
 /** `/rooms/:roomId/*` → a regex matching concrete paths, for the 405 check. */

@@ -153,6 +153,12 @@ export const GlobalConfigSchema = Type.Object({
   rate_limits: RateLimits,
   to_device: ToDevice,
   media: MediaTable,
+  allow_local_presence: Bool(
+    "Whether users share presence (online, idle, offline, status message) with the users they share a room with. When false, presence updates are accepted and ignored and everyone reads as offline. (The key of Conduit's successors.)",
+    true,
+  ),
+  presence_idle_timeout_s: Int("Seconds without activity (sending events, setting presence online) after which an online user shows as idle (`unavailable`).", 300, { minimum: 1 }),
+  presence_offline_timeout_s: Int("Seconds after a user's last /sync request ended after which they show as offline.", 120, { minimum: 1 }),
   shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
   // Accounts
   refreshable_access_token_lifetime: Int(

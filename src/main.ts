@@ -35,7 +35,7 @@ function openDatabaseOrFail(directory: string) {
 
 async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
   const db = openDatabaseOrFail(config.database_path);
-  const { app, startBackgroundTasks, shutdown } = createApp({ config, db, logger });
+  const { app, startBackgroundTasks, closeLongPolls, shutdown } = createApp({ config, db, logger });
   const server = Bun.serve({
     hostname: config.address,
     port: config.port,
@@ -63,6 +63,8 @@ async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
     stopping = true;
     logger.info("stopping", { signal });
     stopBackground();
+    // Parked /sync long-polls answer now, so that waiting for in-flight requests does not wait out their timeouts.
+    closeLongPolls();
     const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdown_grace_seconds * 1000));
     if ((await Promise.race([server.stop(false).then(() => "done" as const), grace])) === "timeout") {
       logger.warn("in-flight requests did not finish in time; closing them", { grace_seconds: config.shutdown_grace_seconds });

@@ -21,6 +21,8 @@ import { createMediaRetention } from "./media/retention.ts";
 import { createThumbnailer } from "./media/thumbnailer.ts";
 import { createThumbnails } from "./media/thumbnails.ts";
 import { createRoomServices } from "./rooms/index.ts";
+import { createSyncServices } from "./sync/index.ts";
+import { deviceListPositionOf } from "./sync/sync-token.ts";
 import { evaluatePushOnAppend } from "./rooms/push-evaluation.ts";
 import { createServerIdentity } from "./server-identity.ts";
 import type { AppendedEvents } from "./timeline/appended-events.ts";
@@ -63,7 +65,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, clientEvents, engine } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, clientEvents, engine, visibility } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
   profiles.onProfileChanged((userId, field) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
     rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
@@ -76,8 +78,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
   const deviceLists = createDeviceLists(stores, logger, notifications.deviceLists, {
     usersSharingRoomWith: (userId) => rooms.usersSharingRoomWith(userId),
-    // Until /sync defines its token, a /keys/changes token is the bare device-list position.
-    streamPositionOf: (token) => (/^[0-9]{1,15}$/.test(token) ? Number(token) : undefined),
+    // /keys/changes takes the next_batch tokens of /sync.
+    streamPositionOf: deviceListPositionOf,
   });
   const deviceKeys = createDeviceKeys(stores, config.server_name, deviceLists);
   const toDevice = createToDevice(stores, config, clock, logger, notifications.toDevice);
@@ -97,6 +99,15 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   // Pushers set by a device go with it (foreign key); those without a device go here.
   accounts.onDeactivated((userId) => pushers.deletePushersOf(userId));
 
+  const accountData = createAccountData(stores);
+  const filters = createFilters(stores);
+  // Sync, typing, receipts and presence; its notifier subscribes to every after-commit signal above.
+  const syncServices = createSyncServices({
+    config, stores, clock, logger, appended: options.appended, rooms, visibility, clientEvents,
+    accountData, pushRules, pushNotifications, pushGateway, toDevice, deviceKeys, deviceLists, filters,
+    listeners: notifications,
+  });
+
   const mediaFiles = createMediaFiles(mediaDirectory(config));
   const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
   const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
@@ -114,8 +125,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     registration: createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter: rateLimits.registration }),
     login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login }),
     accountManagement: createAccountManagement(stores, accounts, devices, uia),
-    accountData: createAccountData(stores),
-    filters: createFilters(stores),
+    accountData,
+    filters,
     pushRules,
     pushNotifications,
     pushers,
@@ -141,6 +152,11 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     rooms,
     timeline,
     clientEvents,
+    sync: syncServices.sync,
+    typing: syncServices.typing,
+    receipts: syncServices.receipts,
+    presence: syncServices.presence,
+    syncNotifier: { close: syncServices.closeLongPolls, parkedCount: syncServices.parkedLongPolls },
   };
 }
 

@@ -6,6 +6,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#room-tagging
  */
 import { forbidden, MatrixError, notFound } from "../../errors.ts";
+import { EventType } from "../../matrix/event-types.ts";
 import { isValidRoomId } from "../../matrix/ids.ts";
 import { GLOBAL_ROOM } from "../../storage/account-data.ts";
 import type { Stores } from "../../storage/index.ts";
@@ -111,6 +112,11 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
       requireSelf(requester, userId);
       requireRoomId(roomId);
       updateTags(userId, roomId, (tags) => delete tags[tag]);
+    },
+
+    /** The m.fully_read marker of a room, which clients set through /read_markers or a receipt (never through PUT). */
+    setFullyRead(userId: string, roomId: string, eventId: string): void {
+      write(userId, roomId, EventType.FullyRead, { event_id: eventId });
     },
 
     /** For /sync: account data written after `position`, and the latest position. */

@@ -192,21 +192,27 @@ describe("POST /keys/claim", () => {
   });
 });
 
+/** A /sync next_batch: what /keys/changes takes as `from` and `to`. */
+async function syncToken(server: TestServer, user: TestUser): Promise<string> {
+  return (await server.get("/_matrix/client/v3/sync", { token: user.access_token })).body.next_batch;
+}
+
 describe("GET /keys/changes and the device-list stream", () => {
-  test("lists the requester's own changes between two positions", async () => {
+  test("lists the requester's own changes between two sync tokens", async () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
-    const before = server.services.deviceLists.deviceListPosition();
+    const positionBefore = server.services.deviceLists.deviceListPosition();
+    const before = await syncToken(server, alice);
     await uploadDevice(server, alice);
     await uploadDevice(server, bob);
-    const now = server.services.deviceLists.deviceListPosition();
-    expect(now).toBe(before + 2);
+    expect(server.services.deviceLists.deviceListPosition()).toBe(positionBefore + 2);
+    const now = await syncToken(server, alice);
     const changes = await server.get(`${KEYS}/changes?from=${before}&to=${now}`, { token: alice.access_token });
     expect(changes.status).toBe(200);
     // Bob shares no room with Alice, so only Alice is listed.
     expect(changes.body).toEqual({ changed: [alice.user_id], left: [] });
     expect((await server.get(`${KEYS}/changes?from=${now}&to=${now}`, { token: alice.access_token })).body.changed).toEqual([]);
-    expect(server.services.deviceLists.deviceListChangesSince(before).sort()).toEqual([alice.user_id, bob.user_id].sort());
+    expect(server.services.deviceLists.deviceListChangesSince(positionBefore).sort()).toEqual([alice.user_id, bob.user_id].sort());
   });
 
   test("lists the changes of users who share a room with the requester", async () => {
@@ -214,9 +220,9 @@ describe("GET /keys/changes and the device-list stream", () => {
     const [alice, bob] = [await createUser(server), await createUser(server)];
     const created = await server.post("/_matrix/client/v3/createRoom", { preset: "public_chat" }, { token: alice.access_token });
     expect((await server.post(`/_matrix/client/v3/join/${encodeURIComponent(created.body.room_id)}`, {}, { token: bob.access_token })).status).toBe(200);
-    const before = server.services.deviceLists.deviceListPosition();
+    const before = await syncToken(server, alice);
     await uploadDevice(server, bob);
-    const now = server.services.deviceLists.deviceListPosition();
+    const now = await syncToken(server, alice);
     const changes = await server.get(`${KEYS}/changes?from=${before}&to=${now}`, { token: alice.access_token });
     expect(changes.body.changed).toEqual([bob.user_id]);
   });
@@ -226,6 +232,9 @@ describe("GET /keys/changes and the device-list stream", () => {
     const alice = await createUser(server);
     const bad = await server.get(`${KEYS}/changes?from=abc&to=1`, { token: alice.access_token });
     expect([bad.status, bad.body.errcode]).toEqual([400, "M_INVALID_PARAM"]);
+    // A bare device-list position was the placeholder before /sync defined its token.
+    const bare = await server.get(`${KEYS}/changes?from=1&to=2`, { token: alice.access_token });
+    expect([bare.status, bare.body.errcode]).toEqual([400, "M_INVALID_PARAM"]);
     const missing = await server.get(`${KEYS}/changes?from=1`, { token: alice.access_token });
     expect([missing.status, missing.body.errcode]).toEqual([400, "M_MISSING_PARAM"]);
   });

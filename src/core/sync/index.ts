@@ -1,0 +1,82 @@
+/**
+ * Sync and the ephemeral data it carries, wired together: the notifier hears every
+ * after-commit signal (room events, to-device messages, device lists, account data, push
+ * rules, typing, receipts, presence) and wakes the long-polls they concern.
+ */
+import type { Config } from "../../config.ts";
+import type { Logger } from "../../logger.ts";
+import { serverNameOf } from "../../matrix/ids.ts";
+import type { Stores } from "../../storage/index.ts";
+import type { Clock } from "../clock.ts";
+import type { DeviceListListener } from "../e2ee/device-lists.ts";
+import type { ToDeviceListener } from "../e2ee/to-device.ts";
+import { createPresence } from "../ephemeral/presence.ts";
+import { createReceipts } from "../ephemeral/receipts.ts";
+import { createTyping } from "../ephemeral/typing.ts";
+import type { GatewaySender } from "../push/gateway-sender.ts";
+import type { Notifications } from "../push/notifications.ts";
+import type { PushRules } from "../push/push-rules.ts";
+import type { RoomServices } from "../rooms/index.ts";
+import type { AppendedEvents } from "../timeline/appended-events.ts";
+import type { AccountData } from "../users/account-data.ts";
+import { createNotifier } from "./notifier.ts";
+import { createSync, type SyncDeps } from "./sync.ts";
+
+export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "presence" | "notifier" | "accountData" | "pushRules" | "pushNotifications"> {
+  config: Pick<Config, "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s">;
+  stores: SyncDeps["stores"] & Pick<Stores, "transaction">;
+  clock: Clock;
+  logger: Logger;
+  appended: Pick<AppendedEvents, "onEventAppended">;
+  rooms: Pick<RoomServices["rooms"], "usersSharingRoomWith" | "isJoinedMember">;
+  accountData: SyncDeps["accountData"] & Pick<AccountData, "onAccountDataChanged" | "setFullyRead">;
+  pushRules: SyncDeps["pushRules"] & Pick<PushRules, "onPushRulesChanged">;
+  pushNotifications: Pick<Notifications, "unreadCounts" | "resetCounts">;
+  pushGateway: Pick<GatewaySender, "pushCounts">;
+  /** The e2ee services' after-commit listener lists. */
+  listeners: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
+}
+
+export function createSyncServices(deps: SyncServiceDeps) {
+  const { stores, clock, rooms } = deps;
+  const notifier = createNotifier({
+    joinedMembersOf: (roomId) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id),
+    usersSharingRoomWith: rooms.usersSharingRoomWith,
+  });
+  const typing = createTyping({ clock, isJoined: rooms.isJoinedMember, onChange: (roomId) => notifier.wakeRoom(roomId) });
+  const presence = createPresence({
+    config: deps.config, clock,
+    onChange: (userId) => notifier.wakeUsersSharingRoomWith(userId),
+    sharesRoom: (userId, other) => stores.memberships.selectSharesRoom(userId, other),
+  });
+  const receipts = createReceipts({
+    stores, visibility: deps.visibility, notifications: deps.pushNotifications,
+    gateway: deps.pushGateway, accountData: deps.accountData, clock, logger: deps.logger,
+    onReceipt: (roomId, userId, isPrivate) => (isPrivate ? notifier.wakeUsers([userId]) : notifier.wakeRoom(roomId)),
+  });
+
+  deps.appended.onEventAppended((event) => {
+    notifier.eventAppended(event);
+    if (serverNameOf(event.sender) === deps.config.server_name) presence.userActive(event.sender);
+  });
+  deps.listeners.toDevice.push((userId, deviceId) => notifier.wakeDevice(userId, deviceId));
+  deps.listeners.deviceLists.push((userId) => notifier.wakeUsersSharingRoomWith(userId));
+  deps.accountData.onAccountDataChanged((userId) => notifier.wakeUsers([userId]));
+  deps.pushRules.onPushRulesChanged((userId) => notifier.wakeUsers([userId]));
+
+  const sync = createSync({ ...deps, typing, presence, notifier });
+  return {
+    sync,
+    typing,
+    presence,
+    receipts,
+    /** Wakes every parked long-poll and answers new ones at once: call when the server starts stopping. */
+    closeLongPolls(): void {
+      notifier.close();
+      typing.close();
+    },
+    parkedLongPolls: () => notifier.parkedCount(),
+  };
+}
+
+export type SyncServices = ReturnType<typeof createSyncServices>;

@@ -1,0 +1,68 @@
+/**
+ * A room's timeline for /sync: the newest events of a stream range that pass the timeline
+ * filter and that the user may see, oldest first, and whether older ones were left out
+ * (`limited`). Reads newest-first in batches and stops after a bounded number of rows, so a
+ * filter that matches nothing cannot make one sync scan a whole room.
+ */
+import { EventType } from "../../../matrix/event-types.ts";
+import type { EventRow, EventStore } from "../../../storage/events.ts";
+import type { MembershipRow } from "../../../storage/memberships.ts";
+import { matchesFilter, type RoomEventFilter } from "../../timeline/event-filter.ts";
+import { positionBefore, topologicalToken } from "../../timeline/tokens.ts";
+import type { Visibility } from "../../timeline/visibility.ts";
+
+export interface TimelineRequest {
+  roomId: string;
+  fromExclusive: number;
+  toInclusive: number;
+  filter: RoomEventFilter;
+  limit: number;
+  visible: (row: EventRow) => boolean;
+}
+
+export interface Timeline {
+  rows: EventRow[];
+  limited: boolean;
+}
+
+const MAX_BATCH = 100;
+const MAX_SCANNED = 1_000;
+
+export function loadTimeline(events: Pick<EventStore, "selectRoomEventsBetween">, request: TimelineRequest): Timeline {
+  const wanted = request.limit + 1;
+  const newestFirst: EventRow[] = [];
+  let upper = request.toInclusive;
+  let scanned = 0;
+  while (newestFirst.length < wanted) {
+    if (scanned >= MAX_SCANNED) return { rows: newestFirst.slice(0, request.limit).reverse(), limited: true };
+    const size = Math.min(MAX_BATCH, Math.max((wanted - newestFirst.length) * 2, 10));
+    const batch = events.selectRoomEventsBetween(request.roomId, request.fromExclusive, upper, size);
+    for (const row of batch) {
+      scanned++;
+      if (matchesFilter(request.filter, row) && request.visible(row)) newestFirst.push(row);
+      if (newestFirst.length >= wanted) break;
+    }
+    if (batch.length < size) break;
+    upper = batch[batch.length - 1]!.stream_ordering - 1;
+  }
+  return { rows: newestFirst.slice(0, request.limit).reverse(), limited: newestFirst.length > request.limit };
+}
+
+/**
+ * Which events of a room the user may see. Everything after the user's current join is
+ * visible without reading history visibility (the common case, and all of an incremental
+ * sync); the user's own member events always are, so that a rejected invite or a kick
+ * shows up. Other events go through history visibility.
+ */
+export function visibleTo(visibility: Pick<Visibility, "forUser">, userId: string, roomId: string, membership: MembershipRow | undefined) {
+  const check = visibility.forUser(userId, roomId);
+  const joinedFrom = membership?.membership === "join" ? membership.stream_ordering : Number.POSITIVE_INFINITY;
+  return (row: EventRow): boolean =>
+    row.stream_ordering >= joinedFrom || (row.type === EventType.RoomMember && row.state_key === userId) || check.visible(row);
+}
+
+/** The token to paginate back from the start of a timeline (`fallback` when it is empty). */
+export function prevBatchOf(rows: readonly EventRow[], fallback: string): string {
+  const first = rows[0];
+  return first === undefined ? fallback : topologicalToken(positionBefore(first));
+}

@@ -1,0 +1,142 @@
+/**
+ * The room stream of /sync: which rooms the response covers and, for each, its timeline and
+ * state. An initial sync covers every joined room, the invites and knocks, and with
+ * `include_leave` the rooms left. An incremental sync reads the user's membership changes
+ * since the token (the memberships table keeps each one's stream position) and the rooms
+ * with new events in the range (a scan of that range; per joined room when the range is
+ * long), so nothing scans every room's state.
+ */
+import { EventType } from "../../../matrix/event-types.ts";
+import type { EventRow } from "../../../storage/events.ts";
+import type { Stores } from "../../../storage/index.ts";
+import type { MembershipRow } from "../../../storage/memberships.ts";
+import type { Visibility } from "../../timeline/visibility.ts";
+import type { FormatEvents } from "../event-format.ts";
+import { DEFAULT_TIMELINE_LIMIT, limitOf, MAX_TIMELINE_LIMIT, roomIncluded } from "../sync-filter.ts";
+import { joinedRoomEntry, type RoomSummary, type SyncContext } from "../sync-response.ts";
+import { formatSyncToken } from "../sync-token.ts";
+import { roomStateFor } from "./room-state.ts";
+import { roomSummary, strippedState } from "./room-summary.ts";
+import { loadTimeline, prevBatchOf, visibleTo, type Timeline } from "./room-timeline.ts";
+
+export interface RoomStreamDeps {
+  stores: Pick<Stores, "events" | "roomState" | "memberships">;
+  visibility: Pick<Visibility, "forUser">;
+  format: FormatEvents;
+}
+
+/** Beyond this many events since the token, new events are found per joined room instead of by one range scan. */
+const RANGE_SCAN_LIMIT = 10_000;
+
+interface RoomMode {
+  /** The timeline covers events after this position (0: the room's latest events). */
+  from: number;
+  /** Full state rather than the changes since `from`. */
+  full: boolean;
+}
+
+export function createRoomStream({ stores, visibility, format }: RoomStreamDeps) {
+  const isMember = (row: EventRow) => row.type === EventType.RoomMember;
+
+  function timelineOf(ctx: SyncContext, roomId: string, mode: RoomMode, upTo: number, visible: (row: EventRow) => boolean): Timeline {
+    const filter = ctx.filter.room.timeline;
+    if (!roomIncluded(ctx.filter, filter, roomId)) return { rows: [], limited: false };
+    const limit = limitOf(filter, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
+    return loadTimeline(stores.events, { roomId, fromExclusive: mode.from, toInclusive: upTo, filter, limit, visible });
+  }
+
+  function stateOf(ctx: SyncContext, roomId: string, timeline: Timeline, mode: RoomMode, upTo: number, atPresent: boolean, alsoMembers: string[]) {
+    const filter = ctx.filter.room.state;
+    if (!roomIncluded(ctx.filter, filter, roomId)) return [];
+    return roomStateFor(stores, {
+      roomId, userId: ctx.viewer.user_id, timeline: timeline.rows, since: mode.full ? undefined : mode.from,
+      after: ctx.stateKey !== "state", upTo, atPresent, filter, alsoMembers,
+    });
+  }
+
+  function joinedRoom(ctx: SyncContext, roomId: string, membership: MembershipRow, mode: RoomMode): void {
+    const timeline = timelineOf(ctx, roomId, mode, ctx.to.events, visibleTo(visibility, ctx.viewer.user_id, roomId, membership));
+    // The summary comes with full state and whenever membership changed; lazy-loading clients need the heroes' member events.
+    let summary: RoomSummary | undefined = mode.full || timeline.rows.some(isMember) ? roomSummary(stores, roomId, ctx.viewer.user_id) : undefined;
+    const state = stateOf(ctx, roomId, timeline, mode, ctx.to.events, true, summary?.["m.heroes"] ?? []);
+    if (summary === undefined && state.some(isMember)) summary = roomSummary(stores, roomId, ctx.viewer.user_id);
+    const entry = joinedRoomEntry(ctx, roomId);
+    entry.timeline = { events: format(timeline.rows, ctx.viewer, ctx.filter), limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, entry.timeline.prev_batch) };
+    entry[ctx.stateKey] = { events: format(state, ctx.viewer, ctx.filter) };
+    if (summary !== undefined) entry.summary = summary;
+  }
+
+  /** A room left, kicked from or banned from: its timeline and state up to the member event that ended it. */
+  function leftRoom(ctx: SyncContext, membership: MembershipRow, mode: RoomMode): void {
+    const roomId = membership.room_id;
+    const upTo = membership.stream_ordering;
+    const timeline = timelineOf(ctx, roomId, mode, upTo, visibleTo(visibility, ctx.viewer.user_id, roomId, undefined));
+    const state = stateOf(ctx, roomId, timeline, mode, upTo, false, []);
+    ctx.response.rooms.leave[roomId] = {
+      timeline: { events: format(timeline.rows, ctx.viewer, ctx.filter), limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, formatSyncToken(ctx.to)) },
+      [ctx.stateKey]: { events: format(state, ctx.viewer, ctx.filter) },
+      account_data: { events: [] },
+    };
+  }
+
+  /** An invite or knock: stripped state plus the user's own member event. */
+  function pendingRoom(ctx: SyncContext, membership: MembershipRow): void {
+    const row = stores.events.selectEvent(membership.event_id);
+    if (!row) return;
+    const inviter = membership.membership === "invite" && row.sender !== ctx.viewer.user_id ? row.sender : undefined;
+    const events = [...strippedState(stores, membership.room_id, inviter), ...format([row], ctx.viewer, ctx.filter)];
+    if (membership.membership === "invite") ctx.response.rooms.invite[membership.room_id] = { invite_state: { events } };
+    else ctx.response.rooms.knock[membership.room_id] = { knock_state: { events } };
+  }
+
+  function initialSync(ctx: SyncContext): void {
+    const full: RoomMode = { from: 0, full: true };
+    for (const [roomId, membership] of ctx.joined) joinedRoom(ctx, roomId, membership, full);
+    for (const membership of stores.memberships.selectAllOfUser(ctx.viewer.user_id)) {
+      if (!roomIncluded(ctx.filter, {}, membership.room_id) || membership.stream_ordering > ctx.to.events) continue;
+      if (membership.membership === "invite" || membership.membership === "knock") pendingRoom(ctx, membership);
+      else if ((membership.membership === "leave" || membership.membership === "ban") && ctx.filter.room.include_leave && !membership.forgotten) {
+        leftRoom(ctx, membership, full);
+      }
+    }
+  }
+
+  /** Joined rooms with events in (since, to]. */
+  function roomsWithNewEvents(ctx: SyncContext, since: number): Set<string> {
+    const to = ctx.to.events;
+    if (to <= since) return new Set();
+    if (to - since <= RANGE_SCAN_LIMIT) return new Set(stores.events.selectRoomsWithEventsBetween(since, to));
+    return new Set([...ctx.joined.keys()].filter((roomId) => (stores.events.selectPositionAtStream(roomId, to)?.stream ?? 0) > since));
+  }
+
+  function incrementalSync(ctx: SyncContext, since: number): void {
+    for (const membership of stores.memberships.selectChangedSince(ctx.viewer.user_id, since)) {
+      const roomId = membership.room_id;
+      if (membership.stream_ordering > ctx.to.events || !roomIncluded(ctx.filter, {}, roomId)) continue;
+      switch (membership.membership) {
+        case "join":
+          if (stores.events.selectMembershipAt(roomId, ctx.viewer.user_id, since) !== "join") ctx.newlyJoined.add(roomId);
+          break;
+        case "invite":
+        case "knock":
+          pendingRoom(ctx, membership);
+          break;
+        case "leave":
+        case "ban":
+          ctx.newlyLeft.add(roomId);
+          leftRoom(ctx, membership, { from: since, full: ctx.fullState });
+          break;
+      }
+    }
+    const active = roomsWithNewEvents(ctx, since);
+    for (const [roomId, membership] of ctx.joined) {
+      if (ctx.newlyJoined.has(roomId)) joinedRoom(ctx, roomId, membership, { from: 0, full: true });
+      else if (ctx.fullState || active.has(roomId)) joinedRoom(ctx, roomId, membership, { from: since, full: ctx.fullState });
+    }
+  }
+
+  return (ctx: SyncContext): void => {
+    if (ctx.since === undefined) initialSync(ctx);
+    else incrementalSync(ctx, ctx.since.events);
+  };
+}
