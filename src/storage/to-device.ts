@@ -36,6 +36,9 @@ export function createToDeviceStore(db: Database) {
   );
   const deleteTransactionsOfDevice = db.query<void, [string, string]>("DELETE FROM to_device_transactions WHERE user_id = ? AND device_id = ?");
   const deleteTransactionsOlderThan = db.query<void, [number]>("DELETE FROM to_device_transactions WHERE created_ts < ?");
+  const selectInboxPosition = db.query<{ last_stream_pos: number }, [string, string]>(
+    "SELECT last_stream_pos FROM to_device_inboxes WHERE user_id = ? AND device_id = ?",
+  );
   const countMessages = db.query<{ count: number }, [string, string]>(
     "SELECT count(*) AS count FROM to_device_messages WHERE user_id = ? AND device_id = ?",
   );
@@ -52,6 +55,8 @@ export function createToDeviceStore(db: Database) {
     /** Deletes at most `limit` messages created before `cutoff`; returns how many. */
     deleteMessagesOlderThan: (cutoff: number, limit: number) => deleteMessagesOlderThan.run(cutoff, limit).changes,
     countMessages: (userId: string, deviceId: string) => countMessages.get(userId, deviceId)!.count,
+    /** The last position handed out in a device's inbox (0 before its first message). */
+    selectInboxPosition: (userId: string, deviceId: string) => selectInboxPosition.get(userId, deviceId)?.last_stream_pos ?? 0,
     hasTransaction: (userId: string, deviceId: string, eventType: string, txnId: string) =>
       selectTransaction.get(userId, deviceId, eventType, txnId) !== null,
     insertTransaction: (userId: string, deviceId: string, eventType: string, txnId: string, now: number) =>

@@ -38,8 +38,12 @@ const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {
 
 async function register(username: string): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl: server.url, logger: silent });
-  const first = await anonymous.registerRequest({ username, password: "a good password" }).catch((e: { data?: { session?: string } }) => e.data);
-  const done = await anonymous.registerRequest({ username, password: "a good password", auth: { type: "m.login.dummy", session: first?.session } });
+  // The first request answers 401 with the user-interactive auth session; m.login.dummy completes it.
+  const session = await anonymous.registerRequest({ username, password: "a good password" }).then(
+    () => undefined,
+    (error: { data?: { session?: string } }) => error.data?.session,
+  );
+  const done = await anonymous.registerRequest({ username, password: "a good password", auth: { type: "m.login.dummy", session } });
   const client = createClient({ baseUrl: server.url, accessToken: done.access_token!, userId: done.user_id, deviceId: done.device_id!, logger: silent });
   clients.push(client);
   return client;

@@ -119,6 +119,11 @@ export function createToDevice(
       return inbox.deleteMessagesUpTo(userId, deviceId, upToInclusive);
     },
 
+    /** The head of a device's inbox: a /sync token never holds a later position. */
+    inboxPosition(userId: string, deviceId: string): number {
+      return inbox.selectInboxPosition(userId, deviceId);
+    },
+
     /** How many messages wait for a device. */
     pendingCount(userId: string, deviceId: string): number {
       return inbox.countMessages(userId, deviceId);

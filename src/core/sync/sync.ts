@@ -40,7 +40,7 @@ export interface SyncDeps {
   accountData: Pick<AccountData, "changedSince" | "currentPosition">;
   pushRules: Pick<PushRules, "changedSince" | "pushRulesAccountData" | "currentPosition">;
   pushNotifications: Pick<Notifications, "unreadCounts">;
-  toDevice: Pick<ToDevice, "messagesFor" | "acknowledge">;
+  toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">;
   deviceKeys: Pick<DeviceKeys, "oneTimeKeyCounts" | "unusedFallbackKeyTypes">;
   deviceLists: Pick<DeviceLists, "deviceListChangesSince" | "deviceListPosition">;
   typing: Pick<Typing, "typingSince" | "typingIn" | "position">;
@@ -64,7 +64,7 @@ export interface SyncRequest {
 /** A long-poll answers after this long at the latest, whatever the client asked. */
 const MAX_TIMEOUT_MS = 5 * 60_000;
 /** Streams whose positions persist: a token ahead of them comes from a database rolled back (or another server). */
-const PERSISTENT: ReadonlySet<string> = new Set(["events", "receipts", "accountData", "pushRules", "deviceLists"]);
+const PERSISTENT: ReadonlySet<string> = new Set(["events", "receipts", "accountData", "pushRules", "toDevice", "deviceLists"]);
 
 export function createSync(deps: SyncDeps) {
   const { stores } = deps;
@@ -80,14 +80,14 @@ export function createSync(deps: SyncDeps) {
     createDeviceListStream({ stores, deviceKeys: deps.deviceKeys, deviceLists: deps.deviceLists, sharedRooms }),
   ];
 
-  /** The head of every stream; the to-device stream sets its per-device position itself. */
-  function currentPositions(): SyncPositions {
+  /** The head of every stream (for to-device, of this device's inbox). */
+  function currentPositions(viewer: Viewer): SyncPositions {
     return {
       events: stores.events.selectMaxStream(),
       receipts: stores.receipts.selectMaxPosition(),
       accountData: deps.accountData.currentPosition(),
       pushRules: deps.pushRules.currentPosition(),
-      toDevice: 0,
+      toDevice: deps.toDevice.inboxPosition(viewer.user_id, viewer.device_id),
       deviceLists: deps.deviceLists.deviceListPosition(),
       typing: deps.typing.position(),
       presence: deps.presence.position(),
@@ -102,7 +102,7 @@ export function createSync(deps: SyncDeps) {
   function clamp(since: SyncPositions, to: SyncPositions, viewer: Viewer): SyncPositions {
     const clamped = { ...since };
     for (const stream of SYNC_STREAMS) {
-      if (stream === "toDevice" || since[stream] <= to[stream]) continue;
+      if (since[stream] <= to[stream]) continue;
       if (PERSISTENT.has(stream)) deps.logger.warn("a sync token is ahead of the server; answering from the server's position", { user_id: viewer.user_id, stream });
       clamped[stream] = to[stream];
     }
@@ -112,8 +112,7 @@ export function createSync(deps: SyncDeps) {
   function build(viewer: Viewer, filter: SyncFilter, since: SyncPositions | undefined, fullState: boolean, stateKey: StateKey): SyncResponse {
     // Reads must see committed rows only: a group-commit batch still open is committed first.
     stores.groupCommit.commitNow();
-    const to = currentPositions();
-    to.toDevice = since?.toDevice ?? 0;
+    const to = currentPositions(viewer);
     const joined = stores.memberships
       .selectRoomsOfUser(viewer.user_id, "join")
       .filter((row) => row.stream_ordering <= to.events && roomIncluded(filter, {}, row.room_id));
@@ -149,7 +148,7 @@ export function createSync(deps: SyncDeps) {
       const fullState = request.full_state === true;
       const stateKey = stateKeyOf(request);
       // The client holds everything up to its token: what was delivered before it can go.
-      if (since !== undefined) deps.toDevice.acknowledge(viewer.user_id, viewer.device_id, since.toDevice);
+      if (since !== undefined) deps.toDevice.acknowledge(viewer.user_id, viewer.device_id, Math.min(since.toDevice, deps.toDevice.inboxPosition(viewer.user_id, viewer.device_id)));
       const syncEnded = deps.presence.syncStarted(viewer.user_id, request.set_presence);
       try {
         const waitUntil = since === undefined || fullState ? 0 : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);

@@ -40,8 +40,8 @@ export function createDeviceListStream({ stores, deviceKeys, deviceLists, shared
     const members = (roomId: string) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id);
     for (const row of memberChanges(ctx, since.events, rooms)) {
       if (row.state_key === userId) {
-        if (row.membership === "join" && ctx.newlyJoined.has(row.room_id)) for (const member of members(row.room_id)) changed.add(member);
-        else if (gone(row.membership)) for (const member of members(row.room_id)) left.add(member);
+        if (row.membership === "join" && ctx.newlyJoined.has(row.room_id)) for (const member of members(row.room_id)) if (member !== userId) changed.add(member);
+        if (gone(row.membership)) for (const member of members(row.room_id)) left.add(member);
       } else if (ctx.joined.has(row.room_id)) {
         if (row.membership === "join") changed.add(row.state_key);
         else if (gone(row.membership)) left.add(row.state_key);

@@ -14,6 +14,7 @@ export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor">) {
   return (ctx: SyncContext): void => {
     const { events, nextPosition } = toDevice.messagesFor(ctx.viewer.user_id, ctx.viewer.device_id, ctx.since?.toDevice ?? 0, MESSAGES_PER_SYNC);
     ctx.response.to_device.events = events.map((event) => ({ sender: event.sender, type: event.type, content: event.content }));
-    ctx.to.toDevice = nextPosition;
+    // Without new messages the token keeps its position (the inbox head may be past messages already acknowledged).
+    ctx.to.toDevice = events.length > 0 ? nextPosition : (ctx.since?.toDevice ?? ctx.to.toDevice);
   };
 }
