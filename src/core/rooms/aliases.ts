@@ -16,8 +16,9 @@ import { isServerAdmin, mayEditDirectoryEntries } from "./room-power.ts";
 export type AliasRequester = Pick<Requester, "user_id" | "appservice_id">;
 
 /**
- * Throws (400 M_EXCLUSIVE) when the requester may not create or delete this alias. The
- * application services' exclusive alias namespaces are checked here; the default allows all.
+ * Throws (400 M_EXCLUSIVE) when the requester may not create or delete this alias: users may
+ * not touch an appservice's exclusive alias namespace, and an appservice (`appservice_id` set)
+ * may only touch its own namespaces. The default allows all, until appservices are wired in.
  */
 export type AssertAliasAllowed = (alias: string, requester: AliasRequester) => void;
 

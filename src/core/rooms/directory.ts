@@ -78,10 +78,11 @@ export function publicRooms(deps: RoomDeps, request: PublicRoomsRequest): Public
   }
   const chunk = rooms.slice(start, end);
   const response: PublicRoomsResponse = { chunk: chunk.map(publishedRoom), total_room_count_estimate: rooms.length };
-  const first = chunk[0];
   const last = chunk.at(-1);
+  // An empty page past the end still leads back, from where it was asked for.
+  const first = chunk[0] ?? since?.key;
   if (last && end < rooms.length) response.next_batch = token("n", last);
-  if (start > 0) response.prev_batch = first ? token("p", first) : token("p", since!.key);
+  if (first && start > 0) response.prev_batch = token("p", first);
   return response;
 }
 

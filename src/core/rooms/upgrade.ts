@@ -54,15 +54,16 @@ export async function upgradeRoom(deps: RoomDeps, userId: string, oldRoomId: str
     // A chosen room id lets the tombstone go first, so that the new room's predecessor names it;
     // a v12 room id derives from its create event, so there the tombstone follows.
     const earlyTombstone = newRoomId === undefined ? undefined : tx.append(oldRoomId, tombstone(userId, newRoomId)).event_id;
-    const request = replacementRequest(deps, { oldRoomId, userId, power, version, additionalCreators, tombstoneId: earlyTombstone });
-    const replacement = writeRoom(tx, planRoom(deps, userId, request.create), newRoomId).room_id;
+    const planned = replacementRequest(deps, { oldRoomId, userId, power, version, additionalCreators, tombstoneId: earlyTombstone });
+    const replacement = writeRoom(tx, planRoom(deps, userId, planned.create), newRoomId).room_id;
     copyBans(deps, tx.append, userId, oldRoomId, replacement);
     if (earlyTombstone === undefined) tx.append(oldRoomId, tombstone(userId, replacement));
     moveAliases(deps, tx.append, userId, oldRoomId, replacement);
     deps.stores.directory.moveListings(oldRoomId, replacement);
-    const closed = power.levels && closedPowerLevels(deps.engine.currentStateEvent(oldRoomId, EventType.RoomPowerLevels, "")!.pdu.content, power.version);
+    const oldLevels = deps.engine.currentStateEvent(oldRoomId, EventType.RoomPowerLevels, "")?.pdu.content;
+    const closed = oldLevels && closedPowerLevels(oldLevels, power.version);
     if (closed) appendIfAllowed(tx.append, oldRoomId, { type: EventType.RoomPowerLevels, state_key: "", sender: userId, content: closed });
-    if (request.finalPowerLevels) tx.append(replacement, { type: EventType.RoomPowerLevels, state_key: "", sender: userId, content: request.finalPowerLevels });
+    if (planned.finalPowerLevels) tx.append(replacement, { type: EventType.RoomPowerLevels, state_key: "", sender: userId, content: planned.finalPowerLevels });
     return { replacement_room: replacement };
   });
 }

@@ -151,6 +151,12 @@ describe("GET and POST /publicRooms", () => {
     expect(start.body.chunk.map((room: { room_id: string }) => room.room_id)).toEqual(expected.slice(0, 2));
     expect(start.body.prev_batch).toBeUndefined();
     expect(start.body.next_batch).toBe(first.body.next_batch);
+    // A token past the last room gives an empty page that still leads back.
+    const beyond = await publicRooms(server, { limit: "2", since: "n0_!~" });
+    expect(beyond.body.chunk).toEqual([]);
+    expect(beyond.body.next_batch).toBeUndefined();
+    const last = await publicRooms(server, { limit: "2", since: beyond.body.prev_batch });
+    expect(last.body.chunk.map((room: { room_id: string }) => room.room_id)).toEqual(expected.slice(3));
   });
 
   test("POST filters by a case-insensitive search term on name, topic and canonical alias", async () => {
