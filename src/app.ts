@@ -8,7 +8,12 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { aliasRoutes } from "./api/client/aliases.ts";
+import { directoryRoutes } from "./api/client/directory.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
+import { reportRoutes } from "./api/client/reports.ts";
+import { roomSummaryRoutes } from "./api/client/room-summary.ts";
+import { roomUpgradeRoutes } from "./api/client/room-upgrades.ts";
 import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
 import { roomsRoutes } from "./api/client/rooms.ts";
@@ -97,6 +102,8 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
   });
   const unstableFeatures = (): Record<string, boolean> => ({
     ...services.matrixRtc.unstableFeatures(),
+    // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
+    "im.nheko.summary": true,
     // Private read receipts (MSC2285), threaded receipts (MSC3771) and per-thread unread counts (MSC3773).
     "org.matrix.msc2285.stable": true,
     "org.matrix.msc3771": true,
@@ -138,6 +145,11 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
     .use(redactionRoutes(services))
+    .use(aliasRoutes(services))
+    .use(directoryRoutes(services))
+    .use(roomSummaryRoutes(services))
+    .use(roomUpgradeRoutes(services))
+    .use(reportRoutes(services))
     .use(syncRoutes(services))
     .use(typingRoutes(services))
     .use(receiptRoutes(services))

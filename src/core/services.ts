@@ -65,7 +65,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, clientEvents, engine, visibility } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, directory, reports, clientEvents, engine, visibility } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
   profiles.onProfileChanged((userId, field) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
     rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
@@ -151,6 +151,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     appended: options.appended,
     rooms,
     timeline,
+    directory,
+    reports,
     clientEvents,
     sync: syncServices.sync,
     typing: syncServices.typing,

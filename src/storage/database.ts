@@ -44,7 +44,7 @@ export function schemaVersion(db: Database): number {
 }
 
 export function latestSchemaVersion(): number {
-  return MIGRATIONS.length;
+  return MIGRATIONS.at(-1)?.version ?? 0;
 }
 
 /**
@@ -62,7 +62,7 @@ export function migrate(db: Database): { from: number; to: number } {
   }
   if (from === to) return { from, to };
   db.transaction(() => {
-    for (const migration of MIGRATIONS.slice(from)) db.exec(migration.sql);
+    for (const migration of MIGRATIONS) if (migration.version > from) db.exec(migration.sql);
     db.exec("DELETE FROM schema_version");
     db.query("INSERT INTO schema_version (version) VALUES (?)").run(to);
   })();

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 
-/** The device-list stream (see 0008-e2ee.sql: one row per user, at their latest change). */
+/** The device-list stream (see 0007-e2ee.sql: one row per user, at their latest change). */
 export function createDeviceListStore(db: Database) {
   const upsertChange = db.query<{ stream_pos: number }, [string]>(
     `INSERT INTO device_list_changes (user_id, stream_pos)

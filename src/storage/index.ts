@@ -16,6 +16,8 @@ import { createPusherStore } from "./pushers.ts";
 import { createReceiptStore } from "./receipts.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createAliasStore } from "./aliases.ts";
+import { createDirectoryStore } from "./directory.ts";
+import { createReportStore } from "./reports.ts";
 import { createEventStore } from "./events.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
@@ -60,6 +62,8 @@ export function openStores(db: Database) {
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),
     aliases: createAliasStore(db),
+    directory: createDirectoryStore(db),
+    reports: createReportStore(db),
     /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
     groupCommit,
     /**

@@ -36,9 +36,6 @@ export function createMembershipStore(db: Database) {
     `SELECT DISTINCT other.user_id FROM memberships mine JOIN memberships other ON other.room_id = mine.room_id
      WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'`,
   );
-  const selectMembershipCounts = db.query<{ membership: string; count: number }, [string]>(
-    "SELECT membership, COUNT(*) AS count FROM memberships WHERE room_id = ? GROUP BY membership",
-  );
   const selectHeroes = db.query<{ user_id: string }, [string, string, string, number]>(
     `SELECT user_id FROM memberships WHERE room_id = ? AND user_id != ? AND membership IN (SELECT value FROM json_each(?))
      ORDER BY stream_ordering LIMIT ?`,
@@ -47,6 +44,7 @@ export function createMembershipStore(db: Database) {
     `SELECT 1 AS shared FROM memberships mine JOIN memberships other ON other.room_id = mine.room_id
      WHERE mine.user_id = ? AND mine.membership = 'join' AND other.user_id = ? AND other.membership = 'join' LIMIT 1`,
   );
+  const countMembers = db.query<{ n: number }, [string, string]>("SELECT COUNT(*) AS n FROM memberships WHERE room_id = ? AND membership = ?");
   const updateForgotten = db.query<void, [string, string]>("UPDATE memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?");
   const clearProfile = db.query<void, [string]>("UPDATE memberships SET displayname = NULL, avatar_url = NULL WHERE event_id = ?");
   return {
@@ -55,6 +53,7 @@ export function createMembershipStore(db: Database) {
     selectMembership: (roomId: string, userId: string) => selectMembership.get(roomId, userId) ?? undefined,
     selectRoomsOfUser: (userId: string, membership: string) => selectRoomsOfUser.all(userId, membership),
     selectMembersOfRoom: (roomId: string, membership: string) => selectMembersOfRoom.all(roomId, membership),
+    countMembers: (roomId: string, membership: string) => countMembers.get(roomId, membership)?.n ?? 0,
     /** Memberships of the user whose latest change is after stream position `since` (for sync). */
     selectChangedSince: (userId: string, since: number) => selectChangedSince.all(userId, since),
     selectAllOfUser: (userId: string) => selectAllOfUser.all(userId),
@@ -63,8 +62,6 @@ export function createMembershipStore(db: Database) {
     updateForgotten: (roomId: string, userId: string) => updateForgotten.run(roomId, userId),
     /** A redacted member event loses its displayname and avatar. */
     clearProfile: (eventId: string) => clearProfile.run(eventId),
-    /** How many users of the room have each membership (sync's room summary). */
-    selectMembershipCounts: (roomId: string) => selectMembershipCounts.all(roomId),
     /** The earliest members with one of `memberships`, other than `excludeUserId` (sync's m.heroes). */
     selectHeroes: (roomId: string, excludeUserId: string, memberships: readonly string[], limit: number) =>
       selectHeroes.all(roomId, excludeUserId, JSON.stringify(memberships), limit).map((row) => row.user_id),

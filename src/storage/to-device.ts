@@ -7,7 +7,7 @@ export interface ToDeviceRow {
   content: string;
 }
 
-/** The to-device inbox (see 0008-e2ee.sql for why positions never repeat and rows stay contiguous). */
+/** The to-device inbox (see 0007-e2ee.sql for why positions never repeat and rows stay contiguous). */
 export function createToDeviceStore(db: Database) {
   const nextStreamPos = db.query<{ last_stream_pos: number }, [string, string]>(
     `INSERT INTO to_device_inboxes (user_id, device_id, last_stream_pos) VALUES (?, ?, 1)

@@ -1,10 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
+import { MIGRATIONS } from "../../src/storage/migrations/index.ts";
 import { DATABASE_FILE, DatabaseVersionError, latestSchemaVersion, migrate, openDatabase, schemaVersion } from "../../src/storage/database.ts";
 import { tempDir } from "../support/server.ts";
 
 describe("database and migrations", () => {
+  test("migrations are numbered 1, 2, 3… in order, each named after its file", () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
   test("an empty database is migrated to the latest schema with WAL and foreign keys", () => {
     const dir = tempDir();
     try {

@@ -21,7 +21,7 @@ export const PRESETS: Readonly<Record<Preset, PresetState>> = {
 };
 
 /** MatrixRTC call membership (Element Call): the state event of the current era and the sticky event of the next. */
-const RTC_MEMBER_TYPES = [EventType.CallMember, "org.matrix.msc4143.rtc.member"];
+const RTC_MEMBER_TYPES = [EventType.CallMember, EventType.RtcMember];
 
 export interface PowerLevelInput {
   version: RoomVersion;

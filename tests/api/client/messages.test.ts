@@ -46,7 +46,6 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
       const roomId = await createRoom(before, alice);
       const path = roomPath(roomId, "/send/m.room.message/restart");
       const first = await before.put(path, { msgtype: "m.text", body: "x" }, { token: alice.access_token });
-      before.shutdown();
       before.close();
       const after = createTestServer({}, { databasePath: dir.path });
       const retry = await after.put(path, { msgtype: "m.text", body: "x" }, { token: alice.access_token });

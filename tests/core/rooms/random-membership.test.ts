@@ -43,11 +43,19 @@ function actions(server: TestServer, roomId: string, users: TestUser[], rng: Ret
     (actor) => put("/state/m.room.join_rules/", { join_rule: rng.pick(joinRules) }, actor),
     (actor) => {
       const levels = [0, 10, 50, 100];
-      const levelOf = Object.fromEntries(users.filter(() => rng.next() < 0.5).map((u) => [u.user_id, rng.pick(levels)]));
+      // From v12 the creator may not be listed (their power is unlimited); listing them is refused.
+      const listable = ROOM_VERSIONS[version].privilegedCreators ? users.slice(1) : users;
+      const levelOf = Object.fromEntries(listable.filter(() => rng.next() < 0.5).map((u) => [u.user_id, rng.pick(levels)]));
       return put("/state/m.room.power_levels/", { users: levelOf, kick: rng.pick(levels), ban: rng.pick(levels), invite: rng.pick(levels), state_default: 50 }, actor);
     },
     (actor) => put(`/send/m.room.message/r${++txn}`, { msgtype: "m.text", body: "hi" }, actor),
     (actor) => put("/state/m.room.name/", { name: `n${++txn}` }, actor),
+    (actor) => {
+      // Redactions rewrite stored events, state included, which later checks then read.
+      const events = server.stores.events.selectRoomEvents(roomId);
+      const target = rng.pick(events.slice(1));
+      return put(`/redact/${encodeURIComponent(target.event_id)}/x${++txn}`, { reason: "random" }, actor);
+    },
   ];
 }
 
@@ -76,7 +84,7 @@ async function run(version: RoomVersionId, seed: number, steps: number) {
     // The creator acts more often than the others, so that power level changes get through.
     const actor = rng.next() < 0.4 ? users[0]! : rng.pick(users);
     const res = await rng.pick(all)(actor, rng.pick(users));
-    expect(res.status === 200 || res.status === 403 || res.status === 400, `step ${step}: ${res.status} ${JSON.stringify(res.body)}`).toBe(true);
+    expect([200, 400, 403].includes(res.status), `step ${step}: ${res.status} ${JSON.stringify(res.body)}`).toBe(true);
     if (res.status !== 200) {
       failures++;
       expect(server.stores.events.selectMaxStream(), `step ${step} failed and stored something`).toBe(before);
@@ -101,7 +109,7 @@ describe("random membership and power level changes", () => {
       let stored = 0;
       let refused = 0;
       for (const seed of [1, 2, 3]) {
-        const { events, failures } = await run(version, seed * 7919 + Number(version), 120);
+        const { events, failures } = await run(version, seed * 7919 + Number(version), 160);
         stored += events;
         refused += failures;
       }

@@ -37,8 +37,10 @@ function hasNameOrAlias(stores: SummaryStores, roomId: string): boolean {
 }
 
 export function roomSummary(stores: SummaryStores, roomId: string, userId: string): RoomSummary {
-  const counts = new Map(stores.memberships.selectMembershipCounts(roomId).map((row) => [row.membership, row.count]));
-  const summary: RoomSummary = { "m.joined_member_count": counts.get("join") ?? 0, "m.invited_member_count": counts.get("invite") ?? 0 };
+  const summary: RoomSummary = {
+    "m.joined_member_count": stores.memberships.countMembers(roomId, "join"),
+    "m.invited_member_count": stores.memberships.countMembers(roomId, "invite"),
+  };
   if (!hasNameOrAlias(stores, roomId)) {
     const present = stores.memberships.selectHeroes(roomId, userId, ["join", "invite"], HEROES);
     summary["m.heroes"] = present.length > 0 ? present : stores.memberships.selectHeroes(roomId, userId, ["leave", "ban"], HEROES);
