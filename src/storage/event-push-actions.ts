@@ -31,6 +31,10 @@ export function createEventPushActionStore(db: Database) {
     "SELECT thread_id, SUM(notify) AS notification_count, SUM(highlight) AS highlight_count FROM event_push_actions " +
       "WHERE user_id = ? AND room_id = ? AND read = 0 GROUP BY thread_id",
   );
+  const selectUnreadCountsOfUser = db.query<UnreadCountRow & { room_id: string }, [string]>(
+    "SELECT room_id, thread_id, SUM(notify) AS notification_count, SUM(highlight) AS highlight_count FROM event_push_actions " +
+      "WHERE user_id = ? AND read = 0 GROUP BY room_id, thread_id",
+  );
   const selectUnreadTotal = db.query<{ total: number }, [string]>("SELECT COUNT(*) AS total FROM event_push_actions WHERE user_id = ? AND read = 0 AND notify = 1");
   const markReadUpTo = db.query<void, [string, string, number]>(
     "UPDATE event_push_actions SET read = 1 WHERE user_id = ? AND room_id = ? AND read = 0 AND event_stream_pos <= ?",
@@ -54,6 +58,8 @@ export function createEventPushActionStore(db: Database) {
     },
     /** Per thread of the room: the notifying and highlighting events not yet read. */
     selectUnreadCounts: (userId: string, roomId: string) => selectUnreadCounts.all(userId, roomId),
+    /** The same for all of the user's rooms at once (an initial /sync of many rooms). */
+    selectUnreadCountsOfUser: (userId: string) => selectUnreadCountsOfUser.all(userId),
     /** Unread notifications in all the user's rooms (the push gateway's `counts.unread`). */
     selectUnreadTotal: (userId: string) => selectUnreadTotal.get(userId)!.total,
     /** Marks read everything up to and including `upTo`; with a thread id, only in that thread. */

@@ -48,6 +48,25 @@ export function createDeviceKeys(
   deviceLists: DeviceLists,
 ) {
   const keys = stores.deviceKeys;
+  /**
+   * The counts /sync reports in every response, per device: read once, dropped by every
+   * write to the device's one-time or fallback keys (all of which are in this module).
+   */
+  const syncCounts = new Map<string, { oneTimeKeys: Record<string, number>; unusedFallback: string[] }>();
+  const countsKey = (userId: string, deviceId: string) => `${userId}\u0000${deviceId}`;
+  const forgetCounts = (userId: string, deviceId: string) => syncCounts.delete(countsKey(userId, deviceId));
+  function countsOf(userId: string, deviceId: string) {
+    const key = countsKey(userId, deviceId);
+    let counts = syncCounts.get(key);
+    if (counts === undefined) {
+      const oneTimeKeys: Record<string, number> = { signed_curve25519: 0 };
+      for (const row of keys.countOneTimeKeys(userId, deviceId)) oneTimeKeys[row.algorithm] = row.count;
+      counts = { oneTimeKeys, unusedFallback: keys.selectUnusedFallbackAlgorithms(userId, deviceId) };
+      if (syncCounts.size >= 100_000) syncCounts.clear();
+      syncCounts.set(key, counts);
+    }
+    return counts;
+  }
 
   /** Checks that device_keys belong to the requesting device and are signed by its own ed25519 key. */
   function checkDeviceKeys(requester: Requester, deviceKeys: DeviceKeysObject): string {
@@ -113,6 +132,7 @@ export function createDeviceKeys(
   const service = {
     /** POST /keys/upload: stores what is given, all or nothing. */
     upload(requester: Requester, upload: KeysUpload): { one_time_key_counts: Record<string, number> } {
+      forgetCounts(requester.user_id, requester.device_id);
       const changed = stores.transaction(() => {
         const changed = upload.device_keys ? storeDeviceKeys(requester, upload.device_keys) : false;
         if (changed) deviceLists.record(requester.user_id);
@@ -140,6 +160,7 @@ export function createDeviceKeys(
             continue;
           }
           for (const [deviceId, algorithm] of Object.entries(devices)) {
+            forgetCounts(userId, deviceId);
             let claimed = keys.claimOneTimeKey(userId, deviceId, algorithm);
             if (!claimed) {
               claimed = keys.selectFallbackKey(userId, deviceId, algorithm) ?? null;
@@ -155,14 +176,12 @@ export function createDeviceKeys(
 
     /** For /sync `device_one_time_keys_count` (signed_curve25519 always present, as Synapse does for old clients). */
     oneTimeKeyCounts(userId: string, deviceId: string): Record<string, number> {
-      const counts: Record<string, number> = { signed_curve25519: 0 };
-      for (const row of keys.countOneTimeKeys(userId, deviceId)) counts[row.algorithm] = row.count;
-      return counts;
+      return { ...countsOf(userId, deviceId).oneTimeKeys };
     },
 
     /** For /sync `device_unused_fallback_key_types`. */
     unusedFallbackKeyTypes(userId: string, deviceId: string): string[] {
-      return keys.selectUnusedFallbackAlgorithms(userId, deviceId);
+      return [...countsOf(userId, deviceId).unusedFallback];
     },
 
     /**
@@ -171,6 +190,7 @@ export function createDeviceKeys(
      * of a device), in the same transaction as deleting the device row.
      */
     deleteDeviceKeys(userId: string, deviceId: string): void {
+      forgetCounts(userId, deviceId);
       stores.transaction(() => {
         keys.deleteDeviceKeys(userId, deviceId);
         keys.deleteOneTimeKeys(userId, deviceId);

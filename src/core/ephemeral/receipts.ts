@@ -32,8 +32,8 @@ export interface ReceiptDeps {
   accountData: Pick<AccountData, "setFullyRead">;
   clock: Clock;
   logger: Logger;
-  /** After a receipt is stored: public ones concern the room, private ones only their owner. */
-  onReceipt: (roomId: string, userId: string, isPrivate: boolean) => void;
+  /** After a receipt is stored (at `position` of the receipt stream): public ones concern the room, private ones only their owner. */
+  onReceipt: (roomId: string, userId: string, isPrivate: boolean, position: number) => void;
 }
 
 /** The thread an event is in: the root of its m.thread relation, or the main timeline. */
@@ -63,19 +63,19 @@ export function createReceipts(deps: ReceiptDeps) {
 
   function storeReceipt(requester: Requester, roomId: string, receiptType: string, row: EventRow, threadId: string): void {
     const userId = requester.user_id;
-    const stored = stores.transaction(() => {
+    const position = stores.transaction(() => {
       const existing = stores.receipts.selectReceipt(roomId, receiptType, userId, threadId);
       // Receipts are "read up to" marks: an older event than the current one changes nothing (as in Synapse).
-      if (existing && existing.event_stream >= row.stream_ordering) return false;
-      stores.receipts.upsertReceipt({
+      if (existing && existing.event_stream >= row.stream_ordering) return undefined;
+      const stored = stores.receipts.upsertReceipt({
         room_id: roomId, receipt_type: receiptType, user_id: userId, thread_id: threadId,
         event_id: row.event_id, event_stream: row.stream_ordering, ts: deps.clock.now(),
       });
       deps.notifications.resetCounts(userId, roomId, threadId === "" ? undefined : threadId, row.stream_ordering);
-      return true;
+      return stored;
     });
-    if (!stored) return;
-    deps.onReceipt(roomId, userId, receiptType === ReceiptType.ReadPrivate);
+    if (position === undefined) return;
+    deps.onReceipt(roomId, userId, receiptType === ReceiptType.ReadPrivate, position);
     deps.gateway.pushCounts(userId).catch((error: unknown) => deps.logger.warn("pushing unread counts failed", { user_id: userId, error: String(error) }));
   }
 

@@ -10,6 +10,7 @@ import type { JsonValue } from "../../matrix/canonical-json.ts";
 import { evaluatePushRules, type PushAction, type PushContext, type PushEvent } from "../../matrix/push-rules.ts";
 import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
+import type { UnreadCountRow } from "../../storage/event-push-actions.ts";
 import type { Clock } from "../clock.ts";
 import type { PushRules } from "./push-rules.ts";
 
@@ -59,6 +60,19 @@ const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
 const zero = (): UnreadCounts => ({ notification_count: 0, highlight_count: 0 });
 
+/** A room's counts from its per-thread rows. */
+export function roomCounts(rows: readonly UnreadCountRow[]): RoomUnreadCounts {
+  const counts: RoomUnreadCounts = { total: zero(), main: zero(), threads: {} };
+  for (const row of rows) {
+    const thread = { notification_count: row.notification_count, highlight_count: row.highlight_count };
+    if (row.thread_id === MAIN_THREAD) counts.main = thread;
+    else counts.threads[row.thread_id] = thread;
+    counts.total.notification_count += thread.notification_count;
+    counts.total.highlight_count += thread.highlight_count;
+  }
+  return counts;
+}
+
 export interface NotificationDeps {
   stores: Pick<Stores, "eventPushActions">;
   pushRules: Pick<PushRules, "pushRulesFor">;
@@ -99,15 +113,18 @@ export function createNotifications({ stores, pushRules, clock, eventsByStreamPo
     },
 
     unreadCounts(userId: string, roomId: string): RoomUnreadCounts {
-      const counts: RoomUnreadCounts = { total: zero(), main: zero(), threads: {} };
-      for (const row of stores.eventPushActions.selectUnreadCounts(userId, roomId)) {
-        const thread = { notification_count: row.notification_count, highlight_count: row.highlight_count };
-        if (row.thread_id === MAIN_THREAD) counts.main = thread;
-        else counts.threads[row.thread_id] = thread;
-        counts.total.notification_count += thread.notification_count;
-        counts.total.highlight_count += thread.highlight_count;
+      return roomCounts(stores.eventPushActions.selectUnreadCounts(userId, roomId));
+    },
+
+    /** unreadCounts for every room of the user with unread notifications, in one read (rooms not listed have none). */
+    unreadCountsByRoom(userId: string): Map<string, RoomUnreadCounts> {
+      const rowsByRoom = new Map<string, UnreadCountRow[]>();
+      for (const row of stores.eventPushActions.selectUnreadCountsOfUser(userId)) {
+        const rows = rowsByRoom.get(row.room_id);
+        if (rows) rows.push(row);
+        else rowsByRoom.set(row.room_id, [row]);
       }
-      return counts;
+      return new Map([...rowsByRoom].map(([roomId, rows]) => [roomId, roomCounts(rows)]));
     },
 
     /** Unread notifications across the user's rooms: the push gateway's `counts.unread`. */

@@ -8,7 +8,7 @@ import type { Logger } from "../../logger.ts";
 import { serverNameOf } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import type { DeviceListListener } from "../e2ee/device-lists.ts";
+import type { DeviceListListener, DeviceLists } from "../e2ee/device-lists.ts";
 import type { ToDeviceListener } from "../e2ee/to-device.ts";
 import { createPresence } from "../ephemeral/presence.ts";
 import { createReceipts } from "../ephemeral/receipts.ts";
@@ -20,18 +20,20 @@ import type { RoomServices } from "../rooms/index.ts";
 import type { AppendedEvents } from "../timeline/appended-events.ts";
 import type { AccountData } from "../users/account-data.ts";
 import { createNotifier } from "./notifier.ts";
+import { createStreamHeads } from "./stream-heads.ts";
 import { createSync, type SyncDeps } from "./sync.ts";
 
-export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "presence" | "notifier" | "accountData" | "pushRules" | "pushNotifications"> {
+export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "presence" | "notifier" | "heads" | "accountData" | "pushRules" | "pushNotifications" | "deviceLists"> {
   config: Pick<Config, "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s">;
   stores: SyncDeps["stores"] & Pick<Stores, "transaction">;
   clock: Clock;
   logger: Logger;
   appended: Pick<AppendedEvents, "onEventAppended">;
   rooms: Pick<RoomServices["rooms"], "usersSharingRoomWith" | "isJoinedMember">;
-  accountData: SyncDeps["accountData"] & Pick<AccountData, "onAccountDataChanged" | "setFullyRead">;
-  pushRules: SyncDeps["pushRules"] & Pick<PushRules, "onPushRulesChanged">;
-  pushNotifications: Pick<Notifications, "unreadCounts" | "resetCounts">;
+  accountData: SyncDeps["accountData"] & Pick<AccountData, "onAccountDataChanged" | "setFullyRead" | "currentPosition">;
+  pushRules: SyncDeps["pushRules"] & Pick<PushRules, "onPushRulesChanged" | "currentPosition">;
+  deviceLists: SyncDeps["deviceLists"] & Pick<DeviceLists, "deviceListPosition">;
+  pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom" | "resetCounts">;
   pushGateway: Pick<GatewaySender, "pushCounts">;
   /** The e2ee services' after-commit listener lists. */
   listeners: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
@@ -39,6 +41,16 @@ export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "p
 
 export function createSyncServices(deps: SyncServiceDeps) {
   const { stores, clock, rooms } = deps;
+  // Nothing is being written while the server starts: the database's positions are the heads.
+  const heads = createStreamHeads({
+    events: stores.events.selectMaxStream(),
+    receipts: stores.receipts.selectMaxPosition(),
+    accountData: deps.accountData.currentPosition(),
+    pushRules: deps.pushRules.currentPosition(),
+    deviceLists: deps.deviceLists.deviceListPosition(),
+    typing: 0,
+    presence: 0,
+  });
   const notifier = createNotifier({
     joinedMembersOf: (roomId) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id),
     usersSharingRoomWith: rooms.usersSharingRoomWith,
@@ -52,19 +64,37 @@ export function createSyncServices(deps: SyncServiceDeps) {
   const receipts = createReceipts({
     stores, visibility: deps.visibility, notifications: deps.pushNotifications,
     gateway: deps.pushGateway, accountData: deps.accountData, clock, logger: deps.logger,
-    onReceipt: (roomId, userId, isPrivate) => (isPrivate ? notifier.wakeUsers([userId]) : notifier.wakeRoom(roomId)),
+    onReceipt: (roomId, userId, isPrivate, position) => {
+      heads.advance("receipts", position);
+      if (isPrivate) notifier.wakeUsers([userId]);
+      else notifier.wakeRoom(roomId);
+    },
   });
+  const sync = createSync({ ...deps, typing, presence, notifier, heads });
 
+  // Each signal first moves its stream's head, then wakes whom it concerns.
   deps.appended.onEventAppended((event) => {
+    heads.eventAppended(event);
     notifier.eventAppended(event);
     if (serverNameOf(event.sender) === deps.config.server_name) presence.userActive(event.sender);
   });
-  deps.listeners.toDevice.push((userId, deviceId) => notifier.wakeDevice(userId, deviceId));
-  deps.listeners.deviceLists.push((userId) => notifier.wakeUsersSharingRoomWith(userId));
-  deps.accountData.onAccountDataChanged((userId) => notifier.wakeUsers([userId]));
-  deps.pushRules.onPushRulesChanged((userId) => notifier.wakeUsers([userId]));
+  deps.listeners.toDevice.push((userId, deviceId) => {
+    sync.toDeviceDelivered(userId, deviceId);
+    notifier.wakeDevice(userId, deviceId);
+  });
+  deps.listeners.deviceLists.push((userId) => {
+    heads.advance("deviceLists", deps.deviceLists.deviceListPosition());
+    notifier.wakeUsersSharingRoomWith(userId);
+  });
+  deps.accountData.onAccountDataChanged((userId, position) => {
+    heads.advance("accountData", position);
+    notifier.wakeUsers([userId]);
+  });
+  deps.pushRules.onPushRulesChanged((userId, position) => {
+    heads.advance("pushRules", position);
+    notifier.wakeUsers([userId]);
+  });
 
-  const sync = createSync({ ...deps, typing, presence, notifier });
   return {
     sync,
     typing,

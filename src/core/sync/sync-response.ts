@@ -7,6 +7,7 @@
 import type { MembershipRow } from "../../storage/memberships.ts";
 import type { UnreadCounts } from "../push/notifications.ts";
 import type { Viewer } from "../timeline/client-event.ts";
+import type { RecentEvent } from "./stream-heads.ts";
 import type { SyncFilter } from "./sync-filter.ts";
 import { formatSyncToken, type SyncPositions } from "./sync-token.ts";
 
@@ -77,6 +78,8 @@ export interface SyncContext {
   stateKey: StateKey;
   /** The rooms the user is joined to now. */
   joined: Map<string, MembershipRow>;
+  /** For an incremental sync, the room events in (since, to] from the stream heads' log; undefined when it does not reach back. */
+  recentEvents: RecentEvent[] | undefined;
   /** Joined rooms the user was not joined to at `since` (they get their full state). */
   newlyJoined: Set<string>;
   /** Rooms the user left (or was banned or kicked from) after `since`. */

@@ -20,7 +20,9 @@ import type { Visibility } from "../timeline/visibility.ts";
 import type { AccountData } from "../users/account-data.ts";
 import type { Filters } from "../users/filters.ts";
 import { createEventFormat } from "./event-format.ts";
+import { createJoinedRooms } from "./joined-rooms.ts";
 import type { Notifier } from "./notifier.ts";
+import type { StreamHeads } from "./stream-heads.ts";
 import { createAccountDataStream } from "./streams/account-data.ts";
 import { createDeviceListStream } from "./streams/device-lists.ts";
 import { createPresenceStream } from "./streams/presence.ts";
@@ -34,19 +36,20 @@ import { emptyResponse, isEmptyResponse, type StateKey, type SyncContext, type S
 import { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncPositions } from "./sync-token.ts";
 
 export interface SyncDeps {
-  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "groupCommit">;
+  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts">;
   visibility: Pick<Visibility, "forUser">;
   clientEvents: Pick<ClientEvents, "serialize">;
-  accountData: Pick<AccountData, "changedSince" | "currentPosition">;
-  pushRules: Pick<PushRules, "changedSince" | "pushRulesAccountData" | "currentPosition">;
-  pushNotifications: Pick<Notifications, "unreadCounts">;
+  accountData: Pick<AccountData, "changedSince">;
+  pushRules: Pick<PushRules, "changedSince" | "pushRulesAccountData">;
+  pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom">;
   toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">;
   deviceKeys: Pick<DeviceKeys, "oneTimeKeyCounts" | "unusedFallbackKeyTypes">;
-  deviceLists: Pick<DeviceLists, "deviceListChangesSince" | "deviceListPosition">;
+  deviceLists: Pick<DeviceLists, "deviceListChangesSince">;
   typing: Pick<Typing, "typingSince" | "typingIn" | "position">;
   presence: Pick<Presence, "changedSince" | "presenceOf" | "position" | "syncStarted">;
   filters: Pick<Filters, "load">;
   notifier: Pick<Notifier, "wait" | "isClosed">;
+  heads: Pick<StreamHeads, "snapshot" | "eventHead" | "eventsBetween" | "resync">;
   logger: Logger;
 }
 
@@ -63,35 +66,44 @@ export interface SyncRequest {
 
 /** A long-poll answers after this long at the latest, whatever the client asked. */
 const MAX_TIMEOUT_MS = 5 * 60_000;
+/** Up to this many joined rooms in a response, unread counts are read room by room. */
+const UNREAD_READS_PER_ROOM = 8;
+/** Event-loop turns to wait for events the database holds to be announced (see caughtUp). */
+const CATCH_UP_TURNS = 100;
 /** Streams whose positions persist: a token ahead of them comes from a database rolled back (or another server). */
 const PERSISTENT: ReadonlySet<string> = new Set(["events", "receipts", "accountData", "pushRules", "toDevice", "deviceLists"]);
 
 export function createSync(deps: SyncDeps) {
-  const { stores } = deps;
+  const { stores, heads } = deps;
   const sharedRooms = createSharedRooms(stores);
+  const joinedRooms = createJoinedRooms(stores, heads);
+  const toDeviceStream = createToDeviceStream(deps.toDevice);
   const syncFilters = createSyncFilters(deps.filters);
   const streams = [
-    createRoomStream({ stores, visibility: deps.visibility, format: createEventFormat(deps.clientEvents) }),
+    createRoomStream({ stores, visibility: deps.visibility, format: createEventFormat(deps.clientEvents), eventHead: heads.eventHead }),
     createAccountDataStream(deps),
     createReceiptStream(stores),
     createTypingStream(deps.typing),
     createPresenceStream(deps.presence, sharedRooms),
-    createToDeviceStream(deps.toDevice),
+    toDeviceStream.stream,
     createDeviceListStream({ stores, deviceKeys: deps.deviceKeys, deviceLists: deps.deviceLists, sharedRooms }),
   ];
 
-  /** The head of every stream (for to-device, of this device's inbox). */
-  function currentPositions(viewer: Viewer): SyncPositions {
-    return {
-      events: stores.events.selectMaxStream(),
-      receipts: stores.receipts.selectMaxPosition(),
-      accountData: deps.accountData.currentPosition(),
-      pushRules: deps.pushRules.currentPosition(),
-      toDevice: deps.toDevice.inboxPosition(viewer.user_id, viewer.device_id),
-      deviceLists: deps.deviceLists.deviceListPosition(),
-      typing: deps.typing.position(),
-      presence: deps.presence.position(),
-    };
+  /**
+   * Waits until every event the database holds has been announced (a group-commit batch
+   * still open, or committed a moment ago, is announced within a turn or two), so that the
+   * database read in the synchronous build that follows is exactly the state at the
+   * announced heads. Events never announced (a failed listener) stop the wait after a while.
+   */
+  async function caughtUp(): Promise<void> {
+    for (let turn = 0; stores.events.selectMaxStream() > heads.eventHead(); turn++) {
+      if (turn === CATCH_UP_TURNS) {
+        deps.logger.warn("stored events were never announced; sync takes the database's position");
+        heads.resync(stores.events.selectMaxStream());
+        return;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /**
@@ -109,30 +121,40 @@ export function createSync(deps: SyncDeps) {
     return clamped;
   }
 
-  function build(viewer: Viewer, filter: SyncFilter, since: SyncPositions | undefined, fullState: boolean, stateKey: StateKey): SyncResponse {
-    // Reads must see committed rows only: a group-commit batch still open is committed first.
-    stores.groupCommit.commitNow();
-    const to = currentPositions(viewer);
-    const joined = stores.memberships
-      .selectRoomsOfUser(viewer.user_id, "join")
-      .filter((row) => row.stream_ordering <= to.events && roomIncluded(filter, {}, row.room_id));
+  /** Builds a response synchronously, right after caughtUp: nothing can change the database meanwhile. */
+  function build(viewer: Viewer, filter: SyncFilter, requested: SyncPositions | undefined, fullState: boolean, stateKey: StateKey): SyncResponse {
+    const to = heads.snapshot();
+    to.typing = deps.typing.position();
+    to.presence = deps.presence.position();
+    to.toDevice = toDeviceStream.position(viewer, requested?.toDevice);
+    const since = requested === undefined ? undefined : clamp(requested, to, viewer);
+    const joined = joinedRooms(viewer.user_id, to.events).filter((row) => roomIncluded(filter, {}, row.room_id));
     const ctx: SyncContext = {
-      viewer, filter, to, fullState, stateKey,
-      since: since === undefined ? undefined : clamp(since, to, viewer),
+      viewer, filter, to, fullState, stateKey, since,
       joined: new Map(joined.map((row) => [row.room_id, row])),
+      recentEvents: since === undefined ? undefined : heads.eventsBetween(since.events, to.events),
       newlyJoined: new Set(),
       newlyLeft: new Set(),
       response: emptyResponse(),
     };
     for (const stream of streams) stream(ctx);
+    addUnreadCounts(ctx);
+    ctx.response.next_batch = formatSyncToken(ctx.to);
+    return ctx.response;
+  }
+
+  /** Each joined room's unread counts: read per room, or for all rooms at once when there are many. */
+  function addUnreadCounts(ctx: SyncContext): void {
+    const { viewer, filter } = ctx;
+    const rooms = Object.entries(ctx.response.rooms.join);
+    const byRoom = rooms.length > UNREAD_READS_PER_ROOM ? deps.pushNotifications.unreadCountsByRoom(viewer.user_id) : undefined;
+    const none = { total: { notification_count: 0, highlight_count: 0 }, main: { notification_count: 0, highlight_count: 0 }, threads: {} };
     const threaded = filter.room.timeline.unread_thread_notifications === true;
-    for (const [roomId, entry] of Object.entries(ctx.response.rooms.join)) {
-      const counts = deps.pushNotifications.unreadCounts(viewer.user_id, roomId);
+    for (const [roomId, entry] of rooms) {
+      const counts = byRoom === undefined ? deps.pushNotifications.unreadCounts(viewer.user_id, roomId) : (byRoom.get(roomId) ?? none);
       entry.unread_notifications = threaded ? counts.main : counts.total;
       if (threaded && Object.keys(counts.threads).length > 0) entry.unread_thread_notifications = counts.threads;
     }
-    ctx.response.next_batch = formatSyncToken(ctx.to);
-    return ctx.response;
   }
 
   function stateKeyOf(request: SyncRequest): StateKey {
@@ -142,17 +164,21 @@ export function createSync(deps: SyncDeps) {
   }
 
   return {
+    /** A to-device message reached a device's inbox (wired to the e2ee listener). */
+    toDeviceDelivered: toDeviceStream.delivered,
+
     async sync(viewer: Viewer, request: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
       const filter = syncFilters.load(viewer.user_id, request.filter);
       const since = request.since === undefined || request.since === "" ? undefined : parseSyncToken(request.since, "since");
       const fullState = request.full_state === true;
       const stateKey = stateKeyOf(request);
       // The client holds everything up to its token: what was delivered before it can go.
-      if (since !== undefined) deps.toDevice.acknowledge(viewer.user_id, viewer.device_id, Math.min(since.toDevice, deps.toDevice.inboxPosition(viewer.user_id, viewer.device_id)));
+      if (since !== undefined) toDeviceStream.acknowledge(viewer, since.toDevice);
       const syncEnded = deps.presence.syncStarted(viewer.user_id, request.set_presence);
       try {
         const waitUntil = since === undefined || fullState ? 0 : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);
         for (;;) {
+          await caughtUp();
           const response = build(viewer, filter, since, fullState, stateKey);
           const remaining = waitUntil - performance.now();
           if (remaining <= 0 || !isEmptyResponse(response) || deps.notifier.isClosed() || signal?.aborted) return response;

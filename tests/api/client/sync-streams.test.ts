@@ -137,6 +137,23 @@ describe("GET /sync: unread notification counts", () => {
     server.close();
   });
 
+  test("an initial sync of many rooms reads every room's counts at once, with the same result", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await newUser(server), await newUser(server)];
+    const rooms: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const roomId = await createRoom(server, alice, { preset: "public_chat" });
+      await join(server, bob, roomId);
+      for (let n = 0; n <= i % 3; n++) await sendMessage(server, alice, roomId, `m${n}`);
+      rooms.push(roomId);
+    }
+    const body = await sync(server, bob);
+    expect(rooms.map((roomId) => body.rooms.join[roomId].unread_notifications.notification_count)).toEqual(rooms.map((_, i) => (i % 3) + 1));
+    const one = await sync(server, bob, { filter: { room: { rooms: [rooms[4]] } } });
+    expect(one.rooms.join[rooms[4]!].unread_notifications).toEqual(body.rooms.join[rooms[4]!].unread_notifications);
+    server.close();
+  });
+
   test("with unread_thread_notifications, threads are counted apart and a threaded receipt resets only its thread", async () => {
     const server = createTestServer();
     const [alice, bob] = [await newUser(server), await newUser(server)];

@@ -23,7 +23,8 @@ export function createAccountDataStream({ accountData, pushRules }: AccountDataS
     const userId = ctx.viewer.user_id;
     const upTo = (row: AccountDataRow) => row.stream_position <= ctx.to.accountData;
     if (ctx.since === undefined) return accountData.changedSince(userId, 0).filter(upTo);
-    const rows = accountData.changedSince(userId, ctx.since.accountData).filter(upTo);
+    const nothingNew = ctx.since.accountData >= ctx.to.accountData;
+    const rows = nothingNew ? [] : accountData.changedSince(userId, ctx.since.accountData).filter(upTo);
     if (ctx.newlyJoined.size === 0) return rows;
     const seen = new Set(rows.map((row) => row.stream_position));
     const fresh = accountData.changedSince(userId, 0).filter((row) => upTo(row) && ctx.newlyJoined.has(row.room_id) && !seen.has(row.stream_position));
@@ -45,7 +46,8 @@ export function createAccountDataStream({ accountData, pushRules }: AccountDataS
       else if (ctx.joined.has(row.room_id)) joinedRoomEntry(ctx, row.room_id).account_data.events.push(eventOf(row));
     }
     const userId = ctx.viewer.user_id;
-    if ((ctx.since === undefined || pushRules.changedSince(userId, ctx.since.pushRules)) && passesEventFilter(globalFilter, EventType.PushRules)) {
+    const rulesChanged = ctx.since === undefined || (ctx.since.pushRules < ctx.to.pushRules && pushRules.changedSince(userId, ctx.since.pushRules));
+    if (rulesChanged && passesEventFilter(globalFilter, EventType.PushRules)) {
       const rules = pushRules.pushRulesAccountData(userId);
       global.push({ type: rules.type, content: rules.content });
     }

@@ -5,6 +5,7 @@
  * with the user (their keys must be fetched); `left` names users who no longer share any.
  * https://spec.matrix.org/v1.19/client-server-api/#e2e-extensions-to-sync
  */
+import { EventType } from "../../../matrix/event-types.ts";
 import type { Stores } from "../../../storage/index.ts";
 import type { DeviceKeys } from "../../e2ee/device-keys.ts";
 import type { DeviceLists } from "../../e2ee/device-lists.ts";
@@ -21,12 +22,17 @@ export interface DeviceListStreamDeps {
 /** Beyond this many events since the token, member events are read per room instead of as one range. */
 const RANGE_SCAN_LIMIT = 10_000;
 
-const gone = (membership: string | null) => membership === "leave" || membership === "ban";
+const gone = (membership: string | null | undefined) => membership === "leave" || membership === "ban";
 
 export function createDeviceListStream({ stores, deviceKeys, deviceLists, sharedRooms }: DeviceListStreamDeps) {
-  function memberChanges(ctx: SyncContext, since: number, rooms: Set<string>) {
+  function memberChanges(ctx: SyncContext, since: number, rooms: Set<string>): { room_id: string; state_key: string; membership: string | null | undefined }[] {
     const to = ctx.to.events;
     if (to <= since) return [];
+    if (ctx.recentEvents !== undefined) {
+      return ctx.recentEvents.flatMap((event) =>
+        event.type === EventType.RoomMember && event.state_key !== undefined && rooms.has(event.room_id) ? [{ ...event, state_key: event.state_key }] : [],
+      );
+    }
     if (to - since <= RANGE_SCAN_LIMIT) return stores.events.selectMemberEventsBetween(since, to).filter((row) => rooms.has(row.room_id));
     return [...rooms].flatMap((roomId) => stores.events.selectRoomMemberEventsBetween(roomId, since, to));
   }
@@ -34,8 +40,10 @@ export function createDeviceListStream({ stores, deviceKeys, deviceLists, shared
   /** Users whose device lists the client must (re)fetch, and users it may stop tracking. */
   function deviceListChanges(ctx: SyncContext, since: NonNullable<SyncContext["since"]>): { changed: string[]; left: string[] } {
     const userId = ctx.viewer.user_id;
-    const changed = new Set(deviceLists.deviceListChangesSince(since.deviceLists));
+    const changed = new Set(since.deviceLists < ctx.to.deviceLists ? deviceLists.deviceListChangesSince(since.deviceLists) : []);
     const left = new Set<string>();
+    const noMemberEvents = ctx.recentEvents !== undefined && !ctx.recentEvents.some((event) => event.type === EventType.RoomMember);
+    if (noMemberEvents && changed.size === 0) return { changed: [], left: [] };
     const rooms = new Set([...ctx.joined.keys(), ...ctx.newlyLeft]);
     const members = (roomId: string) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id);
     for (const row of memberChanges(ctx, since.events, rooms)) {

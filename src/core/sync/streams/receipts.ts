@@ -35,6 +35,7 @@ export function createReceiptStream(stores: Pick<Stores, "receipts">) {
   return (ctx: SyncContext): void => {
     const filter = ctx.filter.room.ephemeral;
     if (!passesEventFilter(filter, EventType.Receipt)) return;
+    if (ctx.since !== undefined && ctx.since.receipts >= ctx.to.receipts && ctx.newlyJoined.size === 0) return;
     const rooms = new Set([...ctx.joined.keys()].filter((roomId) => roomIncluded(ctx.filter, filter, roomId)));
     const byRoom = new Map<string, ReceiptContent>();
     for (const row of changedRows(ctx, rooms)) {

@@ -13,6 +13,7 @@ import { EventType } from "../../../matrix/event-types.ts";
 import type { EventRow } from "../../../storage/events.ts";
 import type { Stores } from "../../../storage/index.ts";
 import { matchesFilter } from "../../timeline/event-filter.ts";
+import type { RecentEvent } from "../stream-heads.ts";
 import type { RoomSectionFilter } from "../sync-filter.ts";
 
 export interface RoomStateRequest {
@@ -31,6 +32,8 @@ export interface RoomStateRequest {
   filter: RoomSectionFilter;
   /** Users whose member events a lazy-loading client needs besides the timeline's senders. */
   alsoMembers: readonly string[];
+  /** The room's events after `since`, from the stream heads' log, when it reaches back that far (saves a query). */
+  recent: readonly RecentEvent[] | undefined;
 }
 
 type StateStores = Pick<Stores, "events" | "roomState">;
@@ -49,27 +52,41 @@ function fullState(stores: StateStores, roomId: string, point: StatePoint, witho
   return stores.events.selectEventsByIds(entries.map((entry) => entry.event_id));
 }
 
-function changedState(stores: StateStores, roomId: string, point: StatePoint, since: number, pointStream: number): EventRow[] {
-  const keys = stores.events.selectStateKeysChangedBetween(roomId, since, pointStream);
-  const ids = keys.flatMap((key) => entryAt(stores, roomId, point, key.type, key.state_key) ?? []);
-  return stores.events.selectEventsByIds(ids).filter((row) => row.stream_ordering > since);
+/** The (type, state_key) of the state events in (since, pointStream]: from the log when given, else a query. */
+function changedKeys(stores: StateStores, request: RoomStateRequest, since: number, pointStream: number): { type: string; state_key: string }[] {
+  if (request.recent === undefined) return stores.events.selectStateKeysChangedBetween(request.roomId, since, pointStream);
+  const keys = new Map<string, { type: string; state_key: string }>();
+  for (const event of request.recent) {
+    if (event.state_key === undefined || event.stream <= since || event.stream > pointStream) continue;
+    keys.set(`${event.type}\u0000${event.state_key}`, { type: event.type, state_key: event.state_key });
+  }
+  return [...keys.values()];
 }
 
 export function roomStateFor(stores: StateStores, request: RoomStateRequest): EventRow[] {
   const { roomId, timeline, since } = request;
   const first = timeline[0];
   const pointStream = request.after || first === undefined ? request.upTo : first.stream_ordering - 1;
-  const point: StatePoint =
-    pointStream === request.upTo && request.atPresent ? "current" : (stores.events.selectStateGroupAtStream(roomId, pointStream) ?? null);
+  let cachedPoint: StatePoint | undefined;
+  // Read only when something is looked up: an incremental sync without state changes needs no query.
+  const point = (): StatePoint =>
+    (cachedPoint ??= pointStream === request.upTo && request.atPresent ? "current" : (stores.events.selectStateGroupAtStream(roomId, pointStream) ?? null));
   const lazy = request.filter.lazy_load_members === true;
 
-  const rows = since === undefined ? fullState(stores, roomId, point, lazy) : changedState(stores, roomId, point, since, pointStream);
+  let rows: EventRow[];
+  if (since === undefined) {
+    rows = fullState(stores, roomId, point(), lazy);
+  } else {
+    const keys = changedKeys(stores, request, since, pointStream);
+    const ids = keys.flatMap((key) => entryAt(stores, roomId, point(), key.type, key.state_key) ?? []);
+    rows = stores.events.selectEventsByIds(ids).filter((row) => row.stream_ordering > since);
+  }
   if (lazy) {
     const needed = new Set([...timeline.map((row) => row.sender), ...request.alsoMembers]);
     if (since === undefined) needed.add(request.userId);
     for (const row of rows) if (row.type === EventType.CallMember) needed.add(row.sender);
     for (const row of rows) if (row.type === EventType.RoomMember && row.state_key !== null) needed.delete(row.state_key);
-    const ids = [...needed].flatMap((userId) => entryAt(stores, roomId, point, EventType.RoomMember, userId) ?? []);
+    const ids = [...needed].flatMap((userId) => entryAt(stores, roomId, point(), EventType.RoomMember, userId) ?? []);
     rows.push(...stores.events.selectEventsByIds(ids));
   }
   return rows.filter((row) => matchesFilter(request.filter, row)).sort((a, b) => a.stream_ordering - b.stream_ordering);

@@ -25,15 +25,12 @@ const STRIPPED_STATE_TYPES = [
 
 type SummaryStores = Pick<Stores, "memberships" | "roomState">;
 
-function currentContent(stores: Pick<Stores, "roomState">, roomId: string, type: string, stateKey = ""): Pdu | undefined {
-  const row = stores.roomState.selectCurrentEvent(roomId, type, stateKey);
-  return row === undefined ? undefined : (JSON.parse(row.json) as Pdu);
-}
-
 function hasNameOrAlias(stores: SummaryStores, roomId: string): boolean {
-  const name = currentContent(stores, roomId, EventType.RoomName)?.content.name;
-  const alias = currentContent(stores, roomId, EventType.RoomCanonicalAlias)?.content.alias;
-  return (typeof name === "string" && name !== "") || (typeof alias === "string" && alias !== "");
+  return stores.roomState.selectCurrentEventsOfTypes(roomId, [EventType.RoomName, EventType.RoomCanonicalAlias]).some((row) => {
+    const content = (JSON.parse(row.json) as Pdu).content;
+    const value = row.type === EventType.RoomName ? content.name : content.alias;
+    return typeof value === "string" && value !== "";
+  });
 }
 
 export function roomSummary(stores: SummaryStores, roomId: string, userId: string): RoomSummary {
@@ -50,11 +47,8 @@ export function roomSummary(stores: SummaryStores, roomId: string, userId: strin
 
 /** Stripped state events of the room, with the member event of whoever invited the user (for their name). */
 export function strippedState(stores: Pick<Stores, "roomState">, roomId: string, inviter: string | undefined): SyncEvent[] {
-  const events: SyncEvent[] = [];
-  const keys = STRIPPED_STATE_TYPES.map((type) => [type, ""] as const);
-  for (const [type, stateKey] of inviter === undefined ? keys : [...keys, [EventType.RoomMember, inviter] as const]) {
-    const pdu = currentContent(stores, roomId, type, stateKey);
-    if (pdu) events.push({ type: pdu.type, state_key: pdu.state_key ?? "", sender: pdu.sender, content: pdu.content });
-  }
-  return events;
+  const pdus = stores.roomState.selectCurrentEventsOfTypes(roomId, STRIPPED_STATE_TYPES).map((row) => JSON.parse(row.json) as Pdu);
+  const inviterMember = inviter === undefined ? undefined : stores.roomState.selectCurrentEvent(roomId, EventType.RoomMember, inviter);
+  if (inviterMember) pdus.push(JSON.parse(inviterMember.json) as Pdu);
+  return pdus.map((pdu) => ({ type: pdu.type, state_key: pdu.state_key ?? "", sender: pdu.sender, content: pdu.content }));
 }

@@ -27,6 +27,31 @@ export interface Timeline {
 
 const MAX_BATCH = 100;
 const MAX_SCANNED = 1_000;
+const MEMO_LIMIT = 256;
+
+/**
+ * The timeline reads, shared between the syncs of one moment: the long-polls one event
+ * wakes all ask for the same range of the same room. Rows up to the announced event head
+ * do not change while the head stands still (a redaction rewrites a row in the same commit
+ * as a new event, which moves the head), so results are kept until it moves.
+ */
+export function createSharedTimelineReads(events: Pick<EventStore, "selectRoomEventsBetween">, eventHead: () => number) {
+  const memo = new Map<string, EventRow[]>();
+  let memoHead = -1;
+  return {
+    selectRoomEventsBetween(roomId: string, fromExclusive: number, toInclusive: number, limit: number): EventRow[] {
+      const head = eventHead();
+      if (head !== memoHead || memo.size >= MEMO_LIMIT) {
+        memo.clear();
+        memoHead = head;
+      }
+      const key = `${roomId}\u0000${fromExclusive}\u0000${toInclusive}\u0000${limit}`;
+      let rows = memo.get(key);
+      if (rows === undefined) memo.set(key, (rows = events.selectRoomEventsBetween(roomId, fromExclusive, toInclusive, limit)));
+      return rows;
+    },
+  };
+}
 
 export function loadTimeline(events: Pick<EventStore, "selectRoomEventsBetween">, request: TimelineRequest): Timeline {
   const wanted = request.limit + 1;

@@ -17,12 +17,14 @@ import { joinedRoomEntry, type RoomSummary, type SyncContext } from "../sync-res
 import { formatSyncToken } from "../sync-token.ts";
 import { roomStateFor } from "./room-state.ts";
 import { roomSummary, strippedState } from "./room-summary.ts";
-import { loadTimeline, prevBatchOf, visibleTo, type Timeline } from "./room-timeline.ts";
+import { createSharedTimelineReads, loadTimeline, prevBatchOf, visibleTo, type Timeline } from "./room-timeline.ts";
 
 export interface RoomStreamDeps {
   stores: Pick<Stores, "events" | "roomState" | "memberships">;
   visibility: Pick<Visibility, "forUser">;
   format: FormatEvents;
+  /** The announced event head (timeline reads are shared while it stands still). */
+  eventHead: () => number;
 }
 
 /** Beyond this many events since the token, new events are found per joined room instead of by one range scan. */
@@ -35,22 +37,25 @@ interface RoomMode {
   full: boolean;
 }
 
-export function createRoomStream({ stores, visibility, format }: RoomStreamDeps) {
+export function createRoomStream({ stores, visibility, format, eventHead }: RoomStreamDeps) {
+  const timelineReads = createSharedTimelineReads(stores.events, eventHead);
   const isMember = (row: EventRow) => row.type === EventType.RoomMember;
 
   function timelineOf(ctx: SyncContext, roomId: string, mode: RoomMode, upTo: number, visible: (row: EventRow) => boolean): Timeline {
     const filter = ctx.filter.room.timeline;
     if (!roomIncluded(ctx.filter, filter, roomId)) return { rows: [], limited: false };
     const limit = limitOf(filter, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-    return loadTimeline(stores.events, { roomId, fromExclusive: mode.from, toInclusive: upTo, filter, limit, visible });
+    return loadTimeline(timelineReads, { roomId, fromExclusive: mode.from, toInclusive: upTo, filter, limit, visible });
   }
 
   function stateOf(ctx: SyncContext, roomId: string, timeline: Timeline, mode: RoomMode, upTo: number, atPresent: boolean, alsoMembers: string[]) {
     const filter = ctx.filter.room.state;
     if (!roomIncluded(ctx.filter, filter, roomId)) return [];
+    // The log covers (ctx.since, to]: it answers for the changes after an incremental `from`.
+    const recent = !mode.full && ctx.since !== undefined && mode.from === ctx.since.events ? ctx.recentEvents?.filter((event) => event.room_id === roomId) : undefined;
     return roomStateFor(stores, {
       roomId, userId: ctx.viewer.user_id, timeline: timeline.rows, since: mode.full ? undefined : mode.from,
-      after: ctx.stateKey !== "state", upTo, atPresent, filter, alsoMembers,
+      after: ctx.stateKey !== "state", upTo, atPresent, filter, alsoMembers, recent,
     });
   }
 
@@ -101,16 +106,24 @@ export function createRoomStream({ stores, visibility, format }: RoomStreamDeps)
     }
   }
 
-  /** Joined rooms with events in (since, to]. */
+  /** Joined rooms with events in (since, to]: from the stream heads' log, else from the database. */
   function roomsWithNewEvents(ctx: SyncContext, since: number): Set<string> {
+    if (ctx.recentEvents !== undefined) return new Set(ctx.recentEvents.map((event) => event.room_id));
     const to = ctx.to.events;
     if (to <= since) return new Set();
     if (to - since <= RANGE_SCAN_LIMIT) return new Set(stores.events.selectRoomsWithEventsBetween(since, to));
     return new Set([...ctx.joined.keys()].filter((roomId) => (stores.events.selectPositionAtStream(roomId, to)?.stream ?? 0) > since));
   }
 
+  /** The user's membership changes after `since`; none to read when the log shows no member event about the user. */
+  function membershipChanges(ctx: SyncContext, since: number): MembershipRow[] {
+    const userId = ctx.viewer.user_id;
+    if (ctx.recentEvents !== undefined && !ctx.recentEvents.some((event) => event.type === EventType.RoomMember && event.state_key === userId)) return [];
+    return stores.memberships.selectChangedSince(userId, since);
+  }
+
   function incrementalSync(ctx: SyncContext, since: number): void {
-    for (const membership of stores.memberships.selectChangedSince(ctx.viewer.user_id, since)) {
+    for (const membership of membershipChanges(ctx, since)) {
       const roomId = membership.room_id;
       if (membership.stream_ordering > ctx.to.events || !roomIncluded(ctx.filter, {}, roomId)) continue;
       switch (membership.membership) {

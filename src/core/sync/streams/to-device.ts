@@ -1,20 +1,66 @@
 /**
  * Send-to-device messages for the syncing device, after the device's position in the token.
- * They are deleted only once a later `since` shows the client received them (sync.ts
- * acknowledges them), so a response lost on the way is sent again.
+ * They are deleted only once a later `since` shows the client received them (`acknowledge`),
+ * so a response lost on the way is sent again. A device whose inbox was found empty after a
+ * position is not asked again until a message for it arrives (`delivered`), which keeps the
+ * inbox out of a woken sync's queries.
  * https://spec.matrix.org/v1.19/client-server-api/#extensions-to-sync
  */
 import type { ToDevice } from "../../e2ee/to-device.ts";
+import type { Viewer } from "../../timeline/client-event.ts";
 import type { SyncContext } from "../sync-response.ts";
 
 /** Messages per response; the rest follow in the next one, at once. */
 const MESSAGES_PER_SYNC = 100;
+const CACHE_LIMIT = 100_000;
 
-export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor">) {
-  return (ctx: SyncContext): void => {
-    const { events, nextPosition } = toDevice.messagesFor(ctx.viewer.user_id, ctx.viewer.device_id, ctx.since?.toDevice ?? 0, MESSAGES_PER_SYNC);
-    ctx.response.to_device.events = events.map((event) => ({ sender: event.sender, type: event.type, content: event.content }));
-    // Without new messages the token keeps its position (the inbox head may be past messages already acknowledged).
-    ctx.to.toDevice = events.length > 0 ? nextPosition : (ctx.since?.toDevice ?? ctx.to.toDevice);
+export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">) {
+  /** Per device: the inbox holds nothing after this position (until `delivered`). */
+  const emptyAfter = new Map<string, number>();
+  /** Per device: messages up to this position are already deleted. */
+  const acknowledged = new Map<string, number>();
+  const keyOf = (viewer: Viewer) => `${viewer.user_id}\u0000${viewer.device_id}`;
+  const remember = (map: Map<string, number>, key: string, position: number) => {
+    if (map.size >= CACHE_LIMIT) map.clear();
+    map.set(key, position);
+  };
+
+  return {
+    /** A message reached the device's inbox (the e2ee service's after-commit listener). */
+    delivered(userId: string, deviceId: string): void {
+      emptyAfter.delete(`${userId}\u0000${deviceId}`);
+    },
+
+    /** The device's position for a response's `to`: the inbox head, read only when the token could be past it. */
+    position(viewer: Viewer, requested: number | undefined): number {
+      const empty = emptyAfter.get(keyOf(viewer));
+      if (requested !== undefined && empty !== undefined && requested <= empty) return requested;
+      return toDevice.inboxPosition(viewer.user_id, viewer.device_id);
+    },
+
+    /** Deletes what the client holds, up to its token (clamped to the inbox head: a token from the future deletes nothing unseen). */
+    acknowledge(viewer: Viewer, upTo: number): void {
+      const key = keyOf(viewer);
+      if ((acknowledged.get(key) ?? -1) >= upTo) return;
+      toDevice.acknowledge(viewer.user_id, viewer.device_id, Math.min(upTo, toDevice.inboxPosition(viewer.user_id, viewer.device_id)));
+      remember(acknowledged, key, upTo);
+    },
+
+    stream(ctx: SyncContext): void {
+      const key = keyOf(ctx.viewer);
+      const since = ctx.since?.toDevice ?? 0;
+      const empty = emptyAfter.get(key);
+      if (empty === undefined || since < empty) {
+        const { events, nextPosition } = toDevice.messagesFor(ctx.viewer.user_id, ctx.viewer.device_id, since, MESSAGES_PER_SYNC);
+        if (events.length > 0) {
+          ctx.response.to_device.events = events.map((event) => ({ sender: event.sender, type: event.type, content: event.content }));
+          ctx.to.toDevice = nextPosition;
+          return;
+        }
+        remember(emptyAfter, key, since);
+      }
+      // Nothing new: an incremental token keeps its position, an initial one takes the head.
+      if (ctx.since !== undefined) ctx.to.toDevice = since;
+    },
   };
 }
