@@ -63,6 +63,16 @@ export function createGroupCommit(db: Database, schedule: (commit: () => void) =
       }
       return new Promise<T>((resolve, reject) => waiters.push({ resolve: () => resolve(result), reject }));
     },
+    /**
+     * Resolves once the open batch (if any) has committed or failed, after the writes of that
+     * batch (queued before) have heard of it: a reader that needs the state of announced
+     * events waits here rather than for a turn of the loop, which under steady writes would
+     * always find a new batch open.
+     */
+    settled(): Promise<void> {
+      if (!open) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ resolve, reject: () => resolve() }));
+    },
     /** Commits the open batch now (before another transaction, at shutdown); a no-op inside a batched write. */
     commitNow,
     /** Hears of a failed commit (the engine drops what it cached from the lost batch). */

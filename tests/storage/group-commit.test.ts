@@ -28,6 +28,19 @@ describe("group commit", () => {
     expect(rows()).toEqual([1, 2]);
   });
 
+  test("settled resolves after the open batch commits, after the batch's writers heard of it; at once without a batch", async () => {
+    const { db, group, scheduled } = setup();
+    await group.settled();
+    const order: string[] = [];
+    const write = group.write(() => db.exec("INSERT INTO t VALUES (1)")).then(() => order.push("writer"));
+    const settled = group.settled().then(() => order.push("reader"));
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    scheduled[0]!();
+    await Promise.all([write, settled]);
+    expect(order).toEqual(["writer", "reader"]);
+  });
+
   test("a write that throws undoes only its own changes", async () => {
     const { db, group, scheduled, rows } = setup();
     const kept = group.write(() => db.exec("INSERT INTO t VALUES (1)"));

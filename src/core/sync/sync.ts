@@ -36,7 +36,7 @@ import { emptyResponse, isEmptyResponse, type StateKey, type SyncContext, type S
 import { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncPositions } from "./sync-token.ts";
 
 export interface SyncDeps {
-  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts">;
+  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "groupCommit">;
   visibility: Pick<Visibility, "forUser">;
   clientEvents: Pick<ClientEvents, "serialize">;
   accountData: Pick<AccountData, "changedSince">;
@@ -68,8 +68,8 @@ export interface SyncRequest {
 const MAX_TIMEOUT_MS = 5 * 60_000;
 /** Up to this many joined rooms in a response, unread counts are read room by room. */
 const UNREAD_READS_PER_ROOM = 8;
-/** Event-loop turns to wait for events the database holds to be announced (see caughtUp). */
-const CATCH_UP_TURNS = 100;
+/** Waits for events the database holds to be announced before giving up on them (see caughtUp). */
+const CATCH_UP_ROUNDS = 100;
 /** Streams whose positions persist: a token ahead of them comes from a database rolled back (or another server). */
 const PERSISTENT: ReadonlySet<string> = new Set(["events", "receipts", "accountData", "pushRules", "toDevice", "deviceLists"]);
 
@@ -90,19 +90,20 @@ export function createSync(deps: SyncDeps) {
   ];
 
   /**
-   * Waits until every event the database holds has been announced (a group-commit batch
-   * still open, or committed a moment ago, is announced within a turn or two), so that the
-   * database read in the synchronous build that follows is exactly the state at the
-   * announced heads. Events never announced (a failed listener) stop the wait after a while.
+   * Waits until every event the database holds has been announced, so that the database
+   * read in the synchronous build that follows is exactly the state at the announced heads.
+   * A group-commit batch still open commits within the turn; events committed a moment ago
+   * are announced by the writes queued before this wait. Events never announced (a failed
+   * listener) stop the wait after a while.
    */
   async function caughtUp(): Promise<void> {
-    for (let turn = 0; stores.events.selectMaxStream() > heads.eventHead(); turn++) {
-      if (turn === CATCH_UP_TURNS) {
+    for (let round = 0; stores.events.selectMaxStream() > heads.eventHead(); round++) {
+      if (round === CATCH_UP_ROUNDS) {
         deps.logger.warn("stored events were never announced; sync takes the database's position");
         heads.resync(stores.events.selectMaxStream());
         return;
       }
-      await new Promise((resolve) => setImmediate(resolve));
+      await stores.groupCommit.settled();
     }
   }
 

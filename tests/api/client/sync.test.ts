@@ -60,6 +60,21 @@ describe("GET /sync: tokens", () => {
     server.close();
   });
 
+  test("/members?at= takes next_batch and prev_batch (Element Call reads call members' memberships so)", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await newUser(server), await newUser(server)];
+    const roomId = await createRoom(server, alice, { preset: "public_chat" });
+    const before = await sync(server, alice, { filter: { room: { timeline: { limit: 1 } } } });
+    await join(server, bob, roomId);
+    const members = async (at: string) =>
+      (await server.get(roomPath(roomId, `/members?at=${encodeURIComponent(at)}`), { token: alice.access_token })).body.chunk.map((e: any) => e.state_key);
+    expect(await members(before.next_batch)).toEqual([alice.user_id]);
+    const after = await sync(server, alice, { since: before.next_batch });
+    expect((await members(after.next_batch)).sort()).toEqual([alice.user_id, bob.user_id].sort());
+    expect(await members(after.rooms.join[roomId].timeline.prev_batch)).toEqual([alice.user_id]);
+    server.close();
+  });
+
   test("a gappy incremental sync is limited and its prev_batch reaches the gap", async () => {
     const server = createTestServer();
     const alice = await newUser(server);
@@ -71,6 +86,30 @@ describe("GET /sync: tokens", () => {
     expect(bodiesOf(room.timeline.events)).toEqual(["g3", "g4", "g5"]);
     const gap = await messages(server, alice, roomId, { from: room.timeline.prev_batch, dir: "b", limit: "3" });
     expect(bodiesOf(gap.body.chunk)).toEqual(["g2", "g1", "g0"]);
+    server.close();
+  });
+});
+
+describe("GET /sync: syncs interleaved with writes in the same turn", () => {
+  test("every event arrives exactly once, in order, when sends and syncs share event-loop turns", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await newUser(server), await newUser(server)];
+    const roomId = await createRoom(server, alice, { preset: "public_chat" });
+    await join(server, bob, roomId);
+    const filter = { room: { timeline: { limit: 100, types: ["m.room.message"] } } };
+    let since = (await sync(server, bob, { filter })).next_batch;
+    const seen: string[] = [];
+    const sent: string[] = [];
+    for (let round = 0; round < 30; round++) {
+      // A send and a sync issued together: the sync may run while the send's batch is open.
+      const [eventId, body] = await Promise.all([sendMessage(server, alice, roomId, `r${round}`), sync(server, bob, { since, filter })]);
+      sent.push(eventId);
+      seen.push(...timeline(body, roomId).map((e: any) => e.event_id));
+      since = body.next_batch;
+    }
+    const last = await sync(server, bob, { since, filter });
+    seen.push(...timeline(last, roomId).map((e: any) => e.event_id));
+    expect(seen).toEqual(sent);
     server.close();
   });
 });
