@@ -8,6 +8,8 @@ import m0003 from "./0003-user-data.sql" with { type: "text" };
 import m0005 from "./0005-openid.sql" with { type: "text" };
 // 0003-0007 come from other branches (rooms, media, ...); on merge they go before 0008, in order.
 import m0008 from "./0008-e2ee.sql" with { type: "text" };
+// 0009 and 0010 come from other branches; 0011 is the appservices issue's number whatever lands first.
+import m0011 from "./0011-appservices.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -21,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "user-data", sql: m0003 },
   { version: 5, name: "openid", sql: m0005 },
   { version: 8, name: "e2ee", sql: m0008 },
+  { version: 11, name: "appservices", sql: m0011 },
 ];
