@@ -15,6 +15,8 @@ import { keyBackupRoutes } from "./api/client/key-backup.ts";
 import { keysRoutes } from "./api/client/keys.ts";
 import { toDeviceRoutes } from "./api/client/to-device.ts";
 import { accountDataRoutes } from "./api/client/account-data.ts";
+import { appservicePingRoutes } from "./api/client/appservice-ping.ts";
+import { thirdPartyLookupRoutes } from "./api/client/third-party-lookup.ts";
 import { accountRoutes } from "./api/client/account.ts";
 import { capabilityRoutes } from "./api/client/capabilities.ts";
 import { deviceRoutes } from "./api/client/devices.ts";
@@ -49,7 +51,9 @@ export interface AppOptions {
 export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
   const services = createServices(config, stores, logger, clock);
-  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
+  // A bad registration file stops the start (RegistrationError), before anything listens.
+  services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
+  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures(), ...services.appservices.unstableFeatures() });
 
   const routes = new Elysia()
     .use(auth(services))
@@ -75,7 +79,9 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(filterRoutes(services))
     .use(capabilityRoutes(services))
     .use(pushRuleRoutes(services))
-    .use(userDirectoryRoutes(services));
+    .use(userDirectoryRoutes(services))
+    .use(appservicePingRoutes(services))
+    .use(thirdPartyLookupRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
@@ -92,14 +98,22 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     return [...new Set(matchers.filter((m) => m.pattern.test(path)).map((m) => m.method))];
   }
 
-  /** Periodic work kept off the request path; main.ts starts it, tests may call it directly. */
-  function startBackgroundTasks(): () => void {
+  /**
+   * Periodic work kept off the request path, and delivery to application services; main.ts
+   * starts it, tests may call it directly. The returned stop resolves when requests to
+   * appservices in flight have finished.
+   */
+  function startBackgroundTasks(): () => Promise<void> {
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
       setInterval(() => services.toDevice.expire(), 3_600_000),
     ];
-    return () => timers.forEach(clearInterval);
+    services.appservices.start();
+    return () => {
+      timers.forEach(clearInterval);
+      return services.appservices.stop();
+    };
   }
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */

@@ -2,6 +2,14 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
+import { createAppserviceApi } from "./appservices/appservice-api.ts";
+import { createAppserviceUsers } from "./appservices/appservice-users.ts";
+import { noRoomEvents, type AppserviceEventSource } from "./appservices/event-source.ts";
+import { createIdentityAssertion } from "./appservices/identity-assertion.ts";
+import { createAppserviceDelivery } from "./appservices/index.ts";
+import { createAppserviceQueries } from "./appservices/queries.ts";
+import { createAppserviceRegistrations } from "./appservices/registrations.ts";
+import { createAppserviceRegistry } from "./appservices/registry.ts";
 import type { Clock } from "./clock.ts";
 import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
@@ -28,14 +36,24 @@ import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
-export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock) {
+/** What app.ts hands the services from outside: the room engine's events, once it is wired. */
+export interface ServiceHooks {
+  appserviceEventSource?: AppserviceEventSource;
+}
+
+export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, hooks: ServiceHooks = {}) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
   const rateLimits = createRateLimits(config, clock);
   const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
   const devices = createDevices(stores, sessions.pendingLastSeen, clock);
-  const profiles = createProfiles(stores, config.server_name);
+  const appserviceRegistry = createAppserviceRegistry(stores, config.server_name, logger);
+  const appserviceApi = createAppserviceApi({ timeoutMs: config.appservices.request_timeout_ms });
+  const appserviceQueries = createAppserviceQueries(appserviceRegistry, appserviceApi);
+  sessions.acceptAppserviceTokens(createIdentityAssertion(stores, appserviceRegistry));
+  const profiles = createProfiles(stores, config.server_name, appserviceQueries.queryUserExists);
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
+  const appserviceUsers = createAppserviceUsers({ stores, registry: appserviceRegistry, accounts, devices, sessions, serverName: config.server_name });
 
   /** Called after commit; the sync engine registers here to wake long-polls. */
   const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
@@ -55,6 +73,20 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     }
   });
 
+  const appserviceDelivery = createAppserviceDelivery({
+    config,
+    stores,
+    registry: appserviceRegistry,
+    api: appserviceApi,
+    source: hooks.appserviceEventSource ?? noRoomEvents,
+    toDevice,
+    deviceLists,
+    deviceKeys,
+    notifications,
+    clock,
+    logger,
+  });
+
   return {
     config,
     logger,
@@ -66,8 +98,12 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     profiles,
     accounts,
     uia,
-    registration: createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter: rateLimits.registration }),
-    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login }),
+    registration: createRegistration({
+      config, stores, accounts, devices, sessions, uia,
+      registrationLimiter: rateLimits.registration,
+      appservices: { registry: appserviceRegistry, users: appserviceUsers },
+    }),
+    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login, appservices: { registry: appserviceRegistry, users: appserviceUsers } }),
     accountManagement: createAccountManagement(stores, accounts, devices, uia),
     accountData: createAccountData(stores),
     filters: createFilters(stores),
@@ -83,6 +119,17 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     keyQuery: createKeyQuery(stores, config.server_name),
     crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
     keyBackup: createKeyBackup(stores),
+    appservices: {
+      ...appserviceDelivery,
+      registry: appserviceRegistry,
+      registrations: createAppserviceRegistrations(stores, appserviceRegistry, accounts, config.server_name, clock, logger),
+      /** For the profile and directory paths: ask the appservices before answering "not found". */
+      queryUserExists: appserviceQueries.queryUserExists,
+      /** For alias resolution in the rooms engine: ask the appservices before answering 404. */
+      queryAliasExists: appserviceQueries.queryAliasExists,
+      /** For alias creation in the rooms engine: 400 M_EXCLUSIVE inside another's exclusive alias namespace. */
+      assertAliasNotExclusive: appserviceRegistry.assertAliasAllowed,
+    },
   };
 }
 
