@@ -13,7 +13,7 @@ export interface ReceivedTransaction {
   body: any;
 }
 
-type Handler = (request: Request, path: string) => Response | Promise<Response> | undefined;
+type Handler = (request: Request, path: string) => Response | undefined | Promise<Response | undefined>;
 
 let counter = 0;
 
