@@ -8,6 +8,11 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { membershipRoutes } from "./api/client/membership.ts";
+import { messagesRoutes } from "./api/client/messages.ts";
+import { redactionRoutes } from "./api/client/redaction.ts";
+import { roomsRoutes } from "./api/client/rooms.ts";
+import { stateRoutes } from "./api/client/state.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
 import { rtcRoutes } from "./api/client/rtc.ts";
 import { crossSigningRoutes } from "./api/client/cross-signing.ts";
@@ -23,34 +28,68 @@ import { deviceRoutes } from "./api/client/devices.ts";
 import { filterRoutes } from "./api/client/filters.ts";
 import { loginRoutes } from "./api/client/login.ts";
 import { profileRoutes } from "./api/client/profile.ts";
+import { notificationRoutes } from "./api/client/notifications.ts";
 import { pushRuleRoutes } from "./api/client/push-rules.ts";
+import { pusherRoutes } from "./api/client/pushers.ts";
 import { registerRoutes } from "./api/client/register.ts";
 import { tagRoutes } from "./api/client/tags.ts";
 import { thirdPartyIdRoutes } from "./api/client/third-party-ids.ts";
 import { userDirectoryRoutes } from "./api/client/user-directory.ts";
+import { mediaRoutes } from "./api/client/media.ts";
 import { versionsRoutes } from "./api/client/versions.ts";
 import { voipRoutes } from "./api/client/voip.ts";
 import { openIdUserInfoRoutes } from "./api/federation/openid.ts";
 import { keyServerRoutes } from "./api/key-server.ts";
+import { contentRepoRoutes, isMediaUploadPath } from "./api/media/content-repo.ts";
+import { liveKitJwtRoutes } from "./api/livekit-jwt.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
-import { createServices } from "./core/services.ts";
+import { createServices, type ServiceOptions } from "./core/services.ts";
+import { createAppendedEvents } from "./core/timeline/appended-events.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
 import { VERSION } from "./version.ts";
+
+// Beside app.ts, as main.ts is: the same relative path works from source and inside the
+// compiled binary, where the worker is a second entry point (package.json "build").
+export const THUMBNAIL_WORKER_URL = new URL("./core/media/thumbnail-worker.ts", import.meta.url).href;
+
+/** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
+const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
+
+// Placeholder until the room engine (branch rooms) lands: without an event store,
+// GET /notifications has no events to show and returns an empty list.
 
 export interface AppOptions {
   config: Readonly<Config>;
   db: Database;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Stand-ins for the rooms and delayed events the MatrixRTC authorization service needs,
+   * which other branches are building; only tests pass them. See docs/element-call.md.
+   */
+  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember" | "delayedEvents">>;
 }
 
-export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
+export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock);
+  // Room events are announced here after commit; sync and the appservice queue subscribe.
+  const appended = createAppendedEvents((error, event) =>
+    logger.error("an appended-event listener failed", { event_id: event.event_id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
+  const services = createServices(config, stores, logger, clock, {
+    thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
+    appended,
+    // The rooms engine answers "is this user joined?" unless a test stands in for it.
+    isJoinedMember: matrixRtc.isJoinedMember,
+    // No delayed events (MSC4140) yet: leave delegation answers lk-jwt-service's 400 M_BAD_JSON.
+    delayedEvents: matrixRtc.delayedEvents,
+    // GET /notifications reads its events from the rooms engine.
+    eventsByStreamPositions: undefined,
+  });
   // A bad registration file stops the start (RegistrationError), before anything listens.
   services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
   const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures(), ...services.appservices.unstableFeatures() });
@@ -58,7 +97,7 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
   const routes = new Elysia()
     .use(auth(services))
     .use(versionsRoutes(unstableFeatures))
-    .use(wellKnownRoutes(config, () => services.matrixRtc.clientWellKnownFields()))
+    .use(wellKnownRoutes(config, (baseUrl) => services.matrixRtc.clientWellKnownFields(baseUrl)))
     .use(voipRoutes(services))
     .use(rtcRoutes(services))
     .use(openIdRoutes(services))
@@ -79,14 +118,24 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
     .use(filterRoutes(services))
     .use(capabilityRoutes(services))
     .use(pushRuleRoutes(services))
+    .use(pusherRoutes(services))
+    .use(notificationRoutes(services))
     .use(userDirectoryRoutes(services))
+    .use(mediaRoutes(services))
+    .use(contentRepoRoutes(services))
+    .use(liveKitJwtRoutes(services.liveKit))
+    .use(roomsRoutes(services))
+    .use(membershipRoutes(services))
+    .use(messagesRoutes(services))
+    .use(stateRoutes(services))
+    .use(redactionRoutes(services))
     .use(appservicePingRoutes(services))
     .use(thirdPartyLookupRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
   const app = new Elysia({ normalize: "typebox" })
-    .use(httpEdge(config.max_request_size, logger))
+    .use(httpEdge(config.max_request_size, logger, { isUploadPath: isMediaUploadPath, maxUploadSize: config.media.max_upload_size }))
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
     .use(openApiRoutes(() => routes.routes, VERSION));
@@ -108,7 +157,12 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
       setInterval(() => services.toDevice.expire(), 3_600_000),
+      setInterval(() => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
+      setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
+      // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
+      setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
+    void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
     services.appservices.start();
     return () => {
       timers.forEach(clearInterval);
@@ -118,7 +172,10 @@ export function createApp({ config, db, logger, clock = systemClock }: AppOption
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
+    stores.groupCommit.commitNow();
+    services.liveKit.close();
     services.sessions.flushLastSeen();
+    services.thumbnailer.close();
     checkpointDatabase(db, "TRUNCATE");
   }
 

@@ -56,11 +56,20 @@ const MatrixRtc = Type.Object(
   {
     transports: Type.Array(RtcTransport, {
       description:
-        "MatrixRTC transports in order of preference, served by /rtc/transports and as `org.matrix.msc4143.rtc_foci` in /.well-known/matrix/client. Empty: Element Call finds no SFU on this server.",
+        "MatrixRTC transports in order of preference, served by /rtc/transports and as `org.matrix.msc4143.rtc_foci` in /.well-known/matrix/client. " +
+        "Empty: the built-in LiveKit authorization service when the livekit_* keys are set, otherwise none (Element Call finds no SFU on this server).",
       default: [],
     }),
+    livekit_url: Type.Optional(
+      Str(
+        "The LiveKit SFU's WebSocket URL, handed to clients with their token and used (as https) for LiveKit's room service API, e.g. `wss://livekit.example.org`. " +
+          "Setting it with livekit_api_key and livekit_api_secret switches on the built-in LiveKit authorization service at /livekit/jwt.",
+      ),
+    ),
+    livekit_api_key: Type.Optional(Str("A LiveKit API key: a key under `keys:` in LiveKit's livekit.yaml (and its `webhook.api_key`).")),
+    livekit_api_secret: Type.Optional(Str("The secret of livekit_api_key in livekit.yaml `keys:`; it signs the tokens bunduit hands out.")),
   },
-  { description: "Element Call (MatrixRTC): the LiveKit transports this server offers its users.", default: {} },
+  { description: "Element Call (MatrixRTC): the LiveKit transports this server offers its users, and its built-in LiveKit authorization service.", default: {} },
 );
 
 const ToDevice = Type.Object(
@@ -104,6 +113,27 @@ const Bucket = (description: string, perSecond: number, burst: number) =>
     { description, default: {} },
   );
 
+/** RFC 3339 date or date-time as a quoted string; TOML's unquoted dates arrive as Date objects. */
+const DateValue = (description: string) =>
+  Type.Union([Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$" }), Type.Date()], { description });
+
+const MediaTable = Type.Object(
+  {
+    path: Type.Optional(Str("The directory media files live in (Conduit's key). Default: `<database_path>/media`.")),
+    max_upload_size: Int("The largest upload accepted, in bytes; clients see it as `m.upload.size`. JSON requests stay limited by max_request_size.", 104_857_600, { minimum: 1 }),
+    max_pending_uploads: Int("How many media ids from POST /_matrix/media/v1/create a user may have waiting for their content at once.", 5, { minimum: 1 }),
+    unused_expiry_seconds: Int("How long a media id from POST /_matrix/media/v1/create waits for its content before it expires.", 86400, { minimum: 1 }),
+    max_download_wait_ms: Int("The longest a download waits for content that is not uploaded yet, whatever `timeout_ms` the client asks for.", 60_000, { minimum: 0 }),
+    max_image_pixels: Int("Images with more pixels (width × height) than this are not decoded for thumbnails: 413 M_TOO_LARGE. Decoding needs about 4 bytes per pixel, three times over.", 32_000_000, { minimum: 1 }),
+    unauthenticated_cutoff: Type.Optional(
+      DateValue(
+        "Media uploaded before this date (e.g. 2025-01-01 or 2025-01-01T00:00:00Z) stays downloadable through the deprecated unauthenticated /_matrix/media/v3/download and /thumbnail endpoints. Unset: those endpoints serve no media at all (the spec's freeze); /_matrix/client/v1/media serves everything.",
+      ),
+    ),
+  },
+  { description: "The media repository: uploads, downloads and thumbnails.", default: {} },
+);
+
 const RateLimits = Type.Object(
   {
     enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true),
@@ -145,6 +175,7 @@ export const GlobalConfigSchema = Type.Object({
   appservices: Appservices,
   rate_limits: RateLimits,
   to_device: ToDevice,
+  media: MediaTable,
   shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
   // Accounts
   refreshable_access_token_lifetime: Int(
@@ -163,6 +194,7 @@ export const SECRET_KEYS = new Set([
   "turn_password",
   "turn.secret",
   "turn.password",
+  "matrix_rtc.livekit_api_secret",
 ]);
 
 export class ConfigError extends Error {
@@ -230,10 +262,26 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   if (config.registration_token !== undefined && !config.allow_registration) {
     warnings.push(`${source}: registration_token is set but allow_registration = false: registration stays closed`);
   }
+  const liveKitProblems = checkLiveKitKeys(config.matrix_rtc, source);
+  if (liveKitProblems.length > 0) throw new ConfigError(liveKitProblems);
   if (config.allow_federation) {
     warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);
   }
   return { config: deepFreeze(config), warnings };
+}
+
+const LIVEKIT_KEYS = ["livekit_url", "livekit_api_key", "livekit_api_secret"] as const;
+
+/** The built-in LiveKit authorization service needs all three keys; half a setup is refused rather than ignored. */
+function checkLiveKitKeys(rtc: Config["matrix_rtc"], source: string): string[] {
+  const missing = LIVEKIT_KEYS.filter((key) => !rtc[key]);
+  if (missing.length === LIVEKIT_KEYS.length) return [];
+  const problems = missing.map((key) => `${source}: [global] matrix_rtc.${key}: needed with the other livekit_* keys (the built-in LiveKit authorization service uses all three)`);
+  const url = rtc.livekit_url;
+  if (url && !(URL.canParse(url) && ["ws:", "wss:", "http:", "https:"].includes(new URL(url).protocol))) {
+    problems.push(`${source}: [global] matrix_rtc.livekit_url: must be a ws(s):// or http(s):// URL${describeValue(url)}`);
+  }
+  return problems;
 }
 
 function dedupe(lines: string[]): string[] {

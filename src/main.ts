@@ -9,6 +9,7 @@ import { parseArgs, USAGE } from "./cli/args.ts";
 import { resolveConfig } from "./cli/config-file.ts";
 import { runAppserviceCommand } from "./cli/appservice.ts";
 import { runUserCommand } from "./cli/user.ts";
+import { runMediaCommand } from "./cli/media.ts";
 import { ConfigError, maskSecrets, type Config } from "./config.ts";
 import { RegistrationError } from "./core/appservices/registration-file.ts";
 import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
@@ -44,7 +45,8 @@ async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
     reusePort: false,
     // /sync long-polls for up to its timeout; Bun's idle timeout would cut it.
     idleTimeout: 0,
-    maxRequestBodySize: config.max_request_size + 1024,
+    // Uploads may be larger than JSON requests; the edge plugin applies the right limit per path.
+    maxRequestBodySize: Math.max(config.max_request_size, config.media.max_upload_size) + 1024,
     fetch: (request, server) => app.handle(request),
   });
   // Elysia's server-dependent features (requestIP) need the server.
@@ -122,6 +124,12 @@ async function main(argv: string[]): Promise<void> {
         err: (line) => process.stderr.write(`${line}\n`),
       });
       process.exit(code);
+    }
+    case "media": {
+      const { code, message } = runMediaCommand(args, loaded.config);
+      (code === 0 ? process.stdout : process.stderr).write(message);
+      process.exitCode = code;
+      return;
     }
     case "check-config":
       process.stdout.write(`configuration from ${loaded.source} is valid:\n${JSON.stringify(maskSecrets(loaded.config), null, 2)}\n`);

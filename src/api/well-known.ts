@@ -13,13 +13,14 @@ export function requestBaseUrl(request: Request): string {
   return `${proto}://${host}`;
 }
 
-export const wellKnownRoutes = (config: Readonly<Config>, extraClientFields: () => Record<string, unknown>) =>
+/** `extraClientFields` gets the request's base URL (see requestBaseUrl) for URLs that point back at this server. */
+export const wellKnownRoutes = (config: Readonly<Config>, extraClientFields: (requestBaseUrl: string) => Record<string, unknown>) =>
   new Elysia()
     .get(
       "/.well-known/matrix/client",
       ({ request }) => ({
         "m.homeserver": { base_url: config.well_known.client ?? requestBaseUrl(request) },
-        ...extraClientFields(),
+        ...extraClientFields(requestBaseUrl(request)),
       }),
       {
         response: t.Object({ "m.homeserver": t.Object({ base_url: t.String() }) }, { additionalProperties: t.Unknown() }),

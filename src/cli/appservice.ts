@@ -3,10 +3,12 @@
  * works with the server stopped or running; a running server notices the change within
  * `[global.appservices] poll_interval_ms` (it watches SQLite's data_version).
  */
+import { THUMBNAIL_WORKER_URL } from "../app.ts";
 import type { Config } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
 import { RegistrationError } from "../core/appservices/registration-file.ts";
 import { createServices } from "../core/services.ts";
+import { createAppendedEvents } from "../core/timeline/appended-events.ts";
 import { createLogger } from "../logger.ts";
 import { openDatabase } from "../storage/database.ts";
 import { openStores } from "../storage/index.ts";
@@ -22,7 +24,13 @@ export async function runAppserviceCommand(args: ParsedArgs, config: Readonly<Co
   }
   const db = openDatabase(config.database_path);
   try {
-    const { appservices } = createServices(config, openStores(db), createLogger("error"), systemClock);
+    const { appservices } = createServices(config, openStores(db), createLogger("error"), systemClock, {
+      thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
+      appended: createAppendedEvents(() => {}),
+      isJoinedMember: undefined,
+      delayedEvents: undefined,
+      eventsByStreamPositions: undefined,
+    });
     switch (action) {
       case "register": {
         const registration = appservices.registrations.registerFile(argument!, { replace: args.options.replace === true });

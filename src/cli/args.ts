@@ -27,6 +27,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { command, ...(configPath !== undefined ? { configPath } : {}), options, help };
 }
 
+export const MEDIA_USAGE = `  bunduit media purge --before DATE
+                                    delete local media uploaded before DATE (e.g. 2025-01-01)
+  bunduit media delete MXC_URI      delete one local media id (mxc://server/id)
+`;
+
 export const USAGE = `bunduit — a Matrix homeserver in one executable
 
 Usage:
@@ -44,7 +49,7 @@ Usage:
                                     (--replace updates an existing id and keeps its queue)
   bunduit appservice unregister ID  remove a registration and its queued transactions
   bunduit appservice list           list registrations with their delivery backlog
-  bunduit version                   print the version
+${MEDIA_USAGE}  bunduit version                   print the version
   bunduit --help                    print this help
 
 The configuration is read from --config FILE, else $CONDUIT_CONFIG, else ./conduit.toml,

@@ -4,7 +4,7 @@ import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
 import { createAppserviceApi } from "./appservices/appservice-api.ts";
 import { createAppserviceUsers } from "./appservices/appservice-users.ts";
-import { noRoomEvents, type AppserviceEventSource } from "./appservices/event-source.ts";
+import { roomEventSource } from "./appservices/room-event-source.ts";
 import { createIdentityAssertion } from "./appservices/identity-assertion.ts";
 import { createAppserviceDelivery } from "./appservices/index.ts";
 import { createAppserviceQueries } from "./appservices/queries.ts";
@@ -18,9 +18,20 @@ import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.
 import { createKeyBackup } from "./e2ee/key-backup.ts";
 import { createKeyQuery } from "./e2ee/key-query.ts";
 import { createToDevice, type ToDeviceListener } from "./e2ee/to-device.ts";
+import { createGatewaySender } from "./push/gateway-sender.ts";
+import { createNotifications, type EventsByStreamPositions } from "./push/notifications.ts";
+import { createPushers } from "./push/pushers.ts";
 import { createPushRules } from "./push/push-rules.ts";
 import { createRateLimits } from "./rate-limits.ts";
+import { createMediaFiles, mediaDirectory } from "./media/media-files.ts";
+import { createMediaRepo } from "./media/media-repo.ts";
+import { createMediaRetention } from "./media/retention.ts";
+import { createThumbnailer } from "./media/thumbnailer.ts";
+import { createThumbnails } from "./media/thumbnails.ts";
+import { createRoomServices } from "./rooms/index.ts";
+import { evaluatePushOnAppend } from "./rooms/push-evaluation.ts";
 import { createServerIdentity } from "./server-identity.ts";
+import type { AppendedEvents } from "./timeline/appended-events.ts";
 import { createAccountData } from "./users/account-data.ts";
 import { createAccountManagement } from "./users/account-management.ts";
 import { createAccounts } from "./users/accounts.ts";
@@ -28,21 +39,31 @@ import { createDevices } from "./users/devices.ts";
 import { createFilters } from "./users/filters.ts";
 import { createLogin } from "./users/login.ts";
 import { createOpenId } from "./users/openid.ts";
-import { createProfiles } from "./users/profiles.ts";
+import { AVATAR_URL, createProfiles, DISPLAYNAME } from "./users/profiles.ts";
 import { createRegistration } from "./users/registration.ts";
 import { createSessions } from "./users/sessions.ts";
 import { createUserDirectory } from "./users/user-directory.ts";
 import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
+import { createLiveKitAuthorization, type IsJoinedMember } from "./voip/livekit/authorization.ts";
+import type { DelayedEventActions } from "./voip/livekit/leave-delegation.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
-/** What app.ts hands the services from outside: the room engine's events, once it is wired. */
-export interface ServiceHooks {
-  appserviceEventSource?: AppserviceEventSource;
+export interface ServiceOptions {
+  /** The thumbnail worker's script; app.ts resolves it so that it also works inside the binary. */
+  thumbnailWorkerUrl: string;
+  /** The emitter through which the room engine announces events after commit. */
+  appended: AppendedEvents;
+  /** Whether a user is joined to a room, for the MatrixRTC authorization service; the room engine's unless a test stands in. */
+  isJoinedMember: IsJoinedMember | undefined;
+  delayedEvents: DelayedEventActions | undefined;
+  /** The events of GET /notifications; the room engine's unless a test stands in. */
+  eventsByStreamPositions: EventsByStreamPositions | undefined;
 }
 
-export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, hooks: ServiceHooks = {}) {
+export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
   const identity = createServerIdentity(config, stores.serverKeys, clock);
+  const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
   const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
   const devices = createDevices(stores, sessions.pendingLastSeen, clock);
@@ -53,13 +74,21 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const profiles = createProfiles(stores, config.server_name, appserviceQueries.queryUserExists);
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
+  // Member events carry the user's profile (displayname, avatar_url).
+  const { rooms, timeline, clientEvents, engine } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  profiles.onProfileChanged((userId, field) => {
+    if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
+    rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
+  });
+  accounts.onDeactivated((userId) => {
+    rooms.leaveAllRooms(userId).catch((error: unknown) => logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }));
+  });
   const appserviceUsers = createAppserviceUsers({ stores, registry: appserviceRegistry, accounts, devices, sessions, serverName: config.server_name });
 
   /** Called after commit; the sync engine registers here to wake long-polls. */
   const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
   const deviceLists = createDeviceLists(stores, logger, notifications.deviceLists, {
-    // Until the rooms engine exists, a user shares a room with nobody but themself.
-    usersSharingRoomWith: (userId) => [userId],
+    usersSharingRoomWith: (userId) => rooms.usersSharingRoomWith(userId),
     // Until /sync defines its token, a /keys/changes token is the bare device-list position.
     streamPositionOf: (token) => (/^[0-9]{1,15}$/.test(token) ? Number(token) : undefined),
   });
@@ -73,12 +102,24 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     }
   });
 
+  const pushRules = createPushRules(stores);
+  const pushNotifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: options.eventsByStreamPositions ?? rooms.eventsByStreamPositions });
+  const pushers = createPushers(stores, clock);
+  const pushGateway = createGatewaySender({ stores, logger, unreadTotal: pushNotifications.unreadTotal });
+  engine.onWithinAppend(evaluatePushOnAppend({ stores, engine, serverName: config.server_name, notifications: pushNotifications, gateway: pushGateway }));
+  // Pushers set by a device go with it (foreign key); those without a device go here.
+  accounts.onDeactivated((userId) => pushers.deletePushersOf(userId));
+
+  const mediaFiles = createMediaFiles(mediaDirectory(config));
+  const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
+  const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
+
   const appserviceDelivery = createAppserviceDelivery({
     config,
     stores,
     registry: appserviceRegistry,
     api: appserviceApi,
-    source: hooks.appserviceEventSource ?? noRoomEvents,
+    source: roomEventSource(stores, engine, clientEvents),
     toDevice,
     deviceLists,
     deviceKeys,
@@ -107,9 +148,12 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     accountManagement: createAccountManagement(stores, accounts, devices, uia),
     accountData: createAccountData(stores),
     filters: createFilters(stores),
-    pushRules: createPushRules(),
+    pushRules,
+    pushNotifications,
+    pushers,
+    pushGateway,
     userDirectory: createUserDirectory(stores),
-    openId: createOpenId(stores, config.server_name, clock),
+    openId,
     turn: createTurnCredentials(config, clock),
     matrixRtc: createMatrixRtc(config),
     notifications,
@@ -119,6 +163,16 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     keyQuery: createKeyQuery(stores, config.server_name),
     crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
     keyBackup: createKeyBackup(stores),
+    media,
+    mediaFiles,
+    thumbnailer,
+    thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
+    mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
+    liveKit: createLiveKitAuthorization({ config, openId, isJoinedMember: options.isJoinedMember ?? rooms.isJoinedMember, delayedEvents: options.delayedEvents, logger, clock }),
+    appended: options.appended,
+    rooms,
+    timeline,
+    clientEvents,
     appservices: {
       ...appserviceDelivery,
       registry: appserviceRegistry,

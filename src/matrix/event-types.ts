@@ -45,6 +45,8 @@ export const EventType = {
   CallSdpStreamMetadataChanged: "m.call.sdp_stream_metadata_changed",
   /** MSC3401 (unstable), the state event Element Call uses for call membership. */
   CallMember: "org.matrix.msc3401.call.member",
+  /** MSC4143/MSC4354, the sticky call membership of Element Call's matrix_2_0 mode. */
+  RtcMember: "org.matrix.msc4143.rtc.member",
 
   // Ephemeral events (EDUs).
   Typing: "m.typing",

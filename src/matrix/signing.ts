@@ -20,9 +20,18 @@ export interface SigningKey {
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
+// Importing a key costs about as much as a signature; the server signs every event with the
+// same seed, so the imported key is kept with it (and goes when the seed array does).
+const importedKeys = new WeakMap<Uint8Array, KeyObject>();
+
 function privateKeyFromSeed(seed: Uint8Array): KeyObject {
   if (seed.length !== 32) throw new Error("an ed25519 seed is 32 bytes");
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+  let key = importedKeys.get(seed);
+  if (key === undefined) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+    importedKeys.set(seed, key);
+  }
+  return key;
 }
 
 function publicKeyFromBytes(bytes: Uint8Array): KeyObject {

@@ -9,9 +9,20 @@ import { createCrossSigningStore } from "./cross-signing.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
 import { createDeviceListStore } from "./device-lists.ts";
 import { createDeviceStore } from "./devices.ts";
+import { createEventPushActionStore } from "./event-push-actions.ts";
 import { createOpenIdTokenStore } from "./openid-tokens.ts";
 import { createKeyBackupStore } from "./key-backup.ts";
+import { createMediaStore } from "./media.ts";
+import { createPushRuleStore } from "./push-rules.ts";
+import { createPusherStore } from "./pushers.ts";
 import { createServerKeyStore } from "./server-keys.ts";
+import { createAliasStore } from "./aliases.ts";
+import { createEventStore } from "./events.ts";
+import { createGroupCommit } from "./group-commit.ts";
+import { createMembershipStore } from "./memberships.ts";
+import { createRoomStateStore } from "./room-state.ts";
+import { createRoomStore } from "./rooms.ts";
+import { createTransactionIdStore } from "./transaction-ids.ts";
 import { createToDeviceStore } from "./to-device.ts";
 import { createFilterStore } from "./filters.ts";
 import { createProfileStore } from "./profiles.ts";
@@ -20,6 +31,7 @@ import { createUiaSessionStore } from "./uia-sessions.ts";
 import { createUserDirectoryStore } from "./user-directory.ts";
 
 export function openStores(db: Database) {
+  const groupCommit = createGroupCommit(db);
   return {
     db,
     serverKeys: createServerKeyStore(db),
@@ -40,8 +52,26 @@ export function openStores(db: Database) {
     userDirectory: createUserDirectoryStore(db),
     appservices: createAppserviceStore(db),
     appserviceQueue: createAppserviceQueueStore(db),
-    /** Runs `fn` in one transaction: a failed request leaves nothing half-written. */
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    media: createMediaStore(db),
+    pushRules: createPushRuleStore(db),
+    eventPushActions: createEventPushActionStore(db),
+    pushers: createPusherStore(db),
+    rooms: createRoomStore(db),
+    events: createEventStore(db),
+    roomState: createRoomStateStore(db),
+    memberships: createMembershipStore(db),
+    transactionIds: createTransactionIdStore(db),
+    aliases: createAliasStore(db),
+    /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
+    groupCommit,
+    /**
+     * Runs `fn` in one transaction: a failed request leaves nothing half-written. An open
+     * group-commit batch is committed first, so this transaction is durable on return.
+     */
+    transaction: <T>(fn: () => T): T => {
+      groupCommit.commitNow();
+      return db.transaction(fn)();
+    },
   };
 }
 

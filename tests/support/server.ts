@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../../src/app.ts";
+import { createApp, type AppOptions } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -43,10 +43,21 @@ export interface RequestOptions {
   raw?: string | Uint8Array | Blob | ReadableStream<Uint8Array>;
 }
 
-export function createTestServer(overrides: ConfigOverrides = {}, options: { databasePath?: string; clock?: Clock } = {}) {
-  const config = testConfig({ server_name: "test.local", ...overrides });
+export function createTestServer(
+  overrides: ConfigOverrides = {},
+  options: { databasePath?: string; clock?: Clock; matrixRtc?: AppOptions["matrixRtc"] } = {},
+) {
+  // Media files go beside a file database, else into a temp directory made on first upload.
+  const mediaPath = options.databasePath ? join(options.databasePath, "media") : join(tmpdir(), `bunduit-test-media-${crypto.randomUUID()}`);
+  const config = testConfig({ server_name: "test.local", ...overrides, media: { path: mediaPath, ...overrides.media } });
   const db = openDatabase(options.databasePath ?? ":memory:");
-  const built = createApp({ config, db, logger: createLogger("error"), ...(options.clock ? { clock: options.clock } : {}) });
+  const built = createApp({
+    config,
+    db,
+    logger: createLogger("error"),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.matrixRtc ? { matrixRtc: options.matrixRtc } : {}),
+  });
 
   async function request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
@@ -76,7 +87,11 @@ export function createTestServer(overrides: ConfigOverrides = {}, options: { dat
     post: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>("POST", path, { ...opts, body }),
     put: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>("PUT", path, { ...opts, body }),
     delete: <T = any>(path: string, opts?: RequestOptions) => request<T>("DELETE", path, opts),
-    close: () => db.close(),
+    close: () => {
+      built.shutdown();
+      db.close();
+      if (!options.databasePath && !overrides.media?.path) rmSync(mediaPath, { recursive: true, force: true });
+    },
   };
 }
 

@@ -5,6 +5,7 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
+import { requestBaseUrl } from "../well-known.ts";
 
 const RtcTransports = t.Object({
   rtc_transports: t.Array(
@@ -25,8 +26,8 @@ const transportsRoute = (path: string) => ({
   detail: {
     summary: `GET ${path}`,
     description:
-      "The MatrixRTC transports (LiveKit authorization services) this server offers, in order of preference, from [global.matrix_rtc] transports. " +
-      "An empty list when none are configured.",
+      "The MatrixRTC transports (LiveKit authorization services) this server offers, in order of preference, from [global.matrix_rtc] transports; " +
+      "with none configured and the livekit_* keys set, the built-in service at /livekit/jwt. An empty list when there are none.",
     tags: ["MatrixRTC"],
   },
 });
@@ -36,7 +37,11 @@ export const rtcRoutes = (services: Pick<Services, "sessions" | "matrixRtc">) =>
     .use(auth(services))
     .get(
       "/_matrix/client/unstable/org.matrix.msc4143/rtc/transports",
-      () => services.matrixRtc.listTransports(),
+      ({ request }) => services.matrixRtc.listTransports(requestBaseUrl(request)),
       transportsRoute("/_matrix/client/unstable/org.matrix.msc4143/rtc/transports"),
     )
-    .get("/_matrix/client/v1/rtc/transports", () => services.matrixRtc.listTransports(), transportsRoute("/_matrix/client/v1/rtc/transports"));
+    .get(
+      "/_matrix/client/v1/rtc/transports",
+      ({ request }) => services.matrixRtc.listTransports(requestBaseUrl(request)),
+      transportsRoute("/_matrix/client/v1/rtc/transports"),
+    );

@@ -16,27 +16,61 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "Access-Control-Expose-Headers": "Retry-After, Content-Disposition, X-Request-Id",
 });
 
-/** Content types whose bodies are parsed as JSON; media uploads and the like read the raw body. */
+/**
+ * Content types whose bodies are parsed as JSON; media uploads and the like read the raw body.
+ * LiveKit's application/webhook+json is left raw: its signature covers the exact bytes.
+ */
 function isJsonLike(contentType: string | null): boolean {
   if (!contentType) return true;
   const type = contentType.split(";")[0]!.trim().toLowerCase();
+  if (type === "application/webhook+json") return false;
   return type === "application/json" || type === "text/plain" || type === "application/x-www-form-urlencoded" || type.endsWith("+json");
 }
 
-export const httpEdge = (maxRequestSize: number, logger: Logger) =>
+/** Uploads: their paths are left unparsed (the route streams the body) and limited by their own size. */
+export interface UploadLimits {
+  isUploadPath: (path: string) => boolean;
+  maxUploadSize: number;
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const query = url.indexOf("?", start);
+  return start === -1 ? "/" : url.slice(start, query === -1 ? undefined : query);
+}
+
+/**
+ * The body as text. With a Content-Length (checked in onRequest) it is read at once; a
+ * chunked body is read chunk by chunk and refused as soon as it passes the limit, since
+ * Bun's own limit is the (larger) upload size.
+ */
+async function readBoundedText(request: Request, limit: number): Promise<string> {
+  if (request.headers.has("content-length") || !request.body) return request.text();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > limit) throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: UploadLimits) =>
   new Elysia({ name: "http-edge" })
     .onRequest(({ request, set }) => {
       Object.assign(set.headers, CORS_HEADERS);
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
       const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > maxRequestSize) {
-        return matrixErrorResponse(new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxRequestSize} bytes`), CORS_HEADERS);
+      if (length > maxRequestSize || (uploads && length > uploads.maxUploadSize)) {
+        const limit = uploads?.isUploadPath(pathOf(request.url)) ? uploads.maxUploadSize : maxRequestSize;
+        if (length > limit) return matrixErrorResponse(new MatrixError("M_TOO_LARGE", `Request body is larger than ${limit} bytes`), CORS_HEADERS);
       }
       if (logger.enabled("debug")) logger.debug("request", { method: request.method, url: new URL(request.url).pathname });
     })
-    .onParse({ as: "global" }, async ({ request, contentType }) => {
-      if (!isJsonLike(contentType)) return;
-      const text = await request.text();
+    .onParse({ as: "global" }, async ({ request, contentType, path }) => {
+      if (!isJsonLike(contentType) || uploads?.isUploadPath(path)) return;
+      const text = await readBoundedText(request, maxRequestSize);
       if (text.length > maxRequestSize) throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxRequestSize} bytes`);
       if (text.trim() === "") return {};
       let body: unknown;

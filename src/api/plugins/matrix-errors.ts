@@ -51,8 +51,11 @@ export const matrixErrors = (logger: Logger, allowedMethods: (path: string) => s
         }
         return matrixErrorResponse(new MatrixError("M_UNRECOGNIZED", "Unrecognized request"));
       }
-      case "PARSE":
-        return matrixErrorResponse(new MatrixError("M_NOT_JSON", "Request body is not valid JSON"));
+      case "PARSE": {
+        // Elysia wraps what a parser throws; a body refused as too large stays M_TOO_LARGE.
+        const cause = (error as Error).cause;
+        return matrixErrorResponse(cause instanceof MatrixError ? cause : new MatrixError("M_NOT_JSON", "Request body is not valid JSON"));
+      }
       case "VALIDATION":
         if ((error as ValidationError).type !== "response") return matrixErrorResponse(validationToMatrixError(error as ValidationError));
         break;

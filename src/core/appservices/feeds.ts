@@ -1,30 +1,29 @@
 /**
  * Feeds: what fills the appservice outbox.
  *
- * Room events and device-list changes are streams with positions. Each feed remembers in
- * SQLite how far it has read (appservice_feed_positions) and, in one transaction, queues
- * what the next stretch holds for each interested appservice and moves its position. It
- * runs right after the room engine commits (the engine has no hook inside its own
- * transaction), and again at start, so events committed just before a crash are queued
- * after the restart: nothing is lost and, because the position moves with the queued
- * items, nothing is queued twice.
+ * Room events are queued inside the transaction that stores them (the engine's
+ * onWithinAppend hook): the outbox rows commit or roll back with the event, so a crash
+ * can neither lose an event for an appservice nor queue one that was never stored.
+ *
+ * Device-list changes are a stream with a position: the feed remembers in SQLite how far
+ * it has read (appservice_feed_positions) and, in one transaction, queues what the next
+ * stretch holds and moves its position. It runs after each change and at start.
  *
  * To-device messages for an appservice's users are moved from the devices' inboxes into the
- * outbox in one transaction. Ephemeral data (typing, receipts, presence) is queued as it
- * happens and not recovered after a crash: it is ephemeral.
+ * outbox in one transaction, as they arrive and at start. Ephemeral data (typing, receipts,
+ * presence) is queued as it happens and not recovered after a crash: it is ephemeral.
  */
 import type { Logger } from "../../logger.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceLists } from "../e2ee/device-lists.ts";
 import type { ToDevice } from "../e2ee/to-device.ts";
-import type { AppserviceEventSource } from "./event-source.ts";
+import type { AppserviceEventSource, SourceEvent } from "./event-source.ts";
 import { createRoomFacts, isInterestedInEvent, isInterestedInRoom, sharesRoomWith } from "./interest.ts";
 import type { Appservice } from "./namespaces.ts";
 import type { OutboundQueue } from "./outbound-queue.ts";
 import type { AppserviceRegistry } from "./registry.ts";
 
-const ROOM_EVENTS = "room_events";
 const DEVICE_LISTS = "device_lists";
 const BATCH = 500;
 
@@ -72,22 +71,18 @@ export function createFeeds(deps: {
     return start;
   }
 
-  function catchUpEvents(): void {
-    for (;;) {
-      const after = positionOf(ROOM_EVENTS, () => source.latestPosition());
-      const events = source.eventsAfter(after, BATCH);
-      if (events.length === 0) return;
-      const targets = registry.list().filter(hasUrl);
-      enqueue((insert) => {
-        const facts = createRoomFacts(source);
-        for (const event of events) {
-          for (const appservice of targets) if (isInterestedInEvent(appservice, event, facts)) insert(appservice, "event", event.event_id);
-          if (event.type === EventType.RoomMember || event.type === EventType.RoomCanonicalAlias) facts.forget(event.room_id);
-        }
-        positions.upsertFeedPosition(ROOM_EVENTS, events[events.length - 1]!.stream_ordering);
-      });
-      if (events.length < BATCH) return;
-    }
+  /**
+   * Inside the append transaction: queues the event for every appservice interested in it
+   * (no transaction of our own: this one commits with the event). Returns the wake-up of
+   * those appservices, for after the commit.
+   */
+  function routeEvent(event: SourceEvent): (() => void) | void {
+    const targets = registry.list().filter(hasUrl);
+    if (targets.length === 0) return;
+    const facts = createRoomFacts(source);
+    const woken = targets.filter((appservice) => isInterestedInEvent(appservice, event, facts));
+    for (const appservice of woken) queue.insert(appservice.id, "event", event.event_id);
+    if (woken.length > 0) return () => woken.forEach((appservice) => queue.wake(appservice.id));
   }
 
   function catchUpDeviceLists(): void {
@@ -141,7 +136,7 @@ export function createFeeds(deps: {
   }
 
   return {
-    catchUpEvents,
+    routeEvent,
     catchUpDeviceLists,
     collectToDevice,
 

@@ -1,8 +1,8 @@
 /**
  * Application services, put together: the registry of registrations, what an as_token may
  * do, the queries and lookups sent to appservices, and the durable push of everything
- * they are interested in. Nothing here runs in the background until `start()` (the server
- * calls it; the CLI, which builds the same services, never does).
+ * they are interested in. Nothing is sent until `start()` (the server calls it; the CLI,
+ * which builds the same services, never does).
  */
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
@@ -55,10 +55,12 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
   const onToDevice: ToDeviceListener = (userId, deviceId) => feeds.collectToDevice(userId, deviceId);
   const onDeviceList: DeviceListListener = () => feeds.catchUpDeviceLists();
   let stopFeeds: (() => void) | undefined;
+  // Always on, also in the CLI (its account actions may append room events): queueing is
+  // part of the event's transaction; only sending waits for start().
+  source.onWithinAppend((event) => feeds.routeEvent(event));
 
-  /** Everything the feeds may have missed: committed while the server was down, or by another process. */
+  /** What the feeds may have missed: committed while the server was down, or by another process. */
   function catchUp(): void {
-    feeds.catchUpEvents();
     feeds.catchUpDeviceLists();
     feeds.collectAllToDevice();
   }
@@ -73,7 +75,6 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
     /** Subscribes the feeds, queues what was missed, resumes delivery and watches for registrations changed by the CLI. */
     start(): void {
       if (stopFeeds) return;
-      const unsubscribe = source.onEventAppended(() => feeds.catchUpEvents());
       deps.notifications.toDevice.push(onToDevice);
       deps.notifications.deviceLists.push(onDeviceList);
       catchUp();
@@ -85,7 +86,6 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
       }, config.appservices.poll_interval_ms);
       stopFeeds = () => {
         clearInterval(poll);
-        unsubscribe();
         deps.notifications.toDevice.splice(deps.notifications.toDevice.indexOf(onToDevice), 1);
         deps.notifications.deviceLists.splice(deps.notifications.deviceLists.indexOf(onDeviceList), 1);
       };

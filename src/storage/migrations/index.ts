@@ -5,10 +5,14 @@
 import m0001 from "./0001-server-keys.sql" with { type: "text" };
 import m0002 from "./0002-accounts.sql" with { type: "text" };
 import m0003 from "./0003-user-data.sql" with { type: "text" };
+import m0004 from "./0004-media.sql" with { type: "text" };
 import m0005 from "./0005-openid.sql" with { type: "text" };
+import m0006 from "./0006-rooms.sql" with { type: "text" };
 // 0003-0007 come from other branches (rooms, media, ...); on merge they go before 0008, in order.
 import m0008 from "./0008-e2ee.sql" with { type: "text" };
-// 0009 and 0010 come from other branches; 0011 is the appservices issue's number whatever lands first.
+// 0007 and 0009 come from other branches; on merge they go before 0010, in order.
+import m0010 from "./0010-push-rules.sql" with { type: "text" };
+// 0011 is the appservices issue's number whatever lands before it.
 import m0011 from "./0011-appservices.sql" with { type: "text" };
 
 export interface Migration {
@@ -21,7 +25,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "server-keys", sql: m0001 },
   { version: 2, name: "accounts", sql: m0002 },
   { version: 3, name: "user-data", sql: m0003 },
+  { version: 4, name: "media", sql: m0004 },
   { version: 5, name: "openid", sql: m0005 },
+  { version: 6, name: "rooms", sql: m0006 },
   { version: 8, name: "e2ee", sql: m0008 },
+  { version: 10, name: "push-rules", sql: m0010 },
   { version: 11, name: "appservices", sql: m0011 },
 ];

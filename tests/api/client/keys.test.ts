@@ -203,10 +203,22 @@ describe("GET /keys/changes and the device-list stream", () => {
     expect(now).toBe(before + 2);
     const changes = await server.get(`${KEYS}/changes?from=${before}&to=${now}`, { token: alice.access_token });
     expect(changes.status).toBe(200);
-    // Bob shares no room with Alice (rooms do not exist yet), so only Alice is listed.
+    // Bob shares no room with Alice, so only Alice is listed.
     expect(changes.body).toEqual({ changed: [alice.user_id], left: [] });
     expect((await server.get(`${KEYS}/changes?from=${now}&to=${now}`, { token: alice.access_token })).body.changed).toEqual([]);
     expect(server.services.deviceLists.deviceListChangesSince(before).sort()).toEqual([alice.user_id, bob.user_id].sort());
+  });
+
+  test("lists the changes of users who share a room with the requester", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await createUser(server), await createUser(server)];
+    const created = await server.post("/_matrix/client/v3/createRoom", { preset: "public_chat" }, { token: alice.access_token });
+    expect((await server.post(`/_matrix/client/v3/join/${encodeURIComponent(created.body.room_id)}`, {}, { token: bob.access_token })).status).toBe(200);
+    const before = server.services.deviceLists.deviceListPosition();
+    await uploadDevice(server, bob);
+    const now = server.services.deviceLists.deviceListPosition();
+    const changes = await server.get(`${KEYS}/changes?from=${before}&to=${now}`, { token: alice.access_token });
+    expect(changes.body.changed).toEqual([bob.user_id]);
   });
 
   test("refuses tokens it cannot read and needs both", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "../../../src/config.ts";
+import { ConfigError, loadConfig, maskSecrets } from "../../../src/config.ts";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
@@ -67,6 +67,35 @@ describe("MatrixRTC transports (MSC4143)", () => {
   });
 });
 
+describe("transports pointing at the built-in LiveKit authorization service", () => {
+  const LIVEKIT_KEYS = { livekit_url: "wss://livekit.example.org", livekit_api_key: "devkey", livekit_api_secret: "s".repeat(32) };
+  const builtIn = createTestServer({ matrix_rtc: LIVEKIT_KEYS });
+  const behindProxy = createTestServer({ matrix_rtc: LIVEKIT_KEYS, well_known: { client: "https://matrix.example.org/" } });
+  const explicit = createTestServer({ matrix_rtc: { ...LIVEKIT_KEYS, transports: [LIVEKIT] } });
+
+  test("with the livekit_* keys and no transports, the transport is this server's /livekit/jwt, at the URL of the request", async () => {
+    const alice = await createUser(builtIn);
+    const res = await builtIn.get(STABLE_TRANSPORTS, { token: alice.access_token, headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "hs.example.org" } });
+    expect(res.body).toEqual({ rtc_transports: [{ type: "livekit", livekit_service_url: "https://hs.example.org/livekit/jwt" }] });
+    expect((await builtIn.get("/.well-known/matrix/client")).body["org.matrix.msc4143.rtc_foci"]).toEqual([
+      { type: "livekit", livekit_service_url: "http://localhost/livekit/jwt" },
+    ]);
+    expect((await builtIn.get("/_matrix/client/versions")).body.unstable_features["org.matrix.msc4143"]).toBe(true);
+  });
+
+  test("well_known.client, when set, is the base of the URL (trailing slash or not)", async () => {
+    const alice = await createUser(behindProxy);
+    const expected = [{ type: "livekit", livekit_service_url: "https://matrix.example.org/livekit/jwt" }];
+    expect((await behindProxy.get(UNSTABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual(expected);
+    expect((await behindProxy.get("/.well-known/matrix/client")).body["org.matrix.msc4143.rtc_foci"]).toEqual(expected);
+  });
+
+  test("configured transports win over the built-in service", async () => {
+    const alice = await createUser(explicit);
+    expect((await explicit.get(STABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual([LIVEKIT]);
+  });
+});
+
 describe("[global.matrix_rtc] in conduit.toml", () => {
   test("the documented inline-table form loads without warnings", () => {
     const { config, warnings } = loadConfig(
@@ -92,6 +121,39 @@ describe("[global.matrix_rtc] in conduit.toml", () => {
       expect(problems[0]).toContain("matrix_rtc.transports.0");
       expect(problems[0]).toContain("livekit_service_url");
     }
+  });
+
+  test("the livekit_* keys load from the file and the environment; the secret is masked", () => {
+    const { config, warnings } = loadConfig(
+      `[global.matrix_rtc]\nlivekit_url = "wss://livekit.example.org"\nlivekit_api_key = "devkey"\n`,
+      { CONDUIT_MATRIX_RTC_LIVEKIT_API_SECRET: "from-the-environment" },
+    );
+    expect(warnings).toEqual([]);
+    expect(config.matrix_rtc).toEqual({
+      transports: [],
+      livekit_url: "wss://livekit.example.org",
+      livekit_api_key: "devkey",
+      livekit_api_secret: "from-the-environment",
+    });
+    expect((maskSecrets(config).matrix_rtc as Record<string, unknown>).livekit_api_secret).toBe("********");
+  });
+
+  test("a partial livekit_* setup is refused, naming each missing key; livekit_url must be ws(s) or http(s)", () => {
+    const problemsOf = (toml: string) => {
+      try {
+        loadConfig(`[global.matrix_rtc]\n${toml}`);
+        return [];
+      } catch (error) {
+        return error instanceof ConfigError ? error.problems : [String(error)];
+      }
+    };
+    const partial = problemsOf('livekit_api_key = "devkey"\n');
+    expect(partial).toHaveLength(2);
+    expect(partial[0]).toContain("matrix_rtc.livekit_url");
+    expect(partial[1]).toContain("matrix_rtc.livekit_api_secret");
+    const badUrl = problemsOf('livekit_url = "livekit.example.org"\nlivekit_api_key = "k"\nlivekit_api_secret = "s"\n');
+    expect(badUrl).toHaveLength(1);
+    expect(badUrl[0]).toContain("ws(s)://");
   });
 
   test("CONDUIT_MATRIX_RTC_TRANSPORTS sets the list from the environment", () => {

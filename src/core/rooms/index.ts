@@ -1,0 +1,96 @@
+/**
+ * The room services: the engine and readers built once, and every room action bound to them.
+ * Split by action, one module each, as tuwunel does.
+ */
+import type { SigningKey } from "../../matrix/signing.ts";
+import type { EventContent } from "../../matrix/pdu.ts";
+import type { Clock } from "../clock.ts";
+import type { Requester } from "../users/sessions.ts";
+import { createRoomEngine } from "../timeline/append-event.ts";
+import type { AppendedEvents } from "../timeline/appended-events.ts";
+import { createClientEvents } from "../timeline/client-event.ts";
+import { getContext, getEvent } from "../timeline/context.ts";
+import { getMessages, type MessagesRequest } from "../timeline/messages.ts";
+import { redactEvent } from "../timeline/redact.ts";
+import { sendEvent } from "../timeline/send.ts";
+import { getState, getStateEvent, setState } from "../timeline/state.ts";
+import { createStateReader } from "../timeline/state-reader.ts";
+import { timestampToEvent } from "../timeline/timestamp.ts";
+import { createVisibility } from "../timeline/visibility.ts";
+import type { Direction } from "../timeline/paginate.ts";
+import { createRoom, type CreateRoomRequest } from "./create-room.ts";
+import { getJoinedMembers, getJoinedRooms, getMembers, type MembersRequest } from "./members.ts";
+import { banUser } from "./membership/ban.ts";
+import { forgetRoom } from "./membership/forget.ts";
+import { inviteUser } from "./membership/invite.ts";
+import { joinRoom } from "./membership/join.ts";
+import { kickUser } from "./membership/kick.ts";
+import { knockRoom } from "./membership/knock.ts";
+import { leaveAllRooms, leaveRoom } from "./membership/leave.ts";
+import { updateMemberProfiles } from "./membership/profile-change.ts";
+import { unbanUser } from "./membership/unban.ts";
+import { createRoomAccess } from "./room-access.ts";
+import type { ProfileLookup, RoomDeps, RoomStores } from "./room-deps.ts";
+
+export interface RoomServiceDeps {
+  stores: RoomStores;
+  identity: { serverName: string; signingKey: SigningKey };
+  clock: Clock;
+  appended: Pick<AppendedEvents, "emit">;
+  getProfile: ProfileLookup;
+}
+
+export function createRoomServices({ stores, identity, clock, appended, getProfile }: RoomServiceDeps) {
+  const engine = createRoomEngine({ stores, identity, clock, appended });
+  const visibility = createVisibility(stores);
+  const deps: RoomDeps = {
+    stores, engine, visibility, getProfile, clock,
+    serverName: identity.serverName,
+    clientEvents: createClientEvents(stores, clock),
+    access: createRoomAccess(stores, visibility),
+    state: createStateReader(stores),
+  };
+  type R = Requester;
+
+  const rooms = {
+    create: (r: R, request: CreateRoomRequest) => createRoom(deps, r.user_id, request),
+    join: (r: R, roomIdOrAlias: string, reason?: string) => joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest),
+    knock: (r: R, roomIdOrAlias: string, reason?: string) => knockRoom(deps, r.user_id, roomIdOrAlias, reason),
+    invite: (r: R, roomId: string, userId: string, reason?: string) => inviteUser(deps, r.user_id, roomId, userId, reason),
+    leave: (r: R, roomId: string, reason?: string) => leaveRoom(deps, r.user_id, roomId, reason),
+    kick: (r: R, roomId: string, userId: string, reason?: string) => kickUser(deps, r.user_id, roomId, userId, reason),
+    ban: (r: R, roomId: string, userId: string, reason?: string) => banUser(deps, r.user_id, roomId, userId, reason),
+    unban: (r: R, roomId: string, userId: string, reason?: string) => unbanUser(deps, r.user_id, roomId, userId, reason),
+    forget: (r: R, roomId: string) => forgetRoom(deps, r.user_id, roomId),
+    members: (r: R, roomId: string, request: MembersRequest) => getMembers(deps, r, roomId, request),
+    joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
+    joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
+    /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
+    eventsByStreamPositions: (userId: string, positions: readonly number[]) =>
+      new Map(stores.events.selectEventsByStreams(positions).map((row) => [row.stream_ordering, deps.clientEvents.serialize(row, { user_id: userId, device_id: "" })])),
+    /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
+    isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
+    /** Users who share a joined room with the user, the user included (device lists, presence). */
+    usersSharingRoomWith: (userId: string) => [...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)])],
+    /** Sends the user's new profile into every room they are joined to. */
+    updateMemberProfiles: (userId: string) => updateMemberProfiles(deps, userId),
+    /** The deactivation hook: the accounts code calls it when a user is deactivated. */
+    leaveAllRooms: (userId: string) => leaveAllRooms(deps, userId),
+  };
+
+  const timeline = {
+    send: (r: R, roomId: string, type: string, txnId: string, content: EventContent) => sendEvent(deps, r, roomId, type, txnId, content),
+    setState: (r: R, roomId: string, type: string, stateKey: string, content: EventContent) => setState(deps, r.user_id, roomId, type, stateKey, content),
+    state: (r: R, roomId: string) => getState(deps, r, roomId),
+    stateEvent: (r: R, roomId: string, type: string, stateKey: string, format?: "content" | "event") => getStateEvent(deps, r, roomId, type, stateKey, format),
+    redact: (r: R, roomId: string, eventId: string, txnId: string, reason?: string) => redactEvent(deps, r, roomId, eventId, txnId, reason),
+    messages: (r: R, roomId: string, request: MessagesRequest) => getMessages(deps, r, roomId, request),
+    context: (r: R, roomId: string, eventId: string, request: { limit?: number; filter?: string }) => getContext(deps, r, roomId, eventId, request),
+    event: (r: R, roomId: string, eventId: string) => getEvent(deps, r, roomId, eventId),
+    timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) => timestampToEvent(deps, r.user_id, roomId, ts, dir),
+  };
+
+  return { rooms, timeline, engine, clientEvents: deps.clientEvents, visibility };
+}
+
+export type RoomServices = ReturnType<typeof createRoomServices>;

@@ -1,0 +1,261 @@
+/**
+ * The append path: every event the server stores goes through here. Inside one synchronous
+ * SQLite transaction (a savepoint of the turn's group commit) it reads the auth state, builds
+ * and signs the PDU, authorizes it, and writes the event, its state group, the current
+ * state, memberships, extremities and relations. Nothing awaits between reading state and
+ * writing, so no room lock is needed. Callers and subscribers hear of the events only once
+ * the batch has committed.
+ */
+import { CanonicalJsonError } from "../../matrix/canonical-json.ts";
+import { authEventKeysFor, authorizeEvent, AuthError } from "../../matrix/event-auth.ts";
+import { roomIdFromCreateEvent } from "../../matrix/event-hashing.ts";
+import { EventType } from "../../matrix/event-types.ts";
+import { stateKeyOf, type Pdu, type StoredEvent } from "../../matrix/pdu.ts";
+import { roomVersion, type RoomVersion } from "../../matrix/room-versions.ts";
+import type { SigningKey } from "../../matrix/signing.ts";
+import { MatrixError } from "../../errors.ts";
+import type { Stores } from "../../storage/index.ts";
+import type { RoomRow } from "../../storage/rooms.ts";
+import type { Clock } from "../clock.ts";
+import type { AppendedEvent, AppendedEvents } from "./appended-events.ts";
+import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
+import { createEventWriter } from "./store-event.ts";
+
+export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "groupCommit">;
+
+export interface EngineDeps {
+  stores: EngineStores;
+  identity: { serverName: string; signingKey: SigningKey };
+  clock: Clock;
+  appended: Pick<AppendedEvents, "emit">;
+}
+
+/** An event as stored by the append path. */
+export interface AppendResult extends StoredEvent {
+  room_id: string;
+  stream_ordering: number;
+}
+
+/** Local facts about an event that are not part of the PDU. */
+export interface AppendOptions {
+  /** The client transaction that sent it, for unsigned.transaction_id. */
+  txn?: { device_id: string; txn_id: string };
+}
+
+/** Appends inside a transaction opened by `write`; the room must exist. */
+export type Append = (roomId: string, draft: EventDraft, options?: AppendOptions) => AppendResult;
+
+export interface NewRoom {
+  version: RoomVersion;
+  isPublic: boolean;
+  /** For versions 1–11, where the room id is chosen rather than derived. */
+  roomId?: string;
+}
+
+const MAX_ID_BYTES = 255;
+/** Parsed state events the auth checks keep reading (create, power levels, members). */
+const PARSED_CACHE_LIMIT = 4_096;
+
+/** 403 M_FORBIDDEN naming the authorization rule the event failed. */
+export class NotAuthorizedError extends MatrixError {
+  constructor(readonly authError: AuthError) {
+    super("M_FORBIDDEN", `Not allowed by the authorization rules: ${authError.message}`);
+  }
+}
+
+/**
+ * Runs inside the append transaction, right after an event is stored (push rules record unread
+ * counts there, so they land in the same commit). It may return work for after the commit;
+ * if the transaction rolls back, that work is dropped.
+ */
+export type WithinAppendListener = (event: AppendResult) => (() => void) | void;
+
+export function createRoomEngine({ stores, identity, clock, appended }: EngineDeps) {
+  const encoder = new TextEncoder();
+  const withinAppend: WithinAppendListener[] = [];
+  const { persist } = createEventWriter(stores);
+  // Event JSON only changes when a redaction rewrites it, which calls `forgetParsed`.
+  const parsed = new Map<string, StoredEvent>();
+  let rewrittenInTransaction = false;
+
+  function parseStored(eventId: string, json: string): StoredEvent {
+    return { event_id: eventId, pdu: JSON.parse(json) as Pdu };
+  }
+
+  /** A stored event by id, parsed once and then served from memory. */
+  function storedEvent(eventId: string): StoredEvent | undefined {
+    let event = parsed.get(eventId);
+    if (event === undefined) {
+      const json = stores.events.selectJson(eventId);
+      if (json === undefined) return undefined;
+      event = parseStored(eventId, json);
+      if (parsed.size >= PARSED_CACHE_LIMIT) parsed.clear();
+      parsed.set(eventId, event);
+    }
+    return event;
+  }
+
+  function currentStateEvent(roomId: string, type: string, stateKey: string): StoredEvent | undefined {
+    const eventId = stores.roomState.selectCurrentEntry(roomId, type, stateKey);
+    return eventId === undefined ? undefined : storedEvent(eventId);
+  }
+
+  function versionOf(room: RoomRow): RoomVersion {
+    const version = roomVersion(room.room_version);
+    if (!version) throw new Error(`room ${room.room_id} has unknown version ${room.room_version}`);
+    return version;
+  }
+
+  /** The current state entries the auth rules read for this draft: its auth events plus the create event. */
+  function authState(roomId: string, draft: EventDraft, version: RoomVersion) {
+    const keys = authEventKeysFor(draft.type, draft.state_key, draft.sender, draft.content, version);
+    const state = new Map<string, StoredEvent>();
+    for (const key of [{ type: EventType.RoomCreate, state_key: "" }, ...keys]) {
+      const mapKey = stateKeyOf(key.type, key.state_key);
+      const event = state.has(mapKey) ? undefined : currentStateEvent(roomId, key.type, key.state_key);
+      if (event) state.set(mapKey, event);
+    }
+    const authEvents = keys.flatMap((key) => state.get(stateKeyOf(key.type, key.state_key)) ?? []);
+    return { state, authEvents };
+  }
+
+  /** Returns the PDU's JSON text, which is what gets stored. */
+  function checkSizes(draft: EventDraft, pdu: Pdu): string {
+    if (encoder.encode(draft.type).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
+    if (draft.state_key !== undefined && encoder.encode(draft.state_key).length > MAX_ID_BYTES) {
+      throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
+    }
+    const json = JSON.stringify(pdu);
+    // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need encoding to be measured.
+    if (json.length * 3 > MAX_PDU_BYTES && encoder.encode(json).length > MAX_PDU_BYTES) {
+      throw new MatrixError("M_TOO_LARGE", "Event is larger than 65536 bytes");
+    }
+    return json;
+  }
+
+  function build(draft: EventDraft, roomId: string | undefined, version: RoomVersion, prevEvents: StoredEvent[], authEvents: StoredEvent[], depth: number, now = clock.now()) {
+    try {
+      const built = buildPdu(draft, {
+        roomId, version, serverName: identity.serverName, signingKey: identity.signingKey, now, prevEvents, authEvents, depth,
+      });
+      return { ...built, json: checkSizes(draft, built.pdu) };
+    } catch (error) {
+      if (error instanceof CanonicalJsonError) throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
+      throw error;
+    }
+  }
+
+  function authorize(pdu: Pdu, state: Map<string, StoredEvent>, authEvents: StoredEvent[], version: RoomVersion): void {
+    try {
+      authorizeEvent(pdu, { state, authEvents: authEvents.map((event) => ({ ...event, rejected: false })) }, version);
+    } catch (error) {
+      if (error instanceof AuthError) throw new NotAuthorizedError(error);
+      throw error;
+    }
+  }
+
+  function appendLocked(roomId: string, draft: EventDraft, options: AppendOptions = {}): AppendResult {
+    const room = stores.rooms.selectRoom(roomId);
+    if (!room) throw new MatrixError("M_NOT_FOUND", "Unknown room");
+    const version = versionOf(room);
+    const extremities = stores.rooms.selectExtremities(roomId);
+    // Only v1–v2 cite prev events with their hashes; later versions need just the ids.
+    const prevEvents = extremities.map((row) =>
+      version.eventIdFormat === "v1" ? storedEvent(row.event_id)! : ({ event_id: row.event_id } as StoredEvent),
+    );
+    const depth = Math.max(0, ...extremities.map((row) => row.depth)) + 1;
+    const { state, authEvents } = authState(roomId, draft, version);
+    const event = build(draft, roomId, version, prevEvents, authEvents, depth);
+    authorize(event.pdu, state, authEvents, version);
+    return persist(room, event, extremities.map((row) => row.event_id), options);
+  }
+
+  /** Builds, authorizes and stores a create event, and the room row it implies. Returns the room id. */
+  function createRoomLocked(draft: EventDraft, options: NewRoom): AppendResult {
+    const { version } = options;
+    const now = clock.now();
+    // A v12 room id is the hash of its create event: the same creator making two rooms with the
+    // same content in the same millisecond would get the same id, so the later one moves on a
+    // millisecond. Chosen ids (v1–v11) are random and never collide in practice.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const event = build(draft, version.roomIdFromCreateEvent ? undefined : options.roomId, version, [], [], 1, now + attempt);
+      authorize(event.pdu, new Map(), [], version);
+      const roomId = version.roomIdFromCreateEvent ? roomIdFromCreateEvent(event.pdu, version) : options.roomId;
+      if (roomId === undefined) throw new Error(`room version ${version.id} needs a chosen room id`);
+      if (stores.rooms.selectRoom(roomId)) continue;
+      stores.rooms.insertRoom({ room_id: roomId, room_version: version.id, creator: draft.sender, is_public: options.isPublic, created_ts: now });
+      return persist(stores.rooms.selectRoom(roomId)!, event, [], {});
+    }
+    throw new MatrixError("M_ROOM_IN_USE", "A room with this id already exists");
+  }
+
+  function notify(event: AppendResult): void {
+    const { pdu } = event;
+    const membership = pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : undefined;
+    const summary: AppendedEvent = {
+      room_id: event.room_id, event_id: event.event_id, stream_ordering: event.stream_ordering,
+      type: pdu.type, state_key: pdu.state_key, sender: pdu.sender, membership,
+    };
+    appended.emit(summary);
+  }
+
+  /**
+   * Runs `fn` synchronously in one transaction (savepoint) with an `append` (and
+   * `createRoom`) bound to it. Resolves after the commit, once subscribers have heard of the
+   * appended events. If `fn` throws, nothing is stored and nothing announced.
+   */
+  async function write<T>(fn: (tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }) => T): Promise<T> {
+    const done: AppendResult[] = [];
+    const afterCommit: Array<() => void> = [];
+    const track = (result: AppendResult) => {
+      done.push(result);
+      for (const listener of withinAppend) {
+        const after = listener(result);
+        if (after) afterCommit.push(after);
+      }
+      return result;
+    };
+    let committed: Promise<T>;
+    try {
+      committed = stores.groupCommit.write(() =>
+        fn({
+          append: (roomId, draft, options) => track(appendLocked(roomId, draft, options)),
+          createRoom: (draft, options) => track(createRoomLocked(draft, options)),
+        }),
+      );
+    } catch (error) {
+      // A redaction rolled back with the savepoint: its target may be cached in redacted form.
+      if (rewrittenInTransaction) parsed.clear();
+      throw error;
+    } finally {
+      rewrittenInTransaction = false;
+    }
+    const result = await committed;
+    for (const event of done) notify(event);
+    for (const after of afterCommit) after();
+    return result;
+  }
+
+  // A failed commit loses the whole batch, including rewrites the cache may hold.
+  stores.groupCommit.onCommitFailure(() => parsed.clear());
+
+  return {
+    write,
+    /** Adds a listener that runs inside each append's transaction (see WithinAppendListener). */
+    onWithinAppend(listener: WithinAppendListener): void {
+      withinAppend.push(listener);
+    },
+    /** Appends one event in its own savepoint. */
+    append: (roomId: string, draft: EventDraft) => write(({ append }) => append(roomId, draft)),
+    currentStateEvent,
+    storedEvent,
+    /** Drops an event from the parsed cache after its JSON was rewritten (redaction). */
+    forgetParsed(eventId: string): void {
+      parsed.delete(eventId);
+      rewrittenInTransaction = true;
+    },
+    versionOf,
+  };
+}
+
+export type RoomEngine = ReturnType<typeof createRoomEngine>;

@@ -1,0 +1,71 @@
+/**
+ * GET /rooms/{roomId}/event/{eventId} and GET /rooms/{roomId}/context/{eventId}. An event the
+ * user may not see is answered as if it did not exist (404), as the spec asks.
+ * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomideventeventid
+ * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidcontexteventid
+ */
+import { MatrixError, notFound } from "../../errors.ts";
+import type { EventRow } from "../../storage/events.ts";
+import type { ReadPoint } from "../rooms/room-access.ts";
+import type { RoomDeps } from "../rooms/room-deps.ts";
+import type { ClientEvent, Viewer } from "./client-event.ts";
+import { parseRoomEventFilter } from "./event-filter.ts";
+import { lazyMembers } from "./messages.ts";
+import { paginate } from "./paginate.ts";
+import { positionAt, positionBefore, ROOM_END, ROOM_START, topologicalToken } from "./tokens.ts";
+
+export interface ContextResponse {
+  start: string;
+  end: string;
+  event: ClientEvent;
+  events_before: ClientEvent[];
+  events_after: ClientEvent[];
+  state: ClientEvent[];
+}
+
+/** The event if it is in the room's timeline and the user may see it; otherwise 404. */
+function visibleEvent(deps: RoomDeps, userId: string, roomId: string, eventId: string): { row: EventRow; point: ReadPoint } {
+  let point: ReadPoint;
+  try {
+    point = deps.access.readPoint(userId, roomId);
+  } catch (error) {
+    if (error instanceof MatrixError && error.errcode === "M_FORBIDDEN") throw notFound("Event not found");
+    throw error;
+  }
+  const row = deps.stores.events.selectEvent(eventId);
+  if (!row || row.room_id !== roomId || !deps.visibility.forUser(userId, roomId).visible(row)) throw notFound("Event not found");
+  return { row, point };
+}
+
+export function getEvent(deps: RoomDeps, viewer: Viewer, roomId: string, eventId: string): ClientEvent {
+  return deps.clientEvents.serialize(visibleEvent(deps, viewer.user_id, roomId, eventId).row, viewer);
+}
+
+export function getContext(
+  deps: RoomDeps,
+  viewer: Viewer,
+  roomId: string,
+  eventId: string,
+  request: { limit?: number | undefined; filter?: string | undefined },
+): ContextResponse {
+  const { row: event, point } = visibleEvent(deps, viewer.user_id, roomId, eventId);
+  const filter = parseRoomEventFilter(request.filter);
+  const limit = Math.min(Math.max(request.limit ?? 10, 0), 100);
+  const visible = deps.visibility.forUser(viewer.user_id, roomId).visible;
+  const beforeLimit = Math.floor(limit / 2);
+  const before = paginate(deps.stores, { roomId, dir: "b", from: positionBefore(event), bound: ROOM_START, limit: beforeLimit, filter, visible });
+  const after = paginate(deps.stores, { roomId, dir: "f", from: positionAt(event), bound: point.until ?? ROOM_END, limit: limit - beforeLimit, filter, visible });
+  const earliest = before.rows.at(-1) ?? event;
+  const latest = after.rows.at(-1) ?? event;
+  const state = filter.lazy_load_members
+    ? lazyMembers(deps, viewer, roomId, [latest, event, ...before.rows, ...after.rows])
+    : deps.clientEvents.serializeAll(deps.state.stateAt(roomId, latest.state_group), viewer);
+  return {
+    start: topologicalToken(positionBefore(earliest)),
+    end: topologicalToken(positionAt(latest)),
+    event: deps.clientEvents.serialize(event, viewer),
+    events_before: deps.clientEvents.serializeAll(before.rows, viewer),
+    events_after: deps.clientEvents.serializeAll(after.rows, viewer),
+    state,
+  };
+}

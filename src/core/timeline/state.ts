@@ -1,0 +1,54 @@
+/**
+ * PUT and GET /rooms/{roomId}/state/{eventType}/{stateKey}, and GET /rooms/{roomId}/state.
+ * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
+ */
+import { MatrixError, notFound } from "../../errors.ts";
+import { canonicalJson } from "../../matrix/canonical-json.ts";
+import { EventType } from "../../matrix/event-types.ts";
+import { isValidRoomAlias, serverNameOf } from "../../matrix/ids.ts";
+import type { EventContent } from "../../matrix/pdu.ts";
+import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
+import type { RoomDeps } from "../rooms/room-deps.ts";
+import type { ClientEvent, Viewer } from "./client-event.ts";
+
+export function setState(deps: RoomDeps, sender: string, roomId: string, type: string, stateKey: string, content: EventContent): Promise<{ event_id: string }> {
+  requireKnownRoom(deps, roomId, sender);
+  return deps.engine.write(({ append }) => {
+    const current = deps.engine.currentStateEvent(roomId, type, stateKey);
+    // Setting the same content again changes nothing, so no event is sent (Synapse does likewise).
+    if (current && current.pdu.sender === sender && canonicalJson(current.pdu.content) === canonicalJson(content)) return { event_id: current.event_id };
+    if (type === EventType.RoomCanonicalAlias) checkCanonicalAlias(deps, roomId, content, current?.pdu.content);
+    return { event_id: append(roomId, { type, state_key: stateKey, sender, content }).event_id };
+  });
+}
+
+/**
+ * New aliases in m.room.canonical_alias must be valid and, if they are ours, point to this
+ * room. Aliases of other servers cannot be checked without federation and are let through.
+ */
+function checkCanonicalAlias(deps: RoomDeps, roomId: string, content: EventContent, previous: EventContent | undefined): void {
+  const listed = (value: EventContent | undefined) => [value?.alias, ...(Array.isArray(value?.alt_aliases) ? value.alt_aliases : [])];
+  const old = new Set(listed(previous));
+  if (content.alt_aliases !== undefined && !Array.isArray(content.alt_aliases)) throw new MatrixError("M_INVALID_PARAM", "alt_aliases must be a list");
+  for (const alias of listed(content)) {
+    if (alias === undefined || old.has(alias)) continue;
+    if (typeof alias !== "string" || !isValidRoomAlias(alias)) throw new MatrixError("M_INVALID_PARAM", `Invalid alias ${JSON.stringify(alias)}`);
+    if (serverNameOf(alias) === deps.serverName && deps.stores.aliases.selectRoomIdByAlias(alias) !== roomId) {
+      throw new MatrixError("M_BAD_ALIAS", `The alias ${alias} does not point to this room`);
+    }
+  }
+}
+
+/** The state of the room as the user may read it: current, or as it was when they left. */
+export function getState(deps: RoomDeps, viewer: Viewer, roomId: string): ClientEvent[] {
+  const point = deps.access.readPoint(viewer.user_id, roomId);
+  return deps.clientEvents.serializeAll(deps.state.stateAt(roomId, point.state_group), viewer);
+}
+
+export function getStateEvent(deps: RoomDeps, viewer: Viewer, roomId: string, type: string, stateKey: string, format: "content" | "event" = "content") {
+  const point = deps.access.readPoint(viewer.user_id, roomId);
+  const row = deps.state.entryAt(roomId, point.state_group, type, stateKey);
+  if (!row) throw notFound(`The room has no ${type} state with key ${JSON.stringify(stateKey)}`);
+  const event = deps.clientEvents.serialize(row, viewer);
+  return format === "event" ? event : event.content;
+}

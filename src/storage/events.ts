@@ -1,0 +1,150 @@
+/**
+ * Room events, stored once as the PDU's JSON text with their stream and topological
+ * positions, plus the relations (m.relates_to) found in them.
+ */
+import type { Database } from "bun:sqlite";
+
+export interface EventRow {
+  stream_ordering: number;
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  membership: string | null;
+  depth: number;
+  origin_server_ts: number;
+  state_group: number | null;
+  replaces_state: string | null;
+  redacted_by: string | null;
+  txn_device_id: string | null;
+  txn_id: string | null;
+  json: string;
+}
+
+export interface NewEvent {
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  membership: string | null;
+  depth: number;
+  origin_server_ts: number;
+  state_group: number | null;
+  replaces_state: string | null;
+  /** The sending device's transaction, when a client request with a txn id made the event. */
+  txn: { device_id: string; txn_id: string } | undefined;
+  json: string;
+}
+
+/** A position in a room's topological order: after the event at (depth, stream_ordering). */
+export interface TopologicalPosition {
+  depth: number;
+  stream: number;
+}
+
+const COLUMNS =
+  "stream_ordering, event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, redacted_by, txn_device_id, txn_id, json";
+/** Events that belong in a timeline: accepted and placed in the DAG. */
+const IN_TIMELINE = "rejected IS NULL AND outlier = 0";
+
+export function createEventStore(db: Database) {
+  const insertEvent = db.query<
+    void,
+    [string, string, string, string | null, string, string | null, number, number, number | null, string | null, string | null, string | null, string]
+  >(
+    `INSERT INTO events (event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, txn_device_id, txn_id, json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectEvent = db.query<EventRow, [string]>(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`);
+  const selectEventsByIds = db.query<EventRow, [string]>(
+    `SELECT ${COLUMNS} FROM events WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY stream_ordering`,
+  );
+  const selectEventsByStreams = db.query<EventRow, [string]>(
+    `SELECT ${COLUMNS} FROM events WHERE stream_ordering IN (SELECT value FROM json_each(?)) ORDER BY stream_ordering`,
+  );
+  const selectJson = db.query<{ json: string }, [string]>("SELECT json FROM events WHERE event_id = ?");
+  const selectBackwards = db.query<EventRow, [string, number, number, number, number, number]>(
+    `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND (depth, stream_ordering) <= (?, ?) AND (depth, stream_ordering) > (?, ?)
+     AND ${IN_TIMELINE} ORDER BY depth DESC, stream_ordering DESC LIMIT ?`,
+  );
+  const selectForwards = db.query<EventRow, [string, number, number, number, number, number]>(
+    `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND (depth, stream_ordering) > (?, ?) AND (depth, stream_ordering) <= (?, ?)
+     AND ${IN_TIMELINE} ORDER BY depth, stream_ordering LIMIT ?`,
+  );
+  const selectPositionAtStream = db.query<{ depth: number; stream_ordering: number }, [string, number]>(
+    `SELECT depth, stream_ordering FROM events WHERE room_id = ? AND stream_ordering <= ? AND ${IN_TIMELINE}
+     ORDER BY stream_ordering DESC LIMIT 1`,
+  );
+  const selectLastInTopology = db.query<EventRow, [string, number, number]>(
+    `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND (depth, stream_ordering) <= (?, ?) AND ${IN_TIMELINE}
+     ORDER BY depth DESC, stream_ordering DESC LIMIT 1`,
+  );
+  const selectAtOrAfterTs = db.query<EventRow, [string, number, number]>(
+    `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND origin_server_ts >= ? AND ${IN_TIMELINE}
+     ORDER BY origin_server_ts, stream_ordering LIMIT ?`,
+  );
+  const selectAtOrBeforeTs = db.query<EventRow, [string, number, number]>(
+    `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND origin_server_ts <= ? AND ${IN_TIMELINE}
+     ORDER BY origin_server_ts DESC, stream_ordering DESC LIMIT ?`,
+  );
+  const selectLatestMembershipStream = db.query<{ stream: number | null }, [string, string, string]>(
+    `SELECT MAX(stream_ordering) AS stream FROM events
+     WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND membership = ? AND ${IN_TIMELINE}`,
+  );
+  const selectRoomEvents = db.query<EventRow, [string]>(
+    `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND ${IN_TIMELINE} ORDER BY depth, stream_ordering`,
+  );
+  const selectMaxStream = db.query<{ stream: number | null }, []>("SELECT MAX(stream_ordering) AS stream FROM events");
+  const updateRedacted = db.query<void, [string, string, string]>(
+    "UPDATE events SET json = ?, redacted_by = ? WHERE event_id = ? AND redacted_by IS NULL",
+  );
+  const insertRelation = db.query<void, [string, string, string, string | null, string, string, string]>(
+    `INSERT INTO event_relations (event_id, relates_to_id, rel_type, aggregation_key, room_id, type, sender)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+  );
+  const deleteRelation = db.query<void, [string]>("DELETE FROM event_relations WHERE event_id = ?");
+
+  return {
+    /** Inserts an event and returns its stream position. */
+    insertEvent(event: NewEvent): number {
+      const result = insertEvent.run(
+        event.event_id, event.room_id, event.type, event.state_key, event.sender, event.membership,
+        event.depth, event.origin_server_ts, event.state_group, event.replaces_state, event.txn?.device_id ?? null, event.txn?.txn_id ?? null, event.json,
+      );
+      return Number(result.lastInsertRowid);
+    },
+    selectEvent: (eventId: string) => selectEvent.get(eventId) ?? undefined,
+    selectEventsByIds: (eventIds: readonly string[]) => (eventIds.length === 0 ? [] : selectEventsByIds.all(JSON.stringify(eventIds))),
+    selectEventsByStreams: (streams: readonly number[]) => (streams.length === 0 ? [] : selectEventsByStreams.all(JSON.stringify(streams))),
+    selectJson: (eventId: string) => selectJson.get(eventId)?.json,
+    /** Events at or before `from` and after `to`, newest first. */
+    selectBackwards: (roomId: string, from: TopologicalPosition, to: TopologicalPosition, limit: number) =>
+      selectBackwards.all(roomId, from.depth, from.stream, to.depth, to.stream, limit),
+    /** Events after `from` and at or before `to`, oldest first. */
+    selectForwards: (roomId: string, from: TopologicalPosition, to: TopologicalPosition, limit: number) =>
+      selectForwards.all(roomId, from.depth, from.stream, to.depth, to.stream, limit),
+    /** The topological position of the room's last event at or before a stream position. */
+    selectPositionAtStream(roomId: string, stream: number): TopologicalPosition | undefined {
+      const row = selectPositionAtStream.get(roomId, stream);
+      return row ? { depth: row.depth, stream: row.stream_ordering } : undefined;
+    },
+    selectLastInTopology: (roomId: string, at: TopologicalPosition) => selectLastInTopology.get(roomId, at.depth, at.stream) ?? undefined,
+    selectAtOrAfterTs: (roomId: string, ts: number, limit: number) => selectAtOrAfterTs.all(roomId, ts, limit),
+    selectAtOrBeforeTs: (roomId: string, ts: number, limit: number) => selectAtOrBeforeTs.all(roomId, ts, limit),
+    /** The stream position of the user's latest member event with this membership in the room. */
+    selectLatestMembershipStream: (roomId: string, userId: string, membership: string) =>
+      selectLatestMembershipStream.get(roomId, userId, membership)?.stream ?? undefined,
+    /** All of a room's timeline events in topological order (tests and tools; not for request paths). */
+    selectRoomEvents: (roomId: string) => selectRoomEvents.all(roomId),
+    selectMaxStream: () => selectMaxStream.get()?.stream ?? 0,
+    /** Replaces an event's JSON by its redacted form; a second redaction leaves the first in place. */
+    updateRedacted: (eventId: string, redactedJson: string, redactedBy: string) => updateRedacted.run(redactedJson, redactedBy, eventId).changes > 0,
+    insertRelation: (relation: { event_id: string; relates_to_id: string; rel_type: string; aggregation_key: string | null; room_id: string; type: string; sender: string }) =>
+      insertRelation.run(relation.event_id, relation.relates_to_id, relation.rel_type, relation.aggregation_key, relation.room_id, relation.type, relation.sender),
+    deleteRelation: (eventId: string) => deleteRelation.run(eventId),
+  };
+}
+
+export type EventStore = ReturnType<typeof createEventStore>;
