@@ -75,7 +75,10 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, clientEvents, engine } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, clientEvents, engine } = createRoomServices({
+    stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile,
+    appserviceAliases: { assertCreatable: appserviceRegistry.assertAliasAllowed, queryUnknown: appserviceQueries.queryAliasExists },
+  });
   profiles.onProfileChanged((userId, field) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
     rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));

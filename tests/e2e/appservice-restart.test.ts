@@ -1,7 +1,8 @@
 /**
  * The real bunduit process is killed while a transaction is in flight to an appservice,
- * then started again: the appservice ends up with every message exactly once, in order,
- * and the transaction that was in flight comes back with the same txnId and body.
+ * then started again: the appservice ends up with every room event and to-device message
+ * exactly once, in order, and the transaction that was in flight comes back with the same
+ * txnId and body.
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -25,6 +26,7 @@ describe("appservice delivery across a crash of bunduit", () => {
     let server: ServerProcess | undefined;
     try {
       const as = registration({ url: fake.url, hs_token: fake.hsToken, receive_ephemeral: true });
+      as.namespaces.rooms = [{ regex: "!.*", exclusive: false }];
       writeFileSync(join(dir.path, "bridge.yaml"), JSON.stringify(as));
       const toml =
         `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\nport = 1\nallow_registration = true\n` +
@@ -37,13 +39,18 @@ describe("appservice delivery across a crash of bunduit", () => {
       const ghostId = `@_${as.id}_ghost:test.local`;
       const ghost = await call(server, "POST", "/_matrix/client/v3/register", { type: "m.login.application_service", username: `_${as.id}_ghost`, device_id: "G" }, as.as_token);
       expect(ghost.status).toBe(200);
+      const room = await call(server, "POST", "/_matrix/client/v3/createRoom", {}, sender.body.access_token);
+      expect(room.status).toBe(200);
+      const roomPath = `/_matrix/client/v3/rooms/${encodeURIComponent(room.body.room_id)}`;
+      await fake.waitFor(() => fake.items("events").length > 0);
 
       // The appservice takes the first transaction but never answers while bunduit lives.
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
-      let stalled = 0;
+      let stalledPath: string | undefined;
       fake.onRequest(async (_request, path) => {
-        if (!path.startsWith("/_matrix/app/v1/transactions/") || stalled++ > 0) return undefined;
+        if (!path.startsWith("/_matrix/app/v1/transactions/") || stalledPath !== undefined) return undefined;
+        stalledPath = path;
         await released;
         return undefined;
       });
@@ -51,22 +58,26 @@ describe("appservice delivery across a crash of bunduit", () => {
       const send = async () => {
         const res = await call(server!, "PUT", `/_matrix/client/v3/sendToDevice/m.test/t${n}`, { messages: { [ghostId]: { G: { n } } } }, sender.body.access_token);
         expect(res.status).toBe(200);
+        const message = await call(server!, "PUT", `${roomPath}/send/m.room.message/m${n}`, { msgtype: "m.text", body: `${n}` }, sender.body.access_token);
+        expect(message.status).toBe(200);
         n++;
       };
       for (let i = 0; i < 5; i++) await send();
-      await fake.waitFor(() => fake.requests.some((r) => r.path.startsWith("/_matrix/app/v1/transactions/")));
-      const inFlight = fake.requests.find((r) => r.path.startsWith("/_matrix/app/v1/transactions/"))!;
+      await fake.waitFor(() => stalledPath !== undefined);
 
       expect(await server.stop("SIGKILL")).not.toBe(0);
       release(); // the appservice processes the transaction whose 200 bunduit never saw
 
       server = await startServerProcess({ dir: dir.path, toml });
       for (let i = 0; i < 5; i++) await send();
-      await fake.waitFor(() => fake.items("de.sorunome.msc2409.to_device").length === 10, 10_000);
+      const messages = () => fake.items("events").filter((e) => e.type === "m.room.message");
+      await fake.waitFor(() => fake.items("de.sorunome.msc2409.to_device").length === 10 && messages().length === 10, 10_000);
 
-      expect(fake.items("de.sorunome.msc2409.to_device").map((m) => m.content.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const tenInOrder = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+      expect(fake.items("de.sorunome.msc2409.to_device").map((m) => m.content.n)).toEqual(tenInOrder);
+      expect(messages().map((e) => Number(e.content.body))).toEqual(tenInOrder);
       // The transaction that was in flight was sent again after the restart, identical.
-      const again = fake.requests.filter((r) => r.path === inFlight.path);
+      const again = fake.requests.filter((r) => r.path === stalledPath);
       expect(again.length).toBeGreaterThanOrEqual(2);
       expect(new Set(again.map((r) => r.body)).size).toBe(1);
     } finally {

@@ -71,14 +71,18 @@ export function createAppserviceRegistry(stores: Pick<Stores, "appservices">, se
       if (owner) throw new MatrixError("M_EXCLUSIVE", `${userId} is reserved by an application service`);
     },
 
-    /** The same rule for room aliases; the rooms engine calls it before creating an alias. */
-    assertAliasAllowed(alias: string, requester?: Pick<Requester, "appservice_id">): void {
-      const appservice = requester?.appservice_id === undefined ? undefined : byId.get(requester.appservice_id);
+    /**
+     * The same rule for room aliases; the rooms engine calls it before creating an alias.
+     * A user of the owning appservice's namespaces may create it with their own token too.
+     */
+    assertAliasAllowed(alias: string, requester: Pick<Requester, "appservice_id" | "user_id">): void {
+      const appservice = requester.appservice_id === undefined ? undefined : byId.get(requester.appservice_id);
       if (appservice) {
         if (!appservice.isInterestedInAlias(alias)) throw new MatrixError("M_EXCLUSIVE", `${alias} is not in the application service's alias namespaces`);
         return;
       }
-      if (exclusiveOwnerOfAlias(alias)) throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
+      const owner = exclusiveOwnerOfAlias(alias);
+      if (owner && !owner.isInterestedInUser(requester.user_id)) throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
     },
 
     reload,

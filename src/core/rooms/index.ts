@@ -38,9 +38,18 @@ export interface RoomServiceDeps {
   clock: Clock;
   appended: Pick<AppendedEvents, "emit">;
   getProfile: ProfileLookup;
+  /** Application services' say on aliases (core/appservices): reserved namespaces, and aliases made on demand. */
+  appserviceAliases?: AppserviceAliases;
 }
 
-export function createRoomServices({ stores, identity, clock, appended, getProfile }: RoomServiceDeps) {
+export interface AppserviceAliases {
+  /** Throws 400 M_EXCLUSIVE when the requester may not create the alias. */
+  assertCreatable(alias: string, requester: Requester): void;
+  /** Asks the appservices about an alias unknown here; one may create it meanwhile. */
+  queryUnknown(alias: string): Promise<unknown>;
+}
+
+export function createRoomServices({ stores, identity, clock, appended, getProfile, appserviceAliases }: RoomServiceDeps) {
   const engine = createRoomEngine({ stores, identity, clock, appended });
   const visibility = createVisibility(stores);
   const deps: RoomDeps = {
@@ -52,10 +61,18 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
   };
   type R = Requester;
 
+  /** An alias unknown here may be one an appservice creates when asked (spec: application service querying). */
+  async function askAboutAlias(roomIdOrAlias: string): Promise<void> {
+    if (roomIdOrAlias.startsWith("#") && stores.aliases.selectRoomIdByAlias(roomIdOrAlias) === undefined) await appserviceAliases?.queryUnknown(roomIdOrAlias);
+  }
+
   const rooms = {
-    create: (r: R, request: CreateRoomRequest) => createRoom(deps, r.user_id, request),
-    join: (r: R, roomIdOrAlias: string, reason?: string) => joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest),
-    knock: (r: R, roomIdOrAlias: string, reason?: string) => knockRoom(deps, r.user_id, roomIdOrAlias, reason),
+    create: (r: R, request: CreateRoomRequest) => {
+      if (request.room_alias_name !== undefined) appserviceAliases?.assertCreatable(`#${request.room_alias_name}:${identity.serverName}`, r);
+      return createRoom(deps, r.user_id, request);
+    },
+    join: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest)),
+    knock: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), knockRoom(deps, r.user_id, roomIdOrAlias, reason)),
     invite: (r: R, roomId: string, userId: string, reason?: string) => inviteUser(deps, r.user_id, roomId, userId, reason),
     leave: (r: R, roomId: string, reason?: string) => leaveRoom(deps, r.user_id, roomId, reason),
     kick: (r: R, roomId: string, userId: string, reason?: string) => kickUser(deps, r.user_id, roomId, userId, reason),

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { AppService, AppserviceHttpError } from "matrix-appservice";
 import { registerAppservice } from "../../support/fake-appservice.ts";
 import { createUser, pathId } from "../../support/fixtures.ts";
+import { createRoom, messages, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { createTestServer, freePort, type TestServer } from "../../support/server.ts";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -85,5 +86,40 @@ describe("bunduit with a matrix-appservice bridge", () => {
     const deadline = Date.now() + 5000;
     while (seen.length < 1 && Date.now() < deadline) await Bun.sleep(5);
     expect(seen).toHaveLength(1);
+  });
+
+  test("a bridge flow: the ghost is invited, the bridge joins it and speaks as it with ?user_id=", async () => {
+    const server = createTestServer();
+    const { appservice, as, ghost } = await startBridge(server);
+    const asGhost = (path: string) => `${path}?user_id=${encodeURIComponent(ghost("remote_bob"))}`;
+    await server.post(`${V3}/register`, { type: "m.login.application_service", username: `_${as.id}_remote_bob`, inhibit_login: true }, { token: as.as_token });
+    const fromMatrix: string[] = [];
+    const bridgeWork: Promise<unknown>[] = [];
+    appservice.on("type:m.room.member", (event) => {
+      const content = event.content as { membership: string };
+      if (content.membership !== "invite" || event.state_key !== ghost("remote_bob")) return;
+      const roomId = event.room_id as string;
+      bridgeWork.push(
+        (async () => {
+          expect((await server.post(asGhost(`${V3}/join/${encodeURIComponent(roomId)}`), {}, { token: as.as_token })).status).toBe(200);
+          const sent = await server.put(asGhost(roomPath(roomId, "/send/m.room.message/remote1")), { msgtype: "m.text", body: "hello from IRC" }, { token: as.as_token });
+          expect(sent.status).toBe(200);
+        })(),
+      );
+    });
+    appservice.on("type:m.room.message", (event) => {
+      if (event.sender !== ghost("remote_bob")) fromMatrix.push((event.content as { body: string }).body);
+    });
+    const alice = await createUser(server, undefined, null);
+    const roomId = await createRoom(server, alice, { invite: [ghost("remote_bob")] });
+    const deadline = Date.now() + 5000;
+    while (bridgeWork.length === 0 && Date.now() < deadline) await Bun.sleep(5);
+    await Promise.all(bridgeWork);
+    await sendMessage(server, alice, roomId, "hello IRC");
+    while (fromMatrix.length === 0 && Date.now() < deadline) await Bun.sleep(5);
+    expect(fromMatrix).toEqual(["hello IRC"]);
+    const timeline = await messages(server, alice, roomId, { dir: "b", limit: "10" });
+    const bridged = timeline.body.chunk.find((event: any) => event.sender === ghost("remote_bob") && event.type === "m.room.message");
+    expect(bridged.content.body).toBe("hello from IRC");
   });
 });
