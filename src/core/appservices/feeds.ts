@@ -18,8 +18,8 @@ import { EventType } from "../../matrix/event-types.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceLists } from "../e2ee/device-lists.ts";
 import type { ToDevice } from "../e2ee/to-device.ts";
-import type { AppserviceEventSource, SourceEvent } from "./event-source.ts";
-import { createRoomFacts, isInterestedInEvent, isInterestedInRoom, sharesRoomWith } from "./interest.ts";
+import type { SourceEvent } from "./event-source.ts";
+import type { RoomInterest } from "./interest.ts";
 import type { Appservice } from "./namespaces.ts";
 import type { OutboundQueue } from "./outbound-queue.ts";
 import type { AppserviceRegistry } from "./registry.ts";
@@ -42,12 +42,12 @@ export function createFeeds(deps: {
   stores: Pick<Stores, "appserviceQueue" | "toDevice" | "transaction">;
   registry: Pick<AppserviceRegistry, "list" | "interestedInUser">;
   queue: Pick<OutboundQueue, "insert" | "wake">;
-  source: AppserviceEventSource;
+  interest: RoomInterest;
   toDevice: Pick<ToDevice, "messagesFor" | "acknowledge">;
   deviceLists: Pick<DeviceLists, "deviceListPosition" | "deviceListChangesSince">;
   logger: Logger;
 }) {
-  const { stores, registry, queue, source } = deps;
+  const { stores, registry, queue, interest } = deps;
   const positions = stores.appserviceQueue;
 
   /** Runs `fill` in one transaction, then wakes the appservices it queued for. */
@@ -77,10 +77,7 @@ export function createFeeds(deps: {
    * those appservices, for after the commit.
    */
   function routeEvent(event: SourceEvent): (() => void) | void {
-    const targets = registry.list().filter(hasUrl);
-    if (targets.length === 0) return;
-    const facts = createRoomFacts(source);
-    const woken = targets.filter((appservice) => isInterestedInEvent(appservice, event, facts));
+    const woken = interest.interestedInEvent(registry.list(), event).filter(hasUrl);
     for (const appservice of woken) queue.insert(appservice.id, "event", event.event_id);
     if (woken.length > 0) return () => woken.forEach((appservice) => queue.wake(appservice.id));
   }
@@ -89,12 +86,12 @@ export function createFeeds(deps: {
     const after = positionOf(DEVICE_LISTS, () => deps.deviceLists.deviceListPosition());
     const head = deps.deviceLists.deviceListPosition();
     if (head <= after) return;
-    const targets = registry.list().filter((appservice) => hasUrl(appservice) && appservice.registration.device_extensions);
+    const all = registry.list();
+    const targets = all.filter((appservice) => hasUrl(appservice) && appservice.registration.device_extensions);
     enqueue((insert) => {
-      const facts = createRoomFacts(source);
       for (const userId of deps.deviceLists.deviceListChangesSince(after)) {
         for (const appservice of targets) {
-          if (appservice.isInterestedInUser(userId) || sharesRoomWith(appservice, userId, source, facts)) insert(appservice, "device_list", JSON.stringify(userId));
+          if (appservice.isInterestedInUser(userId) || interest.sharesRoomWith(all, appservice, userId)) insert(appservice, "device_list", JSON.stringify(userId));
         }
       }
       positions.upsertFeedPosition(DEVICE_LISTS, head);
@@ -151,19 +148,20 @@ export function createFeeds(deps: {
      * sharing a room with one. The typing, receipt and presence code calls this after commit.
      */
     enqueueEphemeral(event: EphemeralEvent): void {
-      const targets = registry.list().filter(wantsEphemeral);
+      const all = registry.list();
+      const targets = all.filter(wantsEphemeral);
       if (targets.length === 0) return;
+      const inRoom = event.room_id === undefined ? [] : interest.interestedInRoom(all, event.room_id);
       enqueue((insert) => {
-        const facts = createRoomFacts(source);
         for (const appservice of targets) {
           let shaped: EphemeralEvent | undefined = event;
           if (event.room_id !== undefined) {
-            if (!isInterestedInRoom(appservice, event.room_id, facts)) continue;
+            if (!inRoom.includes(appservice)) continue;
             if (event.type === EventType.Receipt) {
               const content = receiptFor(appservice, event.content);
               shaped = content ? { ...event, content } : undefined;
             }
-          } else if (event.sender === undefined || !(appservice.isInterestedInUser(event.sender) || sharesRoomWith(appservice, event.sender, source, facts))) {
+          } else if (event.sender === undefined || !(appservice.isInterestedInUser(event.sender) || interest.sharesRoomWith(all, appservice, event.sender))) {
             continue;
           }
           if (shaped) insert(appservice, "ephemeral", JSON.stringify(shaped));

@@ -15,6 +15,7 @@ import type { Requester } from "../users/sessions.ts";
 import type { AppserviceApi } from "./appservice-api.ts";
 import type { AppserviceEventSource } from "./event-source.ts";
 import { createFeeds } from "./feeds.ts";
+import { createRoomInterest } from "./interest.ts";
 import { createOutboundQueue } from "./outbound-queue.ts";
 import { pingAppservice } from "./ping.ts";
 import type { AppserviceRegistry } from "./registry.ts";
@@ -50,7 +51,10 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
       unusedFallbackKeyTypes: (userId, deviceId) => deps.deviceKeys.unusedFallbackKeyTypes(userId, deviceId),
     },
   });
-  const feeds = createFeeds({ stores, registry, queue, source, toDevice: deps.toDevice, deviceLists: deps.deviceLists, logger });
+  const interest = createRoomInterest(source);
+  // A new list of appservices, or another process's writes, make the cached answers stale.
+  registry.onReload(() => interest.clear());
+  const feeds = createFeeds({ stores, registry, queue, interest, toDevice: deps.toDevice, deviceLists: deps.deviceLists, logger });
   const thirdParty = createThirdPartyLookups(registry, api);
   const onToDevice: ToDeviceListener = (userId, deviceId) => feeds.collectToDevice(userId, deviceId);
   const onDeviceList: DeviceListListener = () => feeds.catchUpDeviceLists();
@@ -80,6 +84,7 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
       catchUp();
       queue.start();
       const poll = setInterval(() => {
+        // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
         if (!registry.reloadIfChanged()) return;
         catchUp();
         for (const appservice of registry.list()) queue.retryNow(appservice.id);
