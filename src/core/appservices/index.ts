@@ -74,7 +74,12 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
     thirdParty,
     enqueueEphemeral: feeds.enqueueEphemeral,
 
-    ping: (requester: Requester, appserviceId: string, transactionId: string | undefined) => pingAppservice(registry, api, requester, appserviceId, transactionId),
+    /** A successful ping also ends a waiting backoff: the appservice is evidently back. */
+    async ping(requester: Requester, appserviceId: string, transactionId: string | undefined): Promise<{ duration_ms: number }> {
+      const result = await pingAppservice(registry, api, requester, appserviceId, transactionId);
+      queue.retryNow(appserviceId);
+      return result;
+    },
 
     /** Subscribes the feeds, queues what was missed, resumes delivery and watches for registrations changed by the CLI. */
     start(): void {

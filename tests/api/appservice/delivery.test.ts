@@ -127,6 +127,17 @@ describe("faults", () => {
     expect(toDevice(fake).map((m) => m.content.n)).toEqual([1, 2]);
   });
 
+  test("a successful ping ends a long backoff at once", async () => {
+    const { fake, server, as, ghost, sender } = await setup({}, { retry_min_ms: 60_000, retry_max_ms: 60_000 });
+    fake.onRequest(() => new Response("starting up", { status: 503 }));
+    await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
+    await fake.waitFor(() => fake.requests.length === 1);
+    fake.onRequest(undefined);
+    const ping = await server.post(`/_matrix/client/v1/appservice/${as.id}/ping`, {}, { token: as.as_token });
+    expect(ping.status).toBe(200);
+    await fake.waitFor(() => toDevice(fake).length === 1, 2000);
+  });
+
   test("a stopped server leaves the pending transaction stored and sends it again at the next start", async () => {
     const { fake, server, as, ghost, sender } = await setup();
     fake.onRequest(() => new Response("down for maintenance", { status: 503 }));
