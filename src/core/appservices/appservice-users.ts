@@ -6,6 +6,7 @@
  * https://spec.matrix.org/v1.19/application-service-api/#server-admin-style-permissions
  */
 import { forbidden, MatrixError } from "../../errors.ts";
+import { tryParseUserId } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Accounts } from "../users/accounts.ts";
 import type { Devices } from "../users/devices.ts";
@@ -59,7 +60,9 @@ export function createAppserviceUsers(deps: {
     register(token: string | undefined, body: AppserviceRegisterBody) {
       const appservice = appserviceOf(token);
       if (body.username === undefined) throw new MatrixError("M_MISSING_PARAM", "username is required with m.login.application_service");
-      const localpart = body.username.startsWith("@") ? body.username.slice(1).split(":")[0]! : body.username;
+      const parsed = body.username.startsWith("@") ? tryParseUserId(body.username) : undefined;
+      if (body.username.startsWith("@") && parsed?.serverName !== serverName) throw new MatrixError("M_INVALID_USERNAME", `${body.username} is not a user id of this server`);
+      const localpart = parsed?.localpart ?? body.username;
       const userId = accounts.userIdOf(localpart);
       registry.assertUserAllowed(userId, { appservice_id: appservice.id });
       accounts.checkNewLocalpart(localpart);

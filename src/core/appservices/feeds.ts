@@ -9,8 +9,8 @@
  * it has read (appservice_feed_positions) and, in one transaction, queues what the next
  * stretch holds and moves its position. It runs after each change and at start.
  *
- * To-device messages for an appservice's users are moved from the devices' inboxes into the
- * outbox in one transaction, as they arrive and at start. Ephemeral data (typing, receipts,
+ * To-device messages for the users an appservice holds exclusively are moved from the
+ * devices' inboxes into the outbox in one transaction, as they arrive and at start. Ephemeral data (typing, receipts,
  * presence) is queued as it happens and not recovered after a crash: it is ephemeral.
  */
 import type { Logger } from "../../logger.ts";
@@ -98,9 +98,14 @@ export function createFeeds(deps: {
     });
   }
 
-  /** Moves the device's waiting to-device messages to every appservice interested in its user. */
+  /**
+   * Hands the device's waiting to-device messages to the appservice that holds its user
+   * exclusively (its sender, or a user of an exclusive namespace): that appservice is the
+   * device's client. Appservices merely watching a user (non-exclusive) get none, since
+   * the messages must stay in the inbox for the user's own clients.
+   */
   function collectToDevice(userId: string, deviceId: string): void {
-    const targets = registry.interestedInUser(userId).filter(wantsEphemeral);
+    const targets = registry.list().filter((appservice) => wantsEphemeral(appservice) && appservice.isExclusiveUser(userId));
     if (targets.length === 0) return;
     enqueue((insert) => {
       for (;;) {

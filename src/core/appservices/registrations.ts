@@ -21,6 +21,8 @@ type RegistrationStores = Pick<Stores, "appservices" | "accessTokens" | "account
 export type RegistrationOrigin = "config" | "cli";
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+/** "cli:/etc/x.yaml" → "/etc/x.yaml", for messages. */
+const fileOf = (source: string) => source.replace(/^(cli|config):/, "");
 
 export function createAppserviceRegistrations(
   stores: RegistrationStores,
@@ -42,7 +44,7 @@ export function createAppserviceRegistrations(
       if (other.hs_token === registration.hs_token) problems.push(`hs_token is already the hs_token of appservice ${row.id}`);
       if (other.hs_token === registration.as_token) problems.push(`as_token is the hs_token of appservice ${row.id}`);
       const clash = exclusiveClash(toStored(registration), other, serverName);
-      if (clash) problems.push(`${clash} (registered from ${row.source})`);
+      if (clash) problems.push(`${clash} (registered from ${fileOf(row.source)})`);
     }
     if (stores.accessTokens.selectByHash(asHash)) problems.push("as_token is a user's access token; generate a new random token");
     const sender = stores.accounts.selectUser(`@${registration.sender_localpart}:${serverName}`);
@@ -58,12 +60,12 @@ export function createAppserviceRegistrations(
     const created = stores.transaction(() => {
       const existing = stores.appservices.selectAppservice(registration.id);
       if (existing && !options.replace) {
-        throw new RegistrationError(source, [
-          `an appservice with id ${JSON.stringify(registration.id)} is already registered (from ${existing.source}); use --replace to update it`,
+        throw new RegistrationError(fileOf(source), [
+          `an appservice with id ${JSON.stringify(registration.id)} is already registered (from ${fileOf(existing.source)}); use --replace to update it`,
         ]);
       }
       const problems = conflicts(registration);
-      if (problems.length > 0) throw new RegistrationError(source, problems);
+      if (problems.length > 0) throw new RegistrationError(fileOf(source), problems);
       const json = JSON.stringify(toStored(registration));
       const asHash = hashToken(registration.as_token);
       if (existing) stores.appservices.updateAppservice(registration.id, asHash, json, source);

@@ -64,6 +64,14 @@ describe("to-device messages for the appservice's users", () => {
     expect(plain.server.services.toDevice.pendingCount(plain.ghost.user_id, "GHOSTDEV")).toBe(1);
   });
 
+  test("an appservice only watching a user (non-exclusive) does not take the user's messages", async () => {
+    const { fake, server, ghost, sender } = await setup({ namespaces: { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }] } });
+    await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
+    await Bun.sleep(50);
+    expect(toDevice(fake)).toEqual([]);
+    expect(server.services.toDevice.pendingCount(ghost.user_id, "GHOSTDEV")).toBe(1);
+  });
+
   test("batches are bounded, in order, one transaction in flight at a time", async () => {
     const { fake, server, ghost, sender } = await setup({}, { transaction_batch_size: 3 });
     let inFlight = 0;
