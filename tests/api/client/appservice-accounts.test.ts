@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { registerAppservice } from "../../support/fake-appservice.ts";
+import { crossSigningKeys } from "../../support/e2ee.ts";
 import { createUser } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 
@@ -126,5 +127,20 @@ describe("device management for appservice users (MSC4190, spec v1.17)", () => {
     expect((await server.delete(`${DEVICES}/A${as_user}`, { token: as.as_token })).status).toBe(200);
     expect((await server.post(`/_matrix/client/v3/delete_devices${as_user}`, { devices: ["B", "C"] }, { token: as.as_token })).status).toBe(200);
     expect(server.stores.devices.selectDevicesByUser(userId)).toEqual([]);
+  });
+});
+
+describe("cross-signing for appservice users (spec v1.17)", () => {
+  test("replacing existing cross-signing keys needs no user-interactive auth", async () => {
+    const server = createTestServer();
+    const as = registerAppservice(server);
+    const userId = `@_${as.id}_gil:test.local`;
+    await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_gil`, inhibit_login: true }, { token: as.as_token });
+    for (let round = 0; round < 2; round++) {
+      const keys = crossSigningKeys(userId);
+      const body = { master_key: keys.master.key, self_signing_key: keys.selfSigning.key, user_signing_key: keys.userSigning.key };
+      const res = await server.post(`/_matrix/client/v3/keys/device_signing/upload?user_id=${encodeURIComponent(userId)}`, body, { token: as.as_token });
+      expect([res.status, res.body]).toEqual([200, {}]);
+    }
   });
 });
