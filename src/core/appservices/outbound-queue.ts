@@ -2,7 +2,8 @@
  * Delivery to application services: durable, in order, exactly once per transaction id.
  *
  * - Items wait in SQLite (appservice_outbox) until they are put into a transaction.
- * - A transaction is built once, inside one SQLite transaction that also removes its items
+ * - A transaction is built once (at most transaction_batch_size items, and about 1 MB: see
+ *   MAX_TRANSACTION_BYTES), inside one SQLite transaction that also removes its items
  *   from the outbox, and its body is stored (appservice_transactions) before it is sent.
  *   Every retry, including after a restart, sends the same txn id with the same bytes.
  * - At most one transaction per appservice is in flight; the next is built only after the
@@ -57,8 +58,8 @@ export function createOutboundQueue(deps: {
       for (;;) {
         const items = queue.selectOutbox(appservice.id, settings.transaction_batch_size);
         if (items.length === 0) return undefined;
-        queue.deleteOutboxUpTo(appservice.id, items[items.length - 1]!.seq);
-        const body = buildTransactionBody(items, appservice, deps.body);
+        const { body, consumed } = buildTransactionBody(items, appservice, deps.body);
+        queue.deleteOutboxUpTo(appservice.id, items[consumed - 1]!.seq);
         if (!body) continue;
         const txnId = stores.appservices.nextTxnId(appservice.id);
         const text = JSON.stringify(body);

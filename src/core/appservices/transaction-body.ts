@@ -22,20 +22,45 @@ export interface BodyDependencies {
 
 type Json = Record<string, unknown>;
 
-/** The body for these items, or undefined when nothing in them is still to be sent. */
-export function buildTransactionBody(items: readonly OutboxRow[], appservice: Appservice, deps: BodyDependencies): Json | undefined {
+/**
+ * Past this many bytes of items a transaction takes no more: a hundred large events would
+ * make a body that appservice libraries refuse (matrix-appservice stops at 5 MB), and a
+ * refused transaction is retried for ever. The first item always goes in.
+ */
+export const MAX_TRANSACTION_BYTES = 1_000_000;
+
+/**
+ * The body for the first `consumed` items (all of them unless the byte limit cut the
+ * batch short); `body` is undefined when nothing in them is still to be sent.
+ */
+export function buildTransactionBody(items: readonly OutboxRow[], appservice: Appservice, deps: BodyDependencies): { body: Json | undefined; consumed: number } {
   const events: Json[] = [];
   const ephemeral: Json[] = [];
   const toDevice: Json[] = [];
   const changed = new Set<string>();
+  let bytes = 0;
+  let consumed = 0;
   for (const item of items) {
+    if (consumed > 0 && bytes > MAX_TRANSACTION_BYTES) break;
+    consumed++;
     if (item.kind === "event") {
       const event = deps.clientEvent(item.payload);
-      if (event) events.push(event);
-    } else if (item.kind === "ephemeral") ephemeral.push(JSON.parse(item.payload) as Json);
+      if (event) {
+        events.push(event);
+        bytes += JSON.stringify(event).length;
+      }
+      continue;
+    }
+    bytes += item.payload.length;
+    if (item.kind === "ephemeral") ephemeral.push(JSON.parse(item.payload) as Json);
     else if (item.kind === "to_device") toDevice.push(JSON.parse(item.payload) as Json);
     else changed.add(JSON.parse(item.payload) as string);
   }
+  return { body: assemble(appservice, deps, { events, ephemeral, toDevice, changed }), consumed };
+}
+
+function assemble(appservice: Appservice, deps: BodyDependencies, items: { events: Json[]; ephemeral: Json[]; toDevice: Json[]; changed: Set<string> }): Json | undefined {
+  const { events, ephemeral, toDevice, changed } = items;
   const { registration } = appservice;
   const body: Json = { events };
   if (registration.receive_ephemeral) {

@@ -64,6 +64,17 @@ describe("to-device messages for the appservice's users", () => {
     expect(plain.server.services.toDevice.pendingCount(plain.ghost.user_id, "GHOSTDEV")).toBe(1);
   });
 
+  test("a transaction stops taking items past about a megabyte", async () => {
+    const { fake, server, ghost, sender } = await setup();
+    await server.services.appservices.stop();
+    const big = "x".repeat(300_000);
+    for (let i = 0; i < 8; i++) await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: i, big });
+    server.services.appservices.start();
+    await fake.waitFor(() => toDevice(fake).length === 8);
+    expect(fake.delivered().map((t) => t.body["de.sorunome.msc2409.to_device"].length)).toEqual([4, 4]);
+    expect(toDevice(fake).map((m) => m.content.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   test("an appservice only watching a user (non-exclusive) does not take the user's messages", async () => {
     const { fake, server, ghost, sender } = await setup({ namespaces: { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }] } });
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
