@@ -13,7 +13,6 @@
  * devices' inboxes into the outbox in one transaction, as they arrive and at start. Ephemeral data (typing, receipts,
  * presence) is queued as it happens and not recovered after a crash: it is ephemeral.
  */
-import type { Logger } from "../../logger.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceLists } from "../e2ee/device-lists.ts";
@@ -40,12 +39,11 @@ const wantsEphemeral = (appservice: Appservice) => hasUrl(appservice) && (appser
 
 export function createFeeds(deps: {
   stores: Pick<Stores, "appserviceQueue" | "toDevice" | "transaction">;
-  registry: Pick<AppserviceRegistry, "list" | "interestedInUser">;
+  registry: Pick<AppserviceRegistry, "list">;
   queue: Pick<OutboundQueue, "insert" | "wake">;
   interest: RoomInterest;
   toDevice: Pick<ToDevice, "messagesFor" | "acknowledge">;
   deviceLists: Pick<DeviceLists, "deviceListPosition" | "deviceListChangesSince">;
-  logger: Logger;
 }) {
   const { stores, registry, queue, interest } = deps;
   const positions = stores.appserviceQueue;
@@ -88,6 +86,7 @@ export function createFeeds(deps: {
     if (head <= after) return;
     const all = registry.list();
     const targets = all.filter((appservice) => hasUrl(appservice) && appservice.registration.device_extensions);
+    if (targets.length === 0) return void positions.upsertFeedPosition(DEVICE_LISTS, head);
     enqueue((insert) => {
       for (const userId of deps.deviceLists.deviceListChangesSince(after)) {
         for (const appservice of targets) {

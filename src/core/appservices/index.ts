@@ -54,7 +54,7 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
   const interest = createRoomInterest(source);
   // A new list of appservices, or another process's writes, make the cached answers stale.
   registry.onReload(() => interest.clear());
-  const feeds = createFeeds({ stores, registry, queue, interest, toDevice: deps.toDevice, deviceLists: deps.deviceLists, logger });
+  const feeds = createFeeds({ stores, registry, queue, interest, toDevice: deps.toDevice, deviceLists: deps.deviceLists });
   const thirdParty = createThirdPartyLookups(registry, api);
   const onToDevice: ToDeviceListener = (userId, deviceId) => feeds.collectToDevice(userId, deviceId);
   const onDeviceList: DeviceListListener = () => feeds.catchUpDeviceLists();

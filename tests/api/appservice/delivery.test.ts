@@ -126,6 +126,8 @@ describe("faults", () => {
     fake.comeBack();
     await fake.waitFor(() => toDevice(fake).length === 20, 5000);
     expect(toDevice(fake).map((m) => m.content.n)).toEqual([...Array(20).keys()]);
+    // The appservice has the transaction before bunduit has its answer.
+    await server.services.appservices.queue.settled();
     expect(server.services.appservices.queue.backlog(as.id)).toEqual({ queued_items: 0, attempts: 0, pending_txn_id: undefined, last_error: undefined });
   });
 
