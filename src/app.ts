@@ -25,6 +25,8 @@ import { keyBackupRoutes } from "./api/client/key-backup.ts";
 import { keysRoutes } from "./api/client/keys.ts";
 import { toDeviceRoutes } from "./api/client/to-device.ts";
 import { accountDataRoutes } from "./api/client/account-data.ts";
+import { appservicePingRoutes } from "./api/client/appservice-ping.ts";
+import { thirdPartyLookupRoutes } from "./api/client/third-party-lookup.ts";
 import { accountRoutes } from "./api/client/account.ts";
 import { capabilityRoutes } from "./api/client/capabilities.ts";
 import { deviceRoutes } from "./api/client/devices.ts";
@@ -93,8 +95,14 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     // GET /notifications reads its events from the rooms engine.
     eventsByStreamPositions: undefined,
   });
+  // A bad registration file stops the start (RegistrationError), before anything listens.
+  services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
   // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
-  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures(), "im.nheko.summary": true });
+  const unstableFeatures = (): Record<string, boolean> => ({
+    ...services.matrixRtc.unstableFeatures(),
+    ...services.appservices.unstableFeatures(),
+    "im.nheko.summary": true,
+  });
 
   const routes = new Elysia()
     .use(auth(services))
@@ -135,7 +143,9 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(directoryRoutes(services))
     .use(roomSummaryRoutes(services))
     .use(roomUpgradeRoutes(services))
-    .use(reportRoutes(services));
+    .use(reportRoutes(services))
+    .use(appservicePingRoutes(services))
+    .use(thirdPartyLookupRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
@@ -152,8 +162,12 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     return [...new Set(matchers.filter((m) => m.pattern.test(path)).map((m) => m.method))];
   }
 
-  /** Periodic work kept off the request path; main.ts starts it, tests may call it directly. */
-  function startBackgroundTasks(): () => void {
+  /**
+   * Periodic work kept off the request path, and delivery to application services; main.ts
+   * starts it, tests may call it directly. The returned stop resolves when requests to
+   * appservices in flight have finished.
+   */
+  function startBackgroundTasks(): () => Promise<void> {
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
@@ -164,7 +178,11 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
       setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
     void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
-    return () => timers.forEach(clearInterval);
+    services.appservices.start();
+    return () => {
+      timers.forEach(clearInterval);
+      return services.appservices.stop();
+    };
   }
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */

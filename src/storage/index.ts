@@ -3,6 +3,8 @@ import type { Database } from "bun:sqlite";
 import { createAccessTokenStore } from "./access-tokens.ts";
 import { createAccountDataStore } from "./account-data.ts";
 import { createAccountStore } from "./accounts.ts";
+import { createAppserviceQueueStore } from "./appservice-queue.ts";
+import { createAppserviceStore } from "./appservices.ts";
 import { createCrossSigningStore } from "./cross-signing.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
 import { createDeviceListStore } from "./device-lists.ts";
@@ -50,6 +52,8 @@ export function openStores(db: Database) {
     accountData: createAccountDataStore(db),
     filters: createFilterStore(db),
     userDirectory: createUserDirectoryStore(db),
+    appservices: createAppserviceStore(db),
+    appserviceQueue: createAppserviceQueueStore(db),
     media: createMediaStore(db),
     pushRules: createPushRuleStore(db),
     eventPushActions: createEventPushActionStore(db),

@@ -45,12 +45,14 @@ export interface RoomServiceDeps {
   getProfile: ProfileLookup;
   /**
    * Vetoes creating or deleting an alias (400 M_EXCLUSIVE): application services' exclusive
-   * alias namespaces. Every alias is allowed until the appservice code is wired in here.
+   * alias namespaces. Every alias is allowed when nothing is wired in here.
    */
   assertAliasAllowed?: AssertAliasAllowed;
+  /** Asks the application services about an alias unknown here; one may create it meanwhile. */
+  queryUnknownAlias?: (alias: string) => Promise<unknown>;
 }
 
-export function createRoomServices({ stores, identity, clock, appended, getProfile, assertAliasAllowed = allowEveryAlias }: RoomServiceDeps) {
+export function createRoomServices({ stores, identity, clock, appended, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
   const engine = createRoomEngine({ stores, identity, clock, appended });
   const visibility = createVisibility(stores);
   const deps: RoomDeps = {
@@ -62,11 +64,16 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
   };
   type R = Requester;
 
+  /** An alias unknown here may be one an appservice creates when asked (spec: application service querying). */
+  async function askAboutAlias(roomIdOrAlias: string): Promise<void> {
+    if (roomIdOrAlias.startsWith("#") && stores.aliases.selectRoomIdByAlias(roomIdOrAlias) === undefined) await queryUnknownAlias?.(roomIdOrAlias);
+  }
+
   const rooms = {
     create: (r: R, request: CreateRoomRequest) => createRoom(deps, r, request),
     upgrade: (r: R, roomId: string, request: UpgradeRequest) => upgradeRoom(deps, r.user_id, roomId, request),
-    join: (r: R, roomIdOrAlias: string, reason?: string) => joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest),
-    knock: (r: R, roomIdOrAlias: string, reason?: string) => knockRoom(deps, r.user_id, roomIdOrAlias, reason),
+    join: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest)),
+    knock: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), knockRoom(deps, r.user_id, roomIdOrAlias, reason)),
     invite: (r: R, roomId: string, userId: string, reason?: string) => inviteUser(deps, r.user_id, roomId, userId, reason),
     leave: (r: R, roomId: string, reason?: string) => leaveRoom(deps, r.user_id, roomId, reason),
     kick: (r: R, roomId: string, userId: string, reason?: string) => kickUser(deps, r.user_id, roomId, userId, reason),
