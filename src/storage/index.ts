@@ -4,6 +4,7 @@ import { createAccessTokenStore } from "./access-tokens.ts";
 import { createAccountDataStore } from "./account-data.ts";
 import { createAccountStore } from "./accounts.ts";
 import { createCrossSigningStore } from "./cross-signing.ts";
+import { createDelayedEventStore } from "./delayed-events.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
 import { createDeviceListStore } from "./device-lists.ts";
 import { createDeviceStore } from "./devices.ts";
@@ -58,6 +59,7 @@ export function openStores(db: Database) {
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),
     aliases: createAliasStore(db),
+    delayedEvents: createDelayedEventStore(db),
     /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
     groupCommit,
     /**
