@@ -35,7 +35,6 @@ export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>,
       thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
       appended,
       isJoinedMember: undefined,
-      delayedEvents: undefined,
       eventsByStreamPositions: undefined,
     });
     const { accounts } = services;
