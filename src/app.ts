@@ -8,8 +8,13 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { aliasRoutes } from "./api/client/aliases.ts";
+import { directoryRoutes } from "./api/client/directory.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
 import { delayedEventRoutes } from "./api/client/delayed-events.ts";
+import { reportRoutes } from "./api/client/reports.ts";
+import { roomSummaryRoutes } from "./api/client/room-summary.ts";
+import { roomUpgradeRoutes } from "./api/client/room-upgrades.ts";
 import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
 import { roomsRoutes } from "./api/client/rooms.ts";
@@ -84,7 +89,12 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     // GET /notifications reads its events from the rooms engine.
     eventsByStreamPositions: undefined,
   });
-  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures(), ...services.delayedEvents.unstableFeatures() });
+  // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
+  const unstableFeatures = (): Record<string, boolean> => ({
+    ...services.matrixRtc.unstableFeatures(),
+    ...services.delayedEvents.unstableFeatures(),
+    "im.nheko.summary": true,
+  });
   // Delayed events that fell due while the server was down go out now; then one timer runs.
   services.delayedEvents.start();
 
@@ -123,7 +133,12 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
     .use(delayedEventRoutes(services))
-    .use(redactionRoutes(services));
+    .use(redactionRoutes(services))
+    .use(aliasRoutes(services))
+    .use(directoryRoutes(services))
+    .use(roomSummaryRoutes(services))
+    .use(roomUpgradeRoutes(services))
+    .use(reportRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.

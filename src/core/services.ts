@@ -62,7 +62,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, clientEvents, engine, sending } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, directory, reports, clientEvents, engine, sending } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
   const delayedEvents = createDelayedEvents({
     config, stores, sending, clock, logger,
     limiters: { message: rateLimits.message, management: rateLimits.delayedEventManagement },
@@ -152,6 +152,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     appended: options.appended,
     rooms,
     timeline,
+    directory,
+    reports,
     clientEvents,
   };
 }

@@ -16,6 +16,8 @@ import { createPushRuleStore } from "./push-rules.ts";
 import { createPusherStore } from "./pushers.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createAliasStore } from "./aliases.ts";
+import { createDirectoryStore } from "./directory.ts";
+import { createReportStore } from "./reports.ts";
 import { createEventStore } from "./events.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
@@ -59,6 +61,8 @@ export function openStores(db: Database) {
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),
     aliases: createAliasStore(db),
+    directory: createDirectoryStore(db),
+    reports: createReportStore(db),
     delayedEvents: createDelayedEventStore(db),
     /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
     groupCommit,

@@ -18,7 +18,9 @@ import { createStateReader } from "../timeline/state-reader.ts";
 import { timestampToEvent } from "../timeline/timestamp.ts";
 import { createVisibility } from "../timeline/visibility.ts";
 import type { Direction } from "../timeline/paginate.ts";
+import { allowEveryAlias, createAlias, deleteAlias, localAliases, resolveAlias, type AssertAliasAllowed } from "./aliases.ts";
 import { createRoom, type CreateRoomRequest } from "./create-room.ts";
+import { directoryVisibility, publicRooms, setDirectoryVisibility, type DirectoryVisibility, type PublicRoomsRequest } from "./directory.ts";
 import { getJoinedMembers, getJoinedRooms, getMembers, type MembersRequest } from "./members.ts";
 import { banUser } from "./membership/ban.ts";
 import { forgetRoom } from "./membership/forget.ts";
@@ -31,6 +33,9 @@ import { updateMemberProfiles } from "./membership/profile-change.ts";
 import { unbanUser } from "./membership/unban.ts";
 import { createRoomAccess } from "./room-access.ts";
 import type { ProfileLookup, RoomDeps, RoomStores } from "./room-deps.ts";
+import { reportEvent, reportRoom, reportUser, type ReportRequest } from "./reports.ts";
+import { roomSummary } from "./room-summary.ts";
+import { upgradeRoom, type UpgradeRequest } from "./upgrade.ts";
 
 export interface RoomServiceDeps {
   stores: RoomStores;
@@ -38,13 +43,18 @@ export interface RoomServiceDeps {
   clock: Clock;
   appended: Pick<AppendedEvents, "emit">;
   getProfile: ProfileLookup;
+  /**
+   * Vetoes creating or deleting an alias (400 M_EXCLUSIVE): application services' exclusive
+   * alias namespaces. Every alias is allowed until the appservice code is wired in here.
+   */
+  assertAliasAllowed?: AssertAliasAllowed;
 }
 
-export function createRoomServices({ stores, identity, clock, appended, getProfile }: RoomServiceDeps) {
+export function createRoomServices({ stores, identity, clock, appended, getProfile, assertAliasAllowed = allowEveryAlias }: RoomServiceDeps) {
   const engine = createRoomEngine({ stores, identity, clock, appended });
   const visibility = createVisibility(stores);
   const deps: RoomDeps = {
-    stores, engine, visibility, getProfile, clock,
+    stores, engine, visibility, getProfile, clock, assertAliasAllowed,
     serverName: identity.serverName,
     clientEvents: createClientEvents(stores, clock),
     access: createRoomAccess(stores, visibility),
@@ -53,7 +63,8 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
   type R = Requester;
 
   const rooms = {
-    create: (r: R, request: CreateRoomRequest) => createRoom(deps, r.user_id, request),
+    create: (r: R, request: CreateRoomRequest) => createRoom(deps, r, request),
+    upgrade: (r: R, roomId: string, request: UpgradeRequest) => upgradeRoom(deps, r.user_id, roomId, request),
     join: (r: R, roomIdOrAlias: string, reason?: string) => joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest),
     knock: (r: R, roomIdOrAlias: string, reason?: string) => knockRoom(deps, r.user_id, roomIdOrAlias, reason),
     invite: (r: R, roomId: string, userId: string, reason?: string) => inviteUser(deps, r.user_id, roomId, userId, reason),
@@ -90,6 +101,24 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) => timestampToEvent(deps, r.user_id, roomId, ts, dir),
   };
 
+  /** Aliases, the published room directory and room summaries: how rooms are found. */
+  const directory = {
+    createAlias: (r: R, alias: string, roomId: string) => createAlias(deps, r, alias, roomId),
+    resolveAlias: (alias: string) => resolveAlias(deps, alias),
+    deleteAlias: (r: R, alias: string) => deleteAlias(deps, r, alias),
+    localAliases: (r: R, roomId: string) => localAliases(deps, r.user_id, roomId),
+    visibility: (roomId: string) => directoryVisibility(deps, roomId),
+    setVisibility: (r: R, roomId: string, visibility: DirectoryVisibility) => setDirectoryVisibility(deps, r.user_id, roomId, visibility),
+    publicRooms: (request: PublicRoomsRequest) => publicRooms(deps, request),
+    summary: (r: R | undefined, roomIdOrAlias: string) => roomSummary(deps, r?.user_id, roomIdOrAlias),
+  };
+
+  const reports = {
+    event: (r: R, roomId: string, eventId: string, request: ReportRequest) => reportEvent(deps, r.user_id, roomId, eventId, request),
+    room: (r: R, roomId: string, request: ReportRequest) => reportRoom(deps, r.user_id, roomId, request),
+    user: (r: R, userId: string, request: ReportRequest) => reportUser(deps, r.user_id, userId, request),
+  };
+
   /**
    * Sending on a client's behalf later (delayed events): `write` runs `fn` in one engine
    * transaction with `send`, which appends an event as PUT /send (no transaction id) or
@@ -104,7 +133,7 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
       ),
   };
 
-  return { rooms, timeline, engine, sending, clientEvents: deps.clientEvents, visibility };
+  return { rooms, timeline, directory, reports, engine, sending, clientEvents: deps.clientEvents, visibility };
 }
 
 /** Appends an event as `requester` would by PUT /send (stateKey undefined) or PUT /state; returns its event id. */
