@@ -3,7 +3,6 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";
-import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
 import { createDeviceKeys } from "./e2ee/device-keys.ts";
 import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
@@ -129,7 +128,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     deviceLists,
     deviceKeys,
     keyQuery: createKeyQuery(stores, config.server_name),
-    crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
+    crossSigning: createCrossSigning(stores, deviceLists, uia),
     keyBackup: createKeyBackup(stores),
     media,
     mediaFiles,
