@@ -57,7 +57,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
   const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
-  const devices = createDevices(stores, sessions.pendingLastSeen, clock);
+  const devices = createDevices(stores, sessions, clock);
   const profiles = createProfiles(stores, config.server_name);
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);

@@ -8,7 +8,7 @@
 import { Elysia } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Services } from "../../core/services.ts";
-import type { Requester } from "../../core/users/sessions.ts";
+import type { ClientIp, Requester } from "../../core/users/sessions.ts";
 
 export function accessTokenOf(request: Request): string | undefined {
   const header = request.headers.get("authorization");
@@ -27,7 +27,7 @@ export function clientAddress(request: Request, server: { requestIP(request: Req
   return server?.requestIP(request)?.address ?? null;
 }
 
-function authenticate(services: Pick<Services, "sessions">, request: Request, ip: string | null): Requester | undefined {
+function authenticate(services: Pick<Services, "sessions">, request: Request, ip: ClientIp): Requester | undefined {
   const token = accessTokenOf(request);
   return token === undefined ? undefined : services.sessions.authenticate(token, ip);
 }
@@ -36,7 +36,8 @@ export const auth = (services: Pick<Services, "sessions">) =>
   new Elysia({ name: "auth" }).macro({
     auth: (level: "user" | "guest") => ({
       resolve({ request, server }) {
-        const requester = authenticate(services, request, clientAddress(request, server));
+        // The address is looked up only when the device's last-seen data needs it.
+        const requester = authenticate(services, request, () => clientAddress(request, server));
         if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
         if (requester.is_guest && level === "user") {
           throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest accounts cannot use this endpoint");
@@ -46,7 +47,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
     }),
     optionalAuth: {
       resolve({ request, server }) {
-        return { requester: authenticate(services, request, clientAddress(request, server)) };
+        return { requester: authenticate(services, request, () => clientAddress(request, server)) };
       },
     },
   });
