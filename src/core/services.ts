@@ -56,7 +56,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const identity = createServerIdentity(config, stores.serverKeys, clock);
   const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
-  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
+  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime, config.ip_source);
   const devices = createDevices(stores, sessions, clock);
   const profiles = createProfiles(stores, config.server_name);
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);

@@ -4,7 +4,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { auth, clientAddress } from "../plugins/auth.ts";
+import { auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { AuthData } from "../schemas/common.ts";
 import { CrossSigningKey, Empty, SignedObject } from "../schemas/keys.ts";
 
@@ -16,7 +17,7 @@ export const crossSigningRoutes = (services: Services) =>
     .post(
       "/device_signing/upload",
       async ({ requester, body, request, server }) => {
-        await services.crossSigning.uploadSigningKeys(requester, body, clientAddress(request, server));
+        await services.crossSigning.uploadSigningKeys(requester, body, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {

@@ -4,16 +4,16 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { clientAddress } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { AuthData, CLIENT_V3 } from "../schemas/common.ts";
 
 const tags = ["Account management"];
 
-export const registerRoutes = (services: Pick<Services, "registration">) =>
+export const registerRoutes = (services: Pick<Services, "registration" | "sessions">) =>
   new Elysia()
     .post(
       `${CLIENT_V3}/register`,
-      ({ query, body, request, server }) => services.registration.register(query.kind ?? "user", body, clientAddress(request, server)),
+      ({ query, body, request, server }) => services.registration.register(query.kind ?? "user", body, clientAddress(request, server, services.sessions.ipSource)),
       {
         query: t.Object({ kind: t.Optional(t.Union([t.Literal("user"), t.Literal("guest")])) }),
         body: t.Object({
@@ -54,7 +54,7 @@ export const registerRoutes = (services: Pick<Services, "registration">) =>
     })
     .get(
       "/_matrix/client/v1/register/m.login.registration_token/validity",
-      ({ query, request, server }) => services.registration.tokenValidity(query.token, clientAddress(request, server)),
+      ({ query, request, server }) => services.registration.tokenValidity(query.token, clientAddress(request, server, services.sessions.ipSource)),
       {
         query: t.Object({ token: t.String() }),
         response: t.Object({ valid: t.Boolean() }),

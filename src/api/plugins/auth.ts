@@ -9,6 +9,7 @@ import { Elysia } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Services } from "../../core/services.ts";
 import type { ClientIp, Requester } from "../../core/users/sessions.ts";
+import { clientAddress } from "./client-address.ts";
 
 export function accessTokenOf(request: Request): string | undefined {
   const header = request.headers.get("authorization");
@@ -22,11 +23,6 @@ export function accessTokenOf(request: Request): string | undefined {
   return new URLSearchParams(request.url.slice(query + 1)).get("access_token") ?? undefined;
 }
 
-/** The client's IP address as the socket reports it (undefined in-process, e.g. in tests). */
-export function clientAddress(request: Request, server: { requestIP(request: Request): { address: string } | null } | null): string | null {
-  return server?.requestIP(request)?.address ?? null;
-}
-
 function authenticate(services: Pick<Services, "sessions">, request: Request, ip: ClientIp): Requester | undefined {
   const token = accessTokenOf(request);
   return token === undefined ? undefined : services.sessions.authenticate(token, ip);
@@ -37,7 +33,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
     auth: (level: "user" | "guest") => ({
       resolve({ request, server }) {
         // The address is looked up only when the device's last-seen data needs it.
-        const requester = authenticate(services, request, () => clientAddress(request, server));
+        const requester = authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource));
         if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
         if (requester.is_guest && level === "user") {
           throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest accounts cannot use this endpoint");
@@ -47,7 +43,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
     }),
     optionalAuth: {
       resolve({ request, server }) {
-        return { requester: authenticate(services, request, () => clientAddress(request, server)) };
+        return { requester: authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource)) };
       },
     },
   });

@@ -6,6 +6,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
 import { createHash, randomBytes } from "node:crypto";
+import type { Config } from "../../config.ts";
 import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
@@ -50,6 +51,7 @@ export function createSessions(
   stores: Pick<Stores, "accessTokens" | "refreshTokens" | "devices" | "transaction">,
   clock: Clock,
   refreshableLifetimeMs: number,
+  ipSource: Config["ip_source"],
 ) {
   const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null; ip_ts: number }>();
   const cache = createTokenCache(clock, () => stores.accessTokens.selectDataVersion());
@@ -98,6 +100,9 @@ export function createSessions(
   }
 
   const sessions = {
+    /** Which address is the client's ([global] ip_source): the API reads it for last-seen data and rate limits. */
+    ipSource,
+
     /** A non-expiring access token for the device. */
     issueAccessToken(userId: string, deviceId: string): string {
       const token = generateToken("mat");
