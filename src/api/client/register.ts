@@ -18,6 +18,7 @@ export const registerRoutes = (services: Pick<Services, "registration" | "sessio
         query: t.Object({ kind: t.Optional(t.Union([t.Literal("user"), t.Literal("guest")])) }),
         body: t.Object({
           auth: t.Optional(AuthData),
+          guest_access_token: t.Optional(t.String()),
           username: t.Optional(t.String()),
           password: t.Optional(t.String()),
           device_id: t.Optional(t.String()),
@@ -38,7 +39,8 @@ export const registerRoutes = (services: Pick<Services, "registration" | "sessio
           description:
             "Registers an account through user-interactive auth: m.login.registration_token when registration_token is set, " +
             "else m.login.dummy; 403 when allow_registration is false. kind=guest registers a guest (allow_guest_registration) without UIA. " +
-            "Username problems (M_INVALID_USERNAME, M_USER_IN_USE) are reported before auth starts.",
+            "Username problems (M_INVALID_USERNAME, M_USER_IN_USE) are reported before auth starts. With guest_access_token " +
+            "(and username set to the guest's localpart) the guest becomes a full user through the same flows, keeping its id and rooms.",
           tags,
         },
       },
