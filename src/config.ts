@@ -181,6 +181,13 @@ export const GlobalConfigSchema = Type.Object({
   }),
   address: Str("The address to listen on. Use 0.0.0.0 or :: behind a reverse proxy in a container.", { default: "127.0.0.1" }),
   port: Int("The port to listen on.", 6167, { minimum: 0, maximum: 65535 }),
+  ip_source: Type.Union([Type.Literal("socket"), Type.Literal("x-forwarded-for"), Type.Literal("x-real-ip")], {
+    description:
+      'Where the client\'s IP address (for rate limits and devices\' last-seen IPs) comes from: "socket", the connection\'s peer; ' +
+      'behind a reverse proxy, "x-forwarded-for" (its last entry, the one the proxy appended) or "x-real-ip". Set a header ' +
+      "only when the proxy sets it and is the only way to reach the server: otherwise clients can claim any address.",
+    default: "socket",
+  }),
   max_request_size: Int("The largest request body accepted, in bytes.", 20_000_000, { minimum: 1024 }),
   allow_registration: Bool("Whether anyone may register an account (with registration_token set, only holders of the token).", false),
   registration_token: Type.Optional(Str("When set, registration needs this token (the m.login.registration_token stage).")),

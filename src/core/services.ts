@@ -12,7 +12,6 @@ import { createAppserviceRegistrations } from "./appservices/registrations.ts";
 import { createAppserviceRegistry } from "./appservices/registry.ts";
 import type { Clock } from "./clock.ts";
 import { createDelayedEvents } from "./delayed-events/index.ts";
-import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
 import { createDeviceKeys } from "./e2ee/device-keys.ts";
 import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
@@ -64,8 +63,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const identity = createServerIdentity(config, stores.serverKeys, clock);
   const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
-  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
-  const devices = createDevices(stores, sessions.pendingLastSeen, clock);
+  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime, config.ip_source);
+  const devices = createDevices(stores, sessions, clock);
   const appserviceRegistry = createAppserviceRegistry(stores, config.server_name, logger);
   const appserviceApi = createAppserviceApi({ timeoutMs: config.appservices.request_timeout_ms });
   const appserviceQueries = createAppserviceQueries(appserviceRegistry, appserviceApi);
@@ -171,7 +170,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     deviceLists,
     deviceKeys,
     keyQuery: createKeyQuery(stores, config.server_name),
-    crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
+    crossSigning: createCrossSigning(stores, deviceLists, uia),
     keyBackup: createKeyBackup(stores),
     media,
     mediaFiles,
