@@ -18,6 +18,7 @@ import { createAliasStore } from "./aliases.ts";
 import { createEventStore } from "./events.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
+import { createRelationStore } from "./relations.ts";
 import { createRoomStateStore } from "./room-state.ts";
 import { createRoomStore } from "./rooms.ts";
 import { createTransactionIdStore } from "./transaction-ids.ts";
@@ -54,6 +55,7 @@ export function openStores(db: Database) {
     pushers: createPusherStore(db),
     rooms: createRoomStore(db),
     events: createEventStore(db),
+    relations: createRelationStore(db),
     roomState: createRoomStateStore(db),
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),

@@ -21,7 +21,7 @@ export type ProfileLookup = (userId: string) => Profile;
 
 export type RoomStores = Pick<
   Stores,
-  "rooms" | "events" | "roomState" | "memberships" | "transactionIds" | "aliases" | "accounts" | "groupCommit"
+  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "accounts" | "accountData" | "groupCommit"
 >;
 
 export interface RoomDeps {

@@ -10,6 +10,7 @@ import m0005 from "./0005-openid.sql" with { type: "text" };
 import m0006 from "./0006-rooms.sql" with { type: "text" };
 import m0007 from "./0007-e2ee.sql" with { type: "text" };
 import m0008 from "./0008-push-rules.sql" with { type: "text" };
+import m0009 from "./0009-relations.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "rooms", sql: m0006 },
   { version: 7, name: "e2ee", sql: m0007 },
   { version: 8, name: "push-rules", sql: m0008 },
+  { version: 9, name: "relations", sql: m0009 },
 ];
