@@ -66,8 +66,11 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
     joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
     /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
-    eventsByStreamPositions: (userId: string, positions: readonly number[]) =>
-      new Map(stores.events.selectEventsByStreams(positions).map((row) => [row.stream_ordering, deps.clientEvents.serialize(row, { user_id: userId, device_id: "" })])),
+    eventsByStreamPositions(userId: string, positions: readonly number[]) {
+      const rows = stores.events.selectEventsByStreams(positions);
+      const events = deps.clientEvents.serializeAll(rows, { user_id: userId, device_id: "" });
+      return new Map(rows.map((row, i) => [row.stream_ordering, events[i]!]));
+    },
     /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
     isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
     /** Users who share a joined room with the user, the user included (device lists, presence). */
