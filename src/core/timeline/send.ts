@@ -11,6 +11,7 @@ import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import type { Viewer } from "./client-event.ts";
 import { appendRedaction } from "./redact.ts";
+import { checkNewRelation } from "./relation-checks.ts";
 
 export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, type: string, txnId: string, content: EventContent): Promise<{ event_id: string }> {
   const scope = `send\u0000${roomId}\u0000${type}`;
@@ -25,6 +26,7 @@ export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, typ
       const reason = typeof content.reason === "string" ? content.reason : undefined;
       event_id = appendRedaction(deps, append, requester, roomId, content.redacts, reason, txnId);
     } else {
+      checkNewRelation(deps.stores, requester.user_id, type, content);
       event_id = append(roomId, { type, sender: requester.user_id, content }, { txn: { device_id: requester.device_id, txn_id: txnId } }).event_id;
     }
     deps.stores.transactionIds.insertTransactionId(requester.user_id, requester.device_id, scope, txnId, event_id, deps.clock.now());
