@@ -11,6 +11,7 @@ import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
 import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
+import { relationsRoutes } from "./api/client/relations.ts";
 import { roomsRoutes } from "./api/client/rooms.ts";
 import { stateRoutes } from "./api/client/state.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
@@ -124,7 +125,8 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(membershipRoutes(services))
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
-    .use(redactionRoutes(services));
+    .use(redactionRoutes(services))
+    .use(relationsRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.

@@ -12,9 +12,11 @@ import { createClientEvents } from "../timeline/client-event.ts";
 import { getContext, getEvent } from "../timeline/context.ts";
 import { getMessages, type MessagesRequest } from "../timeline/messages.ts";
 import { redactEvent } from "../timeline/redact.ts";
+import { getRelations, type RelationsRequest } from "../timeline/relations.ts";
 import { sendEvent } from "../timeline/send.ts";
 import { getState, getStateEvent, setState } from "../timeline/state.ts";
 import { createStateReader } from "../timeline/state-reader.ts";
+import { getThreads, type ThreadsRequest } from "../timeline/threads.ts";
 import { timestampToEvent } from "../timeline/timestamp.ts";
 import { createVisibility } from "../timeline/visibility.ts";
 import type { Direction } from "../timeline/paginate.ts";
@@ -91,6 +93,10 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     context: (r: R, roomId: string, eventId: string, request: { limit?: number; filter?: string }) => getContext(deps, r, roomId, eventId, request),
     event: (r: R, roomId: string, eventId: string) => getEvent(deps, r, roomId, eventId),
     timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) => timestampToEvent(deps, r.user_id, roomId, ts, dir),
+    relations: (r: R, roomId: string, eventId: string, request: RelationsRequest) => getRelations(deps, r, roomId, eventId, request),
+    threads: (r: R, roomId: string, request: ThreadsRequest) => getThreads(deps, r, roomId, request),
+    /** The thread an event is in (its root's id), or undefined for the main timeline: for threaded receipts. */
+    threadOf: (eventId: string) => stores.relations.selectRelation(eventId)?.thread_id ?? undefined,
   };
 
   return { rooms, timeline, engine, clientEvents: deps.clientEvents, visibility };

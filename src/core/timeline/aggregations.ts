@@ -13,10 +13,10 @@
  * Children from users the reader ignores are left out (the spec asks servers to), and so are
  * children after `until`, the reader's last readable position in the room.
  */
-import { EventType } from "../../matrix/event-types.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { EventRow, TopologicalPosition } from "../../storage/events.ts";
 import type { AggregationBounds } from "../../storage/relations.ts";
+import { ignoredUsersOf } from "../users/ignored-users.ts";
 import { ROOM_END } from "./tokens.ts";
 
 export interface ThreadAggregation {
@@ -41,19 +41,6 @@ export interface AggregationScope {
 }
 
 export function createAggregations(stores: Pick<Stores, "relations" | "events" | "accountData">) {
-  /** The users in the reader's m.ignored_user_list. */
-  function ignoredUsers(userId: string | undefined): string[] {
-    if (userId === undefined) return [];
-    const json = stores.accountData.selectContent(userId, "", EventType.IgnoredUserList);
-    if (json === undefined) return [];
-    try {
-      const ignored = (JSON.parse(json) as { ignored_users?: unknown }).ignored_users;
-      return typeof ignored === "object" && ignored !== null && !Array.isArray(ignored) ? Object.keys(ignored) : [];
-    } catch {
-      return [];
-    }
-  }
-
   function aggregateRoom(roomId: string, parents: EventRow[], scope: AggregationScope, bounds: AggregationBounds, into: Map<string, Aggregation>) {
     const ids = parents.map((row) => row.event_id);
     const entry = (id: string) => {
@@ -98,7 +85,7 @@ export function createAggregations(stores: Pick<Stores, "relations" | "events" |
       else byRoom.set(row.room_id, [row]);
     }
     if (byRoom.size === 0) return result;
-    const bounds: AggregationBounds = { until: scope.until ?? ROOM_END, ignoredJson: JSON.stringify(ignoredUsers(scope.userId)) };
+    const bounds: AggregationBounds = { until: scope.until ?? ROOM_END, ignoredJson: JSON.stringify(scope.userId === undefined ? [] : ignoredUsersOf(stores, scope.userId)) };
     for (const [roomId, parents] of byRoom) aggregateRoom(roomId, parents, scope, bounds, result);
     return result;
   }
