@@ -20,6 +20,8 @@ export interface EventRow {
   txn_device_id: string | null;
   txn_id: string | null;
   json: string;
+  /** Which aggregated relations the event has children of (bits of CHILD_REL_TYPE_BITS, storage/relations.ts). */
+  child_rel_types: number;
 }
 
 export interface NewEvent {
@@ -46,7 +48,7 @@ export interface TopologicalPosition {
 
 const EVENT_ROW_KEYS = [
   "stream_ordering", "event_id", "room_id", "type", "state_key", "sender", "membership", "depth", "origin_server_ts",
-  "state_group", "replaces_state", "redacted_by", "txn_device_id", "txn_id", "json",
+  "state_group", "replaces_state", "redacted_by", "txn_device_id", "txn_id", "json", "child_rel_types",
 ] as const satisfies readonly (keyof EventRow)[];
 const COLUMNS = EVENT_ROW_KEYS.join(", ");
 /** The columns of an EventRow, qualified by a table alias (for joins in other stores). */
@@ -103,6 +105,9 @@ export function createEventStore(db: Database) {
     `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND ${IN_TIMELINE} ORDER BY depth, stream_ordering`,
   );
   const selectMaxStream = db.query<{ stream: number | null }, []>("SELECT MAX(stream_ordering) AS stream FROM events");
+  const markChildRelType = db.query<void, [number, string, string]>(
+    "UPDATE events SET child_rel_types = child_rel_types | ?1 WHERE event_id = ?2 AND room_id = ?3 AND (child_rel_types & ?1) = 0",
+  );
   const updateRedacted = db.query<void, [string, string, string]>(
     "UPDATE events SET json = ?, redacted_by = ? WHERE event_id = ? AND redacted_by IS NULL",
   );
@@ -141,6 +146,8 @@ export function createEventStore(db: Database) {
     /** All of a room's timeline events in topological order (tests and tools; not for request paths). */
     selectRoomEvents: (roomId: string) => selectRoomEvents.all(roomId),
     selectMaxStream: () => selectMaxStream.get()?.stream ?? 0,
+    /** Notes that the event (in this room) now has a child of an aggregated relation type; writes only the first time. */
+    markChildRelType: (eventId: string, roomId: string, bit: number) => markChildRelType.run(bit, eventId, roomId),
     /** Replaces an event's JSON by its redacted form; a second redaction leaves the first in place. */
     updateRedacted: (eventId: string, redactedJson: string, redactedBy: string) => updateRedacted.run(redactedJson, redactedBy, eventId).changes > 0,
   };

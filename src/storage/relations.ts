@@ -3,10 +3,15 @@
  * topological position and thread) and the threads of each room. The reads here are what
  * /relations, /threads and the bundled aggregations need, each an index range or seek; the
  * aggregation reads take a page's worth of parent ids at once (json_each), never one query
- * per event.
+ * per event. A relation is recorded only when its parent is unknown or in the child's room
+ * (store-event.ts), so the aggregation reads need not compare rooms, which keeps them
+ * within the indexes.
  */
 import type { Database } from "bun:sqlite";
 import { eventColumns, type EventRow, type TopologicalPosition } from "./events.ts";
+
+/** The relation types that are aggregated, as bits of events.child_rel_types (migration 0009). */
+export const CHILD_REL_TYPE_BITS: Readonly<Record<string, number>> = { "m.replace": 1, "m.thread": 2, "m.reference": 4 };
 
 export interface RelationRow {
   event_id: string;
@@ -41,8 +46,7 @@ export interface ChildRange {
 /** What the aggregations of one page may include: nothing after `until`, nothing by `ignored` senders. */
 export interface AggregationBounds {
   until: TopologicalPosition;
-  /** JSON array of user ids. */
-  ignoredJson: string;
+  ignored: readonly string[];
 }
 
 export interface ThreadSummaryRow {
@@ -66,9 +70,6 @@ const AFTER = (dir: "b" | "f") =>
   dir === "b"
     ? "(r.depth, r.stream_ordering) <= (?4, ?5) AND (r.depth, r.stream_ordering) > (?6, ?7) ORDER BY r.depth DESC, r.stream_ordering DESC"
     : "(r.depth, r.stream_ordering) > (?4, ?5) AND (r.depth, r.stream_ordering) <= (?6, ?7) ORDER BY r.depth, r.stream_ordering";
-/** A thread child the page's reader may count: up to their read point, not from ignored users. */
-const COUNTED = "r.relates_to_id = root.value AND r.rel_type = 'm.thread' AND r.room_id = ?2 AND (r.depth, r.stream_ordering) <= (?3, ?4) AND r.sender NOT IN (SELECT value FROM json_each(?5))";
-
 type ChildParams = [string, string, string | null, number, number, number, number, number, string | null];
 
 export function createRelationStore(db: Database) {
@@ -112,42 +113,46 @@ export function createRelationStore(db: Database) {
     f: db.query<EventRow, [...ChildParams, number]>(descendantsSql("f")),
   };
 
-  // The most recent valid replacement of each parent (spec "Validity of replacement events"):
-  // same room, sender and type, neither a state event, the parent not itself a replacement and
-  // not redacted, m.new_content present (unless encrypted, where it is inside the ciphertext).
-  // Most recent is the largest origin_server_ts, then the largest event id. CROSS JOIN keeps
-  // SQLite walking from the page's ids rather than from the room's events.
-  const selectLatestEdits = db.query<EventRow & { relates_to_id: string }, [string, string, number, number]>(
-    `SELECT relates_to_id, ${eventColumns("edit")} FROM (
-       SELECT r.relates_to_id, e.*, ROW_NUMBER() OVER (PARTITION BY r.relates_to_id ORDER BY e.origin_server_ts DESC, e.event_id DESC) AS rank
-       FROM json_each(?1) AS parent
-       CROSS JOIN event_relations r INDEXED BY event_relations_by_target_type ON r.relates_to_id = parent.value AND r.rel_type = 'm.replace'
-       CROSS JOIN events p ON p.event_id = r.relates_to_id
-       CROSS JOIN events e ON e.event_id = r.event_id
-       WHERE r.room_id = ?2 AND (r.depth, r.stream_ordering) <= (?3, ?4)
-         AND p.room_id = r.room_id AND p.sender = r.sender AND p.type = r.type AND p.state_key IS NULL AND p.redacted_by IS NULL
-         AND NOT EXISTS (SELECT 1 FROM event_relations pr WHERE pr.event_id = p.event_id AND pr.rel_type = 'm.replace')
-         AND e.state_key IS NULL AND ${IN_TIMELINE}
-         AND (r.type = 'm.room.encrypted' OR json_type(e.json, '$.content."m.new_content"') = 'object')
-     ) AS edit WHERE rank = 1`,
+  // The valid replacements of each parent, most recent first (spec "Validity of replacement
+  // events"): same sender and type as the parent, no state key, the parent not itself a
+  // replacement, m.new_content present (unless encrypted: it is inside the ciphertext). Most
+  // recent is the largest origin_server_ts, then the largest event id. Parents come as
+  // [event_id, sender, type]; the caller leaves out state events and redacted parents. Only
+  // ids come back: the caller loads the winners. CROSS JOIN keeps SQLite walking from the ids.
+  const selectEditCandidates = db.query<{ relates_to_id: string; event_id: string }, [string, number, number]>(
+    `SELECT r.relates_to_id, e.event_id FROM json_each(?1) AS parent
+     CROSS JOIN event_relations r INDEXED BY event_relations_by_target_type ON r.relates_to_id = parent.value ->> 0 AND r.rel_type = 'm.replace'
+     CROSS JOIN events e ON e.event_id = r.event_id
+     WHERE (r.depth, r.stream_ordering) <= (?2, ?3) AND r.sender = parent.value ->> 1 AND r.type = parent.value ->> 2
+       AND e.state_key IS NULL AND ${IN_TIMELINE}
+       AND NOT EXISTS (SELECT 1 FROM event_relations pr WHERE pr.event_id = r.relates_to_id AND pr.rel_type = 'm.replace')
+       AND (r.type = 'm.room.encrypted' OR json_type(e.json, '$.content."m.new_content"') = 'object')
+     ORDER BY r.relates_to_id, e.origin_server_ts DESC, e.event_id DESC`,
   );
-  // ?1 root ids, ?2 room, ?3–?4 until, ?5 ignored senders, ?6 the reading user.
-  const selectThreadSummaries = db.query<ThreadSummaryRow, [string, string, number, number, string, string]>(
-    `SELECT thread_id, latest_event_id, count, participated FROM (
+  // ?1 root ids, ?2–?3 until, ?4 the reading user, ?5 ignored senders (second statement only).
+  // Without ignored senders every subquery is answered from an index alone.
+  const threadSummariesSql = (ignoring: boolean) => {
+    const counted = `r.relates_to_id = root.value AND r.rel_type = 'm.thread' AND (r.depth, r.stream_ordering) <= (?2, ?3)${
+      ignoring ? " AND r.sender NOT IN (SELECT value FROM json_each(?5))" : ""
+    }`;
+    return `SELECT thread_id, latest_event_id, count, participated FROM (
        SELECT root.value AS thread_id,
-         (SELECT r.event_id FROM event_relations r WHERE ${COUNTED} ORDER BY r.depth DESC, r.stream_ordering DESC LIMIT 1) AS latest_event_id,
-         (SELECT COUNT(*) FROM event_relations r WHERE ${COUNTED}) AS count,
+         (SELECT r.event_id FROM event_relations r WHERE ${counted} ORDER BY r.depth DESC, r.stream_ordering DESC LIMIT 1) AS latest_event_id,
+         (SELECT COUNT(*) FROM event_relations r WHERE ${counted}) AS count,
          EXISTS (SELECT 1 FROM event_relations r INDEXED BY event_relations_thread_senders
-                 WHERE r.relates_to_id = root.value AND r.rel_type = 'm.thread' AND r.sender = ?6 AND r.room_id = ?2) AS participated
+                 WHERE r.relates_to_id = root.value AND r.rel_type = 'm.thread' AND r.sender = ?4) AS participated
        FROM json_each(?1) AS root
-     ) WHERE latest_event_id IS NOT NULL`,
-  );
-  const selectReferences = db.query<{ relates_to_id: string; event_id: string }, [string, string, number, number, string]>(
+     ) WHERE latest_event_id IS NOT NULL`;
+  };
+  const selectThreadSummaries = db.query<ThreadSummaryRow, [string, number, number, string]>(threadSummariesSql(false));
+  const selectThreadSummariesIgnoring = db.query<ThreadSummaryRow, [string, number, number, string, string]>(threadSummariesSql(true));
+  const referencesSql = (ignoring: boolean) =>
     `SELECT r.relates_to_id, r.event_id FROM event_relations r
-     WHERE r.relates_to_id IN (SELECT value FROM json_each(?1)) AND r.rel_type = 'm.reference' AND r.room_id = ?2
-       AND (r.depth, r.stream_ordering) <= (?3, ?4) AND r.sender NOT IN (SELECT value FROM json_each(?5))
-     ORDER BY r.relates_to_id, r.depth, r.stream_ordering`,
-  );
+     WHERE r.relates_to_id IN (SELECT value FROM json_each(?1)) AND r.rel_type = 'm.reference' AND (r.depth, r.stream_ordering) <= (?2, ?3)
+       ${ignoring ? "AND r.sender NOT IN (SELECT value FROM json_each(?4))" : ""}
+     ORDER BY r.relates_to_id, r.depth, r.stream_ordering`;
+  const selectReferences = db.query<{ relates_to_id: string; event_id: string }, [string, number, number]>(referencesSql(false));
+  const selectReferencesIgnoring = db.query<{ relates_to_id: string; event_id: string }, [string, number, number, string]>(referencesSql(true));
 
   const upsertThread = db.query<void, [string, string, string, number, number]>(
     `INSERT INTO threads (thread_id, room_id, latest_event_id, latest_depth, latest_stream) VALUES (?, ?, ?, ?, ?)
@@ -199,13 +204,23 @@ export function createRelationStore(db: Database) {
     selectDescendants: (filter: ChildFilter, range: ChildRange, maxHops: number): EventRow[] =>
       selectDescendants[range.dir].all(...childParams(filter, range), maxHops),
 
-    selectLatestEdits: (roomId: string, parentIds: readonly string[], bounds: AggregationBounds) =>
-      selectLatestEdits.all(JSON.stringify(parentIds), roomId, bounds.until.depth, bounds.until.stream),
+    /** The ids of the valid edits of each parent, most recent first per parent. */
+    selectEditCandidates: (parents: readonly { event_id: string; sender: string; type: string }[], bounds: AggregationBounds) =>
+      selectEditCandidates.all(JSON.stringify(parents.map((p) => [p.event_id, p.sender, p.type])), bounds.until.depth, bounds.until.stream),
     /** For each id that is a thread root: its latest event, the number of thread events, and whether `userId` posted one. */
-    selectThreadSummaries: (roomId: string, rootIds: readonly string[], userId: string, bounds: AggregationBounds) =>
-      selectThreadSummaries.all(JSON.stringify(rootIds), roomId, bounds.until.depth, bounds.until.stream, bounds.ignoredJson, userId),
-    selectReferences: (roomId: string, parentIds: readonly string[], bounds: AggregationBounds) =>
-      selectReferences.all(JSON.stringify(parentIds), roomId, bounds.until.depth, bounds.until.stream, bounds.ignoredJson),
+    selectThreadSummaries(rootIds: readonly string[], userId: string, bounds: AggregationBounds): ThreadSummaryRow[] {
+      const { until, ignored } = bounds;
+      return ignored.length === 0
+        ? selectThreadSummaries.all(JSON.stringify(rootIds), until.depth, until.stream, userId)
+        : selectThreadSummariesIgnoring.all(JSON.stringify(rootIds), until.depth, until.stream, userId, JSON.stringify(ignored));
+    },
+    /** The references to each parent, oldest first per parent. */
+    selectReferences(parentIds: readonly string[], bounds: AggregationBounds): { relates_to_id: string; event_id: string }[] {
+      const { until, ignored } = bounds;
+      return ignored.length === 0
+        ? selectReferences.all(JSON.stringify(parentIds), until.depth, until.stream)
+        : selectReferencesIgnoring.all(JSON.stringify(parentIds), until.depth, until.stream, JSON.stringify(ignored));
+    },
 
     /** Records a thread event: the root's thread row moves to it if it is the latest. */
     upsertThread: (roomId: string, threadId: string, latest: { event_id: string; depth: number; stream_ordering: number }) =>

@@ -3,10 +3,11 @@ import { Database } from "bun:sqlite";
 import { migrate, openDatabase } from "../../src/storage/database.ts";
 import { MIGRATIONS } from "../../src/storage/migrations/index.ts";
 import { openStores } from "../../src/storage/index.ts";
+import { CHILD_REL_TYPE_BITS } from "../../src/storage/relations.ts";
 
 const ALL = { depth: Number.MAX_SAFE_INTEGER, stream: Number.MAX_SAFE_INTEGER };
 const NONE = { depth: 0, stream: 0 };
-const open = { until: ALL, ignoredJson: "[]" };
+const open = { until: ALL, ignored: [] };
 
 function setup() {
   const stores = openStores(openDatabase(":memory:"));
@@ -65,9 +66,10 @@ describe("relation store", () => {
     expect(ids(stores.relations.selectDescendants({ parentId: "$p", roomId: "!r:x", relType: "m.thread" }, range, 3))).toEqual(["$a"]);
   });
 
-  test("the latest valid edit wins: same sender and type, m.new_content, by timestamp then event id", () => {
+  test("edit candidates are the valid edits, most recent first: same sender and type, m.new_content, by timestamp then event id", () => {
     const { stores, add } = setup();
     add("$orig");
+    add("$other");
     const edit = { "m.new_content": { body: "new" } };
     add("$e1", { rel: ["m.replace", "$orig"], content: edit, ts: 500 });
     add("$e3", { rel: ["m.replace", "$orig"], content: edit, ts: 100 });
@@ -75,10 +77,16 @@ describe("relation store", () => {
     add("$byOther", { rel: ["m.replace", "$orig"], content: edit, ts: 900, sender: "@b:x" });
     add("$otherType", { rel: ["m.replace", "$orig"], content: edit, ts: 900, type: "m.sticker" });
     add("$noContent", { rel: ["m.replace", "$orig"], ts: 900 });
-    expect(stores.relations.selectLatestEdits("!r:x", ["$orig"], open).map((row) => [row.relates_to_id, row.event_id])).toEqual([["$orig", "$e2"]]);
+    add("$encrypted", { rel: ["m.replace", "$other"], type: "m.room.encrypted", ts: 900 });
+    const parents = [{ event_id: "$orig", sender: "@a:x", type: "m.room.message" }, { event_id: "$other", sender: "@a:x", type: "m.room.encrypted" }];
+    expect(stores.relations.selectEditCandidates(parents, open).map((row) => [row.relates_to_id, row.event_id])).toEqual([
+      ["$orig", "$e2"], ["$orig", "$e1"], ["$orig", "$e3"], ["$other", "$encrypted"],
+    ]);
+    const beforeLast = { until: { depth: 4, stream: Number.MAX_SAFE_INTEGER }, ignored: [] };
+    expect(stores.relations.selectEditCandidates(parents.slice(0, 1), beforeLast).map((row) => row.event_id)).toEqual(["$e1", "$e3"]);
     // An edit of an edit is not valid.
     add("$editOfEdit", { rel: ["m.replace", "$e1"], content: edit });
-    expect(stores.relations.selectLatestEdits("!r:x", ["$e1"], open)).toEqual([]);
+    expect(stores.relations.selectEditCandidates([{ event_id: "$e1", sender: "@a:x", type: "m.room.message" }], open)).toEqual([]);
   });
 
   test("thread summaries count, find the latest and see participation, minus ignored users and after the bound", () => {
@@ -88,14 +96,14 @@ describe("relation store", () => {
     const second = add("$t2", { rel: ["m.thread", "$root"], sender: "@c:x" });
     add("$t3", { rel: ["m.thread", "$root"], sender: "@ignored:x" });
     add("$plain");
-    expect(stores.relations.selectThreadSummaries("!r:x", ["$root", "$plain"], "@b:x", open)).toEqual([
+    expect(stores.relations.selectThreadSummaries(["$root", "$plain"], "@b:x", open)).toEqual([
       { thread_id: "$root", latest_event_id: "$t3", count: 3, participated: 1 },
     ]);
-    expect(stores.relations.selectThreadSummaries("!r:x", ["$root"], "@a:x", { until: ALL, ignoredJson: '["@ignored:x"]' })).toEqual([
+    expect(stores.relations.selectThreadSummaries(["$root"], "@a:x", { until: ALL, ignored: ["@ignored:x"] })).toEqual([
       { thread_id: "$root", latest_event_id: "$t2", count: 2, participated: 0 },
     ]);
     // Participation is the reader's own events, which are never past their read point.
-    expect(stores.relations.selectThreadSummaries("!r:x", ["$root"], "@c:x", { until: { depth: 2, stream: second - 1 }, ignoredJson: "[]" })).toEqual([
+    expect(stores.relations.selectThreadSummaries(["$root"], "@c:x", { until: { depth: 2, stream: second - 1 }, ignored: [] })).toEqual([
       { thread_id: "$root", latest_event_id: "$t1", count: 1, participated: 1 },
     ]);
   });
@@ -127,11 +135,21 @@ describe("relation store", () => {
     add("$r2", { rel: ["m.reference", "$q"] });
     add("$r3", { rel: ["m.reference", "$p"], sender: "@ignored:x" });
     add("$r4", { rel: ["m.reference", "$p"] });
-    expect(stores.relations.selectReferences("!r:x", ["$p", "$q"], { until: ALL, ignoredJson: '["@ignored:x"]' })).toEqual([
+    expect(stores.relations.selectReferences(["$p", "$q"], { until: ALL, ignored: ["@ignored:x"] })).toEqual([
       { relates_to_id: "$p", event_id: "$r1" },
       { relates_to_id: "$p", event_id: "$r4" },
       { relates_to_id: "$q", event_id: "$r2" },
     ]);
+  });
+
+  test("an event is marked once per aggregated relation type it has children of, in its own room only", () => {
+    const { stores, add } = setup();
+    add("$p");
+    stores.events.markChildRelType("$p", "!r:x", CHILD_REL_TYPE_BITS["m.thread"]!);
+    stores.events.markChildRelType("$p", "!r:x", CHILD_REL_TYPE_BITS["m.thread"]!);
+    stores.events.markChildRelType("$p", "!r:x", CHILD_REL_TYPE_BITS["m.reference"]!);
+    stores.events.markChildRelType("$p", "!elsewhere:x", CHILD_REL_TYPE_BITS["m.replace"]!);
+    expect(stores.events.selectEvent("$p")?.child_rel_types).toBe(6);
   });
 
   test("an annotation is found by target, sender, type and key", () => {
@@ -163,5 +181,7 @@ describe("relation store", () => {
     expect(stores.relations.selectRelation("$reaction")).toMatchObject({ depth: 4, thread_id: "$root" });
     expect(stores.relations.selectRelation("$t1")).toMatchObject({ depth: 2, thread_id: "$root" });
     expect(stores.relations.selectThread("$root")).toMatchObject({ room_id: "!r:x", latest_event_id: "$t2", latest_depth: 3 });
+    expect(stores.events.selectEvent("$root")?.child_rel_types).toBe(2);
+    expect(stores.events.selectEvent("$t1")?.child_rel_types).toBe(0);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Bundled aggregations: what the server summarises of a page of events' children, before
- * client-event.ts puts it under unsigned["m.relations"]. A page costs three queries per room
- * in it (edits, threads, references) plus one to load the threads' latest events, whatever
- * its size. https://spec.matrix.org/v1.19/client-server-api/#aggregations-of-child-events
+ * client-event.ts puts it under unsigned["m.relations"]. Each event row says which aggregated
+ * relation types it has children of (events.child_rel_types, set at append), so a page asks
+ * only about those: no query for a page without edited, threaded or referenced events, and
+ * at most one query per relation type (plus one to load the edits and one the threads'
+ * latest events), whatever the page's size. https://spec.matrix.org/v1.19/client-server-api/#aggregations-of-child-events
  *
  * - m.replace: the most recent valid edit (storage/relations.ts has the validity rules);
  *   none for a redacted event. The original's content is left as it is (spec v1.7+).
@@ -13,9 +15,10 @@
  * Children from users the reader ignores are left out (the spec asks servers to), and so are
  * children after `until`, the reader's last readable position in the room.
  */
+import { RelType } from "../../matrix/relations.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { EventRow, TopologicalPosition } from "../../storage/events.ts";
-import type { AggregationBounds } from "../../storage/relations.ts";
+import { CHILD_REL_TYPE_BITS, type AggregationBounds } from "../../storage/relations.ts";
 import { ignoredUsersOf } from "../users/ignored-users.ts";
 import { ROOM_END } from "./tokens.ts";
 
@@ -40,54 +43,65 @@ export interface AggregationScope {
   visible?: ((row: EventRow) => boolean) | undefined;
 }
 
+const REPLACE = CHILD_REL_TYPE_BITS[RelType.Replace]!;
+const THREAD = CHILD_REL_TYPE_BITS[RelType.Thread]!;
+const REFERENCE = CHILD_REL_TYPE_BITS[RelType.Reference]!;
+
 export function createAggregations(stores: Pick<Stores, "relations" | "events" | "accountData">) {
-  function aggregateRoom(roomId: string, parents: EventRow[], scope: AggregationScope, bounds: AggregationBounds, into: Map<string, Aggregation>) {
-    const ids = parents.map((row) => row.event_id);
+  /** Only events marked (events.child_rel_types) as having children of a type are asked about it. */
+  const withBit = (parents: EventRow[], bit: number) => parents.filter((row) => (row.child_rel_types & bit) !== 0);
+
+  function aggregatePage(parents: EventRow[], scope: AggregationScope, bounds: AggregationBounds): Map<string, Aggregation> {
+    const found = new Map<string, Aggregation>();
     const entry = (id: string) => {
-      let aggregation = into.get(id);
-      if (!aggregation) into.set(id, (aggregation = {}));
+      let aggregation = found.get(id);
+      if (!aggregation) found.set(id, (aggregation = {}));
       return aggregation;
     };
     const visible = (row: EventRow) => scope.visible?.(row) ?? true;
 
-    for (const edit of stores.relations.selectLatestEdits(roomId, ids, bounds)) {
-      if (visible(edit)) entry(edit.relates_to_id).replace = edit;
+    // A redacted event bundles no edit (spec: redactions of edited events).
+    const edited = withBit(parents, REPLACE).filter((row) => row.redacted_by === null);
+    const latestEdit = new Map<string, string>();
+    for (const candidate of edited.length === 0 ? [] : stores.relations.selectEditCandidates(edited, bounds)) {
+      if (!latestEdit.has(candidate.relates_to_id)) latestEdit.set(candidate.relates_to_id, candidate.event_id);
+    }
+    const roots = withBit(parents, THREAD);
+    const summaries = roots.length === 0 ? [] : stores.relations.selectThreadSummaries(roots.map((row) => row.event_id), scope.userId ?? "", bounds);
+
+    // The edits and the threads' latest events, in one read.
+    const named = [...latestEdit.values(), ...summaries.map((summary) => summary.latest_event_id!)];
+    const rows = new Map(stores.events.selectEventsByIds(named).map((row) => [row.event_id, row]));
+    for (const [parentId, editId] of latestEdit) {
+      const edit = rows.get(editId);
+      if (edit && visible(edit)) entry(parentId).replace = edit;
+    }
+    const rootSenders = new Map(roots.map((row) => [row.event_id, row.sender]));
+    for (const summary of summaries) {
+      const latest = rows.get(summary.latest_event_id!);
+      if (!latest || !visible(latest)) continue;
+      entry(summary.thread_id).thread = {
+        latest,
+        count: summary.count,
+        current_user_participated: summary.participated === 1 || rootSenders.get(summary.thread_id) === scope.userId,
+      };
     }
 
-    const summaries = stores.relations.selectThreadSummaries(roomId, ids, scope.userId ?? "", bounds);
-    if (summaries.length > 0) {
-      const latest = new Map(stores.events.selectEventsByIds(summaries.map((s) => s.latest_event_id!)).map((row) => [row.event_id, row]));
-      const senders = new Map(parents.map((row) => [row.event_id, row.sender]));
-      for (const summary of summaries) {
-        const row = latest.get(summary.latest_event_id!);
-        if (!row || !visible(row)) continue;
-        entry(summary.thread_id).thread = {
-          latest: row,
-          count: summary.count,
-          current_user_participated: summary.participated === 1 || senders.get(summary.thread_id) === scope.userId,
-        };
+    const referenced = withBit(parents, REFERENCE);
+    if (referenced.length > 0) {
+      for (const reference of stores.relations.selectReferences(referenced.map((row) => row.event_id), bounds)) {
+        (entry(reference.relates_to_id).references ??= []).push(reference.event_id);
       }
     }
-
-    for (const reference of stores.relations.selectReferences(roomId, ids, bounds)) {
-      (entry(reference.relates_to_id).references ??= []).push(reference.event_id);
-    }
+    return found;
   }
 
   /** The aggregations of a page, by parent event id; events with none are absent. */
   function aggregate(rows: readonly EventRow[], scope: AggregationScope): Map<string, Aggregation> {
-    const result = new Map<string, Aggregation>();
-    const byRoom = new Map<string, EventRow[]>();
-    for (const row of rows) {
-      if (row.state_key !== null) continue;
-      const group = byRoom.get(row.room_id);
-      if (group) group.push(row);
-      else byRoom.set(row.room_id, [row]);
-    }
-    if (byRoom.size === 0) return result;
-    const bounds: AggregationBounds = { until: scope.until ?? ROOM_END, ignoredJson: JSON.stringify(scope.userId === undefined ? [] : ignoredUsersOf(stores, scope.userId)) };
-    for (const [roomId, parents] of byRoom) aggregateRoom(roomId, parents, scope, bounds, result);
-    return result;
+    const parents = rows.filter((row) => row.state_key === null && row.child_rel_types !== 0);
+    if (parents.length === 0) return new Map();
+    const ignored = scope.userId === undefined ? [] : ignoredUsersOf(stores, scope.userId);
+    return aggregatePage(parents, scope, { until: scope.until ?? ROOM_END, ignored });
   }
 
   return { aggregate };

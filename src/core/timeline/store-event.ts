@@ -7,6 +7,7 @@
 import { EventType } from "../../matrix/event-types.ts";
 import type { StoredEvent } from "../../matrix/pdu.ts";
 import { relationOf, RelType } from "../../matrix/relations.ts";
+import { CHILD_REL_TYPE_BITS } from "../../storage/relations.ts";
 import type { RoomRow } from "../../storage/rooms.ts";
 import type { AppendOptions, AppendResult, EngineStores } from "./append-event.ts";
 
@@ -44,16 +45,19 @@ export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" 
   }
 
   /**
-   * Records the event's relation and returns the thread it is in. An m.thread event is in
-   * its root's thread; an event relating to a threaded event (a reaction or edit in a
-   * thread) is in that event's thread, which was itself decided this way when it was
-   * stored, so the spec's "follow the relations, about 3 hops" costs one lookup. Thread
-   * roots and what relates to them without m.thread stay in the main timeline.
+   * Records the event's relation and returns the thread it is in. A relation to an event of
+   * another room is not one (the spec has such relations ignored), so it is not recorded.
+   * An m.thread event is in its root's thread; an event relating to a threaded event (a
+   * reaction or edit in a thread) is in that event's thread, which was itself decided this
+   * way when it was stored, so the spec's "follow the relations, about 3 hops" costs one
+   * lookup. Thread roots and what relates to them without m.thread stay in the main timeline.
    * https://spec.matrix.org/v1.19/client-server-api/#threaded-read-receipts
    */
   function recordRelation(roomId: string, { event_id, pdu }: StoredEvent, stream: number): string | undefined {
     const relation = relationOf(pdu.content);
     if (!relation) return undefined;
+    const parentRoom = stores.events.selectRoomId(relation.event_id);
+    if (parentRoom !== undefined && parentRoom !== roomId) return undefined;
     const parent = stores.relations.selectRelation(relation.event_id);
     const isThread = relation.rel_type === RelType.Thread;
     const threadId = isThread ? relation.event_id : (parent?.thread_id ?? null);
@@ -61,10 +65,11 @@ export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" 
       event_id, relates_to_id: relation.event_id, rel_type: relation.rel_type, aggregation_key: relation.key ?? null,
       room_id: roomId, type: pdu.type, sender: pdu.sender, depth: pdu.depth, stream_ordering: stream, thread_id: threadId,
     });
-    // A thread is listed once its root is known in this room and is not itself a relation.
-    if (isThread && !parent && stores.events.selectRoomId(relation.event_id) === roomId) {
-      stores.relations.upsertThread(roomId, relation.event_id, { event_id, depth: pdu.depth, stream_ordering: stream });
-    }
+    if (parentRoom === undefined) return threadId ?? undefined;
+    const bit = CHILD_REL_TYPE_BITS[relation.rel_type];
+    if (bit !== undefined) stores.events.markChildRelType(relation.event_id, roomId, bit);
+    // A thread is listed once its root is known and is not itself a relation.
+    if (isThread && !parent) stores.relations.upsertThread(roomId, relation.event_id, { event_id, depth: pdu.depth, stream_ordering: stream });
     return threadId ?? undefined;
   }
 

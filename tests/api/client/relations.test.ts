@@ -93,6 +93,19 @@ describe("GET /rooms/{roomId}/relations/{eventId}", () => {
     expect(ids((await relations(server, alice, roomId, root, "", { recurse: "true", dir: "f", from: paged.body.next_batch })).body.chunk)).toEqual([edit]);
   });
 
+  test("an event relating to an event of another room is not a relation of it", async () => {
+    const { server, alice, roomId } = await setup();
+    const parent = await sendMessage(server, alice, roomId, "parent");
+    const elsewhere = await createRoom(server, alice);
+    await sendEvent(server, alice, elsewhere, "m.room.message", reference(parent));
+    await sendEvent(server, alice, elsewhere, "m.room.message", { msgtype: "m.text", body: "x", "m.relates_to": { rel_type: "m.thread", event_id: parent } });
+    expect((await relations(server, alice, roomId, parent)).body.chunk).toEqual([]);
+    const event = await server.get(roomPath(roomId, `/event/${encodeURIComponent(parent)}`), { token: alice.access_token });
+    expect(event.body.unsigned["m.relations"]).toBeUndefined();
+    const threads = await server.get(`${V1}/rooms/${encodeURIComponent(roomId)}/threads`, { token: alice.access_token });
+    expect(threads.body.chunk).toEqual([]);
+  });
+
   test("a redacted child is no longer a relation", async () => {
     const { server, alice, bob, roomId } = await setup();
     const parent = await sendMessage(server, alice, roomId, "parent");
