@@ -3,8 +3,8 @@
  * client-event.ts puts it under unsigned["m.relations"]. Each event row says which aggregated
  * relation types it has children of (events.child_rel_types, set at append), so a page asks
  * only about those: no query for a page without edited, threaded or referenced events, and
- * at most one query per relation type (plus one to load the edits and one the threads'
- * latest events), whatever the page's size. https://spec.matrix.org/v1.19/client-server-api/#aggregations-of-child-events
+ * at most one query per relation type plus one read of the edits and threads' latest events
+ * they name, whatever the page's size. https://spec.matrix.org/v1.19/client-server-api/#aggregations-of-child-events
  *
  * - m.replace: the most recent valid edit (storage/relations.ts has the validity rules);
  *   none for a redacted event. The original's content is left as it is (spec v1.7+).
