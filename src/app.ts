@@ -8,7 +8,12 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { aliasRoutes } from "./api/client/aliases.ts";
+import { directoryRoutes } from "./api/client/directory.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
+import { reportRoutes } from "./api/client/reports.ts";
+import { roomSummaryRoutes } from "./api/client/room-summary.ts";
+import { roomUpgradeRoutes } from "./api/client/room-upgrades.ts";
 import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
 import { relationsRoutes } from "./api/client/relations.ts";
@@ -21,6 +26,8 @@ import { keyBackupRoutes } from "./api/client/key-backup.ts";
 import { keysRoutes } from "./api/client/keys.ts";
 import { toDeviceRoutes } from "./api/client/to-device.ts";
 import { accountDataRoutes } from "./api/client/account-data.ts";
+import { appservicePingRoutes } from "./api/client/appservice-ping.ts";
+import { thirdPartyLookupRoutes } from "./api/client/third-party-lookup.ts";
 import { accountRoutes } from "./api/client/account.ts";
 import { capabilityRoutes } from "./api/client/capabilities.ts";
 import { deviceRoutes } from "./api/client/devices.ts";
@@ -89,7 +96,14 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     // GET /notifications reads its events from the rooms engine.
     eventsByStreamPositions: undefined,
   });
-  const unstableFeatures = (): Record<string, boolean> => ({ ...services.matrixRtc.unstableFeatures() });
+  // A bad registration file stops the start (RegistrationError), before anything listens.
+  services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
+  // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
+  const unstableFeatures = (): Record<string, boolean> => ({
+    ...services.matrixRtc.unstableFeatures(),
+    ...services.appservices.unstableFeatures(),
+    "im.nheko.summary": true,
+  });
 
   const routes = new Elysia()
     .use(auth(services))
@@ -126,6 +140,13 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
     .use(redactionRoutes(services))
+    .use(aliasRoutes(services))
+    .use(directoryRoutes(services))
+    .use(roomSummaryRoutes(services))
+    .use(roomUpgradeRoutes(services))
+    .use(reportRoutes(services))
+    .use(appservicePingRoutes(services))
+    .use(thirdPartyLookupRoutes(services))
     .use(relationsRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
@@ -143,8 +164,12 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     return [...new Set(matchers.filter((m) => m.pattern.test(path)).map((m) => m.method))];
   }
 
-  /** Periodic work kept off the request path; main.ts starts it, tests may call it directly. */
-  function startBackgroundTasks(): () => void {
+  /**
+   * Periodic work kept off the request path, and delivery to application services; main.ts
+   * starts it, tests may call it directly. The returned stop resolves when requests to
+   * appservices in flight have finished.
+   */
+  function startBackgroundTasks(): () => Promise<void> {
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
@@ -155,7 +180,11 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
       setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
     void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
-    return () => timers.forEach(clearInterval);
+    services.appservices.start();
+    return () => {
+      timers.forEach(clearInterval);
+      return services.appservices.stop();
+    };
   }
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */

@@ -84,6 +84,26 @@ const ToDevice = Type.Object(
   { description: "Limits of the to-device inbox (docs/encryption.md).", default: {} },
 );
 
+const Appservices = Type.Object(
+  {
+    transaction_batch_size: Int("The most events, ephemeral events and to-device messages put into one transaction pushed to an application service.", 100, {
+      minimum: 1,
+      maximum: 1000,
+    }),
+    retry_min_ms: Int("After a failed transaction, the first retry waits this long; each further failure doubles the wait.", 1000, { minimum: 10 }),
+    retry_max_ms: Int("The longest wait between retries of a failed transaction (retries never stop).", 300_000, { minimum: 10 }),
+    request_timeout_ms: Int("How long a request to an application service (transaction, user or alias query, ping, third-party lookup) may take.", 30_000, {
+      minimum: 100,
+    }),
+    poll_interval_ms: Int(
+      "How often the running server checks whether `bunduit appservice register/unregister` changed the registrations (a cheap PRAGMA data_version).",
+      2000,
+      { minimum: 100 },
+    ),
+  },
+  { description: "Delivery to application services (docs/appservices.md).", default: {} },
+);
+
 const Bucket = (description: string, perSecond: number, burst: number) =>
   Type.Object(
     {
@@ -149,7 +169,10 @@ export const GlobalConfigSchema = Type.Object({
   turn: Type.Optional(TurnTable),
   well_known: WellKnown,
   matrix_rtc: MatrixRtc,
-  app_service_config_files: Strings("Application service registration YAML files to load at start."),
+  app_service_config_files: Strings(
+    "Application service registration YAML files, (re-)registered at every start; a bad file stops the start. `bunduit appservice register FILE` adds one without a restart.",
+  ),
+  appservices: Appservices,
   rate_limits: RateLimits,
   to_device: ToDevice,
   media: MediaTable,

@@ -8,6 +8,7 @@
 import type { Config } from "../config.ts";
 import { MatrixError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
+import type { Requester } from "./users/sessions.ts";
 
 export interface BucketSettings {
   per_second: number;
@@ -62,7 +63,15 @@ export function createRateLimiter(settings: BucketSettings, clock: Clock, enable
     if (buckets.size > PRUNE_THRESHOLD) prune(now);
   }
 
-  return { check, take };
+  /**
+   * `take` for a request's requester: application services' senders, and their users when
+   * the registration says `rate_limited: false`, are exempt (spec: registration `rate_limited`).
+   */
+  function takeFor(requester: Pick<Requester, "exempt_from_rate_limits">, ...keys: string[]): void {
+    if (!requester.exempt_from_rate_limits) take(...keys);
+  }
+
+  return { check, take, takeFor };
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;

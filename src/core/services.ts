@@ -2,6 +2,14 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
+import { createAppserviceApi } from "./appservices/appservice-api.ts";
+import { createAppserviceUsers } from "./appservices/appservice-users.ts";
+import { roomEventSource } from "./appservices/room-event-source.ts";
+import { createIdentityAssertion } from "./appservices/identity-assertion.ts";
+import { createAppserviceDelivery } from "./appservices/index.ts";
+import { createAppserviceQueries } from "./appservices/queries.ts";
+import { createAppserviceRegistrations } from "./appservices/registrations.ts";
+import { createAppserviceRegistry } from "./appservices/registry.ts";
 import type { Clock } from "./clock.ts";
 import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
@@ -59,11 +67,19 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const rateLimits = createRateLimits(config, clock);
   const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
   const devices = createDevices(stores, sessions.pendingLastSeen, clock);
-  const profiles = createProfiles(stores, config.server_name);
+  const appserviceRegistry = createAppserviceRegistry(stores, config.server_name, logger);
+  const appserviceApi = createAppserviceApi({ timeoutMs: config.appservices.request_timeout_ms });
+  const appserviceQueries = createAppserviceQueries(appserviceRegistry, appserviceApi);
+  sessions.acceptAppserviceTokens(createIdentityAssertion(stores, appserviceRegistry));
+  const profiles = createProfiles(stores, config.server_name, appserviceQueries.queryUserExists);
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, clientEvents, engine } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, directory, reports, clientEvents, engine } = createRoomServices({
+    stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile,
+    assertAliasAllowed: appserviceRegistry.assertAliasAllowed,
+    queryUnknownAlias: appserviceQueries.queryAliasExists,
+  });
   profiles.onProfileChanged((userId, field) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
     rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
@@ -71,6 +87,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   accounts.onDeactivated((userId) => {
     rooms.leaveAllRooms(userId).catch((error: unknown) => logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }));
   });
+  const appserviceUsers = createAppserviceUsers({ stores, registry: appserviceRegistry, accounts, devices, sessions, serverName: config.server_name });
 
   /** Called after commit; the sync engine registers here to wake long-polls. */
   const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
@@ -100,6 +117,21 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const mediaFiles = createMediaFiles(mediaDirectory(config));
   const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
   const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
+
+  const appserviceDelivery = createAppserviceDelivery({
+    config,
+    stores,
+    registry: appserviceRegistry,
+    api: appserviceApi,
+    source: roomEventSource(stores, engine, clientEvents),
+    toDevice,
+    deviceLists,
+    deviceKeys,
+    notifications,
+    clock,
+    logger,
+  });
+
   return {
     config,
     logger,
@@ -111,8 +143,12 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     profiles,
     accounts,
     uia,
-    registration: createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter: rateLimits.registration }),
-    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login }),
+    registration: createRegistration({
+      config, stores, accounts, devices, sessions, uia,
+      registrationLimiter: rateLimits.registration,
+      appservices: { registry: appserviceRegistry, users: appserviceUsers },
+    }),
+    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login, appservices: { registry: appserviceRegistry, users: appserviceUsers } }),
     accountManagement: createAccountManagement(stores, accounts, devices, uia),
     accountData: createAccountData(stores),
     filters: createFilters(stores),
@@ -140,7 +176,20 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     appended: options.appended,
     rooms,
     timeline,
+    directory,
+    reports,
     clientEvents,
+    appservices: {
+      ...appserviceDelivery,
+      registry: appserviceRegistry,
+      registrations: createAppserviceRegistrations(stores, appserviceRegistry, accounts, config.server_name, clock, logger),
+      /** For the profile and directory paths: ask the appservices before answering "not found". */
+      queryUserExists: appserviceQueries.queryUserExists,
+      /** For alias resolution in the rooms engine: ask the appservices before answering 404. */
+      queryAliasExists: appserviceQueries.queryAliasExists,
+      /** For alias creation in the rooms engine: 400 M_EXCLUSIVE inside another's exclusive alias namespace. */
+      assertAliasNotExclusive: appserviceRegistry.assertAliasAllowed,
+    },
   };
 }
 

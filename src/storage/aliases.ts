@@ -16,6 +16,7 @@ export function createAliasStore(db: Database) {
     "INSERT INTO room_aliases (alias, room_id, creator, created_ts) VALUES (?, ?, ?, ?) ON CONFLICT (alias) DO NOTHING",
   );
   const deleteAlias = db.query<void, [string]>("DELETE FROM room_aliases WHERE alias = ?");
+  const updateRoomOfAliases = db.query<void, [string, string]>("UPDATE room_aliases SET room_id = ? WHERE room_id = ?");
   return {
     selectRoomIdByAlias: (alias: string) => selectRoomIdByAlias.get(alias)?.room_id,
     selectAliasesByRoom: (roomId: string) => selectAliasesByRoom.all(roomId),
@@ -23,6 +24,8 @@ export function createAliasStore(db: Database) {
     /** False when the alias is taken. */
     insertAlias: (alias: string, roomId: string, creator: string, now: number) => insertAlias.run(alias, roomId, creator, now).changes > 0,
     deleteAlias: (alias: string) => deleteAlias.run(alias).changes > 0,
+    /** A room upgrade: every alias of the old room points to its replacement. */
+    moveAliases: (oldRoomId: string, newRoomId: string) => updateRoomOfAliases.run(newRoomId, oldRoomId),
   };
 }
 

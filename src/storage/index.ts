@@ -3,6 +3,8 @@ import type { Database } from "bun:sqlite";
 import { createAccessTokenStore } from "./access-tokens.ts";
 import { createAccountDataStore } from "./account-data.ts";
 import { createAccountStore } from "./accounts.ts";
+import { createAppserviceQueueStore } from "./appservice-queue.ts";
+import { createAppserviceStore } from "./appservices.ts";
 import { createCrossSigningStore } from "./cross-signing.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
 import { createDeviceListStore } from "./device-lists.ts";
@@ -15,6 +17,8 @@ import { createPushRuleStore } from "./push-rules.ts";
 import { createPusherStore } from "./pushers.ts";
 import { createServerKeyStore } from "./server-keys.ts";
 import { createAliasStore } from "./aliases.ts";
+import { createDirectoryStore } from "./directory.ts";
+import { createReportStore } from "./reports.ts";
 import { createEventStore } from "./events.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
@@ -49,6 +53,8 @@ export function openStores(db: Database) {
     accountData: createAccountDataStore(db),
     filters: createFilterStore(db),
     userDirectory: createUserDirectoryStore(db),
+    appservices: createAppserviceStore(db),
+    appserviceQueue: createAppserviceQueueStore(db),
     media: createMediaStore(db),
     pushRules: createPushRuleStore(db),
     eventPushActions: createEventPushActionStore(db),
@@ -60,6 +66,8 @@ export function openStores(db: Database) {
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),
     aliases: createAliasStore(db),
+    directory: createDirectoryStore(db),
+    reports: createReportStore(db),
     /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
     groupCommit,
     /**

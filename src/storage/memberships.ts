@@ -36,6 +36,7 @@ export function createMembershipStore(db: Database) {
     `SELECT DISTINCT other.user_id FROM memberships mine JOIN memberships other ON other.room_id = mine.room_id
      WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'`,
   );
+  const countMembers = db.query<{ n: number }, [string, string]>("SELECT COUNT(*) AS n FROM memberships WHERE room_id = ? AND membership = ?");
   const updateForgotten = db.query<void, [string, string]>("UPDATE memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?");
   const clearProfile = db.query<void, [string]>("UPDATE memberships SET displayname = NULL, avatar_url = NULL WHERE event_id = ?");
   return {
@@ -44,6 +45,7 @@ export function createMembershipStore(db: Database) {
     selectMembership: (roomId: string, userId: string) => selectMembership.get(roomId, userId) ?? undefined,
     selectRoomsOfUser: (userId: string, membership: string) => selectRoomsOfUser.all(userId, membership),
     selectMembersOfRoom: (roomId: string, membership: string) => selectMembersOfRoom.all(roomId, membership),
+    countMembers: (roomId: string, membership: string) => countMembers.get(roomId, membership)?.n ?? 0,
     /** Memberships of the user whose latest change is after stream position `since` (for sync). */
     selectChangedSince: (userId: string, since: number) => selectChangedSince.all(userId, since),
     selectAllOfUser: (userId: string) => selectAllOfUser.all(userId),

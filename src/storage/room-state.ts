@@ -50,6 +50,10 @@ export function createRoomStateStore(db: Database) {
     `SELECT e.event_id, e.json FROM current_state cs JOIN events e ON e.event_id = cs.event_id
      WHERE cs.room_id = ? AND cs.type = ? AND cs.state_key = ?`,
   );
+  const selectCurrentEventsOfTypes = db.query<{ type: string; json: string }, [string, string]>(
+    `SELECT cs.type, e.json FROM current_state cs JOIN events e ON e.event_id = cs.event_id
+     WHERE cs.room_id = ?1 AND cs.type IN (SELECT value FROM json_each(?2)) AND cs.state_key = ''`,
+  );
   const selectCurrentState = db.query<StateEntry, [string]>("SELECT type, state_key, event_id FROM current_state WHERE room_id = ?");
   const selectCurrentStateOfType = db.query<StateEntry, [string, string]>(
     "SELECT type, state_key, event_id FROM current_state WHERE room_id = ? AND type = ?",
@@ -91,6 +95,8 @@ export function createRoomStateStore(db: Database) {
     selectCurrentEntry: (roomId: string, type: string, stateKey: string) => selectCurrentEntry.get(roomId, type, stateKey)?.event_id,
     /** The current state event of (type, state_key) with its JSON, in one lookup. */
     selectCurrentEvent: (roomId: string, type: string, stateKey: string) => selectCurrentEvent.get(roomId, type, stateKey) ?? undefined,
+    /** The current state events of these types with an empty state key, with their JSON, in one lookup. */
+    selectCurrentEventsOfTypes: (roomId: string, types: readonly string[]) => selectCurrentEventsOfTypes.all(roomId, JSON.stringify(types)),
     selectCurrentState: (roomId: string) => selectCurrentState.all(roomId),
     selectCurrentStateOfType: (roomId: string, type: string) => selectCurrentStateOfType.all(roomId, type),
     upsertCurrent: (roomId: string, entry: StateEntry) => upsertCurrent.run(roomId, entry.type, entry.state_key, entry.event_id),

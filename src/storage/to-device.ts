@@ -36,6 +36,9 @@ export function createToDeviceStore(db: Database) {
   );
   const deleteTransactionsOfDevice = db.query<void, [string, string]>("DELETE FROM to_device_transactions WHERE user_id = ? AND device_id = ?");
   const deleteTransactionsOlderThan = db.query<void, [number]>("DELETE FROM to_device_transactions WHERE created_ts < ?");
+  const selectDevicesWithMessages = db.query<{ user_id: string; device_id: string }, []>(
+    "SELECT DISTINCT user_id, device_id FROM to_device_messages",
+  );
   const countMessages = db.query<{ count: number }, [string, string]>(
     "SELECT count(*) AS count FROM to_device_messages WHERE user_id = ? AND device_id = ?",
   );
@@ -52,6 +55,8 @@ export function createToDeviceStore(db: Database) {
     /** Deletes at most `limit` messages created before `cutoff`; returns how many. */
     deleteMessagesOlderThan: (cutoff: number, limit: number) => deleteMessagesOlderThan.run(cutoff, limit).changes,
     countMessages: (userId: string, deviceId: string) => countMessages.get(userId, deviceId)!.count,
+    /** Every device with messages waiting (appservices collect their users' messages at start). */
+    selectDevicesWithMessages: () => selectDevicesWithMessages.all(),
     hasTransaction: (userId: string, deviceId: string, eventType: string, txnId: string) =>
       selectTransaction.get(userId, deviceId, eventType, txnId) !== null,
     insertTransaction: (userId: string, deviceId: string, eventType: string, txnId: string, now: number) =>

@@ -58,11 +58,9 @@ describe("events", () => {
 describe("rooms and extremities", () => {
   test("a new event replaces the extremities it cites", () => {
     const { stores } = setup();
-    stores.rooms.insertRoom({ room_id: "!r:x", room_version: "12", creator: "@a:x", is_public: false, created_ts: 1 });
+    stores.rooms.insertRoom({ room_id: "!r:x", room_version: "12", creator: "@a:x", created_ts: 1 });
     stores.rooms.replaceExtremities("!r:x", [], "$1", 1);
     stores.rooms.replaceExtremities("!r:x", ["$1"], "$2", 2);
     expect(stores.rooms.selectExtremities("!r:x")).toEqual([{ event_id: "$2", depth: 2 }]);
-    stores.rooms.updatePublic("!r:x", true);
-    expect(stores.rooms.selectPublicRoomIds()).toEqual(["!r:x"]);
   });
 });

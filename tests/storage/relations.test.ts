@@ -163,10 +163,10 @@ describe("relation store", () => {
     expect(stores.relations.hasAnnotation("$t", "@a:x", "m.reaction", "👎")).toBe(false);
   });
 
-  test("migration 9 gives existing relations their positions, threads and thread rows", () => {
+  test("migration 11 gives existing relations their positions, threads and thread rows, and drops those across rooms", () => {
     const db = new Database(":memory:", { strict: true });
-    db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (8)");
-    for (const migration of MIGRATIONS) if (migration.version <= 8) db.exec(migration.sql);
+    db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (10)");
+    for (const migration of MIGRATIONS) if (migration.version <= 10) db.exec(migration.sql);
     const event = db.query("INSERT INTO events (event_id, room_id, type, sender, depth, origin_server_ts, json) VALUES (?, '!r:x', 'm.room.message', '@a:x', ?, 0, '{}')");
     const relation = db.query("INSERT INTO event_relations (event_id, relates_to_id, rel_type, room_id, type, sender) VALUES (?, ?, ?, '!r:x', 'm.room.message', '@a:x')");
     event.run("$root", 1);
@@ -176,6 +176,9 @@ describe("relation store", () => {
     relation.run("$t1", "$root", "m.thread");
     relation.run("$t2", "$root", "m.thread");
     relation.run("$reaction", "$t1", "m.annotation");
+    db.query("INSERT INTO events (event_id, room_id, type, sender, depth, origin_server_ts, json) VALUES ('$far', '!other:x', 'm.room.message', '@a:x', 1, 0, '{}')").run();
+    event.run("$cross", 5);
+    relation.run("$cross", "$far", "m.reference");
     migrate(db);
     const stores = openStores(db);
     expect(stores.relations.selectRelation("$reaction")).toMatchObject({ depth: 4, thread_id: "$root" });
@@ -183,5 +186,7 @@ describe("relation store", () => {
     expect(stores.relations.selectThread("$root")).toMatchObject({ room_id: "!r:x", latest_event_id: "$t2", latest_depth: 3 });
     expect(stores.events.selectEvent("$root")?.child_rel_types).toBe(2);
     expect(stores.events.selectEvent("$t1")?.child_rel_types).toBe(0);
+    expect(stores.relations.selectRelation("$cross")).toBeUndefined();
+    expect(stores.events.selectEvent("$far")?.child_rel_types).toBe(0);
   });
 });

@@ -12,11 +12,20 @@ const tags = ["Account management"];
 export const accountRoutes = (services: Pick<Services, "sessions" | "accountManagement">) =>
   new Elysia()
     .use(auth(services))
-    .get(`${CLIENT_V3}/account/whoami`, ({ requester }) => ({ user_id: requester.user_id, device_id: requester.device_id, is_guest: requester.is_guest }), {
-      auth: "guest",
-      response: t.Object({ user_id: t.String(), device_id: t.Optional(t.String()), is_guest: t.Optional(t.Boolean()) }),
-      detail: { summary: "GET /_matrix/client/v3/account/whoami", description: "The user, device and guest status behind the access token.", tags: ["Session management"] },
-    })
+    .get(
+      `${CLIENT_V3}/account/whoami`,
+      // An application service acting without ?device_id= has no device ("").
+      ({ requester }) => ({ user_id: requester.user_id, ...(requester.device_id ? { device_id: requester.device_id } : {}), is_guest: requester.is_guest }),
+      {
+        auth: "guest",
+        response: t.Object({ user_id: t.String(), device_id: t.Optional(t.String()), is_guest: t.Optional(t.Boolean()) }),
+        detail: {
+          summary: "GET /_matrix/client/v3/account/whoami",
+          description: "The user, device and guest status behind the access token (for an as_token: the user and device it acts as).",
+          tags: ["Session management"],
+        },
+      },
+    )
     .post(
       `${CLIENT_V3}/account/password`,
       async ({ requester, body, request, server }) => {

@@ -2,7 +2,10 @@
  * The auth macro: a route declares `auth: "user"` (guests refused) or `auth: "guest"`
  * (guests allowed) and its handler receives `requester`; `optionalAuth: true` gives
  * `requester` or undefined.
- * Tokens come from `Authorization: Bearer` or the `access_token` query parameter.
+ * `auth: "appservice"` admits only application services (their as_token).
+ * Tokens come from `Authorization: Bearer` or the `access_token` query parameter. An
+ * as_token may carry `user_id` and `device_id` query parameters to act as one of the
+ * appservice's users (core/appservices/identity-assertion.ts).
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
 import { Elysia } from "elysia";
@@ -27,17 +30,25 @@ export function clientAddress(request: Request, server: { requestIP(request: Req
   return server?.requestIP(request)?.address ?? null;
 }
 
+function queryOf(request: Request): URLSearchParams {
+  const query = request.url.indexOf("?");
+  return new URLSearchParams(query === -1 ? "" : request.url.slice(query + 1));
+}
+
 function authenticate(services: Pick<Services, "sessions">, request: Request, ip: string | null): Requester | undefined {
   const token = accessTokenOf(request);
-  return token === undefined ? undefined : services.sessions.authenticate(token, ip);
+  return token === undefined ? undefined : services.sessions.authenticate(token, ip, queryOf(request));
 }
 
 export const auth = (services: Pick<Services, "sessions">) =>
   new Elysia({ name: "auth" }).macro({
-    auth: (level: "user" | "guest") => ({
+    auth: (level: "user" | "guest" | "appservice") => ({
       resolve({ request, server }) {
         const requester = authenticate(services, request, clientAddress(request, server));
         if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
+        if (level === "appservice" && requester.appservice_id === undefined) {
+          throw new MatrixError("M_FORBIDDEN", "Only an application service's as_token may use this endpoint");
+        }
         if (requester.is_guest && level === "user") {
           throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest accounts cannot use this endpoint");
         }

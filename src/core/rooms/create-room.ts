@@ -6,11 +6,13 @@
 import { MatrixError } from "../../errors.ts";
 import type { JsonObject } from "../../matrix/canonical-json.ts";
 import { EventType } from "../../matrix/event-types.ts";
-import { generateRoomId, isValidRoomAlias } from "../../matrix/ids.ts";
+import { generateRoomId } from "../../matrix/ids.ts";
 import { stateKeyOf, type EventContent } from "../../matrix/pdu.ts";
 import { DEFAULT_ROOM_VERSION, roomVersion, type RoomVersion } from "../../matrix/room-versions.ts";
-import { NotAuthorizedError } from "../timeline/append-event.ts";
+import { NotAuthorizedError, type Append, type AppendResult, type NewRoom } from "../timeline/append-event.ts";
 import type { EventDraft } from "../timeline/build-event.ts";
+import { aliasFromLocalpart, type AliasRequester } from "./aliases.ts";
+import { LOCAL_LIST } from "../../storage/directory.ts";
 import { memberDraft, requireLocalUser } from "./membership/member-event.ts";
 import { defaultPowerLevels, PRESETS, type Preset } from "./presets.ts";
 import type { RoomDeps } from "./room-deps.ts";
@@ -29,23 +31,26 @@ export interface CreateRoomRequest {
   power_level_content_override?: Record<string, unknown>;
 }
 
-interface Plan {
+/** A room's events, decided before anything is written. */
+export interface RoomPlan {
   version: RoomVersion;
   create: EventDraft;
   events: EventDraft[];
   alias: string | undefined;
 }
 
-export async function createRoom(deps: RoomDeps, creator: string, request: CreateRoomRequest): Promise<{ room_id: string }> {
+export async function createRoom(deps: RoomDeps, requester: AliasRequester, request: CreateRoomRequest): Promise<{ room_id: string }> {
+  const creator = requester.user_id;
   const plan = planRoom(deps, creator, request);
+  if (plan.alias !== undefined) deps.assertAliasAllowed(plan.alias, requester);
   const roomId = plan.version.roomIdFromCreateEvent ? undefined : generateRoomId(deps.serverName);
   try {
-    return await deps.engine.write(({ createRoom: create, append }) => {
-      const { room_id } = create(plan.create, { version: plan.version, isPublic: request.visibility === "public", ...(roomId ? { roomId } : {}) });
-      for (const draft of plan.events) append(room_id, draft);
+    return await deps.engine.write((tx) => {
+      const room_id = writeRoom(tx, plan, roomId).room_id;
       if (plan.alias !== undefined && !deps.stores.aliases.insertAlias(plan.alias, room_id, creator, deps.clock.now())) {
         throw new MatrixError("M_ROOM_IN_USE", `The alias ${plan.alias} is taken`);
       }
+      if (request.visibility === "public") deps.stores.directory.insertListing(room_id, LOCAL_LIST, deps.clock.now());
       return { room_id };
     });
   } catch (error) {
@@ -55,7 +60,15 @@ export async function createRoom(deps: RoomDeps, creator: string, request: Creat
   }
 }
 
-function planRoom(deps: RoomDeps, creator: string, request: CreateRoomRequest): Plan {
+/** Writes the planned room inside an engine transaction; returns its create event. `roomId` is for versions 1–11. */
+export function writeRoom(tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }, plan: RoomPlan, roomId: string | undefined): AppendResult {
+  const create = tx.createRoom(plan.create, { version: plan.version, ...(roomId ? { roomId } : {}) });
+  for (const draft of plan.events) tx.append(create.room_id, draft);
+  return create;
+}
+
+/** The events of a new room as createRoom's request describes them (room upgrades plan theirs here too). */
+export function planRoom(deps: RoomDeps, creator: string, request: CreateRoomRequest): RoomPlan {
   const version = roomVersion(request.room_version ?? DEFAULT_ROOM_VERSION);
   if (!version) throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `Room version ${request.room_version} is not supported`);
   const preset = request.preset ?? (request.visibility === "public" ? "public_chat" : "private_chat");
@@ -101,10 +114,7 @@ function planRoom(deps: RoomDeps, creator: string, request: CreateRoomRequest): 
 
 /** `room_alias_name` is a localpart: the alias is made on this server. */
 function checkAlias(deps: RoomDeps, localpart: string): string {
-  const alias = `#${localpart}:${deps.serverName}`;
-  if (/[\s:#]/.test(localpart) || localpart === "" || !isValidRoomAlias(alias)) {
-    throw new MatrixError("M_INVALID_PARAM", `Invalid room_alias_name: ${JSON.stringify(localpart)}`);
-  }
+  const alias = aliasFromLocalpart(deps.serverName, localpart);
   if (deps.stores.aliases.selectRoomIdByAlias(alias) !== undefined) throw new MatrixError("M_ROOM_IN_USE", `The alias ${alias} is taken`);
   return alias;
 }

@@ -20,7 +20,9 @@ import { getThreads, type ThreadsRequest } from "../timeline/threads.ts";
 import { timestampToEvent } from "../timeline/timestamp.ts";
 import { createVisibility } from "../timeline/visibility.ts";
 import type { Direction } from "../timeline/paginate.ts";
+import { allowEveryAlias, createAlias, deleteAlias, localAliases, resolveAlias, type AssertAliasAllowed } from "./aliases.ts";
 import { createRoom, type CreateRoomRequest } from "./create-room.ts";
+import { directoryVisibility, publicRooms, setDirectoryVisibility, type DirectoryVisibility, type PublicRoomsRequest } from "./directory.ts";
 import { getJoinedMembers, getJoinedRooms, getMembers, type MembersRequest } from "./members.ts";
 import { banUser } from "./membership/ban.ts";
 import { forgetRoom } from "./membership/forget.ts";
@@ -33,6 +35,9 @@ import { updateMemberProfiles } from "./membership/profile-change.ts";
 import { unbanUser } from "./membership/unban.ts";
 import { createRoomAccess } from "./room-access.ts";
 import type { ProfileLookup, RoomDeps, RoomStores } from "./room-deps.ts";
+import { reportEvent, reportRoom, reportUser, type ReportRequest } from "./reports.ts";
+import { roomSummary } from "./room-summary.ts";
+import { upgradeRoom, type UpgradeRequest } from "./upgrade.ts";
 
 export interface RoomServiceDeps {
   stores: RoomStores;
@@ -40,13 +45,20 @@ export interface RoomServiceDeps {
   clock: Clock;
   appended: Pick<AppendedEvents, "emit">;
   getProfile: ProfileLookup;
+  /**
+   * Vetoes creating or deleting an alias (400 M_EXCLUSIVE): application services' exclusive
+   * alias namespaces. Every alias is allowed when nothing is wired in here.
+   */
+  assertAliasAllowed?: AssertAliasAllowed;
+  /** Asks the application services about an alias unknown here; one may create it meanwhile. */
+  queryUnknownAlias?: (alias: string) => Promise<unknown>;
 }
 
-export function createRoomServices({ stores, identity, clock, appended, getProfile }: RoomServiceDeps) {
+export function createRoomServices({ stores, identity, clock, appended, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
   const engine = createRoomEngine({ stores, identity, clock, appended });
   const visibility = createVisibility(stores);
   const deps: RoomDeps = {
-    stores, engine, visibility, getProfile, clock,
+    stores, engine, visibility, getProfile, clock, assertAliasAllowed,
     serverName: identity.serverName,
     clientEvents: createClientEvents(stores, clock),
     access: createRoomAccess(stores, visibility),
@@ -54,10 +66,16 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
   };
   type R = Requester;
 
+  /** An alias unknown here may be one an appservice creates when asked (spec: application service querying). */
+  async function askAboutAlias(roomIdOrAlias: string): Promise<void> {
+    if (roomIdOrAlias.startsWith("#") && stores.aliases.selectRoomIdByAlias(roomIdOrAlias) === undefined) await queryUnknownAlias?.(roomIdOrAlias);
+  }
+
   const rooms = {
-    create: (r: R, request: CreateRoomRequest) => createRoom(deps, r.user_id, request),
-    join: (r: R, roomIdOrAlias: string, reason?: string) => joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest),
-    knock: (r: R, roomIdOrAlias: string, reason?: string) => knockRoom(deps, r.user_id, roomIdOrAlias, reason),
+    create: (r: R, request: CreateRoomRequest) => createRoom(deps, r, request),
+    upgrade: (r: R, roomId: string, request: UpgradeRequest) => upgradeRoom(deps, r.user_id, roomId, request),
+    join: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest)),
+    knock: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), knockRoom(deps, r.user_id, roomIdOrAlias, reason)),
     invite: (r: R, roomId: string, userId: string, reason?: string) => inviteUser(deps, r.user_id, roomId, userId, reason),
     leave: (r: R, roomId: string, reason?: string) => leaveRoom(deps, r.user_id, roomId, reason),
     kick: (r: R, roomId: string, userId: string, reason?: string) => kickUser(deps, r.user_id, roomId, userId, reason),
@@ -99,7 +117,25 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     threadOf: (eventId: string) => stores.relations.selectRelation(eventId)?.thread_id ?? undefined,
   };
 
-  return { rooms, timeline, engine, clientEvents: deps.clientEvents, visibility };
+  /** Aliases, the published room directory and room summaries: how rooms are found. */
+  const directory = {
+    createAlias: (r: R, alias: string, roomId: string) => createAlias(deps, r, alias, roomId),
+    resolveAlias: (alias: string) => resolveAlias(deps, alias),
+    deleteAlias: (r: R, alias: string) => deleteAlias(deps, r, alias),
+    localAliases: (r: R, roomId: string) => localAliases(deps, r.user_id, roomId),
+    visibility: (roomId: string) => directoryVisibility(deps, roomId),
+    setVisibility: (r: R, roomId: string, visibility: DirectoryVisibility) => setDirectoryVisibility(deps, r.user_id, roomId, visibility),
+    publicRooms: (request: PublicRoomsRequest) => publicRooms(deps, request),
+    summary: (r: R | undefined, roomIdOrAlias: string) => roomSummary(deps, r?.user_id, roomIdOrAlias),
+  };
+
+  const reports = {
+    event: (r: R, roomId: string, eventId: string, request: ReportRequest) => reportEvent(deps, r.user_id, roomId, eventId, request),
+    room: (r: R, roomId: string, request: ReportRequest) => reportRoom(deps, r.user_id, roomId, request),
+    user: (r: R, userId: string, request: ReportRequest) => reportUser(deps, r.user_id, userId, request),
+  };
+
+  return { rooms, timeline, directory, reports, engine, clientEvents: deps.clientEvents, visibility };
 }
 
 export type RoomServices = ReturnType<typeof createRoomServices>;

@@ -9,6 +9,7 @@ import type { RoomEngine } from "../timeline/append-event.ts";
 import type { ClientEvents } from "../timeline/client-event.ts";
 import type { StateReader } from "../timeline/state-reader.ts";
 import type { Visibility } from "../timeline/visibility.ts";
+import type { AssertAliasAllowed } from "./aliases.ts";
 import type { RoomAccess } from "./room-access.ts";
 
 export interface Profile {
@@ -21,7 +22,7 @@ export type ProfileLookup = (userId: string) => Profile;
 
 export type RoomStores = Pick<
   Stores,
-  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "accounts" | "accountData" | "groupCommit"
+  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "directory" | "reports" | "accounts" | "accountData" | "groupCommit"
 >;
 
 export interface RoomDeps {
@@ -32,6 +33,8 @@ export interface RoomDeps {
   state: StateReader;
   access: RoomAccess;
   getProfile: ProfileLookup;
+  /** Application services' exclusive alias namespaces (allow-all until they are wired in). */
+  assertAliasAllowed: AssertAliasAllowed;
   serverName: string;
   clock: Clock;
 }

@@ -49,7 +49,6 @@ export type Append = (roomId: string, draft: EventDraft, options?: AppendOptions
 
 export interface NewRoom {
   version: RoomVersion;
-  isPublic: boolean;
   /** For versions 1–11, where the room id is chosen rather than derived. */
   roomId?: string;
 }
@@ -185,7 +184,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
       const roomId = version.roomIdFromCreateEvent ? roomIdFromCreateEvent(event.pdu, version) : options.roomId;
       if (roomId === undefined) throw new Error(`room version ${version.id} needs a chosen room id`);
       if (stores.rooms.selectRoom(roomId)) continue;
-      stores.rooms.insertRoom({ room_id: roomId, room_version: version.id, creator: draft.sender, is_public: options.isPublic, created_ts: now });
+      stores.rooms.insertRoom({ room_id: roomId, room_version: version.id, creator: draft.sender, created_ts: now });
       return persist(stores.rooms.selectRoom(roomId)!, event, [], {});
     }
     throw new MatrixError("M_ROOM_IN_USE", "A room with this id already exists");

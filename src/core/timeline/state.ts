@@ -2,11 +2,11 @@
  * PUT and GET /rooms/{roomId}/state/{eventType}/{stateKey}, and GET /rooms/{roomId}/state.
  * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
  */
-import { MatrixError, notFound } from "../../errors.ts";
+import { notFound } from "../../errors.ts";
 import { canonicalJson } from "../../matrix/canonical-json.ts";
 import { EventType } from "../../matrix/event-types.ts";
-import { isValidRoomAlias, serverNameOf } from "../../matrix/ids.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
+import { checkCanonicalAlias } from "../rooms/aliases.ts";
 import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import type { ClientEvent, Viewer } from "./client-event.ts";
@@ -20,23 +20,6 @@ export function setState(deps: RoomDeps, sender: string, roomId: string, type: s
     if (type === EventType.RoomCanonicalAlias) checkCanonicalAlias(deps, roomId, content, current?.pdu.content);
     return { event_id: append(roomId, { type, state_key: stateKey, sender, content }).event_id };
   });
-}
-
-/**
- * New aliases in m.room.canonical_alias must be valid and, if they are ours, point to this
- * room. Aliases of other servers cannot be checked without federation and are let through.
- */
-function checkCanonicalAlias(deps: RoomDeps, roomId: string, content: EventContent, previous: EventContent | undefined): void {
-  const listed = (value: EventContent | undefined) => [value?.alias, ...(Array.isArray(value?.alt_aliases) ? value.alt_aliases : [])];
-  const old = new Set(listed(previous));
-  if (content.alt_aliases !== undefined && !Array.isArray(content.alt_aliases)) throw new MatrixError("M_INVALID_PARAM", "alt_aliases must be a list");
-  for (const alias of listed(content)) {
-    if (alias === undefined || old.has(alias)) continue;
-    if (typeof alias !== "string" || !isValidRoomAlias(alias)) throw new MatrixError("M_INVALID_PARAM", `Invalid alias ${JSON.stringify(alias)}`);
-    if (serverNameOf(alias) === deps.serverName && deps.stores.aliases.selectRoomIdByAlias(alias) !== roomId) {
-      throw new MatrixError("M_BAD_ALIAS", `The alias ${alias} does not point to this room`);
-    }
-  }
 }
 
 /** The state of the room as the user may read it: current, or as it was when they left. */

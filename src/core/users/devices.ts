@@ -8,6 +8,7 @@ import { MatrixError, notFound } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceRow } from "../../storage/devices.ts";
 import type { Clock } from "../clock.ts";
+import type { Requester } from "./sessions.ts";
 
 export interface Device {
   device_id: string;
@@ -60,6 +61,19 @@ export function createDevices(
 
     exists(userId: string, deviceId: string): boolean {
       return stores.devices.selectDevice(userId, deviceId) !== null;
+    },
+
+    /**
+     * PUT /devices/{deviceId}: renames the device; an application service acting as one of
+     * its users creates it when it does not exist (MSC4190, spec v1.17). Returns whether it was created.
+     */
+    put(requester: Pick<Requester, "user_id" | "appservice_id">, deviceId: string, displayName: string | undefined): { created: boolean } {
+      if (requester.appservice_id !== undefined && !stores.devices.selectDevice(requester.user_id, deviceId)) {
+        devices.ensure(requester.user_id, deviceId, displayName);
+        return { created: true };
+      }
+      devices.rename(requester.user_id, deviceId, displayName);
+      return { created: false };
     },
 
     rename(userId: string, deviceId: string, displayName: string | undefined): void {

@@ -9,6 +9,8 @@ import { randomInt } from "node:crypto";
 import type { Config } from "../../config.ts";
 import { forbidden, MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
+import { APPSERVICE_LOGIN, type AppserviceUsers } from "../appservices/appservice-users.ts";
+import type { AppserviceRegistry } from "../appservices/registry.ts";
 import type { RateLimiter } from "../rate-limits.ts";
 import type { Accounts } from "./accounts.ts";
 import type { Devices } from "./devices.ts";
@@ -16,6 +18,8 @@ import type { IssuedTokens, Sessions } from "./sessions.ts";
 import { sameSecret, type AuthData, type Stage, type UserInteractiveAuth } from "./user-interactive-auth.ts";
 
 export interface RegisterBody {
+  /** m.login.application_service: an appservice registers a user of its namespaces. */
+  type?: string;
   auth?: AuthData;
   username?: string;
   password?: string;
@@ -35,6 +39,7 @@ interface Dependencies {
   sessions: Sessions;
   uia: UserInteractiveAuth;
   registrationLimiter: RateLimiter;
+  appservices: { registry: Pick<AppserviceRegistry, "assertUserAllowed" | "exclusiveOwnerOfUser">; users: Pick<AppserviceUsers, "register"> };
 }
 
 /** Twelve characters of [a-z0-9] for users who ask for no particular name, and for guests. */
@@ -43,14 +48,23 @@ function generateLocalpart(): string {
   return Array.from({ length: 12 }, () => alphabet[randomInt(alphabet.length)]).join("");
 }
 
-export function createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter }: Dependencies) {
+export function createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter, appservices }: Dependencies) {
   const flows = (): Stage[][] => [[config.registration_token !== undefined ? "m.login.registration_token" : "m.login.dummy"]];
 
+  /** A free localpart outside the appservices' exclusive namespaces (a namespace of ".*" leaves none). */
   function freshLocalpart(): string {
-    for (;;) {
+    for (let attempt = 0; attempt < 100; attempt++) {
       const localpart = generateLocalpart();
-      if (!accounts.exists(accounts.userIdOf(localpart))) return localpart;
+      const userId = accounts.userIdOf(localpart);
+      if (!accounts.exists(userId) && !appservices.registry.exclusiveOwnerOfUser(userId)) return localpart;
     }
+    throw new MatrixError("M_EXCLUSIVE", "Every user id is reserved by an application service");
+  }
+
+  /** Throws M_INVALID_USERNAME, M_USER_IN_USE or M_EXCLUSIVE unless an ordinary user may register `localpart`. */
+  function checkLocalpart(localpart: string): void {
+    accounts.checkNewLocalpart(localpart);
+    appservices.registry.assertUserAllowed(accounts.userIdOf(localpart));
   }
 
   /** Creates the user and, unless login is inhibited, its first device and tokens, all in one transaction. */
@@ -74,7 +88,9 @@ export function createRegistration({ config, stores, accounts, devices, sessions
   return {
     flows,
 
-    async register(kind: "user" | "guest", body: RegisterBody, ip: string | null): Promise<RegisterResponse> {
+    /** `token` is the request's access token: m.login.application_service needs the appservice's as_token. */
+    async register(kind: "user" | "guest", body: RegisterBody, ip: string | null, token?: string): Promise<RegisterResponse> {
+      if (body.type === APPSERVICE_LOGIN) return appservices.users.register(token, body);
       // Every request is checked, but only a created account takes a token: a registration
       // needs several requests (the first 401, then each UIA stage).
       const ipKey = `ip:${ip ?? "unknown"}`;
@@ -88,7 +104,7 @@ export function createRegistration({ config, stores, accounts, devices, sessions
       if (!config.allow_registration) throw forbidden("Registration is disabled");
       // Username problems are reported before user-interactive auth starts, as the spec requires.
       const localpart = body.username === undefined ? undefined : body.username.toLowerCase();
-      if (localpart !== undefined) accounts.checkNewLocalpart(localpart);
+      if (localpart !== undefined) checkLocalpart(localpart);
       const session = await uia.authenticate({ action: "register", flows: flows(), auth: body.auth, ip });
       if (body.password === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing password");
       registrationLimiter.take(ipKey);
@@ -100,7 +116,7 @@ export function createRegistration({ config, stores, accounts, devices, sessions
 
     /** GET /register/available */
     available(username: string): { available: true } {
-      accounts.checkNewLocalpart(username.toLowerCase());
+      checkLocalpart(username.toLowerCase());
       return { available: true };
     },
 

@@ -15,7 +15,12 @@ export interface Requester {
   is_guest: boolean;
   /** Set when an application service acts (as itself or as one of its users). */
   appservice_id?: string;
+  /** True for an application service's sender, and for its users when its registration says `rate_limited: false`. */
+  exempt_from_rate_limits?: boolean;
 }
+
+/** Resolves tokens that are not access tokens (application services' as_tokens), with the request's query. */
+export type TokenResolver = (tokenHash: Uint8Array, query: URLSearchParams) => Requester | undefined;
 
 /** What login, registration and /refresh hand to the client. */
 export interface IssuedTokens {
@@ -41,6 +46,7 @@ export function createSessions(
   refreshableLifetimeMs: number,
 ) {
   const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null }>();
+  let appserviceTokens: TokenResolver | undefined;
 
   /** A refresh token and the access token that goes with it, `previous` being the refresh token it replaces. */
   function issueRefreshable(userId: string, deviceId: string, previous: Uint8Array | null): IssuedTokens {
@@ -76,9 +82,15 @@ export function createSessions(
       });
     },
 
-    /** Resolves a token to its user and device, or throws M_UNKNOWN_TOKEN. */
-    authenticate(token: string, ip: string | null = null): Requester {
-      const row = stores.accessTokens.selectByHash(hashToken(token));
+    /**
+     * Resolves a token to its user and device, or throws M_UNKNOWN_TOKEN. An application
+     * service's as_token is recognised first, and `query` (user_id, device_id) says whom it acts as.
+     */
+    authenticate(token: string, ip: string | null = null, query: URLSearchParams = new URLSearchParams()): Requester {
+      const hash = hashToken(token);
+      const appservice = appserviceTokens?.(hash, query);
+      if (appservice) return appservice;
+      const row = stores.accessTokens.selectByHash(hash);
       if (!row || row.deactivated) throw unknownToken();
       const now = clock.now();
       if (row.expires_ts !== null && row.expires_ts <= now) {
@@ -118,6 +130,11 @@ export function createSessions(
 
     revokeAccessToken(token: string): void {
       stores.accessTokens.deleteByHash(hashToken(token));
+    },
+
+    /** Installs the resolver of application services' tokens (core/appservices/identity-assertion.ts). */
+    acceptAppserviceTokens(resolver: TokenResolver): void {
+      appserviceTokens = resolver;
     },
 
     /** Writes the last-seen times gathered since the previous flush in one transaction. */

@@ -10,7 +10,9 @@ import m0005 from "./0005-openid.sql" with { type: "text" };
 import m0006 from "./0006-rooms.sql" with { type: "text" };
 import m0007 from "./0007-e2ee.sql" with { type: "text" };
 import m0008 from "./0008-push-rules.sql" with { type: "text" };
-import m0009 from "./0009-relations.sql" with { type: "text" };
+import m0009 from "./0009-room-directory.sql" with { type: "text" };
+import m0010 from "./0010-appservices.sql" with { type: "text" };
+import m0011 from "./0011-relations.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -27,5 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "rooms", sql: m0006 },
   { version: 7, name: "e2ee", sql: m0007 },
   { version: 8, name: "push-rules", sql: m0008 },
-  { version: 9, name: "relations", sql: m0009 },
+  { version: 9, name: "room-directory", sql: m0009 },
+  { version: 10, name: "appservices", sql: m0010 },
+  { version: 11, name: "relations", sql: m0011 },
 ];

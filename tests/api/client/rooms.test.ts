@@ -48,7 +48,7 @@ describe("POST /createRoom", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { visibility: "public" });
     expect(await state(server, alice.access_token, roomId, "m.room.join_rules")).toEqual({ join_rule: "public" });
-    expect(server.stores.rooms.selectRoom(roomId)?.is_public).toBe(1);
+    expect(server.stores.directory.isListed(roomId, "")).toBe(true);
   });
 
   test("older versions list the creator at 100 and carry `creator` (before v11)", async () => {

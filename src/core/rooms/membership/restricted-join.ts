@@ -6,13 +6,11 @@
  * https://spec.matrix.org/v1.19/client-server-api/#restricted-rooms
  */
 import { MatrixError } from "../../../errors.ts";
-import { isJsonObject } from "../../../matrix/canonical-json.ts";
 import { EventType } from "../../../matrix/event-types.ts";
 import { serverNameOf } from "../../../matrix/ids.ts";
+import { allowedRoomIds } from "../room-description.ts";
 import { roomPower } from "../room-power.ts";
 import type { RoomDeps } from "../room-deps.ts";
-
-const ROOM_MEMBERSHIP = "m.room_membership";
 
 /** The local member to name in join_authorised_via_users_server, or undefined when the join needs none. */
 export function joinAuthoriser(deps: RoomDeps, roomId: string, userId: string): string | undefined {
@@ -25,10 +23,7 @@ export function joinAuthoriser(deps: RoomDeps, roomId: string, userId: string): 
   const membership = deps.stores.memberships.selectMembership(roomId, userId)?.membership;
   if (membership === "invite" || membership === "join") return undefined;
 
-  const allowed = (Array.isArray(rules.allow) ? rules.allow : [])
-    .filter(isJsonObject)
-    .filter((entry) => entry.type === ROOM_MEMBERSHIP && typeof entry.room_id === "string")
-    .map((entry) => entry.room_id as string);
+  const allowed = allowedRoomIds(rules);
   if (!allowed.some((room) => deps.stores.memberships.selectMembership(room, userId)?.membership === "join")) {
     throw new MatrixError("M_FORBIDDEN", "You are not invited, and not in any room that grants access to this one");
   }
