@@ -11,6 +11,7 @@ import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { aliasRoutes } from "./api/client/aliases.ts";
 import { directoryRoutes } from "./api/client/directory.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
+import { delayedEventRoutes } from "./api/client/delayed-events.ts";
 import { reportRoutes } from "./api/client/reports.ts";
 import { roomSummaryRoutes } from "./api/client/room-summary.ts";
 import { roomUpgradeRoutes } from "./api/client/room-upgrades.ts";
@@ -73,11 +74,8 @@ export interface AppOptions {
   db: Database;
   logger: Logger;
   clock?: Clock;
-  /**
-   * Stand-ins for the rooms and delayed events the MatrixRTC authorization service needs,
-   * which other branches are building; only tests pass them. See docs/element-call.md.
-   */
-  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember" | "delayedEvents">>;
+  /** A stand-in for the room membership the MatrixRTC authorization service checks; only tests pass it. */
+  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember">>;
 }
 
 export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
@@ -91,8 +89,6 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     appended,
     // The rooms engine answers "is this user joined?" unless a test stands in for it.
     isJoinedMember: matrixRtc.isJoinedMember,
-    // No delayed events (MSC4140) yet: leave delegation answers lk-jwt-service's 400 M_BAD_JSON.
-    delayedEvents: matrixRtc.delayedEvents,
     // GET /notifications reads its events from the rooms engine.
     eventsByStreamPositions: undefined,
   });
@@ -102,8 +98,11 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
   const unstableFeatures = (): Record<string, boolean> => ({
     ...services.matrixRtc.unstableFeatures(),
     ...services.appservices.unstableFeatures(),
+    ...services.delayedEvents.unstableFeatures(),
     "im.nheko.summary": true,
   });
+  // Delayed events that fell due while the server was down go out now; then one timer runs.
+  services.delayedEvents.start();
 
   const routes = new Elysia()
     .use(auth(services))
@@ -139,6 +138,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(membershipRoutes(services))
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
+    .use(delayedEventRoutes(services))
     .use(redactionRoutes(services))
     .use(aliasRoutes(services))
     .use(directoryRoutes(services))
@@ -176,6 +176,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
       setInterval(() => services.toDevice.expire(), 3_600_000),
       setInterval(() => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
       setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
+      setInterval(() => services.delayedEvents.pruneFinalised(), 3_600_000),
       // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
       setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
@@ -189,8 +190,9 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
 
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
-    stores.groupCommit.commitNow();
+    services.delayedEvents.stop();
     services.liveKit.close();
+    stores.groupCommit.commitNow();
     services.sessions.flushLastSeen();
     services.thumbnailer.close();
     checkpointDatabase(db, "TRUNCATE");

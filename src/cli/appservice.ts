@@ -3,16 +3,11 @@
  * works with the server stopped or running; a running server notices the change within
  * `[global.appservices] poll_interval_ms` (it watches SQLite's data_version).
  */
-import { THUMBNAIL_WORKER_URL } from "../app.ts";
 import type { Config } from "../config.ts";
-import { systemClock } from "../core/clock.ts";
 import { RegistrationError } from "../core/appservices/registration-file.ts";
-import { createServices } from "../core/services.ts";
-import { createAppendedEvents } from "../core/timeline/appended-events.ts";
-import { createLogger } from "../logger.ts";
 import { openDatabase } from "../storage/database.ts";
-import { openStores } from "../storage/index.ts";
 import { USAGE, type ParsedArgs } from "./args.ts";
+import { createOfflineServices } from "./offline-services.ts";
 import type { CliOutput } from "./user.ts";
 
 /** Runs one `appservice` subcommand; returns the process exit code. */
@@ -24,13 +19,7 @@ export async function runAppserviceCommand(args: ParsedArgs, config: Readonly<Co
   }
   const db = openDatabase(config.database_path);
   try {
-    const { appservices } = createServices(config, openStores(db), createLogger("error"), systemClock, {
-      thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
-      appended: createAppendedEvents(() => {}),
-      isJoinedMember: undefined,
-      delayedEvents: undefined,
-      eventsByStreamPositions: undefined,
-    });
+    const { appservices } = createOfflineServices(config, db).services;
     switch (action) {
       case "register": {
         const registration = appservices.registrations.registerFile(argument!, { replace: args.options.replace === true });

@@ -76,13 +76,14 @@ export function createRateLimiter(settings: BucketSettings, clock: Clock, enable
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
-/** The limiters named in `[global.rate_limits]`; `message` is for the event-sending endpoints. */
+/** The limiters named in `[global.rate_limits]`; `message` is for the event-sending endpoints (and scheduling delayed events). */
 export function createRateLimits(config: Pick<Config, "rate_limits">, clock: Clock) {
-  const { enabled, registration, login, message } = config.rate_limits;
+  const { enabled, registration, login, message, delayed_event_management } = config.rate_limits;
   return {
     registration: createRateLimiter(registration, clock, enabled),
     login: createRateLimiter(login, clock, enabled),
     message: createRateLimiter(message, clock, enabled),
+    delayedEventManagement: createRateLimiter(delayed_event_management, clock, enabled),
   };
 }
 

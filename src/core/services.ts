@@ -11,7 +11,7 @@ import { createAppserviceQueries } from "./appservices/queries.ts";
 import { createAppserviceRegistrations } from "./appservices/registrations.ts";
 import { createAppserviceRegistry } from "./appservices/registry.ts";
 import type { Clock } from "./clock.ts";
-import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
+import { createDelayedEvents } from "./delayed-events/index.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
 import { createDeviceKeys } from "./e2ee/device-keys.ts";
 import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
@@ -45,7 +45,6 @@ import { createSessions } from "./users/sessions.ts";
 import { createUserDirectory } from "./users/user-directory.ts";
 import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
 import { createLiveKitAuthorization, type IsJoinedMember } from "./voip/livekit/authorization.ts";
-import type { DelayedEventActions } from "./voip/livekit/leave-delegation.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
@@ -56,7 +55,6 @@ export interface ServiceOptions {
   appended: AppendedEvents;
   /** Whether a user is joined to a room, for the MatrixRTC authorization service; the room engine's unless a test stands in. */
   isJoinedMember: IsJoinedMember | undefined;
-  delayedEvents: DelayedEventActions | undefined;
   /** The events of GET /notifications; the room engine's unless a test stands in. */
   eventsByStreamPositions: EventsByStreamPositions | undefined;
 }
@@ -65,8 +63,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const identity = createServerIdentity(config, stores.serverKeys, clock);
   const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
-  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
-  const devices = createDevices(stores, sessions.pendingLastSeen, clock);
+  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime, config.ip_source);
+  const devices = createDevices(stores, sessions, clock);
   const appserviceRegistry = createAppserviceRegistry(stores, config.server_name, logger);
   const appserviceApi = createAppserviceApi({ timeoutMs: config.appservices.request_timeout_ms });
   const appserviceQueries = createAppserviceQueries(appserviceRegistry, appserviceApi);
@@ -75,11 +73,18 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, directory, reports, clientEvents, engine } = createRoomServices({
+  const { rooms, timeline, directory, reports, clientEvents, engine, sending } = createRoomServices({
     stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile,
     assertAliasAllowed: appserviceRegistry.assertAliasAllowed,
     queryUnknownAlias: appserviceQueries.queryAliasExists,
   });
+  const delayedEvents = createDelayedEvents({
+    config, stores, sending, clock, logger,
+    limiters: { message: rateLimits.message, management: rateLimits.delayedEventManagement },
+  });
+  // In the append's transaction: another user's state change cancels delayed events for that state.
+  engine.onWithinAppend((event) => delayedEvents.onEventAppended(event));
+  accounts.onDeactivated((userId) => delayedEvents.cancelAllOf(userId));
   profiles.onProfileChanged((userId, field) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
     rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
@@ -165,14 +170,20 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     deviceLists,
     deviceKeys,
     keyQuery: createKeyQuery(stores, config.server_name),
-    crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
+    crossSigning: createCrossSigning(stores, deviceLists, uia),
     keyBackup: createKeyBackup(stores),
     media,
     mediaFiles,
     thumbnailer,
     thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
     mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
-    liveKit: createLiveKitAuthorization({ config, openId, isJoinedMember: options.isJoinedMember ?? rooms.isJoinedMember, delayedEvents: options.delayedEvents, logger, clock }),
+    liveKit: createLiveKitAuthorization({
+      config, openId, logger, clock,
+      isJoinedMember: options.isJoinedMember ?? rooms.isJoinedMember,
+      // Leave delegation restarts and sends the participants' delayed leave events in-process.
+      delayedEvents,
+    }),
+    delayedEvents,
     appended: options.appended,
     rooms,
     timeline,

@@ -6,6 +6,7 @@ import { createAccountStore } from "./accounts.ts";
 import { createAppserviceQueueStore } from "./appservice-queue.ts";
 import { createAppserviceStore } from "./appservices.ts";
 import { createCrossSigningStore } from "./cross-signing.ts";
+import { createDelayedEventStore } from "./delayed-events.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
 import { createDeviceListStore } from "./device-lists.ts";
 import { createDeviceStore } from "./devices.ts";
@@ -68,6 +69,7 @@ export function openStores(db: Database) {
     aliases: createAliasStore(db),
     directory: createDirectoryStore(db),
     reports: createReportStore(db),
+    delayedEvents: createDelayedEventStore(db),
     /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
     groupCommit,
     /**

@@ -10,7 +10,7 @@
 import type { Database } from "bun:sqlite";
 import { eventColumns, type EventRow, type TopologicalPosition } from "./events.ts";
 
-/** The relation types that are aggregated, as bits of events.child_rel_types (migration 0011). */
+/** The relation types that are aggregated, as bits of events.child_rel_types (migration 0012). */
 export const CHILD_REL_TYPE_BITS: Readonly<Record<string, number>> = { "m.replace": 1, "m.thread": 2, "m.reference": 4 };
 
 export interface RelationRow {

@@ -163,10 +163,10 @@ describe("relation store", () => {
     expect(stores.relations.hasAnnotation("$t", "@a:x", "m.reaction", "👎")).toBe(false);
   });
 
-  test("migration 11 gives existing relations their positions, threads and thread rows, and drops those across rooms", () => {
+  test("migration 12 gives existing relations their positions, threads and thread rows, and drops those across rooms", () => {
     const db = new Database(":memory:", { strict: true });
-    db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (10)");
-    for (const migration of MIGRATIONS) if (migration.version <= 10) db.exec(migration.sql);
+    db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (11)");
+    for (const migration of MIGRATIONS) if (migration.version <= 11) db.exec(migration.sql);
     const event = db.query("INSERT INTO events (event_id, room_id, type, sender, depth, origin_server_ts, json) VALUES (?, '!r:x', 'm.room.message', '@a:x', ?, 0, '{}')");
     const relation = db.query("INSERT INTO event_relations (event_id, relates_to_id, rel_type, room_id, type, sender) VALUES (?, ?, ?, '!r:x', 'm.room.message', '@a:x')");
     event.run("$root", 1);

@@ -4,7 +4,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { auth, clientAddress } from "../plugins/auth.ts";
+import { auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { AuthData, CLIENT_V3, Empty } from "../schemas/common.ts";
 
 const tags = ["Account management"];
@@ -29,7 +30,7 @@ export const accountRoutes = (services: Pick<Services, "sessions" | "accountMana
     .post(
       `${CLIENT_V3}/account/password`,
       async ({ requester, body, request, server }) => {
-        await services.accountManagement.changePassword(requester, body, clientAddress(request, server));
+        await services.accountManagement.changePassword(requester, body, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {
@@ -45,7 +46,7 @@ export const accountRoutes = (services: Pick<Services, "sessions" | "accountMana
     )
     .post(
       `${CLIENT_V3}/account/deactivate`,
-      ({ requester, body, request, server }) => services.accountManagement.deactivate(requester, body, clientAddress(request, server)),
+      ({ requester, body, request, server }) => services.accountManagement.deactivate(requester, body, clientAddress(request, server, services.sessions.ipSource)),
       {
         auth: "user",
         body: t.Object({ auth: t.Optional(AuthData), id_server: t.Optional(t.String()), erase: t.Optional(t.Boolean()) }),

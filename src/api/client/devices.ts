@@ -4,7 +4,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { auth, clientAddress } from "../plugins/auth.ts";
+import { auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { AuthData, CLIENT_V3, Empty } from "../schemas/common.ts";
 
 const tags = ["Device management"];
@@ -54,7 +55,7 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
     .delete(
       `${CLIENT_V3}/devices/:deviceId`,
       async ({ requester, params, body, request, server }) => {
-        await services.accountManagement.deleteDevices(requester, [params.deviceId], body?.auth, clientAddress(request, server));
+        await services.accountManagement.deleteDevices(requester, [params.deviceId], body?.auth, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {
@@ -74,7 +75,7 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
     .post(
       `${CLIENT_V3}/delete_devices`,
       async ({ requester, body, request, server }) => {
-        await services.accountManagement.deleteDevices(requester, body.devices, body.auth, clientAddress(request, server));
+        await services.accountManagement.deleteDevices(requester, body.devices, body.auth, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {

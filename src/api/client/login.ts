@@ -4,7 +4,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { accessTokenOf, auth, clientAddress } from "../plugins/auth.ts";
+import { accessTokenOf, auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { CLIENT_V3, Empty } from "../schemas/common.ts";
 
 const tags = ["Session management"];
@@ -22,7 +23,7 @@ export const loginRoutes = (services: Pick<Services, "login" | "sessions">) =>
       response: t.Object({ flows: t.Array(t.Object({ type: t.String() })) }),
       detail: { summary: "GET /_matrix/client/v3/login", description: "The login types offered: m.login.password and m.login.application_service.", tags },
     })
-    .post(`${CLIENT_V3}/login`, ({ body, request, server }) => services.login.login(body, clientAddress(request, server), accessTokenOf(request)), {
+    .post(`${CLIENT_V3}/login`, ({ body, request, server }) => services.login.login(body, clientAddress(request, server, services.sessions.ipSource), accessTokenOf(request)), {
       body: t.Object({
         type: t.String(),
         identifier: t.Optional(t.Object({ type: t.String() }, { additionalProperties: t.Unknown() })),

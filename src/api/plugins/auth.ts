@@ -11,7 +11,8 @@
 import { Elysia } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Services } from "../../core/services.ts";
-import type { Requester } from "../../core/users/sessions.ts";
+import type { ClientIp, Requester } from "../../core/users/sessions.ts";
+import { clientAddress } from "./client-address.ts";
 
 export function accessTokenOf(request: Request): string | undefined {
   const header = request.headers.get("authorization");
@@ -25,17 +26,12 @@ export function accessTokenOf(request: Request): string | undefined {
   return new URLSearchParams(request.url.slice(query + 1)).get("access_token") ?? undefined;
 }
 
-/** The client's IP address as the socket reports it (undefined in-process, e.g. in tests). */
-export function clientAddress(request: Request, server: { requestIP(request: Request): { address: string } | null } | null): string | null {
-  return server?.requestIP(request)?.address ?? null;
-}
-
 function queryOf(request: Request): URLSearchParams {
   const query = request.url.indexOf("?");
   return new URLSearchParams(query === -1 ? "" : request.url.slice(query + 1));
 }
 
-function authenticate(services: Pick<Services, "sessions">, request: Request, ip: string | null): Requester | undefined {
+function authenticate(services: Pick<Services, "sessions">, request: Request, ip: ClientIp): Requester | undefined {
   const token = accessTokenOf(request);
   return token === undefined ? undefined : services.sessions.authenticate(token, ip, queryOf(request));
 }
@@ -44,7 +40,8 @@ export const auth = (services: Pick<Services, "sessions">) =>
   new Elysia({ name: "auth" }).macro({
     auth: (level: "user" | "guest" | "appservice") => ({
       resolve({ request, server }) {
-        const requester = authenticate(services, request, clientAddress(request, server));
+        // The address is looked up only when the device's last-seen data needs it.
+        const requester = authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource));
         if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
         if (level === "appservice" && requester.appservice_id === undefined) {
           throw new MatrixError("M_FORBIDDEN", "Only an application service's as_token may use this endpoint");
@@ -57,7 +54,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
     }),
     optionalAuth: {
       resolve({ request, server }) {
-        return { requester: authenticate(services, request, clientAddress(request, server)) };
+        return { requester: authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource)) };
       },
     },
   });

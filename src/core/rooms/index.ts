@@ -13,8 +13,8 @@ import { getContext, getEvent } from "../timeline/context.ts";
 import { getMessages, type MessagesRequest } from "../timeline/messages.ts";
 import { redactEvent } from "../timeline/redact.ts";
 import { getRelations, type RelationsRequest } from "../timeline/relations.ts";
-import { sendEvent } from "../timeline/send.ts";
-import { getState, getStateEvent, setState } from "../timeline/state.ts";
+import { appendMessageEvent, sendEvent } from "../timeline/send.ts";
+import { appendStateEvent, getState, getStateEvent, setState } from "../timeline/state.ts";
 import { createStateReader } from "../timeline/state-reader.ts";
 import { getThreads, type ThreadsRequest } from "../timeline/threads.ts";
 import { timestampToEvent } from "../timeline/timestamp.ts";
@@ -135,7 +135,28 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     user: (r: R, userId: string, request: ReportRequest) => reportUser(deps, r.user_id, userId, request),
   };
 
-  return { rooms, timeline, directory, reports, engine, clientEvents: deps.clientEvents, visibility };
+  /**
+   * Sending on a client's behalf later (delayed events): `write` runs `fn` in one engine
+   * transaction with `send`, which appends an event as PUT /send (no transaction id) or
+   * PUT /state would, so the event and the caller's own bookkeeping commit together.
+   */
+  const sending: RoomSending = {
+    write: (fn) =>
+      engine.write(({ append }) =>
+        fn((r, roomId, type, stateKey, content) =>
+          stateKey === undefined ? appendMessageEvent(deps, append, r, roomId, type, content) : appendStateEvent(deps, append, r.user_id, roomId, type, stateKey, content),
+        ),
+      ),
+  };
+
+  return { rooms, timeline, directory, reports, engine, sending, clientEvents: deps.clientEvents, visibility };
+}
+
+/** Appends an event as `requester` would by PUT /send (stateKey undefined) or PUT /state; returns its event id. */
+export type SendAs = (requester: Requester, roomId: string, type: string, stateKey: string | undefined, content: EventContent) => string;
+
+export interface RoomSending {
+  write<T>(fn: (send: SendAs) => T): Promise<T>;
 }
 
 export type RoomServices = ReturnType<typeof createRoomServices>;

@@ -35,7 +35,7 @@ export function redactEvent(
 }
 
 /** Appends and applies a redaction; must run inside `engine.write`. */
-export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewer, roomId: string, eventId: string, reason: string | undefined, txnId: string): string {
+export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewer, roomId: string, eventId: string, reason: string | undefined, txnId: string | undefined): string {
   const sender = requester.user_id;
   requireKnownRoom(deps, roomId, sender);
   const target = deps.stores.events.selectEvent(eventId);
@@ -49,7 +49,8 @@ export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewe
   const version = power?.version;
   const content: EventContent = reason === undefined ? {} : { reason };
   if (version?.redactsInContent) content.redacts = eventId;
-  const redaction = append(roomId, { type: EventType.RoomRedaction, sender, content, redacts: eventId }, { txn: { device_id: requester.device_id, txn_id: txnId } });
+  const txn = txnId === undefined ? {} : { txn: { device_id: requester.device_id, txn_id: txnId } };
+  const redaction = append(roomId, { type: EventType.RoomRedaction, sender, content, redacts: eventId }, txn);
   if (version) {
     const redacted = redactPdu(JSON.parse(target.json) as Pdu, version);
     if (deps.stores.events.updateRedacted(eventId, JSON.stringify(redacted), redaction.event_id)) {

@@ -8,7 +8,7 @@ import { MatrixError, notFound } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceRow } from "../../storage/devices.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester, Sessions } from "./sessions.ts";
 
 export interface Device {
   device_id: string;
@@ -30,14 +30,14 @@ export function generateDeviceId(): string {
 
 export function createDevices(
   stores: Pick<Stores, "devices" | "transaction">,
-  pendingLastSeen: (userId: string, deviceId: string) => { ts: number; ip: string | null } | undefined,
+  sessions: Pick<Sessions, "pendingLastSeen" | "forgetDevices">,
   clock: Clock,
 ) {
   const listeners: DevicesDeletedListener[] = [];
 
   /** The stored row with the last-seen data not flushed yet. */
   function toDevice(row: DeviceRow): Device {
-    const pending = pendingLastSeen(row.user_id, row.device_id);
+    const pending = sessions.pendingLastSeen(row.user_id, row.device_id);
     const ts = pending?.ts ?? row.last_seen_ts;
     const ip = pending ? pending.ip : row.last_seen_ip;
     return {
@@ -110,10 +110,12 @@ export function createDevices(
 
     /**
      * The rows only, for a caller's own transaction; it calls notifyDeleted after commit.
-     * Returns the ids that existed.
+     * Returns the ids that existed. Their tokens stop working at once (the cache forgets them).
      */
     deleteRows(userId: string, deviceIds: readonly string[]): string[] {
-      return [...new Set(deviceIds)].filter((deviceId) => stores.devices.deleteDevice(userId, deviceId).changes > 0);
+      const deleted = [...new Set(deviceIds)].filter((deviceId) => stores.devices.deleteDevice(userId, deviceId).changes > 0);
+      sessions.forgetDevices(userId, deleted);
+      return deleted;
     },
 
     notifyDeleted(userId: string, deviceIds: string[]): void {

@@ -2,7 +2,8 @@
  * POST /register and its helpers. Registration is open only with allow_registration, as in
  * Conduit; with registration_token set it also needs the token (m.login.registration_token),
  * otherwise the m.login.dummy stage. Guests (kind=guest) need allow_guest_registration and
- * no user-interactive auth.
+ * no user-interactive auth; they become full users by registering with their
+ * guest_access_token (https://spec.matrix.org/v1.19/client-server-api/#guest-access).
  * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3register
  */
 import { randomInt } from "node:crypto";
@@ -21,6 +22,8 @@ export interface RegisterBody {
   /** m.login.application_service: an appservice registers a user of its namespaces. */
   type?: string;
   auth?: AuthData;
+  /** A guest's access token: the guest becomes a full user (username must be its localpart). */
+  guest_access_token?: string;
   username?: string;
   password?: string;
   device_id?: string;
@@ -33,7 +36,7 @@ export type RegisterResponse = { user_id: string; home_server: string } & Partia
 
 interface Dependencies {
   config: Pick<Config, "server_name" | "allow_registration" | "registration_token" | "allow_guest_registration">;
-  stores: Pick<Stores, "transaction">;
+  stores: Pick<Stores, "accounts" | "transaction">;
   accounts: Accounts;
   devices: Devices;
   sessions: Sessions;
@@ -85,6 +88,37 @@ export function createRegistration({ config, stores, accounts, devices, sessions
     });
   }
 
+  /** The login part of a registration's response, or undefined with inhibit_login. */
+  const loginOf = (body: RegisterBody) =>
+    body.inhibit_login ? undefined : { deviceId: body.device_id, displayName: body.initial_device_display_name, refresh: body.refresh_token === true };
+
+  /**
+   * A guest registers: same flows and password as a new account, but the account (its id,
+   * rooms, profile, devices) stays; the guest's token becomes a full user's token.
+   */
+  async function upgradeGuest(body: RegisterBody & { guest_access_token: string }, ip: string | null): Promise<RegisterResponse> {
+    const guest = sessions.authenticate(body.guest_access_token, ip);
+    if (!guest.is_guest) throw forbidden("guest_access_token is not a guest's token");
+    if (body.username === undefined) throw new MatrixError("M_MISSING_PARAM", "Upgrading a guest needs username: the guest's localpart");
+    if (accounts.localUserId(body.username) !== guest.user_id) throw forbidden("username must be the guest's own localpart");
+    const session = await uia.authenticate({ action: "upgrade_guest", flows: flows(), userId: guest.user_id, auth: body.auth, ip });
+    if (body.password === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing password");
+    registrationLimiter.take(`ip:${ip ?? "unknown"}`);
+    const hash = await accounts.hashPassword(body.password);
+    const login = loginOf(body);
+    return stores.transaction(() => {
+      if (stores.accounts.updateGuestToUser(guest.user_id, hash).changes === 0) throw forbidden("This account is no longer a guest");
+      uia.complete(session);
+      // Authentication reads is_guest: tokens cached as a guest's must be read again.
+      sessions.forgetUser(guest.user_id);
+      const response = { user_id: guest.user_id, home_server: config.server_name };
+      if (!login) return response;
+      const device = devices.ensure(guest.user_id, login.deviceId, login.displayName);
+      if (device.existed) sessions.revokeDeviceTokens(guest.user_id, device.device_id);
+      return { ...response, device_id: device.device_id, ...sessions.issueTokens(guest.user_id, device.device_id, login.refresh) };
+    });
+  }
+
   return {
     flows,
 
@@ -102,16 +136,14 @@ export function createRegistration({ config, stores, accounts, devices, sessions
         return createAccount(freshLocalpart(), null, { displayName: body.initial_device_display_name, refresh: false }, { guest: true });
       }
       if (!config.allow_registration) throw forbidden("Registration is disabled");
+      if (body.guest_access_token !== undefined) return upgradeGuest({ ...body, guest_access_token: body.guest_access_token }, ip);
       // Username problems are reported before user-interactive auth starts, as the spec requires.
       const localpart = body.username === undefined ? undefined : body.username.toLowerCase();
       if (localpart !== undefined) checkLocalpart(localpart);
       const session = await uia.authenticate({ action: "register", flows: flows(), auth: body.auth, ip });
       if (body.password === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing password");
       registrationLimiter.take(ipKey);
-      const login = body.inhibit_login
-        ? undefined
-        : { deviceId: body.device_id, displayName: body.initial_device_display_name, refresh: body.refresh_token === true };
-      return createAccount(localpart ?? freshLocalpart(), body.password, login, { uiaSession: session });
+      return createAccount(localpart ?? freshLocalpart(), body.password, loginOf(body), { uiaSession: session });
     },
 
     /** GET /register/available */
