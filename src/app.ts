@@ -17,6 +17,7 @@ import { roomSummaryRoutes } from "./api/client/room-summary.ts";
 import { roomUpgradeRoutes } from "./api/client/room-upgrades.ts";
 import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
+import { relationsRoutes } from "./api/client/relations.ts";
 import { roomsRoutes } from "./api/client/rooms.ts";
 import { stateRoutes } from "./api/client/state.ts";
 import { openIdRoutes } from "./api/client/openid.ts";
@@ -145,7 +146,8 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(roomUpgradeRoutes(services))
     .use(reportRoutes(services))
     .use(appservicePingRoutes(services))
-    .use(thirdPartyLookupRoutes(services));
+    .use(thirdPartyLookupRoutes(services))
+    .use(relationsRoutes(services));
 
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.

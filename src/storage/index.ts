@@ -23,6 +23,7 @@ import { createReportStore } from "./reports.ts";
 import { createEventStore } from "./events.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
+import { createRelationStore } from "./relations.ts";
 import { createRoomStateStore } from "./room-state.ts";
 import { createRoomStore } from "./rooms.ts";
 import { createTransactionIdStore } from "./transaction-ids.ts";
@@ -61,6 +62,7 @@ export function openStores(db: Database) {
     pushers: createPusherStore(db),
     rooms: createRoomStore(db),
     events: createEventStore(db),
+    relations: createRelationStore(db),
     roomState: createRoomStateStore(db),
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),

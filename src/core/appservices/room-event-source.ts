@@ -17,8 +17,9 @@ export function roomEventSource(
     },
     clientEvent(eventId) {
       const row = stores.events.selectEvent(eventId);
-      // No viewer: unsigned.transaction_id belongs to the sending client's own device.
-      return row ? clientEvents.serialize(row) : undefined;
+      // No viewer: unsigned.transaction_id belongs to the sending client's own device. No
+      // bundled aggregations: the spec lists them for client endpoints, not transactions.
+      return row ? clientEvents.serialize(row, undefined, { aggregations: false }) : undefined;
     },
     joinedMembers: (roomId) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id),
     joinedRooms: (userId) => stores.memberships.selectRoomsOfUser(userId, "join").map((row) => row.room_id),

@@ -12,9 +12,11 @@ import { createClientEvents } from "../timeline/client-event.ts";
 import { getContext, getEvent } from "../timeline/context.ts";
 import { getMessages, type MessagesRequest } from "../timeline/messages.ts";
 import { redactEvent } from "../timeline/redact.ts";
+import { getRelations, type RelationsRequest } from "../timeline/relations.ts";
 import { appendMessageEvent, sendEvent } from "../timeline/send.ts";
 import { appendStateEvent, getState, getStateEvent, setState } from "../timeline/state.ts";
 import { createStateReader } from "../timeline/state-reader.ts";
+import { getThreads, type ThreadsRequest } from "../timeline/threads.ts";
 import { timestampToEvent } from "../timeline/timestamp.ts";
 import { createVisibility } from "../timeline/visibility.ts";
 import type { Direction } from "../timeline/paginate.ts";
@@ -84,8 +86,11 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
     joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
     /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
-    eventsByStreamPositions: (userId: string, positions: readonly number[]) =>
-      new Map(stores.events.selectEventsByStreams(positions).map((row) => [row.stream_ordering, deps.clientEvents.serialize(row, { user_id: userId, device_id: "" })])),
+    eventsByStreamPositions(userId: string, positions: readonly number[]) {
+      const rows = stores.events.selectEventsByStreams(positions);
+      const events = deps.clientEvents.serializeAll(rows, { user_id: userId, device_id: "" });
+      return new Map(rows.map((row, i) => [row.stream_ordering, events[i]!]));
+    },
     /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
     isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
     /** Users who share a joined room with the user, the user included (device lists, presence). */
@@ -106,6 +111,10 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     context: (r: R, roomId: string, eventId: string, request: { limit?: number; filter?: string }) => getContext(deps, r, roomId, eventId, request),
     event: (r: R, roomId: string, eventId: string) => getEvent(deps, r, roomId, eventId),
     timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) => timestampToEvent(deps, r.user_id, roomId, ts, dir),
+    relations: (r: R, roomId: string, eventId: string, request: RelationsRequest) => getRelations(deps, r, roomId, eventId, request),
+    threads: (r: R, roomId: string, request: ThreadsRequest) => getThreads(deps, r, roomId, request),
+    /** The thread an event is in (its root's id), or undefined for the main timeline: for threaded receipts. */
+    threadOf: (eventId: string) => stores.relations.selectRelation(eventId)?.thread_id ?? undefined,
   };
 
   /** Aliases, the published room directory and room summaries: how rooms are found. */

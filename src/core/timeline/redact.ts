@@ -9,6 +9,7 @@ import { forbidden, notFound } from "../../errors.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent, Pdu } from "../../matrix/pdu.ts";
 import { redactPdu } from "../../matrix/redaction.ts";
+import { RelType } from "../../matrix/relations.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import { roomPower } from "../rooms/room-power.ts";
 import type { Append } from "./append-event.ts";
@@ -55,7 +56,9 @@ export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewe
     if (deps.stores.events.updateRedacted(eventId, JSON.stringify(redacted), redaction.event_id)) {
       deps.engine.forgetParsed(eventId);
       if (target.type === EventType.RoomMember) deps.stores.memberships.clearProfile(eventId);
-      deps.stores.events.deleteRelation(eventId);
+      // The relation is broken: the event leaves aggregations, /relations and its thread's count.
+      const relation = deps.stores.relations.deleteRelation(eventId);
+      if (relation?.rel_type === RelType.Thread) deps.stores.relations.refreshThread(relation.relates_to_id);
     }
   }
   return redaction.event_id;

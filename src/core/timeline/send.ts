@@ -12,6 +12,7 @@ import type { RoomDeps } from "../rooms/room-deps.ts";
 import type { Append } from "./append-event.ts";
 import type { Viewer } from "./client-event.ts";
 import { appendRedaction } from "./redact.ts";
+import { checkNewRelation } from "./relation-checks.ts";
 
 export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, type: string, txnId: string, content: EventContent): Promise<{ event_id: string }> {
   const scope = `send\u0000${roomId}\u0000${type}`;
@@ -36,6 +37,7 @@ export function appendMessageEvent(deps: RoomDeps, append: Append, requester: Vi
     const reason = typeof content.reason === "string" ? content.reason : undefined;
     return appendRedaction(deps, append, requester, roomId, content.redacts, reason, txnId);
   }
+  checkNewRelation(deps.stores, requester.user_id, type, content);
   const txn = txnId === undefined ? {} : { txn: { device_id: requester.device_id, txn_id: txnId } };
   return append(roomId, { type, sender: requester.user_id, content }, txn).event_id;
 }

@@ -13,6 +13,7 @@ import m0008 from "./0008-push-rules.sql" with { type: "text" };
 import m0009 from "./0009-room-directory.sql" with { type: "text" };
 import m0010 from "./0010-appservices.sql" with { type: "text" };
 import m0011 from "./0011-delayed-events.sql" with { type: "text" };
+import m0012 from "./0012-relations.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "room-directory", sql: m0009 },
   { version: 10, name: "appservices", sql: m0010 },
   { version: 11, name: "delayed-events", sql: m0011 },
+  { version: 12, name: "relations", sql: m0012 },
 ];
