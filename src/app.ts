@@ -11,11 +11,13 @@ import { matrixErrors } from "./api/plugins/matrix-errors.ts";
 import { aliasRoutes } from "./api/client/aliases.ts";
 import { directoryRoutes } from "./api/client/directory.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
+import { delayedEventRoutes } from "./api/client/delayed-events.ts";
 import { reportRoutes } from "./api/client/reports.ts";
 import { roomSummaryRoutes } from "./api/client/room-summary.ts";
 import { roomUpgradeRoutes } from "./api/client/room-upgrades.ts";
 import { messagesRoutes } from "./api/client/messages.ts";
 import { redactionRoutes } from "./api/client/redaction.ts";
+import { relationsRoutes } from "./api/client/relations.ts";
 import { roomsRoutes } from "./api/client/rooms.ts";
 import { stateRoutes } from "./api/client/state.ts";
 import { presenceRoutes } from "./api/client/presence.ts";
@@ -29,6 +31,8 @@ import { keyBackupRoutes } from "./api/client/key-backup.ts";
 import { keysRoutes } from "./api/client/keys.ts";
 import { toDeviceRoutes } from "./api/client/to-device.ts";
 import { accountDataRoutes } from "./api/client/account-data.ts";
+import { appservicePingRoutes } from "./api/client/appservice-ping.ts";
+import { thirdPartyLookupRoutes } from "./api/client/third-party-lookup.ts";
 import { accountRoutes } from "./api/client/account.ts";
 import { capabilityRoutes } from "./api/client/capabilities.ts";
 import { deviceRoutes } from "./api/client/devices.ts";
@@ -77,11 +81,8 @@ export interface AppOptions {
   db: Database;
   logger: Logger;
   clock?: Clock;
-  /**
-   * Stand-ins for the rooms and delayed events the MatrixRTC authorization service needs,
-   * which other branches are building; only tests pass them. See docs/element-call.md.
-   */
-  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember" | "delayedEvents">>;
+  /** A stand-in for the room membership the MatrixRTC authorization service checks; only tests pass it. */
+  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember">>;
 }
 
 export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
@@ -95,20 +96,24 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     appended,
     // The rooms engine answers "is this user joined?" unless a test stands in for it.
     isJoinedMember: matrixRtc.isJoinedMember,
-    // No delayed events (MSC4140) yet: leave delegation answers lk-jwt-service's 400 M_BAD_JSON.
-    delayedEvents: matrixRtc.delayedEvents,
     // GET /notifications reads its events from the rooms engine.
     eventsByStreamPositions: undefined,
   });
+  // A bad registration file stops the start (RegistrationError), before anything listens.
+  services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
+  // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
   const unstableFeatures = (): Record<string, boolean> => ({
     ...services.matrixRtc.unstableFeatures(),
-    // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
+    ...services.appservices.unstableFeatures(),
+    ...services.delayedEvents.unstableFeatures(),
     "im.nheko.summary": true,
     // Private read receipts (MSC2285), threaded receipts (MSC3771) and per-thread unread counts (MSC3773).
     "org.matrix.msc2285.stable": true,
     "org.matrix.msc3771": true,
     "org.matrix.msc3773": true,
   });
+  // Delayed events that fell due while the server was down go out now; then one timer runs.
+  services.delayedEvents.start();
 
   const routes = new Elysia()
     .use(auth(services))
@@ -144,12 +149,16 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(membershipRoutes(services))
     .use(messagesRoutes(services))
     .use(stateRoutes(services))
+    .use(delayedEventRoutes(services))
     .use(redactionRoutes(services))
     .use(aliasRoutes(services))
     .use(directoryRoutes(services))
     .use(roomSummaryRoutes(services))
     .use(roomUpgradeRoutes(services))
     .use(reportRoutes(services))
+    .use(appservicePingRoutes(services))
+    .use(thirdPartyLookupRoutes(services))
+    .use(relationsRoutes(services))
     .use(syncRoutes(services))
     .use(typingRoutes(services))
     .use(receiptRoutes(services))
@@ -170,8 +179,12 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     return [...new Set(matchers.filter((m) => m.pattern.test(path)).map((m) => m.method))];
   }
 
-  /** Periodic work kept off the request path; main.ts starts it, tests may call it directly. */
-  function startBackgroundTasks(): () => void {
+  /**
+   * Periodic work kept off the request path, and delivery to application services; main.ts
+   * starts it, tests may call it directly. The returned stop resolves when requests to
+   * appservices in flight have finished.
+   */
+  function startBackgroundTasks(): () => Promise<void> {
     const timers = [
       setInterval(() => services.sessions.flushLastSeen(), 30_000),
       setInterval(() => checkpointDatabase(db), 60_000),
@@ -179,11 +192,16 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
       setInterval(() => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
       setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
       setInterval(() => services.presence.sweep(), PRESENCE_SWEEP_MS),
+      setInterval(() => services.delayedEvents.pruneFinalised(), 3_600_000),
       // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
       setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
     ];
     void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
-    return () => timers.forEach(clearInterval);
+    services.appservices.start();
+    return () => {
+      timers.forEach(clearInterval);
+      return services.appservices.stop();
+    };
   }
 
   /** Answers every parked /sync long-poll now and any new one at once: the first step of stopping. */
@@ -194,8 +212,9 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
   /** Flushes what is kept in memory and checkpoints the WAL; the caller closes the database. */
   function shutdown(): void {
     closeLongPolls();
-    stores.groupCommit.commitNow();
+    services.delayedEvents.stop();
     services.liveKit.close();
+    stores.groupCommit.commitNow();
     services.sessions.flushLastSeen();
     services.thumbnailer.close();
     checkpointDatabase(db, "TRUNCATE");

@@ -84,6 +84,26 @@ const ToDevice = Type.Object(
   { description: "Limits of the to-device inbox (docs/encryption.md).", default: {} },
 );
 
+const Appservices = Type.Object(
+  {
+    transaction_batch_size: Int("The most events, ephemeral events and to-device messages put into one transaction pushed to an application service.", 100, {
+      minimum: 1,
+      maximum: 1000,
+    }),
+    retry_min_ms: Int("After a failed transaction, the first retry waits this long; each further failure doubles the wait.", 1000, { minimum: 10 }),
+    retry_max_ms: Int("The longest wait between retries of a failed transaction (retries never stop).", 300_000, { minimum: 10 }),
+    request_timeout_ms: Int("How long a request to an application service (transaction, user or alias query, ping, third-party lookup) may take.", 30_000, {
+      minimum: 100,
+    }),
+    poll_interval_ms: Int(
+      "How often the running server checks whether `bunduit appservice register/unregister` changed the registrations (a cheap PRAGMA data_version).",
+      2000,
+      { minimum: 100 },
+    ),
+  },
+  { description: "Delivery to application services (docs/appservices.md).", default: {} },
+);
+
 const Bucket = (description: string, perSecond: number, burst: number) =>
   Type.Object(
     {
@@ -114,12 +134,40 @@ const MediaTable = Type.Object(
   { description: "The media repository: uploads, downloads and thumbnails.", default: {} },
 );
 
+const DelayedEvents = Type.Object(
+  {
+    max_delay_ms: Int(
+      "The longest delay a client may ask for, in milliseconds. A longer one is refused with the unstable M_MAX_DELAY_EXCEEDED error naming this maximum, and Element Call asks again with it. " +
+        "Element Call's delayed leave events wait 8–18 s.",
+      86_400_000,
+      { minimum: 1 },
+    ),
+    max_per_user: Int(
+      "How many delayed events one user may have scheduled at once; more are refused with 429 M_LIMIT_EXCEEDED until one is sent. Element Call needs one per device in a call. 0 switches delayed events off.",
+      100,
+      { minimum: 0 },
+    ),
+  },
+  {
+    description:
+      "Delayed events (MSC4140): events a client schedules to be sent later, and keeps postponing. Element Call schedules each participant's \"leave\" this way, so that a crashed client leaves the call within seconds (docs/element-call.md).",
+    default: {},
+  },
+);
+
 const RateLimits = Type.Object(
   {
     enabled: Bool("Set to false to switch every rate limit off (tests, trusted deployments).", true),
     registration: Bucket("Accounts created through POST /register, per client IP address (a request over the limit is refused before any work).", 0.17, 3),
     login: Bucket("POST /login attempts and password checks of user-interactive auth, per client IP address and per account.", 0.1, 10),
-    message: Bucket("Sending events, per user.", 10, 50),
+    message: Bucket("Sending events, per user (scheduling a delayed event counts as sending one).", 10, 50),
+    delayed_event_management: Bucket(
+      "Restarting, sending and cancelling delayed events (MSC4140): per user, or per delay_id when the request has no access token " +
+        "(lk-jwt-service manages many users' events from one address, and behind a reverse proxy every client shares one). " +
+        "Element Call restarts each participant's delayed leave every 4–5 s; Synapse's setting for Element Call is 1 per second, burst 20.",
+      1,
+      20,
+    ),
   },
   { description: "Rate limits on abuse-prone endpoints (token buckets kept in memory).", default: {} },
 );
@@ -133,6 +181,13 @@ export const GlobalConfigSchema = Type.Object({
   }),
   address: Str("The address to listen on. Use 0.0.0.0 or :: behind a reverse proxy in a container.", { default: "127.0.0.1" }),
   port: Int("The port to listen on.", 6167, { minimum: 0, maximum: 65535 }),
+  ip_source: Type.Union([Type.Literal("socket"), Type.Literal("x-forwarded-for"), Type.Literal("x-real-ip")], {
+    description:
+      'Where the client\'s IP address (for rate limits and devices\' last-seen IPs) comes from: "socket", the connection\'s peer; ' +
+      'behind a reverse proxy, "x-forwarded-for" (its last entry, the one the proxy appended) or "x-real-ip". Set a header ' +
+      "only when the proxy sets it and is the only way to reach the server: otherwise clients can claim any address.",
+    default: "socket",
+  }),
   max_request_size: Int("The largest request body accepted, in bytes.", 20_000_000, { minimum: 1024 }),
   allow_registration: Bool("Whether anyone may register an account (with registration_token set, only holders of the token).", false),
   registration_token: Type.Optional(Str("When set, registration needs this token (the m.login.registration_token stage).")),
@@ -149,7 +204,11 @@ export const GlobalConfigSchema = Type.Object({
   turn: Type.Optional(TurnTable),
   well_known: WellKnown,
   matrix_rtc: MatrixRtc,
-  app_service_config_files: Strings("Application service registration YAML files to load at start."),
+  app_service_config_files: Strings(
+    "Application service registration YAML files, (re-)registered at every start; a bad file stops the start. `bunduit appservice register FILE` adds one without a restart.",
+  ),
+  appservices: Appservices,
+  delayed_events: DelayedEvents,
   rate_limits: RateLimits,
   to_device: ToDevice,
   media: MediaTable,

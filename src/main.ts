@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
 import { resolveConfig } from "./cli/config-file.ts";
+import { runAppserviceCommand } from "./cli/appservice.ts";
 import { runUserCommand } from "./cli/user.ts";
 import { runMediaCommand } from "./cli/media.ts";
 import { ConfigError, maskSecrets, type Config } from "./config.ts";
+import { RegistrationError } from "./core/appservices/registration-file.ts";
 import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
 import { DATABASE_FILE, DatabaseVersionError, openDatabase } from "./storage/database.ts";
 import { VERSION } from "./version.ts";
@@ -62,7 +64,7 @@ async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
-    stopBackground();
+    const background = stopBackground();
     // Parked /sync long-polls answer now, so that waiting for in-flight requests does not wait out their timeouts.
     closeLongPolls();
     const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdown_grace_seconds * 1000));
@@ -70,6 +72,8 @@ async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
       logger.warn("in-flight requests did not finish in time; closing them", { grace_seconds: config.shutdown_grace_seconds });
       await server.stop(true);
     }
+    // A transaction still in flight to an appservice after the grace stays stored and is sent again at the next start.
+    await Promise.race([background, grace]);
     shutdown();
     db.close();
     logger.info("stopped");
@@ -104,13 +108,20 @@ async function main(argv: string[]): Promise<void> {
       try {
         await serve(loaded.config, logger);
       } catch (error) {
-        if (error instanceof DatabaseVersionError) fail(error.message);
+        if (error instanceof DatabaseVersionError || error instanceof RegistrationError) fail(error.message);
         if ((error as { code?: string }).code === "EADDRINUSE") fail(`cannot listen on ${loaded.config.address}:${loaded.config.port}: the address is in use`);
         throw error;
       }
       return;
     case "user": {
       const code = await runUserCommand(args, loaded.config, {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.exit(code);
+    }
+    case "appservice": {
+      const code = await runAppserviceCommand(args, loaded.config, {
         out: (line) => process.stdout.write(`${line}\n`),
         err: (line) => process.stderr.write(`${line}\n`),
       });

@@ -123,6 +123,7 @@ describe("accounts settings", () => {
       registration: { per_second: 0.17, burst: 3 },
       login: { per_second: 0.1, burst: 10 },
       message: { per_second: 10, burst: 50 },
+      delayed_event_management: { per_second: 1, burst: 20 },
     });
     expect(defaults.refreshable_access_token_lifetime).toBe(300_000);
     const { config, warnings } = loadConfig(`[global]\nrefreshable_access_token_lifetime = 60000\n[global.rate_limits]\nlogin = { per_second = 1, burst = 2 }\n`);
@@ -150,5 +151,25 @@ describe("accounts settings", () => {
     const { config, warnings } = loadConfig(text);
     expect(warnings).toEqual([]);
     expect(config.rate_limits.login).toEqual({ per_second: 0.1, burst: 10 });
+  });
+});
+
+describe("delayed events settings", () => {
+  test("have defaults, and the example conduit.toml's commented keys load without warnings", async () => {
+    expect(loadConfig("").config.delayed_events).toEqual({ max_delay_ms: 86_400_000, max_per_user: 100 });
+    const text = (await Bun.file(new URL("../conduit.toml", import.meta.url)).text()).replace(
+      /^# (\[global\.delayed_events\]|max_delay_ms = |max_per_user = |delayed_event_management = )/gm,
+      "$1",
+    );
+    const { config, warnings } = loadConfig(text);
+    expect(warnings).toEqual([]);
+    expect(config.delayed_events).toEqual({ max_delay_ms: 86_400_000, max_per_user: 100 });
+    expect(config.rate_limits.delayed_event_management).toEqual({ per_second: 1, burst: 20 });
+  });
+
+  test("a delay of 0 or a negative cap is refused; the environment sets them", () => {
+    expect(() => loadConfig(`[global.delayed_events]\nmax_delay_ms = 0\n`)).toThrow(ConfigError);
+    expect(() => loadConfig(`[global.delayed_events]\nmax_per_user = -1\n`)).toThrow(ConfigError);
+    expect(loadConfig("", { CONDUIT_DELAYED_EVENTS_MAX_PER_USER: "0" }).config.delayed_events.max_per_user).toBe(0);
   });
 });

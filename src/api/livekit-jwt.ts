@@ -90,7 +90,7 @@ export const liveKitJwtRoutes = (liveKit: LiveKitAuthorization) =>
         summary: `POST ${LIVEKIT_JWT_PREFIX}/delegate_delayed_leave`,
         description:
           "Hands over a connected participant's delayed leave event (delay_id and delay_timeout required): restarted while they are connected, " +
-          "sent when they leave. Only for this server's users (403 M_FORBIDDEN otherwise); 400 M_BAD_JSON while delayed events are not supported.",
+          "sent when they leave. Only for this server's users (403 M_FORBIDDEN otherwise).",
         tags,
       },
     })

@@ -44,11 +44,17 @@ Usage:
                                     set a new password and log out every device
   bunduit user deactivate NAME      deactivate a user: no login, every device and token gone
   bunduit user list                 list every user
+  bunduit appservice register FILE [--replace]
+                                    register an application service from its YAML registration file
+                                    (--replace updates an existing id and keeps its queue)
+  bunduit appservice unregister ID  remove a registration and its queued transactions
+  bunduit appservice list           list registrations with their delivery backlog
 ${MEDIA_USAGE}  bunduit version                   print the version
   bunduit --help                    print this help
 
 The configuration is read from --config FILE, else $CONDUIT_CONFIG, else ./conduit.toml,
-else the built-in defaults. The user commands work on the database whether or not the server
-is running. CONDUIT_<KEY> environment variables override [global] keys
-(CONDUIT_PORT=8008, CONDUIT_SERVER_NAME=example.org). See docs/configuration.md.
+else the built-in defaults. The user and appservice commands work on the database whether or
+not the server is running; a running server picks up appservice changes within seconds.
+CONDUIT_<KEY> environment variables override [global] keys (CONDUIT_PORT=8008,
+CONDUIT_SERVER_NAME=example.org). See docs/configuration.md and docs/appservices.md.
 `;

@@ -4,15 +4,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config.ts";
-import { systemClock } from "../core/clock.ts";
-import { THUMBNAIL_WORKER_URL } from "../app.ts";
-import { createServices } from "../core/services.ts";
-import { createAppendedEvents } from "../core/timeline/appended-events.ts";
 import { MatrixError } from "../errors.ts";
-import { createLogger } from "../logger.ts";
 import { openDatabase } from "../storage/database.ts";
-import { openStores } from "../storage/index.ts";
 import { USAGE, type ParsedArgs } from "./args.ts";
+import { createOfflineServices } from "./offline-services.ts";
 
 export interface CliOutput {
   out: (line: string) => void;
@@ -27,17 +22,8 @@ const generatePassword = () => randomBytes(18).toString("base64url");
 export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>, output: CliOutput): Promise<number> {
   const [, action, name] = args.command;
   const db = openDatabase(config.database_path);
-  const stores = openStores(db);
+  const { stores, services } = createOfflineServices(config, db);
   try {
-    // Nobody listens for room events in the CLI; the server's subscribers see them in sync.
-    const appended = createAppendedEvents(() => {});
-    const services = createServices(config, stores, createLogger("error"), systemClock, {
-      thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
-      appended,
-      isJoinedMember: undefined,
-      delayedEvents: undefined,
-      eventsByStreamPositions: undefined,
-    });
     const { accounts } = services;
     const password = typeof args.options.password === "string" ? args.options.password : undefined;
     const existingUser = (): string => {

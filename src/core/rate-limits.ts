@@ -8,6 +8,7 @@
 import type { Config } from "../config.ts";
 import { MatrixError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
+import type { Requester } from "./users/sessions.ts";
 
 export interface BucketSettings {
   per_second: number;
@@ -62,18 +63,27 @@ export function createRateLimiter(settings: BucketSettings, clock: Clock, enable
     if (buckets.size > PRUNE_THRESHOLD) prune(now);
   }
 
-  return { check, take };
+  /**
+   * `take` for a request's requester: application services' senders, and their users when
+   * the registration says `rate_limited: false`, are exempt (spec: registration `rate_limited`).
+   */
+  function takeFor(requester: Pick<Requester, "exempt_from_rate_limits">, ...keys: string[]): void {
+    if (!requester.exempt_from_rate_limits) take(...keys);
+  }
+
+  return { check, take, takeFor };
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
-/** The limiters named in `[global.rate_limits]`; `message` is for the event-sending endpoints. */
+/** The limiters named in `[global.rate_limits]`; `message` is for the event-sending endpoints (and scheduling delayed events). */
 export function createRateLimits(config: Pick<Config, "rate_limits">, clock: Clock) {
-  const { enabled, registration, login, message } = config.rate_limits;
+  const { enabled, registration, login, message, delayed_event_management } = config.rate_limits;
   return {
     registration: createRateLimiter(registration, clock, enabled),
     login: createRateLimiter(login, clock, enabled),
     message: createRateLimiter(message, clock, enabled),
+    delayedEventManagement: createRateLimiter(delayed_event_management, clock, enabled),
   };
 }
 

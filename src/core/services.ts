@@ -2,8 +2,16 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Stores } from "../storage/index.ts";
+import { createAppserviceApi } from "./appservices/appservice-api.ts";
+import { createAppserviceUsers } from "./appservices/appservice-users.ts";
+import { roomEventSource } from "./appservices/room-event-source.ts";
+import { createIdentityAssertion } from "./appservices/identity-assertion.ts";
+import { createAppserviceDelivery } from "./appservices/index.ts";
+import { createAppserviceQueries } from "./appservices/queries.ts";
+import { createAppserviceRegistrations } from "./appservices/registrations.ts";
+import { createAppserviceRegistry } from "./appservices/registry.ts";
 import type { Clock } from "./clock.ts";
-import { createPasswordConfirmation } from "./e2ee/confirm-password.ts";
+import { createDelayedEvents } from "./delayed-events/index.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
 import { createDeviceKeys } from "./e2ee/device-keys.ts";
 import { createDeviceLists, type DeviceListListener } from "./e2ee/device-lists.ts";
@@ -39,7 +47,6 @@ import { createSessions } from "./users/sessions.ts";
 import { createUserDirectory } from "./users/user-directory.ts";
 import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
 import { createLiveKitAuthorization, type IsJoinedMember } from "./voip/livekit/authorization.ts";
-import type { DelayedEventActions } from "./voip/livekit/leave-delegation.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
@@ -50,7 +57,6 @@ export interface ServiceOptions {
   appended: AppendedEvents;
   /** Whether a user is joined to a room, for the MatrixRTC authorization service; the room engine's unless a test stands in. */
   isJoinedMember: IsJoinedMember | undefined;
-  delayedEvents: DelayedEventActions | undefined;
   /** The events of GET /notifications; the room engine's unless a test stands in. */
   eventsByStreamPositions: EventsByStreamPositions | undefined;
 }
@@ -59,13 +65,28 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const identity = createServerIdentity(config, stores.serverKeys, clock);
   const openId = createOpenId(stores, config.server_name, clock);
   const rateLimits = createRateLimits(config, clock);
-  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime);
-  const devices = createDevices(stores, sessions.pendingLastSeen, clock);
-  const profiles = createProfiles(stores, config.server_name);
+  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime, config.ip_source);
+  const devices = createDevices(stores, sessions, clock);
+  const appserviceRegistry = createAppserviceRegistry(stores, config.server_name, logger);
+  const appserviceApi = createAppserviceApi({ timeoutMs: config.appservices.request_timeout_ms });
+  const appserviceQueries = createAppserviceQueries(appserviceRegistry, appserviceApi);
+  sessions.acceptAppserviceTokens(createIdentityAssertion(stores, appserviceRegistry));
+  const profiles = createProfiles(stores, config.server_name, appserviceQueries.queryUserExists);
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, directory, reports, clientEvents, engine, visibility } = createRoomServices({ stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile });
+  const { rooms, timeline, directory, reports, clientEvents, engine, sending, visibility } = createRoomServices({
+    stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile,
+    assertAliasAllowed: appserviceRegistry.assertAliasAllowed,
+    queryUnknownAlias: appserviceQueries.queryAliasExists,
+  });
+  const delayedEvents = createDelayedEvents({
+    config, stores, sending, clock, logger,
+    limiters: { message: rateLimits.message, management: rateLimits.delayedEventManagement },
+  });
+  // In the append's transaction: another user's state change cancels delayed events for that state.
+  engine.onWithinAppend((event) => delayedEvents.onEventAppended(event));
+  accounts.onDeactivated((userId) => delayedEvents.cancelAllOf(userId));
   profiles.onProfileChanged((userId, field) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
     rooms.updateMemberProfiles(userId).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id: userId, error: String(error) }));
@@ -73,6 +94,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   accounts.onDeactivated((userId) => {
     rooms.leaveAllRooms(userId).catch((error: unknown) => logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }));
   });
+  const appserviceUsers = createAppserviceUsers({ stores, registry: appserviceRegistry, accounts, devices, sessions, serverName: config.server_name });
 
   /** Called after commit; the sync engine registers here to wake long-polls. */
   const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
@@ -111,6 +133,21 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const mediaFiles = createMediaFiles(mediaDirectory(config));
   const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
   const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
+
+  const appserviceDelivery = createAppserviceDelivery({
+    config,
+    stores,
+    registry: appserviceRegistry,
+    api: appserviceApi,
+    source: roomEventSource(stores, engine, clientEvents),
+    toDevice,
+    deviceLists,
+    deviceKeys,
+    notifications,
+    clock,
+    logger,
+  });
+
   return {
     config,
     logger,
@@ -122,8 +159,12 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     profiles,
     accounts,
     uia,
-    registration: createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter: rateLimits.registration }),
-    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login }),
+    registration: createRegistration({
+      config, stores, accounts, devices, sessions, uia,
+      registrationLimiter: rateLimits.registration,
+      appservices: { registry: appserviceRegistry, users: appserviceUsers },
+    }),
+    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login, appservices: { registry: appserviceRegistry, users: appserviceUsers } }),
     accountManagement: createAccountManagement(stores, accounts, devices, uia),
     accountData,
     filters,
@@ -140,14 +181,20 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     deviceLists,
     deviceKeys,
     keyQuery: createKeyQuery(stores, config.server_name),
-    crossSigning: createCrossSigning(stores, deviceLists, createPasswordConfirmation(accounts)),
+    crossSigning: createCrossSigning(stores, deviceLists, uia),
     keyBackup: createKeyBackup(stores),
     media,
     mediaFiles,
     thumbnailer,
     thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
     mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
-    liveKit: createLiveKitAuthorization({ config, openId, isJoinedMember: options.isJoinedMember ?? rooms.isJoinedMember, delayedEvents: options.delayedEvents, logger, clock }),
+    liveKit: createLiveKitAuthorization({
+      config, openId, logger, clock,
+      isJoinedMember: options.isJoinedMember ?? rooms.isJoinedMember,
+      // Leave delegation restarts and sends the participants' delayed leave events in-process.
+      delayedEvents,
+    }),
+    delayedEvents,
     appended: options.appended,
     rooms,
     timeline,
@@ -159,6 +206,17 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     receipts: syncServices.receipts,
     presence: syncServices.presence,
     syncNotifier: { close: syncServices.closeLongPolls, parkedCount: syncServices.parkedLongPolls },
+    appservices: {
+      ...appserviceDelivery,
+      registry: appserviceRegistry,
+      registrations: createAppserviceRegistrations(stores, appserviceRegistry, accounts, config.server_name, clock, logger),
+      /** For the profile and directory paths: ask the appservices before answering "not found". */
+      queryUserExists: appserviceQueries.queryUserExists,
+      /** For alias resolution in the rooms engine: ask the appservices before answering 404. */
+      queryAliasExists: appserviceQueries.queryAliasExists,
+      /** For alias creation in the rooms engine: 400 M_EXCLUSIVE inside another's exclusive alias namespace. */
+      assertAliasNotExclusive: appserviceRegistry.assertAliasAllowed,
+    },
   };
 }
 

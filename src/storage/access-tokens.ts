@@ -29,6 +29,7 @@ export function createAccessTokenStore(db: Database) {
   const deleteByDevice = db.query<void, [string, string]>("DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?");
   const deleteByUser = db.query<void, [string]>("DELETE FROM access_tokens WHERE user_id = ?");
   const deleteByRefreshToken = db.query<void, [Uint8Array]>("DELETE FROM access_tokens WHERE refresh_token_hash = ?");
+  const selectDataVersion = db.query<{ data_version: number }, []>("PRAGMA data_version");
   return {
     selectByHash: (hash: Uint8Array) => selectByHash.get(hash),
     insertToken: (hash: Uint8Array, userId: string, deviceId: string, expiresTs: number | null, now: number, refreshTokenHash: Uint8Array | null = null) =>
@@ -37,6 +38,12 @@ export function createAccessTokenStore(db: Database) {
     deleteByDevice: (userId: string, deviceId: string) => deleteByDevice.run(userId, deviceId),
     deleteByUser: (userId: string) => deleteByUser.run(userId),
     deleteByRefreshToken: (refreshTokenHash: Uint8Array) => deleteByRefreshToken.run(refreshTokenHash),
+    /**
+     * Changes when another connection (another process: the `bunduit user` CLI) commits to
+     * the database, not with this connection's own writes: token caches use it to notice
+     * revocations made elsewhere.
+     */
+    selectDataVersion: (): number => selectDataVersion.get()?.data_version ?? 0,
   };
 }
 

@@ -19,6 +19,9 @@ export function createAccountStore(db: Database) {
   const updatePasswordHash = db.query<void, [string | null, string]>("UPDATE users SET password_hash = ? WHERE user_id = ?");
   const updateDeactivated = db.query<void, [string]>("UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = ?");
   const updateAdmin = db.query<void, [number, string]>("UPDATE users SET is_admin = ? WHERE user_id = ?");
+  const updateGuestToUser = db.query<void, [string, string]>(
+    "UPDATE users SET is_guest = 0, password_hash = ? WHERE user_id = ? AND is_guest = 1 AND deactivated = 0",
+  );
   const selectUsers = db.query<UserRow, []>(`SELECT ${columns} FROM users ORDER BY user_id`);
   return {
     selectUser: (userId: string) => selectUser.get(userId),
@@ -28,6 +31,8 @@ export function createAccountStore(db: Database) {
     updatePasswordHash: (userId: string, hash: string | null) => updatePasswordHash.run(hash, userId),
     updateDeactivated: (userId: string) => updateDeactivated.run(userId),
     updateAdmin: (userId: string, admin: boolean) => updateAdmin.run(admin ? 1 : 0, userId),
+    /** A guest becomes a full user with a password; `changes` is 0 unless it was an active guest. */
+    updateGuestToUser: (userId: string, passwordHash: string) => updateGuestToUser.run(passwordHash, userId),
   };
 }
 

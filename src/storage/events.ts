@@ -1,6 +1,6 @@
 /**
  * Room events, stored once as the PDU's JSON text with their stream and topological
- * positions, plus the relations (m.relates_to) found in them.
+ * positions. Their relations (m.relates_to) are in storage/relations.ts.
  */
 import type { Database } from "bun:sqlite";
 
@@ -20,6 +20,8 @@ export interface EventRow {
   txn_device_id: string | null;
   txn_id: string | null;
   json: string;
+  /** Which aggregated relations the event has children of (bits of CHILD_REL_TYPE_BITS, storage/relations.ts). */
+  child_rel_types: number;
 }
 
 export interface NewEvent {
@@ -52,8 +54,13 @@ export interface TopologicalPosition {
   stream: number;
 }
 
-const COLUMNS =
-  "stream_ordering, event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, redacted_by, txn_device_id, txn_id, json";
+const EVENT_ROW_KEYS = [
+  "stream_ordering", "event_id", "room_id", "type", "state_key", "sender", "membership", "depth", "origin_server_ts",
+  "state_group", "replaces_state", "redacted_by", "txn_device_id", "txn_id", "json", "child_rel_types",
+] as const satisfies readonly (keyof EventRow)[];
+const COLUMNS = EVENT_ROW_KEYS.join(", ");
+/** The columns of an EventRow, qualified by a table alias (for joins in other stores). */
+export const eventColumns = (alias: string) => EVENT_ROW_KEYS.map((key) => `${alias}.${key}`).join(", ");
 /** Events that belong in a timeline: accepted and placed in the DAG. */
 const IN_TIMELINE = "rejected IS NULL AND outlier = 0";
 
@@ -73,6 +80,7 @@ export function createEventStore(db: Database) {
     `SELECT ${COLUMNS} FROM events WHERE stream_ordering IN (SELECT value FROM json_each(?)) ORDER BY stream_ordering`,
   );
   const selectJson = db.query<{ json: string }, [string]>("SELECT json FROM events WHERE event_id = ?");
+  const selectRoomId = db.query<{ room_id: string }, [string]>("SELECT room_id FROM events WHERE event_id = ?");
   const selectBackwards = db.query<EventRow, [string, number, number, number, number, number]>(
     `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND (depth, stream_ordering) <= (?, ?) AND (depth, stream_ordering) > (?, ?)
      AND ${IN_TIMELINE} ORDER BY depth DESC, stream_ordering DESC LIMIT ?`,
@@ -105,14 +113,12 @@ export function createEventStore(db: Database) {
     `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND ${IN_TIMELINE} ORDER BY depth, stream_ordering`,
   );
   const selectMaxStream = db.query<{ stream: number | null }, []>("SELECT MAX(stream_ordering) AS stream FROM events");
+  const markChildRelType = db.query<void, [number, string, string]>(
+    "UPDATE events SET child_rel_types = child_rel_types | ?1 WHERE event_id = ?2 AND room_id = ?3 AND (child_rel_types & ?1) = 0",
+  );
   const updateRedacted = db.query<void, [string, string, string]>(
     "UPDATE events SET json = ?, redacted_by = ? WHERE event_id = ? AND redacted_by IS NULL",
   );
-  const insertRelation = db.query<void, [string, string, string, string | null, string, string, string]>(
-    `INSERT INTO event_relations (event_id, relates_to_id, rel_type, aggregation_key, room_id, type, sender)
-     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
-  );
-  const deleteRelation = db.query<void, [string]>("DELETE FROM event_relations WHERE event_id = ?");
   // Sync's reads: stream ranges (fromExclusive, toInclusive] of one room or of every room.
   const selectRoomEventsBetween = db.query<EventRow, [string, number, number, number]>(
     `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND ${IN_TIMELINE}
@@ -154,6 +160,7 @@ export function createEventStore(db: Database) {
     selectEventsByIds: (eventIds: readonly string[]) => (eventIds.length === 0 ? [] : selectEventsByIds.all(JSON.stringify(eventIds))),
     selectEventsByStreams: (streams: readonly number[]) => (streams.length === 0 ? [] : selectEventsByStreams.all(JSON.stringify(streams))),
     selectJson: (eventId: string) => selectJson.get(eventId)?.json,
+    selectRoomId: (eventId: string) => selectRoomId.get(eventId)?.room_id,
     /** Events at or before `from` and after `to`, newest first. */
     selectBackwards: (roomId: string, from: TopologicalPosition, to: TopologicalPosition, limit: number) =>
       selectBackwards.all(roomId, from.depth, from.stream, to.depth, to.stream, limit),
@@ -174,11 +181,10 @@ export function createEventStore(db: Database) {
     /** All of a room's timeline events in topological order (tests and tools; not for request paths). */
     selectRoomEvents: (roomId: string) => selectRoomEvents.all(roomId),
     selectMaxStream: () => selectMaxStream.get()?.stream ?? 0,
+    /** Notes that the event (in this room) now has a child of an aggregated relation type; writes only the first time. */
+    markChildRelType: (eventId: string, roomId: string, bit: number) => markChildRelType.run(bit, eventId, roomId),
     /** Replaces an event's JSON by its redacted form; a second redaction leaves the first in place. */
     updateRedacted: (eventId: string, redactedJson: string, redactedBy: string) => updateRedacted.run(redactedJson, redactedBy, eventId).changes > 0,
-    insertRelation: (relation: { event_id: string; relates_to_id: string; rel_type: string; aggregation_key: string | null; room_id: string; type: string; sender: string }) =>
-      insertRelation.run(relation.event_id, relation.relates_to_id, relation.rel_type, relation.aggregation_key, relation.room_id, relation.type, relation.sender),
-    deleteRelation: (eventId: string) => deleteRelation.run(eventId),
     /** A room's events in (fromExclusive, toInclusive], newest first. */
     selectRoomEventsBetween: (roomId: string, fromExclusive: number, toInclusive: number, limit: number) =>
       selectRoomEventsBetween.all(roomId, fromExclusive, toInclusive, limit),

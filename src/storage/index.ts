@@ -3,7 +3,10 @@ import type { Database } from "bun:sqlite";
 import { createAccessTokenStore } from "./access-tokens.ts";
 import { createAccountDataStore } from "./account-data.ts";
 import { createAccountStore } from "./accounts.ts";
+import { createAppserviceQueueStore } from "./appservice-queue.ts";
+import { createAppserviceStore } from "./appservices.ts";
 import { createCrossSigningStore } from "./cross-signing.ts";
+import { createDelayedEventStore } from "./delayed-events.ts";
 import { createDeviceKeyStore } from "./device-keys.ts";
 import { createDeviceListStore } from "./device-lists.ts";
 import { createDeviceStore } from "./devices.ts";
@@ -21,6 +24,7 @@ import { createReportStore } from "./reports.ts";
 import { createEventStore } from "./events.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
+import { createRelationStore } from "./relations.ts";
 import { createRoomStateStore } from "./room-state.ts";
 import { createRoomStore } from "./rooms.ts";
 import { createTransactionIdStore } from "./transaction-ids.ts";
@@ -51,6 +55,8 @@ export function openStores(db: Database) {
     accountData: createAccountDataStore(db),
     filters: createFilterStore(db),
     userDirectory: createUserDirectoryStore(db),
+    appservices: createAppserviceStore(db),
+    appserviceQueue: createAppserviceQueueStore(db),
     media: createMediaStore(db),
     pushRules: createPushRuleStore(db),
     eventPushActions: createEventPushActionStore(db),
@@ -58,12 +64,14 @@ export function openStores(db: Database) {
     receipts: createReceiptStore(db),
     rooms: createRoomStore(db),
     events: createEventStore(db),
+    relations: createRelationStore(db),
     roomState: createRoomStateStore(db),
     memberships: createMembershipStore(db),
     transactionIds: createTransactionIdStore(db),
     aliases: createAliasStore(db),
     directory: createDirectoryStore(db),
     reports: createReportStore(db),
+    delayedEvents: createDelayedEventStore(db),
     /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
     groupCommit,
     /**

@@ -39,6 +39,9 @@ export function createToDeviceStore(db: Database) {
   const selectInboxPosition = db.query<{ last_stream_pos: number }, [string, string]>(
     "SELECT last_stream_pos FROM to_device_inboxes WHERE user_id = ? AND device_id = ?",
   );
+  const selectDevicesWithMessages = db.query<{ user_id: string; device_id: string }, []>(
+    "SELECT DISTINCT user_id, device_id FROM to_device_messages",
+  );
   const countMessages = db.query<{ count: number }, [string, string]>(
     "SELECT count(*) AS count FROM to_device_messages WHERE user_id = ? AND device_id = ?",
   );
@@ -57,6 +60,8 @@ export function createToDeviceStore(db: Database) {
     countMessages: (userId: string, deviceId: string) => countMessages.get(userId, deviceId)!.count,
     /** The last position handed out in a device's inbox (0 before its first message). */
     selectInboxPosition: (userId: string, deviceId: string) => selectInboxPosition.get(userId, deviceId)?.last_stream_pos ?? 0,
+    /** Every device with messages waiting (appservices collect their users' messages at start). */
+    selectDevicesWithMessages: () => selectDevicesWithMessages.all(),
     hasTransaction: (userId: string, deviceId: string, eventType: string, txnId: string) =>
       selectTransaction.get(userId, deviceId, eventType, txnId) !== null,
     insertTransaction: (userId: string, deviceId: string, eventType: string, txnId: string, now: number) =>

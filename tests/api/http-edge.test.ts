@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { loggablePath } from "../../src/api/plugins/matrix-errors.ts";
 import { createTestServer } from "../support/server.ts";
 
 describe("what every endpoint inherits", () => {
@@ -74,5 +75,14 @@ describe("server discovery and keys", () => {
       contacts: [{ role: "m.role.admin", matrix_id: "@admin:example.org" }],
       support_page: "https://example.org/help",
     });
+  });
+});
+
+describe("logging", () => {
+  test("a delay_id in a path is masked before it is logged (it is a capability)", () => {
+    expect(loggablePath("/_matrix/client/unstable/org.matrix.msc4140/delayed_events/Zk3-secret_id/restart")).toBe(
+      "/_matrix/client/unstable/org.matrix.msc4140/delayed_events/…/restart",
+    );
+    expect(loggablePath("/_matrix/client/v1/delayed_events")).toBe("/_matrix/client/v1/delayed_events");
   });
 });

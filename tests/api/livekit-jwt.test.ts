@@ -190,18 +190,6 @@ describe("POST /livekit/jwt/get_token (MSC4195)", () => {
       expect([res.status, res.body]).toEqual([400, { errcode: "M_BAD_JSON", error }]);
     }
   });
-
-  test("asking for leave delegation while delayed events are not supported is 400 M_BAD_JSON, before any room is created", async () => {
-    const carol = await joinedUser();
-    livekit.calls.length = 0;
-    const res = await request(await openIdToken(server, carol), { id: "m", claimed_user_id: carol.user_id, claimed_device_id: "D" }, {
-      delay_id: "syd_abc",
-      delay_timeout: 18000,
-    });
-    expect([res.status, res.body.errcode]).toEqual([400, "M_BAD_JSON"]);
-    expect(res.body.error).toContain("not supported");
-    expect(livekit.calls).toEqual([]);
-  });
 });
 
 describe("users of other servers (OpenID checked over federation)", () => {

@@ -53,15 +53,6 @@ describe("events", () => {
     expect(stores.events.selectLatestMembershipStream("!r:x", "@b:x", "join")).toBe(second);
     expect(stores.events.selectLatestMembershipStream("!r:x", "@c:x", "join")).toBeUndefined();
   });
-
-  test("relations are kept per event and dropped on request", () => {
-    const { stores } = setup();
-    stores.events.insertRelation({ event_id: "$re", relates_to_id: "$t", rel_type: "m.annotation", aggregation_key: "👍", room_id: "!r:x", type: "m.reaction", sender: "@a:x" });
-    const db = stores.db;
-    expect(db.query("SELECT aggregation_key FROM event_relations WHERE relates_to_id = '$t'").get()).toEqual({ aggregation_key: "👍" });
-    stores.events.deleteRelation("$re");
-    expect(db.query("SELECT 1 FROM event_relations").get()).toBeNull();
-  });
 });
 
 describe("rooms and extremities", () => {

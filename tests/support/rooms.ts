@@ -26,6 +26,13 @@ export async function sendMessage(server: TestServer, user: TestUser, roomId: st
   return res.body.event_id as string;
 }
 
+/** Sends an event with any content (relations, edits) and returns its id. */
+export async function sendEvent(server: TestServer, user: TestUser, roomId: string, type: string, content: Record<string, unknown>): Promise<string> {
+  const res = await server.put(roomPath(roomId, `/send/${type}/t${++txn}`), content, { token: user.access_token });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.event_id as string;
+}
+
 export async function setState(server: TestServer, user: TestUser, roomId: string, type: string, stateKey: string, content: unknown) {
   return server.put(roomPath(roomId, `/state/${type}/${encodeURIComponent(stateKey)}`), content, { token: user.access_token });
 }

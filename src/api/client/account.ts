@@ -4,7 +4,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { auth, clientAddress } from "../plugins/auth.ts";
+import { auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { AuthData, CLIENT_V3, Empty } from "../schemas/common.ts";
 
 const tags = ["Account management"];
@@ -12,15 +13,24 @@ const tags = ["Account management"];
 export const accountRoutes = (services: Pick<Services, "sessions" | "accountManagement">) =>
   new Elysia()
     .use(auth(services))
-    .get(`${CLIENT_V3}/account/whoami`, ({ requester }) => ({ user_id: requester.user_id, device_id: requester.device_id, is_guest: requester.is_guest }), {
-      auth: "guest",
-      response: t.Object({ user_id: t.String(), device_id: t.Optional(t.String()), is_guest: t.Optional(t.Boolean()) }),
-      detail: { summary: "GET /_matrix/client/v3/account/whoami", description: "The user, device and guest status behind the access token.", tags: ["Session management"] },
-    })
+    .get(
+      `${CLIENT_V3}/account/whoami`,
+      // An application service acting without ?device_id= has no device ("").
+      ({ requester }) => ({ user_id: requester.user_id, ...(requester.device_id ? { device_id: requester.device_id } : {}), is_guest: requester.is_guest }),
+      {
+        auth: "guest",
+        response: t.Object({ user_id: t.String(), device_id: t.Optional(t.String()), is_guest: t.Optional(t.Boolean()) }),
+        detail: {
+          summary: "GET /_matrix/client/v3/account/whoami",
+          description: "The user, device and guest status behind the access token (for an as_token: the user and device it acts as).",
+          tags: ["Session management"],
+        },
+      },
+    )
     .post(
       `${CLIENT_V3}/account/password`,
       async ({ requester, body, request, server }) => {
-        await services.accountManagement.changePassword(requester, body, clientAddress(request, server));
+        await services.accountManagement.changePassword(requester, body, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {
@@ -36,7 +46,7 @@ export const accountRoutes = (services: Pick<Services, "sessions" | "accountMana
     )
     .post(
       `${CLIENT_V3}/account/deactivate`,
-      ({ requester, body, request, server }) => services.accountManagement.deactivate(requester, body, clientAddress(request, server)),
+      ({ requester, body, request, server }) => services.accountManagement.deactivate(requester, body, clientAddress(request, server, services.sessions.ipSource)),
       {
         auth: "user",
         body: t.Object({ auth: t.Optional(AuthData), id_server: t.Optional(t.String()), erase: t.Optional(t.Boolean()) }),

@@ -5,6 +5,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
+import { AuthData } from "../schemas/common.ts";
 import { CrossSigningKey, Empty, SignedObject } from "../schemas/keys.ts";
 
 const tags = ["End-to-end encryption"];
@@ -14,8 +16,8 @@ export const crossSigningRoutes = (services: Services) =>
     .use(auth(services))
     .post(
       "/device_signing/upload",
-      async ({ requester, body }) => {
-        await services.crossSigning.uploadSigningKeys(requester, body);
+      async ({ requester, body, request, server }) => {
+        await services.crossSigning.uploadSigningKeys(requester, body, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {
@@ -24,14 +26,15 @@ export const crossSigningRoutes = (services: Services) =>
           master_key: t.Optional(CrossSigningKey),
           self_signing_key: t.Optional(CrossSigningKey),
           user_signing_key: t.Optional(CrossSigningKey),
-          auth: t.Optional(t.Record(t.String(), t.Unknown())),
+          auth: t.Optional(AuthData),
         }),
         response: Empty,
         detail: {
           summary: "POST /_matrix/client/v3/keys/device_signing/upload",
           description:
             "Publishes the user's cross-signing keys; self-signing and user-signing keys must be signed by the master key. The " +
-            "first upload, and an identical retry, need no authentication; replacing keys needs the account password (m.login.password).",
+            "first upload, and an identical retry, need no authentication (MSC3967); replacing keys needs user-interactive auth with " +
+            "the account password (m.login.password). Application services are exempt.",
           tags,
         },
       },

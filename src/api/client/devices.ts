@@ -4,7 +4,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { auth, clientAddress } from "../plugins/auth.ts";
+import { auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { AuthData, CLIENT_V3, Empty } from "../schemas/common.ts";
 
 const tags = ["Device management"];
@@ -36,18 +37,17 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
     })
     .put(
       `${CLIENT_V3}/devices/:deviceId`,
-      ({ requester, params, body }) => {
-        services.devices.rename(requester.user_id, params.deviceId, body.display_name);
-        return {};
-      },
+      ({ requester, params, body, status }) => (services.devices.put(requester, params.deviceId, body.display_name).created ? status(201, {}) : {}),
       {
         auth: "guest",
         params: t.Object({ deviceId: t.String() }),
         body: t.Object({ display_name: t.Optional(t.String()) }),
-        response: Empty,
+        response: { 200: Empty, 201: Empty },
         detail: {
           summary: "PUT /_matrix/client/v3/devices/{deviceId}",
-          description: "Renames one of the user's devices; 404 M_NOT_FOUND if unknown (only application services may create devices).",
+          description:
+            "Renames one of the user's devices; 404 M_NOT_FOUND if unknown. An application service acting as one of its users " +
+            "creates the device when it does not exist and gets 201 (spec v1.17, MSC4190).",
           tags,
         },
       },
@@ -55,7 +55,7 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
     .delete(
       `${CLIENT_V3}/devices/:deviceId`,
       async ({ requester, params, body, request, server }) => {
-        await services.accountManagement.deleteDevices(requester, [params.deviceId], body?.auth, clientAddress(request, server));
+        await services.accountManagement.deleteDevices(requester, [params.deviceId], body?.auth, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {
@@ -65,7 +65,9 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
         response: Empty,
         detail: {
           summary: "DELETE /_matrix/client/v3/devices/{deviceId}",
-          description: "Deletes a device and its tokens after user-interactive auth (m.login.password). An unknown device counts as deleted.",
+          description:
+            "Deletes a device and its tokens after user-interactive auth (m.login.password; none for application services). " +
+            "An unknown device counts as deleted.",
           tags,
         },
       },
@@ -73,7 +75,7 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
     .post(
       `${CLIENT_V3}/delete_devices`,
       async ({ requester, body, request, server }) => {
-        await services.accountManagement.deleteDevices(requester, body.devices, body.auth, clientAddress(request, server));
+        await services.accountManagement.deleteDevices(requester, body.devices, body.auth, clientAddress(request, server, services.sessions.ipSource));
         return {};
       },
       {
@@ -82,7 +84,7 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
         response: Empty,
         detail: {
           summary: "POST /_matrix/client/v3/delete_devices",
-          description: "Deletes several devices and their tokens after user-interactive auth (m.login.password).",
+          description: "Deletes several devices and their tokens after user-interactive auth (m.login.password; none for application services).",
           tags,
         },
       },

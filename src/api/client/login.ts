@@ -4,7 +4,8 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { auth, clientAddress } from "../plugins/auth.ts";
+import { accessTokenOf, auth } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { CLIENT_V3, Empty } from "../schemas/common.ts";
 
 const tags = ["Session management"];
@@ -20,9 +21,9 @@ export const loginRoutes = (services: Pick<Services, "login" | "sessions">) =>
     .use(auth(services))
     .get(`${CLIENT_V3}/login`, () => services.login.flows(), {
       response: t.Object({ flows: t.Array(t.Object({ type: t.String() })) }),
-      detail: { summary: "GET /_matrix/client/v3/login", description: "The login types offered: m.login.password.", tags },
+      detail: { summary: "GET /_matrix/client/v3/login", description: "The login types offered: m.login.password and m.login.application_service.", tags },
     })
-    .post(`${CLIENT_V3}/login`, ({ body, request, server }) => services.login.login(body, clientAddress(request, server)), {
+    .post(`${CLIENT_V3}/login`, ({ body, request, server }) => services.login.login(body, clientAddress(request, server, services.sessions.ipSource), accessTokenOf(request)), {
       body: t.Object({
         type: t.String(),
         identifier: t.Optional(t.Object({ type: t.String() }, { additionalProperties: t.Unknown() })),
@@ -47,7 +48,9 @@ export const loginRoutes = (services: Pick<Services, "login" | "sessions">) =>
         description:
           "m.login.password with an m.id.user identifier (full or local user id) or the legacy `user` field. A known device_id is " +
           "reused and its old tokens revoked. refresh_token: true gets an expiring access token and a refresh token. Failures are " +
-          "403 M_FORBIDDEN whether or not the user exists; rate-limited per IP and per account.",
+          "403 M_FORBIDDEN whether or not the user exists; rate-limited per IP and per account. Users in an appservice's exclusive " +
+          "namespace get 400 M_EXCLUSIVE. m.login.application_service with the appservice's as_token logs in as a user of its " +
+          "namespaces without a password.",
         tags,
       },
     })

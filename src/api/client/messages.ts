@@ -7,27 +7,36 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
+import { DelayQuery, delayedSchedule, EventOrDelayIdResponse } from "./delayed-events.ts";
 import { ClientEventList, EventContentSchema } from "../schemas/events.ts";
 import { CLIENT_V3, EventIdResponse, RoomIdParam } from "../schemas/rooms.ts";
 
 const tags = ["Room participation"];
 
-export const messagesRoutes = (services: Pick<Services, "sessions" | "timeline">) =>
+export const messagesRoutes = (services: Pick<Services, "sessions" | "timeline" | "delayedEvents">) =>
   new Elysia()
     .use(auth(services))
     .put(
       `${CLIENT_V3}/rooms/:roomId/send/:eventType/:txnId`,
-      ({ requester, params, body }) => services.timeline.send(requester, params.roomId, params.eventType, params.txnId, body as EventContent),
+      // async: Elysia awaits a handler only if its source looks asynchronous (compose.ts
+      // matchFnReturn); a promise returned from a `cond ? a() : b()` would escape onError.
+      async ({ requester, params: { roomId, eventType, txnId }, query, body }) => {
+        const content = body as EventContent;
+        const delayed = delayedSchedule(query, { roomId, type: eventType, stateKey: undefined, content, txn: { scope: `send\u0000${roomId}\u0000${eventType}`, id: txnId } });
+        return delayed ? services.delayedEvents.schedule(requester, delayed) : services.timeline.send(requester, roomId, eventType, txnId, content);
+      },
       {
         auth: "guest",
         params: t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }), txnId: t.String({ minLength: 1 }) }),
+        query: DelayQuery,
         body: EventContentSchema,
-        response: EventIdResponse,
+        response: EventOrDelayIdResponse,
         detail: {
           summary: "PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}",
           description:
             "Sends a message event. The same txnId from the same device returns the first event_id, also after a restart. " +
-            "403 M_FORBIDDEN names the authorization rule that refused the event; 413 M_TOO_LARGE above 64 KiB.",
+            "403 M_FORBIDDEN names the authorization rule that refused the event; 413 M_TOO_LARGE above 64 KiB. " +
+            "With org.matrix.msc4140.delay=<ms> the event is scheduled instead and the answer is {delay_id} (MSC4140).",
           tags,
         },
       },

@@ -4,20 +4,23 @@
  */
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
-import { clientAddress } from "../plugins/auth.ts";
+import { accessTokenOf } from "../plugins/auth.ts";
+import { clientAddress } from "../plugins/client-address.ts";
 import { AuthData, CLIENT_V3 } from "../schemas/common.ts";
 
 const tags = ["Account management"];
 
-export const registerRoutes = (services: Pick<Services, "registration">) =>
+export const registerRoutes = (services: Pick<Services, "registration" | "sessions">) =>
   new Elysia()
     .post(
       `${CLIENT_V3}/register`,
-      ({ query, body, request, server }) => services.registration.register(query.kind ?? "user", body, clientAddress(request, server)),
+      ({ query, body, request, server }) => services.registration.register(query.kind ?? "user", body, clientAddress(request, server, services.sessions.ipSource), accessTokenOf(request)),
       {
         query: t.Object({ kind: t.Optional(t.Union([t.Literal("user"), t.Literal("guest")])) }),
         body: t.Object({
+          type: t.Optional(t.String({ description: "m.login.application_service: an application service registers a user of its namespaces." })),
           auth: t.Optional(AuthData),
+          guest_access_token: t.Optional(t.String()),
           username: t.Optional(t.String()),
           password: t.Optional(t.String()),
           device_id: t.Optional(t.String()),
@@ -38,7 +41,10 @@ export const registerRoutes = (services: Pick<Services, "registration">) =>
           description:
             "Registers an account through user-interactive auth: m.login.registration_token when registration_token is set, " +
             "else m.login.dummy; 403 when allow_registration is false. kind=guest registers a guest (allow_guest_registration) without UIA. " +
-            "Username problems (M_INVALID_USERNAME, M_USER_IN_USE) are reported before auth starts.",
+            "Username problems (M_INVALID_USERNAME, M_USER_IN_USE, M_EXCLUSIVE inside an appservice's exclusive namespace) are reported " +
+            "before auth starts. type m.login.application_service with an as_token registers a user of the appservice's namespaces " +
+            "without auth or rate limit (401 without a valid as_token, 400 M_EXCLUSIVE outside its namespaces). With guest_access_token " +
+            "(and username set to the guest's localpart) the guest becomes a full user through the same flows, keeping its id and rooms.",
           tags,
         },
       },
@@ -48,13 +54,13 @@ export const registerRoutes = (services: Pick<Services, "registration">) =>
       response: t.Object({ available: t.Boolean() }),
       detail: {
         summary: "GET /_matrix/client/v3/register/available",
-        description: "Whether a username is valid and free now (400 M_INVALID_USERNAME or M_USER_IN_USE otherwise).",
+        description: "Whether a username is valid and free now (400 M_INVALID_USERNAME, M_USER_IN_USE or M_EXCLUSIVE otherwise).",
         tags,
       },
     })
     .get(
       "/_matrix/client/v1/register/m.login.registration_token/validity",
-      ({ query, request, server }) => services.registration.tokenValidity(query.token, clientAddress(request, server)),
+      ({ query, request, server }) => services.registration.tokenValidity(query.token, clientAddress(request, server, services.sessions.ipSource)),
       {
         query: t.Object({ token: t.String() }),
         response: t.Object({ valid: t.Boolean() }),

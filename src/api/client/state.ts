@@ -3,11 +3,12 @@
  * with or without the trailing slash, and may contain `/`.
  * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
  */
-import { Elysia, t } from "elysia";
+import { Elysia, t, type Static } from "elysia";
 import type { Services } from "../../core/services.ts";
 import type { Requester } from "../../core/users/sessions.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
+import { DelayQuery, delayedSchedule, EventOrDelayIdResponse } from "./delayed-events.ts";
 import { ClientEventList, EventContentSchema } from "../schemas/events.ts";
 import { CLIENT_V3, decodeWildcard, EventIdResponse, RoomIdParam } from "../schemas/rooms.ts";
 
@@ -18,13 +19,15 @@ const StatePath = `${CLIENT_V3}/rooms/:roomId/state/:eventType`;
 const WithKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }) }, { additionalProperties: t.Unknown() });
 const stateKeyOf = (params: object) => decodeWildcard((params as { "*"?: string })["*"] ?? "");
 const WithoutKey = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }) });
+const PutResponse = EventOrDelayIdResponse;
 const FormatQuery = t.Object({ format: t.Optional(t.Union([t.Literal("content"), t.Literal("event")])) });
 
 const putDetail = {
   summary: "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}",
   description:
     "Sets a state event; the same content from the same sender returns the existing event. New local aliases in " +
-    "m.room.canonical_alias must point to the room (400 M_BAD_ALIAS). 403 M_FORBIDDEN names the failing auth rule.",
+    "m.room.canonical_alias must point to the room (400 M_BAD_ALIAS). 403 M_FORBIDDEN names the failing auth rule. " +
+    "With org.matrix.msc4140.delay=<ms> the event is scheduled instead and the answer is {delay_id} (MSC4140).",
   tags,
 };
 const getDetail = {
@@ -33,18 +36,21 @@ const getDetail = {
   tags,
 };
 
-export const stateRoutes = (services: Pick<Services, "sessions" | "timeline">) => {
-  const put = (r: Requester, p: { roomId: string; eventType: string }, key: string, body: unknown) =>
-    services.timeline.setState(r, p.roomId, p.eventType, key, body as EventContent);
+export const stateRoutes = (services: Pick<Services, "sessions" | "timeline" | "delayedEvents">) => {
+  const put = (r: Requester, p: { roomId: string; eventType: string }, key: string, query: Static<typeof DelayQuery>, body: unknown) => {
+    const content = body as EventContent;
+    const delayed = delayedSchedule(query, { roomId: p.roomId, type: p.eventType, stateKey: key, content });
+    return delayed ? services.delayedEvents.schedule(r, delayed) : services.timeline.setState(r, p.roomId, p.eventType, key, content);
+  };
   const get = (r: Requester, p: { roomId: string; eventType: string }, key: string, format?: "content" | "event") =>
     services.timeline.stateEvent(r, p.roomId, p.eventType, key, format);
   return new Elysia()
     .use(auth(services))
-    .put(`${StatePath}/*`, ({ requester, params, body }) => put(requester, params, stateKeyOf(params), body), {
-      auth: "user", params: WithKey, body: EventContentSchema, response: EventIdResponse, detail: putDetail,
+    .put(`${StatePath}/*`, ({ requester, params, query, body }) => put(requester, params, stateKeyOf(params), query, body), {
+      auth: "user", params: WithKey, query: DelayQuery, body: EventContentSchema, response: PutResponse, detail: putDetail,
     })
-    .put(StatePath, ({ requester, params, body }) => put(requester, params, "", body), {
-      auth: "user", params: WithoutKey, body: EventContentSchema, response: EventIdResponse,
+    .put(StatePath, ({ requester, params, query, body }) => put(requester, params, "", query, body), {
+      auth: "user", params: WithoutKey, query: DelayQuery, body: EventContentSchema, response: PutResponse,
       detail: { ...putDetail, summary: "PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}", description: "The same with an empty state key." },
     })
     .get(`${StatePath}/*`, ({ requester, params, query }) => get(requester, params, stateKeyOf(params), query.format), {

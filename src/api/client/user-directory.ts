@@ -18,7 +18,7 @@ export const userDirectoryRoutes = (services: Pick<Services, "sessions" | "userD
       }),
       detail: {
         summary: "POST /_matrix/client/v3/user_directory/search",
-        description: "Searches local users by user id and display name (until rooms exist: every active local user; see core/users/user-directory.ts).",
+        description: "Searches local users by user id and display name, case-insensitively, among those who share a room with the requester or are joined to a room anyone may join (`public` join rule) or read (`world_readable` history).",
         tags: ["User directory"],
       },
     });

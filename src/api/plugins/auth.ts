@@ -2,13 +2,17 @@
  * The auth macro: a route declares `auth: "user"` (guests refused) or `auth: "guest"`
  * (guests allowed) and its handler receives `requester`; `optionalAuth: true` gives
  * `requester` or undefined.
- * Tokens come from `Authorization: Bearer` or the `access_token` query parameter.
+ * `auth: "appservice"` admits only application services (their as_token).
+ * Tokens come from `Authorization: Bearer` or the `access_token` query parameter. An
+ * as_token may carry `user_id` and `device_id` query parameters to act as one of the
+ * appservice's users (core/appservices/identity-assertion.ts).
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
 import { Elysia } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Services } from "../../core/services.ts";
-import type { Requester } from "../../core/users/sessions.ts";
+import type { ClientIp, Requester } from "../../core/users/sessions.ts";
+import { clientAddress } from "./client-address.ts";
 
 export function accessTokenOf(request: Request): string | undefined {
   const header = request.headers.get("authorization");
@@ -22,22 +26,26 @@ export function accessTokenOf(request: Request): string | undefined {
   return new URLSearchParams(request.url.slice(query + 1)).get("access_token") ?? undefined;
 }
 
-/** The client's IP address as the socket reports it (undefined in-process, e.g. in tests). */
-export function clientAddress(request: Request, server: { requestIP(request: Request): { address: string } | null } | null): string | null {
-  return server?.requestIP(request)?.address ?? null;
+function queryOf(request: Request): URLSearchParams {
+  const query = request.url.indexOf("?");
+  return new URLSearchParams(query === -1 ? "" : request.url.slice(query + 1));
 }
 
-function authenticate(services: Pick<Services, "sessions">, request: Request, ip: string | null): Requester | undefined {
+function authenticate(services: Pick<Services, "sessions">, request: Request, ip: ClientIp): Requester | undefined {
   const token = accessTokenOf(request);
-  return token === undefined ? undefined : services.sessions.authenticate(token, ip);
+  return token === undefined ? undefined : services.sessions.authenticate(token, ip, queryOf(request));
 }
 
 export const auth = (services: Pick<Services, "sessions">) =>
   new Elysia({ name: "auth" }).macro({
-    auth: (level: "user" | "guest") => ({
+    auth: (level: "user" | "guest" | "appservice") => ({
       resolve({ request, server }) {
-        const requester = authenticate(services, request, clientAddress(request, server));
+        // The address is looked up only when the device's last-seen data needs it.
+        const requester = authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource));
         if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
+        if (level === "appservice" && requester.appservice_id === undefined) {
+          throw new MatrixError("M_FORBIDDEN", "Only an application service's as_token may use this endpoint");
+        }
         if (requester.is_guest && level === "user") {
           throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guest accounts cannot use this endpoint");
         }
@@ -46,7 +54,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
     }),
     optionalAuth: {
       resolve({ request, server }) {
-        return { requester: authenticate(services, request, clientAddress(request, server)) };
+        return { requester: authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource)) };
       },
     },
   });

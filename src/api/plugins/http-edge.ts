@@ -7,7 +7,7 @@
 import { Elysia } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
-import { matrixErrorResponse } from "./matrix-errors.ts";
+import { loggablePath, matrixErrorResponse } from "./matrix-errors.ts";
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "Access-Control-Allow-Origin": "*",
@@ -66,7 +66,7 @@ export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: Uploa
         const limit = uploads?.isUploadPath(pathOf(request.url)) ? uploads.maxUploadSize : maxRequestSize;
         if (length > limit) return matrixErrorResponse(new MatrixError("M_TOO_LARGE", `Request body is larger than ${limit} bytes`), CORS_HEADERS);
       }
-      if (logger.enabled("debug")) logger.debug("request", { method: request.method, url: new URL(request.url).pathname });
+      if (logger.enabled("debug")) logger.debug("request", { method: request.method, url: loggablePath(new URL(request.url).pathname) });
     })
     .onParse({ as: "global" }, async ({ request, contentType, path }) => {
       if (!isJsonLike(contentType) || uploads?.isUploadPath(path)) return;

@@ -9,6 +9,14 @@ import { ValueErrorType } from "@sinclair/typebox/errors";
 import { MatrixError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 
+/**
+ * A path as it may be logged: a delay_id (MSC4140) is a capability to send or cancel
+ * someone's delayed event, and MSC4140 asks that it stay out of server logs.
+ */
+export function loggablePath(path: string): string {
+  return path.replace(/(\/delayed_events\/)[^/?]+/, "$1…");
+}
+
 export function matrixErrorResponse(error: MatrixError, headers: Record<string, string> = {}): Response {
   const extraHeaders: Record<string, string> = {};
   if (error.errcode === "M_LIMIT_EXCEEDED" && typeof error.extra.retry_after_ms === "number") {
@@ -67,7 +75,7 @@ export const matrixErrors = (logger: Logger, allowedMethods: (path: string) => s
     logger.error("unhandled error", {
       request_id: requestId,
       method: request.method,
-      path,
+      path: loggablePath(path),
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
     return matrixErrorResponse(new MatrixError("M_UNKNOWN", `Internal server error (request id ${requestId})`, {}, 500), {

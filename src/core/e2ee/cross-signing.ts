@@ -9,7 +9,7 @@ import { verifyJsonSignature, type Signatures } from "../../matrix/signing.ts";
 import type { CrossSigningKeyRow, CrossSigningUsage } from "../../storage/cross-signing.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Requester } from "../users/sessions.ts";
-import type { ConfirmIdentity } from "./confirm-password.ts";
+import type { AuthData, Stage, UserInteractiveAuth } from "../users/user-interactive-auth.ts";
 import { canonicalKeyJson } from "./device-keys.ts";
 import type { DeviceLists } from "./device-lists.ts";
 
@@ -25,11 +25,16 @@ export interface SigningKeysUpload {
   master_key?: CrossSigningKeyObject;
   self_signing_key?: CrossSigningKeyObject;
   user_signing_key?: CrossSigningKeyObject;
-  auth?: unknown;
+  auth?: AuthData;
 }
 
 const FIELDS = { master: "master_key", self_signing: "self_signing_key", user_signing: "user_signing_key" } as const;
 const USAGES = ["master", "self_signing", "user_signing"] as const;
+/**
+ * Users without a password cannot complete this: application services are exempt (below);
+ * single sign-on users would need an m.login.sso stage (fallback auth), not built yet.
+ */
+const PASSWORD_FLOWS: Stage[][] = [["m.login.password"]];
 
 interface KeyWrite {
   usage: CrossSigningUsage;
@@ -40,7 +45,7 @@ interface KeyWrite {
 export function createCrossSigning(
   stores: Pick<Stores, "crossSigning" | "deviceKeys" | "devices" | "transaction">,
   deviceLists: DeviceLists,
-  confirmIdentity: ConfirmIdentity,
+  uia: Pick<UserInteractiveAuth, "authenticate" | "complete">,
 ) {
   const storedKeys = (userId: string) => new Map(stores.crossSigning.selectKeys(userId).map((row) => [row.usage, row] as const));
 
@@ -75,7 +80,8 @@ export function createCrossSigning(
       writes.push({ usage, publicKey, json: canonicalKeyJson(key) });
     }
     // UIA is needed to change existing keys, but not for a first upload or an identical
-    // retry (spec v1.11), nor for application services (v1.17).
+    // retry (MSC3967, spec v1.11), nor for application services (v1.17).
+    // https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysdevice_signingupload
     const needsAuth = storedMaster !== undefined && writes.length > 0 && !requester.appservice_id;
     return { writes, needsAuth, stored };
   }
@@ -119,30 +125,31 @@ export function createCrossSigning(
   }
 
   return {
-    /** POST /keys/device_signing/upload. */
-    async uploadSigningKeys(requester: Requester, upload: SigningKeysUpload): Promise<void> {
-      let authenticated = false;
-      let written = false;
-      for (;;) {
-        if (!authenticated && plan(requester, upload).needsAuth) {
-          await confirmIdentity(requester, upload.auth);
-          authenticated = true;
-        }
-        // Planned again inside the transaction: the keys may have changed during the await.
-        const applied = stores.transaction(() => {
-          const { writes, needsAuth, stored } = plan(requester, upload);
-          if (needsAuth && !authenticated) return false;
-          for (const write of writes) {
-            const previous = stored.get(write.usage);
-            if (previous && previous.public_key !== write.publicKey) stores.crossSigning.deleteSignaturesOfKey(requester.user_id, previous.public_key);
-            stores.crossSigning.upsertKey(requester.user_id, write.usage, write.publicKey, write.json);
-          }
-          if (writes.length > 0) deviceLists.record(requester.user_id);
-          written = writes.length > 0;
-          return true;
-        });
-        if (applied) break;
+    /**
+     * POST /keys/device_signing/upload. Replacing keys needs the password stage of the shared
+     * user-interactive auth; its session is bound to the uploaded key ids, so a session
+     * completed for one set of keys cannot publish another.
+     */
+    async uploadSigningKeys(requester: Requester, upload: SigningKeysUpload, ip: string | null): Promise<void> {
+      let session: string | undefined;
+      if (plan(requester, upload).needsAuth) {
+        const keyIds = USAGES.map((usage) => upload[FIELDS[usage]]?.keys ?? {}).map((keys) => Object.keys(keys).sort().join(","));
+        const action = `device_signing_upload ${JSON.stringify(keyIds)}`;
+        session = await uia.authenticate({ action, flows: PASSWORD_FLOWS, userId: requester.user_id, auth: upload.auth, ip });
       }
+      // Planned again inside the transaction: the keys may have changed during the await. With
+      // no session there was no await, and the plan still needs no auth.
+      const written = stores.transaction(() => {
+        const { writes, stored } = plan(requester, upload);
+        if (session !== undefined) uia.complete(session);
+        for (const write of writes) {
+          const previous = stored.get(write.usage);
+          if (previous && previous.public_key !== write.publicKey) stores.crossSigning.deleteSignaturesOfKey(requester.user_id, previous.public_key);
+          stores.crossSigning.upsertKey(requester.user_id, write.usage, write.publicKey, write.json);
+        }
+        if (writes.length > 0) deviceLists.record(requester.user_id);
+        return writes.length > 0;
+      });
       if (written) deviceLists.announce([requester.user_id]);
     },
 

@@ -132,6 +132,8 @@ export function createDeviceKeys(
   const service = {
     /** POST /keys/upload: stores what is given, all or nothing. */
     upload(requester: Requester, upload: KeysUpload): { one_time_key_counts: Record<string, number> } {
+      // An application service acting without ?device_id= has no device to hold keys.
+      if (requester.device_id === "") throw new MatrixError("M_INVALID_PARAM", "To upload keys, the application service must name the device with ?device_id=");
       forgetCounts(requester.user_id, requester.device_id);
       const changed = stores.transaction(() => {
         const changed = upload.device_keys ? storeDeviceKeys(requester, upload.device_keys) : false;

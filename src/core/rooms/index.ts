@@ -12,9 +12,11 @@ import { createClientEvents } from "../timeline/client-event.ts";
 import { getContext, getEvent } from "../timeline/context.ts";
 import { getMessages, type MessagesRequest } from "../timeline/messages.ts";
 import { redactEvent } from "../timeline/redact.ts";
-import { sendEvent } from "../timeline/send.ts";
-import { getState, getStateEvent, setState } from "../timeline/state.ts";
+import { getRelations, type RelationsRequest } from "../timeline/relations.ts";
+import { appendMessageEvent, sendEvent } from "../timeline/send.ts";
+import { appendStateEvent, getState, getStateEvent, setState } from "../timeline/state.ts";
 import { createStateReader } from "../timeline/state-reader.ts";
+import { getThreads, type ThreadsRequest } from "../timeline/threads.ts";
 import { timestampToEvent } from "../timeline/timestamp.ts";
 import { createVisibility } from "../timeline/visibility.ts";
 import type { Direction } from "../timeline/paginate.ts";
@@ -45,12 +47,14 @@ export interface RoomServiceDeps {
   getProfile: ProfileLookup;
   /**
    * Vetoes creating or deleting an alias (400 M_EXCLUSIVE): application services' exclusive
-   * alias namespaces. Every alias is allowed until the appservice code is wired in here.
+   * alias namespaces. Every alias is allowed when nothing is wired in here.
    */
   assertAliasAllowed?: AssertAliasAllowed;
+  /** Asks the application services about an alias unknown here; one may create it meanwhile. */
+  queryUnknownAlias?: (alias: string) => Promise<unknown>;
 }
 
-export function createRoomServices({ stores, identity, clock, appended, getProfile, assertAliasAllowed = allowEveryAlias }: RoomServiceDeps) {
+export function createRoomServices({ stores, identity, clock, appended, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
   const engine = createRoomEngine({ stores, identity, clock, appended });
   const visibility = createVisibility(stores);
   const deps: RoomDeps = {
@@ -62,11 +66,16 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
   };
   type R = Requester;
 
+  /** An alias unknown here may be one an appservice creates when asked (spec: application service querying). */
+  async function askAboutAlias(roomIdOrAlias: string): Promise<void> {
+    if (roomIdOrAlias.startsWith("#") && stores.aliases.selectRoomIdByAlias(roomIdOrAlias) === undefined) await queryUnknownAlias?.(roomIdOrAlias);
+  }
+
   const rooms = {
     create: (r: R, request: CreateRoomRequest) => createRoom(deps, r, request),
     upgrade: (r: R, roomId: string, request: UpgradeRequest) => upgradeRoom(deps, r.user_id, roomId, request),
-    join: (r: R, roomIdOrAlias: string, reason?: string) => joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest),
-    knock: (r: R, roomIdOrAlias: string, reason?: string) => knockRoom(deps, r.user_id, roomIdOrAlias, reason),
+    join: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest)),
+    knock: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), knockRoom(deps, r.user_id, roomIdOrAlias, reason)),
     invite: (r: R, roomId: string, userId: string, reason?: string) => inviteUser(deps, r.user_id, roomId, userId, reason),
     leave: (r: R, roomId: string, reason?: string) => leaveRoom(deps, r.user_id, roomId, reason),
     kick: (r: R, roomId: string, userId: string, reason?: string) => kickUser(deps, r.user_id, roomId, userId, reason),
@@ -77,8 +86,11 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
     joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
     /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
-    eventsByStreamPositions: (userId: string, positions: readonly number[]) =>
-      new Map(stores.events.selectEventsByStreams(positions).map((row) => [row.stream_ordering, deps.clientEvents.serialize(row, { user_id: userId, device_id: "" })])),
+    eventsByStreamPositions(userId: string, positions: readonly number[]) {
+      const rows = stores.events.selectEventsByStreams(positions);
+      const events = deps.clientEvents.serializeAll(rows, { user_id: userId, device_id: "" });
+      return new Map(rows.map((row, i) => [row.stream_ordering, events[i]!]));
+    },
     /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
     isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
     /** Users who share a joined room with the user, the user included (device lists, presence). */
@@ -99,6 +111,10 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     context: (r: R, roomId: string, eventId: string, request: { limit?: number; filter?: string }) => getContext(deps, r, roomId, eventId, request),
     event: (r: R, roomId: string, eventId: string) => getEvent(deps, r, roomId, eventId),
     timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) => timestampToEvent(deps, r.user_id, roomId, ts, dir),
+    relations: (r: R, roomId: string, eventId: string, request: RelationsRequest) => getRelations(deps, r, roomId, eventId, request),
+    threads: (r: R, roomId: string, request: ThreadsRequest) => getThreads(deps, r, roomId, request),
+    /** The thread an event is in (its root's id), or undefined for the main timeline: for threaded receipts. */
+    threadOf: (eventId: string) => stores.relations.selectRelation(eventId)?.thread_id ?? undefined,
   };
 
   /** Aliases, the published room directory and room summaries: how rooms are found. */
@@ -119,7 +135,28 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     user: (r: R, userId: string, request: ReportRequest) => reportUser(deps, r.user_id, userId, request),
   };
 
-  return { rooms, timeline, directory, reports, engine, clientEvents: deps.clientEvents, visibility };
+  /**
+   * Sending on a client's behalf later (delayed events): `write` runs `fn` in one engine
+   * transaction with `send`, which appends an event as PUT /send (no transaction id) or
+   * PUT /state would, so the event and the caller's own bookkeeping commit together.
+   */
+  const sending: RoomSending = {
+    write: (fn) =>
+      engine.write(({ append }) =>
+        fn((r, roomId, type, stateKey, content) =>
+          stateKey === undefined ? appendMessageEvent(deps, append, r, roomId, type, content) : appendStateEvent(deps, append, r.user_id, roomId, type, stateKey, content),
+        ),
+      ),
+  };
+
+  return { rooms, timeline, directory, reports, engine, sending, clientEvents: deps.clientEvents, visibility };
+}
+
+/** Appends an event as `requester` would by PUT /send (stateKey undefined) or PUT /state; returns its event id. */
+export type SendAs = (requester: Requester, roomId: string, type: string, stateKey: string | undefined, content: EventContent) => string;
+
+export interface RoomSending {
+  write<T>(fn: (send: SendAs) => T): Promise<T>;
 }
 
 export type RoomServices = ReturnType<typeof createRoomServices>;

@@ -22,12 +22,6 @@ export interface PushEvaluationDeps {
   gateway: Pick<GatewaySender, "pushEvent">;
 }
 
-/** The thread an event belongs to: the root of an m.thread relation, else the main timeline. */
-function threadOf(content: Record<string, unknown>): string | undefined {
-  const relation = content["m.relates_to"] as { rel_type?: unknown; event_id?: unknown } | undefined;
-  return relation?.rel_type === "m.thread" && typeof relation.event_id === "string" ? relation.event_id : undefined;
-}
-
 export function evaluatePushOnAppend({ stores, engine, serverName, notifications, gateway }: PushEvaluationDeps) {
   return (event: AppendResult): (() => void) | void => {
     const { pdu, room_id: roomId } = event;
@@ -53,7 +47,7 @@ export function evaluatePushOnAppend({ stores, engine, serverName, notifications
     const pushEvent = { type: pdu.type, sender: pdu.sender, content: pdu.content, room_id: roomId, ...(pdu.state_key !== undefined ? { state_key: pdu.state_key } : {}) };
     const notified = notifications.notificationActionsFor(pushEvent, recipients, contextFor);
     if (notified.length === 0) return;
-    notifications.incrementCounts(roomId, event.stream_ordering, threadOf(pdu.content), notified);
+    notifications.incrementCounts(roomId, event.stream_ordering, event.thread_id, notified);
     return () => void gateway.pushEvent({ event_id: event.event_id, ...pushEvent }, notified);
   };
 }

@@ -21,7 +21,7 @@ import type { AppendedEvent, AppendedEvents } from "./appended-events.ts";
 import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
 import { createEventWriter } from "./store-event.ts";
 
-export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "groupCommit">;
+export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "groupCommit">;
 
 export interface EngineDeps {
   stores: EngineStores;
@@ -34,6 +34,8 @@ export interface EngineDeps {
 export interface AppendResult extends StoredEvent {
   room_id: string;
   stream_ordering: number;
+  /** The root of the thread the event is in (store-event.ts); absent for the main timeline. */
+  thread_id?: string;
 }
 
 /** Local facts about an event that are not part of the PDU. */

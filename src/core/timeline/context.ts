@@ -8,7 +8,7 @@ import { MatrixError, notFound } from "../../errors.ts";
 import type { EventRow } from "../../storage/events.ts";
 import type { ReadPoint } from "../rooms/room-access.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { ClientEvent, Viewer } from "./client-event.ts";
+import type { ClientEvent, RoomReader, Viewer } from "./client-event.ts";
 import { parseRoomEventFilter } from "./event-filter.ts";
 import { lazyMembers } from "./messages.ts";
 import { paginate } from "./paginate.ts";
@@ -23,8 +23,11 @@ export interface ContextResponse {
   state: ClientEvent[];
 }
 
-/** The event if it is in the room's timeline and the user may see it; otherwise 404. */
-function visibleEvent(deps: RoomDeps, userId: string, roomId: string, eventId: string): { row: EventRow; point: ReadPoint } {
+/**
+ * The event if it is in the room's timeline and the user may see it; otherwise 404, also when
+ * the user may not read the room at all. With the user's view of the room, for serializing.
+ */
+export function visibleEvent(deps: RoomDeps, userId: string, roomId: string, eventId: string): { row: EventRow; point: ReadPoint; reader: RoomReader } {
   let point: ReadPoint;
   try {
     point = deps.access.readPoint(userId, roomId);
@@ -33,12 +36,14 @@ function visibleEvent(deps: RoomDeps, userId: string, roomId: string, eventId: s
     throw error;
   }
   const row = deps.stores.events.selectEvent(eventId);
-  if (!row || row.room_id !== roomId || !deps.visibility.forUser(userId, roomId).visible(row)) throw notFound("Event not found");
-  return { row, point };
+  const reader = deps.visibility.forUser(userId, roomId);
+  if (!row || row.room_id !== roomId || !reader.visible(row)) throw notFound("Event not found");
+  return { row, point, reader };
 }
 
 export function getEvent(deps: RoomDeps, viewer: Viewer, roomId: string, eventId: string): ClientEvent {
-  return deps.clientEvents.serialize(visibleEvent(deps, viewer.user_id, roomId, eventId).row, viewer);
+  const { row, point, reader } = visibleEvent(deps, viewer.user_id, roomId, eventId);
+  return deps.clientEvents.serialize(row, viewer, { reader, until: point.until });
 }
 
 export function getContext(
@@ -48,24 +53,26 @@ export function getContext(
   eventId: string,
   request: { limit?: number | undefined; filter?: string | undefined },
 ): ContextResponse {
-  const { row: event, point } = visibleEvent(deps, viewer.user_id, roomId, eventId);
+  const { row: event, point, reader } = visibleEvent(deps, viewer.user_id, roomId, eventId);
   const filter = parseRoomEventFilter(request.filter);
   const limit = Math.min(Math.max(request.limit ?? 10, 0), 100);
-  const visible = deps.visibility.forUser(viewer.user_id, roomId).visible;
+  const visible = reader.visible;
   const beforeLimit = Math.floor(limit / 2);
   const before = paginate(deps.stores, { roomId, dir: "b", from: positionBefore(event), bound: ROOM_START, limit: beforeLimit, filter, visible });
   const after = paginate(deps.stores, { roomId, dir: "f", from: positionAt(event), bound: point.until ?? ROOM_END, limit: limit - beforeLimit, filter, visible });
   const earliest = before.rows.at(-1) ?? event;
   const latest = after.rows.at(-1) ?? event;
   const state = filter.lazy_load_members
-    ? lazyMembers(deps, viewer, roomId, [latest, event, ...before.rows, ...after.rows])
+    ? lazyMembers(deps, viewer, roomId, [latest, event, ...before.rows, ...after.rows], reader)
     : deps.clientEvents.serializeAll(deps.state.stateAt(roomId, latest.state_group), viewer);
+  // One page for the aggregations: the event and those around it.
+  const [served, ...around] = deps.clientEvents.serializeAll([event, ...before.rows, ...after.rows], viewer, { reader, until: point.until });
   return {
     start: topologicalToken(positionBefore(earliest)),
     end: topologicalToken(positionAt(latest)),
-    event: deps.clientEvents.serialize(event, viewer),
-    events_before: deps.clientEvents.serializeAll(before.rows, viewer),
-    events_after: deps.clientEvents.serializeAll(after.rows, viewer),
+    event: served!,
+    events_before: around.slice(0, before.rows.length),
+    events_after: around.slice(before.rows.length),
     state,
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { EventRow } from "../../storage/events.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { ClientEvent, Viewer } from "./client-event.ts";
+import type { ClientEvent, RoomReader, Viewer } from "./client-event.ts";
 import { parseRoomEventFilter } from "./event-filter.ts";
 import { paginate, type Direction } from "./paginate.ts";
 import { minPosition, positionAt, positionBefore, resolveRoomToken, ROOM_END, ROOM_START, topologicalToken } from "./tokens.ts";
@@ -45,7 +45,7 @@ export function getMessages(deps: RoomDeps, viewer: Viewer, roomId: string, requ
   const page = paginate(deps.stores, { roomId, dir: request.dir, from, bound, limit, filter, visible: visibility.visible });
   const response: MessagesResponse = {
     start: request.from ?? topologicalToken(from),
-    chunk: deps.clientEvents.serializeAll(page.rows, viewer),
+    chunk: deps.clientEvents.serializeAll(page.rows, viewer, { reader: visibility, until: point.until }),
   };
   const scanned = page.lastScanned;
   if (request.dir === "f") {
@@ -53,13 +53,13 @@ export function getMessages(deps: RoomDeps, viewer: Viewer, roomId: string, requ
   } else if (!page.exhausted && scanned) {
     response.end = topologicalToken(positionBefore(scanned));
   }
-  if (filter.lazy_load_members && page.rows.length > 0) response.state = lazyMembers(deps, viewer, roomId, page.rows);
+  if (filter.lazy_load_members && page.rows.length > 0) response.state = lazyMembers(deps, viewer, roomId, page.rows, visibility);
   return response;
 }
 
 /** The member events of the chunk's senders, as of the chunk's first event. */
-export function lazyMembers(deps: RoomDeps, viewer: Viewer, roomId: string, rows: readonly EventRow[]): ClientEvent[] {
+export function lazyMembers(deps: RoomDeps, viewer: Viewer, roomId: string, rows: readonly EventRow[], reader: RoomReader): ClientEvent[] {
   const first = rows[0]!;
   const members = deps.state.membersAt(roomId, first.state_group, rows.map((row) => row.sender));
-  return deps.clientEvents.serializeAll(members, viewer);
+  return deps.clientEvents.serializeAll(members, viewer, { reader });
 }

@@ -9,6 +9,7 @@ import { forbidden, notFound } from "../../errors.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent, Pdu } from "../../matrix/pdu.ts";
 import { redactPdu } from "../../matrix/redaction.ts";
+import { RelType } from "../../matrix/relations.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import { roomPower } from "../rooms/room-power.ts";
 import type { Append } from "./append-event.ts";
@@ -34,7 +35,7 @@ export function redactEvent(
 }
 
 /** Appends and applies a redaction; must run inside `engine.write`. */
-export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewer, roomId: string, eventId: string, reason: string | undefined, txnId: string): string {
+export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewer, roomId: string, eventId: string, reason: string | undefined, txnId: string | undefined): string {
   const sender = requester.user_id;
   requireKnownRoom(deps, roomId, sender);
   const target = deps.stores.events.selectEvent(eventId);
@@ -48,13 +49,16 @@ export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewe
   const version = power?.version;
   const content: EventContent = reason === undefined ? {} : { reason };
   if (version?.redactsInContent) content.redacts = eventId;
-  const redaction = append(roomId, { type: EventType.RoomRedaction, sender, content, redacts: eventId }, { txn: { device_id: requester.device_id, txn_id: txnId } });
+  const txn = txnId === undefined ? {} : { txn: { device_id: requester.device_id, txn_id: txnId } };
+  const redaction = append(roomId, { type: EventType.RoomRedaction, sender, content, redacts: eventId }, txn);
   if (version) {
     const redacted = redactPdu(JSON.parse(target.json) as Pdu, version);
     if (deps.stores.events.updateRedacted(eventId, JSON.stringify(redacted), redaction.event_id)) {
       deps.engine.forgetParsed(eventId);
       if (target.type === EventType.RoomMember) deps.stores.memberships.clearProfile(eventId);
-      deps.stores.events.deleteRelation(eventId);
+      // The relation is broken: the event leaves aggregations, /relations and its thread's count.
+      const relation = deps.stores.relations.deleteRelation(eventId);
+      if (relation?.rel_type === RelType.Thread) deps.stores.relations.refreshThread(relation.relates_to_id);
     }
   }
   return redaction.event_id;

@@ -9,17 +9,22 @@ import type { EventContent } from "../../matrix/pdu.ts";
 import { checkCanonicalAlias } from "../rooms/aliases.ts";
 import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
+import type { Append } from "./append-event.ts";
 import type { ClientEvent, Viewer } from "./client-event.ts";
 
 export function setState(deps: RoomDeps, sender: string, roomId: string, type: string, stateKey: string, content: EventContent): Promise<{ event_id: string }> {
   requireKnownRoom(deps, roomId, sender);
-  return deps.engine.write(({ append }) => {
-    const current = deps.engine.currentStateEvent(roomId, type, stateKey);
-    // Setting the same content again changes nothing, so no event is sent (Synapse does likewise).
-    if (current && current.pdu.sender === sender && canonicalJson(current.pdu.content) === canonicalJson(content)) return { event_id: current.event_id };
-    if (type === EventType.RoomCanonicalAlias) checkCanonicalAlias(deps, roomId, content, current?.pdu.content);
-    return { event_id: append(roomId, { type, state_key: stateKey, sender, content }).event_id };
-  });
+  return deps.engine.write(({ append }) => ({ event_id: appendStateEvent(deps, append, sender, roomId, type, stateKey, content) }));
+}
+
+/** Sets a state event as PUT /state does, inside an open `engine.write`; returns its event id. */
+export function appendStateEvent(deps: RoomDeps, append: Append, sender: string, roomId: string, type: string, stateKey: string, content: EventContent): string {
+  requireKnownRoom(deps, roomId, sender);
+  const current = deps.engine.currentStateEvent(roomId, type, stateKey);
+  // Setting the same content again changes nothing, so no event is sent (Synapse does likewise).
+  if (current && current.pdu.sender === sender && canonicalJson(current.pdu.content) === canonicalJson(content)) return current.event_id;
+  if (type === EventType.RoomCanonicalAlias) checkCanonicalAlias(deps, roomId, content, current?.pdu.content);
+  return append(roomId, { type, state_key: stateKey, sender, content }).event_id;
 }
 
 /** The state of the room as the user may read it: current, or as it was when they left. */

@@ -1,14 +1,17 @@
 /**
  * Writing an authorized event and everything derived from it: the event row, its state group,
- * the current state, the membership, the forward extremities and the relation it declares.
+ * the current state, the membership, the forward extremities, the relation it declares and
+ * the thread it is in.
  * Called by the append path inside its transaction.
  */
 import { EventType } from "../../matrix/event-types.ts";
 import type { StoredEvent } from "../../matrix/pdu.ts";
+import { relationOf, RelType } from "../../matrix/relations.ts";
+import { CHILD_REL_TYPE_BITS } from "../../storage/relations.ts";
 import type { RoomRow } from "../../storage/rooms.ts";
 import type { AppendOptions, AppendResult, EngineStores } from "./append-event.ts";
 
-export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" | "roomState" | "memberships">) {
+export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" | "roomState" | "memberships" | "relations">) {
   /** Writes an authorized event and everything derived from it. */
   function persist(room: RoomRow, event: StoredEvent & { json: string }, prevIds: string[], options: AppendOptions): AppendResult {
     const { pdu, event_id } = event;
@@ -35,18 +38,39 @@ export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" 
         displayname: typeof displayname === "string" ? displayname : null, avatar_url: typeof avatar_url === "string" ? avatar_url : null,
       });
     }
-    recordRelation(roomId, event);
-    return { event_id, pdu, room_id: roomId, stream_ordering: stream };
+    const threadId = recordRelation(roomId, event, stream);
+    const result: AppendResult = { event_id, pdu, room_id: roomId, stream_ordering: stream };
+    if (threadId !== undefined) result.thread_id = threadId;
+    return result;
   }
 
-  function recordRelation(roomId: string, { event_id, pdu }: StoredEvent): void {
-    const relation = pdu.content["m.relates_to"];
-    if (typeof relation !== "object" || relation === null || Array.isArray(relation)) return;
-    const { rel_type, event_id: target, key } = relation;
-    if (typeof rel_type !== "string" || typeof target !== "string") return;
-    stores.events.insertRelation({
-      event_id, relates_to_id: target, rel_type, aggregation_key: typeof key === "string" ? key : null, room_id: roomId, type: pdu.type, sender: pdu.sender,
+  /**
+   * Records the event's relation and returns the thread it is in. A relation to an event of
+   * another room is not one (the spec has such relations ignored), so it is not recorded.
+   * An m.thread event is in its root's thread; an event relating to a threaded event (a
+   * reaction or edit in a thread) is in that event's thread, which was itself decided this
+   * way when it was stored, so the spec's "follow the relations, about 3 hops" costs one
+   * lookup. Thread roots and what relates to them without m.thread stay in the main timeline.
+   * https://spec.matrix.org/v1.19/client-server-api/#threaded-read-receipts
+   */
+  function recordRelation(roomId: string, { event_id, pdu }: StoredEvent, stream: number): string | undefined {
+    const relation = relationOf(pdu.content);
+    if (!relation) return undefined;
+    const parentRoom = stores.events.selectRoomId(relation.event_id);
+    if (parentRoom !== undefined && parentRoom !== roomId) return undefined;
+    const parent = stores.relations.selectRelation(relation.event_id);
+    const isThread = relation.rel_type === RelType.Thread;
+    const threadId = isThread ? relation.event_id : (parent?.thread_id ?? null);
+    stores.relations.insertRelation({
+      event_id, relates_to_id: relation.event_id, rel_type: relation.rel_type, aggregation_key: relation.key ?? null,
+      room_id: roomId, type: pdu.type, sender: pdu.sender, depth: pdu.depth, stream_ordering: stream, thread_id: threadId,
     });
+    if (parentRoom === undefined) return threadId ?? undefined;
+    const bit = CHILD_REL_TYPE_BITS[relation.rel_type];
+    if (bit !== undefined) stores.events.markChildRelType(relation.event_id, roomId, bit);
+    // A thread is listed once its root is known and is not itself a relation.
+    if (isThread && !parent) stores.relations.upsertThread(roomId, relation.event_id, { event_id, depth: pdu.depth, stream_ordering: stream });
+    return threadId ?? undefined;
   }
 
   return { persist };

@@ -84,7 +84,12 @@ export function createVisibility(stores: Pick<Stores, "events" | "roomState">) {
       return false;
     }
 
-    return { visible, filter: (rows: readonly EventRow[]) => rows.filter(visible) };
+    return {
+      visible,
+      filter: (rows: readonly EventRow[]) => rows.filter(visible),
+      /** The user's membership after the event, for unsigned.membership: "leave" if they had none. */
+      membershipAt: (row: EventRow) => membershipAtGroup(row.state_group) ?? "leave",
+    };
   }
 
   return {

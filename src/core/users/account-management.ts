@@ -39,8 +39,12 @@ export function createAccountManagement(stores: Pick<Stores, "accounts" | "devic
       return { id_server_unbind_result: "success" };
     },
 
-    /** DELETE /devices/{deviceId} and POST /delete_devices. A session authorises one set of devices. */
+    /**
+     * DELETE /devices/{deviceId} and POST /delete_devices. A session authorises one set of
+     * devices. Application services need no user-interactive auth (spec v1.17, MSC4190).
+     */
     async deleteDevices(requester: Requester, deviceIds: string[], auth: AuthData | undefined, ip: string | null): Promise<void> {
+      if (requester.appservice_id !== undefined) return devices.delete(requester.user_id, deviceIds);
       const action = `delete_devices ${JSON.stringify([...new Set(deviceIds)].sort())}`;
       const session = await authenticate(requester, action, auth, ip);
       const deleted = stores.transaction(() => {

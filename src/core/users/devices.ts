@@ -8,6 +8,7 @@ import { MatrixError, notFound } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceRow } from "../../storage/devices.ts";
 import type { Clock } from "../clock.ts";
+import type { Requester, Sessions } from "./sessions.ts";
 
 export interface Device {
   device_id: string;
@@ -29,14 +30,14 @@ export function generateDeviceId(): string {
 
 export function createDevices(
   stores: Pick<Stores, "devices" | "transaction">,
-  pendingLastSeen: (userId: string, deviceId: string) => { ts: number; ip: string | null } | undefined,
+  sessions: Pick<Sessions, "pendingLastSeen" | "forgetDevices">,
   clock: Clock,
 ) {
   const listeners: DevicesDeletedListener[] = [];
 
   /** The stored row with the last-seen data not flushed yet. */
   function toDevice(row: DeviceRow): Device {
-    const pending = pendingLastSeen(row.user_id, row.device_id);
+    const pending = sessions.pendingLastSeen(row.user_id, row.device_id);
     const ts = pending?.ts ?? row.last_seen_ts;
     const ip = pending ? pending.ip : row.last_seen_ip;
     return {
@@ -60,6 +61,19 @@ export function createDevices(
 
     exists(userId: string, deviceId: string): boolean {
       return stores.devices.selectDevice(userId, deviceId) !== null;
+    },
+
+    /**
+     * PUT /devices/{deviceId}: renames the device; an application service acting as one of
+     * its users creates it when it does not exist (MSC4190, spec v1.17). Returns whether it was created.
+     */
+    put(requester: Pick<Requester, "user_id" | "appservice_id">, deviceId: string, displayName: string | undefined): { created: boolean } {
+      if (requester.appservice_id !== undefined && !stores.devices.selectDevice(requester.user_id, deviceId)) {
+        devices.ensure(requester.user_id, deviceId, displayName);
+        return { created: true };
+      }
+      devices.rename(requester.user_id, deviceId, displayName);
+      return { created: false };
     },
 
     rename(userId: string, deviceId: string, displayName: string | undefined): void {
@@ -96,10 +110,12 @@ export function createDevices(
 
     /**
      * The rows only, for a caller's own transaction; it calls notifyDeleted after commit.
-     * Returns the ids that existed.
+     * Returns the ids that existed. Their tokens stop working at once (the cache forgets them).
      */
     deleteRows(userId: string, deviceIds: readonly string[]): string[] {
-      return [...new Set(deviceIds)].filter((deviceId) => stores.devices.deleteDevice(userId, deviceId).changes > 0);
+      const deleted = [...new Set(deviceIds)].filter((deviceId) => stores.devices.deleteDevice(userId, deviceId).changes > 0);
+      sessions.forgetDevices(userId, deleted);
+      return deleted;
     },
 
     notifyDeleted(userId: string, deviceIds: string[]): void {

@@ -6,6 +6,8 @@
 import type { Config } from "../../config.ts";
 import { forbidden, MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
+import { APPSERVICE_LOGIN, type AppserviceUsers } from "../appservices/appservice-users.ts";
+import type { AppserviceRegistry } from "../appservices/registry.ts";
 import type { RateLimiter } from "../rate-limits.ts";
 import type { Accounts } from "./accounts.ts";
 import type { Devices } from "./devices.ts";
@@ -34,21 +36,35 @@ interface Dependencies {
   devices: Devices;
   sessions: Sessions;
   loginLimiter: RateLimiter;
+  appservices: { registry: Pick<AppserviceRegistry, "exclusiveOwnerOfUser">; users: Pick<AppserviceUsers, "login"> };
 }
 
 const PASSWORD_LOGIN = "m.login.password";
 
-export function createLogin({ config, stores, accounts, devices, sessions, loginLimiter }: Dependencies) {
+export function createLogin({ config, stores, accounts, devices, sessions, loginLimiter, appservices }: Dependencies) {
+  const wellKnown = () => {
+    const baseUrl = config.well_known.client;
+    return baseUrl ? { well_known: { "m.homeserver": { base_url: baseUrl } } } : {};
+  };
+
   return {
     /** GET /login */
     flows(): { flows: { type: string }[] } {
-      return { flows: [{ type: PASSWORD_LOGIN }] };
+      return { flows: [{ type: PASSWORD_LOGIN }, { type: APPSERVICE_LOGIN }] };
     },
 
-    /** POST /login with m.login.password. */
-    async login(body: LoginBody, ip: string | null): Promise<LoginResponse> {
+    /**
+     * POST /login with m.login.password, or m.login.application_service with an appservice's
+     * as_token as `token`. Users in an appservice's exclusive namespace log in only through
+     * their appservice (400 M_EXCLUSIVE).
+     */
+    async login(body: LoginBody, ip: string | null, token?: string): Promise<LoginResponse> {
+      if (body.type === APPSERVICE_LOGIN) return { ...appservices.users.login(token, body), ...wellKnown() };
       if (body.type !== PASSWORD_LOGIN) throw new MatrixError("M_UNKNOWN", `Unknown login type ${body.type}`);
       const userId = passwordLoginUser(body, accounts);
+      if (userId !== undefined && appservices.registry.exclusiveOwnerOfUser(userId)) {
+        throw new MatrixError("M_EXCLUSIVE", `${userId} belongs to an application service and cannot log in with a password`);
+      }
       if (typeof body.password !== "string") throw new MatrixError("M_MISSING_PARAM", "Missing password");
       const account = userId ?? JSON.stringify(body.identifier ?? body.user ?? body.address ?? null);
       loginLimiter.take(`ip:${ip ?? "unknown"}`, `user:${account}`);
@@ -61,13 +77,7 @@ export function createLogin({ config, stores, accounts, devices, sessions, login
         if (device.existed) sessions.revokeDeviceTokens(userId, device.device_id);
         return { device_id: device.device_id, ...sessions.issueTokens(userId, device.device_id, body.refresh_token === true) };
       });
-      const baseUrl = config.well_known.client;
-      return {
-        user_id: userId,
-        home_server: config.server_name,
-        ...tokens,
-        ...(baseUrl ? { well_known: { "m.homeserver": { base_url: baseUrl } } } : {}),
-      };
+      return { user_id: userId, home_server: config.server_name, ...tokens, ...wellKnown() };
     },
 
     /** POST /logout: the device goes, and its tokens with it. */

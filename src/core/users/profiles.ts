@@ -19,14 +19,22 @@ const MAX_PROFILE_BYTES = 64 * 1024;
 const MAX_KEY_BYTES = 255;
 const MAX_DISPLAYNAME_LENGTH = 256;
 
-export function createProfiles(stores: Pick<Stores, "profiles" | "accounts" | "transaction">, serverName: string) {
+/** Asks the application services whether an unknown local user exists (they may create it meanwhile). */
+export type UserQuery = (userId: string) => Promise<boolean>;
+
+export function createProfiles(stores: Pick<Stores, "profiles" | "accounts" | "transaction">, serverName: string, queryUserExists: UserQuery = async () => false) {
   const listeners: ProfileChangedListener[] = [];
 
-  /** Only active local users have a profile; remote profiles need federation, which comes later. */
-  function requireProfileOwner(userId: string): void {
+  /**
+   * Only active local users have a profile; remote profiles need federation, which comes
+   * later. An unknown user in an appservice namespace is asked about first.
+   */
+  async function requireProfileOwner(userId: string): Promise<void> {
     const parsed = tryParseUserId(userId);
     if (!parsed) throw new MatrixError("M_INVALID_PARAM", "Invalid user id");
-    const user = parsed.serverName === serverName ? stores.accounts.selectUser(userId) : null;
+    if (parsed.serverName !== serverName) throw notFound("Profile not found");
+    let user = stores.accounts.selectUser(userId);
+    if (!user && (await queryUserExists(userId))) user = stores.accounts.selectUser(userId);
     if (!user || user.deactivated) throw notFound("Profile not found");
   }
 
@@ -55,13 +63,13 @@ export function createProfiles(stores: Pick<Stores, "profiles" | "accounts" | "t
   }
 
   const profiles = {
-    getProfile(userId: string): Record<string, unknown> {
-      requireProfileOwner(userId);
+    async getProfile(userId: string): Promise<Record<string, unknown>> {
+      await requireProfileOwner(userId);
       return Object.fromEntries(stores.profiles.selectFields(userId).map((row) => [row.field, JSON.parse(row.value) as unknown]));
     },
 
-    getField(userId: string, field: string): Record<string, unknown> {
-      requireProfileOwner(userId);
+    async getField(userId: string, field: string): Promise<Record<string, unknown>> {
+      await requireProfileOwner(userId);
       const row = stores.profiles.selectField(userId, field);
       if (!row) throw notFound(`The profile has no ${field}`);
       return { [field]: JSON.parse(row.value) as unknown };

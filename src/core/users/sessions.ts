@@ -1,13 +1,16 @@
 /**
  * Access and refresh tokens: long random values handed to clients, stored only as sha256
- * hashes. Authentication turns a token into a Requester; last-seen data is kept in memory
- * and written in batches so that a request does not cost a database write.
+ * hashes. Authentication turns a token into a Requester, through an in-memory cache that
+ * every revocation updates (token-cache.ts); last-seen data is kept in memory and written
+ * in batches so that a request does not cost a database write.
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
 import { createHash, randomBytes } from "node:crypto";
+import type { Config } from "../../config.ts";
 import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
+import { createTokenCache, type CachedToken } from "./token-cache.ts";
 
 export interface Requester {
   user_id: string;
@@ -15,7 +18,12 @@ export interface Requester {
   is_guest: boolean;
   /** Set when an application service acts (as itself or as one of its users). */
   appservice_id?: string;
+  /** True for an application service's sender, and for its users when its registration says `rate_limited: false`. */
+  exempt_from_rate_limits?: boolean;
 }
+
+/** Resolves tokens that are not access tokens (application services' as_tokens), with the request's query. */
+export type TokenResolver = (tokenHash: Uint8Array, query: URLSearchParams) => Requester | undefined;
 
 /** What login, registration and /refresh hand to the client. */
 export interface IssuedTokens {
@@ -23,6 +31,12 @@ export interface IssuedTokens {
   refresh_token?: string;
   expires_in_ms?: number;
 }
+
+/** The client's address, or how to find it: looked up only when last-seen data needs it. */
+export type ClientIp = string | null | (() => string | null);
+
+/** How often a device's last-seen IP is looked up again while it keeps making requests. */
+const LAST_SEEN_IP_INTERVAL_MS = 1_000;
 
 export function hashToken(token: string): Uint8Array {
   return new Uint8Array(createHash("sha256").update(token).digest());
@@ -33,14 +47,52 @@ export function generateToken(prefix: string): string {
   return `${prefix}_${randomBytes(32).toString("base64url")}`;
 }
 
+/** The token cache's key: the sha256, as a string. */
+const cacheKeyOf = (token: string): string => Bun.SHA256.hash(token, "base64");
+
 const unknownToken = () => new MatrixError("M_UNKNOWN_TOKEN", "Unknown or revoked access token", { soft_logout: false });
 
 export function createSessions(
   stores: Pick<Stores, "accessTokens" | "refreshTokens" | "devices" | "transaction">,
   clock: Clock,
   refreshableLifetimeMs: number,
+  ipSource: Config["ip_source"],
 ) {
-  const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null }>();
+  const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null; ip_ts: number }>();
+  const cache = createTokenCache(clock, () => stores.accessTokens.selectDataVersion());
+  let appserviceTokens: TokenResolver | undefined;
+  const lastSeenKey = (userId: string, deviceId: string) => `${userId}\u0000${deviceId}`;
+
+  /** The token's row from the database, cached; throws M_UNKNOWN_TOKEN for unknown tokens and deactivated users. */
+  function load(token: string, key: string): CachedToken {
+    const row = stores.accessTokens.selectByHash(hashToken(token));
+    if (!row || row.deactivated) throw unknownToken();
+    const requester: Requester = Object.freeze({ user_id: row.user_id, device_id: row.device_id, is_guest: row.is_guest === 1 });
+    const entry: CachedToken = {
+      requester,
+      expires_ts: row.expires_ts,
+      refresh_token_hash: row.refresh_token_hash,
+      previous_refresh_hash: row.previous_refresh_hash,
+      last_seen_key: lastSeenKey(row.user_id, row.device_id),
+      loaded_ts: clock.now(),
+    };
+    cache.set(key, entry);
+    return entry;
+  }
+
+  function noteLastSeen(entry: CachedToken, now: number, ip: ClientIp): void {
+    const seen = lastSeen.get(entry.last_seen_key);
+    if (seen === undefined) {
+      const { user_id, device_id } = entry.requester;
+      lastSeen.set(entry.last_seen_key, { user_id, device_id, ts: now, ip: typeof ip === "function" ? ip() : ip, ip_ts: now });
+      return;
+    }
+    seen.ts = now;
+    if (now - seen.ip_ts >= LAST_SEEN_IP_INTERVAL_MS || typeof ip !== "function") {
+      seen.ip = typeof ip === "function" ? ip() : ip;
+      seen.ip_ts = now;
+    }
+  }
 
   /** A refresh token and the access token that goes with it, `previous` being the refresh token it replaces. */
   function issueRefreshable(userId: string, deviceId: string, previous: Uint8Array | null): IssuedTokens {
@@ -54,6 +106,9 @@ export function createSessions(
   }
 
   const sessions = {
+    /** Which address is the client's ([global] ip_source): the API reads it for last-seen data and rate limits. */
+    ipSource,
+
     /** A non-expiring access token for the device. */
     issueAccessToken(userId: string, deviceId: string): string {
       const token = generateToken("mat");
@@ -74,27 +129,35 @@ export function createSessions(
         stores.accessTokens.deleteByDevice(userId, deviceId);
         stores.refreshTokens.deleteByDevice(userId, deviceId);
       });
+      cache.forgetDevices(userId, [deviceId]);
     },
 
-    /** Resolves a token to its user and device, or throws M_UNKNOWN_TOKEN. */
-    authenticate(token: string, ip: string | null = null): Requester {
-      const row = stores.accessTokens.selectByHash(hashToken(token));
-      if (!row || row.deactivated) throw unknownToken();
+    /**
+     * Resolves a token to its user and device, or throws M_UNKNOWN_TOKEN. An application
+     * service's as_token is recognised first, and `query` (user_id, device_id) says whom it
+     * acts as. The Requester is shared by every request with the token: read it, never change it.
+     */
+    authenticate(token: string, ip: ClientIp = null, query: URLSearchParams = new URLSearchParams()): Requester {
+      const appservice = appserviceTokens?.(hashToken(token), query);
+      if (appservice) return appservice;
+      const key = cacheKeyOf(token);
+      const entry = cache.get(key) ?? load(token, key);
       const now = clock.now();
-      if (row.expires_ts !== null && row.expires_ts <= now) {
+      if (entry.expires_ts !== null && entry.expires_ts <= now) {
         // An expired token can be refreshed, so the client keeps its session: soft logout.
         throw new MatrixError("M_UNKNOWN_TOKEN", "Access token has expired", { soft_logout: true });
       }
-      if (row.previous_refresh_hash && row.refresh_token_hash) {
+      if (entry.previous_refresh_hash && entry.refresh_token_hash) {
         // First use of a refreshed access token: the refresh token it replaced is now spent.
-        const { previous_refresh_hash: previous, refresh_token_hash: current } = row;
+        const { previous_refresh_hash: previous, refresh_token_hash: current } = entry;
         stores.transaction(() => {
           stores.refreshTokens.deleteByHash(previous);
           stores.refreshTokens.clearPrevious(current);
         });
+        entry.previous_refresh_hash = null;
       }
-      lastSeen.set(`${row.user_id}\u0000${row.device_id}`, { user_id: row.user_id, device_id: row.device_id, ts: now, ip });
-      return { user_id: row.user_id, device_id: row.device_id, is_guest: row.is_guest === 1 };
+      noteLastSeen(entry, now, ip);
+      return entry.requester;
     },
 
     /**
@@ -112,13 +175,26 @@ export function createSessions(
         stores.accessTokens.deleteByRefreshToken(hash);
         // A retried refresh supersedes the tokens an earlier, lost response carried.
         stores.refreshTokens.deleteByPrevious(hash);
+        cache.forgetDevices(row.user_id, [row.device_id]);
         return issueRefreshable(row.user_id, row.device_id, hash);
       });
     },
 
     revokeAccessToken(token: string): void {
       stores.accessTokens.deleteByHash(hashToken(token));
+      cache.forgetToken(cacheKeyOf(token));
     },
+
+    /** Installs the resolver of application services' tokens (core/appservices/identity-assertion.ts). */
+    acceptAppserviceTokens(resolver: TokenResolver): void {
+      appserviceTokens = resolver;
+    },
+
+    /** Call where devices die (their tokens cascade with them): their cached tokens go too. */
+    forgetDevices: cache.forgetDevices,
+
+    /** Call when what authentication reads about a user changes (guest upgrade). */
+    forgetUser: cache.forgetUser,
 
     /** Writes the last-seen times gathered since the previous flush in one transaction. */
     flushLastSeen(): number {
@@ -133,7 +209,7 @@ export function createSessions(
 
     /** The freshest last-seen data, including what has not been flushed yet. */
     pendingLastSeen(userId: string, deviceId: string) {
-      return lastSeen.get(`${userId}\u0000${deviceId}`);
+      return lastSeen.get(lastSeenKey(userId, deviceId));
     },
   };
   return sessions;

@@ -1,11 +1,13 @@
 /**
  * POST /user_directory/search.
  *
- * The spec requires at least the users who share a room with the searcher or sit in
- * public (or world-readable) rooms. Rooms do not exist yet, so for now the search covers
- * every active, non-guest local user by user id and display name. The seam for rooms is
- * `isVisible`: the rooms issue passes a predicate that keeps only users visible to the
- * searcher, and the search over-fetches to fill the page after that filtering.
+ * The spec requires at least the users visible to the searcher through rooms: those who
+ * share a room with them (both joined), and those joined to a room with a `public` join
+ * rule or `world_readable` history. We search exactly that set, plus the searcher. A
+ * published room counts through its join rule, as in publicRooms: one made invite-only
+ * no longer exposes its members. Only local users: there is no federation yet. Visibility
+ * and the limit are applied in one SQL statement (storage/user-directory.ts), so a page is
+ * never short because of filtering afterwards.
  * https://spec.matrix.org/v1.19/client-server-api/#user-directory
  */
 import type { Stores } from "../../storage/index.ts";
@@ -17,20 +19,17 @@ export interface DirectoryUser {
   avatar_url?: string;
 }
 
-export type VisibilityCheck = (searcher: string, userId: string) => boolean;
-
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
 
-export function createUserDirectory(stores: Pick<Stores, "userDirectory">, isVisible: VisibilityCheck = () => true) {
+export function createUserDirectory(stores: Pick<Stores, "userDirectory">) {
   return {
     search(requester: Requester, searchTerm: string, requestedLimit = DEFAULT_LIMIT): { results: DirectoryUser[]; limited: boolean } {
       const term = searchTerm.trim();
       const limit = Math.min(Math.max(requestedLimit, 0), MAX_LIMIT);
       if (term === "" || limit === 0) return { results: [], limited: false };
-      const rows = stores.userDirectory
-        .searchLocalUsers(term, (limit + 1) * 2)
-        .filter((row) => isVisible(requester.user_id, row.user_id));
+      // One row more than the page tells whether there were more.
+      const rows = stores.userDirectory.searchVisibleUsers(requester.user_id, term, limit + 1);
       const results = rows.slice(0, limit).map((row) => ({
         user_id: row.user_id,
         ...(row.display_name !== null ? { display_name: row.display_name } : {}),

@@ -11,7 +11,10 @@ import m0006 from "./0006-rooms.sql" with { type: "text" };
 import m0007 from "./0007-e2ee.sql" with { type: "text" };
 import m0008 from "./0008-push-rules.sql" with { type: "text" };
 import m0009 from "./0009-room-directory.sql" with { type: "text" };
-import m0010 from "./0010-receipts.sql" with { type: "text" };
+import m0010 from "./0010-appservices.sql" with { type: "text" };
+import m0011 from "./0011-delayed-events.sql" with { type: "text" };
+import m0012 from "./0012-relations.sql" with { type: "text" };
+import m0013 from "./0013-receipts.sql" with { type: "text" };
 
 export interface Migration {
   version: number;
@@ -29,5 +32,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "e2ee", sql: m0007 },
   { version: 8, name: "push-rules", sql: m0008 },
   { version: 9, name: "room-directory", sql: m0009 },
-  { version: 10, name: "receipts", sql: m0010 },
+  { version: 10, name: "appservices", sql: m0010 },
+  { version: 11, name: "delayed-events", sql: m0011 },
+  { version: 12, name: "relations", sql: m0012 },
+  { version: 13, name: "receipts", sql: m0013 },
 ];

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import type { SigningKeysUpload } from "../../../src/core/e2ee/cross-signing.ts";
 import { signJson } from "../../../src/matrix/signing.ts";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
+import { createUser, passwordAuth, type TestUser } from "../../support/fixtures.ts";
 import { crossSigningKey, crossSigningKeys, deviceKeysFor, type TestDeviceKeys } from "../../support/e2ee.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
@@ -72,6 +73,56 @@ describe("POST /keys/device_signing/upload", () => {
     expect(right.status).toBe(200);
     expect((await query(server, alice, alice.user_id)).body.master_keys[alice.user_id]).toEqual(replacement.master.key);
     expect(server.services.deviceLists.deviceListChangesSince(position)).toEqual([alice.user_id]);
+  });
+
+  test("the 401 has the same shape as the other user-interactive auth endpoints", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    await server.post(SIGNING, bodyOf(crossSigningKeys(alice.user_id)), { token: alice.access_token });
+    const challenge = await server.post(SIGNING, bodyOf(crossSigningKeys(alice.user_id)), { token: alice.access_token });
+    const deletion = await server.post("/_matrix/client/v3/delete_devices", { devices: [alice.device_id] }, { token: alice.access_token });
+    expect([challenge.status, deletion.status]).toEqual([401, 401]);
+    expect(Object.keys(challenge.body).sort()).toEqual(Object.keys(deletion.body).sort());
+    expect(challenge.body).toEqual({ flows: [{ stages: ["m.login.password"] }], params: {}, session: expect.any(String), completed: [] });
+  });
+
+  test("adding a self-signing key to an existing master key is a new key and needs auth", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    const keys = crossSigningKeys(alice.user_id);
+    await server.post(SIGNING, { master_key: keys.master.key }, { token: alice.access_token });
+    const res = await server.post(SIGNING, { self_signing_key: keys.selfSigning.key }, { token: alice.access_token });
+    expect(res.status).toBe(401);
+    const authed = await server.post(SIGNING, { self_signing_key: keys.selfSigning.key, auth: passwordAuth(alice, res.body.session) }, { token: alice.access_token });
+    expect(authed.status).toBe(200);
+  });
+
+  test("a session authorises only the keys it was opened for, and only once", async () => {
+    const server = createTestServer();
+    const alice = await createUser(server);
+    await server.post(SIGNING, bodyOf(crossSigningKeys(alice.user_id)), { token: alice.access_token });
+    const [first, second] = [crossSigningKeys(alice.user_id), crossSigningKeys(alice.user_id)];
+    const challenge = await server.post(SIGNING, bodyOf(first), { token: alice.access_token });
+    const other = await server.post(SIGNING, { ...bodyOf(second), auth: passwordAuth(alice, challenge.body.session) }, { token: alice.access_token });
+    expect([other.status, other.body.errcode]).toEqual([400, "M_UNKNOWN"]);
+    const done = await server.post(SIGNING, { ...bodyOf(first), auth: passwordAuth(alice, challenge.body.session) }, { token: alice.access_token });
+    expect(done.status).toBe(200);
+    // The same key ids with changed content need auth again: the spent session is gone.
+    const changed = { master_key: { ...first.master.key, "org.example.note": "changed" } };
+    const again = await server.post(SIGNING, { ...changed, auth: passwordAuth(alice, challenge.body.session) }, { token: alice.access_token });
+    expect([again.status, again.body.errcode]).toEqual([400, "M_UNKNOWN"]);
+    expect((await query(server, alice, alice.user_id)).body.master_keys[alice.user_id]).toEqual(first.master.key);
+  });
+
+  test("an application service replaces its user's keys without user-interactive auth", async () => {
+    const server = createTestServer();
+    const bot = await createUser(server, undefined, null);
+    await server.post(SIGNING, bodyOf(crossSigningKeys(bot.user_id)), { token: bot.access_token });
+    const replacement = crossSigningKeys(bot.user_id);
+    expect((await server.post(SIGNING, bodyOf(replacement), { token: bot.access_token })).status).toBe(401);
+    const asBot = { user_id: bot.user_id, device_id: bot.device_id, is_guest: false, appservice_id: "bridge" };
+    await server.services.crossSigning.uploadSigningKeys(asBot, bodyOf(replacement) as SigningKeysUpload, null);
+    expect((await query(server, bot, bot.user_id)).body.master_keys[bot.user_id]).toEqual(replacement.master.key);
   });
 
   test("self-signing and user-signing keys must be signed by the master key", async () => {

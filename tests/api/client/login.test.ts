@@ -13,8 +13,8 @@ const passwordLogin = (user: string, password = "correct horse", extra: Record<s
 });
 
 describe("GET /login", () => {
-  test("offers m.login.password", async () => {
-    expect((await createTestServer().get(LOGIN)).body).toEqual({ flows: [{ type: "m.login.password" }] });
+  test("offers m.login.password and m.login.application_service", async () => {
+    expect((await createTestServer().get(LOGIN)).body).toEqual({ flows: [{ type: "m.login.password" }, { type: "m.login.application_service" }] });
   });
 });
 

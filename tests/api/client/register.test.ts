@@ -185,6 +185,76 @@ describe("guest registration", () => {
   });
 });
 
+describe("guest upgrade (POST /register with guest_access_token)", () => {
+  const WHOAMI = "/_matrix/client/v3/account/whoami";
+  async function guestOn(server: ReturnType<typeof createTestServer>) {
+    const res = await server.post(`${REGISTER}?kind=guest`, {});
+    expect(res.status).toBe(200);
+    return res.body as { user_id: string; device_id: string; access_token: string };
+  }
+  const localpartOf = (userId: string) => userId.slice(1).split(":")[0]!;
+  /** The upgrade request, through the m.login.dummy stage. */
+  async function upgrade(server: ReturnType<typeof createTestServer>, body: Record<string, unknown>) {
+    const first = await server.post(REGISTER, body);
+    if (first.status !== 401) return first;
+    return server.post(REGISTER, { ...body, auth: { type: "m.login.dummy", session: first.body.session } });
+  }
+
+  test("the guest keeps its id and profile, gets a password and a new device, and its old token turns into a full user's", async () => {
+    const server = createTestServer({ allow_registration: true, allow_guest_registration: true });
+    const guest = await guestOn(server);
+    await server.put(`/_matrix/client/v3/profile/${pathId(guest.user_id)}/displayname`, { displayname: "Visitor" }, { token: guest.access_token });
+    expect((await server.get(WHOAMI, { token: guest.access_token })).body.is_guest).toBe(true);
+
+    const body = { guest_access_token: guest.access_token, username: localpartOf(guest.user_id), password: "now a member" };
+    const challenge = await server.post(REGISTER, body);
+    expect(challenge.status).toBe(401);
+    expect(challenge.body.flows).toEqual([{ stages: ["m.login.dummy"] }]);
+    const res = await server.post(REGISTER, { ...body, auth: { type: "m.login.dummy", session: challenge.body.session } });
+    expect(res.status).toBe(200);
+    expect(res.body.user_id).toBe(guest.user_id);
+    expect(res.body.device_id).not.toBe(guest.device_id);
+
+    expect((await server.get(WHOAMI, { token: res.body.access_token })).body).toEqual({ user_id: guest.user_id, device_id: res.body.device_id, is_guest: false });
+    // The guest's token was cached as a guest's: the very next request sees the full user.
+    expect((await server.get(WHOAMI, { token: guest.access_token })).body.is_guest).toBe(false);
+    expect((await server.get(`/_matrix/client/v3/profile/${pathId(guest.user_id)}/displayname`)).body.displayname).toBe("Visitor");
+    const login = await server.post("/_matrix/client/v3/login", { type: "m.login.password", user: guest.user_id, password: "now a member" });
+    expect(login.status).toBe(200);
+    expect((await upgrade(server, body)).status).toBe(403);
+  });
+
+  test("with the guest's device_id the device is kept and its guest token replaced", async () => {
+    const server = createTestServer({ allow_registration: true, allow_guest_registration: true });
+    const guest = await guestOn(server);
+    const res = await upgrade(server, { guest_access_token: guest.access_token, username: localpartOf(guest.user_id), password: "pw", device_id: guest.device_id });
+    expect([res.status, res.body.device_id]).toEqual([200, guest.device_id]);
+    expect((await server.get(WHOAMI, { token: guest.access_token })).status).toBe(401);
+    expect((await server.get(WHOAMI, { token: res.body.access_token })).body.is_guest).toBe(false);
+  });
+
+  test("needs open registration, the guest's own localpart and a guest's valid token", async () => {
+    const closed = createTestServer({ allow_guest_registration: true });
+    const stranded = await guestOn(closed);
+    expect((await upgrade(closed, { guest_access_token: stranded.access_token, username: localpartOf(stranded.user_id), password: "pw" })).status).toBe(403);
+
+    const server = createTestServer({ allow_registration: true, allow_guest_registration: true });
+    const guest = await guestOn(server);
+    const member = await createUser(server);
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ guest_access_token: guest.access_token, password: "pw" }, 400, "M_MISSING_PARAM"],
+      [{ guest_access_token: guest.access_token, username: "someoneelse", password: "pw" }, 403, "M_FORBIDDEN"],
+      [{ guest_access_token: member.access_token, username: localpartOf(member.user_id), password: "pw" }, 403, "M_FORBIDDEN"],
+      [{ guest_access_token: "mat_nonsense", username: localpartOf(guest.user_id), password: "pw" }, 401, "M_UNKNOWN_TOKEN"],
+    ];
+    for (const [body, status, errcode] of cases) {
+      const res = await upgrade(server, body);
+      expect([res.status, res.body.errcode]).toEqual([status, errcode]);
+    }
+    expect((await server.get(WHOAMI, { token: guest.access_token })).body.is_guest).toBe(true);
+  });
+});
+
 describe("GET /register/available", () => {
   test("answers available for a free, valid name", async () => {
     const server = createTestServer();

@@ -46,8 +46,8 @@ export interface LiveKitAuthorizationDeps {
   config: Pick<Config, "server_name" | "matrix_rtc">;
   openId: Pick<OpenId, "openIdUserInfo">;
   isJoinedMember: IsJoinedMember;
-  /** Absent until delayed events (MSC4140) exist: leave delegation is then refused as unsupported. */
-  delayedEvents: DelayedEventActions | undefined;
+  /** The delayed events (MSC4140) leave delegation restarts and sends. */
+  delayedEvents: DelayedEventActions;
   logger: Logger;
   clock: Clock;
 }
@@ -65,8 +65,7 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
   const { livekit_url: url, livekit_api_key: apiKey, livekit_api_secret: apiSecret } = config.matrix_rtc;
   const settings = url && apiKey && apiSecret ? { url, apiKey, apiSecret } : undefined;
   const roomService = settings && createRoomServiceClient(settings, clock);
-  const delegation =
-    roomService && delayedEvents && createLeaveDelegation({ delayedEvents, participantExists: roomService.participantExists, logger });
+  const delegation = roomService && createLeaveDelegation({ delayedEvents, participantExists: roomService.participantExists, logger });
 
   /** Every endpoint answers 404 M_UNRECOGNIZED when the service is not configured, as if it were not there. */
   function configured() {
@@ -91,11 +90,9 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
     if (user.local && !isJoinedMember(roomId, user.userId)) throw forbidden("You are not joined to this room");
   }
 
-  /** lk-jwt-service checks delegation can work (it resolves the client-server API) before creating the room. */
+  /** Exists whenever the service is configured (its callers have checked that). */
   function requireDelegation() {
-    if (!delegation) {
-      throw new MatrixError("M_BAD_JSON", "Delegation of delayed events is not supported: this homeserver has no delayed events (MSC4140) yet");
-    }
+    if (!delegation) throw unrecognized();
     return delegation;
   }
 

@@ -1,0 +1,115 @@
+/**
+ * Application services, put together: the registry of registrations, what an as_token may
+ * do, the queries and lookups sent to appservices, and the durable push of everything
+ * they are interested in. Nothing is sent until `start()` (the server calls it; the CLI,
+ * which builds the same services, never does).
+ */
+import type { Config } from "../../config.ts";
+import type { Logger } from "../../logger.ts";
+import type { Stores } from "../../storage/index.ts";
+import type { Clock } from "../clock.ts";
+import type { DeviceKeys } from "../e2ee/device-keys.ts";
+import type { DeviceLists, DeviceListListener } from "../e2ee/device-lists.ts";
+import type { ToDevice, ToDeviceListener } from "../e2ee/to-device.ts";
+import type { Requester } from "../users/sessions.ts";
+import type { AppserviceApi } from "./appservice-api.ts";
+import type { AppserviceEventSource } from "./event-source.ts";
+import { createFeeds } from "./feeds.ts";
+import { createRoomInterest } from "./interest.ts";
+import { createOutboundQueue } from "./outbound-queue.ts";
+import { pingAppservice } from "./ping.ts";
+import type { AppserviceRegistry } from "./registry.ts";
+import { createThirdPartyLookups } from "./third-party.ts";
+
+export interface AppserviceDependencies {
+  config: Pick<Config, "appservices">;
+  stores: Stores;
+  registry: AppserviceRegistry;
+  api: AppserviceApi;
+  source: AppserviceEventSource;
+  toDevice: ToDevice;
+  deviceLists: DeviceLists;
+  deviceKeys: Pick<DeviceKeys, "oneTimeKeyCounts" | "unusedFallbackKeyTypes">;
+  notifications: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
+  clock: Clock;
+  logger: Logger;
+}
+
+export function createAppserviceDelivery(deps: AppserviceDependencies) {
+  const { config, stores, registry, api, source, logger } = deps;
+  const queue = createOutboundQueue({
+    stores,
+    registry,
+    api,
+    settings: config.appservices,
+    clock: deps.clock,
+    logger,
+    body: {
+      clientEvent: (eventId) => source.clientEvent(eventId),
+      devicesOf: (userId) => stores.devices.selectDevicesByUser(userId).map((device) => device.device_id),
+      oneTimeKeyCounts: (userId, deviceId) => deps.deviceKeys.oneTimeKeyCounts(userId, deviceId),
+      unusedFallbackKeyTypes: (userId, deviceId) => deps.deviceKeys.unusedFallbackKeyTypes(userId, deviceId),
+    },
+  });
+  const interest = createRoomInterest(source);
+  // A new list of appservices, or another process's writes, make the cached answers stale.
+  registry.onReload(() => interest.clear());
+  const feeds = createFeeds({ stores, registry, queue, interest, toDevice: deps.toDevice, deviceLists: deps.deviceLists });
+  const thirdParty = createThirdPartyLookups(registry, api);
+  const onToDevice: ToDeviceListener = (userId, deviceId) => feeds.collectToDevice(userId, deviceId);
+  const onDeviceList: DeviceListListener = () => feeds.catchUpDeviceLists();
+  let stopFeeds: (() => void) | undefined;
+  // Always on, also in the CLI (its account actions may append room events): queueing is
+  // part of the event's transaction; only sending waits for start().
+  source.onWithinAppend((event) => feeds.routeEvent(event));
+
+  /** What the feeds may have missed: committed while the server was down, or by another process. */
+  function catchUp(): void {
+    feeds.catchUpDeviceLists();
+    feeds.collectAllToDevice();
+  }
+
+  return {
+    queue,
+    thirdParty,
+    enqueueEphemeral: feeds.enqueueEphemeral,
+
+    /** A successful ping also ends a waiting backoff: the appservice is evidently back. */
+    async ping(requester: Requester, appserviceId: string, transactionId: string | undefined): Promise<{ duration_ms: number }> {
+      const result = await pingAppservice(registry, api, requester, appserviceId, transactionId);
+      queue.retryNow(appserviceId);
+      return result;
+    },
+
+    /** Subscribes the feeds, queues what was missed, resumes delivery and watches for registrations changed by the CLI. */
+    start(): void {
+      if (stopFeeds) return;
+      deps.notifications.toDevice.push(onToDevice);
+      deps.notifications.deviceLists.push(onDeviceList);
+      catchUp();
+      queue.start();
+      const poll = setInterval(() => {
+        // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
+        if (!registry.reloadIfChanged()) return;
+        catchUp();
+        for (const appservice of registry.list()) queue.retryNow(appservice.id);
+      }, config.appservices.poll_interval_ms);
+      stopFeeds = () => {
+        clearInterval(poll);
+        deps.notifications.toDevice.splice(deps.notifications.toDevice.indexOf(onToDevice), 1);
+        deps.notifications.deviceLists.splice(deps.notifications.deviceLists.indexOf(onDeviceList), 1);
+      };
+    },
+
+    /** Stops the feeds and waits for requests in flight; the queue keeps what is unsent. */
+    async stop(): Promise<void> {
+      stopFeeds?.();
+      stopFeeds = undefined;
+      await queue.stop();
+    },
+
+    unstableFeatures: (): Record<string, boolean> => ({ "fi.mau.msc2659": true, "fi.mau.msc2659.stable": true }),
+  };
+}
+
+export type AppserviceDelivery = ReturnType<typeof createAppserviceDelivery>;

@@ -1,0 +1,114 @@
+/**
+ * A fake application service: a Bun.serve on a free port that records every request the
+ * homeserver makes (transactions, user and alias queries, pings, third-party lookups) and
+ * answers as the test tells it to. It can go down (stop listening) and come back on the
+ * same port, and it dedupes transactions by txnId as the spec requires of appservices.
+ */
+import { validateRegistration, type Registration } from "../../src/core/appservices/registration-file.ts";
+import type { TestServer } from "./server.ts";
+
+export interface ReceivedTransaction {
+  txnId: string;
+  raw: string;
+  body: any;
+}
+
+type Handler = (request: Request, path: string) => Response | undefined | Promise<Response | undefined>;
+
+let counter = 0;
+
+export async function startFakeAppservice(options: { hsToken?: string; port?: number } = {}) {
+  const hsToken = options.hsToken ?? `hs_${++counter}_${crypto.randomUUID()}`;
+  const received: ReceivedTransaction[] = [];
+  const requests: { method: string; path: string; authorization: string | null; body: string }[] = [];
+  let handler: Handler | undefined;
+
+  async function fetchHandler(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const path = decodeURIComponent(url.pathname);
+    const body = await request.text();
+    requests.push({ method: request.method, path: `${path}${url.search}`, authorization: request.headers.get("authorization"), body });
+    const custom = await handler?.(new Request(request.url, { method: request.method, headers: request.headers, ...(body ? { body } : {}) }), path);
+    if (custom) return custom;
+    if (request.headers.get("authorization") !== `Bearer ${hsToken}`) return Response.json({ errcode: "M_FORBIDDEN" }, { status: 403 });
+    const transaction = /^\/_matrix\/app\/v1\/transactions\/(.+)$/.exec(path);
+    if (transaction && request.method === "PUT") {
+      received.push({ txnId: transaction[1]!, raw: body, body: JSON.parse(body) });
+      return Response.json({});
+    }
+    if (path === "/_matrix/app/v1/ping") return Response.json({});
+    return Response.json({ errcode: "M_NOT_FOUND" }, { status: 404 });
+  }
+
+  let server = Bun.serve({ port: options.port ?? 0, hostname: "127.0.0.1", fetch: fetchHandler });
+  const port = server.port!;
+
+  const fake = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    hsToken,
+    /** Every transaction received, retries included, in arrival order. */
+    received,
+    requests,
+    /** Answers requests before the default behaviour; return undefined to fall through. */
+    onRequest(next: Handler | undefined) {
+      handler = next;
+    },
+    /** Transactions after deduplication by txnId; throws if a txnId came back with another body. */
+    delivered(): ReceivedTransaction[] {
+      const byId = new Map<string, ReceivedTransaction>();
+      for (const transaction of received) {
+        const seen = byId.get(transaction.txnId);
+        if (seen && seen.raw !== transaction.raw) throw new Error(`txnId ${transaction.txnId} was sent with two different bodies`);
+        if (!seen) byId.set(transaction.txnId, transaction);
+      }
+      return [...byId.values()];
+    },
+    /** Every item under `key` of the deduplicated transactions, in order. */
+    items(key: string): any[] {
+      return fake.delivered().flatMap((transaction) => (transaction.body[key] ?? []) as any[]);
+    },
+    async waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out; received ${received.length} transactions: ${JSON.stringify(received.map((t) => t.txnId))}`);
+        await Bun.sleep(5);
+      }
+    },
+    /** Stops listening: connections are refused until comeBack. */
+    async goDown(): Promise<void> {
+      await server.stop(true);
+    },
+    comeBack(): void {
+      server = Bun.serve({ port, hostname: "127.0.0.1", fetch: fetchHandler });
+    },
+    stop: () => server.stop(true),
+  };
+  return fake;
+}
+
+export type FakeAppservice = Awaited<ReturnType<typeof startFakeAppservice>>;
+
+/** A registration as a YAML file would give it, with fresh tokens. */
+export function registration(overrides: Record<string, unknown> = {}): Registration {
+  const id = `as${++counter}`;
+  return validateRegistration(
+    {
+      id,
+      url: null,
+      as_token: `as_${id}_${crypto.randomUUID()}`,
+      hs_token: `hs_${id}_${crypto.randomUUID()}`,
+      sender_localpart: `_${id}_bot`,
+      namespaces: { users: [{ regex: `@_${id}_.*`, exclusive: true }] },
+      ...overrides,
+    },
+    "test",
+  );
+}
+
+/** Registers an appservice on the test server (as the CLI would) and returns its registration. */
+export function registerAppservice(server: TestServer, overrides: Record<string, unknown> = {}): Registration {
+  const registered = registration(overrides);
+  server.services.appservices.registrations.register(registered, "test");
+  return registered;
+}
