@@ -127,6 +127,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const syncServices = createSyncServices({
     config, stores, clock, logger, appended: options.appended, rooms, visibility, clientEvents,
     accountData, pushRules, pushNotifications, pushGateway, toDevice, deviceKeys, deviceLists, filters,
+    threadOf: timeline.threadOf,
     listeners: notifications,
   });
 

@@ -7,7 +7,6 @@
  * https://spec.matrix.org/v1.19/client-server-api/#fully-read-markers
  */
 import { forbidden, invalidParam, notFound } from "../../errors.ts";
-import type { Pdu } from "../../matrix/pdu.ts";
 import type { Logger } from "../../logger.ts";
 import type { EventRow } from "../../storage/events.ts";
 import type { Stores } from "../../storage/index.ts";
@@ -30,16 +29,12 @@ export interface ReceiptDeps {
   notifications: Pick<Notifications, "resetCounts">;
   gateway: Pick<GatewaySender, "pushCounts">;
   accountData: Pick<AccountData, "setFullyRead">;
+  /** The thread an event is in (its root), undefined for the main timeline: the rooms engine decided it at append. */
+  threadOf: (eventId: string) => string | undefined;
   clock: Clock;
   logger: Logger;
   /** After a receipt is stored (at `position` of the receipt stream): public ones concern the room, private ones only their owner. */
   onReceipt: (roomId: string, userId: string, isPrivate: boolean, position: number) => void;
-}
-
-/** The thread an event is in: the root of its m.thread relation, or the main timeline. */
-function threadOf(row: EventRow): string {
-  const relation = (JSON.parse(row.json) as Pdu).content["m.relates_to"] as { rel_type?: unknown; event_id?: unknown } | undefined;
-  return relation?.rel_type === "m.thread" && typeof relation.event_id === "string" ? relation.event_id : MAIN_THREAD;
 }
 
 export function createReceipts(deps: ReceiptDeps) {
@@ -56,7 +51,7 @@ export function createReceipts(deps: ReceiptDeps) {
   /** A threaded receipt must name the thread its event is in (a thread root counts as the main timeline and as its own thread). */
   function checkThread(row: EventRow, threadId: string): void {
     if (threadId === "") return;
-    const thread = threadOf(row);
+    const thread = deps.threadOf(row.event_id) ?? MAIN_THREAD;
     if (thread === threadId || (threadId !== MAIN_THREAD && row.event_id === threadId)) return;
     throw invalidParam(`Event ${row.event_id} is not in thread ${threadId}`);
   }

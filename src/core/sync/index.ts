@@ -35,6 +35,8 @@ export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "p
   deviceLists: SyncDeps["deviceLists"] & Pick<DeviceLists, "deviceListPosition">;
   pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom" | "resetCounts">;
   pushGateway: Pick<GatewaySender, "pushCounts">;
+  /** The rooms engine's thread of an event, for threaded receipts. */
+  threadOf: (eventId: string) => string | undefined;
   /** The e2ee services' after-commit listener lists. */
   listeners: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
 }
@@ -63,7 +65,7 @@ export function createSyncServices(deps: SyncServiceDeps) {
   });
   const receipts = createReceipts({
     stores, visibility: deps.visibility, notifications: deps.pushNotifications,
-    gateway: deps.pushGateway, accountData: deps.accountData, clock, logger: deps.logger,
+    gateway: deps.pushGateway, accountData: deps.accountData, threadOf: deps.threadOf, clock, logger: deps.logger,
     onReceipt: (roomId, userId, isPrivate, position) => {
       heads.advance("receipts", position);
       if (isPrivate) notifier.wakeUsers([userId]);

@@ -38,7 +38,7 @@ import { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncPositions } fro
 export interface SyncDeps {
   stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "groupCommit">;
   visibility: Pick<Visibility, "forUser">;
-  clientEvents: Pick<ClientEvents, "serialize">;
+  clientEvents: Pick<ClientEvents, "serializeAll">;
   accountData: Pick<AccountData, "changedSince">;
   pushRules: Pick<PushRules, "changedSince" | "pushRulesAccountData">;
   pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom">;

@@ -49,6 +49,10 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     await expectError(post("m.read", "$nope"), 404, "M_NOT_FOUND");
     await expectError(post("m.read", root, {}, bob.access_token), 403, "M_FORBIDDEN");
     expect((await post("m.read", inThread, { thread_id: root })).status).toBe(200);
+    // A reaction to a threaded event is in that thread (the rooms engine decides it at append).
+    const reaction = (await server.put(roomPath(roomId, "/send/m.reaction/r1"), { "m.relates_to": { rel_type: "m.annotation", event_id: inThread, key: "👍" } }, { token: alice.access_token })).body.event_id;
+    expect((await post("m.read", reaction, { thread_id: root })).status).toBe(200);
+    await expectError(post("m.read", reaction, { thread_id: "main" }), 400, "M_INVALID_PARAM");
     expect((await post("m.read", root, { thread_id: root })).status).toBe(200);
     expect((await post("m.read", root, { thread_id: "main" })).status).toBe(200);
     server.close();

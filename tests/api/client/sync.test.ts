@@ -203,6 +203,25 @@ describe("GET /sync: rooms", () => {
     server.close();
   });
 
+  test("timeline events carry unsigned.membership; a limited timeline bundles aggregations (the latest edit)", async () => {
+    const server = createTestServer();
+    const [alice, bob] = [await newUser(server), await newUser(server)];
+    const roomId = await createRoom(server, alice, { preset: "public_chat" });
+    const original = await sendMessage(server, alice, roomId, "typo");
+    await join(server, bob, roomId);
+    const edit = { msgtype: "m.text", body: "* fixed", "m.new_content": { msgtype: "m.text", body: "fixed" }, "m.relates_to": { rel_type: "m.replace", event_id: original } };
+    expect((await server.put(roomPath(roomId, "/send/m.room.message/edit1"), edit, { token: alice.access_token })).status).toBe(200);
+    const events = timeline(await sync(server, bob, { filter: { room: { timeline: { limit: 3 } } } }), roomId);
+    const first = events.find((e: any) => e.event_id === original);
+    expect(first.unsigned.membership).toBe("leave");
+    expect(first.unsigned["m.relations"]["m.replace"].content["m.new_content"].body).toBe("fixed");
+    expect(events.at(-1).unsigned.membership).toBe("join");
+    // Not limited: no aggregations.
+    const whole = timeline(await sync(server, bob, { filter: { room: { timeline: { limit: 50 } } } }), roomId);
+    expect(whole.find((e: any) => e.event_id === original).unsigned["m.relations"]).toBeUndefined();
+    server.close();
+  });
+
   test("events from before a user joined a room with joined history visibility stay hidden", async () => {
     const server = createTestServer();
     const [alice, bob] = [await newUser(server), await newUser(server)];

@@ -9,6 +9,7 @@ import type { EventRow, EventStore } from "../../../storage/events.ts";
 import type { MembershipRow } from "../../../storage/memberships.ts";
 import { matchesFilter, type RoomEventFilter } from "../../timeline/event-filter.ts";
 import { positionBefore, topologicalToken } from "../../timeline/tokens.ts";
+import type { RoomReader } from "../../timeline/client-event.ts";
 import type { Visibility } from "../../timeline/visibility.ts";
 
 export interface TimelineRequest {
@@ -74,16 +75,19 @@ export function loadTimeline(events: Pick<EventStore, "selectRoomEventsBetween">
 }
 
 /**
- * Which events of a room the user may see. Everything after the user's current join is
- * visible without reading history visibility (the common case, and all of an incremental
- * sync); the user's own member events always are, so that a rejected invite or a kick
- * shows up. Other events go through history visibility.
+ * Which events of a room the user may see, and their membership after each (for
+ * unsigned.membership). After the user's current join both are known without reading
+ * history (the common case, and all of an incremental sync): visible, and "join". The user's
+ * own member events are always visible, so that a rejected invite or a kick shows up. Other
+ * events go through history visibility.
  */
-export function visibleTo(visibility: Pick<Visibility, "forUser">, userId: string, roomId: string, membership: MembershipRow | undefined) {
-  const check = visibility.forUser(userId, roomId);
+export function readerFor(visibility: Pick<Visibility, "forUser">, userId: string, roomId: string, membership: MembershipRow | undefined): RoomReader {
+  const reader = visibility.forUser(userId, roomId);
   const joinedFrom = membership?.membership === "join" ? membership.stream_ordering : Number.POSITIVE_INFINITY;
-  return (row: EventRow): boolean =>
-    row.stream_ordering >= joinedFrom || (row.type === EventType.RoomMember && row.state_key === userId) || check.visible(row);
+  return {
+    visible: (row) => row.stream_ordering >= joinedFrom || (row.type === EventType.RoomMember && row.state_key === userId) || reader.visible(row),
+    membershipAt: (row) => (row.stream_ordering >= joinedFrom ? "join" : reader.membershipAt(row)),
+  };
 }
 
 /** The token to paginate back from the start of a timeline (`fallback` when it is empty). */

@@ -7,9 +7,10 @@
  * long), so nothing scans every room's state.
  */
 import { EventType } from "../../../matrix/event-types.ts";
-import type { EventRow } from "../../../storage/events.ts";
+import type { EventRow, TopologicalPosition } from "../../../storage/events.ts";
 import type { Stores } from "../../../storage/index.ts";
 import type { MembershipRow } from "../../../storage/memberships.ts";
+import type { RoomReader } from "../../timeline/client-event.ts";
 import type { Visibility } from "../../timeline/visibility.ts";
 import type { FormatEvents } from "../event-format.ts";
 import { DEFAULT_TIMELINE_LIMIT, limitOf, MAX_TIMELINE_LIMIT, roomIncluded } from "../sync-filter.ts";
@@ -17,7 +18,7 @@ import { joinedRoomEntry, type RoomSummary, type SyncContext } from "../sync-res
 import { formatSyncToken } from "../sync-token.ts";
 import { roomStateFor } from "./room-state.ts";
 import { roomSummary, strippedState } from "./room-summary.ts";
-import { createSharedTimelineReads, loadTimeline, prevBatchOf, visibleTo, type Timeline } from "./room-timeline.ts";
+import { createSharedTimelineReads, loadTimeline, prevBatchOf, readerFor, type Timeline } from "./room-timeline.ts";
 
 export interface RoomStreamDeps {
   stores: Pick<Stores, "events" | "roomState" | "memberships">;
@@ -41,11 +42,11 @@ export function createRoomStream({ stores, visibility, format, eventHead }: Room
   const timelineReads = createSharedTimelineReads(stores.events, eventHead);
   const isMember = (row: EventRow) => row.type === EventType.RoomMember;
 
-  function timelineOf(ctx: SyncContext, roomId: string, mode: RoomMode, upTo: number, visible: (row: EventRow) => boolean): Timeline {
+  function timelineOf(ctx: SyncContext, roomId: string, mode: RoomMode, upTo: number, reader: RoomReader): Timeline {
     const filter = ctx.filter.room.timeline;
     if (!roomIncluded(ctx.filter, filter, roomId)) return { rows: [], limited: false };
     const limit = limitOf(filter, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-    return loadTimeline(timelineReads, { roomId, fromExclusive: mode.from, toInclusive: upTo, filter, limit, visible });
+    return loadTimeline(timelineReads, { roomId, fromExclusive: mode.from, toInclusive: upTo, filter, limit, visible: reader.visible });
   }
 
   function stateOf(ctx: SyncContext, roomId: string, timeline: Timeline, mode: RoomMode, upTo: number, atPresent: boolean, alsoMembers: string[]) {
@@ -59,15 +60,25 @@ export function createRoomStream({ stores, visibility, format, eventHead }: Room
     });
   }
 
+  /** A room's timeline and state as one page each: the spec bundles aggregations in limited timelines only, never on state. */
+  function pages(ctx: SyncContext, timeline: Timeline, state: EventRow[], reader: RoomReader, until?: TopologicalPosition) {
+    return {
+      timeline: format(timeline.rows, ctx.viewer, ctx.filter, { reader, until, aggregations: timeline.limited }),
+      state: format(state, ctx.viewer, ctx.filter, { reader, aggregations: false }),
+    };
+  }
+
   function joinedRoom(ctx: SyncContext, roomId: string, membership: MembershipRow, mode: RoomMode): void {
-    const timeline = timelineOf(ctx, roomId, mode, ctx.to.events, visibleTo(visibility, ctx.viewer.user_id, roomId, membership));
+    const reader = readerFor(visibility, ctx.viewer.user_id, roomId, membership);
+    const timeline = timelineOf(ctx, roomId, mode, ctx.to.events, reader);
     // The summary comes with full state and whenever membership changed; lazy-loading clients need the heroes' member events.
     let summary: RoomSummary | undefined = mode.full || timeline.rows.some(isMember) ? roomSummary(stores, roomId, ctx.viewer.user_id) : undefined;
     const state = stateOf(ctx, roomId, timeline, mode, ctx.to.events, true, summary?.["m.heroes"] ?? []);
     if (summary === undefined && state.some(isMember)) summary = roomSummary(stores, roomId, ctx.viewer.user_id);
     const entry = joinedRoomEntry(ctx, roomId);
-    entry.timeline = { events: format(timeline.rows, ctx.viewer, ctx.filter), limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, entry.timeline.prev_batch) };
-    entry[ctx.stateKey] = { events: format(state, ctx.viewer, ctx.filter) };
+    const events = pages(ctx, timeline, state, reader);
+    entry.timeline = { events: events.timeline, limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, entry.timeline.prev_batch) };
+    entry[ctx.stateKey] = { events: events.state };
     if (summary !== undefined) entry.summary = summary;
   }
 
@@ -75,11 +86,15 @@ export function createRoomStream({ stores, visibility, format, eventHead }: Room
   function leftRoom(ctx: SyncContext, membership: MembershipRow, mode: RoomMode): void {
     const roomId = membership.room_id;
     const upTo = membership.stream_ordering;
-    const timeline = timelineOf(ctx, roomId, mode, upTo, visibleTo(visibility, ctx.viewer.user_id, roomId, undefined));
+    const reader = readerFor(visibility, ctx.viewer.user_id, roomId, undefined);
+    const timeline = timelineOf(ctx, roomId, mode, upTo, reader);
     const state = stateOf(ctx, roomId, timeline, mode, upTo, false, []);
+    // Aggregations name no children after the leave.
+    const leave = stores.events.selectEvent(membership.event_id);
+    const events = pages(ctx, timeline, state, reader, leave ? { depth: leave.depth, stream: leave.stream_ordering } : undefined);
     ctx.response.rooms.leave[roomId] = {
-      timeline: { events: format(timeline.rows, ctx.viewer, ctx.filter), limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, formatSyncToken(ctx.to)) },
-      [ctx.stateKey]: { events: format(state, ctx.viewer, ctx.filter) },
+      timeline: { events: events.timeline, limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, formatSyncToken(ctx.to)) },
+      [ctx.stateKey]: { events: events.state },
       account_data: { events: [] },
     };
   }
@@ -89,7 +104,7 @@ export function createRoomStream({ stores, visibility, format, eventHead }: Room
     const row = stores.events.selectEvent(membership.event_id);
     if (!row) return;
     const inviter = membership.membership === "invite" && row.sender !== ctx.viewer.user_id ? row.sender : undefined;
-    const events = [...strippedState(stores, membership.room_id, inviter), ...format([row], ctx.viewer, ctx.filter)];
+    const events = [...strippedState(stores, membership.room_id, inviter), ...format([row], ctx.viewer, ctx.filter, { aggregations: false })];
     if (membership.membership === "invite") ctx.response.rooms.invite[membership.room_id] = { invite_state: { events } };
     else ctx.response.rooms.knock[membership.room_id] = { knock_state: { events } };
   }
