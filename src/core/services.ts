@@ -148,6 +148,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     clock,
     logger,
   });
+  // Typing, receipts and presence reach the application services that asked for ephemeral data.
+  syncServices.onEphemeral((event) => appserviceDelivery.enqueueEphemeral(event));
 
   return {
     config,

@@ -15,17 +15,18 @@ import { Elysia, t } from "elysia";
  *   requestToken error codes, one-time keys claimed in upload order, and the room summary
  *   (v1.15). Account locking and suspension are things a server MAY do, and
  *   /auth_metadata answers 404 M_UNRECOGNIZED, the spec's answer of a server without OAuth.
- * - v1.16 is not listed: it needs /sync's `use_state_after` and the m.room.create event in
- *   invite_state (MSC4222, MSC4311), and /sync is not built yet. Everything else in it is
- *   here (custom profile fields, `format=event` on /state, room version 12).
+ * - v1.16: /sync's `use_state_after` and `state_after` (MSC4222), the m.room.create event in
+ *   invite and knock stripped state (MSC4311), custom profile fields, `format=event` on
+ *   /state, room version 12.
+ * - v1.17: legacy mentions removed from the push rules (MSC4210), appservices masquerading
+ *   as devices and managing devices without UIA (MSC4326, MSC4190); the rest is clarification.
  * - v1.18 requires invite blocking (MSC4380: M_INVITE_BLOCKED) and v1.19 adds
- *   /mutual_rooms; neither exists, so v1.17 waits with v1.16.
+ *   /mutual_rooms; neither exists.
  *
- * Older gaps listing cannot express: /sync with typing, receipts, read markers and presence
- * (in progress), /search, and /hierarchy (v1.2); docs/status.md says so.
+ * Older gaps listing cannot express: /search, and /hierarchy (v1.2); docs/status.md says so.
  * tests/api/client/versions.test.ts checks that each listed version's new endpoints answer.
  */
-export const SUPPORTED_VERSIONS = ["v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12", "v1.13", "v1.14", "v1.15"];
+export const SUPPORTED_VERSIONS = ["v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12", "v1.13", "v1.14", "v1.15", "v1.16", "v1.17"];
 
 export const versionsRoutes = (unstableFeatures: () => Record<string, boolean>) =>
   new Elysia().get(

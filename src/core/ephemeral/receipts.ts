@@ -10,6 +10,7 @@ import { forbidden, invalidParam, notFound } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { EventRow } from "../../storage/events.ts";
 import type { Stores } from "../../storage/index.ts";
+import type { ReceiptRow } from "../../storage/receipts.ts";
 import type { Clock } from "../clock.ts";
 import type { GatewaySender } from "../push/gateway-sender.ts";
 import { MAIN_THREAD, type Notifications } from "../push/notifications.ts";
@@ -33,8 +34,8 @@ export interface ReceiptDeps {
   threadOf: (eventId: string) => string | undefined;
   clock: Clock;
   logger: Logger;
-  /** After a receipt is stored (at `position` of the receipt stream): public ones concern the room, private ones only their owner. */
-  onReceipt: (roomId: string, userId: string, isPrivate: boolean, position: number) => void;
+  /** After a receipt is stored: public ones concern the room, private (m.read.private) ones only their owner. */
+  onReceipt: (receipt: ReceiptRow) => void;
 }
 
 export function createReceipts(deps: ReceiptDeps) {
@@ -58,19 +59,17 @@ export function createReceipts(deps: ReceiptDeps) {
 
   function storeReceipt(requester: Requester, roomId: string, receiptType: string, row: EventRow, threadId: string): void {
     const userId = requester.user_id;
-    const position = stores.transaction(() => {
+    const stored = stores.transaction((): ReceiptRow | undefined => {
       const existing = stores.receipts.selectReceipt(roomId, receiptType, userId, threadId);
       // Receipts are "read up to" marks: an older event than the current one changes nothing (as in Synapse).
       if (existing && existing.event_stream >= row.stream_ordering) return undefined;
-      const stored = stores.receipts.upsertReceipt({
-        room_id: roomId, receipt_type: receiptType, user_id: userId, thread_id: threadId,
-        event_id: row.event_id, event_stream: row.stream_ordering, ts: deps.clock.now(),
-      });
+      const receipt = { room_id: roomId, receipt_type: receiptType, user_id: userId, thread_id: threadId, event_id: row.event_id, event_stream: row.stream_ordering, ts: deps.clock.now() };
+      const position = stores.receipts.upsertReceipt(receipt);
       deps.notifications.resetCounts(userId, roomId, threadId === "" ? undefined : threadId, row.stream_ordering);
-      return stored;
+      return { ...receipt, stream_pos: position };
     });
-    if (position === undefined) return;
-    deps.onReceipt(roomId, userId, receiptType === ReceiptType.ReadPrivate, position);
+    if (stored === undefined) return;
+    deps.onReceipt(stored);
     deps.gateway.pushCounts(userId).catch((error: unknown) => deps.logger.warn("pushing unread counts failed", { user_id: userId, error: String(error) }));
   }
 

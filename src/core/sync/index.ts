@@ -19,9 +19,21 @@ import type { PushRules } from "../push/push-rules.ts";
 import type { RoomServices } from "../rooms/index.ts";
 import type { AppendedEvents } from "../timeline/appended-events.ts";
 import type { AccountData } from "../users/account-data.ts";
+import { EventType } from "../../matrix/event-types.ts";
+import { ReceiptType } from "../ephemeral/receipts.ts";
 import { createNotifier } from "./notifier.ts";
 import { createStreamHeads } from "./stream-heads.ts";
 import { createSync, type SyncDeps } from "./sync.ts";
+
+/** An ephemeral event as MSC2409 hands it to application services: m.typing and m.receipt with a room_id, m.presence with a sender. */
+export interface EphemeralEvent {
+  type: string;
+  content: Record<string, unknown>;
+  room_id?: string;
+  sender?: string;
+}
+
+export type EphemeralListener = (event: EphemeralEvent) => void;
 
 export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "presence" | "notifier" | "heads" | "accountData" | "pushRules" | "pushNotifications" | "deviceLists"> {
   config: Pick<Config, "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s">;
@@ -57,19 +69,41 @@ export function createSyncServices(deps: SyncServiceDeps) {
     joinedMembersOf: (roomId) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id),
     usersSharingRoomWith: rooms.usersSharingRoomWith,
   });
-  const typing = createTyping({ clock, isJoined: rooms.isJoinedMember, onChange: (roomId) => notifier.wakeRoom(roomId) });
+  /** Typing, receipts and presence as they happen, for whoever else wants them (application services, MSC2409). */
+  const ephemeralListeners: EphemeralListener[] = [];
+  const ephemeral = (event: EphemeralEvent) => {
+    for (const listener of ephemeralListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        deps.logger.error("an ephemeral-data listener failed", { type: event.type, error: String(error) });
+      }
+    }
+  };
+  const typing = createTyping({
+    clock, isJoined: rooms.isJoinedMember,
+    onChange: (roomId) => {
+      notifier.wakeRoom(roomId);
+      ephemeral({ type: EventType.Typing, room_id: roomId, content: { user_ids: typing.typingIn(roomId) } });
+    },
+  });
   const presence = createPresence({
     config: deps.config, clock,
-    onChange: (userId) => notifier.wakeUsersSharingRoomWith(userId),
+    onChange: (userId) => {
+      notifier.wakeUsersSharingRoomWith(userId);
+      ephemeral({ type: EventType.Presence, sender: userId, content: { ...presence.presenceOf(userId) } });
+    },
     sharesRoom: (userId, other) => stores.memberships.selectSharesRoom(userId, other),
   });
   const receipts = createReceipts({
     stores, visibility: deps.visibility, notifications: deps.pushNotifications,
     gateway: deps.pushGateway, accountData: deps.accountData, threadOf: deps.threadOf, clock, logger: deps.logger,
-    onReceipt: (roomId, userId, isPrivate, position) => {
-      heads.advance("receipts", position);
-      if (isPrivate) notifier.wakeUsers([userId]);
-      else notifier.wakeRoom(roomId);
+    onReceipt: (receipt) => {
+      heads.advance("receipts", receipt.stream_pos);
+      if (receipt.receipt_type === ReceiptType.ReadPrivate) notifier.wakeUsers([receipt.user_id]);
+      else notifier.wakeRoom(receipt.room_id);
+      const data = receipt.thread_id === "" ? { ts: receipt.ts } : { ts: receipt.ts, thread_id: receipt.thread_id };
+      ephemeral({ type: EventType.Receipt, room_id: receipt.room_id, content: { [receipt.event_id]: { [receipt.receipt_type]: { [receipt.user_id]: data } } } });
     },
   });
   const sync = createSync({ ...deps, typing, presence, notifier, heads });
@@ -108,6 +142,8 @@ export function createSyncServices(deps: SyncServiceDeps) {
       typing.close();
     },
     parkedLongPolls: () => notifier.parkedCount(),
+    /** Hears typing, receipts and presence after each change (application services forward them). */
+    onEphemeral: (listener: EphemeralListener) => void ephemeralListeners.push(listener),
   };
 }
 
