@@ -90,21 +90,18 @@ export function createSync(deps: SyncDeps) {
   ];
 
   /**
-   * Waits until every event the database holds has been announced, so that the database
-   * read in the synchronous build that follows is exactly the state at the announced heads.
-   * A group-commit batch still open commits within the turn; events committed a moment ago
-   * are announced by the writes queued before this wait. Events never announced (a failed
-   * listener) stop the wait after a while.
+   * Whether every event the database holds has been announced, so that a build that follows
+   * in the same synchronous run reads exactly the state at the announced heads. If not, a
+   * group-commit batch is still open (it commits within the turn) or committed a moment ago
+   * (the writes queued before are announcing it): `settled` waits for that. Events never
+   * announced (a failed listener) end the waiting after a while.
    */
-  async function caughtUp(): Promise<void> {
-    for (let round = 0; stores.events.selectMaxStream() > heads.eventHead(); round++) {
-      if (round === CATCH_UP_ROUNDS) {
-        deps.logger.warn("stored events were never announced; sync takes the database's position");
-        heads.resync(stores.events.selectMaxStream());
-        return;
-      }
-      await stores.groupCommit.settled();
-    }
+  function caughtUp(rounds: number): boolean {
+    if (stores.events.selectMaxStream() <= heads.eventHead()) return true;
+    if (rounds < CATCH_UP_ROUNDS) return false;
+    deps.logger.warn("stored events were never announced; sync takes the database's position");
+    heads.resync(stores.events.selectMaxStream());
+    return true;
   }
 
   /**
@@ -122,7 +119,7 @@ export function createSync(deps: SyncDeps) {
     return clamped;
   }
 
-  /** Builds a response synchronously, right after caughtUp: nothing can change the database meanwhile. */
+  /** Builds a response synchronously, in the run that found caughtUp: nothing can change the database meanwhile. */
   function build(viewer: Viewer, filter: SyncFilter, requested: SyncPositions | undefined, fullState: boolean, stateKey: StateKey): SyncResponse {
     const to = heads.snapshot();
     to.typing = deps.typing.position();
@@ -178,8 +175,12 @@ export function createSync(deps: SyncDeps) {
       const syncEnded = deps.presence.syncStarted(viewer.user_id, request.set_presence);
       try {
         const waitUntil = since === undefined || fullState ? 0 : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);
-        for (;;) {
-          await caughtUp();
+        for (let rounds = 0; ; ) {
+          if (!caughtUp(rounds++)) {
+            await stores.groupCommit.settled();
+            continue;
+          }
+          rounds = 0;
           const response = build(viewer, filter, since, fullState, stateKey);
           const remaining = waitUntil - performance.now();
           if (remaining <= 0 || !isEmptyResponse(response) || deps.notifier.isClosed() || signal?.aborted) return response;
