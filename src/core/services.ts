@@ -100,8 +100,9 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const notifications = { toDevice: [] as ToDeviceListener[], deviceLists: [] as DeviceListListener[] };
   const deviceLists = createDeviceLists(stores, logger, notifications.deviceLists, {
     usersSharingRoomWith: (userId) => rooms.usersSharingRoomWith(userId),
-    // /keys/changes takes the next_batch tokens of /sync.
+    // /keys/changes takes the next_batch tokens of /sync, and asks sync who started or stopped sharing a room.
     streamPositionOf: deviceListPositionOf,
+    membershipChangesBetween: (userId, from, to) => syncServices.deviceListMembershipChanges(userId, from, to),
   });
   const deviceKeys = createDeviceKeys(stores, config.server_name, deviceLists);
   const toDevice = createToDevice(stores, config, clock, logger, notifications.toDevice);

@@ -16,6 +16,8 @@ export interface DeviceListDependencies {
   usersSharingRoomWith: (userId: string) => string[];
   /** The device-list stream position inside a /sync token, or undefined if it is not one. */
   streamPositionOf: (token: string) => number | undefined;
+  /** Membership changes between two /sync tokens: users who started sharing a room with the user, and who stopped (from sync). */
+  membershipChangesBetween?: (userId: string, from: string, to: string) => { changed: string[]; left: string[] } | undefined;
 }
 
 export function createDeviceLists(
@@ -60,16 +62,18 @@ export function createDeviceLists(
 
     /**
      * GET /keys/changes: users who share a room with the requester (or are the requester)
-     * and changed between the two tokens. `left` needs membership history from the rooms
-     * engine and is empty for now.
+     * and changed between the two tokens, or started sharing a room with them; `left`: users
+     * who stopped sharing any room with them (membership history from sync).
      */
     keysChanges(requester: Requester, from: string, to: string): { changed: string[]; left: string[] } {
       const since = position(from, "from");
       const upTo = position(to, "to");
       const visible = new Set(dependencies.usersSharingRoomWith(requester.user_id));
       visible.add(requester.user_id);
-      const changed = stores.deviceLists.selectChangedUsers(since, upTo).filter((userId) => visible.has(userId));
-      return { changed, left: [] };
+      const changed = new Set(stores.deviceLists.selectChangedUsers(since, upTo).filter((userId) => visible.has(userId)));
+      const membership = dependencies.membershipChangesBetween?.(requester.user_id, from, to);
+      for (const userId of membership?.changed ?? []) changed.add(userId);
+      return { changed: [...changed], left: membership?.left ?? [] };
     },
   };
 }

@@ -22,6 +22,8 @@ import type { AccountData } from "../users/account-data.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import { ReceiptType } from "../ephemeral/receipts.ts";
 import { createNotifier } from "./notifier.ts";
+import { createMembershipDeviceListChanges } from "./streams/device-lists.ts";
+import { createSharedRooms } from "./streams/shared-rooms.ts";
 import { createStreamHeads } from "./stream-heads.ts";
 import { createSync, type SyncDeps } from "./sync.ts";
 
@@ -142,6 +144,8 @@ export function createSyncServices(deps: SyncServiceDeps) {
       typing.close();
     },
     parkedLongPolls: () => notifier.parkedCount(),
+    /** For GET /keys/changes: who started and stopped sharing a room with a user between two sync tokens. */
+    deviceListMembershipChanges: createMembershipDeviceListChanges(stores, createSharedRooms(stores)),
     /** Hears typing, receipts and presence after each change (application services forward them). */
     onEphemeral: (listener: EphemeralListener) => void ephemeralListeners.push(listener),
   };

@@ -227,6 +227,21 @@ describe("GET /keys/changes and the device-list stream", () => {
     expect(changes.body.changed).toEqual([bob.user_id]);
   });
 
+  test("lists users who started sharing a room as changed, and users who stopped as left", async () => {
+    const server = createTestServer();
+    const [alice, bob, carol] = [await createUser(server), await createUser(server), await createUser(server)];
+    const created = await server.post("/_matrix/client/v3/createRoom", { preset: "public_chat" }, { token: alice.access_token });
+    const roomId = created.body.room_id as string;
+    const join = (user: TestUser) => server.post(`/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {}, { token: user.access_token });
+    expect((await join(bob)).status).toBe(200);
+    const before = await syncToken(server, alice);
+    expect((await join(carol)).status).toBe(200);
+    expect((await server.post(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {}, { token: bob.access_token })).status).toBe(200);
+    const now = await syncToken(server, alice);
+    const changes = await server.get(`${KEYS}/changes?from=${before}&to=${now}`, { token: alice.access_token });
+    expect(changes.body).toEqual({ changed: [carol.user_id], left: [bob.user_id] });
+  });
+
   test("refuses tokens it cannot read and needs both", async () => {
     const server = createTestServer();
     const alice = await createUser(server);

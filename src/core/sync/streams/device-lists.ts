@@ -10,6 +10,7 @@ import type { Stores } from "../../../storage/index.ts";
 import type { DeviceKeys } from "../../e2ee/device-keys.ts";
 import type { DeviceLists } from "../../e2ee/device-lists.ts";
 import type { SyncContext } from "../sync-response.ts";
+import { tryParseSyncToken } from "../sync-token.ts";
 import type { SharedRooms } from "./shared-rooms.ts";
 
 export interface DeviceListStreamDeps {
@@ -24,42 +25,63 @@ const RANGE_SCAN_LIMIT = 10_000;
 
 const gone = (membership: string | null | undefined) => membership === "leave" || membership === "ban";
 
-export function createDeviceListStream({ stores, deviceKeys, deviceLists, sharedRooms }: DeviceListStreamDeps) {
-  function memberChanges(ctx: SyncContext, since: number, rooms: Set<string>): { room_id: string; state_key: string; membership: string | null | undefined }[] {
-    const to = ctx.to.events;
-    if (to <= since) return [];
-    if (ctx.recentEvents !== undefined) {
-      return ctx.recentEvents.flatMap((event) =>
-        event.type === EventType.RoomMember && event.state_key !== undefined && rooms.has(event.room_id) ? [{ ...event, state_key: event.state_key }] : [],
-      );
+type MemberChange = { room_id: string; state_key: string; membership: string | null | undefined };
+
+/**
+ * What member events of a range mean for the device lists `userId` tracks: a room the user
+ * newly joined brings its members (their keys must be fetched), another user joining a
+ * room of the user is new, and leaving (either way) makes a candidate for `left`, kept only
+ * if no room is shared any more. `changed` is kept only for users who still share one.
+ */
+function membershipChanges(
+  stores: Pick<Stores, "memberships">,
+  sharedRooms: SharedRooms,
+  view: { userId: string; joined: ReadonlySet<string> | Map<string, unknown>; newlyJoined: (roomId: string) => boolean },
+  events: readonly MemberChange[],
+  changed: Set<string>,
+): { changed: string[]; left: string[] } {
+  const { userId } = view;
+  const left = new Set<string>();
+  const members = (roomId: string) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id);
+  for (const row of events) {
+    if (row.state_key === userId) {
+      if (row.membership === "join" && view.newlyJoined(row.room_id)) for (const member of members(row.room_id)) if (member !== userId) changed.add(member);
+      if (gone(row.membership)) for (const member of members(row.room_id)) left.add(member);
+    } else if (view.joined.has(row.room_id)) {
+      if (row.membership === "join") changed.add(row.state_key);
+      else if (gone(row.membership)) left.add(row.state_key);
     }
-    if (to - since <= RANGE_SCAN_LIMIT) return stores.events.selectMemberEventsBetween(since, to).filter((row) => rooms.has(row.room_id));
-    return [...rooms].flatMap((roomId) => stores.events.selectRoomMemberEventsBetween(roomId, since, to));
+  }
+  const sharing = sharedRooms.sharingWith(userId, [...changed, ...left]);
+  return {
+    changed: [...changed].filter((other) => sharing.has(other)),
+    left: [...left].filter((other) => other !== userId && !sharing.has(other)),
+  };
+}
+
+/** Member events of the rooms in (since, to]: one range scan when short, else per room. */
+function memberEventsBetween(stores: Pick<Stores, "events">, since: number, to: number, rooms: ReadonlySet<string>): MemberChange[] {
+  if (to <= since) return [];
+  if (to - since <= RANGE_SCAN_LIMIT) return stores.events.selectMemberEventsBetween(since, to).filter((row) => rooms.has(row.room_id));
+  return [...rooms].flatMap((roomId) => stores.events.selectRoomMemberEventsBetween(roomId, since, to));
+}
+
+export function createDeviceListStream({ stores, deviceKeys, deviceLists, sharedRooms }: DeviceListStreamDeps) {
+  function memberChanges(ctx: SyncContext, since: number, rooms: Set<string>): MemberChange[] {
+    if (ctx.recentEvents === undefined) return memberEventsBetween(stores, since, ctx.to.events, rooms);
+    return ctx.recentEvents.flatMap((event) =>
+      event.type === EventType.RoomMember && event.state_key !== undefined && rooms.has(event.room_id) ? [{ ...event, state_key: event.state_key }] : [],
+    );
   }
 
   /** Users whose device lists the client must (re)fetch, and users it may stop tracking. */
   function deviceListChanges(ctx: SyncContext, since: NonNullable<SyncContext["since"]>): { changed: string[]; left: string[] } {
-    const userId = ctx.viewer.user_id;
     const changed = new Set(since.deviceLists < ctx.to.deviceLists ? deviceLists.deviceListChangesSince(since.deviceLists) : []);
-    const left = new Set<string>();
     const noMemberEvents = ctx.recentEvents !== undefined && !ctx.recentEvents.some((event) => event.type === EventType.RoomMember);
     if (noMemberEvents && changed.size === 0) return { changed: [], left: [] };
-    const rooms = new Set([...ctx.joined.keys(), ...ctx.newlyLeft]);
-    const members = (roomId: string) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id);
-    for (const row of memberChanges(ctx, since.events, rooms)) {
-      if (row.state_key === userId) {
-        if (row.membership === "join" && ctx.newlyJoined.has(row.room_id)) for (const member of members(row.room_id)) if (member !== userId) changed.add(member);
-        if (gone(row.membership)) for (const member of members(row.room_id)) left.add(member);
-      } else if (ctx.joined.has(row.room_id)) {
-        if (row.membership === "join") changed.add(row.state_key);
-        else if (gone(row.membership)) left.add(row.state_key);
-      }
-    }
-    const sharing = sharedRooms.sharingWith(userId, [...changed, ...left]);
-    return {
-      changed: [...changed].filter((other) => sharing.has(other)),
-      left: [...left].filter((other) => other !== userId && !sharing.has(other)),
-    };
+    const events = memberChanges(ctx, since.events, new Set([...ctx.joined.keys(), ...ctx.newlyLeft]));
+    const view = { userId: ctx.viewer.user_id, joined: ctx.joined, newlyJoined: (roomId: string) => ctx.newlyJoined.has(roomId) };
+    return membershipChanges(stores, sharedRooms, view, events, changed);
   }
 
   return (ctx: SyncContext): void => {
@@ -67,5 +89,22 @@ export function createDeviceListStream({ stores, deviceKeys, deviceLists, shared
     ctx.response.device_one_time_keys_count = deviceKeys.oneTimeKeyCounts(user_id, device_id);
     ctx.response.device_unused_fallback_key_types = deviceKeys.unusedFallbackKeyTypes(user_id, device_id);
     if (ctx.since !== undefined) ctx.response.device_lists = deviceListChanges(ctx, ctx.since);
+  };
+}
+
+/**
+ * The membership part of GET /keys/changes between two sync tokens: users who started
+ * sharing a room with the user (`changed`) and who no longer share any (`left`). Rooms the
+ * user joined in the range count as new; the current memberships stand for those at `to`.
+ */
+export function createMembershipDeviceListChanges(stores: Pick<Stores, "events" | "memberships">, sharedRooms: SharedRooms) {
+  return (userId: string, from: string, to: string): { changed: string[]; left: string[] } | undefined => {
+    const [since, upTo] = [tryParseSyncToken(from)?.events, tryParseSyncToken(to)?.events];
+    if (since === undefined || upTo === undefined) return undefined;
+    const joined = new Set(stores.memberships.selectRoomsOfUser(userId, "join").map((row) => row.room_id));
+    const ownChanges = stores.memberships.selectChangedSince(userId, since).filter((row) => row.stream_ordering <= upTo);
+    const rooms = new Set([...joined, ...ownChanges.map((row) => row.room_id)]);
+    const newlyJoined = (roomId: string) => stores.events.selectMembershipAt(roomId, userId, since) !== "join";
+    return membershipChanges(stores, sharedRooms, { userId, joined, newlyJoined }, memberEventsBetween(stores, since, upTo, rooms), new Set());
   };
 }
