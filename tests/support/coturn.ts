@@ -34,7 +34,30 @@ async function collect(stream: ReadableStream<Uint8Array>, into: (text: string) 
 }
 
 /** Starts coturn with use-auth-secret, the way docs/element-call.md configures it, minus TLS. */
-export async function startCoturn(secret: string, realm = "turn.test.local"): Promise<Coturn> {
+export function startCoturn(secret: string, realm = "turn.test.local"): Promise<Coturn> {
+  return launchCoturn(
+    [
+      "-c", "/dev/null", // never pick up /etc/turnserver.conf
+      "--use-auth-secret",
+      `--static-auth-secret=${secret}`,
+      `--realm=${realm}`,
+      "--no-cli",
+      "--allow-loopback-peers",
+    ],
+    realm,
+  );
+}
+
+/**
+ * Starts coturn with a configuration file as it is (docs/examples/coturn.conf), moved onto
+ * loopback: listening and relay addresses, ports, TLS off and its files in a temp
+ * directory come from the command line, which wins over the file.
+ */
+export function startCoturnWithConfigFile(configFile: string, realm: string): Promise<Coturn> {
+  return launchCoturn(["-c", configFile], realm);
+}
+
+async function launchCoturn(configArgs: string[], realm: string): Promise<Coturn> {
   const turnserver = requireBinary("turnserver");
   const uclient = requireBinary("turnutils_uclient");
   const port = await freePort();
@@ -43,19 +66,14 @@ export async function startCoturn(secret: string, realm = "turn.test.local"): Pr
   const child = Bun.spawn(
     [
       turnserver,
-      "-c", "/dev/null", // never pick up /etc/turnserver.conf
+      ...configArgs,
       "--listening-ip=127.0.0.1",
       `--listening-port=${port}`,
       "--relay-ip=127.0.0.1",
       `--min-port=${relayBase}`,
       `--max-port=${relayBase + 99}`,
-      "--use-auth-secret",
-      `--static-auth-secret=${secret}`,
-      `--realm=${realm}`,
       "--no-tls",
       "--no-dtls",
-      "--no-cli",
-      "--allow-loopback-peers",
       "--log-file=stdout",
       `--userdb=${join(dir.path, "turndb")}`,
       `--pidfile=${join(dir.path, "turnserver.pid")}`,

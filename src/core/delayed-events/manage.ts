@@ -68,9 +68,13 @@ export function createManagement(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
     send,
     cancel,
 
-    /** An action requested over HTTP: rate-limited per user, or per delay_id without a token. */
+    /**
+     * An action requested over HTTP: rate-limited per user (appservices' exempt users
+     * excepted), or per delay_id without a token.
+     */
     async manage(api: ManagementApi, requester: Requester | undefined, delayId: string, action: DelayedEventAction): Promise<Record<string, never>> {
-      deps.limiters.management.take(requester ? requester.user_id : `delay_id:${delayId}`);
+      if (requester) deps.limiters.management.takeFor(requester, requester.user_id);
+      else deps.limiters.management.take(`delay_id:${delayId}`);
       if (api === "v1") {
         const row = store.selectDelayedEvent(delayId);
         if (!row || row.user_id !== requester?.user_id) throw delayedEventNotFound();

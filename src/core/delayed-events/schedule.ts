@@ -99,7 +99,8 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
       checkDelay(request.delayMs, request.api);
       checkEvent(request);
       checkRoom(userId, request);
-      deps.limiters.message.take(userId);
+      // An appservice's sender, and its users when it says rate_limited: false, are exempt.
+      deps.limiters.message.takeFor(requester, userId);
       const now = clock.now();
       const row = {
         delay_id: generateDelayId(), user_id: userId, device_id: deviceId, room_id: request.roomId, type: request.type,
