@@ -263,3 +263,141 @@ describe("matrix-js-sdk Rust crypto", () => {
     expect(readable.getSender()).toBe(alice.getUserId()!);
   }, 60_000);
 });
+
+/**
+ * To-device delivery over raw HTTP: 3,000 messages from three sending devices to one device
+ * that syncs slowly (100 messages per response, a room timeline limit of 1), across a
+ * graceful restart and a SIGKILL of the real process on the same directory. Retries reuse
+ * the same txnId or `since`; the receiver sometimes asks again with a `since` it already
+ * used (a lost response). Nothing may be lost, duplicated or reordered.
+ */
+describe("to-device delivery across restarts", () => {
+  const SENDERS = 3;
+  const PER_SENDER = 1_000;
+  type Sent = { from: string; seq: number };
+
+  test("3,000 messages reach a slowly syncing device exactly once and in order, across a restart and a kill", async () => {
+    const home = tempDir();
+    const toml = `[global]\nserver_name = "test.local"\ndatabase_path = "${join(home.path, "data")}"\nport = 0\nallow_registration = true\n[global.rate_limits]\nenabled = false\n`;
+    let proc = await startServerProcess({ dir: home.path, toml });
+    let restarting = false;
+    try {
+      /** One request, retried with the same path and body while the server is down (never on an HTTP answer). */
+      async function call(method: string, path: string, body?: unknown, token?: string): Promise<any> {
+        const deadline = performance.now() + 30_000;
+        for (;;) {
+          let response: Response | undefined;
+          try {
+            response = await fetch(`${proc.url}${path}`, {
+              method,
+              headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+              ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+            });
+          } catch (error) {
+            if (performance.now() > deadline) throw error;
+            await Bun.sleep(20);
+            continue;
+          }
+          const text = await response.text();
+          if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+          return JSON.parse(text);
+        }
+      }
+      async function registerRaw(username: string): Promise<{ user_id: string; device_id: string; access_token: string }> {
+        const first = await fetch(`${proc.url}/_matrix/client/v3/register`, { method: "POST", body: JSON.stringify({ username, password: PASSWORD }) });
+        const { session } = (await first.json()) as { session: string };
+        return call("POST", "/_matrix/client/v3/register", { username, password: PASSWORD, auth: { type: "m.login.dummy", session } });
+      }
+      const receiver = await registerRaw("receiver");
+      const senders = [await registerRaw("sender")];
+      for (let i = 1; i < SENDERS; i++) {
+        senders.push(await call("POST", "/_matrix/client/v3/login", { type: "m.login.password", identifier: { type: "m.id.user", user: "sender" }, password: PASSWORD }));
+      }
+      expect(new Set(senders.map((s) => s.device_id)).size).toBe(SENDERS);
+
+      const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 1 } }, presence: { types: [] } }));
+      const sync = (since: string) => call("GET", `/_matrix/client/v3/sync?timeout=0&filter=${filter}&since=${encodeURIComponent(since)}`, undefined, receiver.access_token) as Promise<{ next_batch: string; to_device?: { events: { sender: string; type: string; content: Sent }[] } }>;
+      const toDeviceOf = (response: Awaited<ReturnType<typeof sync>>): Sent[] => (response.to_device?.events ?? []).map((e) => {
+        expect(e.sender).toBe("@sender:test.local");
+        expect(e.type).toBe("org.example.sequence");
+        return e.content;
+      });
+      const initial = (await call("GET", `/_matrix/client/v3/sync?timeout=0&filter=${filter}`, undefined, receiver.access_token)) as { next_batch: string };
+
+      let sent = 0;
+      const received: Sent[] = [];
+      const pendingAtRestart: number[] = [];
+      const sending = senders.map(async (sender) => {
+        for (let seq = 0; seq < PER_SENDER; seq++) {
+          const messages = { [receiver.user_id]: { [receiver.device_id]: { from: sender.device_id, seq } } };
+          const path = `/_matrix/client/v3/sendToDevice/org.example.sequence/${sender.device_id}-${seq}`;
+          await call("PUT", path, { messages }, sender.access_token);
+          // Now and then the answer is "lost" and the client sends the same transaction again.
+          if (seq % 97 === 0) await call("PUT", path, { messages }, sender.access_token);
+          sent++;
+          if (seq % 50 === 0) await Bun.sleep(5);
+        }
+      });
+
+      // Restarts at a third and two thirds of the way: SIGTERM, then SIGKILL.
+      const restarts = (async () => {
+        for (const [at, signal] of [[1_000, "SIGTERM"], [2_000, "SIGKILL"]] as const) {
+          while (sent < at) await Bun.sleep(5);
+          pendingAtRestart.push(sent - received.length);
+          restarting = true;
+          await proc.stop(signal);
+          proc = await startServerProcess({ dir: home.path, toml });
+          restarting = false;
+        }
+      })();
+
+      let since = initial.next_batch;
+      let previous: { since: string; events: Sent[] } | undefined;
+      let repeats = 0;
+      let staleChecks = 0;
+      let lastProgress = performance.now();
+      for (let round = 0; received.length < SENDERS * PER_SENDER; round++) {
+        if (performance.now() - lastProgress > 15_000) throw new Error(`stalled: received ${received.length} of ${SENDERS * PER_SENDER} (sent ${sent})`);
+        const response = await sync(since);
+        const events = toDeviceOf(response);
+        expect(events.length).toBeLessThanOrEqual(100);
+        if (round % 7 === 3 && events.length > 0) {
+          // The response was "lost": the same since gets the same messages first (nothing was deleted yet).
+          const again = toDeviceOf(await sync(since));
+          expect(again.slice(0, events.length)).toEqual(events);
+          repeats++;
+        }
+        if (round % 11 === 5 && previous && previous.events.length > 0 && events.length > 0) {
+          // Syncing with `since` acknowledged the previous batch: an older token no longer gets it.
+          const stale = toDeviceOf(await sync(previous.since));
+          expect(stale.slice(0, events.length)).toEqual(events);
+          staleChecks++;
+        }
+        received.push(...events);
+        if (events.length > 0 || restarting) lastProgress = performance.now();
+        if (events.length > 0) previous = { since, events };
+        expect(response.next_batch).toBeString();
+        since = response.next_batch;
+        await Bun.sleep(events.length === 0 ? 20 : 120);
+      }
+      await Promise.all(sending);
+      await restarts;
+      expect(restarting).toBe(false);
+      // Both restarts happened with hundreds of messages still waiting in the inbox.
+      expect(pendingAtRestart.length).toBe(2);
+      for (const pending of pendingAtRestart) expect(pending).toBeGreaterThan(200);
+
+      expect(received.length).toBe(SENDERS * PER_SENDER);
+      for (const sender of senders) {
+        expect(received.filter((m) => m.from === sender.device_id).map((m) => m.seq)).toEqual(Array.from({ length: PER_SENDER }, (_, i) => i));
+      }
+      expect(repeats).toBeGreaterThan(0);
+      expect(staleChecks).toBeGreaterThan(0);
+      // Nothing more is waiting, and the last token still answers after the restarts.
+      expect(toDeviceOf(await sync(since))).toEqual([]);
+    } finally {
+      await proc.stop();
+      home.remove();
+    }
+  }, 180_000);
+});
