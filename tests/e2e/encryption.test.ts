@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ClientEvent, createClient, MatrixEventEvent, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
+import { ClientEvent, createClient, MatrixEventEvent, RoomEvent, RoomMemberEvent, SyncState, type ICreateClientOpts, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
 import { CryptoEvent, decodeRecoveryKey, encodeRecoveryKey, type CryptoApi } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { logger, type Logger } from "matrix-js-sdk/lib/logger.js";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
@@ -32,11 +32,18 @@ afterAll(async () => {
   dir.remove();
 });
 
+let secretStorageKey: Uint8Array<ArrayBuffer> | undefined;
+
 const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => silent };
 
 /** A logged-in client with Rust crypto started (in memory) and syncing. */
-async function cryptoClient(login: { user_id: string; device_id?: string; access_token?: string }): Promise<MatrixClient> {
-  const client = createClient({ baseUrl: server.url, accessToken: login.access_token!, userId: login.user_id, deviceId: login.device_id!, logger: silent });
+async function cryptoClient(login: { user_id: string; device_id?: string; access_token?: string }, options: Partial<ICreateClientOpts> = {}): Promise<MatrixClient> {
+  const client = createClient({
+    baseUrl: server.url, accessToken: login.access_token!, userId: login.user_id, deviceId: login.device_id!, logger: silent,
+    // The secret storage key the test created, as a user would type it in; there is only one.
+    cryptoCallbacks: { getSecretStorageKey: async ({ keys }) => (secretStorageKey ? [Object.keys(keys)[0]!, secretStorageKey] : null) },
+    ...options,
+  });
   clients.push(client);
   await client.initRustCrypto({ useIndexedDB: false });
   if (!client.getCrypto()) throw new Error("Rust crypto did not start");
@@ -58,10 +65,10 @@ async function register(username: string): Promise<MatrixClient> {
 }
 
 /** Another device of an existing user: a second password login. */
-async function loginAgain(userId: string): Promise<MatrixClient> {
+async function loginAgain(userId: string, options: Partial<ICreateClientOpts> = {}): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl: server.url, logger: silent });
   const login = await anonymous.loginRequest({ type: "m.login.password", identifier: { type: "m.id.user", user: userId }, password: PASSWORD });
-  return cryptoClient(login);
+  return cryptoClient(login, options);
 }
 
 const crypto = (client: MatrixClient): CryptoApi => client.getCrypto()!;
@@ -261,6 +268,41 @@ describe("matrix-js-sdk Rust crypto", () => {
     const readable = await decrypted(fresh, roomId, "before the backup");
     expect(readable.isDecryptionFailure()).toBe(false);
     expect(readable.getSender()).toBe(alice.getUserId()!);
+  }, 60_000);
+
+  test("secret storage: the backup key kept in account data lets a fresh device restore and decrypt", async () => {
+    await alice.sendTextMessage(roomId, "before secret storage");
+    const sessionId = (await decrypted(alice, roomId, "before secret storage")).getWireContent().session_id as string;
+
+    const secretKey = await crypto(alice).createRecoveryKeyFromPassphrase();
+    secretStorageKey = secretKey.privateKey;
+    await crypto(alice).bootstrapSecretStorage({ createSecretStorageKey: async () => secretKey, setupNewKeyBackup: true });
+    expect(await crypto(alice).isSecretStorageReady()).toBe(true);
+    const defaultKey = (await alice.getAccountDataFromServer("m.secret_storage.default_key" as never)) as { key?: string } | null;
+    expect(defaultKey?.key).toBeString();
+    const version = (await crypto(alice).getActiveSessionBackupVersion())!;
+    expect(version).toBeString();
+    await waitFor(onClient(alice, [CryptoEvent.KeyBackupSessionsRemaining]), async () => {
+      const backup = (await alice.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as { rooms: Record<string, { sessions: Record<string, unknown> }> };
+      return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
+    }, "the session in the new backup version", 30_000);
+
+    const fresh = await loginAgain(alice.getUserId()!, {
+      cryptoCallbacks: { getSecretStorageKey: async ({ keys }) => (keys[defaultKey!.key!] ? [defaultKey!.key!, secretKey.privateKey] : null) },
+    });
+    // Secret storage holds the cross-signing keys too: the fresh device can read them.
+    expect(await fresh.secretStorage.isStored("m.cross_signing.master")).toBeTruthy();
+    const old = await waitFor(onClient(fresh, timelineEvents), () =>
+      fresh.getRoom(roomId)?.getLiveTimeline().getEvents().find((e) => e.getWireContent().session_id === sessionId),
+      "the old message at the fresh device");
+    await old.getDecryptionPromise();
+    expect(old.isDecryptionFailure()).toBe(true);
+
+    await crypto(fresh).loadSessionBackupPrivateKeyFromSecretStorage();
+    expect(await crypto(fresh).getSessionBackupPrivateKey()).toEqual(await crypto(alice).getSessionBackupPrivateKey());
+    const restored = await crypto(fresh).restoreKeyBackup();
+    expect(restored.imported).toBeGreaterThanOrEqual(1);
+    expect((await decrypted(fresh, roomId, "before secret storage")).isDecryptionFailure()).toBe(false);
   }, 60_000);
 });
 
