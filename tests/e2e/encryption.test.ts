@@ -17,8 +17,12 @@ let dir: ReturnType<typeof tempDir>;
 let server: ServerProcess;
 const clients: MatrixClient[] = [];
 
+const rootGetChild = logger.getChild;
+
 beforeAll(async () => {
   (logger as unknown as { disableAll(): void }).disableAll();
+  // Child loggers (MatrixRTC sessions) are created at debug level whatever the root's; silence them while here.
+  logger.getChild = () => silent;
   dir = tempDir();
   server = await startServerProcess({
     dir: dir.path,
@@ -27,6 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  logger.getChild = rootGetChild;
   for (const client of clients) client.stopClient();
   await server.stop();
   dir.remove();
