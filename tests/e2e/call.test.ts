@@ -201,6 +201,102 @@ async function memberState(roomId: string, account: Account, token: string): Pro
   return ok("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/org.matrix.msc3401.call.member/${encodeURIComponent(key)}`, token);
 }
 
+describe("MatrixRTC calls with matrix-js-sdk", () => {
+  test("three participants see each other; a clean leave and a SIGKILL both leave the others' view, the kill within the delayed leave's delay", async () => {
+    const [alice, bob, carol] = [await register("alice"), await register("bob"), await register("carol")] as [Account, Account, Account];
+    const roomId = await roomWith(alice, [bob, carol]);
+
+    const aliceClient = await startClient(alice);
+    const aliceSession = aliceClient.matrixRTC.getRoomSession(aliceClient.getRoom(roomId)!);
+    aliceSession.joinRoomSession(
+      [{ type: "livekit", livekit_service_url: "https://livekit.invalid/livekit/jwt", livekit_alias: roomId }],
+      undefined, // no multi-SFU focus: focus_active is {type: livekit, focus_selection: oldest_membership}
+      { delayedLeaveEventDelayMs: DELAY_MS, delayedLeaveEventRestartMs: 1_000 },
+    );
+    const bobProcess = spawnParticipant(bob, roomId);
+    const carolProcess = spawnParticipant(carol, roomId);
+
+    const everyone = [memberId(alice), memberId(bob), memberId(carol)];
+    await sessionSees(aliceSession, everyone, 15_000, "alice sees all three");
+    await bobProcess.sees(everyone, 15_000, "bob sees all three");
+    await carolProcess.sees(everyone, 15_000, "carol sees all three");
+    expect(aliceSession.isJoined()).toBe(true);
+    // Each membership carries the focus it was joined with.
+    const bobMembership = aliceSession.memberships.find((m) => m.sender === bob.user_id)!;
+    expect(bobMembership.deviceId).toBe(bob.device_id);
+    expect(bobMembership.transports).toEqual([{ type: "livekit", livekit_service_url: "https://livekit.invalid/livekit/jwt", livekit_alias: roomId }]);
+    expect(bobMembership.getTransport(aliceSession.memberships[0]!)).toMatchObject({ type: "livekit", livekit_service_url: "https://livekit.invalid/livekit/jwt" });
+    // The sdk scheduled a delayed leave for each device (MSC4140).
+    const scheduled = await ok("GET", "/_matrix/client/unstable/org.matrix.msc4140/delayed_events", carol.access_token);
+    expect(scheduled.delayed_events.filter((e: { room_id: string; state_key: string }) => e.room_id === roomId && e.state_key === `_${carol.user_id}_${carol.device_id}_m.call`)).toHaveLength(1);
+
+    // Bob leaves cleanly.
+    bobProcess.leave();
+    await bobProcess.waitFor((line) => line.left === true, 10_000, "bob's leave acknowledged");
+    await sessionSees(aliceSession, [memberId(alice), memberId(carol)], 5_000, "alice sees bob go");
+    await carolProcess.sees([memberId(alice), memberId(carol)], 5_000, "carol sees bob go");
+    expect(await memberState(roomId, bob, alice.access_token)).toEqual({});
+
+    // Carol dies: only her delayed leave can take her out.
+    carolProcess.process.kill("SIGKILL");
+    await carolProcess.process.exited;
+    const killedAt = Date.now();
+    await sessionSees(aliceSession, [memberId(alice)], DELAY_MS + SLACK_MS, "alice sees killed carol go");
+    expect(Date.now() - killedAt).toBeLessThan(DELAY_MS + SLACK_MS);
+    expect(await memberState(roomId, carol, alice.access_token)).toEqual({});
+
+    expect(await aliceSession.leaveRoomSession(5_000)).toBe(true);
+    await sessionSees(aliceSession, [], 5_000, "alice sees herself gone");
+  }, 60_000);
+
+  test("a delayed leave pending across a bunduit restart (SIGTERM, same dir and port) still fires when its participant is killed", async () => {
+    const [erin, frank] = [await register("erin"), await register("frank")] as [Account, Account];
+    const roomId = await roomWith(erin, [frank]);
+    const erinClient = await startClient(erin);
+    const erinSession = erinClient.matrixRTC.getRoomSession(erinClient.getRoom(roomId)!);
+    const frankProcess = spawnParticipant(frank, roomId);
+    await sessionSees(erinSession, [memberId(frank)], 15_000, "erin sees frank in the call");
+
+    const { port } = server;
+    expect(await server.stop("SIGTERM")).toBe(0);
+    server = await startServerProcess({ dir: dir.path, toml: toml(dir.path), port });
+    expect(server.port).toBe(port);
+
+    // The scheduled leave came back with the server (read with frank's token, which survives too).
+    const scheduled = await ok("GET", "/_matrix/client/unstable/org.matrix.msc4140/delayed_events", frank.access_token);
+    expect(scheduled.delayed_events.filter((e: { room_id: string }) => e.room_id === roomId)).toHaveLength(1);
+    // Frank's client finds the server again and keeps restarting its delayed leave: still in.
+    await Bun.sleep(DELAY_MS + 1_000);
+    expect(sessionMembers(erinSession)).toEqual([memberId(frank)]);
+    expect((await memberState(roomId, frank, erin.access_token)).device_id).toBe(frank.device_id);
+
+    frankProcess.process.kill("SIGKILL");
+    await frankProcess.process.exited;
+    await sessionSees(erinSession, [], DELAY_MS + SLACK_MS, "erin sees killed frank go after the restart");
+    expect(await memberState(roomId, frank, erin.access_token)).toEqual({});
+  }, 60_000);
+
+  test("a participant killed while bunduit is down leaves as soon as bunduit is back, its delayed leave having fallen due meanwhile", async () => {
+    const [gina, hank] = [await register("gina"), await register("hank")] as [Account, Account];
+    const roomId = await roomWith(gina, [hank]);
+    const ginaClient = await startClient(gina);
+    const ginaSession = ginaClient.matrixRTC.getRoomSession(ginaClient.getRoom(roomId)!);
+    const hankProcess = spawnParticipant(hank, roomId);
+    await sessionSees(ginaSession, [memberId(hank)], 15_000, "gina sees hank in the call");
+
+    const { port } = server;
+    expect(await server.stop("SIGTERM")).toBe(0);
+    hankProcess.process.kill("SIGKILL");
+    await hankProcess.process.exited;
+    await Bun.sleep(DELAY_MS + 500);
+    const startedAt = Date.now();
+    server = await startServerProcess({ dir: dir.path, toml: toml(dir.path), port });
+    await sessionSees(ginaSession, [], 15_000, "gina sees hank go once bunduit is back");
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    expect(await memberState(roomId, hank, gina.access_token)).toEqual({});
+  }, 60_000);
+});
+
 describe("legacy 1:1 calls (m.call.*) through /sync", () => {
   /** A raw /sync reader: the room's timeline events of other senders, in order, across incremental syncs. */
   function syncReader(account: Account, roomId: string) {
