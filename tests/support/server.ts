@@ -122,12 +122,13 @@ export interface ServerProcess {
 
 /**
  * Runs `bun src/main.ts serve` (or a built binary) with a conduit.toml in `dir`, waits
- * until /versions answers, and returns the running process.
+ * until /versions answers, and returns the running process. `port` reuses a port (a
+ * restart on the same dir and port), else a free one is picked.
  */
 export async function startServerProcess(
-  options: { dir: string; toml?: string; env?: Record<string, string>; command?: string[] } = { dir: tempDir().path },
+  options: { dir: string; toml?: string; env?: Record<string, string>; command?: string[]; port?: number } = { dir: tempDir().path },
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const toml =
     options.toml ??
     `[global]\nserver_name = "test.local"\ndatabase_path = "${join(options.dir, "data")}"\nport = ${port}\n[global.rate_limits]\nenabled = false\n`;
