@@ -188,6 +188,26 @@ describe("matrix-js-sdk: rooms end to end", () => {
     expect(editedAtBob.getOriginalContent().body).toBe("hello bob");
     expect(editedAtBob.replacingEvent()?.getSender()).toBe(aliceId);
 
+    // Bob opens a thread on "hi alice" (as a client's thread panel does: the Thread exists and has
+    // fetched its events before he types) and replies in it; alice's sdk builds the Thread with the reply.
+    const bobThread = bobRoom.createThread(hi, findEvent(bobRoom, hi), [], false);
+    await waitFor(on(bob, [ThreadEvent.Update, ThreadEvent.New]), () => (bobThread.initialEventsFetched ? true : undefined), "bob's thread fetched");
+    const threadReply = await bob.sendTextMessage(roomId, hi, "a reply in the thread");
+    const thread = await waitFor(on(alice, [ThreadEvent.New, ThreadEvent.Update, RoomEvent.Timeline]), () => {
+      const thread = aliceRoom.getThread(hi);
+      return thread?.events.some((e) => e.getId() === threadReply.event_id) ? thread : undefined;
+    }, "bob's thread at alice");
+    expect(aliceRoom.getThreads().map((t) => t.id)).toContain(hi);
+    expect(thread.rootEvent?.getId()).toBe(hi);
+    expect(thread.length).toBe(1);
+    await waitFor(on(alice, [ThreadEvent.Update]), () => (thread.replyToEvent?.getId() === threadReply.event_id ? true : undefined), "the thread's latest reply");
+    const replyAtAlice = thread.events.find((e) => e.getId() === threadReply.event_id)!;
+    expect(replyAtAlice.getContent().body).toBe("a reply in the thread");
+    expect(replyAtAlice.threadRootId).toBe(hi);
+    expect(replyAtAlice.getSender()).toBe(bobId);
+    // The reply lives in the thread, not in alice's main timeline.
+    expect(findEvent(aliceRoom, threadReply.event_id)).toBeUndefined();
+
     // Alice redacts a message of hers; bob sees it redacted, its content gone.
     const doomed = (await alice.sendTextMessage(roomId, "a regrettable message")).event_id;
     await waitFor(on(bob, [RoomEvent.Timeline]), () => findEvent(bobRoom, doomed), "the doomed message at bob");
