@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import {
   ClientEvent,
-  createClient,
   Direction,
   EventTimeline,
   EventType,
@@ -26,7 +25,8 @@ import {
   type MatrixEvent,
   type Room,
 } from "matrix-js-sdk";
-import { logger, type Logger } from "matrix-js-sdk/lib/logger.js";
+import { logger } from "matrix-js-sdk/lib/logger.js";
+import { registerSdkClient } from "../support/sdk.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
 
 let dir: ReturnType<typeof tempDir>;
@@ -48,22 +48,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => silent };
-
 async function register(username: string): Promise<MatrixClient> {
-  const anonymous = createClient({ baseUrl: server.url, logger: silent });
-  const session = await anonymous.registerRequest({ username, password: "a good password" }).then(
-    () => undefined,
-    (error: { data?: { session?: string } }) => error.data?.session,
-  );
-  const done = await anonymous.registerRequest({ username, password: "a good password", auth: { type: "m.login.dummy", session } });
-  const client = createClient({
-    baseUrl: server.url,
-    accessToken: done.access_token!,
-    userId: done.user_id,
-    deviceId: done.device_id!,
-    logger: silent,
-  });
+  const client = await registerSdkClient(server.url, username);
   clients.push(client);
   return client;
 }

@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
-import { logger, type Logger } from "matrix-js-sdk/lib/logger.js";
+import { ClientEvent, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
+import { logger } from "matrix-js-sdk/lib/logger.js";
 import { startFakePushGateway, type FakePushGateway } from "../support/fake-push-gateway.ts";
+import { registerSdkClient } from "../support/sdk.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
 
 let dir: ReturnType<typeof tempDir>;
@@ -33,18 +34,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** The sdk logs every request and sync step; these tests read their own assertions. */
-const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => silent };
-
 async function register(username: string): Promise<MatrixClient> {
-  const anonymous = createClient({ baseUrl: server.url, logger: silent });
-  // The first request answers 401 with the user-interactive auth session; m.login.dummy completes it.
-  const session = await anonymous.registerRequest({ username, password: "a good password" }).then(
-    () => undefined,
-    (error: { data?: { session?: string } }) => error.data?.session,
-  );
-  const done = await anonymous.registerRequest({ username, password: "a good password", auth: { type: "m.login.dummy", session } });
-  const client = createClient({ baseUrl: server.url, accessToken: done.access_token!, userId: done.user_id, deviceId: done.device_id!, logger: silent });
+  const client = await registerSdkClient(server.url, username);
   clients.push(client);
   return client;
 }
