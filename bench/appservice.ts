@@ -23,15 +23,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { numberOption } from "./options.ts";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/storage/database.ts";
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index === -1 ? fallback : Number(process.argv[index + 1]);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} needs a number`);
-  return value;
-}
+const option = (name: string, fallback: number): number => numberOption(process.argv, name, fallback, { positive: false });
 
 const seconds = option("seconds", 5);
 const concurrency = option("concurrency", 16);

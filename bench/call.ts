@@ -25,9 +25,11 @@
  */
 import { Database } from "bun:sqlite";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { numberOption } from "./options.ts";
+import { freePort, startServerProcess } from "../tests/support/server.ts";
 
 interface Options {
   participants: number;
@@ -43,12 +45,7 @@ const MSC4140 = "/_matrix/client/unstable/org.matrix.msc4140";
 const SERVER_NAME = "call.bench";
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string, fallback: number) => {
-    const index = argv.indexOf(`--${name}`);
-    const parsed = index === -1 ? fallback : Number(argv[index + 1]);
-    if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} needs a number ≥ 0`);
-    return parsed;
-  };
+  const value = (name: string, fallback: number) => numberOption(argv, name, fallback, { positive: false });
   const options = {
     participants: value("participants", 50),
     seconds: value("seconds", 30),
@@ -63,13 +60,6 @@ function parseOptions(argv: string[]): Options {
 
 // ---------------------------------------------------------------------------------------
 // The processes: bunduit and the baseline, each a child on a loopback port.
-
-async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = server.port!;
-  await server.stop(true);
-  return port;
-}
 
 /** A process's user + system CPU time in ms, from /proc (Linux; NaN elsewhere). Clock ticks are 10 ms. */
 function cpuMillis(pid: number): number {
@@ -112,30 +102,17 @@ max_delay_ms = ${Math.max(86_400_000, options.delayMs)}
 registration = { per_second = 1000, burst = 1000 }
 login = { per_second = 1000, burst = 1000 }
 `;
-  writeFileSync(join(dir, "conduit.toml"), toml);
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve", "--config", join(dir, "conduit.toml")], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  let output = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+  // The same start-and-wait the process tests use (tests/support/server.ts).
+  const server = await startServerProcess({ dir, toml, port, env: { BUNDUIT_TEST: "" } });
+  const child = server.process;
+  return {
+    base: server.url,
+    pid: child.pid,
+    exitCode: () => child.exitCode,
+    signal: () => child.signalCode,
+    output: server.output,
+    stop: () => server.stop(),
   };
-  void collect(child.stdout as ReadableStream<Uint8Array>);
-  void collect(child.stderr as ReadableStream<Uint8Array>);
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`bunduit exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`${base}/_matrix/client/versions`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (attempt === 400) throw new Error(`bunduit did not start:\n${output}`);
-    await Bun.sleep(25);
-  }
-  return { base, pid: child.pid, exitCode: () => child.exitCode, signal: () => child.signalCode, output: () => output, stop: () => (child.kill("SIGTERM"), child.exited) };
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { numberOption } from "./options.ts";
 import type { Ready } from "./send-servers.ts";
 
 interface Options {
@@ -16,12 +17,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string, fallback: number) => {
-    const index = argv.indexOf(`--${name}`);
-    const parsed = index === -1 ? fallback : Number(argv[index + 1]);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} needs a positive number`);
-    return parsed;
-  };
+  const value = (name: string, fallback: number) => numberOption(argv, name, fallback);
   return { seconds: value("seconds", 5), concurrency: value("concurrency", 16) };
 }
 

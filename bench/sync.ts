@@ -11,6 +11,7 @@
  *   bun bench/sync.ts [--connections 1000] [--rooms 500] [--seconds 5]
  */
 import { join } from "node:path";
+import { numberOption } from "./options.ts";
 import { availableTool, runLoad } from "./load.ts";
 import type { Ready } from "./sync-servers.ts";
 
@@ -21,12 +22,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string, fallback: number) => {
-    const index = argv.indexOf(`--${name}`);
-    const parsed = index === -1 ? fallback : Number(argv[index + 1]);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} needs a positive number`);
-    return parsed;
-  };
+  const value = (name: string, fallback: number) => numberOption(argv, name, fallback);
   return { connections: value("connections", 1000), rooms: value("rooms", 500), seconds: value("seconds", 5) };
 }
 
