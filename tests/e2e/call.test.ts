@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { ClientEvent, createClient, SyncState, type MatrixClient } from "matrix-js-sdk";
 import { logger, type Logger } from "matrix-js-sdk/lib/logger.js";
 import { MatrixRTCSessionEvent, type MatrixRTCSession } from "matrix-js-sdk/lib/matrixrtc/index.js";
+import { openRegistrationToml } from "../support/sdk.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
 
 /** The delayed leave each participant schedules: short, so a killed one goes quickly. */
@@ -29,7 +30,7 @@ const clients: MatrixClient[] = [];
 const participants: Participant[] = [];
 
 const toml = (path: string) =>
-  `[global]\nserver_name = "test.local"\ndatabase_path = "${join(path, "data")}"\nport = 0\nallow_registration = true\n[global.rate_limits]\nenabled = false\n`;
+  openRegistrationToml(path);
 
 const quiet = ["log", "debug", "info", "trace", "warn"] as const;
 const consoleMethods = quiet.map((method) => [method, console[method]] as const);

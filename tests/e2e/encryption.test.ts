@@ -6,10 +6,10 @@
  * Crypto that cannot start fails these tests; nothing is skipped.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { ClientEvent, createClient, MatrixEventEvent, RoomEvent, RoomMemberEvent, SyncState, type ICreateClientOpts, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
 import { CryptoEvent, decodeRecoveryKey, encodeRecoveryKey, type CryptoApi } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { logger, type Logger } from "matrix-js-sdk/lib/logger.js";
+import { openRegistrationToml } from "../support/sdk.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
 
 const PASSWORD = "a good password";
@@ -26,7 +26,7 @@ beforeAll(async () => {
   dir = tempDir();
   server = await startServerProcess({
     dir: dir.path,
-    toml: `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\nport = 0\nallow_registration = true\n[global.rate_limits]\nenabled = false\n`,
+    toml: openRegistrationToml(dir.path),
   });
 });
 
@@ -325,7 +325,7 @@ describe("to-device delivery across restarts", () => {
 
   test("3,000 messages reach a slowly syncing device exactly once and in order, across a restart and a kill", async () => {
     const home = tempDir();
-    const toml = `[global]\nserver_name = "test.local"\ndatabase_path = "${join(home.path, "data")}"\nport = 0\nallow_registration = true\n[global.rate_limits]\nenabled = false\n`;
+    const toml = openRegistrationToml(home.path);
     let proc = await startServerProcess({ dir: home.path, toml });
     let restarting = false;
     try {

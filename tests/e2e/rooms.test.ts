@@ -8,7 +8,6 @@
  * that fails the test when it does not arrive.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import {
   ClientEvent,
   Direction,
@@ -26,7 +25,7 @@ import {
   type Room,
 } from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
-import { registerSdkClient } from "../support/sdk.ts";
+import { registerSdkClient, openRegistrationToml } from "../support/sdk.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
 
 let dir: ReturnType<typeof tempDir>;
@@ -38,7 +37,7 @@ beforeAll(async () => {
   dir = tempDir();
   server = await startServerProcess({
     dir: dir.path,
-    toml: `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\nport = 0\nallow_registration = true\n[global.rate_limits]\nenabled = false\n`,
+    toml: openRegistrationToml(dir.path),
   });
 });
 

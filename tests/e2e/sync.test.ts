@@ -4,11 +4,10 @@
  * a pusher's gateway (a local Bun.serve) hears of a message.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { ClientEvent, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 import { startFakePushGateway, type FakePushGateway } from "../support/fake-push-gateway.ts";
-import { registerSdkClient } from "../support/sdk.ts";
+import { registerSdkClient, openRegistrationToml } from "../support/sdk.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
 
 let dir: ReturnType<typeof tempDir>;
@@ -23,7 +22,7 @@ beforeAll(async () => {
   gateway = startFakePushGateway();
   server = await startServerProcess({
     dir: dir.path,
-    toml: `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\nport = 0\nallow_registration = true\n[global.rate_limits]\nenabled = false\n`,
+    toml: openRegistrationToml(dir.path),
   });
 });
 

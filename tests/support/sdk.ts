@@ -18,3 +18,8 @@ export async function registerSdkClient(baseUrl: string, username: string, passw
   const done = await anonymous.registerRequest({ username, password, auth: { type: "m.login.dummy", session } });
   return createClient({ baseUrl, accessToken: done.access_token!, userId: done.user_id, deviceId: done.device_id!, logger: silentLogger });
 }
+
+/** conduit.toml for a server real clients register on: open registration, no rate limits. */
+export function openRegistrationToml(dir: string): string {
+  return `[global]\nserver_name = "test.local"\ndatabase_path = "${dir}/data"\nport = 0\nallow_registration = true\n[global.rate_limits]\nenabled = false\n`;
+}
