@@ -72,6 +72,11 @@ export function openStores(db: Database) {
     directory: createDirectoryStore(db),
     reports: createReportStore(db),
     delayedEvents: createDelayedEventStore(db),
+    /**
+     * Runs `fn` in a savepoint of the transaction already open (a group-commit write, or
+     * `transaction`): if it throws, only its own writes are undone and the throw propagates.
+     */
+    savepoint: <T>(fn: () => T): T => db.transaction(fn)(),
     /** Batches room writes into one commit per event-loop turn (storage/group-commit.ts). */
     groupCommit,
     /**
