@@ -2,7 +2,7 @@
 // instead of at review. Each check lists every breach with its file and line, so a failure says
 // what to change; the last block shows each check catching what it is for on a small example.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { importReferences, tokenize, type ImportReference, type Token } from "./support/source-tokens.ts";
 
@@ -400,6 +400,15 @@ describe("src/ follows the rules of docs/architecture.md", () => {
     expect(sources.flatMap(moduleStateBreaches)).toEqual([]);
   });
 
+  test("every module of storage/ has its contract test, tests/storage/<module>.test.ts, against :memory:", () => {
+    const storageModules = sources.filter((file) => /^src\/storage\/[^/]+\.ts$/.test(file.path)).map((file) => file.path.slice("src/storage/".length, -".ts".length));
+    expect(storageModules.length).toBeGreaterThan(30);
+    const testOf = (module: string) => join(REPO, "tests/storage", `${module}.test.ts`);
+    expect(storageModules.filter((module) => !existsSync(testOf(module)))).toEqual([]);
+    // A contract test opens an in-memory database (directly, or through tests/support/stores.ts).
+    expect(storageModules.filter((module) => !/memoryStores\(|":memory:"/.test(readFileSync(testOf(module), "utf8")))).toEqual([]);
+  });
+
   test("the SQL pattern recognises every SQL string in storage/, so the SQL rule sees SQL", () => {
     const keyword = /\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|PRAGMA|JOIN|VALUES|ORDER BY|CONFLICT)\b/;
     const storageLiterals = sources.filter((file) => layerOf(file.path) === "storage").flatMap((file) => literals(file).map((literal) => ({ file, literal })));
@@ -443,7 +452,7 @@ describe("each check catches what it is for", () => {
     expect(entryPointBreaches(file("src/core/x.ts", 'import { T } from "../app.ts";'))).toEqual(["src/core/x.ts:1 imports src/app.ts"]);
     expect(entryPointBreaches(file("src/cli/x.ts", 'import { T } from "../app.ts";'))).toEqual([]);
     expect(packageBreaches(file("src/core/x.ts", 'import type { Database } from "bun:sqlite";\nimport { Elysia } from "elysia";'))).toHaveLength(2);
-    expect(packageBreaches(file("src/matrix/x.ts", 'import { readFileSync } from "node:fs";'))).toHaveLength(1);
+    expect(packageBreaches(file("src/matrix/x.ts", 'import { existsSync, readFileSync } from "node:fs";'))).toHaveLength(1);
   });
 
   test("core cycles: two areas importing each other, one of them only a type, are reported with their imports", () => {
