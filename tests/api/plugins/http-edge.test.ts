@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { loggablePath } from "../../src/api/plugins/matrix-errors.ts";
-import { createTestServer } from "../support/server.ts";
+import { loggablePath } from "../../../src/api/plugins/matrix-errors.ts";
+import { createTestServer } from "../../support/server.ts";
 
 describe("what every endpoint inherits", () => {
   const server = createTestServer({ max_request_size: 4096 });
