@@ -20,7 +20,6 @@ import type { RoomServices } from "../rooms/index.ts";
 import type { AppendedEvents } from "../timeline/appended-events.ts";
 import type { AccountData } from "../users/account-data.ts";
 import { EventType } from "../../matrix/event-types.ts";
-import { ReceiptType } from "../ephemeral/receipts.ts";
 import { createNotifier } from "./notifier.ts";
 import { createMembershipDeviceListChanges } from "./streams/device-lists.ts";
 import { createStreamHeads, createSyncStreams, type SyncStreamDeps } from "./streams/index.ts";
@@ -107,7 +106,7 @@ export function createSyncServices(deps: SyncServiceDeps) {
     stores, visibility: deps.visibility, notifications: deps.pushNotifications,
     gateway: deps.pushGateway, accountData: deps.accountData, threadOf: deps.threadOf, clock, logger: deps.logger,
     onReceipt: (receipt) => {
-      notifier.onReceipt({ room_id: receipt.room_id, user_id: receipt.user_id, private: receipt.receipt_type === ReceiptType.ReadPrivate, stream_pos: receipt.stream_pos });
+      notifier.onReceipt(receipt);
       const data = receipt.thread_id === "" ? { ts: receipt.ts } : { ts: receipt.ts, thread_id: receipt.thread_id };
       ephemeral({ type: EventType.Receipt, room_id: receipt.room_id, content: { [receipt.event_id]: { [receipt.receipt_type]: { [receipt.user_id]: data } } } });
     },

@@ -9,6 +9,8 @@
  * Dendrite's syncapi/notifier.
  */
 import { EventType } from "../../matrix/event-types.ts";
+import type { ReceiptRow } from "../../storage/receipts.ts";
+import { ReceiptType } from "../ephemeral/receipts.ts";
 import type { AppendedEvent } from "../timeline/appended-events.ts";
 import type { RoomEventLog } from "./room-event-log.ts";
 import type { Head } from "./stream.ts";
@@ -31,14 +33,6 @@ export interface NotifierDeps {
     deviceLists: Pick<Head, "advance">;
     toDevice: Pick<ToDeviceStream, "delivered">;
   };
-}
-
-/** A receipt as the notifier needs it: private ones concern their owner only. */
-export interface ReceiptSignal {
-  room_id: string;
-  user_id: string;
-  private: boolean;
-  stream_pos: number;
 }
 
 interface Waiter {
@@ -130,10 +124,10 @@ export function createNotifier(deps: NotifierDeps) {
     /** Someone started or stopped typing in a room (the typing service moved its position). */
     onTyping: wakeRoom,
 
-    /** A receipt committed: a private one wakes its owner, a public one the room. */
-    onReceipt(receipt: ReceiptSignal): void {
+    /** A receipt committed: a private one (m.read.private) wakes its owner, a public one the room. */
+    onReceipt(receipt: Pick<ReceiptRow, "room_id" | "user_id" | "receipt_type" | "stream_pos">): void {
       heads.receipts.advance(receipt.stream_pos);
-      if (receipt.private) wakeUsers([receipt.user_id]);
+      if (receipt.receipt_type === ReceiptType.ReadPrivate) wakeUsers([receipt.user_id]);
       else wakeRoom(receipt.room_id);
     },
 

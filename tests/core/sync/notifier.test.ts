@@ -113,7 +113,7 @@ describe("the sync notifier", () => {
     notifier.onRoomEvent({ room_id: "!r:x", event_id: "$1", stream_ordering: 7, type: "m.room.message", state_key: undefined, sender: "@a:x", membership: undefined });
     await onEvent;
     const onReceipt = woken("@b:x", heads.receipts.latest);
-    notifier.onReceipt({ room_id: "!r:x", user_id: "@a:x", private: false, stream_pos: 3 });
+    notifier.onReceipt({ room_id: "!r:x", user_id: "@a:x", receipt_type: "m.read", stream_pos: 3 });
     await onReceipt;
     const onAccountData = woken("@a:x", heads.accountData.latest);
     notifier.onAccountData("@a:x", 4);
@@ -128,7 +128,7 @@ describe("the sync notifier", () => {
 
     // A private receipt wakes its owner only, and still moves the head.
     const [owner, other] = [notifier.wait("@a:x", "D", 5_000), notifier.wait("@b:x", "D", 5_000)];
-    notifier.onReceipt({ room_id: "!r:x", user_id: "@a:x", private: true, stream_pos: 8 });
+    notifier.onReceipt({ room_id: "!r:x", user_id: "@a:x", receipt_type: "m.read.private", stream_pos: 8 });
     expect(await settled(owner)).toBe(true);
     expect(await settled(other)).toBe(false);
     expect(heads.receipts.latest()).toBe(8);
