@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createNotifier } from "../../../src/core/sync/notifier.ts";
 import { createRoomEventLog } from "../../../src/core/sync/room-event-log.ts";
 import { createHead } from "../../../src/core/sync/stream.ts";
+import { parseInlineFilter } from "../../../src/core/sync/sync-filter.ts";
+import { emptyResponse, type SyncContext } from "../../../src/core/sync/sync-response.ts";
 import { createToDeviceStream } from "../../../src/core/sync/streams/to-device.ts";
 import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
 
@@ -137,7 +139,11 @@ describe("the sync notifier", () => {
     inbox.deliver("@a:x", "D");
     expect(heads.toDevice.latest(viewer, 0)).toBe(1);
     inbox.deliver("@a:x", "D");
-    const ctx = { viewer, response: { to_device: { events: [] } } } as unknown as Parameters<typeof heads.toDevice.build>[0];
+    const ctx: SyncContext = {
+      viewer, filter: parseInlineFilter("{}"), since: undefined, fullState: false, stateKey: "state", recentEvents: undefined, response: emptyResponse(),
+      to: { events: 7, receipts: 8, accountData: 4, pushRules: 5, toDevice: 2, deviceLists: 6, typing: 0, presence: 0 },
+      rooms: { joined: new Map(), newlyJoined: new Set(), newlyLeft: new Set(), pending: [], left: [] },
+    };
     expect(heads.toDevice.build(ctx, 2, 2)).toBe(2);
     inbox.deliver("@a:x", "D");
     expect(heads.toDevice.latest(viewer, 2)).toBe(2);
