@@ -5,7 +5,7 @@
  */
 import { Elysia, t, type Static } from "elysia";
 import type { Services } from "../../core/services.ts";
-import type { Requester } from "../../core/users/sessions.ts";
+import type { Requester } from "../../core/requester.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
 import { DelayQuery, delayedSchedule, EventOrDelayIdResponse } from "./delayed-events.ts";

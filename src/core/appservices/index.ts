@@ -11,7 +11,7 @@ import type { Clock } from "../clock.ts";
 import type { DeviceKeys } from "../e2ee/device-keys.ts";
 import type { DeviceLists, DeviceListListener } from "../e2ee/device-lists.ts";
 import type { ToDevice, ToDeviceListener } from "../e2ee/to-device.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { AppserviceApi } from "./appservice-api.ts";
 import type { AppserviceEventSource } from "./event-source.ts";
 import { createFeeds } from "./feeds.ts";

@@ -10,7 +10,7 @@
 import { MatrixError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import { compileAppservice, type Appservice } from "./namespaces.ts";
 import type { StoredRegistration } from "./registration-file.ts";
 

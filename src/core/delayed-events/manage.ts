@@ -14,7 +14,7 @@
  */
 import { MatrixError } from "../../errors.ts";
 import type { DelayedEventRow } from "../../storage/delayed-events.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import { delayedEventNotFound, type DelayedEventsDeps } from "./delayed-event-deps.ts";
 import type { Dispatcher } from "./dispatch.ts";
 

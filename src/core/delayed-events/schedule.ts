@@ -14,7 +14,7 @@ import { CanonicalJsonError, canonicalJson } from "../../matrix/canonical-json.t
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { MAX_PDU_BYTES } from "../timeline/build-event.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { DelayedEventsDeps } from "./delayed-event-deps.ts";
 import type { Dispatcher } from "./dispatch.ts";
 

@@ -6,7 +6,7 @@
 import { MatrixError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 
 /** Called after commit with a user whose device list changed, e.g. to wake the /sync of users sharing a room. */
 export type DeviceListListener = (userId: string) => void;

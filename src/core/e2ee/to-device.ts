@@ -14,7 +14,7 @@ import type { Logger } from "../../logger.ts";
 import { serverNameOf } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface ToDeviceEvent {
   sender: string;

@@ -9,7 +9,7 @@ import { isValidRoomAlias, parseRoomAlias, serverNameOf } from "../../matrix/ids
 import type { EventContent } from "../../matrix/pdu.ts";
 import { NotAuthorizedError } from "../timeline/append-event.ts";
 import { HistoryVisibility } from "../timeline/visibility.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { RoomDeps } from "./room-deps.ts";
 import { isServerAdmin, mayEditDirectoryEntries } from "./room-power.ts";
 

@@ -5,7 +5,7 @@
 import type { SigningKey } from "../../matrix/signing.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import { createRoomEngine } from "../timeline/append-event.ts";
 import type { AppendedEvents } from "../timeline/appended-events.ts";
 import { createClientEvents } from "../timeline/client-event.ts";

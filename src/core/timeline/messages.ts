@@ -5,7 +5,8 @@
  */
 import type { EventRow } from "../../storage/events.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { ClientEvent, RoomReader, Viewer } from "./client-event.ts";
+import type { ClientEvent, RoomReader } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { parseRoomEventFilter } from "./event-filter.ts";
 import { paginate, type Direction } from "./paginate.ts";
 import { minPosition, positionAt, positionBefore, resolveRoomToken, ROOM_END, ROOM_START, topologicalToken } from "./tokens.ts";

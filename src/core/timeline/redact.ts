@@ -13,7 +13,7 @@ import { RelType } from "../../matrix/relations.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import { roomPower } from "../rooms/room-power.ts";
 import type { Append } from "./append-event.ts";
-import type { Viewer } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
 
 export function redactEvent(

@@ -8,7 +8,8 @@
 import type { EventRow, TopologicalPosition } from "../../storage/events.ts";
 import type { ChildFilter, ChildRange } from "../../storage/relations.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { ClientEvent, Viewer } from "./client-event.ts";
+import type { ClientEvent } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { visibleEvent } from "./context.ts";
 import type { Direction } from "./paginate.ts";
 import { minPosition, positionAt, positionBefore, resolveRoomToken, ROOM_END, ROOM_START, topologicalToken } from "./tokens.ts";

@@ -10,7 +10,7 @@ import type { EventContent } from "../../matrix/pdu.ts";
 import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import type { Append } from "./append-event.ts";
-import type { Viewer } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { appendRedaction } from "./redact.ts";
 import { checkNewRelation } from "./relation-checks.ts";
 

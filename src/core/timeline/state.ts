@@ -10,7 +10,8 @@ import { checkCanonicalAlias } from "../rooms/aliases.ts";
 import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import type { Append } from "./append-event.ts";
-import type { ClientEvent, Viewer } from "./client-event.ts";
+import type { ClientEvent } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 
 export function setState(deps: RoomDeps, sender: string, roomId: string, type: string, stateKey: string, content: EventContent): Promise<{ event_id: string }> {
   requireKnownRoom(deps, roomId, sender);

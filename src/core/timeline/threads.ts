@@ -11,7 +11,8 @@ import { redactPdu } from "../../matrix/redaction.ts";
 import type { EventRow } from "../../storage/events.ts";
 import type { RoomDeps } from "../rooms/room-deps.ts";
 import { ignoredUsersOf } from "../users/ignored-users.ts";
-import type { ClientEvent, Viewer } from "./client-event.ts";
+import type { ClientEvent } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { minPosition, resolveRoomToken, ROOM_END, topologicalToken } from "./tokens.ts";
 
 export interface ThreadsRequest {

@@ -10,7 +10,7 @@ import { EventType } from "../../matrix/event-types.ts";
 import { isValidRoomId } from "../../matrix/ids.ts";
 import { GLOBAL_ROOM } from "../../storage/account-data.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export type AccountDataChangedListener = (userId: string, streamPosition: number) => void;
 

@@ -8,7 +8,8 @@ import { MatrixError, notFound } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceRow } from "../../storage/devices.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester, Sessions } from "./sessions.ts";
+import type { Sessions } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface Device {
   device_id: string;

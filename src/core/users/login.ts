@@ -12,7 +12,8 @@ import type { RateLimiter } from "../rate-limits.ts";
 import type { Accounts } from "./accounts.ts";
 import type { Devices } from "./devices.ts";
 import { passwordLoginUser, type PasswordCredentials } from "./login-identifier.ts";
-import type { IssuedTokens, Requester, Sessions } from "./sessions.ts";
+import type { IssuedTokens, Sessions } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface LoginBody extends PasswordCredentials {
   type: string;

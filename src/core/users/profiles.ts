@@ -7,7 +7,7 @@
 import { forbidden, MatrixError, notFound } from "../../errors.ts";
 import { tryParseUserId } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export const DISPLAYNAME = "displayname";
 export const AVATAR_URL = "avatar_url";

@@ -10,17 +10,8 @@ import type { Config } from "../../config.ts";
 import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
+import type { Requester } from "../requester.ts";
 import { createTokenCache, type CachedToken } from "./token-cache.ts";
-
-export interface Requester {
-  user_id: string;
-  device_id: string;
-  is_guest: boolean;
-  /** Set when an application service acts (as itself or as one of its users). */
-  appservice_id?: string;
-  /** True for an application service's sender, and for its users when its registration says `rate_limited: false`. */
-  exempt_from_rate_limits?: boolean;
-}
 
 /** Resolves tokens that are not access tokens (application services' as_tokens), with the request's query. */
 export type TokenResolver = (tokenHash: Uint8Array, query: URLSearchParams) => Requester | undefined;
