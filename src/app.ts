@@ -57,7 +57,7 @@ import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createServices, type ServiceOptions } from "./core/services.ts";
-import { createAppendedEvents } from "./core/timeline/appended-events.ts";
+import { createAppendedEvents } from "./core/rooms/appended-events.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";

@@ -7,7 +7,7 @@ import { THUMBNAIL_WORKER_URL } from "../app.ts";
 import type { Config } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
 import { createServices } from "../core/services.ts";
-import { createAppendedEvents } from "../core/timeline/appended-events.ts";
+import { createAppendedEvents } from "../core/rooms/appended-events.ts";
 import { createLogger } from "../logger.ts";
 import { openStores } from "../storage/index.ts";
 

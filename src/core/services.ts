@@ -30,10 +30,11 @@ import { createThumbnailer } from "./media/thumbnailer.ts";
 import { createThumbnails } from "./media/thumbnails.ts";
 import { createRoomServices } from "./rooms/index.ts";
 import { createSyncServices } from "./sync/index.ts";
+import { createTimeline } from "./timeline/index.ts";
 import { deviceListPositionOf } from "./sync/sync-token.ts";
 import { evaluatePushOnAppend } from "./rooms/push-evaluation.ts";
 import { createServerIdentity } from "./server-identity.ts";
-import type { AppendedEvents } from "./timeline/appended-events.ts";
+import type { AppendedEvents } from "./rooms/appended-events.ts";
 import { createAccountData } from "./users/account-data.ts";
 import { createAccountManagement } from "./users/account-management.ts";
 import { createAccounts } from "./users/accounts.ts";
@@ -75,8 +76,10 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
   // Member events carry the user's profile (displayname, avatar_url).
-  const { rooms, timeline, directory, reports, clientEvents, engine, sending, visibility } = createRoomServices({
-    stores, identity, clock, appended: options.appended, getProfile: profiles.memberProfile,
+  const { timeline, readers } = createTimeline(stores, clock);
+  const { clientEvents, visibility } = readers;
+  const { rooms, directory, reports, engine, sending } = createRoomServices({
+    stores, identity, clock, appended: options.appended, readers, getProfile: profiles.memberProfile,
     assertAliasAllowed: appserviceRegistry.assertAliasAllowed,
     queryUnknownAlias: appserviceQueries.queryAliasExists,
   });
@@ -115,7 +118,7 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   });
 
   const pushRules = createPushRules(stores);
-  const pushNotifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: options.eventsByStreamPositions ?? rooms.eventsByStreamPositions });
+  const pushNotifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: options.eventsByStreamPositions ?? timeline.eventsByStreamPositions });
   const pushers = createPushers(stores, clock);
   const pushGateway = createGatewaySender({ stores, logger, unreadTotal: pushNotifications.unreadTotal });
   engine.onWithinAppend(evaluatePushOnAppend({ stores, engine, serverName: config.server_name, notifications: pushNotifications, gateway: pushGateway }));

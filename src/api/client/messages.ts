@@ -13,7 +13,7 @@ import { CLIENT_V3, EventIdResponse, RoomIdParam } from "../schemas/rooms.ts";
 
 const tags = ["Room participation"];
 
-export const messagesRoutes = (services: Pick<Services, "sessions" | "timeline" | "delayedEvents">) =>
+export const messagesRoutes = (services: Pick<Services, "sessions" | "rooms" | "timeline" | "delayedEvents">) =>
   new Elysia()
     .use(auth(services))
     .put(
@@ -23,7 +23,7 @@ export const messagesRoutes = (services: Pick<Services, "sessions" | "timeline" 
       async ({ requester, params: { roomId, eventType, txnId }, query, body }) => {
         const content = body as EventContent;
         const delayed = delayedSchedule(query, { roomId, type: eventType, stateKey: undefined, content, txn: { scope: `send\u0000${roomId}\u0000${eventType}`, id: txnId } });
-        return delayed ? services.delayedEvents.schedule(requester, delayed) : services.timeline.send(requester, roomId, eventType, txnId, content);
+        return delayed ? services.delayedEvents.schedule(requester, delayed) : services.rooms.send(requester, roomId, eventType, txnId, content);
       },
       {
         auth: "guest",

@@ -36,11 +36,11 @@ const getDetail = {
   tags,
 };
 
-export const stateRoutes = (services: Pick<Services, "sessions" | "timeline" | "delayedEvents">) => {
+export const stateRoutes = (services: Pick<Services, "sessions" | "timeline" | "rooms" | "delayedEvents">) => {
   const put = (r: Requester, p: { roomId: string; eventType: string }, key: string, query: Static<typeof DelayQuery>, body: unknown) => {
     const content = body as EventContent;
     const delayed = delayedSchedule(query, { roomId: p.roomId, type: p.eventType, stateKey: key, content });
-    return delayed ? services.delayedEvents.schedule(r, delayed) : services.timeline.setState(r, p.roomId, p.eventType, key, content);
+    return delayed ? services.delayedEvents.schedule(r, delayed) : services.rooms.setState(r, p.roomId, p.eventType, key, content);
   };
   const get = (r: Requester, p: { roomId: string; eventType: string }, key: string, format?: "content" | "event") =>
     services.timeline.stateEvent(r, p.roomId, p.eventType, key, format);

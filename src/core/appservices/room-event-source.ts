@@ -1,6 +1,6 @@
 /** The rooms engine as the appservice queue sees it (event-source.ts). */
 import type { Stores } from "../../storage/index.ts";
-import type { RoomEngine } from "../timeline/append-event.ts";
+import type { RoomEngine } from "../rooms/room-engine.ts";
 import type { createClientEvents } from "../timeline/client-event.ts";
 import type { AppserviceEventSource } from "./event-source.ts";
 

@@ -9,7 +9,7 @@
  * `sendDelayedEvent` to the LiveKit service's leave delegation.
  * https://github.com/matrix-org/matrix-spec-proposals/pull/4140
  */
-import type { AppendResult } from "../timeline/append-event.ts";
+import type { AppendResult } from "../rooms/room-engine.ts";
 import type { DelayedEventsDeps } from "./delayed-event-deps.ts";
 import { createDispatcher } from "./dispatch.ts";
 import { createListing, FINALISED_PER_USER, FINALISED_RETENTION_MS } from "./listing.ts";

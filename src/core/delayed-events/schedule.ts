@@ -13,7 +13,7 @@ import { MatrixError, forbidden } from "../../errors.ts";
 import { CanonicalJsonError, canonicalJson } from "../../matrix/canonical-json.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
-import { MAX_PDU_BYTES } from "../timeline/build-event.ts";
+import { MAX_PDU_BYTES } from "../rooms/build-event.ts";
 import type { Requester } from "../requester.ts";
 import type { DelayedEventsDeps } from "./delayed-event-deps.ts";
 import type { Dispatcher } from "./dispatch.ts";

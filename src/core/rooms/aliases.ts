@@ -7,7 +7,7 @@ import { forbidden, invalidParam, MatrixError, notFound } from "../../errors.ts"
 import { EventType } from "../../matrix/event-types.ts";
 import { isValidRoomAlias, parseRoomAlias, serverNameOf } from "../../matrix/ids.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
-import { NotAuthorizedError } from "../timeline/append-event.ts";
+import { NotAuthorizedError } from "./room-engine.ts";
 import { HistoryVisibility } from "../timeline/visibility.ts";
 import type { Requester } from "../requester.ts";
 import type { RoomDeps } from "./room-deps.ts";

@@ -11,7 +11,7 @@ import { parsePowerLevels } from "../../matrix/power-levels.ts";
 import { pushContextsFor } from "../../matrix/push-rules.ts";
 import type { Notifications } from "../push/notifications.ts";
 import type { GatewaySender } from "../push/gateway-sender.ts";
-import type { AppendResult, RoomEngine } from "../timeline/append-event.ts";
+import type { AppendResult, RoomEngine } from "./room-engine.ts";
 import type { RoomStores } from "./room-deps.ts";
 
 export interface PushEvaluationDeps {

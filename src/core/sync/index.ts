@@ -17,7 +17,7 @@ import type { GatewaySender } from "../push/gateway-sender.ts";
 import type { Notifications } from "../push/notifications.ts";
 import type { PushRules } from "../push/push-rules.ts";
 import type { RoomServices } from "../rooms/index.ts";
-import type { AppendedEvents } from "../timeline/appended-events.ts";
+import type { AppendedEvents } from "../rooms/appended-events.ts";
 import type { AccountData } from "../users/account-data.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import { ReceiptType } from "../ephemeral/receipts.ts";

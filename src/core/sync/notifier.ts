@@ -7,7 +7,7 @@
  * long as every writer signals after its commit. Modelled on Dendrite's syncapi/notifier.
  */
 import { EventType } from "../../matrix/event-types.ts";
-import type { AppendedEvent } from "../timeline/appended-events.ts";
+import type { AppendedEvent } from "../rooms/appended-events.ts";
 
 export interface NotifierDeps {
   /** The joined members of a room, read once per room; member events keep the copy current. */

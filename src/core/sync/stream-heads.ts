@@ -6,7 +6,7 @@
  * which rooms had events (or member changes) since a recent token is read from the log
  * rather than the database. Tokens older than the log fall back to database queries.
  */
-import type { AppendedEvent } from "../timeline/appended-events.ts";
+import type { AppendedEvent } from "../rooms/appended-events.ts";
 import type { SyncPositions, SyncStream } from "./sync-token.ts";
 
 /** An announced room event, as the streams need it. */

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-events.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, newUser, roomPath, sendMessage } from "../../support/rooms.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createNotifier } from "../../../src/core/sync/notifier.ts";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-events.ts";
 
 function setup(members: Record<string, string[]> = {}) {
   const reads: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createStreamHeads } from "../../../src/core/sync/stream-heads.ts";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-events.ts";
 
 const start = { events: 10, receipts: 1, accountData: 2, pushRules: 3, deviceLists: 4, typing: 5, presence: 6 };
 const event = (stream: number, room = "!r:x", extra: Partial<AppendedEvent> = {}): AppendedEvent => ({

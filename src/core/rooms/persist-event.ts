@@ -9,7 +9,7 @@ import type { StoredEvent } from "../../matrix/pdu.ts";
 import { relationOf, RelType } from "../../matrix/relations.ts";
 import { CHILD_REL_TYPE_BITS } from "../../storage/relations.ts";
 import type { RoomRow } from "../../storage/rooms.ts";
-import type { AppendOptions, AppendResult, EngineStores } from "./append-event.ts";
+import type { AppendOptions, AppendResult, EngineStores } from "./room-engine.ts";
 
 export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" | "roomState" | "memberships" | "relations">) {
   /** Writes an authorized event and everything derived from it. */

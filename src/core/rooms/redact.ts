@@ -10,11 +10,11 @@ import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent, Pdu } from "../../matrix/pdu.ts";
 import { redactPdu } from "../../matrix/redaction.ts";
 import { RelType } from "../../matrix/relations.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
-import { roomPower } from "../rooms/room-power.ts";
-import type { Append } from "./append-event.ts";
+import type { RoomDeps } from "./room-deps.ts";
+import { roomPower } from "./room-power.ts";
+import type { Append } from "./room-engine.ts";
 import type { Viewer } from "../requester.ts";
-import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
+import { requireKnownRoom } from "./membership/resolve-room.ts";
 
 export function redactEvent(
   deps: RoomDeps,

@@ -7,9 +7,9 @@
 import { MatrixError } from "../../errors.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
-import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { Append } from "./append-event.ts";
+import { requireKnownRoom } from "./membership/resolve-room.ts";
+import type { RoomDeps } from "./room-deps.ts";
+import type { Append } from "./room-engine.ts";
 import type { Viewer } from "../requester.ts";
 import { appendRedaction } from "./redact.ts";
 import { checkNewRelation } from "./relation-checks.ts";

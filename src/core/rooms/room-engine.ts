@@ -19,7 +19,7 @@ import type { RoomRow } from "../../storage/rooms.ts";
 import type { Clock } from "../clock.ts";
 import type { AppendedEvent, AppendedEvents } from "./appended-events.ts";
 import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
-import { createEventWriter } from "./store-event.ts";
+import { createEventWriter } from "./persist-event.ts";
 
 export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "groupCommit">;
 
