@@ -57,7 +57,6 @@ import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createServices, type ServiceOptions } from "./core/services.ts";
-import { createAppendedEvents } from "./core/rooms/appended-events.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
@@ -73,32 +72,21 @@ const PRESENCE_SWEEP_MS = 10_000;
 /** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
 const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
 
-// Placeholder until the room engine (branch rooms) lands: without an event store,
-// GET /notifications has no events to show and returns an empty list.
-
 export interface AppOptions {
   config: Readonly<Config>;
   db: Database;
   logger: Logger;
   clock?: Clock;
-  /** A stand-in for the room membership the MatrixRTC authorization service checks; only tests pass it. */
-  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember">>;
+  /**
+   * A stand-in for the room membership the MatrixRTC authorization service checks; only the
+   * LiveKit tests pass it (MSC4195's test vectors name a room id no room of ours can have).
+   */
+  matrixRtc?: Pick<ServiceOptions, "isJoinedMember">;
 }
 
-export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
+export function createApp({ config, db, logger, clock = systemClock, matrixRtc }: AppOptions) {
   const stores = openStores(db);
-  // Room events are announced here after commit; sync and the appservice queue subscribe.
-  const appended = createAppendedEvents((error, event) =>
-    logger.error("an appended-event listener failed", { event_id: event.event_id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-  );
-  const services = createServices(config, stores, logger, clock, {
-    thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
-    appended,
-    // The rooms engine answers "is this user joined?" unless a test stands in for it.
-    isJoinedMember: matrixRtc.isJoinedMember,
-    // GET /notifications reads its events from the rooms engine.
-    eventsByStreamPositions: undefined,
-  });
+  const services = createServices(config, stores, logger, clock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL, ...matrixRtc });
   // A bad registration file stops the start (RegistrationError), before anything listens.
   services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
   // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.

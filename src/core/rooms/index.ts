@@ -7,7 +7,8 @@ import type { EventContent } from "../../matrix/pdu.ts";
 import type { Clock } from "../clock.ts";
 import type { Requester } from "../requester.ts";
 import { createRoomEngine } from "./room-engine.ts";
-import type { AppendedEvents } from "./appended-events.ts";
+import type { Logger } from "../../logger.ts";
+import type { AppendHooks } from "./appended-event.ts";
 import { redactEvent } from "./redact.ts";
 import { appendMessageEvent, sendEvent } from "./send.ts";
 import { appendStateEvent, setState } from "./set-state.ts";
@@ -34,7 +35,9 @@ export interface RoomServiceDeps {
   stores: RoomStores;
   identity: { serverName: string; signingKey: SigningKey };
   clock: Clock;
-  appended: Pick<AppendedEvents, "emit">;
+  logger: Pick<Logger, "error">;
+  /** What runs on every append, inside its transaction and after the commit (core/append-pipeline.ts). */
+  hooks: AppendHooks;
   /** The read side (core/timeline), which room actions use to check and answer. */
   readers: TimelineDeps;
   getProfile: ProfileLookup;
@@ -47,8 +50,8 @@ export interface RoomServiceDeps {
   queryUnknownAlias?: (alias: string) => Promise<unknown>;
 }
 
-export function createRoomServices({ stores, identity, clock, appended, readers, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
-  const engine = createRoomEngine({ stores, identity, clock, appended });
+export function createRoomServices({ stores, identity, clock, logger, hooks, readers, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
+  const engine = createRoomEngine({ stores, identity, clock, logger, hooks });
   const deps: RoomDeps = { ...readers, stores, engine, getProfile, assertAliasAllowed, serverName: identity.serverName };
   type R = Requester;
 
@@ -74,10 +77,6 @@ export function createRoomServices({ stores, identity, clock, appended, readers,
     members: (r: R, roomId: string, request: MembersRequest) => getMembers(deps, r, roomId, request),
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
     joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
-    /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
-    isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
-    /** Users who share a joined room with the user, the user included (device lists, presence). */
-    usersSharingRoomWith: (userId: string) => [...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)])],
     /** Sends the user's new profile into every room they are joined to. */
     updateMemberProfiles: (userId: string) => updateMemberProfiles(deps, userId),
     /** The deactivation hook: the accounts code calls it when a user is deactivated. */

@@ -39,6 +39,10 @@ export function createTimeline(stores: TimelineStores, clock: Clock) {
     threads: (r: R, roomId: string, request: ThreadsRequest) => getThreads(readers, r, roomId, request),
     /** The thread an event is in (its root's id), or undefined for the main timeline: for threaded receipts. */
     threadOf: (eventId: string) => stores.relations.selectRelation(eventId)?.thread_id ?? undefined,
+    /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
+    isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
+    /** Users who share a joined room with the user, the user included (device lists, presence). */
+    usersSharingRoomWith: (userId: string) => [...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)])],
     /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
     eventsByStreamPositions(userId: string, positions: readonly number[]) {
       const rows = stores.events.selectEventsByStreams(positions);

@@ -48,10 +48,11 @@ export function createSessions(
   clock: Clock,
   refreshableLifetimeMs: number,
   ipSource: Config["ip_source"],
+  /** Resolves application services' as_tokens (core/appservices/identity-assertion.ts). */
+  appserviceTokens: TokenResolver = () => undefined,
 ) {
   const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null; ip_ts: number }>();
   const cache = createTokenCache(clock, () => stores.accessTokens.selectDataVersion());
-  let appserviceTokens: TokenResolver | undefined;
   const lastSeenKey = (userId: string, deviceId: string) => `${userId}\u0000${deviceId}`;
 
   /** The token's row from the database, cached; throws M_UNKNOWN_TOKEN for unknown tokens and deactivated users. */
@@ -129,7 +130,7 @@ export function createSessions(
      * acts as. The Requester is shared by every request with the token: read it, never change it.
      */
     authenticate(token: string, ip: ClientIp = null, query: URLSearchParams = new URLSearchParams()): Requester {
-      const appservice = appserviceTokens?.(hashToken(token), query);
+      const appservice = appserviceTokens(hashToken(token), query);
       if (appservice) return appservice;
       const key = cacheKeyOf(token);
       const entry = cache.get(key) ?? load(token, key);
@@ -176,10 +177,6 @@ export function createSessions(
       cache.forgetToken(cacheKeyOf(token));
     },
 
-    /** Installs the resolver of application services' tokens (core/appservices/identity-assertion.ts). */
-    acceptAppserviceTokens(resolver: TokenResolver): void {
-      appserviceTokens = resolver;
-    },
 
     /** Call where devices die (their tokens cascade with them): their cached tokens go too. */
     forgetDevices: cache.forgetDevices,

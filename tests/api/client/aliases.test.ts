@@ -198,7 +198,7 @@ describe("the appservice seam: assertAliasAllowed", () => {
       if (alias.startsWith("#irc_") && who.appservice_id === undefined) throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
     };
     const { rooms, directory } = createRoomServices({
-      stores: server.stores, identity: server.services.identity, clock: server.services.clock, appended: server.services.appended,
+      stores: server.stores, identity: server.services.identity, clock: server.services.clock, logger: server.services.logger, hooks: { withinTransaction: [], afterCommit: [] },
       readers: createTimeline(server.stores, server.services.clock).readers, getProfile: () => ({}), assertAliasAllowed: reserved,
     });
     const { room_id } = await rooms.create(requester, {});
