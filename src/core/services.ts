@@ -19,6 +19,7 @@ import { createAppserviceRegistry } from "./appservices/registry.ts";
 import { roomEventSource } from "./appservices/room-event-source.ts";
 import type { Clock } from "./clock.ts";
 import { createDelayedEvents } from "./delayed-events/index.ts";
+import { createSendOrSchedule } from "./delayed-events/send-or-schedule.ts";
 import { createCrossSigning } from "./e2ee/cross-signing.ts";
 import { createDeviceKeys } from "./e2ee/device-keys.ts";
 import { createDeviceLists } from "./e2ee/device-lists.ts";
@@ -213,6 +214,8 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     matrixRtc,
     liveKit,
     delayedEvents,
+    /** PUT /send and /state: sent now, or scheduled with MSC4140's delay. */
+    roomEvents: createSendOrSchedule(rooms, delayedEvents),
     rooms,
     timeline,
     directory,

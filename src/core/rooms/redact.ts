@@ -13,6 +13,7 @@ import { RelType } from "../../matrix/relations.ts";
 import type { RoomDeps } from "./room-deps.ts";
 import { roomPower } from "./room-power.ts";
 import type { Append } from "./room-engine.ts";
+import { TransactionScope } from "./transaction-scopes.ts";
 import type { Viewer } from "../requester.ts";
 import { requireKnownRoom } from "./membership/resolve-room.ts";
 
@@ -24,7 +25,7 @@ export function redactEvent(
   txnId: string,
   reason?: string,
 ): Promise<{ event_id: string }> {
-  const scope = `redact\u0000${roomId}\u0000${eventId}`;
+  const scope = TransactionScope.redact(roomId, eventId);
   return deps.engine.write(({ append }) => {
     const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
     if (existing !== undefined) return { event_id: existing };

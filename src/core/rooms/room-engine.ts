@@ -20,7 +20,8 @@ import type { RoomRow } from "../../storage/rooms.ts";
 import type { Logger } from "../../logger.ts";
 import type { Clock } from "../clock.ts";
 import type { AppendedEvent, AppendHooks } from "./appended-event.ts";
-import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
+import { buildPdu, type EventDraft } from "./build-event.ts";
+import { checkEventSize, checkIdentifierSizes } from "./event-limits.ts";
 import { createEventWriter } from "./persist-event.ts";
 
 export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "groupCommit">;
@@ -49,7 +50,6 @@ export interface NewRoom {
   roomId?: string;
 }
 
-const MAX_ID_BYTES = 255;
 /** Parsed state events the auth checks keep reading (create, power levels, members). */
 const PARSED_CACHE_LIMIT = 4_096;
 
@@ -66,7 +66,6 @@ export interface WriteTransaction {
 }
 
 export function createRoomEngine({ stores, identity, clock, logger, hooks }: EngineDeps) {
-  const encoder = new TextEncoder();
   const { persist } = createEventWriter(stores);
   // Event JSON only changes when a redaction rewrites it, which calls `forgetParsed`.
   const parsed = new Map<string, StoredEvent>();
@@ -115,17 +114,11 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
     return { state, authEvents };
   }
 
-  /** Returns the PDU's JSON text, which is what gets stored. */
+  /** The size limits (event-limits.ts); returns the PDU's JSON text, which is what gets stored. */
   function checkSizes(draft: EventDraft, pdu: Pdu): string {
-    if (encoder.encode(draft.type).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
-    if (draft.state_key !== undefined && encoder.encode(draft.state_key).length > MAX_ID_BYTES) {
-      throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
-    }
+    checkIdentifierSizes(draft.type, draft.state_key);
     const json = JSON.stringify(pdu);
-    // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need encoding to be measured.
-    if (json.length * 3 > MAX_PDU_BYTES && encoder.encode(json).length > MAX_PDU_BYTES) {
-      throw new MatrixError("M_TOO_LARGE", "Event is larger than 65536 bytes");
-    }
+    checkEventSize(json);
     return json;
   }
 
