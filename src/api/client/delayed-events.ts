@@ -17,7 +17,7 @@ import { MatrixError, unrecognized } from "../../errors.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
 import { EventContentSchema } from "../schemas/events.ts";
-import { CLIENT_V1, CLIENT_V3, RoomIdParam } from "../schemas/rooms.ts";
+import { CLIENT_V1, CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 
 const UNSTABLE = "/_matrix/client/unstable/org.matrix.msc4140";
 const tags = ["Delayed events (MSC4140)"];
@@ -50,7 +50,6 @@ export const delayParameters = (query: Static<typeof DelayQuery>): DelayParamete
 const DelayIdParams = t.Object({ delayId: t.String({ minLength: 1 }) });
 const ActionParams = t.Object({ delayId: t.String({ minLength: 1 }), action: t.String() });
 const DelayedEventItem = t.Object({}, { additionalProperties: t.Unknown(), description: "A delayed event: delay_id, room_id, type, state_key?, delay_ms, scheduled_at, content." });
-const Empty = t.Object({});
 
 const PutBody = t.Object({
   delay_ms: t.Integer({ minimum: 1, description: "Milliseconds to wait before sending." }),

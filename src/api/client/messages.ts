@@ -9,7 +9,7 @@ import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
 import { DelayQuery, delayParameters, EventOrDelayIdResponse } from "./delayed-events.ts";
 import { ClientEventList, EventContentSchema } from "../schemas/events.ts";
-import { CLIENT_V3, EventIdResponse, RoomIdParam } from "../schemas/rooms.ts";
+import { CLIENT_V3, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Room participation"];
 

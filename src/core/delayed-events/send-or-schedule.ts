@@ -43,5 +43,3 @@ export function createSendOrSchedule(
     },
   };
 }
-
-export type SendOrSchedule = ReturnType<typeof createSendOrSchedule>;

@@ -228,8 +228,6 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
 
   return {
     write,
-    /** Appends one event in its own savepoint. */
-    append: (roomId: string, draft: EventDraft) => write(({ append }) => append(roomId, draft)),
     currentStateEvent,
     storedEvent,
     /** Drops an event from the parsed cache after its JSON was rewritten (redaction). */
