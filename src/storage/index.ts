@@ -82,6 +82,11 @@ export function openStores(db: Database) {
       groupCommit.commitNow();
       return db.transaction(fn)();
     },
+    /**
+     * Runs `fn` in a savepoint of the transaction that is open (a group-commit write, a
+     * `transaction`): if `fn` throws, only its writes are undone and the throw propagates.
+     */
+    savepoint: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }
 
