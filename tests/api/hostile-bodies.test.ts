@@ -31,9 +31,10 @@ const HOSTILE_BODIES: Record<string, string | Uint8Array> = {
   "1 MB at the depth limit": `{"a":${nestedAround(MAX_JSON_DEPTH - 2, 1024 * KB)}}`,
   "an object with 20,000 keys": `{${Array.from({ length: 20_000 }, (_, i) => `"k${i}":${i}`).join(",")}}`,
   "long strings in common fields": JSON.stringify(Object.fromEntries(COMMON_FIELDS.map((field) => [field, "x".repeat(16 * KB)]))),
-  "numbers out of range, floats, -0 and huge integers": `{${["a", "limit", "timeout", "enabled", "version", "users_default", "ts"]
-    .map((field, i) => `"${field}":${["1e400", "-0", "1.5", "123456789012345678901234567890", "-1e400", "9007199254740993", "0.1"][i]}`)
-    .join(",")},"actions":[1e400],"content":{"n":1.5}}`,
+  "numbers beyond a double (1e400)": `{"a":1e400,"limit":-1e400,"actions":[1e400],"content":{"n":1e400}}`,
+  "floats, -0 and huge integers": `{${["a", "limit", "timeout", "enabled", "version", "users_default", "ts"]
+    .map((field, i) => `"${field}":${["-0", "1.5", "123456789012345678901234567890", "-0.5", "9007199254740993", "0.1", "1e300"][i]}`)
+    .join(",")},"actions":[1.5],"content":{"n":1.5},"power_level_content_override":{"users_default":1.5}}`,
   "invalid UTF-8": new Uint8Array([...encoder.encode('{"body":"'), 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf8, ...encoder.encode('","msgtype":"m.text"}')]),
 };
 

@@ -85,6 +85,25 @@ describe("JSON bodies nested too deep", () => {
   });
 });
 
+describe("numbers a double cannot hold", () => {
+  const server = createTestServer();
+
+  test("1e400 anywhere in a body is 400 M_BAD_JSON; large finite numbers and the same text in strings are not", async () => {
+    const user = await createUser(server);
+    const path = `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/account_data/org.example.numbers`;
+    const send = (raw: string) => server.request("PUT", path, { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+    for (const raw of ['{"n":1e400}', '{"a":[1,{"b":-1E+999}]}', `{"n":${"9".repeat(400)}}`]) {
+      const res = await send(raw);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errcode: "M_BAD_JSON", error: "Request body has a number out of range (beyond ±1.8e308)" });
+    }
+    for (const raw of ['{"n":1e308,"m":1.5e-400,"f":1.5}', '{"text":"1e400 is not a number here"}']) {
+      expect((await send(raw)).status).toBe(200);
+      expect((await server.get(path, { token: user.access_token })).body).toEqual(JSON.parse(raw));
+    }
+  });
+});
+
 describe("server discovery and keys", () => {
   const server = createTestServer({ server_name: "example.org" });
 

@@ -1,8 +1,9 @@
 /**
  * What every request goes through before its route: CORS (browsers run Element Web and
  * Element Call on other origins), OPTIONS preflight for every path, the request size
- * limit, and a JSON body parser that, like Conduit, does not insist on a Content-Type and
- * refuses bodies nested deeper than MAX_JSON_DEPTH before parsing them.
+ * limit, and a JSON body parser that, like Conduit, does not insist on a Content-Type,
+ * refuses bodies nested deeper than MAX_JSON_DEPTH before parsing them, and numbers that
+ * parse to Infinity.
  * https://spec.matrix.org/v1.19/client-server-api/#web-browser-clients
  */
 import { Elysia } from "elysia";
@@ -90,6 +91,26 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
   return false;
 }
 
+/** Text that might hold a number beyond a double's range: an exponent of three digits, or 309 digits. */
+const MAY_OVERFLOW = /\d[eE]\+?\d{3}|\d{309}/;
+
+/**
+ * Whether a parsed body holds ±Infinity: what JSON.parse makes of `1e400`. No API means it,
+ * and JSON.stringify would store it as null. Iterative; the body is at most MAX_JSON_DEPTH deep.
+ */
+function holdsInfinity(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "number") {
+      if (!Number.isFinite(next)) return true;
+    } else if (typeof next === "object" && next !== null) {
+      for (const item of Array.isArray(next) ? next : Object.values(next)) pending.push(item);
+    }
+  }
+  return false;
+}
+
 export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: UploadLimits) =>
   new Elysia({ name: "http-edge" })
     .onRequest(({ request, set }) => {
@@ -116,6 +137,7 @@ export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: Uploa
       } catch {
         throw new MatrixError("M_NOT_JSON", "Request body is not valid JSON");
       }
+      if (MAY_OVERFLOW.test(text) && holdsInfinity(body)) throw new MatrixError("M_BAD_JSON", "Request body has a number out of range (beyond ±1.8e308)");
       // Every JSON body of the client-server API is an object. Checked here because Elysia's
       // normalizer would otherwise turn `[1]` into `{"0":1}` before validation sees it.
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new MatrixError("M_NOT_JSON", "Request body must be a JSON object");

@@ -14,8 +14,8 @@ const DELAY = "org.matrix.msc4140.delay";
 
 /** Raw JSON text of a number, and what the error must say about it. */
 const BAD_NUMBERS = [
-  { json: "1e400", says: "Infinity" },
-  { json: "-1e400", says: "-Infinity" },
+  { json: "1e400", says: "out of range" },
+  { json: "-1e400", says: "out of range" },
   { json: "1.5", says: "only integers, got 1.5" },
   { json: "9007199254740993", says: "integer out of range" },
   { json: "-9007199254740993", says: "integer out of range" },
@@ -70,7 +70,7 @@ describe("event content that is not canonical JSON", () => {
   test("a redaction keeps only its reason: other fields cannot make it fail", async () => {
     const { user, roomId, raw } = await setup();
     const eventId = await sendMessage(server, user, roomId, "oops");
-    const res = await raw("PUT", roomPath(roomId, `/redact/${encodeURIComponent(eventId)}/r${++txn}`), '{"reason":"typo","n":1e400}');
+    const res = await raw("PUT", roomPath(roomId, `/redact/${encodeURIComponent(eventId)}/r${++txn}`), '{"reason":"typo","n":1.5,"big":9007199254740993}');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });
 
