@@ -4,7 +4,7 @@
  * measured here, and the server answers afterwards. A new route with a new path parameter
  * needs a value in PATH_VALUES, so no route is left out silently.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { MAX_JSON_DEPTH } from "../../src/matrix/canonical-json.ts";
 import { createUser, type TestUser } from "../support/fixtures.ts";
 import { createRoom, sendMessage } from "../support/rooms.ts";
@@ -101,6 +101,7 @@ async function whoami(token: string): Promise<number> {
 }
 
 describe("hostile bodies to every route", () => {
+  afterAll(() => server.close());
   // Elysia compiles a route on its first request: warm every route with a harmless body first.
   beforeAll(async () => {
     const user = await createUser(server);

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { nestsDeeperThan } from "../../src/api/plugins/http-edge.ts";
 import { loggablePath } from "../../src/api/plugins/matrix-errors.ts";
 import { MAX_JSON_DEPTH } from "../../src/matrix/canonical-json.ts";
@@ -48,6 +48,7 @@ describe("what every endpoint inherits", () => {
 
 describe("JSON bodies nested too deep", () => {
   const server = createTestServer();
+  afterAll(() => server.close());
   const arrays = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
   const objects = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
 
@@ -87,6 +88,7 @@ describe("JSON bodies nested too deep", () => {
 
 describe("numbers a double cannot hold", () => {
   const server = createTestServer();
+  afterAll(() => server.close());
 
   test("1e400 anywhere in a body is 400 M_BAD_JSON; large finite numbers and the same text in strings are not", async () => {
     const user = await createUser(server);

@@ -4,7 +4,7 @@
  * 400 M_BAD_JSON naming the problem, nothing is stored, and the room carries on.
  * https://spec.matrix.org/v1.19/appendices/#canonical-json
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { MAX_JSON_DEPTH } from "../../../src/matrix/canonical-json.ts";
 import { createUser } from "../../support/fixtures.ts";
 import { createRoom, messages, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
@@ -23,6 +23,7 @@ const BAD_NUMBERS = [
 
 describe("event content that is not canonical JSON", () => {
   const server = createTestServer();
+  afterAll(() => server.close());
   let txn = 0;
 
   async function setup() {

@@ -3,7 +3,7 @@
  * 240 KB body used to block the event loop for 42 s, quadratically), and a rule's
  * conditions and actions are bounded.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { MAX_JSON_DEPTH } from "../../../src/matrix/canonical-json.ts";
 import { MAX_RULE_ACTIONS, MAX_RULE_CONDITIONS, MAX_RULE_JSON_LENGTH } from "../../../src/matrix/push-rules/validate.ts";
 import { createUser } from "../../support/fixtures.ts";
@@ -25,6 +25,7 @@ function median(values: number[]): number {
 
 describe("PUT /pushrules/global/{kind}/{ruleId}: work linear in the body", () => {
   const server = createTestServer();
+  afterAll(() => server.close());
 
   /** Bodies of about `kb` KB: the issue's (all depth), and as deep as the edge allows around a wide array. */
   const shapes: Record<string, (kb: number) => string> = {
@@ -70,6 +71,7 @@ describe("PUT /pushrules/global/{kind}/{ruleId}: work linear in the body", () =>
 
 describe("PUT /pushrules/global/{kind}/{ruleId}: bounded rules", () => {
   const server = createTestServer();
+  afterAll(() => server.close());
   const condition = (i: number) => ({ kind: "event_match", key: "content.body", pattern: `word${i}` });
 
   test(`up to ${MAX_RULE_CONDITIONS} conditions and ${MAX_RULE_ACTIONS} actions are kept; more are 400 M_BAD_JSON`, async () => {
