@@ -219,6 +219,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
   /** Between write batches, never inside one (storage/index.ts); a checkpoint kept from finishing catches up next time. */
   async function checkpoint(): Promise<void> {
     const result = await stores.checkpoint();
+    logger.debug("WAL checkpoint", { ...result });
     if (result.busy) logger.warn("the WAL checkpoint could not finish: another connection is using the database", { ...result });
   }
 
