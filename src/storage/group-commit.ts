@@ -33,7 +33,8 @@ export function createGroupCommit(db: Database, schedule: (commit: () => void) =
    */
   function endBatch(): void {
     commitNow();
-    if (open || db.inTransaction) return;
+    // Checked in this order: after shutdown the database may be closed, and asking it throws.
+    if (idleTasks.length === 0 || open || db.inTransaction) return;
     const tasks = idleTasks;
     idleTasks = [];
     for (const task of tasks) runListener(task);
