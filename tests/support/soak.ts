@@ -89,8 +89,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   }
 
   const run = crypto.randomUUID().slice(0, 8);
-  const t0 = Date.now();
-  const phase = (name: string) => process.env.SOAK_DEBUG && console.log(name, Date.now() - t0);
   async function register(name: string): Promise<Session> {
     const body = { username: `${name}-${run}`, password: "a soak password" };
     const first = await call<{ session?: string }>("POST", `${V3}/register`, undefined, body);
@@ -106,7 +104,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     power_level_content_override: { state_default: 0 },
   });
   for (const writer of writers.slice(1)) await ok("POST", `${V3}/join/${encodeURIComponent(roomId)}`, writer.access_token, {});
-  phase("setup");
   const room = `${V3}/rooms/${encodeURIComponent(roomId)}`;
 
   // Long-polls and the writers' own sync loops run until `stopSyncing` aborts them.
@@ -190,7 +187,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   stopSyncing.abort();
   await Promise.all(syncing);
 
-  phase("written");
   // Read back. Room: the whole timeline through /messages, then the current state.
   const lost: string[] = [];
   const miss = (line: string) => {
@@ -251,7 +247,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   // Every acknowledged account-data write is counted read back when its key holds the last one (later writes overwrite earlier ones).
   readBack.accountData = accountDataMatches === lastAccountData.size ? accountDataAcknowledged : accountDataMatches;
 
-  phase("read back");
   return {
     acknowledged: { messages: messages.size, state: stateEvents.size, toDevice: toDeviceSent.size, accountData: accountDataAcknowledged },
     readBack,
