@@ -6,7 +6,7 @@
 import { Type, type Static, type TSchema, type TObject } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { Appservices, Bool, DelayedEvents, Int, MatrixRtc, MediaTable, RateLimits, Str, Strings, ToDevice, TurnTable, WellKnown } from "./config-sections.ts";
+import { Appservices, Bool, DelayedEvents, Int, Maintenance, MatrixRtc, MediaTable, RateLimits, Str, Strings, ToDevice, TurnTable, WellKnown } from "./config-sections.ts";
 
 export const GlobalConfigSchema = Type.Object({
   server_name: Str("The name of this server: the part after the colon in user ids. Cannot change once users exist.", { default: "localhost", minLength: 1 }),
@@ -48,6 +48,7 @@ export const GlobalConfigSchema = Type.Object({
   rate_limits: RateLimits,
   to_device: ToDevice,
   media: MediaTable,
+  maintenance: Maintenance,
   allow_local_presence: Bool(
     "Whether users share presence (online, idle, offline, status message) with the users they share a room with. When false, presence updates are accepted and ignored and everyone reads as offline. (The key of Conduit's successors.)",
     true,

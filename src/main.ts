@@ -12,6 +12,7 @@ import { runUserCommand } from "./cli/user.ts";
 import { runMediaCommand } from "./cli/media.ts";
 import { ConfigError, maskSecrets, type Config } from "./config.ts";
 import { RegistrationError } from "./core/appservices/registration-file.ts";
+import { describeError } from "./core/background-tasks.ts";
 import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
 import { DATABASE_FILE, DatabaseVersionError, openDatabase } from "./storage/database.ts";
 import { VERSION } from "./version.ts";
@@ -79,8 +80,22 @@ async function serve(config: Readonly<Config>, logger: Logger): Promise<void> {
     logger.info("stopped");
     process.exit(0);
   };
+  logStrayErrors(logger);
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * The last resort, once the server is up, for an error that escaped every guard (timers,
+ * listeners and periodic tasks are guarded: core/background-tasks.ts): log it and keep
+ * serving. Kept running because what matters lives in SQLite, where an interrupted
+ * transaction rolls back, so a stray error leaves the state no worse than a failed request
+ * does; exiting would cut every parked long-poll and request in flight, and stay down under a
+ * process manager that does not restart. Registered after start-up, so a failing start still exits.
+ */
+function logStrayErrors(logger: Logger): void {
+  process.on("uncaughtException", (error) => logger.error("uncaught exception; the server keeps running", { error: describeError(error) }));
+  process.on("unhandledRejection", (reason) => logger.error("unhandled promise rejection; the server keeps running", { error: describeError(reason) }));
 }
 
 async function main(argv: string[]): Promise<void> {

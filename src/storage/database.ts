@@ -69,7 +69,19 @@ export function migrate(db: Database): { from: number; to: number } {
   return { from, to };
 }
 
-/** Moves WAL content into the main file; called on a timer and at shutdown, never in a request. */
-export function checkpointDatabase(db: Database, mode: "PASSIVE" | "TRUNCATE" = "PASSIVE"): void {
-  db.exec(`PRAGMA wal_checkpoint(${mode})`);
+/** SQLite's answer to a checkpoint: `busy` when another connection kept it from finishing; pages in the WAL and copied back. */
+export interface CheckpointResult {
+  busy: boolean;
+  walPages: number;
+  checkpointedPages: number;
+}
+
+/**
+ * Moves WAL content into the main file; called between group-commit batches
+ * (`stores.checkpoint`) and at shutdown, never in a request. Inside an open transaction
+ * SQLite refuses it (SQLITE_LOCKED, "database table is locked"): that is the caller's bug.
+ */
+export function checkpointDatabase(db: Database, mode: "PASSIVE" | "TRUNCATE" = "PASSIVE"): CheckpointResult {
+  const row = db.query<{ busy: number; log: number; checkpointed: number }, []>(`PRAGMA wal_checkpoint(${mode})`).get();
+  return { busy: row?.busy === 1, walPages: row?.log ?? 0, checkpointedPages: row?.checkpointed ?? 0 };
 }
