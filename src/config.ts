@@ -145,6 +145,7 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
     const keyPath = e.path.slice(1).replace(/\//g, ".");
     return `${origin(keyPath)}[global] ${keyPath || "(root)"}: ${e.message}${describeValue(e.value)}`;
   });
+  problems.push(...checkIdentityKeys(withDefaults as Partial<Config>, origin));
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   const config = Value.Clean(GlobalConfigSchema, withDefaults) as Config;
   if (config.database_backend === "rocksdb") {
@@ -156,8 +157,6 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
       : [],
   );
   if (badTransports.length > 0) throw new ConfigError(badTransports);
-  const identityProblems = checkIdentityKeys(config, origin);
-  if (identityProblems.length > 0) throw new ConfigError(identityProblems);
   if (config.registration_token !== undefined && !config.allow_registration) {
     warnings.push(`${source}: registration_token is set but allow_registration = false: registration stays closed`);
   }
@@ -173,10 +172,11 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
  * The keys whose bad value would start a server that then fails every registration
  * (server_name) or lets anyone in (an empty registration_token, which matches `"token": ""`).
  */
-function checkIdentityKeys(config: Config, origin: (keyPath: string) => string): string[] {
+function checkIdentityKeys(config: Partial<Config>, origin: (keyPath: string) => string): string[] {
   const problems: string[] = [];
   try {
-    parseServerName(config.server_name);
+    // A non-string or empty value is the schema's to report.
+    if (typeof config.server_name === "string" && config.server_name !== "") parseServerName(config.server_name);
   } catch (error) {
     if (!(error instanceof IdentifierError)) throw error;
     problems.push(
@@ -184,7 +184,7 @@ function checkIdentityKeys(config: Config, origin: (keyPath: string) => string):
         `It must be a host name (matrix.example.org), an IPv4 address or a [bracketed] IPv6 address, with an optional :port (the spec's server-name grammar)`,
     );
   }
-  if (config.registration_token !== undefined && config.registration_token.trim() === "") {
+  if (typeof config.registration_token === "string" && config.registration_token.trim() === "") {
     problems.push(
       `${origin("registration_token")}[global] registration_token is empty, which would let anyone register with an empty token. ` +
         `Set a long random token (e.g. the output of \`openssl rand -hex 32\`), or remove the key (then allow_registration alone decides, and true opens registration to anyone)`,
