@@ -3,6 +3,7 @@
  * The process edge: arguments, configuration, the database, listening and signals.
  * Everything else is built by createApp.
  */
+import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
@@ -57,6 +58,10 @@ async function serve(config: Readonly<Config>, logger: Logger, configPath: strin
     listening: server.url.href,
     database: join(config.database_path, DATABASE_FILE),
   });
+  // Docker and Podman mark their containers with these files; loopback there is unreachable from outside.
+  if (["127.0.0.1", "localhost", "::1"].includes(config.address) && (existsSync("/.dockerenv") || existsSync("/run/.containerenv"))) {
+    logger.warn(`listening on ${config.address} inside a container, which nothing outside it can reach: set address = "0.0.0.0" in conduit.toml (the image's own file does; a mounted file replaces it)`);
+  }
   if (!config.allow_registration && !services.accounts.hasPeople()) {
     logger.warn(`registration is closed and no account exists yet: create the first one with \`${selfCommand(configPath)} user create NAME --admin\` (it prints the password)`);
   }
