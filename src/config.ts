@@ -10,7 +10,10 @@ import { IdentifierError, parseServerName } from "./matrix/ids.ts";
 import { Appservices, Bool, DelayedEvents, Int, MatrixRtc, MediaTable, RateLimits, Str, Strings, ToDevice, TurnTable, WellKnown } from "./config-sections.ts";
 
 export const GlobalConfigSchema = Type.Object({
-  server_name: Str("The name of this server: the part after the colon in user ids. Cannot change once users exist.", { default: "localhost", minLength: 1 }),
+  server_name: Str(
+    "The name of this server: the part after the colon in user ids. Cannot change once users exist. A host name, an IPv4 address or a [bracketed] IPv6 address, with an optional :port (the spec's server-name grammar).",
+    { default: "localhost", minLength: 1 },
+  ),
   database_path: Str("A directory: the SQLite database file (bunduit.db) and media live inside it.", { default: "./data", minLength: 1 }),
   database_backend: Type.Union([Type.Literal("sqlite"), Type.Literal("rocksdb")], {
     description: 'Only "sqlite" is supported; "rocksdb" (a Conduit option) is refused with a clear message.',
@@ -27,7 +30,9 @@ export const GlobalConfigSchema = Type.Object({
   }),
   max_request_size: Int("The largest request body accepted, in bytes.", 20_000_000, { minimum: 1024 }),
   allow_registration: Bool("Whether anyone may register an account (with registration_token set, only holders of the token).", false),
-  registration_token: Type.Optional(Str("When set, registration needs this token (the m.login.registration_token stage).")),
+  registration_token: Type.Optional(
+    Str("When set, registration needs this token (the m.login.registration_token stage). An empty token is refused: it would match anyone's empty token."),
+  ),
   allow_guest_registration: Bool("Whether guests may register (kind=guest) with the spec's restricted access.", false),
   allow_federation: Bool("Whether to talk to other servers. Federation is not implemented yet; this must stay false.", false),
   trusted_servers: Strings("Servers trusted to vouch for other servers' keys (used once federation exists).", ["matrix.org"]),

@@ -24,11 +24,14 @@ function fail(message: string): never {
 
 const shortPath = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
 
+/** Docker and Podman mark their containers with these files. */
+const inContainer = () => existsSync("/.dockerenv") || existsSync("/run/.containerenv");
+
 /** How the operator runs this same bunduit, so that a hint in the log can be pasted as is. */
 function selfCommand(configPath: string | undefined): string {
   const compiled = import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
   const command = compiled
-    ? process.execPath
+    ? `${inContainer() ? "docker exec CONTAINER " : ""}${process.execPath}`
     : process.env.npm_lifecycle_event
       ? "npm run bunduit --"
       : `bun ${shortPath(process.argv[1] ?? "src/main.ts")}`;
@@ -58,8 +61,8 @@ async function serve(config: Readonly<Config>, logger: Logger, configPath: strin
     listening: server.url.href,
     database: join(config.database_path, DATABASE_FILE),
   });
-  // Docker and Podman mark their containers with these files; loopback there is unreachable from outside.
-  if (["127.0.0.1", "localhost", "::1"].includes(config.address) && (existsSync("/.dockerenv") || existsSync("/run/.containerenv"))) {
+  // Loopback inside a container is unreachable from outside it: the image's own conduit.toml says 0.0.0.0, a mounted one may not.
+  if (["127.0.0.1", "localhost", "::1"].includes(config.address) && inContainer()) {
     logger.warn(`listening on ${config.address} inside a container, which nothing outside it can reach: set address = "0.0.0.0" in conduit.toml (the image's own file does; a mounted file replaces it)`);
   }
   if (!config.allow_registration && !services.accounts.hasPeople()) {
