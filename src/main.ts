@@ -32,7 +32,7 @@ function selfCommand(configPath: string | undefined): string {
   const compiled = import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
   const command = compiled
     ? `${inContainer() ? "docker exec CONTAINER " : ""}${process.execPath}`
-    : process.env.npm_lifecycle_event
+    : ["start", "dev", "bunduit"].includes(process.env.npm_lifecycle_event ?? "")
       ? "npm run bunduit --"
       : `bun ${shortPath(process.argv[1] ?? "src/main.ts")}`;
   return configPath === undefined ? command : `${command} --config ${configPath}`;
