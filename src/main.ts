@@ -3,7 +3,6 @@
  * The process edge: arguments, configuration, the database, listening and signals.
  * Everything else is built by createApp.
  */
-import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
@@ -24,14 +23,11 @@ function fail(message: string): never {
 
 const shortPath = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
 
-/** Docker and Podman mark their containers with these files. */
-const inContainer = () => existsSync("/.dockerenv") || existsSync("/run/.containerenv");
-
 /** How the operator runs this same bunduit, so that a hint in the log can be pasted as is. */
 function selfCommand(configPath: string | undefined): string {
   const compiled = import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN");
   const command = compiled
-    ? `${inContainer() ? "docker exec CONTAINER " : ""}${process.execPath}`
+    ? process.execPath
     : ["start", "dev", "bunduit"].includes(process.env.npm_lifecycle_event ?? "")
       ? "npm run bunduit --"
       : `bun ${shortPath(process.argv[1] ?? "src/main.ts")}`;
@@ -61,10 +57,6 @@ async function serve(config: Readonly<Config>, logger: Logger, configPath: strin
     listening: server.url.href,
     database: join(config.database_path, DATABASE_FILE),
   });
-  // Loopback inside a container is unreachable from outside it: the image's own conduit.toml says 0.0.0.0, a mounted one may not.
-  if (["127.0.0.1", "localhost", "::1"].includes(config.address) && inContainer()) {
-    logger.warn(`listening on ${config.address} inside a container, which nothing outside it can reach: set address = "0.0.0.0" in conduit.toml (the image's own file does; a mounted file replaces it)`);
-  }
   if (!config.allow_registration && !services.accounts.hasPeople()) {
     logger.warn(`registration is closed and no account exists yet: create the first one with \`${selfCommand(configPath)} user create NAME --admin\` (it prints the password)`);
   }
