@@ -21,7 +21,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const shortPath = (path: string) => (relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path));
+/** Relative to the working directory when below it, else absolute. */
+function shortPath(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere.startsWith("..") ? path : fromHere;
+}
 
 /** How the operator runs this same bunduit, so that a hint in the log can be pasted as is. */
 function selfCommand(configPath: string | undefined): string {
