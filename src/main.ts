@@ -1,15 +1,13 @@
 #!/usr/bin/env bun
 /**
  * The process edge: arguments, configuration, the database, listening and signals.
- * Everything else is built by createApp.
+ * Everything else is built by createApp. The server and the commands are imported when
+ * used, so that version, --help, check-config and a refused configuration answer without
+ * loading the whole server (about 0.3 s of the 0.4 s a process took).
  */
 import { join, relative } from "node:path";
-import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli/args.ts";
 import { resolveConfig } from "./cli/config-file.ts";
-import { runAppserviceCommand } from "./cli/appservice.ts";
-import { runUserCommand } from "./cli/user.ts";
-import { runMediaCommand } from "./cli/media.ts";
 import { ConfigError, maskSecrets, type Config } from "./config.ts";
 import { RegistrationError } from "./core/appservices/registration-file.ts";
 import { createLogger, parseLogLevel, type Logger } from "./logger.ts";
@@ -40,6 +38,7 @@ function selfCommand(configPath: string | undefined): string {
 
 async function serve(config: Readonly<Config>, logger: Logger, configPath: string | undefined): Promise<void> {
   const db = openDatabase(config.database_path);
+  const { createApp } = await import("./app.ts");
   const { app, services, startBackgroundTasks, closeLongPolls, shutdown } = createApp({ config, db, logger });
   const server = Bun.serve({
     hostname: config.address,
@@ -119,6 +118,7 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     case "user": {
+      const { runUserCommand } = await import("./cli/user.ts");
       const code = await runUserCommand(args, loaded.config, {
         out: (line) => process.stdout.write(`${line}\n`),
         err: (line) => process.stderr.write(`${line}\n`),
@@ -126,6 +126,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(code);
     }
     case "appservice": {
+      const { runAppserviceCommand } = await import("./cli/appservice.ts");
       const code = await runAppserviceCommand(args, loaded.config, {
         out: (line) => process.stdout.write(`${line}\n`),
         err: (line) => process.stderr.write(`${line}\n`),
@@ -133,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(code);
     }
     case "media": {
+      const { runMediaCommand } = await import("./cli/media.ts");
       const { code, message } = runMediaCommand(args, loaded.config);
       (code === 0 ? process.stdout : process.stderr).write(message);
       process.exitCode = code;
