@@ -5,6 +5,7 @@
  * The signals themselves are declared in signals.ts, the table in docs/architecture.md.
  */
 import type { Logger } from "../logger.ts";
+import { describeError } from "./background-tasks.ts";
 
 export type Listener<T> = (value: T) => void;
 
@@ -26,7 +27,7 @@ export function createSignal<T>(name: string, logger: Pick<Logger, "error">): Si
         try {
           listener(value);
         } catch (error) {
-          logger.error(`a listener of ${name} failed`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+          logger.error(`a listener of ${name} failed`, { error: describeError(error) });
         }
       }
     },

@@ -85,7 +85,19 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
       return result;
     },
 
-    /** Subscribes the feeds, queues what was missed, resumes delivery and watches for registrations changed by the CLI. */
+    /**
+     * Registrations changed by another process (the CLI): re-reads them, queues what the
+     * feeds missed and retries every appservice. A periodic task of app.ts runs it.
+     */
+    pollRegistrations(): void {
+      if (!stopFeeds) return;
+      // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
+      if (!registry.reloadIfChanged()) return;
+      catchUp();
+      for (const appservice of registry.list()) queue.retryNow(appservice.id);
+    },
+
+    /** Subscribes the feeds, queues what was missed and resumes delivery. */
     start(): void {
       if (stopFeeds) return;
       const unsubscribe = [
@@ -94,16 +106,7 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
       ];
       catchUp();
       queue.start();
-      const poll = setInterval(() => {
-        // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
-        if (!registry.reloadIfChanged()) return;
-        catchUp();
-        for (const appservice of registry.list()) queue.retryNow(appservice.id);
-      }, config.appservices.poll_interval_ms);
-      stopFeeds = () => {
-        clearInterval(poll);
-        unsubscribe.forEach((stop) => stop());
-      };
+      stopFeeds = () => unsubscribe.forEach((stop) => stop());
     },
 
     /** Stops the feeds and waits for requests in flight; the queue keeps what is unsent. */

@@ -18,6 +18,7 @@ import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { RoomRow } from "../../storage/rooms.ts";
 import type { Logger } from "../../logger.ts";
+import { describeError } from "../background-tasks.ts";
 import type { Clock } from "../clock.ts";
 import type { AppendedEvent, AppendHooks } from "./appended-event.ts";
 import { buildPdu, type EventDraft } from "./build-event.ts";
@@ -219,7 +220,7 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
         try {
           hook(event);
         } catch (error) {
-          logger.error("an after-commit hook failed", { event_id: event.event_id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+          logger.error("an after-commit hook failed", { event_id: event.event_id, error: describeError(error) });
         }
       }
     }
