@@ -36,7 +36,7 @@ export function createDelayedEvents(deps: DelayedEventsDeps) {
 
     /** A deactivated user's scheduled events are dropped (they could only fail: the user left every room). */
     cancelAllOf(userId: string): void {
-      stores.groupCommit
+      stores
         .write(() => store.cancelAllOfUser(userId, clock.now(), CANCELLED_BY_DEACTIVATION))
         .catch((error: unknown) => logger.error("cancelling a deactivated user's delayed events failed", { user_id: userId, error: String(error) }));
     },

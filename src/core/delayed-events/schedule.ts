@@ -93,7 +93,7 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
         send_ts: now + request.delayMs, txn_scope: txn?.scope ?? null, txn_id: txn?.id ?? null, created_ts: now,
       };
       // The cap and the transaction are checked again in the write: nothing awaits between check and insert.
-      const delayId = await stores.groupCommit.write(() => {
+      const delayId = await stores.write(() => {
         const concurrent = txn && store.selectDelayIdByTxn(userId, deviceId, txn.scope, txn.id);
         if (concurrent) return concurrent;
         checkCap(userId);

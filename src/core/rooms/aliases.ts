@@ -53,7 +53,7 @@ export async function createAlias(deps: RoomDeps, requester: AliasRequester, ali
   const privileged = requester.appservice_id !== undefined || isServerAdmin(deps, requester.user_id);
   if (!privileged && deps.access.membershipOf(requester.user_id, roomId) !== "join") throw forbidden("You must be in the room to create an alias for it");
   if (!deps.stores.rooms.selectRoom(roomId)) throw notFound(`Room ${roomId} not found`);
-  await deps.stores.groupCommit.write(() => {
+  await deps.engine.write(() => {
     if (!deps.stores.aliases.insertAlias(alias, roomId, requester.user_id, deps.clock.now())) throw aliasExists(alias);
   });
 }

@@ -18,7 +18,7 @@ export type ProfileLookup = (userId: string) => Profile;
 
 export type RoomStores = Pick<
   Stores,
-  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "directory" | "reports" | "accounts" | "accountData" | "groupCommit"
+  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "directory" | "reports" | "accounts" | "accountData" | "write"
 >;
 
 export interface RoomDeps extends TimelineDeps {

@@ -25,7 +25,7 @@ import { buildPdu, type EventDraft } from "./build-event.ts";
 import { checkEventSize, checkIdentifierSizes } from "./event-limits.ts";
 import { createEventWriter } from "./persist-event.ts";
 
-export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "groupCommit">;
+export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "write">;
 
 export interface EngineDeps {
   stores: EngineStores;
@@ -194,7 +194,7 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
     };
     let committed: Promise<T>;
     try {
-      committed = stores.groupCommit.write(() =>
+      committed = stores.write(() =>
         fn({
           append: (roomId, draft, options) => within(appendInTransaction(roomId, draft, options)),
           createRoom: (draft, options) => within(createRoomInTransaction(draft, options)),

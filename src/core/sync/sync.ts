@@ -37,7 +37,7 @@ import { emptyResponse, isEmptyResponse, type StateKey, type SyncContext, type S
 import { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncPositions } from "./sync-token.ts";
 
 export interface SyncDeps {
-  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "groupCommit">;
+  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "committed">;
   visibility: Pick<Visibility, "forUser">;
   clientEvents: Pick<ClientEvents, "serializeAll">;
   accountData: Pick<AccountData, "changedSince">;
@@ -178,7 +178,7 @@ export function createSync(deps: SyncDeps) {
         const waitUntil = since === undefined || fullState ? 0 : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);
         for (let rounds = 0; ; ) {
           if (!caughtUp(rounds++)) {
-            await stores.groupCommit.settled();
+            await stores.committed();
             continue;
           }
           rounds = 0;
