@@ -1,52 +1,43 @@
 /**
- * Sync and the ephemeral data it carries, wired together: the notifier hears every
- * after-commit signal (room events, to-device messages, device lists, account data, push
- * rules, typing, receipts, presence) and wakes the long-polls they concern.
+ * Sync and the ephemeral data it carries, wired together: the notifier has one method per
+ * after-commit signal (core/signals.ts: room events, to-device messages, device lists,
+ * account data, push rules; typing, receipts and presence from their services here), which
+ * moves its stream's head and wakes the long-polls it concerns. Typing, receipts and
+ * presence are signalled on (`ephemeral`) for application services.
  */
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import { serverNameOf } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import type { DeviceListListener } from "../e2ee/device-lists.ts";
-import type { ToDeviceListener } from "../e2ee/to-device.ts";
 import { createPresence } from "../ephemeral/presence.ts";
 import { createReceipts, type ReceiptDeps } from "../ephemeral/receipts.ts";
 import { createTyping } from "../ephemeral/typing.ts";
 import type { GatewaySender } from "../push/gateway-sender.ts";
 import type { Notifications } from "../push/notifications.ts";
-import type { PushRules } from "../push/push-rules.ts";
-import type { RoomServices } from "../rooms/index.ts";
-import type { AppendedEvents } from "../timeline/appended-events.ts";
+import type { Signals } from "../signals.ts";
+import type { Timeline } from "../timeline/index.ts";
 import type { AccountData } from "../users/account-data.ts";
 import { EventType } from "../../matrix/event-types.ts";
+import type { EphemeralEvent } from "../ephemeral/ephemeral-event.ts";
 import { createNotifier } from "./notifier.ts";
 import { createMembershipDeviceListChanges } from "./streams/device-lists.ts";
 import { createStreamHeads, createSyncStreams, type SyncStreamDeps } from "./streams/index.ts";
 import { createSharedRooms } from "./streams/shared-rooms.ts";
 import { createSync, type SyncDeps } from "./sync.ts";
 
-/** An ephemeral event as MSC2409 hands it to application services: m.typing and m.receipt with a room_id, m.presence with a sender. */
-export interface EphemeralEvent {
-  type: string;
-  content: Record<string, unknown>;
-  room_id?: string;
-  sender?: string;
-}
-
-export type EphemeralListener = (event: EphemeralEvent) => void;
-
 export interface SyncServiceDeps {
   config: Pick<Config, "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s">;
-  stores: SyncStreamDeps["stores"] & Pick<Stores, "transaction" | "groupCommit">;
+  stores: SyncStreamDeps["stores"] & Pick<Stores, "transaction" | "committed">;
   clock: Clock;
   logger: Logger;
-  appended: Pick<AppendedEvents, "onEventAppended">;
-  rooms: Pick<RoomServices["rooms"], "usersSharingRoomWith" | "isJoinedMember">;
+  /** The after-commit signals the notifier hears, and the one it emits for typing, receipts and presence. */
+  signals: Pick<Signals, "eventAppended" | "toDeviceDelivered" | "deviceListChanged" | "accountDataChanged" | "pushRulesChanged" | "ephemeral">;
+  rooms: Pick<Timeline, "usersSharingRoomWith" | "isJoinedMember">;
   visibility: SyncStreamDeps["visibility"] & ReceiptDeps["visibility"];
   clientEvents: SyncStreamDeps["clientEvents"];
-  accountData: SyncStreamDeps["accountData"] & Pick<AccountData, "onAccountDataChanged" | "setFullyRead">;
-  pushRules: SyncStreamDeps["pushRules"] & Pick<PushRules, "onPushRulesChanged">;
+  accountData: SyncStreamDeps["accountData"] & Pick<AccountData, "setFullyRead">;
+  pushRules: SyncStreamDeps["pushRules"];
   toDevice: SyncStreamDeps["toDevice"];
   deviceKeys: SyncStreamDeps["deviceKeys"];
   deviceLists: SyncStreamDeps["deviceLists"];
@@ -55,31 +46,17 @@ export interface SyncServiceDeps {
   pushGateway: Pick<GatewaySender, "pushCounts">;
   /** The rooms engine's thread of an event, for threaded receipts. */
   threadOf: (eventId: string) => string | undefined;
-  /** The e2ee services' after-commit listener lists. */
-  listeners: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
 }
 
-/**
- * Storage's "what is committed?" as sync asks it: resolves once the writes made so far are
- * committed. The one place that knows storage batches commits (`groupCommit`).
- */
-function untilCommitted(stores: Pick<Stores, "groupCommit">): () => Promise<void> {
-  return () => stores.groupCommit.settled();
+/** Storage's "what is committed?" as sync asks it: resolves once the writes made so far are committed. */
+function untilCommitted(stores: Pick<Stores, "committed">): () => Promise<void> {
+  return () => stores.committed();
 }
 
 export function createSyncServices(deps: SyncServiceDeps) {
   const { stores, clock, rooms } = deps;
   /** Typing, receipts and presence as they happen, for whoever else wants them (application services, MSC2409). */
-  const ephemeralListeners: EphemeralListener[] = [];
-  const ephemeral = (event: EphemeralEvent) => {
-    for (const listener of ephemeralListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        deps.logger.error("an ephemeral-data listener failed", { type: event.type, error: String(error) });
-      }
-    }
-  };
+  const ephemeral = (event: EphemeralEvent) => deps.signals.ephemeral.emit(event);
   const heads = createStreamHeads(deps);
   const notifier = createNotifier({
     joinedMembersOf: (roomId) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id),
@@ -117,14 +94,14 @@ export function createSyncServices(deps: SyncServiceDeps) {
   });
 
   // Each after-commit signal is one notifier method: it moves its stream's head and wakes whom it concerns.
-  deps.appended.onEventAppended((event) => {
+  deps.signals.eventAppended.subscribe((event) => {
     notifier.onRoomEvent(event);
     if (serverNameOf(event.sender) === deps.config.server_name) presence.userActive(event.sender);
   });
-  deps.listeners.toDevice.push((userId, deviceId) => notifier.onToDevice(userId, deviceId));
-  deps.listeners.deviceLists.push((userId) => notifier.onDeviceListChange(userId, deps.deviceLists.deviceListPosition()));
-  deps.accountData.onAccountDataChanged((userId, position) => notifier.onAccountData(userId, position));
-  deps.pushRules.onPushRulesChanged((userId, position) => notifier.onPushRules(userId, position));
+  deps.signals.toDeviceDelivered.subscribe(({ user_id, device_id }) => notifier.onToDevice(user_id, device_id));
+  deps.signals.deviceListChanged.subscribe((userId) => notifier.onDeviceListChange(userId, deps.deviceLists.deviceListPosition()));
+  deps.signals.accountDataChanged.subscribe(({ user_id, position }) => notifier.onAccountData(user_id, position));
+  deps.signals.pushRulesChanged.subscribe(({ user_id, position }) => notifier.onPushRules(user_id, position));
 
   return {
     sync,
@@ -141,8 +118,6 @@ export function createSyncServices(deps: SyncServiceDeps) {
     parkedLongPolls: () => notifier.parkedCount(),
     /** For GET /keys/changes: who started and stopped sharing a room with a user between two sync tokens. */
     deviceListMembershipChanges: createMembershipDeviceListChanges(stores, createSharedRooms(stores)),
-    /** Hears typing, receipts and presence after each change (application services forward them). */
-    onEphemeral: (listener: EphemeralListener) => void ephemeralListeners.push(listener),
   };
 }
 

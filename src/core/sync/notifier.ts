@@ -11,7 +11,7 @@
 import { EventType } from "../../matrix/event-types.ts";
 import type { ReceiptRow } from "../../storage/receipts.ts";
 import { ReceiptType } from "../ephemeral/receipts.ts";
-import type { AppendedEvent } from "../timeline/appended-events.ts";
+import type { AppendedEvent } from "../rooms/appended-event.ts";
 import type { RoomEventLog } from "./room-event-log.ts";
 import type { Head } from "./stream.ts";
 import type { ToDeviceStream } from "./streams/to-device.ts";
@@ -108,7 +108,7 @@ export function createNotifier(deps: NotifierDeps) {
     },
 
     /** A room event committed: the log and head take it; the room's members (and a member event's subject) wake. */
-    onRoomEvent(event: AppendedEvent): void {
+    onRoomEvent(event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">): void {
       heads.events.append(event);
       const subject = event.type === EventType.RoomMember ? event.state_key : undefined;
       const cached = roomMembers.get(event.room_id);

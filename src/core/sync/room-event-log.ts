@@ -5,7 +5,7 @@
  * read from the log rather than the database. Tokens older than the log fall back to
  * database queries.
  */
-import type { AppendedEvent } from "../timeline/appended-events.ts";
+import type { AppendedEvent } from "../rooms/appended-event.ts";
 
 /** An announced room event, as the streams need it. */
 export interface RecentEvent {
@@ -43,7 +43,7 @@ export function createRoomEventLog(initial: number, logLimit = LOG_LIMIT) {
     latest: () => head,
 
     /** After commit, for every event (the notifier's onRoomEvent). */
-    append(event: AppendedEvent): void {
+    append(event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">): void {
       const entry: RecentEvent = {
         stream: event.stream_ordering, room_id: event.room_id, type: event.type, state_key: event.state_key, sender: event.sender, membership: event.membership,
       };

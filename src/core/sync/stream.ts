@@ -4,7 +4,7 @@
  * a response carries is assembled from those positions, so no central code knows where a
  * stream stands, and a stream may stop short of its head (to-device sends a page at a time).
  */
-import type { Viewer } from "../timeline/client-event.ts";
+import type { Viewer } from "../requester.ts";
 import type { SyncContext } from "./sync-response.ts";
 
 export interface Stream {

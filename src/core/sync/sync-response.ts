@@ -6,7 +6,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync
  */
 import type { UnreadCounts } from "../push/notifications.ts";
-import type { Viewer } from "../timeline/client-event.ts";
+import type { Viewer } from "../requester.ts";
 import type { RecentEvent } from "./room-event-log.ts";
 import type { RoomMemberships } from "./room-memberships.ts";
 import type { SyncFilter } from "./sync-filter.ts";

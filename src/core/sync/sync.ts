@@ -10,7 +10,7 @@ import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Presence, PresenceState } from "../ephemeral/presence.ts";
 import type { Notifications } from "../push/notifications.ts";
-import type { Viewer } from "../timeline/client-event.ts";
+import type { Viewer } from "../requester.ts";
 import type { Filters } from "../users/filters.ts";
 import type { Notifier } from "./notifier.ts";
 import { createRoomMemberships } from "./room-memberships.ts";
@@ -29,7 +29,7 @@ export interface SyncDeps {
   toDevice: Pick<ToDeviceStream, "acknowledge">;
   /**
    * Resolves once what storage has written so far is committed: storage's "what is
-   * committed?", the only thing sync knows of how storage batches commits (wired in index.ts).
+   * committed?" (wired in index.ts).
    */
   untilCommitted: () => Promise<void>;
   pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom">;

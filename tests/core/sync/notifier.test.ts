@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { createNotifier } from "../../../src/core/sync/notifier.ts";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-event.ts";
 import { createRoomEventLog } from "../../../src/core/sync/room-event-log.ts";
 import { createHead } from "../../../src/core/sync/stream.ts";
 import { parseInlineFilter } from "../../../src/core/sync/sync-filter.ts";
 import { emptyResponse, type SyncContext } from "../../../src/core/sync/sync-response.ts";
 import { createToDeviceStream } from "../../../src/core/sync/streams/to-device.ts";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
 
 /** A to-device inbox per device, as positions only: what the to-device stream reads of its head. */
 function inboxes() {
@@ -41,7 +41,7 @@ function setup(members: Record<string, string[]> = {}) {
   return { notifier, reads, heads, inbox };
 }
 
-const member = (roomId: string, userId: string, membership: string): AppendedEvent => ({
+const member = (roomId: string, userId: string, membership: string): Omit<AppendedEvent, "thread_id" | "pdu"> => ({
   room_id: roomId, event_id: `$${Math.random()}`, stream_ordering: 1, type: "m.room.member", state_key: userId, sender: userId, membership,
 });
 
@@ -112,7 +112,7 @@ describe("the sync notifier", () => {
     const woken = (userId: string, head: () => number) => notifier.wait(userId, "D", 5_000).then(() => void headsSeen.push(head()));
 
     const onEvent = woken("@b:x", heads.events.latest);
-    notifier.onRoomEvent({ room_id: "!r:x", event_id: "$1", stream_ordering: 7, type: "m.room.message", state_key: undefined, sender: "@a:x", membership: undefined });
+    notifier.onRoomEvent({ room_id: "!r:x", stream_ordering: 7, type: "m.room.message", state_key: undefined, sender: "@a:x", membership: undefined });
     await onEvent;
     const onReceipt = woken("@b:x", heads.receipts.latest);
     notifier.onReceipt({ room_id: "!r:x", user_id: "@a:x", receipt_type: "m.read", stream_pos: 3 });

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-event.ts";
 import { createRoomEventLog } from "../../../src/core/sync/room-event-log.ts";
 import { createHead } from "../../../src/core/sync/stream.ts";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
 
-const event = (stream: number, room = "!r:x", extra: Partial<AppendedEvent> = {}): AppendedEvent => ({
+const event = (stream: number, room = "!r:x", extra: Partial<AppendedEvent> = {}): Omit<AppendedEvent, "thread_id" | "pdu"> => ({
   room_id: room, event_id: `$${stream}`, stream_ordering: stream, type: "m.room.message", state_key: undefined, sender: "@a:x", membership: undefined, ...extra,
 });
 
