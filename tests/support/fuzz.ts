@@ -144,10 +144,11 @@ export function fuzzCase(operation: Operation, actors: FuzzActors, random: Rando
 
   const kinds = [
     ...(pathParams.length ? ["path"] : []),
-    ...(queryParams.length ? ["query", "query-number"] : []),
+    ...(queryParams.length ? ["query", "query-number", "query-repeat"] : []),
     "query-junk",
+    "auth-header",
     ...(operation.body
-      ? ["body-broken", "body-top-type", "body-missing", "body-field-type", "body-field-string", "body-number", "body-number-edge", "body-huge", "body-deep", "body-extra", "body-content-type"]
+      ? ["body-broken", "body-top-type", "body-missing", "body-field-type", "body-field-string", "body-number", "body-number-edge", "body-huge", "body-deep", "body-extra", "body-proto", "body-content-type"]
       : ["body-unexpected"]),
   ];
   const kind = random.pick(kinds);
@@ -164,6 +165,16 @@ export function fuzzCase(operation: Operation, actors: FuzzActors, random: Rando
       break;
     case "query-number":
       query.set(random.pick(queryParams).name, random.pick(HOSTILE_NUMBERS).text);
+      break;
+    case "query-repeat": {
+      const name = random.pick(queryParams).name;
+      query.append(name, random.pick(HOSTILE_QUERY_VALUES));
+      query.append(name, "1");
+      break;
+    }
+    case "auth-header":
+      headers.Authorization = random.pick(["Bearer", "Bearer ", "Basic Zm9vOmJhcg==", `Bearer ${token} extra`, `bearer\t${token}`, "Bearer \u00e9", `Bearer ${"t".repeat(10_000)}`, ""]);
+      if (random.chance(0.5)) query.set("access_token", random.pick(["", token, "x".repeat(5_000)]));
       break;
     case "query-junk":
       query.append(random.pick(["access_token", "user_id", "device_id", "limit", "from", "dir", "\u0000", "x".repeat(2_000)]), random.pick(HOSTILE_QUERY_VALUES));
@@ -201,6 +212,14 @@ export function fuzzCase(operation: Operation, actors: FuzzActors, random: Rando
       break;
     case "body-extra":
       body = { ...(body as object), "": new RawJson('"\\ud800"'), "\u0000": 1, ["k".repeat(5_000)]: [null] };
+      break;
+    case "body-proto":
+      if (random.chance(0.5)) {
+        body = setPath(body, field, new RawJson('{"__proto__":{"a":1},"constructor":{"prototype":{"b":2}},"hasOwnProperty":"x","toString":[]}'));
+        break;
+      }
+      rawBody = serialize(body).replace(/^\{/, random.pick(['{"__proto__":{"admin":true},', '{"constructor":{"prototype":{"x":1}},', '{"toString":1,"hasOwnProperty":null,']));
+      if (rawBody.endsWith(",}")) rawBody = rawBody.replace(/,\}$/, "}");
       break;
     case "body-content-type":
       headers["Content-Type"] = random.pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1"]);
