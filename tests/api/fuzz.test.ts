@@ -8,9 +8,15 @@ import { createTestServer } from "../support/server.ts";
 
 /** Enough to try every kind of break on most operations; a few seconds in-process. */
 const CASES_PER_OPERATION = 12;
+/**
+ * Fixed, so the suite sends the same requests on every run and a failure is not luck; other
+ * seeds are explored with BUNDUIT_FUZZ_SEED=N or bench/fuzz.ts, and a seed that finds
+ * something is worth a test of its own beside the fix.
+ */
+const DEFAULT_SEED = 20261208;
 
 test("no malformed request gets a 5xx or a non-Matrix error, and the server stays healthy", async () => {
-  const seed = fuzzSeed();
+  const seed = fuzzSeed(DEFAULT_SEED);
   const server = createTestServer();
   try {
     const document = (await server.get("/_bunduit/openapi.json")).body;

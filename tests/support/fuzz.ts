@@ -319,13 +319,11 @@ function withNewDevice(server: TestServer, user: TestUser): TestUser {
   return { user_id: user.user_id, device_id: deviceId, access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId) };
 }
 
-/** The seed: BUNDUIT_FUZZ_SEED when set, else a new one (printed by the caller on failure). */
-export function fuzzSeed(env: Record<string, string | undefined> = process.env): number {
+/** The seed: BUNDUIT_FUZZ_SEED when set, else `fallback`. */
+export function fuzzSeed(fallback: number, env: Record<string, string | undefined> = process.env): number {
   const fromEnv = env.BUNDUIT_FUZZ_SEED;
-  if (fromEnv !== undefined && fromEnv !== "") {
-    const seed = Number(fromEnv);
-    if (!Number.isInteger(seed) || seed < 0) throw new Error(`BUNDUIT_FUZZ_SEED must be a non-negative integer, not ${fromEnv}`);
-    return seed;
-  }
-  return Math.floor(Math.random() * 2 ** 31);
+  if (fromEnv === undefined || fromEnv === "") return fallback;
+  const seed = Number(fromEnv);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`BUNDUIT_FUZZ_SEED must be a non-negative integer, not ${fromEnv}`);
+  return seed;
 }
