@@ -8,6 +8,7 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { keepValidationMessagesShort } from "./api/plugins/validation-messages.ts";
 import { aliasRoutes } from "./api/client/aliases.ts";
 import { directoryRoutes } from "./api/client/directory.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
@@ -171,6 +172,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
     .use(openApiRoutes(() => routes.routes, VERSION));
+  keepValidationMessagesShort(app);
 
   const matchers = app.routes
     .filter((r) => r.method !== "OPTIONS")
