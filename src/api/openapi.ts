@@ -33,7 +33,12 @@ interface RouteInfo {
   };
 }
 
-export const SECURITY_SCHEME = "accessToken";
+/** The spec's own names for the two ways a token is sent (its data/api/client-server/definitions/security.yaml). */
+const SECURITY_SCHEMES = {
+  accessTokenBearer: { type: "http", scheme: "bearer", description: "The access token (or an application service's as_token) in `Authorization: Bearer`." },
+  accessTokenQuery: { type: "apiKey", in: "query", name: "access_token", description: "Deprecated by the spec, still accepted: the same token as the `access_token` query parameter." },
+};
+const TOKEN_REQUIREMENTS = Object.keys(SECURITY_SCHEMES).map((scheme) => ({ [scheme]: [] as string[] }));
 
 /**
  * `/rooms/:roomId/state/:eventType/*` → `/rooms/{roomId}/state/{eventType}/{stateKey}`. The
@@ -136,10 +141,10 @@ function errorStatuses(route: RouteInfo, path: string): ErrorStatus[] {
   return [...statuses];
 }
 
-/** An operation needing a token lists the bearer scheme; an optional one also the empty requirement; others none. */
+/** An operation needing a token lists the token schemes; an optional one also the empty requirement; others none. */
 function security(auth: AuthLevel | undefined) {
   if (!auth) return [];
-  return auth === "optional" ? [{}, { [SECURITY_SCHEME]: [] }] : [{ [SECURITY_SCHEME]: [] }];
+  return auth === "optional" ? [{}, ...TOKEN_REQUIREMENTS] : TOKEN_REQUIREMENTS;
 }
 
 const AUTH_NOTE: Record<AuthLevel, string> = {
@@ -198,7 +203,7 @@ export function buildOpenApiDocument(routes: readonly RouteInfo[], version: stri
     },
     // Relative: the API is served by the same server as this document.
     servers: [{ url: "/" }],
-    components: { securitySchemes: { [SECURITY_SCHEME]: { type: "http", scheme: "bearer", description: "A Matrix access token (or an application service's as_token)." } }, ...errorComponents() },
+    components: { securitySchemes: SECURITY_SCHEMES, ...errorComponents() },
     paths,
   };
 }

@@ -42,12 +42,15 @@ test("the OpenAPI document lists every mounted route", async () => {
 
 test("every operation says whether it needs a token, from the route's auth option", async () => {
   const { document, find } = await documentOperations();
-  expect(document.components.securitySchemes.accessToken).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
-  expect(find("GET", "/_matrix/client/v3/account/whoami").security).toEqual([{ accessToken: [] }]);
+  // The spec's scheme names: the Authorization header, or the deprecated access_token query parameter.
+  expect(document.components.securitySchemes.accessTokenBearer).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
+  expect(document.components.securitySchemes.accessTokenQuery).toEqual(expect.objectContaining({ type: "apiKey", in: "query", name: "access_token" }));
+  const token: Record<string, string[]>[] = [{ accessTokenBearer: [] }, { accessTokenQuery: [] }];
+  expect(find("GET", "/_matrix/client/v3/account/whoami").security).toEqual(token);
   expect(find("GET", "/_matrix/client/versions").security).toEqual([]);
   // The unstable delayed-event actions accept a delay_id alone (MSC4140) or a token.
-  expect(find("POST", "/_matrix/client/unstable/org.matrix.msc4140/delayed_events/{delayId}").security).toEqual([{}, { accessToken: [] }]);
-  expect(find("POST", "/_matrix/client/v1/appservice/{appserviceId}/ping").security).toEqual([{ accessToken: [] }]);
+  expect(find("POST", "/_matrix/client/unstable/org.matrix.msc4140/delayed_events/{delayId}").security).toEqual([{}, ...token]);
+  expect(find("POST", "/_matrix/client/v1/appservice/{appserviceId}/ping").security).toEqual(token);
 });
 
 test("every path parameter is declared, the state key included", async () => {
