@@ -105,8 +105,26 @@ function errorComponents() {
   const schema = { $ref: "#/components/schemas/MatrixError" };
   const responses: Record<string, unknown> = { Error: { description: DEFAULT_ERROR, content: { "application/json": { schema } } } };
   for (const [name, description] of Object.values(ERROR_RESPONSES)) responses[name] = { description, content: { "application/json": { schema } } };
+  responses.UserInteractiveAuth = {
+    description: "More authentication is needed: the user-interactive auth state (with errcode and error when a stage just failed), or M_MISSING_TOKEN / M_UNKNOWN_TOKEN.",
+    content: { "application/json": { schema: { anyOf: [{ $ref: "#/components/schemas/AuthenticationResponse" }, schema] } } },
+  };
   return {
     schemas: {
+      AuthenticationResponse: {
+        type: "object",
+        description: "https://spec.matrix.org/v1.19/client-server-api/#user-interactive-api-in-the-rest-api",
+        required: ["flows"],
+        properties: {
+          flows: { type: "array", items: { type: "object", required: ["stages"], properties: { stages: { type: "array", items: { type: "string" } } } } },
+          params: { type: "object", additionalProperties: true },
+          session: { type: "string" },
+          completed: { type: "array", items: { type: "string" } },
+          errcode: { type: "string" },
+          error: { type: "string" },
+        },
+        additionalProperties: true,
+      },
       MatrixError: {
         type: "object",
         description: "https://spec.matrix.org/v1.19/client-server-api/#standard-error-response",
@@ -122,6 +140,9 @@ function errorComponents() {
   };
 }
 
+/** The routes behind user-interactive auth say so in their description; their 401 is the auth state. */
+const isInteractive = (route: RouteInfo) => /user-interactive auth/i.test(route.hooks?.detail?.description ?? "");
+
 /**
  * Which errors an operation can answer, from what it declares: validation (400) when it takes
  * input, the token (401) and its kind (403) from its auth level, lookups (404) from path
@@ -133,7 +154,7 @@ function errorStatuses(route: RouteInfo, path: string): ErrorStatus[] {
   const mentioned = (status: number) => new RegExp(`\\b${status}\\b`).test(hooks.detail?.description ?? "");
   const statuses = new Set<ErrorStatus>();
   if (hooks.body || hooks.query || hooks.params || path.includes("{") || mentioned(400)) statuses.add(400);
-  if (auth) statuses.add(401);
+  if (auth || isInteractive(route)) statuses.add(401);
   if (auth === "user" || auth === "appservice" || mentioned(403)) statuses.add(403);
   if (path.includes("{") || mentioned(404)) statuses.add(404);
   if (hooks.body) statuses.add(413);
@@ -175,7 +196,13 @@ export function buildOpenApiDocument(routes: readonly RouteInfo[], version: stri
     const id = operationId(route.method, path);
     if (operationIds.has(id)) throw new Error(`Two routes give the same operationId ${id}`);
     operationIds.add(id);
-    const errors = Object.fromEntries(errorStatuses(route, path).map((status) => [status, { $ref: `#/components/responses/${ERROR_RESPONSES[status][0]}` }]));
+    const interactive = isInteractive(route);
+    const errors = Object.fromEntries(
+      errorStatuses(route, path).map((status) => [
+        status,
+        { $ref: `#/components/responses/${status === 401 && interactive ? "UserInteractiveAuth" : ERROR_RESPONSES[status][0]}` },
+      ]),
+    );
     const description = [hooks.detail?.description, auth ? AUTH_NOTE[auth] : "No access token is needed."].filter(Boolean).join("\n\n");
     (paths[path] ??= {})[route.method.toLowerCase()] = {
       operationId: id,

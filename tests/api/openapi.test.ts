@@ -65,7 +65,7 @@ test("every path parameter is declared, the state key included", async () => {
 });
 
 test("operationIds are unique; every operation has tags, a summary, and a documented Matrix error", async () => {
-  const { document, operations } = await documentOperations();
+  const { document, operations, find } = await documentOperations();
   const ids = operations.map(([, , o]) => o.operationId);
   expect(new Set(ids).size).toBe(ids.length);
   expect(document.components.schemas.MatrixError.required).toEqual(["errcode", "error"]);
@@ -77,10 +77,15 @@ test("operationIds are unique; every operation has tags, a summary, and a docume
     const takesSomething = operation.parameters.length > 0 || operation.requestBody !== undefined || operation.security.length > 0;
     const fourxx = Object.keys(operation.responses).filter((s) => s.startsWith("4"));
     if (takesSomething) expect({ where, documented: fourxx.length > 0 }).toEqual({ where, documented: true });
-    if (operation.security.length > 0) expect(operation.responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
+    if (operation.security.length > 0) expect(operation.responses["401"]).toBeDefined();
   }
-  for (const response of Object.values(document.components.responses as Record<string, { content: Record<string, { schema: unknown }> }>)) {
-    expect(response.content["application/json"]!.schema).toEqual({ $ref: "#/components/schemas/MatrixError" });
+  // Behind user-interactive auth, a 401 is the auth state (flows, session), not a plain error.
+  expect(find("POST", "/_matrix/client/v3/register").responses["401"]).toEqual({ $ref: "#/components/responses/UserInteractiveAuth" });
+  expect(find("POST", "/_matrix/client/v3/account/password").responses["401"]).toEqual({ $ref: "#/components/responses/UserInteractiveAuth" });
+  expect(find("GET", "/_matrix/client/v3/account/whoami").responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
+  for (const [name, response] of Object.entries(document.components.responses as Record<string, { content: Record<string, { schema: { anyOf?: unknown[] } }> }>)) {
+    const schema = response.content["application/json"]!.schema;
+    expect({ name, matrixError: (schema.anyOf ?? [schema]).some((s) => JSON.stringify(s) === '{"$ref":"#/components/schemas/MatrixError"}') }).toEqual({ name, matrixError: true });
   }
 });
 
