@@ -14,7 +14,8 @@
 import { Elysia, type DocumentDecoration } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Services } from "../../core/services.ts";
-import type { ClientIp, Requester } from "../../core/users/sessions.ts";
+import type { ClientIp } from "../../core/users/sessions.ts";
+import type { Requester } from "../../core/requester.ts";
 import { clientAddress } from "./client-address.ts";
 
 export function accessTokenOf(request: Request): string | undefined {

@@ -15,6 +15,7 @@
  * https://github.com/matrix-org/matrix-spec-proposals/pull/4140
  */
 import { MatrixError } from "../../errors.ts";
+import { runGuarded } from "../background-tasks.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import type { DelayedEventReason } from "../../storage/delayed-events.ts";
 import { errorResponseOf, type DelayedEventsDeps } from "./delayed-event-deps.ts";
@@ -53,10 +54,13 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
     if (next !== undefined) arm(Math.max(next, notBefore));
   }
 
+  /** The timer's callback: a failure (the database busy, say) is logged and tried again shortly, never thrown. */
   function wake(): void {
     timer = undefined;
     armedAt = undefined;
-    void sendDueEvents();
+    void runGuarded(logger, "sending due delayed events", sendDueEvents).then((ok) => {
+      if (!ok) arm(clock.now() + RETRY_AFTER_FAILURE_MS);
+    });
   }
 
   /**
@@ -73,7 +77,7 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
       const content = JSON.parse(row.content) as EventContent;
       try {
         // A savepoint of its own: a refused event leaves nothing behind, and its row can still be finalised.
-        const eventId = stores.db.transaction(() => send(requester, row.room_id, row.type, row.state_key ?? undefined, content))();
+        const eventId = stores.savepoint(() => send(requester, row.room_id, row.type, row.state_key ?? undefined, content));
         store.finalise(delayId, now, { outcome: "send", reason, event_id: eventId });
         return { status: "sent", event_id: eventId };
       } catch (error) {

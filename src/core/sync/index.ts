@@ -1,25 +1,27 @@
 /**
- * Sync and the ephemeral data it carries, wired together: the notifier hears every
- * after-commit signal (room events, to-device messages, device lists, account data, push
- * rules, typing, receipts, presence) and wakes the long-polls they concern.
+ * Sync and the ephemeral data it carries, wired together: the notifier subscribes to every
+ * after-commit signal (core/signals.ts: room events, to-device messages, device lists,
+ * account data, push rules) and hears typing, receipts and presence from their services,
+ * and wakes the long-polls they concern. Typing, receipts and presence are signalled on
+ * (`ephemeral`) for application services.
  */
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import { serverNameOf } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import type { DeviceListListener, DeviceLists } from "../e2ee/device-lists.ts";
-import type { ToDeviceListener } from "../e2ee/to-device.ts";
+import type { DeviceLists } from "../e2ee/device-lists.ts";
 import { createPresence } from "../ephemeral/presence.ts";
 import { createReceipts } from "../ephemeral/receipts.ts";
 import { createTyping } from "../ephemeral/typing.ts";
 import type { GatewaySender } from "../push/gateway-sender.ts";
 import type { Notifications } from "../push/notifications.ts";
 import type { PushRules } from "../push/push-rules.ts";
-import type { RoomServices } from "../rooms/index.ts";
-import type { AppendedEvents } from "../timeline/appended-events.ts";
+import type { Signals } from "../signals.ts";
+import type { Timeline } from "../timeline/index.ts";
 import type { AccountData } from "../users/account-data.ts";
 import { EventType } from "../../matrix/event-types.ts";
+import type { EphemeralEvent } from "../ephemeral/ephemeral-event.ts";
 import { ReceiptType } from "../ephemeral/receipts.ts";
 import { createNotifier } from "./notifier.ts";
 import { createMembershipDeviceListChanges } from "./streams/device-lists.ts";
@@ -27,32 +29,21 @@ import { createSharedRooms } from "./streams/shared-rooms.ts";
 import { createStreamHeads } from "./stream-heads.ts";
 import { createSync, type SyncDeps } from "./sync.ts";
 
-/** An ephemeral event as MSC2409 hands it to application services: m.typing and m.receipt with a room_id, m.presence with a sender. */
-export interface EphemeralEvent {
-  type: string;
-  content: Record<string, unknown>;
-  room_id?: string;
-  sender?: string;
-}
-
-export type EphemeralListener = (event: EphemeralEvent) => void;
-
 export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "presence" | "notifier" | "heads" | "accountData" | "pushRules" | "pushNotifications" | "deviceLists"> {
   config: Pick<Config, "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s">;
   stores: SyncDeps["stores"] & Pick<Stores, "transaction">;
   clock: Clock;
   logger: Logger;
-  appended: Pick<AppendedEvents, "onEventAppended">;
-  rooms: Pick<RoomServices["rooms"], "usersSharingRoomWith" | "isJoinedMember">;
-  accountData: SyncDeps["accountData"] & Pick<AccountData, "onAccountDataChanged" | "setFullyRead" | "currentPosition">;
-  pushRules: SyncDeps["pushRules"] & Pick<PushRules, "onPushRulesChanged" | "currentPosition">;
+  /** The after-commit signals the notifier hears, and the one it emits for typing, receipts and presence. */
+  signals: Pick<Signals, "eventAppended" | "toDeviceDelivered" | "deviceListChanged" | "accountDataChanged" | "pushRulesChanged" | "ephemeral">;
+  rooms: Pick<Timeline, "usersSharingRoomWith" | "isJoinedMember">;
+  accountData: SyncDeps["accountData"] & Pick<AccountData, "setFullyRead" | "currentPosition">;
+  pushRules: SyncDeps["pushRules"] & Pick<PushRules, "currentPosition">;
   deviceLists: SyncDeps["deviceLists"] & Pick<DeviceLists, "deviceListPosition">;
   pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom" | "resetCounts">;
   pushGateway: Pick<GatewaySender, "pushCounts">;
   /** The rooms engine's thread of an event, for threaded receipts. */
   threadOf: (eventId: string) => string | undefined;
-  /** The e2ee services' after-commit listener lists. */
-  listeners: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
 }
 
 export function createSyncServices(deps: SyncServiceDeps) {
@@ -72,16 +63,7 @@ export function createSyncServices(deps: SyncServiceDeps) {
     usersSharingRoomWith: rooms.usersSharingRoomWith,
   });
   /** Typing, receipts and presence as they happen, for whoever else wants them (application services, MSC2409). */
-  const ephemeralListeners: EphemeralListener[] = [];
-  const ephemeral = (event: EphemeralEvent) => {
-    for (const listener of ephemeralListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        deps.logger.error("an ephemeral-data listener failed", { type: event.type, error: String(error) });
-      }
-    }
-  };
+  const ephemeral = (event: EphemeralEvent) => deps.signals.ephemeral.emit(event);
   const typing = createTyping({
     clock, isJoined: rooms.isJoinedMember,
     onChange: (roomId) => {
@@ -111,24 +93,24 @@ export function createSyncServices(deps: SyncServiceDeps) {
   const sync = createSync({ ...deps, typing, presence, notifier, heads });
 
   // Each signal first moves its stream's head, then wakes whom it concerns.
-  deps.appended.onEventAppended((event) => {
+  deps.signals.eventAppended.subscribe((event) => {
     heads.eventAppended(event);
     notifier.eventAppended(event);
     if (serverNameOf(event.sender) === deps.config.server_name) presence.userActive(event.sender);
   });
-  deps.listeners.toDevice.push((userId, deviceId) => {
+  deps.signals.toDeviceDelivered.subscribe(({ user_id: userId, device_id: deviceId }) => {
     sync.toDeviceDelivered(userId, deviceId);
     notifier.wakeDevice(userId, deviceId);
   });
-  deps.listeners.deviceLists.push((userId) => {
+  deps.signals.deviceListChanged.subscribe((userId) => {
     heads.advance("deviceLists", deps.deviceLists.deviceListPosition());
     notifier.wakeUsersSharingRoomWith(userId);
   });
-  deps.accountData.onAccountDataChanged((userId, position) => {
+  deps.signals.accountDataChanged.subscribe(({ user_id: userId, position }) => {
     heads.advance("accountData", position);
     notifier.wakeUsers([userId]);
   });
-  deps.pushRules.onPushRulesChanged((userId, position) => {
+  deps.signals.pushRulesChanged.subscribe(({ user_id: userId, position }) => {
     heads.advance("pushRules", position);
     notifier.wakeUsers([userId]);
   });
@@ -146,8 +128,6 @@ export function createSyncServices(deps: SyncServiceDeps) {
     parkedLongPolls: () => notifier.parkedCount(),
     /** For GET /keys/changes: who started and stopped sharing a room with a user between two sync tokens. */
     deviceListMembershipChanges: createMembershipDeviceListChanges(stores, createSharedRooms(stores)),
-    /** Hears typing, receipts and presence after each change (application services forward them). */
-    onEphemeral: (listener: EphemeralListener) => void ephemeralListeners.push(listener),
   };
 }
 

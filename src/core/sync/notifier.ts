@@ -7,7 +7,7 @@
  * long as every writer signals after its commit. Modelled on Dendrite's syncapi/notifier.
  */
 import { EventType } from "../../matrix/event-types.ts";
-import type { AppendedEvent } from "../timeline/appended-events.ts";
+import type { AppendedEvent } from "../rooms/appended-event.ts";
 
 export interface NotifierDeps {
   /** The joined members of a room, read once per room; member events keep the copy current. */
@@ -90,7 +90,7 @@ export function createNotifier(deps: NotifierDeps) {
     },
 
     /** After commit, for every appended event: keeps the member copy current and wakes the room (and the member event's subject). */
-    eventAppended(event: AppendedEvent): void {
+    eventAppended(event: Pick<AppendedEvent, "room_id" | "type" | "state_key" | "membership">): void {
       const subject = event.type === EventType.RoomMember ? event.state_key : undefined;
       const cached = roomMembers.get(event.room_id);
       if (subject !== undefined && cached !== undefined) {

@@ -6,7 +6,7 @@
  * which rooms had events (or member changes) since a recent token is read from the log
  * rather than the database. Tokens older than the log fall back to database queries.
  */
-import type { AppendedEvent } from "../timeline/appended-events.ts";
+import type { AppendedEvent } from "../rooms/appended-event.ts";
 import type { SyncPositions, SyncStream } from "./sync-token.ts";
 
 /** An announced room event, as the streams need it. */
@@ -45,7 +45,7 @@ export function createStreamHeads(initial: Omit<SyncPositions, "toDevice">, logL
     snapshot: (): SyncPositions => ({ ...heads }),
     eventHead: () => heads.events,
 
-    eventAppended(event: AppendedEvent): void {
+    eventAppended(event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">): void {
       const entry: RecentEvent = {
         stream: event.stream_ordering, room_id: event.room_id, type: event.type, state_key: event.state_key, sender: event.sender, membership: event.membership,
       };

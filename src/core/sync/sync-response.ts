@@ -6,7 +6,7 @@
  */
 import type { MembershipRow } from "../../storage/memberships.ts";
 import type { UnreadCounts } from "../push/notifications.ts";
-import type { Viewer } from "../timeline/client-event.ts";
+import type { Viewer } from "../requester.ts";
 import type { RecentEvent } from "./stream-heads.ts";
 import type { SyncFilter } from "./sync-filter.ts";
 import { formatSyncToken, type SyncPositions } from "./sync-token.ts";

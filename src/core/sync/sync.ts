@@ -15,7 +15,8 @@ import type { Presence, PresenceState } from "../ephemeral/presence.ts";
 import type { Typing } from "../ephemeral/typing.ts";
 import type { Notifications } from "../push/notifications.ts";
 import type { PushRules } from "../push/push-rules.ts";
-import type { ClientEvents, Viewer } from "../timeline/client-event.ts";
+import type { ClientEvents } from "../timeline/client-event.ts";
+import type { Viewer } from "../requester.ts";
 import type { Visibility } from "../timeline/visibility.ts";
 import type { AccountData } from "../users/account-data.ts";
 import type { Filters } from "../users/filters.ts";
@@ -36,7 +37,7 @@ import { emptyResponse, isEmptyResponse, type StateKey, type SyncContext, type S
 import { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncPositions } from "./sync-token.ts";
 
 export interface SyncDeps {
-  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "groupCommit">;
+  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "committed">;
   visibility: Pick<Visibility, "forUser">;
   clientEvents: Pick<ClientEvents, "serializeAll">;
   accountData: Pick<AccountData, "changedSince">;
@@ -177,7 +178,7 @@ export function createSync(deps: SyncDeps) {
         const waitUntil = since === undefined || fullState ? 0 : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);
         for (let rounds = 0; ; ) {
           if (!caughtUp(rounds++)) {
-            await stores.groupCommit.settled();
+            await stores.committed();
             continue;
           }
           rounds = 0;

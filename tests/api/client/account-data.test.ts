@@ -51,7 +51,7 @@ describe("global account data", () => {
     const server = createTestServer();
     const user = await createUser(server);
     const heard: number[] = [];
-    server.services.accountData.onAccountDataChanged((_userId, position) => heard.push(position));
+    server.services.signals.accountDataChanged.subscribe(({ position }) => heard.push(position));
     const start = server.services.accountData.currentPosition();
     await server.put(globalData(user.user_id, "a.type"), { v: 1 }, { token: user.access_token });
     await server.put(globalData(user.user_id, "b.type"), { v: 1 }, { token: user.access_token });

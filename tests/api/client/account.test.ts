@@ -96,7 +96,7 @@ describe("POST /account/deactivate", () => {
     const server = createTestServer();
     const user = await createUser(server, "rita");
     const deactivated: string[] = [];
-    server.services.accounts.onDeactivated((userId) => deactivated.push(userId));
+    server.services.signals.userDeactivated.subscribe((userId) => deactivated.push(userId));
     await server.put(`/_matrix/client/v3/user/${pathId(user.user_id)}/account_data/org.example`, { a: 1 }, { token: user.access_token });
 
     const first = await server.post(DEACTIVATE, {}, { token: user.access_token });

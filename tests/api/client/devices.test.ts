@@ -72,7 +72,7 @@ describe("DELETE /devices/{deviceId} and POST /delete_devices", () => {
     const user = await createUser(server, "dora");
     const second = await server.post("/_matrix/client/v3/login", { type: "m.login.password", user: "dora", password: "correct horse" });
     const deleted: [string, string[]][] = [];
-    server.services.devices.onDevicesDeleted((userId, ids) => deleted.push([userId, ids]));
+    server.services.signals.devicesDeleted.subscribe(({ user_id: userId, device_ids: ids }) => deleted.push([userId, ids]));
 
     const first = await server.request("DELETE", `${DEVICES}/${second.body.device_id}`, { token: user.access_token, body: {} });
     expect(first.status).toBe(401);

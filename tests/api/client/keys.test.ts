@@ -258,7 +258,7 @@ describe("GET /keys/changes and the device-list stream", () => {
     const server = createTestServer();
     const alice = await createUser(server);
     const heard: string[] = [];
-    server.services.notifications.deviceLists.push((userId) => heard.push(userId));
+    server.services.signals.deviceListChanged.subscribe((userId) => heard.push(userId));
     const device = await uploadDevice(server, alice);
     const position = server.services.deviceLists.deviceListPosition();
     await server.post(`${KEYS}/upload`, { device_keys: device.device_keys, one_time_keys: signedKeys(alice.user_id, device, ["A"]) }, { token: alice.access_token });

@@ -37,7 +37,7 @@ describe("PUT /profile/{userId}/{keyName}", () => {
     const server = createTestServer();
     const user = await createUser(server, "bea");
     const changes: [string, string, unknown][] = [];
-    server.services.profiles.onProfileChanged((userId, field, value) => changes.push([userId, field, value]));
+    server.services.signals.profileChanged.subscribe(({ user_id: userId, field, value }) => changes.push([userId, field, value]));
     const token = user.access_token;
     expect((await server.put(profile(user.user_id, "displayname"), { displayname: "Beatrix" }, { token })).status).toBe(200);
     expect((await server.put(profile(user.user_id, "avatar_url"), { avatar_url: "mxc://test.local/abc" }, { token })).status).toBe(200);

@@ -276,7 +276,7 @@ describe("the m.push_rules stream for /sync", () => {
 
   test("listeners hear of changes after commit, not of failed ones", async () => {
     const heard: [string, number][] = [];
-    server.services.pushRules.onPushRulesChanged((userId, position) => heard.push([userId, position]));
+    server.services.signals.pushRulesChanged.subscribe(({ user_id: userId, position }) => heard.push([userId, position]));
     await putContent("x");
     await putContent("y", "?before=missing");
     expect(heard).toEqual([[alice.user_id, server.services.pushRules.currentPosition()]]);

@@ -124,7 +124,7 @@ describe("the to-device core API for sync", () => {
     const [alice, bob] = [await createUser(server), await createUser(server)];
     const bob2 = addDevice(server, bob, "BOB2");
     const heard: string[] = [];
-    server.services.notifications.toDevice.push((userId, deviceId) => {
+    server.services.signals.toDeviceDelivered.subscribe(({ user_id: userId, device_id: deviceId }) => {
       // After commit: the message is already readable.
       expect(server.services.toDevice.pendingCount(userId, deviceId)).toBe(1);
       heard.push(`${userId}/${deviceId}`);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createNotifier } from "../../../src/core/sync/notifier.ts";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-event.ts";
 
 function setup(members: Record<string, string[]> = {}) {
   const reads: string[] = [];
@@ -14,7 +14,7 @@ function setup(members: Record<string, string[]> = {}) {
   return { notifier, reads };
 }
 
-const member = (roomId: string, userId: string, membership: string): AppendedEvent => ({
+const member = (roomId: string, userId: string, membership: string): Omit<AppendedEvent, "thread_id" | "pdu"> => ({
   room_id: roomId, event_id: `$${Math.random()}`, stream_ordering: 1, type: "m.room.member", state_key: userId, sender: userId, membership,
 });
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { createStreamHeads } from "../../../src/core/sync/stream-heads.ts";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-event.ts";
 
 const start = { events: 10, receipts: 1, accountData: 2, pushRules: 3, deviceLists: 4, typing: 5, presence: 6 };
-const event = (stream: number, room = "!r:x", extra: Partial<AppendedEvent> = {}): AppendedEvent => ({
+const event = (stream: number, room = "!r:x", extra: Partial<AppendedEvent> = {}): Omit<AppendedEvent, "thread_id" | "pdu"> => ({
   room_id: room, event_id: `$${stream}`, stream_ordering: stream, type: "m.room.message", state_key: undefined, sender: "@a:x", membership: undefined, ...extra,
 });
 

@@ -7,7 +7,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#extensions-to-sync
  */
 import type { ToDevice } from "../../e2ee/to-device.ts";
-import type { Viewer } from "../../timeline/client-event.ts";
+import type { Viewer } from "../../requester.ts";
 import type { SyncContext } from "../sync-response.ts";
 
 /** Messages per response; the rest follow in the next one, at once. */
