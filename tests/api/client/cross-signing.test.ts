@@ -227,3 +227,14 @@ describe("POST /keys/signatures/upload", () => {
     expect((await server.post(SIGNATURES, {})).status).toBe(401);
   });
 });
+
+test("user and key ids named like Object's own properties are reported as failures, not a 500", async () => {
+  const server = createTestServer();
+  const alice = await createUser(server);
+  const raw = '{"constructor":{"prototype":{"x":1}},"__proto__":{"toString":{"y":2}}}';
+  const res = await server.request("POST", SIGNATURES, { raw, token: alice.access_token, headers: { "Content-Type": "application/json" } });
+  expect(res.status).toBe(200);
+  expect(Object.keys(res.body.failures).sort()).toEqual(["__proto__", "constructor"]);
+  expect(res.body.failures.constructor.prototype.errcode).toEqual(expect.any(String));
+  expect(res.body.failures.__proto__.toString.errcode).toEqual(expect.any(String));
+});

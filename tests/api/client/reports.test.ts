@@ -25,6 +25,17 @@ describe("POST /rooms/{roomId}/report/{eventId}", () => {
     expect((await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), {}, { token: bob.access_token })).status).toBe(200);
   });
 
+  test("a score outside -100..0 (1e308 found by the fuzzer) is 400 M_BAD_JSON and nothing is stored", async () => {
+    const { server, alice, bob, roomId } = await setup();
+    await join(server, bob, roomId);
+    const eventId = await sendMessage(server, alice, roomId, "rude");
+    for (const score of [1e308, -1e308, 1, -101]) {
+      const res = await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), { score }, { token: bob.access_token });
+      expect([score, res.status, res.body.errcode]).toEqual([score, 400, "M_BAD_JSON"]);
+    }
+    expect(server.stores.reports.selectReports(0, 10)).toEqual([]);
+  });
+
   test("is 404 M_NOT_FOUND for non-members, unknown events, events of other rooms and events hidden from the reporter", async () => {
     const { server, alice, bob, roomId } = await setup();
     const before = await sendMessage(server, alice, roomId, "before bob");
