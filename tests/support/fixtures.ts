@@ -20,10 +20,42 @@ export async function createUser(server: TestServer, localpart = `user${++counte
   return { user_id, device_id, access_token: sessions.issueAccessToken(user_id, device_id) };
 }
 
-/** A clock the test moves by hand (token expiry, rate-limit refills). */
+/**
+ * A clock the test moves by hand (token expiry, rate-limit refills, delayed events, typing).
+ * Timers set on it fire, in due order, when `advance` moves the clock past their time.
+ */
 export function manualClock(start = 1_700_000_000_000) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  let sequence = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimer(fn: () => void, ms: number): () => void {
+      // Due already: it runs on the next turn, as setTimeout(fn, 0) would; no advance is coming for it.
+      if (ms <= 0) {
+        const timer = setTimeout(fn, 0);
+        return () => clearTimeout(timer);
+      }
+      const id = ++sequence;
+      timers.set(id, { at: now + ms, fn });
+      return () => void timers.delete(id);
+    },
+    advance(ms: number): void {
+      const target = now + ms;
+      for (;;) {
+        // The earliest due timer, in the order set; one it sets while running may be due too.
+        let next: [number, { at: number; fn: () => void }] | undefined;
+        for (const entry of timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry;
+        if (!next) break;
+        timers.delete(next[0]);
+        now = Math.max(now, next[1].at);
+        next[1].fn();
+      }
+      now = target;
+    },
+    /** How many timers are set (a test can see that nothing is left waiting). */
+    pendingTimers: () => timers.size,
+  };
 }
 
 /** `@user:server` as it appears in a path. */
