@@ -12,9 +12,26 @@ export interface TestUser {
 
 let counter = 0;
 
-export async function createUser(server: TestServer, localpart = `user${++counter}`, password: string | null = "correct horse"): Promise<TestUser> {
+/** The password every fixture user has unless a test gives another. */
+export const TEST_PASSWORD = "correct horse";
+
+/**
+ * One argon2id hash per distinct password per test process. Hashing at production cost takes
+ * 0.2–0.4 s, and most tests never log in with the password; those that do verify it at full
+ * cost against this hash, as /login would for any user. Registration over HTTP still hashes
+ * each password itself (tests/api/client/register.test.ts).
+ */
+const passwordHashes = new Map<string, Promise<string>>();
+export function passwordHashOf(password: string): Promise<string> {
+  let hash = passwordHashes.get(password);
+  if (!hash) passwordHashes.set(password, (hash = Bun.password.hash(password, { algorithm: "argon2id" })));
+  return hash;
+}
+
+export async function createUser(server: TestServer, localpart = `user${++counter}`, password: string | null = TEST_PASSWORD): Promise<TestUser> {
   const { accounts, sessions } = server.services;
-  const user_id = await accounts.createUser(localpart, password);
+  const user_id = await accounts.createUser(localpart, null);
+  if (password !== null) server.stores.accounts.updatePasswordHash(user_id, await passwordHashOf(password));
   const device_id = `DEV${counter}${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
   server.stores.devices.insertDevice(user_id, device_id, null, Date.now());
   return { user_id, device_id, access_token: sessions.issueAccessToken(user_id, device_id) };
