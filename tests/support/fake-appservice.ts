@@ -6,6 +6,7 @@
  */
 import { validateRegistration, type Registration } from "../../src/core/appservices/registration-file.ts";
 import type { TestServer } from "./server.ts";
+import { closeAfterUse } from "./teardown.ts";
 
 export interface ReceivedTransaction {
   txnId: string;
