@@ -64,5 +64,5 @@ describe("an unexpected error", () => {
       if (server?.process.exitCode === null) await server.stop();
       dir.remove();
     }
-  });
+  }, 30_000); // starts a server process: seconds on a loaded machine
 });

@@ -83,7 +83,7 @@ export async function startFakeAppservice(options: { hsToken?: string; port?: nu
     comeBack(): void {
       server = Bun.serve({ port, hostname: "127.0.0.1", fetch: fetchHandler });
     },
-    stop: () => server.stop(true),
+    stop: closeAfterUse(() => server.stop(true)),
   };
   return fake;
 }
@@ -112,4 +112,26 @@ export function registerAppservice(server: TestServer, overrides: Record<string,
   const registered = registration(overrides);
   server.services.appservices.registrations.register(registered, "test");
   return registered;
+}
+
+/**
+ * Resolves once the server has no delivery to appservices under way, so what it was going to
+ * send after the requests so far has been sent: a test can then assert that nothing came.
+ */
+export function appserviceDeliveriesSettled(server: TestServer): Promise<void> {
+  return server.services.appservices.queue.settled();
+}
+
+/** What waits for the appservice on the server: queued items, the pending transaction, attempts and the last error. */
+export function appserviceBacklog(server: TestServer, appserviceId: string) {
+  return server.services.appservices.queue.backlog(appserviceId);
+}
+
+/** Polls `condition` (a real condition, not a time) until it holds; fails after `timeoutMs`. */
+export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
 }

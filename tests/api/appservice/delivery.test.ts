@@ -5,7 +5,14 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { deviceKeysFor, signedKeys } from "../../support/e2ee.ts";
-import { registerAppservice, startFakeAppservice, type FakeAppservice } from "../../support/fake-appservice.ts";
+import {
+  appserviceBacklog,
+  appserviceDeliveriesSettled,
+  registerAppservice,
+  startFakeAppservice,
+  waitUntil,
+  type FakeAppservice,
+} from "../../support/fake-appservice.ts";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
@@ -58,7 +65,7 @@ describe("to-device messages for the appservice's users", () => {
     await fake.waitFor(() => toDevice(fake).length === 1);
     const plain = await setup({ receive_ephemeral: false });
     await sendToDevice(plain.server, plain.sender, plain.ghost.user_id, "GHOSTDEV", { n: 1 });
-    await Bun.sleep(50);
+    await appserviceDeliveriesSettled(plain.server);
     expect(plain.fake.received).toEqual([]);
     // Not handed to the appservice: the message waits for the device itself.
     expect(plain.server.services.toDevice.pendingCount(plain.ghost.user_id, "GHOSTDEV")).toBe(1);
@@ -78,7 +85,7 @@ describe("to-device messages for the appservice's users", () => {
   test("an appservice only watching a user (non-exclusive) does not take the user's messages", async () => {
     const { fake, server, ghost, sender } = await setup({ namespaces: { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }] } });
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
-    await Bun.sleep(50);
+    await appserviceDeliveriesSettled(server);
     expect(toDevice(fake)).toEqual([]);
     expect(server.services.toDevice.pendingCount(ghost.user_id, "GHOSTDEV")).toBe(1);
   });
@@ -121,8 +128,8 @@ describe("faults", () => {
     const { fake, server, as, ghost, sender } = await setup();
     await fake.goDown();
     for (let i = 0; i < 20; i++) await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: i });
-    await Bun.sleep(200);
-    expect(server.services.appservices.queue.backlog(as.id).attempts).toBeGreaterThan(0);
+    await waitUntil("a failed attempt", () => appserviceBacklog(server, as.id).attempts > 0);
+    expect(appserviceBacklog(server, as.id).attempts).toBeGreaterThan(0);
     fake.comeBack();
     await fake.waitFor(() => toDevice(fake).length === 20, 5000);
     expect(toDevice(fake).map((m) => m.content.n)).toEqual([...Array(20).keys()]);
@@ -164,6 +171,8 @@ describe("faults", () => {
     fake.onRequest(() => new Response("down for maintenance", { status: 503 }));
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
     await fake.waitFor(() => fake.requests.length > 0);
+    // The fake has the request before the server has the 503: stopping sooner would drop the failure.
+    await waitUntil("the 503 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
     await server.services.appservices.stop();
     const stored = server.stores.appserviceQueue.selectTransaction(as.id)!;
     expect(stored.last_error).toBe("the appservice answered 503");

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { AppService, AppserviceHttpError } from "matrix-appservice";
-import { registerAppservice } from "../../support/fake-appservice.ts";
+import { appserviceBacklog, registerAppservice, waitUntil } from "../../support/fake-appservice.ts";
 import { createUser, pathId } from "../../support/fixtures.ts";
 import { createRoom, messages, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { createTestServer, freePort, type TestServer } from "../../support/server.ts";
@@ -77,9 +77,9 @@ describe("bunduit with a matrix-appservice bridge", () => {
     const seen: unknown[] = [];
     appservice.on("ephemeral", (event) => seen.push(event));
     server.services.appservices.enqueueEphemeral({ type: "m.presence", sender: ghost("q"), content: { presence: "online" } });
-    await Bun.sleep(150);
+    await waitUntil("the 403 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
     expect(seen).toEqual([]);
-    expect(server.services.appservices.queue.backlog(as.id).last_error).toBe("the appservice answered 403");
+    expect(appserviceBacklog(server, as.id).last_error).toBe("the appservice answered 403");
     // The operator fixes the registration: the queued transaction goes through with the new token.
     server.services.appservices.registrations.register({ ...as, hs_token: "rotated-on-the-bridge-side" }, "test", { replace: true });
     server.services.appservices.queue.retryNow(as.id);

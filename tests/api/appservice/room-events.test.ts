@@ -3,7 +3,7 @@
  * client format, queueing inside the append transaction, and delivery under faults.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { registerAppservice, startFakeAppservice } from "../../support/fake-appservice.ts";
+import { appserviceDeliveriesSettled, registerAppservice, startFakeAppservice } from "../../support/fake-appservice.ts";
 import { createRoom, join, newUser, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import type { Registration } from "../../../src/core/appservices/registration-file.ts";
@@ -44,7 +44,7 @@ describe("which room events an appservice receives", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     await sendMessage(server, alice, roomId, "private");
-    await Bun.sleep(50);
+    await appserviceDeliveriesSettled(server);
     expect(fake.received).toEqual([]);
     expect(roomId).toStartWith("!");
   });

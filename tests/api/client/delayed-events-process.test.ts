@@ -57,5 +57,5 @@ describe("a killed server", () => {
     const listing = (await call("GET", DELAYED)).body;
     expect(listing.delayed_events.map((e: { delay_id: string }) => e.delay_id)).toEqual([later.body.delay_id]);
     expect(listing.finalised[0]).toMatchObject({ outcome: "send", reason: "delay", delayed_event: { delay_id: due.body.delay_id } });
-  });
+  }, 30_000); // starts a server process twice: seconds on a loaded machine
 });

@@ -36,7 +36,7 @@ describe("media over HTTP against the server process", () => {
     const local = createTestServer({}, { databasePath: data });
     token = (await createUser(local)).access_token;
     local.close();
-  });
+  }, 30_000); // starts a server process: seconds on a loaded machine
   afterAll(async () => {
     await server.stop();
     dir.remove();

@@ -24,7 +24,7 @@ const tomlFor = (path: string) =>
 beforeAll(async () => {
   dir = tempDir();
   server = await startServerProcess({ dir: dir.path, toml: tomlFor(dir.path) });
-});
+}, 30_000); // starts a server process: seconds on a loaded machine
 
 afterAll(async () => {
   await server.stop();
@@ -177,5 +177,5 @@ describe("stopping the server", () => {
     } finally {
       own.remove();
     }
-  });
+  }, 30_000); // starts a server process: seconds on a loaded machine
 });
