@@ -47,6 +47,11 @@ export async function stateOf(server: TestServer, user: TestUser, roomId: string
   return server.get(roomPath(roomId, `/state/${type}/${encodeURIComponent(stateKey)}`), { token: user.access_token });
 }
 
+/** The stored row of a delayed event, finalised or not: what nobody can look up over HTTP once its user is deactivated. */
+export function storedDelayedEvent(server: TestServer, delayId: string) {
+  return server.stores.delayedEvents.selectDelayedEvent(delayId);
+}
+
 export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

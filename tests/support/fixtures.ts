@@ -38,6 +38,14 @@ export async function createUser(server: TestServer, localpart = `user${++counte
 }
 
 /**
+ * Deactivates the account as POST /account/deactivate or the operator CLI would, without the
+ * user-interactive auth (tests of the endpoint itself go through HTTP).
+ */
+export function deactivateUser(server: TestServer, user: TestUser | string): void {
+  server.services.accounts.deactivate(typeof user === "string" ? user : user.user_id);
+}
+
+/**
  * A clock the test moves by hand (token expiry, rate-limit refills, delayed events, typing).
  * Timers set on it fire, in due order, when `advance` moves the clock past their time.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, manualClock } from "../../support/fixtures.ts";
+import { createUser, deactivateUser, manualClock } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 
 const LOGIN = "/_matrix/client/v3/login";
@@ -54,7 +54,7 @@ describe("POST /login", () => {
   test("a deactivated user cannot log in", async () => {
     const server = createTestServer();
     const user = await createUser(server, "gone");
-    server.services.accounts.deactivate(user.user_id);
+    deactivateUser(server, user);
     const res = await server.post(LOGIN, passwordLogin("gone"));
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");

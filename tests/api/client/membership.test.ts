@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { TestUser } from "../../support/fixtures.ts";
+import { deactivateUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, invite, join, messages, roomPath, setState, V3, newUser } from "../../support/rooms.ts";
 
@@ -277,7 +277,7 @@ describe("deactivation", () => {
     const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
-    server.services.accounts.deactivate(bob.user_id);
+    deactivateUser(server, bob);
     await Bun.sleep(0);
     expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
   });
