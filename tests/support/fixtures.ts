@@ -37,6 +37,18 @@ export async function createUser(server: TestServer, localpart = `user${++counte
   return { user_id, device_id, access_token: sessions.issueAccessToken(user_id, device_id) };
 }
 
+/** Another logged-in device of `user`, as a second login would make it. */
+export function addDevice(server: TestServer, user: TestUser, deviceId: string): TestUser {
+  server.stores.devices.insertDevice(user.user_id, deviceId, null, Date.now());
+  return { user_id: user.user_id, device_id: deviceId, access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId) };
+}
+
+/** A guest account with one device, as POST /register?kind=guest makes it (that endpoint has its own tests). */
+export async function createGuest(server: TestServer, localpart = `guest${Math.random().toString(36).slice(2, 10)}`, deviceId = "GUESTDEV"): Promise<TestUser> {
+  const user_id = await server.services.accounts.createUser(localpart, null, { guest: true });
+  return addDevice(server, { user_id, device_id: "", access_token: "" }, deviceId);
+}
+
 /**
  * Deactivates the account as POST /account/deactivate or the operator CLI would, without the
  * user-interactive auth (tests of the endpoint itself go through HTTP).

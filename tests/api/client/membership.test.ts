@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { deactivateUser, type TestUser } from "../../support/fixtures.ts";
+import { createGuest, deactivateUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, invite, join, messages, roomPath, setState, V3, newUser } from "../../support/rooms.ts";
 
@@ -68,9 +68,7 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
   test("guests may join only rooms with guest_access can_join", async () => {
     const server = createTestServer();
     const alice = await newUser(server);
-    const guestId = await server.services.accounts.createUser("guest1", null, { guest: true });
-    server.stores.devices.insertDevice(guestId, "GDEV", null, Date.now());
-    const guest = server.services.sessions.issueAccessToken(guestId, "GDEV");
+    const { user_id: guestId, access_token: guest } = await createGuest(server, "guest1", "GDEV");
     const publicRoom = await createRoom(server, alice, { preset: "public_chat" });
     expect((await server.post(roomPath(publicRoom, "/join"), {}, { token: guest })).status).toBe(403);
     const open = await createRoom(server, alice, { preset: "public_chat", initial_state: [{ type: "m.room.guest_access", content: { guest_access: "can_join" } }] });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, invite, join, roomPath, sendMessage, setState, V3, newUser } from "../../support/rooms.ts";
+import { createGuest } from "../../support/fixtures.ts";
 
 const CALL_MEMBER = "org.matrix.msc3401.call.member";
 
@@ -155,9 +156,8 @@ describe("POST /createRoom", () => {
 
   test("guests may not create rooms", async () => {
     const server = createTestServer();
-    const guestId = await server.services.accounts.createUser("g", null, { guest: true });
-    server.stores.devices.insertDevice(guestId, "G", null, Date.now());
-    const res = await server.post(`${V3}/createRoom`, {}, { token: server.services.sessions.issueAccessToken(guestId, "G") });
+    const guest = await createGuest(server, "g", "G");
+    const res = await server.post(`${V3}/createRoom`, {}, { token: guest.access_token });
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_GUEST_ACCESS_FORBIDDEN");
   });

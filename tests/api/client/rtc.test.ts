@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig, maskSecrets } from "../../../src/config.ts";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
+import { createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
 const UNSTABLE_TRANSPORTS = "/_matrix/client/unstable/org.matrix.msc4143/rtc/transports";
@@ -8,11 +8,6 @@ const STABLE_TRANSPORTS = "/_matrix/client/v1/rtc/transports";
 const LIVEKIT = { type: "livekit", livekit_service_url: "https://matrix-rtc.example.org/livekit/jwt" };
 const SECOND = { type: "livekit", livekit_service_url: "https://backup.example.org/livekit/jwt", x_extra: "kept" };
 
-async function createGuest(server: TestServer): Promise<TestUser> {
-  const user_id = await server.services.accounts.createUser(`guest${Math.random().toString(36).slice(2, 10)}`, null, { guest: true });
-  server.stores.devices.insertDevice(user_id, "GUESTDEV", null, Date.now());
-  return { user_id, device_id: "GUESTDEV", access_token: server.services.sessions.issueAccessToken(user_id, "GUESTDEV") };
-}
 
 describe("MatrixRTC transports (MSC4143)", () => {
   const configured = createTestServer({ matrix_rtc: { transports: [LIVEKIT, SECOND] } });

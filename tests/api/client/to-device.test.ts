@@ -1,13 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
+import { addDevice, createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, tempDir, type TestServer } from "../../support/server.ts";
 
 const path = (type: string, txnId: string) => `/_matrix/client/v3/sendToDevice/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
 
-function addDevice(server: TestServer, user: TestUser, deviceId: string): TestUser {
-  server.stores.devices.insertDevice(user.user_id, deviceId, null, Date.now());
-  return { user_id: user.user_id, device_id: deviceId, access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId) };
-}
 
 const inbox = (server: TestServer, user: TestUser, since = 0, limit = 100) => server.services.toDevice.messagesFor(user.user_id, user.device_id, since, limit);
 
@@ -70,9 +66,7 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
   test("guests may send to-device messages", async () => {
     const server = createTestServer();
     const bob = await createUser(server);
-    const guestId = await server.services.accounts.createUser("guest1", null, { guest: true });
-    server.stores.devices.insertDevice(guestId, "GUESTDEV", null, Date.now());
-    const token = server.services.sessions.issueAccessToken(guestId, "GUESTDEV");
+    const { user_id: guestId, access_token: token } = await createGuest(server, "guest1");
     expect((await server.put(path("m.test", "g"), { messages: { [bob.user_id]: { "*": {} } } }, { token })).status).toBe(200);
     expect(inbox(server, bob).events[0]?.sender).toBe(guestId);
   });
