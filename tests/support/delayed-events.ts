@@ -52,10 +52,4 @@ export function storedDelayedEvent(server: TestServer, delayId: string) {
   return server.stores.delayedEvents.selectDelayedEvent(delayId);
 }
 
-export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
+export { until } from "./wait.ts";

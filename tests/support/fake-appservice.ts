@@ -126,12 +126,3 @@ export function appserviceDeliveriesSettled(server: TestServer): Promise<void> {
 export function appserviceBacklog(server: TestServer, appserviceId: string) {
   return server.services.appservices.queue.backlog(appserviceId);
 }
-
-/** Polls `condition` (a real condition, not a time) until it holds; fails after `timeoutMs`. */
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}

@@ -10,11 +10,11 @@ import {
   appserviceDeliveriesSettled,
   registerAppservice,
   startFakeAppservice,
-  waitUntil,
   type FakeAppservice,
 } from "../../support/fake-appservice.ts";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
+import { until } from "../../support/wait.ts";
 
 const FAST = { retry_min_ms: 20, retry_max_ms: 160, request_timeout_ms: 2000, poll_interval_ms: 50 };
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -128,7 +128,7 @@ describe("faults", () => {
     const { fake, server, as, ghost, sender } = await setup();
     await fake.goDown();
     for (let i = 0; i < 20; i++) await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: i });
-    await waitUntil("a failed attempt", () => appserviceBacklog(server, as.id).attempts > 0);
+    await until("a failed attempt", () => appserviceBacklog(server, as.id).attempts > 0);
     expect(appserviceBacklog(server, as.id).attempts).toBeGreaterThan(0);
     fake.comeBack();
     await fake.waitFor(() => toDevice(fake).length === 20, 5000);
@@ -172,7 +172,7 @@ describe("faults", () => {
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
     await fake.waitFor(() => fake.requests.length > 0);
     // The fake has the request before the server has the 503: stopping sooner would drop the failure.
-    await waitUntil("the 503 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
+    await until("the 503 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
     await server.services.appservices.stop();
     const stored = server.stores.appserviceQueue.selectTransaction(as.id)!;
     expect(stored.last_error).toBe("the appservice answered 503");

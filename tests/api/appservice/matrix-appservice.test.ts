@@ -4,10 +4,11 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { AppService, AppserviceHttpError } from "matrix-appservice";
-import { appserviceBacklog, registerAppservice, waitUntil } from "../../support/fake-appservice.ts";
+import { appserviceBacklog, registerAppservice } from "../../support/fake-appservice.ts";
 import { createUser, pathId } from "../../support/fixtures.ts";
 import { createRoom, messages, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { createTestServer, freePort, type TestServer } from "../../support/server.ts";
+import { until } from "../../support/wait.ts";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -77,7 +78,7 @@ describe("bunduit with a matrix-appservice bridge", () => {
     const seen: unknown[] = [];
     appservice.on("ephemeral", (event) => seen.push(event));
     server.services.appservices.enqueueEphemeral({ type: "m.presence", sender: ghost("q"), content: { presence: "online" } });
-    await waitUntil("the 403 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
+    await until("the 403 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
     expect(seen).toEqual([]);
     expect(appserviceBacklog(server, as.id).last_error).toBe("the appservice answered 403");
     // The operator fixes the registration: the queued transaction goes through with the new token.

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { until } from "../../support/wait.ts";
 import { createGuest, deactivateUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, invite, join, messages, roomPath, setState, V3, newUser } from "../../support/rooms.ts";
@@ -276,7 +277,7 @@ describe("deactivation", () => {
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     deactivateUser(server, bob);
-    await Bun.sleep(0);
+    await until("bob's leave", async () => (await membershipOf(server, alice, roomId, bob.user_id)).membership === "leave");
     expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
   });
 });
