@@ -49,6 +49,11 @@ export async function createGuest(server: TestServer, localpart = `guest${Math.r
   return addDevice(server, { user_id, device_id: "", access_token: "" }, deviceId);
 }
 
+/** Makes the user a server admin, as `bunduit user create --admin` would. */
+export function makeAdmin(server: TestServer, user: TestUser): void {
+  server.stores.accounts.updateAdmin(user.user_id, true);
+}
+
 /**
  * Deactivates the account as POST /account/deactivate or the operator CLI would, without the
  * user-interactive auth (tests of the endpoint itself go through HTTP).

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { startFakePushGateway } from "../../support/fake-push-gateway.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
+import { storedReceipt } from "../../support/stored.ts";
 
 const receiptPath = (roomId: string, type: string, eventId: string) => roomPath(roomId, `/receipt/${type}/${encodeURIComponent(eventId)}`);
 
@@ -16,7 +17,7 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     const position = server.services.receipts.position();
     expect((await server.post(receiptPath(roomId, "m.read", first), {}, { token: alice.access_token })).status).toBe(200);
     expect(server.services.receipts.position()).toBe(position);
-    expect(server.stores.receipts.selectReceipt(roomId, "m.read", alice.user_id, "")?.event_id).toBe(second);
+    expect(storedReceipt(server, roomId, "m.read", alice.user_id)?.event_id).toBe(second);
     server.close();
   });
 
@@ -102,8 +103,8 @@ describe("POST /rooms/{roomId}/read_markers", () => {
     const b = await sendMessage(server, alice, roomId, "b");
     const res = await server.post(roomPath(roomId, "/read_markers"), { "m.fully_read": a, "m.read": b, "m.read.private": b }, { token: alice.access_token });
     expect([res.status, res.body]).toEqual([200, {}]);
-    expect(server.stores.receipts.selectReceipt(roomId, "m.read", alice.user_id, "")?.event_id).toBe(b);
-    expect(server.stores.receipts.selectReceipt(roomId, "m.read.private", alice.user_id, "")?.event_id).toBe(b);
+    expect(storedReceipt(server, roomId, "m.read", alice.user_id)?.event_id).toBe(b);
+    expect(storedReceipt(server, roomId, "m.read.private", alice.user_id)?.event_id).toBe(b);
     const marker = await server.get(`${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/account_data/m.fully_read`, { token: alice.access_token });
     expect(marker.body).toEqual({ event_id: a });
     server.close();
