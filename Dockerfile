@@ -22,11 +22,13 @@ RUN npm run build && ./dist/bunduit version
 # "base" image would, without naming a second base image to pull and keep patched: rebuild
 # the image to pick up a glibc security update.
 # Also: /tmp (SQLite's temporary files), a passwd entry for the unprivileged user 65532, the
-# data directory it owns, and /etc/bunduit, the working directory where ./conduit.toml is looked up.
+# data directory it owns, and /etc/bunduit, the working directory where ./conduit.toml is looked up,
+# holding the image's defaults (docker/conduit.toml) that an operator's mounted file replaces.
 RUN set -eu; \
     root=/rootfs; \
     mkdir -p "$root/usr/local/bin" "$root/etc/bunduit" "$root/var/lib/bunduit" "$root/tmp"; \
     cp dist/bunduit "$root/usr/local/bin/bunduit"; \
+    cp docker/conduit.toml "$root/etc/bunduit/conduit.toml"; \
     for lib in $(ldd dist/bunduit | grep -o '/[^ ]*'); do cp --parents -L "$lib" "$root"; done; \
     printf 'root:x:0:0:root:/root:/sbin/nologin\nbunduit:x:65532:65532:bunduit:/var/lib/bunduit:/sbin/nologin\n' >"$root/etc/passwd"; \
     printf 'root:x:0:\nbunduit:x:65532:\n' >"$root/etc/group"; \
@@ -37,11 +39,11 @@ FROM scratch
 COPY --from=build /rootfs/ /
 # Fails the build if the copied libraries are not enough (exec form: there is no shell).
 RUN ["/usr/local/bin/bunduit", "version"]
-# In a container the server must listen on every interface, and keep its data in the volume.
-# Like Conduit's image, these come from the environment, so they override conduit.toml; pass
-# -e CONDUIT_... to change them. CONDUIT_SERVER_NAME has no useful default: set it.
-ENV CONDUIT_ADDRESS=0.0.0.0 \
-    CONDUIT_DATABASE_PATH=/var/lib/bunduit
+# In a container the server must listen on every interface and keep its data in the volume.
+# That is said by the image's /etc/bunduit/conduit.toml, not by ENV: an environment variable
+# would override an operator's mounted conduit.toml, whose database_path would then be
+# ignored and the data written where no volume keeps it. -e CONDUIT_... still overrides.
+# CONDUIT_SERVER_NAME has no useful default: set it (or server_name in a mounted file).
 USER 65532:65532
 WORKDIR /etc/bunduit
 VOLUME ["/var/lib/bunduit"]

@@ -25,10 +25,11 @@
  */
 import { Database } from "bun:sqlite";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { numberOption } from "./options.ts";
+import { cpuMillis, rssMiB } from "./process-stats.ts";
 import { freePort, startServerProcess } from "../tests/support/server.ts";
 
 interface Options {
@@ -60,25 +61,6 @@ function parseOptions(argv: string[]): Options {
 
 // ---------------------------------------------------------------------------------------
 // The processes: bunduit and the baseline, each a child on a loopback port.
-
-/** A process's user + system CPU time in ms, from /proc (Linux; NaN elsewhere). Clock ticks are 10 ms. */
-function cpuMillis(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function rssMiB(pid: number): number {
-  try {
-    const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return Number(kib) / 1024;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function startBunduit(dir: string, options: Options) {
   const port = await freePort();

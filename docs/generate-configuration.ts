@@ -210,7 +210,8 @@ const PREAMBLE = `# Configuration reference
 bunduit reads one TOML file, Conduit's \`conduit.toml\`; every setting lives in its
 \`[global]\` table, and a Conduit operator's file works unchanged. The file is found in this
 order: \`--config FILE\`, then \`$CONDUIT_CONFIG\`, then \`./conduit.toml\`; with none of them the
-built-in defaults apply. A key may be left out unless it is marked Required below.
+built-in defaults apply. A file that is empty or has no \`[global]\` table is refused (as Conduit
+refuses it), rather than silently running on the defaults. A key may be left out unless it is marked Required below.
 \`conduit.toml\` in the repository is a commented example; \`bunduit check-config\` validates
 a file and prints the effective configuration with secrets masked.
 
@@ -226,7 +227,7 @@ Environment variables override the file:
 - \`CONDUIT_CONFIG\` names the file; any other \`CONDUIT_*\` variable that names no key is
   reported at start and ignored, as are unknown keys in the file.
 
-Problems are reported all at once, with the file and (where it can be found) the line, and\nthe server does not start.
+Problems are reported all at once, with the file and (where it can be found) the line, or\nthe environment variable that set the value, and the server does not start.
 
 `;
 

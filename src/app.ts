@@ -8,6 +8,7 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
 import { httpEdge } from "./api/plugins/http-edge.ts";
 import { matrixErrors } from "./api/plugins/matrix-errors.ts";
+import { keepValidationMessagesShort } from "./api/plugins/validation-messages.ts";
 import { aliasRoutes } from "./api/client/aliases.ts";
 import { directoryRoutes } from "./api/client/directory.ts";
 import { membershipRoutes } from "./api/client/membership.ts";
@@ -55,6 +56,7 @@ import { contentRepoRoutes, isMediaUploadPath } from "./api/media/content-repo.t
 import { liveKitJwtRoutes } from "./api/livekit-jwt.ts";
 import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
+import { describeError, runBackgroundTasks, type BackgroundTask } from "./core/background-tasks.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createServices, type ServiceOptions } from "./core/services.ts";
 import { createAppendedEvents } from "./core/timeline/appended-events.ts";
@@ -67,8 +69,8 @@ import { VERSION } from "./version.ts";
 // compiled binary, where the worker is a second entry point (package.json "build").
 export const THUMBNAIL_WORKER_URL = new URL("./core/media/thumbnail-worker.ts", import.meta.url).href;
 
-/** How often idle and offline presence is worked out: the timeouts are minutes, a few seconds late is fine. */
-const PRESENCE_SWEEP_MS = 10_000;
+/** Upload temp files untouched this long are left by a crash mid-upload (live uploads keep writing). */
+const TEMPORARY_FILE_MAX_AGE_MS = 60 * 60_000;
 
 /** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
 const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -89,7 +91,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
   const stores = openStores(db);
   // Room events are announced here after commit; sync and the appservice queue subscribe.
   const appended = createAppendedEvents((error, event) =>
-    logger.error("an appended-event listener failed", { event_id: event.event_id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    logger.error("an appended-event listener failed", { event_id: event.event_id, error: describeError(error) }),
   );
   const services = createServices(config, stores, logger, clock, {
     thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
@@ -171,6 +173,7 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
     .use(openApiRoutes(() => routes.routes, VERSION));
+  keepValidationMessagesShort(app);
 
   const matchers = app.routes
     .filter((r) => r.method !== "OPTIONS")
@@ -180,28 +183,46 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
   }
 
   /**
-   * Periodic work kept off the request path, and delivery to application services; main.ts
-   * starts it, tests may call it directly. The returned stop resolves when requests to
-   * appservices in flight have finished.
+   * Periodic work kept off the request path, every task in this one list (intervals from
+   * [global.maintenance]), each run guarded by core/background-tasks.ts: a failure is
+   * logged with the task's name and the task runs again at its next interval. Also starts
+   * delivery to application services. main.ts calls it, tests may. The returned stop
+   * resolves when requests to appservices in flight have finished.
    */
   function startBackgroundTasks(): () => Promise<void> {
-    const timers = [
-      setInterval(() => services.sessions.flushLastSeen(), 30_000),
-      setInterval(() => checkpointDatabase(db), 60_000),
-      setInterval(() => services.toDevice.expire(), 3_600_000),
-      setInterval(() => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS), 3_600_000),
-      setInterval(() => services.mediaRetention.expirePending(), 10 * 60_000),
-      setInterval(() => services.presence.sweep(), PRESENCE_SWEEP_MS),
-      setInterval(() => services.delayedEvents.pruneFinalised(), 3_600_000),
-      // A temp file untouched for an hour is left by a crash mid-upload (live uploads keep writing).
-      setInterval(() => void services.mediaFiles.sweepTemporaryFiles(60 * 60_000), 60 * 60_000),
+    const every = config.maintenance;
+    const tasks: BackgroundTask[] = [
+      { name: "last-seen-flush", intervalMs: every.last_seen_flush_interval_ms, run: () => services.sessions.flushLastSeen() },
+      { name: "wal-checkpoint", intervalMs: every.checkpoint_interval_ms, run: () => checkpoint() },
+      { name: "presence-sweep", intervalMs: every.presence_sweep_interval_ms, run: () => services.presence.sweep() },
+      { name: "to-device-expiry", intervalMs: every.pruning_interval_ms, run: () => services.toDevice.expire() },
+      {
+        name: "read-notification-pruning",
+        intervalMs: every.pruning_interval_ms,
+        run: () => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS),
+      },
+      { name: "delayed-event-pruning", intervalMs: every.pruning_interval_ms, run: () => services.delayedEvents.pruneFinalised() },
+      { name: "pending-media-expiry", intervalMs: every.pending_media_expiry_interval_ms, run: () => services.mediaRetention.expirePending() },
+      {
+        name: "temporary-file-sweep",
+        intervalMs: every.temporary_file_sweep_interval_ms,
+        run: () => services.mediaFiles.sweepTemporaryFiles(TEMPORARY_FILE_MAX_AGE_MS),
+        atStart: true,
+      },
     ];
-    void services.mediaFiles.sweepTemporaryFiles(60 * 60_000);
+    const stopTasks = runBackgroundTasks(tasks, logger);
     services.appservices.start();
     return () => {
-      timers.forEach(clearInterval);
+      stopTasks();
       return services.appservices.stop();
     };
+  }
+
+  /** Between write batches, never inside one (storage/index.ts); a checkpoint kept from finishing catches up next time. */
+  async function checkpoint(): Promise<void> {
+    const result = await stores.checkpoint();
+    logger.debug("WAL checkpoint", { ...result });
+    if (result.busy) logger.warn("the WAL checkpoint could not finish: another connection is using the database", { ...result });
   }
 
   /** Answers every parked /sync long-poll now and any new one at once: the first step of stopping. */
@@ -217,7 +238,13 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
     stores.groupCommit.commitNow();
     services.sessions.flushLastSeen();
     services.thumbnailer.close();
-    checkpointDatabase(db, "TRUNCATE");
+    // The batch is committed above, so no transaction is open. A failure here loses nothing:
+    // the WAL stays beside the database and the next start reads it.
+    try {
+      checkpointDatabase(db, "TRUNCATE");
+    } catch (error) {
+      logger.warn("the shutdown checkpoint failed; the WAL is kept and read at the next start", { error: describeError(error) });
+    }
   }
 
   return { app, services, stores, startBackgroundTasks, closeLongPolls, shutdown };

@@ -169,3 +169,33 @@ export const RateLimits = Type.Object(
   },
   { description: "Rate limits on abuse-prone endpoints (token buckets kept in memory).", default: {} },
 );
+
+export const Maintenance = Type.Object(
+  {
+    checkpoint_interval_ms: Int(
+      "How often the write-ahead log is copied back into bunduit.db (a PASSIVE checkpoint, run between write batches). Longer: fewer pauses, a larger WAL and more recent commits an OS crash can lose.",
+      60_000,
+      { minimum: 100 },
+    ),
+    last_seen_flush_interval_ms: Int("How often devices' last-seen times and IP addresses, kept in memory, are written to the database.", 30_000, { minimum: 100 }),
+    presence_sweep_interval_ms: Int("How often users who went quiet are turned idle or offline (the timeouts are presence_idle_timeout_s and presence_offline_timeout_s).", 10_000, {
+      minimum: 100,
+    }),
+    pruning_interval_ms: Int(
+      "How often expired to-device messages, read notifications older than 30 days and finalised delayed events are deleted.",
+      3_600_000,
+      { minimum: 100 },
+    ),
+    pending_media_expiry_interval_ms: Int("How often media ids that waited too long for their content (media.unused_expiry_seconds) are expired.", 600_000, {
+      minimum: 100,
+    }),
+    temporary_file_sweep_interval_ms: Int("How often upload temp files untouched for an hour (left by a crash mid-upload) are deleted; also done at start.", 3_600_000, {
+      minimum: 100,
+    }),
+  },
+  {
+    description:
+      "Periodic work off the request path. A run that fails is logged with the task's name and tried again at its next interval (docs/architecture.md#durability).",
+    default: {},
+  },
+);

@@ -6,11 +6,15 @@
 import { Type, type Static, type TSchema, type TObject } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { Appservices, Bool, DelayedEvents, Int, MatrixRtc, MediaTable, RateLimits, Str, Strings, ToDevice, TurnTable, WellKnown } from "./config-sections.ts";
+import { IdentifierError, parseServerName } from "./matrix/ids.ts";
+import { Appservices, Bool, DelayedEvents, Int, Maintenance, MatrixRtc, MediaTable, RateLimits, Str, Strings, ToDevice, TurnTable, WellKnown } from "./config-sections.ts";
 
 export const GlobalConfigSchema = Type.Object({
-  server_name: Str("The name of this server: the part after the colon in user ids. Cannot change once users exist.", { default: "localhost", minLength: 1 }),
-  database_path: Str("A directory: the SQLite database file (bunduit.db) and media live inside it.", { default: "./data" }),
+  server_name: Str(
+    "The name of this server: the part after the colon in user ids. Cannot change once users exist. A host name, an IPv4 address or a [bracketed] IPv6 address, with an optional :port (the spec's server-name grammar).",
+    { default: "localhost", minLength: 1 },
+  ),
+  database_path: Str("A directory: the SQLite database file (bunduit.db) and media live inside it.", { default: "./data", minLength: 1 }),
   database_backend: Type.Union([Type.Literal("sqlite"), Type.Literal("rocksdb")], {
     description: 'Only "sqlite" is supported; "rocksdb" (a Conduit option) is refused with a clear message.',
     default: "sqlite",
@@ -26,7 +30,9 @@ export const GlobalConfigSchema = Type.Object({
   }),
   max_request_size: Int("The largest request body accepted, in bytes.", 20_000_000, { minimum: 1024 }),
   allow_registration: Bool("Whether anyone may register an account (with registration_token set, only holders of the token).", false),
-  registration_token: Type.Optional(Str("When set, registration needs this token (the m.login.registration_token stage).")),
+  registration_token: Type.Optional(
+    Str("When set, registration needs this token (the m.login.registration_token stage). An empty token is refused: it would match anyone's empty token."),
+  ),
   allow_guest_registration: Bool("Whether guests may register (kind=guest) with the spec's restricted access.", false),
   allow_federation: Bool("Whether to talk to other servers. Federation is not implemented yet; this must stay false.", false),
   trusted_servers: Strings("Servers trusted to vouch for other servers' keys (used once federation exists).", ["matrix.org"]),
@@ -48,6 +54,7 @@ export const GlobalConfigSchema = Type.Object({
   rate_limits: RateLimits,
   to_device: ToDevice,
   media: MediaTable,
+  maintenance: Maintenance,
   allow_local_presence: Bool(
     "Whether users share presence (online, idle, offline, status message) with the users they share a room with. When false, presence updates are accepted and ignored and everyone reads as offline. (The key of Conduit's successors.)",
     true,
@@ -90,6 +97,7 @@ export interface LoadedConfig {
 /**
  * Parses conduit.toml text (its `[global]` table), overlays `CONDUIT_*` environment
  * variables, applies defaults and validates. Collects every problem before failing.
+ * Empty text means "no file": the built-in defaults (and the environment).
  */
 export function loadConfig(text: string, env: Record<string, string | undefined> = {}, source = "conduit.toml"): LoadedConfig {
   let document: Record<string, unknown>;
@@ -101,6 +109,13 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
     }
     throw error;
   }
+  // Conduit reads only [global] too, and then fails for want of server_name; running on
+  // defaults instead would hide that the operator's settings were all ignored.
+  if (!("global" in document) && text.trim() !== "") {
+    throw new ConfigError([
+      `${source}: no [global] table: every setting must be under a "[global]" line (Conduit's format), so nothing in this file would apply. Add "[global]" above the settings.`,
+    ]);
+  }
   const warnings: string[] = [];
   for (const key of Object.keys(document)) {
     if (key !== "global") warnings.push(`${source}: unknown table or key "${key}" ignored (settings live under [global])`);
@@ -109,6 +124,8 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError([`${source}: "global" must be a table`]);
   const global = structuredClone(raw) as Record<string, unknown>;
 
+  /** Key path ("port", "turn.secret") → the variable that set it, so that problems blame the variable. */
+  const fromEnv = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("CONDUIT_") || name === "CONDUIT_CONFIG" || value === undefined) continue;
     const path = envKeyPath(name.slice("CONDUIT_".length).toLowerCase());
@@ -117,23 +134,32 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
       continue;
     }
     setPath(global, path, parseEnvValue(value));
+    fromEnv.set(path.join("."), `${name}=${JSON.stringify(value)}`);
   }
+  /** Where a key's value came from: the environment variable, or the file (and line). */
+  const origin = (keyPath: string): string => {
+    for (const [path, variable] of fromEnv) {
+      if (keyPath === path || keyPath.startsWith(`${path}.`)) return `environment variable ${variable}: `;
+    }
+    const line = locateKey(text, keyPath);
+    return line ? `${source}:${line}: ` : `${source}: `;
+  };
 
   warnings.push(...unknownKeys(GlobalConfigSchema, global, "global").map((k) => `${source}: unknown key "${k}" ignored`));
   const withDefaults = Value.Default(GlobalConfigSchema, Value.Clone(global));
   const problems = [...Value.Errors(GlobalConfigSchema, withDefaults)].map((e) => {
     const keyPath = e.path.slice(1).replace(/\//g, ".");
-    const line = locateKey(text, keyPath);
-    return `${line ? `${source}:${line}: ` : `${source}: `}[global] ${keyPath || "(root)"}: ${e.message}${describeValue(e.value)}`;
+    return `${origin(keyPath)}[global] ${keyPath || "(root)"}: ${e.message}${describeValue(e.value)}`;
   });
+  problems.push(...checkIdentityKeys(withDefaults as Partial<Config>, origin));
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   const config = Value.Clean(GlobalConfigSchema, withDefaults) as Config;
   if (config.database_backend === "rocksdb") {
-    throw new ConfigError([`${source}: [global] database_backend: "rocksdb" is not supported: bunduit only supports SQLite (use "sqlite")`]);
+    throw new ConfigError([`${origin("database_backend")}[global] database_backend: "rocksdb" is not supported: bunduit only supports SQLite (use "sqlite")`]);
   }
   const badTransports = config.matrix_rtc.transports.flatMap((transport, i) =>
     transport.type === "livekit" && !isHttpUrl(transport.livekit_service_url)
-      ? [`${source}: [global] matrix_rtc.transports.${i}: a "livekit" transport needs livekit_service_url, an http(s) URL${describeValue(transport.livekit_service_url)}`]
+      ? [`${origin(`matrix_rtc.transports.${i}`)}[global] matrix_rtc.transports.${i}: a "livekit" transport needs livekit_service_url, an http(s) URL${describeValue(transport.livekit_service_url)}`]
       : [],
   );
   if (badTransports.length > 0) throw new ConfigError(badTransports);
@@ -146,6 +172,31 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
     warnings.push(`${source}: allow_federation = true has no effect yet: bunduit does not federate`);
   }
   return { config: deepFreeze(config), warnings };
+}
+
+/**
+ * The keys whose bad value would start a server that then fails every registration
+ * (server_name) or lets anyone in (an empty registration_token, which matches `"token": ""`).
+ */
+function checkIdentityKeys(config: Partial<Config>, origin: (keyPath: string) => string): string[] {
+  const problems: string[] = [];
+  try {
+    // A non-string or empty value is the schema's to report.
+    if (typeof config.server_name === "string" && config.server_name !== "") parseServerName(config.server_name);
+  } catch (error) {
+    if (!(error instanceof IdentifierError)) throw error;
+    problems.push(
+      `${origin("server_name")}[global] server_name: ${error.reason}. ` +
+        `It must be a host name (matrix.example.org), an IPv4 address or a [bracketed] IPv6 address, with an optional :port (the spec's server-name grammar)`,
+    );
+  }
+  if (typeof config.registration_token === "string" && config.registration_token.trim() === "") {
+    problems.push(
+      `${origin("registration_token")}[global] registration_token is empty, which would let anyone register with an empty token. ` +
+        `Set a long random token (e.g. the output of \`openssl rand -hex 32\`), or remove the key (then allow_registration alone decides, and true opens registration to anyone)`,
+    );
+  }
+  return problems;
 }
 
 const LIVEKIT_KEYS = ["livekit_url", "livekit_api_key", "livekit_api_secret"] as const;

@@ -173,3 +173,53 @@ describe("delayed events settings", () => {
     expect(loadConfig("", { CONDUIT_DELAYED_EVENTS_MAX_PER_USER: "0" }).config.delayed_events.max_per_user).toBe(0);
   });
 });
+
+describe("settings that would start a broken or open server are refused at load", () => {
+  test("an empty registration_token, in the file or the environment, says what to do instead", () => {
+    for (const found of [problems(`[global]\nallow_registration = true\nregistration_token = ""\n`), problems("", { CONDUIT_REGISTRATION_TOKEN: "" })]) {
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain("registration_token is empty");
+      expect(found[0]).toContain("openssl rand -hex 32");
+      expect(found[0]).toContain("remove the key");
+    }
+    expect(problems(`[global]\nregistration_token = "  "\n`)[0]).toContain("conduit.toml:2");
+    expect(problems("", { CONDUIT_REGISTRATION_TOKEN: "" })[0]).toStartWith('environment variable CONDUIT_REGISTRATION_TOKEN="":');
+  });
+
+  test("server_name must follow the spec's server-name grammar", () => {
+    const [problem] = problems(`[global]\nserver_name = "not a valid name!"\n`);
+    expect(problem).toStartWith("conduit.toml:2: [global] server_name:");
+    expect(problem).toContain('contains " "');
+    expect(problem).toContain("IPv4");
+    for (const bad of ["", "example.org:", "example.org:123456", "[::1", "[not-ipv6]", "exa_mple.org", "300.1.1.1"]) {
+      expect(problems("", { CONDUIT_SERVER_NAME: JSON.stringify(bad) }).join()).toContain("server_name");
+    }
+    for (const good of ["example.org", "matrix.example.org:8448", "localhost", "1.2.3.4", "[::1]", "[1234:5678::abcd]:443", "Example.ORG"]) {
+      expect(loadConfig(`[global]\nserver_name = ${JSON.stringify(good)}\n`).config.server_name).toBe(good);
+    }
+  });
+
+  test("an empty database_path is refused", () => {
+    expect(problems(`[global]\ndatabase_path = ""\n`)[0]).toContain("database_path");
+  });
+
+  test("a bad CONDUIT_* variable is blamed on the variable, even when the file sets the same key", () => {
+    const found = problems(`[global]\nport = 8008\n[global.turn]\nttl = 60\n`, { CONDUIT_PORT: "eighty", CONDUIT_TURN__TTL: "0" });
+    expect(found).toHaveLength(2);
+    expect(found.find((p) => p.includes("port"))).toStartWith('environment variable CONDUIT_PORT="eighty": [global] port:');
+    expect(found.find((p) => p.includes("turn.ttl"))).toStartWith('environment variable CONDUIT_TURN__TTL="0": [global] turn.ttl:');
+    expect(found.join()).not.toContain("conduit.toml:");
+    // The file's own mistakes still point at their line.
+    expect(problems(`[global]\nport = "x"\n`, { CONDUIT_SERVER_NAME: "example.org" })[0]).toStartWith("conduit.toml:2:");
+  });
+
+  test("a file with settings but no [global] table is refused rather than run on defaults", () => {
+    const [problem] = problems(`server_name = "example.org"\nallow_registration = false\n`);
+    expect(problem).toContain("no [global] table");
+    expect(problem).toContain('Add "[global]"');
+    expect(problems(`[glboal]\nserver_name = "example.org"\n`)[0]).toContain("no [global] table");
+    // A table under [global] is enough; no text at all (no file) means the defaults.
+    expect(loadConfig(`[global.media]\n`).warnings).toEqual([]);
+    expect(loadConfig("").config.server_name).toBe("localhost");
+  });
+});

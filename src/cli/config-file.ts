@@ -11,5 +11,7 @@ export function resolveConfig(configPath: string | undefined, env: Record<string
   } catch (error) {
     throw new ConfigError([`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
   }
+  // Only "no file at all" means the built-in defaults: an empty file is most likely a mount or copy gone wrong.
+  if (text.trim() === "") throw new ConfigError([`${path} is empty: put the settings under a "[global]" line (see conduit.toml in the repository), or give no file to run on the built-in defaults`]);
   return { ...loadConfig(text, env, path), source: path };
 }

@@ -88,11 +88,31 @@ export const MEDIA_CONTENT_SECURITY_POLICY =
   "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';";
 
 /**
+ * Characters never offered in a file name: C0 and C1 controls and DEL (a newline could end
+ * the header in a careless client), and the invisible Unicode format characters (bidi
+ * overrides make `evil\u202Egpj.exe` display as `evilexe.jpg`).
+ */
+const UNSAFE_FILENAME_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * The client-chosen name (the uploader's, or the download path's) made safe to offer as a
+ * file name: no control or invisible characters, and `/` and `\` replaced by `_`, so that
+ * a client saving it where it says cannot be sent into another directory. Undefined when
+ * nothing usable is left (empty, `.` or `..`).
+ */
+export function safeFileName(filename: string | null | undefined): string | undefined {
+  if (!filename) return undefined;
+  const safe = filename.replace(UNSAFE_FILENAME_CHARACTERS, "").replace(/[/\\]/g, "_").trim();
+  return safe === "" || safe === "." || safe === ".." ? undefined : safe;
+}
+
+/**
  * `inline; filename="cat.png"` for plain ASCII names; other names use RFC 6266's
  * `filename*=utf-8''…` (RFC 8187 percent-encoding) so no byte of the name reaches the
- * header unescaped.
+ * header unescaped. The name is made safe first (safeFileName).
  */
-export function contentDisposition(type: "inline" | "attachment", filename: string | null | undefined): string {
+export function contentDisposition(type: "inline" | "attachment", requested: string | null | undefined): string {
+  const filename = safeFileName(requested);
   if (!filename) return type;
   if (/^[\x20-\x7e]*$/.test(filename) && !/["\\]/.test(filename)) return `${type}; filename="${filename}"`;
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -23,9 +23,12 @@ export function createAccountStore(db: Database) {
     "UPDATE users SET is_guest = 0, password_hash = ? WHERE user_id = ? AND is_guest = 1 AND deactivated = 0",
   );
   const selectUsers = db.query<UserRow, []>(`SELECT ${columns} FROM users ORDER BY user_id`);
+  const countPeople = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE deactivated = 0 AND is_guest = 0 AND appservice_id IS NULL");
   return {
     selectUser: (userId: string) => selectUser.get(userId),
     selectUsers: () => selectUsers.all(),
+    /** Active accounts a person could log in to: not guests, not an application service's. */
+    countPeople: () => countPeople.get()?.n ?? 0,
     insertUser: (user: { user_id: string; password_hash: string | null; is_guest?: boolean; is_admin?: boolean; appservice_id?: string | null; created_ts: number }) =>
       insertUser.run(user.user_id, user.password_hash, user.is_guest ? 1 : 0, user.is_admin ? 1 : 0, user.appservice_id ?? null, user.created_ts),
     updatePasswordHash: (userId: string, hash: string | null) => updatePasswordHash.run(hash, userId),

@@ -14,6 +14,12 @@ export const DATABASE_FILE = "bunduit.db";
 
 export class DatabaseVersionError extends Error {}
 
+/** The data directory is missing and cannot be created, unwritable, or not a directory: an operator's mistake, said in one line. */
+export class DatabaseOpenError extends Error {}
+
+/** Errors that mean the data directory is missing, unwritable or not a directory. */
+const UNOPENABLE = new Set(["SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "EACCES", "EPERM", "ENOTDIR", "EEXIST", "EROFS", "ENOENT"]);
+
 export interface OpenOptions {
   /** Apply pending migrations (the server does; a read-only tool might not). */
   migrate?: boolean;
@@ -21,13 +27,24 @@ export interface OpenOptions {
 
 /** Opens `<directory>/bunduit.db`, or an in-memory database for ":memory:". */
 export function openDatabase(directory: string, options: OpenOptions = {}): Database {
-  let path = ":memory:";
-  if (directory !== ":memory:") {
-    mkdirSync(directory, { recursive: true });
-    path = join(directory, DATABASE_FILE);
+  let db: Database;
+  try {
+    let path = ":memory:";
+    if (directory !== ":memory:") {
+      mkdirSync(directory, { recursive: true });
+      path = join(directory, DATABASE_FILE);
+    }
+    db = new Database(path, { create: true, strict: true });
+    // The first write: a read-only directory or file fails here rather than in the first request.
+    db.exec("PRAGMA journal_mode = WAL");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (!code || !UNOPENABLE.has(code)) throw error;
+    // Typical in containers: a bind-mounted directory owned by another uid than the server's.
+    throw new DatabaseOpenError(
+      `cannot open the database in ${directory} (${code}): database_path must be a directory that exists or can be created, writable by uid ${process.getuid?.() ?? "?"}`,
+    );
   }
-  const db = new Database(path, { create: true, strict: true });
-  db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA busy_timeout = 5000");
@@ -69,7 +86,19 @@ export function migrate(db: Database): { from: number; to: number } {
   return { from, to };
 }
 
-/** Moves WAL content into the main file; called on a timer and at shutdown, never in a request. */
-export function checkpointDatabase(db: Database, mode: "PASSIVE" | "TRUNCATE" = "PASSIVE"): void {
-  db.exec(`PRAGMA wal_checkpoint(${mode})`);
+/** SQLite's answer to a checkpoint: `busy` when another connection kept it from finishing; pages in the WAL and copied back. */
+export interface CheckpointResult {
+  busy: boolean;
+  walPages: number;
+  checkpointedPages: number;
+}
+
+/**
+ * Moves WAL content into the main file; called between group-commit batches
+ * (`stores.checkpoint`) and at shutdown, never in a request. Inside an open transaction
+ * SQLite refuses it (SQLITE_LOCKED, "database table is locked"): that is the caller's bug.
+ */
+export function checkpointDatabase(db: Database, mode: "PASSIVE" | "TRUNCATE" = "PASSIVE"): CheckpointResult {
+  const row = db.query<{ busy: number; log: number; checkpointed: number }, []>(`PRAGMA wal_checkpoint(${mode})`).get();
+  return { busy: row?.busy === 1, walPages: row?.log ?? 0, checkpointedPages: row?.checkpointed ?? 0 };
 }

@@ -8,6 +8,8 @@
  * +53–62% /send throughput.
  *
  * Other writers keep their own transactions: `commitNow` is called before they begin.
+ * Work that must not run inside a transaction (a WAL checkpoint: SQLite refuses it with
+ * "database table is locked" while this connection has one open) goes through `whenIdle`.
  */
 import type { Database } from "bun:sqlite";
 
@@ -20,7 +22,37 @@ export function createGroupCommit(db: Database, schedule: (commit: () => void) =
   let open = false;
   let running = 0;
   let waiters: Waiter[] = [];
+  let idleTasks: (() => void)[] = [];
   const failureListeners = new Set<(error: unknown) => void>();
+
+  /**
+   * The scheduled end of a batch. Idle tasks run here rather than in every commitNow: a
+   * commitNow called by `stores.transaction` is inside a request, and this callback is not.
+   * After the commit no transaction is open, so a task waits for at most one batch, however
+   * steady the writes.
+   */
+  function endBatch(): void {
+    commitNow();
+    // Checked in this order: after shutdown the database may be closed, and asking it throws.
+    if (idleTasks.length === 0 || open || db.inTransaction) return;
+    const tasks = idleTasks;
+    idleTasks = [];
+    for (const task of tasks) runListener(task);
+  }
+
+  /**
+   * Storage has no logger: a listener or idle task that throws (none should) does not stop
+   * the others, and its error goes to the process's last-resort handler (main.ts), which logs it.
+   */
+  function runListener(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
 
   function commitNow(): void {
     if (!open || running > 0) return;
@@ -35,8 +67,9 @@ export function createGroupCommit(db: Database, schedule: (commit: () => void) =
       } catch {
         // the transaction may already be gone with the failed commit
       }
-      for (const listener of failureListeners) listener(error);
+      // The writers hear of the failure first: a throwing listener must not leave them waiting.
       for (const waiter of batch) waiter.reject(error);
+      for (const listener of failureListeners) runListener(() => listener(error));
       return;
     }
     for (const waiter of batch) waiter.resolve();
@@ -52,7 +85,7 @@ export function createGroupCommit(db: Database, schedule: (commit: () => void) =
       if (!open) {
         db.exec("BEGIN IMMEDIATE");
         open = true;
-        schedule(commitNow);
+        schedule(endBatch);
       }
       running++;
       let result: T;
@@ -75,6 +108,17 @@ export function createGroupCommit(db: Database, schedule: (commit: () => void) =
     },
     /** Commits the open batch now (before another transaction, at shutdown); a no-op inside a batched write. */
     commitNow,
+    /**
+     * Runs `task` when this connection has no transaction open: now if no batch is open,
+     * else right after the open batch commits (or fails). `task` must not throw; it runs
+     * from the batch's scheduled commit, where nobody would catch it.
+     */
+    whenIdle(task: () => void): void {
+      if (!open && !db.inTransaction) return task();
+      idleTasks.push(task);
+      // A transaction outside the batch (none today) must not leave the task waiting for the next write.
+      if (!open) schedule(endBatch);
+    },
     /** Hears of a failed commit (the engine drops what it cached from the lost batch). */
     onCommitFailure(listener: (error: unknown) => void): () => void {
       failureListeners.add(listener);

@@ -22,6 +22,7 @@ import { createAliasStore } from "./aliases.ts";
 import { createDirectoryStore } from "./directory.ts";
 import { createReportStore } from "./reports.ts";
 import { createEventStore } from "./events.ts";
+import { checkpointDatabase, type CheckpointResult } from "./database.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createMembershipStore } from "./memberships.ts";
 import { createRelationStore } from "./relations.ts";
@@ -82,6 +83,20 @@ export function openStores(db: Database) {
       groupCommit.commitNow();
       return db.transaction(fn)();
     },
+    /**
+     * A PASSIVE WAL checkpoint between group-commit batches: now if none is open, else right
+     * after the open one commits. Never inside a transaction, where SQLite refuses it.
+     */
+    checkpoint: (): Promise<CheckpointResult> =>
+      new Promise((resolve, reject) =>
+        groupCommit.whenIdle(() => {
+          try {
+            resolve(checkpointDatabase(db));
+          } catch (error) {
+            reject(error);
+          }
+        }),
+      ),
   };
 }
 

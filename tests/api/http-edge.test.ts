@@ -1,5 +1,8 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { nestsDeeperThan } from "../../src/api/plugins/http-edge.ts";
 import { loggablePath } from "../../src/api/plugins/matrix-errors.ts";
+import { MAX_JSON_DEPTH } from "../../src/matrix/canonical-json.ts";
+import { createUser } from "../support/fixtures.ts";
 import { createTestServer } from "../support/server.ts";
 
 describe("what every endpoint inherits", () => {
@@ -41,6 +44,66 @@ describe("what every endpoint inherits", () => {
       expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
     });
   }
+});
+
+describe("JSON bodies nested too deep", () => {
+  const server = createTestServer();
+  afterAll(() => server.close());
+  const arrays = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+  const objects = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
+
+  test("the depth scan counts arrays and objects, not brackets inside strings", () => {
+    expect(nestsDeeperThan(arrays(3), 3)).toBe(false);
+    expect(nestsDeeperThan(arrays(4), 3)).toBe(true);
+    expect(nestsDeeperThan(`[[{"a":[]}],[[]]]`, 4)).toBe(false);
+    expect(nestsDeeperThan(`[[{"a":[]}],[[]]]`, 3)).toBe(true);
+    expect(nestsDeeperThan(`{"a":"[[[[{{{{","b":["\\\"[[[["]}`, 2)).toBe(false);
+    expect(nestsDeeperThan(`{"a":"\\\\","b":[[[]]]}`, 3)).toBe(true);
+  });
+
+  test(`a body ${MAX_JSON_DEPTH} levels deep reaches its route; one more is 400 M_BAD_JSON naming the limit`, async () => {
+    const user = await createUser(server);
+    const path = `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/account_data/org.example.deep`;
+    const send = (raw: string) => server.request("PUT", path, { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+    expect((await send(`{"x":${objects(MAX_JSON_DEPTH - 1)}}`)).status).toBe(200);
+    expect((await send(`{"x":${arrays(MAX_JSON_DEPTH - 1)}}`)).status).toBe(200);
+    for (const raw of [`{"x":${objects(MAX_JSON_DEPTH)}}`, `{"x":${arrays(10_000)}}`, `{"x":${arrays(200_000)}}`]) {
+      const res = await send(raw);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errcode: "M_BAD_JSON", error: `Request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep` });
+    }
+    const stored = await server.get(path, { token: user.access_token });
+    expect(JSON.stringify(stored.body)).toBe(`{"x":${arrays(MAX_JSON_DEPTH - 1)}}`);
+  });
+
+  test("a deep body that is not JSON at all is still M_NOT_JSON or M_BAD_JSON, never a 500", async () => {
+    const user = await createUser(server);
+    for (const raw of [`{"x":${"[".repeat(50_000)}`, `${"]".repeat(50_000)}`, `{"x":"${"[".repeat(50_000)}`]) {
+      const res = await server.request("POST", "/_matrix/client/v3/createRoom", { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+      expect(res.status).toBe(400);
+      expect(["M_NOT_JSON", "M_BAD_JSON"]).toContain(res.body.errcode);
+    }
+  });
+});
+
+describe("numbers a double cannot hold", () => {
+  const server = createTestServer();
+  afterAll(() => server.close());
+
+  test("1e400 anywhere in a body is 400 M_BAD_JSON; large finite numbers and the same text in strings are not", async () => {
+    const user = await createUser(server);
+    const path = `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/account_data/org.example.numbers`;
+    const send = (raw: string) => server.request("PUT", path, { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+    for (const raw of ['{"n":1e400}', '{"a":[1,{"b":-1E+999}]}', `{"n":${"9".repeat(400)}}`]) {
+      const res = await send(raw);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errcode: "M_BAD_JSON", error: "Request body has a number out of range (beyond ±1.8e308)" });
+    }
+    for (const raw of ['{"n":1e308,"m":1.5e-400,"f":1.5}', '{"text":"1e400 is not a number here"}']) {
+      expect((await send(raw)).status).toBe(200);
+      expect((await server.get(path, { token: user.access_token })).body).toEqual(JSON.parse(raw));
+    }
+  });
 });
 
 describe("server discovery and keys", () => {

@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createUser } from "../support/fixtures.ts";
 import { makePng } from "../support/images.ts";
 import { createTestServer, tempDir } from "../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../support/process-timeout.ts";
+
+setDefaultTimeout(PROCESS_TEST_TIMEOUT_MS);
 
 const MAIN = join(import.meta.dir, "../../src/main.ts");
 

@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { startServerProcess, tempDir } from "../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../support/process-timeout.ts";
+
+setDefaultTimeout(PROCESS_TEST_TIMEOUT_MS);
 
 const MAIN = join(import.meta.dir, "../../src/main.ts");
 
@@ -64,6 +67,68 @@ describe("the bunduit process", () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toStartWith(`bunduit: cannot open the database in ${notADirectory}`);
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("the CLI commands also refuse an unopenable database_path with one line", async () => {
+    const dir = tempDir();
+    try {
+      const notADirectory = join(dir.path, "plain-file");
+      await Bun.write(notADirectory, "");
+      for (const command of [["user", "list"], ["appservice", "list"], ["media", "purge", "--before", "2020-01-01"]]) {
+        const result = run(command, dir.path, { CONDUIT_DATABASE_PATH: join(notADirectory, "data") });
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim()).toStartWith(`bunduit: cannot open the database in ${join(notADirectory, "data")} (ENOTDIR): database_path must be a directory`);
+        expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("settings that would start a broken or open server stop it before it listens, naming the variable or the file", async () => {
+    const dir = tempDir();
+    try {
+      const emptyToken = run(["serve"], dir.path, { CONDUIT_REGISTRATION_TOKEN: "", CONDUIT_PORT: "0" });
+      expect(emptyToken.code).toBe(1);
+      expect(emptyToken.stderr).toContain('environment variable CONDUIT_REGISTRATION_TOKEN="": [global] registration_token is empty');
+      expect(emptyToken.stderr).not.toContain("bunduit started");
+
+      await Bun.write(join(dir.path, "conduit.toml"), `[global]\nserver_name = "not a valid name!"\nport = 6167\n`);
+      const badName = run(["serve"], dir.path, { CONDUIT_PORT: "x" });
+      expect(badName.code).toBe(1);
+      expect(badName.stderr).toContain("conduit.toml:2: [global] server_name:");
+      expect(badName.stderr).toContain('environment variable CONDUIT_PORT="x": [global] port:');
+
+      await Bun.write(join(dir.path, "flat.toml"), `server_name = "example.org"\n`);
+      await Bun.write(join(dir.path, "empty.toml"), "");
+      expect(run(["check-config", "--config", "flat.toml"], dir.path).stderr).toContain("flat.toml: no [global] table");
+      const empty = run(["check-config", "--config", "empty.toml"], dir.path);
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toContain("empty.toml is empty");
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("with registration closed and no account, the start-up log says how to create the first one; not once one exists", async () => {
+    const dir = tempDir();
+    try {
+      const config = join(dir.path, "conduit.toml");
+      const first = await startServerProcess({ dir: dir.path });
+      expect(await first.stop()).toBe(0);
+      expect(first.output()).toMatch(/WARN +registration is closed and no account exists yet: create the first one with `.+ --config \S+conduit\.toml user create NAME --admin`/);
+      // The command in the log works as printed (here: bun and this source file).
+      const printed = /with `(.+) user create NAME --admin`/.exec(first.output())![1]!;
+      expect(printed).toBe(`bun ${MAIN} --config ${config}`);
+      expect(run(["--config", config, "user", "create", "admin", "--admin"], dir.path).code).toBe(0);
+
+      const again = await startServerProcess({ dir: dir.path });
+      expect(await again.stop()).toBe(0);
+      expect(again.output()).toContain("bunduit started");
+      expect(again.output()).not.toContain("no account exists");
     } finally {
       dir.remove();
     }

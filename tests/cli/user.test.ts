@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { createTestServer, startServerProcess, tempDir } from "../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../support/process-timeout.ts";
+
+setDefaultTimeout(PROCESS_TEST_TIMEOUT_MS);
 
 const MAIN = join(import.meta.dir, "../../src/main.ts");
 

@@ -97,16 +97,6 @@ function parseCoturnConf(text: string): Map<string, string[]> {
 }
 
 /** The Dockerfile's `ENV NAME=value …` settings: what every container of the image gets. */
-function dockerfileEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  const joined = text.replace(/\\\n/g, " ");
-  for (const line of joined.split("\n")) {
-    if (!line.startsWith("ENV ")) continue;
-    for (const [, name, value] of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[name as string] = value as string;
-  }
-  return env;
-}
-
 const compose = Bun.YAML.parse(await read("docker-compose.yml")) as { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
 const liveKit = Bun.YAML.parse(await read("livekit.yaml")) as LiveKitConfig;
 const conduitText = await read("conduit.toml");
@@ -138,12 +128,12 @@ describe("docs/examples/conduit.toml", () => {
     expect(loaded.warnings).toEqual([]);
   });
 
-  test("says what runs: the image's environment (which wins over the file) changes nothing, and warns of nothing", async () => {
-    const env = dockerfileEnv(await Bun.file(join(REPO, "Dockerfile")).text());
-    expect(Object.keys(env)).toContain("CONDUIT_ADDRESS");
-    const inImage = loadConfig(conduitText, env);
-    expect(inImage.warnings).toEqual([]);
-    expect(inImage.config).toEqual(config);
+  test("replaces the image's own conduit.toml and keeps what a container needs: every address, the data volume", async () => {
+    const image = loadConfig(await Bun.file(join(REPO, "docker/conduit.toml")).text(), {}, "docker/conduit.toml").config;
+    expect(bunduit.volumes).toContain("./conduit.toml:/etc/bunduit/conduit.toml:ro");
+    expect(config.address).toBe(image.address);
+    expect(config.database_path).toBe(image.database_path);
+    expect(bunduit.volumes).toContain(`bunduit-data:${config.database_path}`);
   });
 
   test("switches on the built-in LiveKit authorization service and TURN with a shared secret", () => {

@@ -30,7 +30,9 @@ describe("serving inline content", () => {
     expect(contentDisposition("inline", "cat.png")).toBe('inline; filename="cat.png"');
     expect(contentDisposition("attachment", "name;with;semicolons")).toBe('attachment; filename="name;with;semicolons"');
     expect(contentDisposition("attachment", 'a"b')).toBe("attachment; filename*=utf-8''a%22b");
-    expect(contentDisposition("inline", "line\r\nbreak")).toBe("inline; filename*=utf-8''line%0D%0Abreak");
+    expect(contentDisposition("inline", "line\r\nbreak")).toBe('inline; filename="linebreak"');
+    expect(contentDisposition("attachment", "../a\\b\u202e.txt")).toBe('attachment; filename=".._a_b.txt"');
+    expect(contentDisposition("inline", " .. ")).toBe("inline");
     expect(contentDisposition("inline", "☕ (1).txt")).toBe("inline; filename*=utf-8''%E2%98%95%20%281%29.txt");
   });
 });

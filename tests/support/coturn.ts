@@ -1,5 +1,5 @@
 /**
- * A real coturn (Debian package `coturn`, listed in .ci/apt-packages) on loopback, and
+ * A real coturn (Debian package `coturn`, which npm test installs: tests/peers/provision.ts) on loopback, and
  * relay allocations against it with turnutils_uclient from the same package. Missing
  * binaries are an error, never a skip: the TURN scheme is only proven against coturn.
  */
@@ -25,7 +25,7 @@ export interface Allocation {
 
 function requireBinary(name: string): string {
   const path = Bun.which(name);
-  if (!path) throw new Error(`${name} not found: the TURN end-to-end test needs the Debian package coturn (apt-get install coturn; .ci/run installs it)`);
+  if (!path) throw new Error(`${name} not found: the TURN end-to-end test needs the Debian package coturn (apt-get install coturn; npm test installs it as root on Debian: tests/peers/provision.ts)`);
   return path;
 }
 

@@ -3,7 +3,7 @@
  * server on 127.0.0.1 whose server name is `127.0.0.1:<port>` (an explicit port, so
  * federation discovery goes straight to it), answering openid/userinfo from a token table.
  * Its certificate is self-signed, made with the openssl command (Debian package `openssl`,
- * listed in .ci/apt-packages); while it runs, TLS verification is off in this process.
+ * provisioned by tests/peers/provision.ts); while it runs, TLS verification is off in this process.
  */
 import { join } from "node:path";
 import { tempDir } from "./server.ts";

@@ -1,11 +1,14 @@
 /**
  * What every request goes through before its route: CORS (browsers run Element Web and
  * Element Call on other origins), OPTIONS preflight for every path, the request size
- * limit, and a JSON body parser that, like Conduit, does not insist on a Content-Type.
+ * limit, and a JSON body parser that, like Conduit, does not insist on a Content-Type,
+ * refuses bodies nested deeper than MAX_JSON_DEPTH before parsing them, and numbers that
+ * parse to Infinity.
  * https://spec.matrix.org/v1.19/client-server-api/#web-browser-clients
  */
 import { Elysia } from "elysia";
 import { MatrixError } from "../../errors.ts";
+import { MAX_JSON_DEPTH } from "../../matrix/canonical-json.ts";
 import type { Logger } from "../../logger.ts";
 import { loggablePath, matrixErrorResponse } from "./matrix-errors.ts";
 
@@ -56,6 +59,58 @@ async function readBoundedText(request: Request, limit: number): Promise<string>
   return Buffer.concat(chunks).toString("utf8");
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_ARRAY = 0x5d;
+const CLOSE_OBJECT = 0x7d;
+
+/**
+ * Whether the JSON text opens more than `limit` arrays and objects inside each other, in
+ * one pass over the text, skipping strings. Run before JSON.parse so that neither the parser
+ * nor anything after it (typebox, canonical JSON, Elysia's validation messages, which print
+ * the body indented by depth) ever meets a deep value. Malformed text is left to JSON.parse.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) i++;
+        else if (s === QUOTE) break;
+      }
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Text that might hold a number beyond a double's range: an exponent of three digits, or 309 digits. */
+const MAY_OVERFLOW = /\d[eE]\+?\d{3}|\d{309}/;
+
+/**
+ * Whether a parsed body holds ±Infinity: what JSON.parse makes of `1e400`. No API means it,
+ * and JSON.stringify would store it as null. Iterative; the body is at most MAX_JSON_DEPTH deep.
+ */
+function holdsInfinity(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "number") {
+      if (!Number.isFinite(next)) return true;
+    } else if (typeof next === "object" && next !== null) {
+      for (const item of Array.isArray(next) ? next : Object.values(next)) pending.push(item);
+    }
+  }
+  return false;
+}
+
 export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: UploadLimits) =>
   new Elysia({ name: "http-edge" })
     .onRequest(({ request, set }) => {
@@ -73,12 +128,16 @@ export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: Uploa
       const text = await readBoundedText(request, maxRequestSize);
       if (text.length > maxRequestSize) throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxRequestSize} bytes`);
       if (text.trim() === "") return {};
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+        throw new MatrixError("M_BAD_JSON", `Request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
+      }
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
         throw new MatrixError("M_NOT_JSON", "Request body is not valid JSON");
       }
+      if (MAY_OVERFLOW.test(text) && holdsInfinity(body)) throw new MatrixError("M_BAD_JSON", "Request body has a number out of range (beyond ±1.8e308)");
       // Every JSON body of the client-server API is an object. Checked here because Elysia's
       // normalizer would otherwise turn `[1]` into `{"0":1}` before validation sees it.
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new MatrixError("M_NOT_JSON", "Request body must be a JSON object");

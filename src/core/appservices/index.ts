@@ -7,6 +7,7 @@
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
+import { runGuarded } from "../background-tasks.ts";
 import type { Clock } from "../clock.ts";
 import type { DeviceKeys } from "../e2ee/device-keys.ts";
 import type { DeviceLists, DeviceListListener } from "../e2ee/device-lists.ts";
@@ -88,12 +89,16 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
       deps.notifications.deviceLists.push(onDeviceList);
       catchUp();
       queue.start();
-      const poll = setInterval(() => {
-        // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
-        if (!registry.reloadIfChanged()) return;
-        catchUp();
-        for (const appservice of registry.list()) queue.retryNow(appservice.id);
-      }, config.appservices.poll_interval_ms);
+      const poll = setInterval(
+        () =>
+          void runGuarded(logger, "checking for changed appservice registrations", () => {
+            // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
+            if (!registry.reloadIfChanged()) return;
+            catchUp();
+            for (const appservice of registry.list()) queue.retryNow(appservice.id);
+          }),
+        config.appservices.poll_interval_ms,
+      );
       stopFeeds = () => {
         clearInterval(poll);
         deps.notifications.toDevice.splice(deps.notifications.toDevice.indexOf(onToDevice), 1);

@@ -16,6 +16,7 @@
  * https://github.com/matrix-org/matrix-spec-proposals/pull/4140
  */
 import { MatrixError } from "../../errors.ts";
+import { runGuarded } from "../background-tasks.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import type { DelayedEventReason } from "../../storage/delayed-events.ts";
 import { setTimer } from "../clock.ts";
@@ -54,10 +55,13 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
     if (next !== undefined) arm(Math.max(next, notBefore));
   }
 
+  /** The timer's callback: a failure (the database busy, say) is logged and tried again shortly, never thrown. */
   function wake(): void {
     cancelTimer = undefined;
     armedAt = undefined;
-    void sendDueEvents();
+    void runGuarded(logger, "sending due delayed events", sendDueEvents).then((ok) => {
+      if (!ok) arm(clock.now() + RETRY_AFTER_FAILURE_MS);
+    });
   }
 
   /**

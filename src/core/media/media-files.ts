@@ -129,8 +129,10 @@ export function createMediaFiles(root: string) {
       let names: string[];
       try {
         names = await readdir(tempDir);
-      } catch {
-        return 0;
+      } catch (error) {
+        // No upload yet. Anything else (tmp is not a directory, unreadable) is the operator's to hear of.
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+        throw error;
       }
       let removed = 0;
       for (const name of names) {

@@ -133,9 +133,14 @@ export function createGatewaySender({ stores, logger, unreadTotal, fetch = globa
       return queue.tail;
     }
     queue.length++;
-    queue.tail = queue.tail.then(() => deliver(pusher, body)).finally(() => {
-      if (--queue.length === 0 && queues.get(key) === queue) queues.delete(key);
-    });
+    // A failed delivery (the database unreadable) is logged: the tail never rejects, so the
+    // pusher's later notifications still go out and no caller is left with an unhandled rejection.
+    queue.tail = queue.tail
+      .then(() => deliver(pusher, body))
+      .catch((error: unknown) => logger.error("push delivery failed", { user_id: pusher.user_id, app_id: pusher.app_id, error: String(error) }))
+      .finally(() => {
+        if (--queue.length === 0 && queues.get(key) === queue) queues.delete(key);
+      });
     queues.set(key, queue);
     return queue.tail;
   }

@@ -59,6 +59,11 @@ export function createAccounts(
       return stores.accounts.selectUser(userId)?.deactivated === 1;
     },
 
+    /** Whether anyone could log in yet: an operator who left registration closed needs a first account. */
+    hasPeople(): boolean {
+      return stores.accounts.countPeople() > 0;
+    },
+
     /** Every account, for the operator CLI. */
     list() {
       return stores.accounts.selectUsers();

@@ -21,13 +21,20 @@ export interface DirectoryUser {
 
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 100;
+/**
+ * The longest term that can match anyone: user ids are at most 255 bytes and display names
+ * at most 256 characters (core/users/profiles.ts). A longer term matches no one, so it is
+ * answered without a query; it also keeps the LIKE pattern far below SQLite's 50,000-byte
+ * limit ("LIKE or GLOB pattern too complex").
+ */
+const MAX_SEARCH_TERM_LENGTH = 256;
 
 export function createUserDirectory(stores: Pick<Stores, "userDirectory">) {
   return {
     search(requester: Requester, searchTerm: string, requestedLimit = DEFAULT_LIMIT): { results: DirectoryUser[]; limited: boolean } {
       const term = searchTerm.trim();
       const limit = Math.min(Math.max(requestedLimit, 0), MAX_LIMIT);
-      if (term === "" || limit === 0) return { results: [], limited: false };
+      if (term === "" || term.length > MAX_SEARCH_TERM_LENGTH || limit === 0) return { results: [], limited: false };
       // One row more than the page tells whether there were more.
       const rows = stores.userDirectory.searchVisibleUsers(requester.user_id, term, limit + 1);
       const results = rows.slice(0, limit).map((row) => ({

@@ -20,6 +20,15 @@ export interface NewPushRuleBody {
 
 /** Patterns and keys run against every event a user receives; keep them to a sane size. */
 const MAX_PATTERN_LENGTH = 255;
+/**
+ * The spec sets no bounds; these are far above what clients send (Element's rules have one
+ * to three conditions and two or three actions) and keep what a rule costs bounded: every
+ * event is matched against every rule, and /sync sends the whole ruleset.
+ */
+export const MAX_RULE_CONDITIONS = 32;
+export const MAX_RULE_ACTIONS = 16;
+/** The stored actions or conditions as JSON, in characters; an event may have 65,536 bytes. */
+export const MAX_RULE_JSON_LENGTH = 65_536;
 const KNOWN_ACTIONS = new Set(["notify"]);
 
 const invalid = (field: string, problem: string) => new MatrixError("M_BAD_JSON", `Invalid '${field}': ${problem}`);
@@ -37,6 +46,7 @@ export function validateNewRuleId(kind: PushRuleKind, ruleId: string): void {
 
 /** The actions to store: each is "notify" or a `set_tweak`; historical actions are dropped. */
 export function validateActions(actions: readonly unknown[], field = "actions"): PushAction[] {
+  if (actions.length > MAX_RULE_ACTIONS) throw invalid(field, `more than ${MAX_RULE_ACTIONS} actions`);
   const kept: PushAction[] = [];
   actions.forEach((action, i) => {
     const where = `${field}[${i}]`;
@@ -53,6 +63,7 @@ export function validateActions(actions: readonly unknown[], field = "actions"):
     if (set_tweak === "sound" && value !== undefined && typeof value !== "string") throw invalid(`${where}.value`, "sound is a string");
     kept.push(value === undefined ? { set_tweak } : { set_tweak, value });
   });
+  if (JSON.stringify(kept).length > MAX_RULE_JSON_LENGTH) throw invalid(field, `longer than ${MAX_RULE_JSON_LENGTH} characters as JSON`);
   return kept;
 }
 
@@ -95,7 +106,12 @@ export function newPushRule(kind: PushRuleKind, ruleId: string, body: NewPushRul
     return { ...rule, pattern: body.pattern };
   }
   if (kind === "override" || kind === "underride") {
-    return { ...rule, conditions: (body.conditions ?? []).map((condition, i) => validateCondition(condition, `conditions[${i}]`)) };
+    const conditions = body.conditions ?? [];
+    if (conditions.length > MAX_RULE_CONDITIONS) throw invalid("conditions", `more than ${MAX_RULE_CONDITIONS} conditions`);
+    const validated = conditions.map((condition, i) => validateCondition(condition, `conditions[${i}]`));
+    // Unknown condition kinds are kept with all their fields: bound what gets stored.
+    if (JSON.stringify(validated).length > MAX_RULE_JSON_LENGTH) throw invalid("conditions", `longer than ${MAX_RULE_JSON_LENGTH} characters as JSON`);
+    return { ...rule, conditions: validated };
   }
   return rule;
 }

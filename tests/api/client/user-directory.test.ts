@@ -61,6 +61,26 @@ describe("POST /user_directory/search: what it matches", () => {
     expect((await search(server, me, guest.user_id.slice(1, 8))).results).toEqual([]);
   });
 
+  test("LIKE wildcards in the term match themselves; a long term matches no one instead of failing", async () => {
+    const server = createTestServer();
+    const me = await createUser(server, "me", null);
+    const odd = await createUser(server, "odd", null);
+    await privateRoomWith(server, me, odd);
+    await server.put(`/_matrix/client/v3/profile/${pathId(odd.user_id)}/displayname`, { displayname: "100%_sure\\" }, { token: odd.access_token });
+    expect(ids(await search(server, me, "0%_s"))).toEqual([odd.user_id]);
+    expect(ids(await search(server, me, "_sure\\"))).toEqual([odd.user_id]);
+    expect((await search(server, me, "1_0")).results).toEqual([]);
+    // SQLite refuses LIKE patterns over 50,000 bytes: these were a 500.
+    for (const term of ["%".repeat(60_000), "a".repeat(100_000), "é".repeat(30_000)]) {
+      expect(await search(server, me, term)).toEqual({ results: [], limited: false });
+    }
+    // The longest display name still finds its owner.
+    const longName = "n".repeat(256);
+    await server.put(`/_matrix/client/v3/profile/${pathId(odd.user_id)}/displayname`, { displayname: longName }, { token: odd.access_token });
+    expect(ids(await search(server, me, longName))).toEqual([odd.user_id]);
+    expect((await search(server, me, `${longName}n`)).results).toEqual([]);
+  });
+
   test("needs a search_term and a token", async () => {
     const server = createTestServer();
     const me = await createUser(server, undefined, null);
