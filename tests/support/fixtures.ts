@@ -43,6 +43,11 @@ export function addDevice(server: TestServer, user: TestUser, deviceId: string):
   return { user_id: user.user_id, device_id: deviceId, access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId) };
 }
 
+/** Names the device as stored, without going through PUT /devices/{deviceId}. */
+export function setDeviceDisplayName(server: TestServer, device: TestUser, displayName: string): void {
+  server.stores.devices.updateDisplayName(device.user_id, device.device_id, displayName);
+}
+
 /** A guest account with one device, as POST /register?kind=guest makes it (that endpoint has its own tests). */
 export async function createGuest(server: TestServer, localpart = `guest${Math.random().toString(36).slice(2, 10)}`, deviceId = "GUESTDEV"): Promise<TestUser> {
   const user_id = await server.services.accounts.createUser(localpart, null, { guest: true });
