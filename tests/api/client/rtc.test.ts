@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig, maskSecrets } from "../../../src/config.ts";
 import { createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
-import { createTestServer, type TestServer } from "../../support/server.ts";
+import { createTestServer } from "../../support/server.ts";
 
 const UNSTABLE_TRANSPORTS = "/_matrix/client/unstable/org.matrix.msc4143/rtc/transports";
 const STABLE_TRANSPORTS = "/_matrix/client/v1/rtc/transports";

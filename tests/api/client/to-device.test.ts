@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { addDevice, createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
-import { createTestServer, tempDir, type TestServer } from "../../support/server.ts";
+import { createTestServer, tempDir } from "../../support/server.ts";
 import { acknowledgeToDevice, deleteDeviceRow, deleteToDeviceInbox, expireToDevice, onToDevice, pendingToDevice, toDeviceInbox } from "../../support/to-device.ts";
 
 const path = (type: string, txnId: string) => `/_matrix/client/v3/sendToDevice/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;

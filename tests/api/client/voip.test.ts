@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
-import { createTestServer, type ConfigOverrides, type TestServer } from "../../support/server.ts";
+import { createGuest, createUser } from "../../support/fixtures.ts";
+import { createTestServer, type ConfigOverrides } from "../../support/server.ts";
 
 const TURN = "/_matrix/client/v3/voip/turnServer";
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0, 500);
