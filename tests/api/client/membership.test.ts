@@ -3,6 +3,7 @@ import { until } from "../../support/wait.ts";
 import { createGuest, deactivateUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, invite, join, messages, roomPath, setState, V3, newUser } from "../../support/rooms.ts";
+import { eventStreamPosition } from "../../support/stored.ts";
 
 async function setup(body: Record<string, unknown> = {}) {
   const server = createTestServer();
@@ -45,9 +46,9 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
   test("joining again changes nothing", async () => {
     const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
     await join(server, bob, roomId);
-    const before = server.stores.events.selectMaxStream();
+    const before = eventStreamPosition(server);
     await join(server, bob, roomId);
-    expect(server.stores.events.selectMaxStream()).toBe(before);
+    expect(eventStreamPosition(server)).toBe(before);
     expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("join");
   });
 
@@ -109,9 +110,9 @@ describe("POST /rooms/{roomId}/invite", () => {
   test("inviting someone already invited succeeds without a new event", async () => {
     const { server, alice, bob, roomId } = await setup();
     await invite(server, alice, roomId, bob);
-    const before = server.stores.events.selectMaxStream();
+    const before = eventStreamPosition(server);
     await invite(server, alice, roomId, bob);
-    expect(server.stores.events.selectMaxStream()).toBe(before);
+    expect(eventStreamPosition(server)).toBe(before);
   });
 
   test("answers 404 for unknown local users and 400 for malformed ids", async () => {
@@ -143,9 +144,9 @@ describe("POST /rooms/{roomId}/leave and /forget", () => {
     await join(server, bob, roomId);
     expect((await server.post(roomPath(roomId, "/leave"), { reason: "bye" }, { token: bob.access_token })).status).toBe(200);
     expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({ membership: "leave", reason: "bye" });
-    const before = server.stores.events.selectMaxStream();
+    const before = eventStreamPosition(server);
     expect((await server.post(roomPath(roomId, "/leave"), {}, { token: bob.access_token })).status).toBe(200);
-    expect(server.stores.events.selectMaxStream()).toBe(before);
+    expect(eventStreamPosition(server)).toBe(before);
   });
 
   test("leaving rejects an invite", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig, maskSecrets } from "../../../src/config.ts";
 import { createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
+import { storedOpenIdTokenHashes } from "../../support/stored.ts";
 
 const UNSTABLE_TRANSPORTS = "/_matrix/client/unstable/org.matrix.msc4143/rtc/transports";
 const STABLE_TRANSPORTS = "/_matrix/client/v1/rtc/transports";
@@ -186,9 +187,9 @@ describe("OpenID tokens for the LiveKit authorization service", () => {
     const first = (await requestToken(alice)).body.access_token as string;
     const second = (await requestToken(alice)).body.access_token as string;
     expect(first).not.toBe(second);
-    const rows = server.db.query<{ token_hash: Uint8Array }, []>("SELECT token_hash FROM openid_tokens").all();
-    expect(rows.length).toBeGreaterThanOrEqual(2);
-    for (const row of rows) expect(Buffer.from(row.token_hash).toString()).not.toContain(first);
+    const hashes = storedOpenIdTokenHashes(server);
+    expect(hashes.length).toBeGreaterThanOrEqual(2);
+    for (const hash of hashes) expect(Buffer.from(hash).toString()).not.toContain(first);
     expect((await userinfo(first)).body.sub).toBe(alice.user_id);
     expect((await userinfo(second)).body.sub).toBe(alice.user_id);
   });
@@ -247,7 +248,7 @@ describe("OpenID tokens for the LiveKit authorization service", () => {
     await requestToken(alice);
     now += 2 * 3600 * 1000;
     await requestToken(alice);
-    const count = server.db.query<{ n: number }, []>("SELECT count(*) AS n FROM openid_tokens").get()!.n;
+    const count = storedOpenIdTokenHashes(server).length;
     expect(count).toBe(1);
   });
 
