@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createUser, manualClock, passwordAuth } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 import { storedDevice, storedDevices } from "../../support/stored.ts";
+import { flushLastSeen, onDevicesDeleted } from "../../support/streams.ts";
 
 const DEVICES = "/_matrix/client/v3/devices";
 
@@ -16,7 +17,7 @@ describe("GET /devices and /devices/{deviceId}", () => {
     expect(res.body.devices).toEqual([{ device_id: user.device_id, last_seen_ts: clock.now() }]);
     // Nothing was written yet: the value came from memory.
     expect(storedDevice(server, user)?.last_seen_ts).toBeNull();
-    server.services.sessions.flushLastSeen();
+    flushLastSeen(server);
     expect(storedDevice(server, user)?.last_seen_ts).toBe(clock.now());
   });
 
@@ -73,7 +74,7 @@ describe("DELETE /devices/{deviceId} and POST /delete_devices", () => {
     const user = await createUser(server, "dora");
     const second = await server.post("/_matrix/client/v3/login", { type: "m.login.password", user: "dora", password: "correct horse" });
     const deleted: [string, string[]][] = [];
-    server.services.devices.onDevicesDeleted((userId, ids) => deleted.push([userId, ids]));
+    onDevicesDeleted(server, (userId, ids) => deleted.push([userId, ids]));
 
     const first = await server.request("DELETE", `${DEVICES}/${second.body.device_id}`, { token: user.access_token, body: {} });
     expect(first.status).toBe(401);

@@ -3,6 +3,7 @@ import { startFakePushGateway } from "../../support/fake-push-gateway.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { storedReceipt } from "../../support/stored.ts";
+import { pushGatewayIdle, receiptsPosition } from "../../support/streams.ts";
 
 const receiptPath = (roomId: string, type: string, eventId: string) => roomPath(roomId, `/receipt/${type}/${encodeURIComponent(eventId)}`);
 
@@ -14,9 +15,9 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     const first = await sendMessage(server, alice, roomId, "1");
     const second = await sendMessage(server, alice, roomId, "2");
     expect((await server.post(receiptPath(roomId, "m.read", second), {}, { token: alice.access_token })).body).toEqual({});
-    const position = server.services.receipts.position();
+    const position = receiptsPosition(server);
     expect((await server.post(receiptPath(roomId, "m.read", first), {}, { token: alice.access_token })).status).toBe(200);
-    expect(server.services.receipts.position()).toBe(position);
+    expect(receiptsPosition(server)).toBe(position);
     expect(storedReceipt(server, roomId, "m.read", alice.user_id)?.event_id).toBe(second);
     server.close();
   });
@@ -81,10 +82,10 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
         kind: "http", app_id: "a", pushkey: "k", app_display_name: "A", device_display_name: "D", lang: "en", data: { url: gateway.url },
       }, { token: bob.access_token });
       const event = await sendMessage(server, alice, roomId, "hello");
-      await server.services.pushGateway.idle();
+      await pushGatewayIdle(server);
       const before = gateway.requests.length;
       await server.post(receiptPath(roomId, "m.read", event), {}, { token: bob.access_token });
-      await server.services.pushGateway.idle();
+      await pushGatewayIdle(server);
       const counts = gateway.requests.slice(before).map((r) => r.notification.counts);
       expect(counts).toEqual([{ unread: 0 }]);
     } finally {
