@@ -59,7 +59,6 @@ import type { Config } from "./config.ts";
 import { describeError, runBackgroundTasks, type BackgroundTask } from "./core/background-tasks.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createServices, type ServiceOptions } from "./core/services.ts";
-import { createAppendedEvents } from "./core/timeline/appended-events.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
@@ -75,32 +74,21 @@ const TEMPORARY_FILE_MAX_AGE_MS = 60 * 60_000;
 /** Read notifications stay listed in /notifications this long (Synapse keeps 30 days too). */
 const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
 
-// Placeholder until the room engine (branch rooms) lands: without an event store,
-// GET /notifications has no events to show and returns an empty list.
-
 export interface AppOptions {
   config: Readonly<Config>;
   db: Database;
   logger: Logger;
   clock?: Clock;
-  /** A stand-in for the room membership the MatrixRTC authorization service checks; only tests pass it. */
-  matrixRtc?: Partial<Pick<ServiceOptions, "isJoinedMember">>;
+  /**
+   * A stand-in for the room membership the MatrixRTC authorization service checks; only the
+   * LiveKit tests pass it (MSC4195's test vectors name a room id no room of ours can have).
+   */
+  matrixRtc?: Pick<ServiceOptions, "isJoinedMember">;
 }
 
-export function createApp({ config, db, logger, clock = systemClock, matrixRtc = {} }: AppOptions) {
+export function createApp({ config, db, logger, clock = systemClock, matrixRtc }: AppOptions) {
   const stores = openStores(db);
-  // Room events are announced here after commit; sync and the appservice queue subscribe.
-  const appended = createAppendedEvents((error, event) =>
-    logger.error("an appended-event listener failed", { event_id: event.event_id, error: describeError(error) }),
-  );
-  const services = createServices(config, stores, logger, clock, {
-    thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
-    appended,
-    // The rooms engine answers "is this user joined?" unless a test stands in for it.
-    isJoinedMember: matrixRtc.isJoinedMember,
-    // GET /notifications reads its events from the rooms engine.
-    eventsByStreamPositions: undefined,
-  });
+  const services = createServices(config, stores, logger, clock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL, ...matrixRtc });
   // A bad registration file stops the start (RegistrationError), before anything listens.
   services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
   // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
@@ -209,6 +197,8 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc =
         run: () => services.mediaFiles.sweepTemporaryFiles(TEMPORARY_FILE_MAX_AGE_MS),
         atStart: true,
       },
+      // Registrations changed by the CLI in another process (docs/appservices.md#changes-without-a-restart).
+      { name: "appservice-registration-poll", intervalMs: config.appservices.poll_interval_ms, run: () => services.appservices.pollRegistrations() },
     ];
     const stopTasks = runBackgroundTasks(tasks, logger);
     services.appservices.start();

@@ -1,13 +1,13 @@
 /**
  * The domain services as the operator commands use them: on the database directly, with
- * nothing listening for room events (a running server's subscribers see them in sync).
+ * no long-polls to wake and no deliveries started (a running server's sync and appservice
+ * queue read what they committed).
  */
 import type { Database } from "bun:sqlite";
 import { THUMBNAIL_WORKER_URL } from "../app.ts";
 import type { Config } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
 import { createServices } from "../core/services.ts";
-import { createAppendedEvents } from "../core/timeline/appended-events.ts";
 import { createLogger } from "../logger.ts";
 import { openStores } from "../storage/index.ts";
 
@@ -15,9 +15,6 @@ export function createOfflineServices(config: Readonly<Config>, db: Database) {
   const stores = openStores(db);
   const services = createServices(config, stores, createLogger("error"), systemClock, {
     thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
-    appended: createAppendedEvents(() => {}),
-    isJoinedMember: undefined,
-    eventsByStreamPositions: undefined,
   });
   return { stores, services };
 }

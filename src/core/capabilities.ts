@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#capabilities-negotiation
  */
 import { DEFAULT_ROOM_VERSION, ROOM_VERSIONS } from "../matrix/room-versions.ts";
-import type { Requester } from "./users/sessions.ts";
+import type { Requester } from "./requester.ts";
 
 export function capabilities(requester: Requester): Record<string, unknown> {
   const full = !requester.is_guest;

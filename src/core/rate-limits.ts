@@ -8,7 +8,7 @@
 import type { Config } from "../config.ts";
 import { MatrixError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
-import type { Requester } from "./users/sessions.ts";
+import type { Requester } from "./requester.ts";
 
 export interface BucketSettings {
   per_second: number;

@@ -84,6 +84,19 @@ export function openStores(db: Database) {
       return db.transaction(fn)();
     },
     /**
+     * Runs `fn` now, in this turn's batched transaction and its own savepoint (if `fn` throws,
+     * only its writes are undone); resolves with its result once the batch is durable. Room
+     * events go through the room engine's `write`, which uses this.
+     */
+    write: <T>(fn: () => T): Promise<T> => groupCommit.write(fn),
+    /** Resolves once everything written so far (this turn's batch, if one is open) is committed, or failed. */
+    committed: (): Promise<void> => groupCommit.settled(),
+    /**
+     * Runs `fn` in a savepoint of the transaction that is open (a group-commit write, a
+     * `transaction`): if `fn` throws, only its writes are undone and the throw propagates.
+     */
+    savepoint: <T>(fn: () => T): T => db.transaction(fn)(),
+    /**
      * A PASSIVE WAL checkpoint between group-commit batches: now if none is open, else right
      * after the open one commits. Never inside a transaction, where SQLite refuses it.
      */

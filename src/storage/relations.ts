@@ -4,7 +4,7 @@
  * /relations, /threads and the bundled aggregations need, each an index range or seek; the
  * aggregation reads take a page's worth of parent ids at once (json_each), never one query
  * per event. A relation is recorded only when its parent is unknown or in the child's room
- * (store-event.ts), so the aggregation reads need not compare rooms, which keeps them
+ * (core/rooms/persist-event.ts), so the aggregation reads need not compare rooms, which keeps them
  * within the indexes.
  */
 import type { Database } from "bun:sqlite";

@@ -20,8 +20,3 @@ export const deviceListPosition = (server: TestServer): number => server.service
 
 /** The users whose device lists changed after `position`, as /keys/changes would list them. */
 export const deviceListChangesSince = (server: TestServer, position: number): string[] => server.services.deviceLists.deviceListChangesSince(position);
-
-/** Calls `listener` with the user id on every device-list change the server announces. */
-export function onDeviceListChange(server: TestServer, listener: (userId: string) => void): void {
-  server.services.notifications.deviceLists.push(listener);
-}

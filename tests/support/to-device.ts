@@ -16,11 +16,6 @@ export const acknowledgeToDevice = (server: TestServer, device: Pick<TestUser, "
 /** How many messages wait for the device. */
 export const pendingToDevice = (server: TestServer, userId: string, deviceId: string): number => server.services.toDevice.pendingCount(userId, deviceId);
 
-/** Calls `listener` for each receiving device once a to-device send has committed. */
-export function onToDevice(server: TestServer, listener: (userId: string, deviceId: string) => void): void {
-  server.services.notifications.toDevice.push(listener);
-}
-
 /** Runs the hourly expiry of old to-device messages now. */
 export const expireToDevice = (server: TestServer) => server.services.toDevice.expire();
 

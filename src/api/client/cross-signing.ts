@@ -6,8 +6,8 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
 import { clientAddress } from "../plugins/client-address.ts";
-import { AuthData } from "../schemas/common.ts";
-import { CrossSigningKey, Empty, SignedObject } from "../schemas/keys.ts";
+import { AuthData, Empty } from "../schemas/common.ts";
+import { CrossSigningKey, SignedObject } from "../schemas/keys.ts";
 
 const tags = ["End-to-end encryption"];
 

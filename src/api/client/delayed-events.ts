@@ -10,14 +10,14 @@
  * https://github.com/matrix-org/matrix-spec-proposals/pull/4140
  */
 import { Elysia, t, type Static } from "elysia";
-import type { ScheduleRequest } from "../../core/delayed-events/schedule.ts";
+import type { DelayParameters } from "../../core/delayed-events/send-or-schedule.ts";
 import { isDelayedEventAction } from "../../core/delayed-events/manage.ts";
 import type { Services } from "../../core/services.ts";
 import { MatrixError, unrecognized } from "../../errors.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
 import { EventContentSchema } from "../schemas/events.ts";
-import { CLIENT_V1, CLIENT_V3, RoomIdParam } from "../schemas/rooms.ts";
+import { CLIENT_V1, CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 
 const UNSTABLE = "/_matrix/client/unstable/org.matrix.msc4140";
 const tags = ["Delayed events (MSC4140)"];
@@ -41,17 +41,15 @@ export const EventOrDelayIdResponse = t.Object({
   delay_id: t.Optional(DelayIdField),
 });
 
-/** For PUT /send and /state: the delayed event the query asks for, or undefined to send now. */
-export function delayedSchedule(query: Static<typeof DelayQuery>, request: Omit<ScheduleRequest, "delayMs" | "api">): ScheduleRequest | undefined {
-  if (query["org.matrix.msc4140.parent_delay_id"] !== undefined) throw new MatrixError("M_INVALID_PARAM", "org.matrix.msc4140.parent_delay_id is not supported");
-  const delay = query["org.matrix.msc4140.delay"];
-  return delay === undefined ? undefined : { ...request, delayMs: Number(delay), api: "legacy" };
-}
+/** PUT /send and /state: the MSC4140 query parameters, for core to decide between now and later. */
+export const delayParameters = (query: Static<typeof DelayQuery>): DelayParameters => ({
+  delay: query["org.matrix.msc4140.delay"],
+  parentDelayId: query["org.matrix.msc4140.parent_delay_id"],
+});
 
 const DelayIdParams = t.Object({ delayId: t.String({ minLength: 1 }) });
 const ActionParams = t.Object({ delayId: t.String({ minLength: 1 }), action: t.String() });
 const DelayedEventItem = t.Object({}, { additionalProperties: t.Unknown(), description: "A delayed event: delay_id, room_id, type, state_key?, delay_ms, scheduled_at, content." });
-const Empty = t.Object({});
 
 const PutBody = t.Object({
   delay_ms: t.Integer({ minimum: 1, description: "Milliseconds to wait before sending." }),
@@ -76,7 +74,7 @@ export const delayedEventRoutes = (services: Pick<Services, "sessions" | "delaye
   const schedule = (requester: Parameters<typeof delayedEvents.schedule>[0], params: { roomId: string; eventType: string; txnId: string }, body: Static<typeof PutBody>) =>
     delayedEvents.schedule(requester, {
       roomId: params.roomId, type: params.eventType, stateKey: body.state_key, content: body.content as EventContent, delayMs: body.delay_ms,
-      api: "final", txn: { scope: `delayed_event\u0000${params.roomId}\u0000${params.eventType}`, id: params.txnId },
+      api: "final", txnId: params.txnId,
     });
   const putParams = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }), txnId: t.String({ minLength: 1 }) });
 

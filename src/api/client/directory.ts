@@ -6,7 +6,7 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
 import { PublicRoomsResponse } from "../schemas/directory.ts";
-import { CLIENT_V3, Empty, RoomIdParam } from "../schemas/rooms.ts";
+import { CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Room discovery"];
 const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);

@@ -5,7 +5,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { BackupVersion, Empty, KeyBackupData, RoomKeyBackup, RoomKeysUpdateResponse } from "../schemas/keys.ts";
+import { BackupVersion, KeyBackupData, RoomKeyBackup, RoomKeysUpdateResponse } from "../schemas/keys.ts";
+import { Empty } from "../schemas/common.ts";
 
 const tags = ["End-to-end encryption"];
 const AuthData = t.Record(t.String(), t.Unknown());

@@ -5,7 +5,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { CLIENT_V3, Empty, Reason, RoomIdOrAliasParam, RoomIdParam, RoomIdResponse, UserIdField } from "../schemas/rooms.ts";
+import { Reason, RoomIdOrAliasParam, RoomIdResponse, UserIdField } from "../schemas/rooms.ts";
+import { CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Room membership"];
 const RoomParams = t.Object({ roomId: RoomIdParam });

@@ -7,24 +7,19 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
-import { DelayQuery, delayedSchedule, EventOrDelayIdResponse } from "./delayed-events.ts";
+import { DelayQuery, delayParameters, EventOrDelayIdResponse } from "./delayed-events.ts";
 import { ClientEventList, EventContentSchema } from "../schemas/events.ts";
-import { CLIENT_V3, EventIdResponse, RoomIdParam } from "../schemas/rooms.ts";
+import { CLIENT_V3, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Room participation"];
 
-export const messagesRoutes = (services: Pick<Services, "sessions" | "timeline" | "delayedEvents">) =>
+export const messagesRoutes = (services: Pick<Services, "sessions" | "roomEvents" | "timeline">) =>
   new Elysia()
     .use(auth(services))
     .put(
       `${CLIENT_V3}/rooms/:roomId/send/:eventType/:txnId`,
-      // async: Elysia awaits a handler only if its source looks asynchronous (compose.ts
-      // matchFnReturn); a promise returned from a `cond ? a() : b()` would escape onError.
-      async ({ requester, params: { roomId, eventType, txnId }, query, body }) => {
-        const content = body as EventContent;
-        const delayed = delayedSchedule(query, { roomId, type: eventType, stateKey: undefined, content, txn: { scope: `send\u0000${roomId}\u0000${eventType}`, id: txnId } });
-        return delayed ? services.delayedEvents.schedule(requester, delayed) : services.timeline.send(requester, roomId, eventType, txnId, content);
-      },
+      ({ requester, params: { roomId, eventType, txnId }, query, body }) =>
+        services.roomEvents.send(requester, roomId, eventType, txnId, body as EventContent, delayParameters(query)),
       {
         auth: "guest",
         params: t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }), txnId: t.String({ minLength: 1 }) }),

@@ -7,6 +7,7 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { PUSH_RULE_KINDS } from "../../matrix/push-rules.ts";
 import { auth } from "../plugins/auth.ts";
+import { Empty } from "../schemas/common.ts";
 
 const RULES = "/_matrix/client/v3/pushrules";
 const tags = ["Push notifications"];
@@ -50,7 +51,6 @@ const NewRule = t.Object(
   },
   { additionalProperties: t.Unknown() },
 );
-const Empty = t.Object({});
 
 const route = (method: string, path: string, description: string) => ({
   auth: "user" as const,

@@ -6,7 +6,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { CLIENT_V3, Empty, EventIdParam, RoomIdParam } from "../schemas/rooms.ts";
+import { EventIdParam } from "../schemas/rooms.ts";
+import { CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Room participation"];
 

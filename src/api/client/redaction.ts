@@ -4,14 +4,15 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { CLIENT_V3, EventIdParam, EventIdResponse, Reason, RoomIdParam } from "../schemas/rooms.ts";
+import { EventIdParam, EventIdResponse, Reason } from "../schemas/rooms.ts";
+import { CLIENT_V3, RoomIdParam } from "../schemas/common.ts";
 
-export const redactionRoutes = (services: Pick<Services, "sessions" | "timeline">) =>
+export const redactionRoutes = (services: Pick<Services, "sessions" | "rooms">) =>
   new Elysia()
     .use(auth(services))
     .put(
       `${CLIENT_V3}/rooms/:roomId/redact/:eventId/:txnId`,
-      ({ requester, params, body }) => services.timeline.redact(requester, params.roomId, params.eventId, params.txnId, body.reason),
+      ({ requester, params, body }) => services.rooms.redact(requester, params.roomId, params.eventId, params.txnId, body.reason),
       {
         auth: "user",
         params: t.Object({ roomId: RoomIdParam, eventId: EventIdParam, txnId: t.String({ minLength: 1 }) }),

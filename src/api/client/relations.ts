@@ -6,10 +6,11 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import type { RelationsRequest } from "../../core/timeline/relations.ts";
-import type { Requester } from "../../core/users/sessions.ts";
+import type { Requester } from "../../core/requester.ts";
 import { auth } from "../plugins/auth.ts";
 import { ClientEventList } from "../schemas/events.ts";
-import { CLIENT_V1, EventIdParam, RoomIdParam } from "../schemas/rooms.ts";
+import { EventIdParam } from "../schemas/rooms.ts";
+import { CLIENT_V1, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Event relationships"];
 

@@ -4,7 +4,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { CLIENT_V3, Empty, EventIdParam, RoomIdParam, UserIdField } from "../schemas/rooms.ts";
+import { EventIdParam, UserIdField } from "../schemas/rooms.ts";
+import { CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Reporting content"];
 const ReasonBody = t.Object({ reason: t.String({ description: "Why; may be blank." }) });

@@ -9,7 +9,8 @@ import type { Services } from "../../core/services.ts";
 import { unstableRoomSummary } from "../../core/rooms/room-summary.ts";
 import { auth } from "../plugins/auth.ts";
 import { RoomSummarySchema, UnstableRoomSummarySchema } from "../schemas/directory.ts";
-import { CLIENT_V1, RoomIdOrAliasParam } from "../schemas/rooms.ts";
+import { RoomIdOrAliasParam } from "../schemas/rooms.ts";
+import { CLIENT_V1 } from "../schemas/common.ts";
 
 const tags = ["Room discovery"];
 const UNSTABLE = "/_matrix/client/unstable/im.nheko.summary";

@@ -4,7 +4,8 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { CLIENT_V3, RoomIdParam, UserIdField } from "../schemas/rooms.ts";
+import { UserIdField } from "../schemas/rooms.ts";
+import { CLIENT_V3, RoomIdParam } from "../schemas/common.ts";
 
 export const roomUpgradeRoutes = (services: Pick<Services, "sessions" | "rooms">) =>
   new Elysia()

@@ -6,7 +6,8 @@ import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
 import { ClientEventList, ClientEventSchema, EventContentSchema } from "../schemas/events.ts";
-import { CLIENT_V1, CLIENT_V3, EventIdParam, RoomIdParam, RoomIdResponse, UserIdField } from "../schemas/rooms.ts";
+import { EventIdParam, RoomIdResponse, UserIdField } from "../schemas/rooms.ts";
+import { CLIENT_V1, CLIENT_V3, RoomIdParam } from "../schemas/common.ts";
 
 const Membership = t.Union([t.Literal("join"), t.Literal("invite"), t.Literal("knock"), t.Literal("leave"), t.Literal("ban")]);
 

@@ -5,12 +5,13 @@
  */
 import { Elysia, t, type Static } from "elysia";
 import type { Services } from "../../core/services.ts";
-import type { Requester } from "../../core/users/sessions.ts";
+import type { Requester } from "../../core/requester.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { auth } from "../plugins/auth.ts";
-import { DelayQuery, delayedSchedule, EventOrDelayIdResponse } from "./delayed-events.ts";
+import { DelayQuery, delayParameters, EventOrDelayIdResponse } from "./delayed-events.ts";
 import { ClientEventList, EventContentSchema } from "../schemas/events.ts";
-import { CLIENT_V3, decodeWildcard, EventIdResponse, RoomIdParam } from "../schemas/rooms.ts";
+import { decodeWildcard } from "../schemas/rooms.ts";
+import { CLIENT_V3, RoomIdParam } from "../schemas/common.ts";
 
 const tags = ["Room participation"];
 const StatePath = `${CLIENT_V3}/rooms/:roomId/state/:eventType`;
@@ -36,12 +37,9 @@ const getDetail = {
   tags,
 };
 
-export const stateRoutes = (services: Pick<Services, "sessions" | "timeline" | "delayedEvents">) => {
-  const put = (r: Requester, p: { roomId: string; eventType: string }, key: string, query: Static<typeof DelayQuery>, body: unknown) => {
-    const content = body as EventContent;
-    const delayed = delayedSchedule(query, { roomId: p.roomId, type: p.eventType, stateKey: key, content });
-    return delayed ? services.delayedEvents.schedule(r, delayed) : services.timeline.setState(r, p.roomId, p.eventType, key, content);
-  };
+export const stateRoutes = (services: Pick<Services, "sessions" | "timeline" | "roomEvents">) => {
+  const put = (r: Requester, p: { roomId: string; eventType: string }, key: string, query: Static<typeof DelayQuery>, body: unknown) =>
+    services.roomEvents.setState(r, p.roomId, p.eventType, key, body as EventContent, delayParameters(query));
   const get = (r: Requester, p: { roomId: string; eventType: string }, key: string, format?: "content" | "event") =>
     services.timeline.stateEvent(r, p.roomId, p.eventType, key, format);
   return new Elysia()

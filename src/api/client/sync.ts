@@ -5,7 +5,7 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { CLIENT_V3 } from "../schemas/rooms.ts";
+import { CLIENT_V3 } from "../schemas/common.ts";
 
 const EventBatch = t.Object({ events: t.Array(t.Object({}, { additionalProperties: t.Unknown() })) });
 const SyncResponseShape = t.Object(

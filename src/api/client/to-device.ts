@@ -5,7 +5,7 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { Empty } from "../schemas/keys.ts";
+import { Empty } from "../schemas/common.ts";
 
 export const toDeviceRoutes = (services: Services) =>
   new Elysia().use(auth(services)).put(

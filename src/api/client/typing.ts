@@ -5,8 +5,7 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
-import { UserIdParam } from "../schemas/common.ts";
-import { CLIENT_V3, Empty, RoomIdParam } from "../schemas/rooms.ts";
+import { UserIdParam, CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 
 export const typingRoutes = (services: Pick<Services, "sessions" | "typing">) =>
   new Elysia().use(auth(services)).put(

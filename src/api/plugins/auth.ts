@@ -11,7 +11,8 @@
 import { Elysia } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Services } from "../../core/services.ts";
-import type { ClientIp, Requester } from "../../core/users/sessions.ts";
+import type { ClientIp } from "../../core/users/sessions.ts";
+import type { Requester } from "../../core/requester.ts";
 import { clientAddress } from "./client-address.ts";
 
 export function accessTokenOf(request: Request): string | undefined {

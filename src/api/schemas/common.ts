@@ -2,6 +2,7 @@
 import { t } from "elysia";
 
 export const CLIENT_V3 = "/_matrix/client/v3";
+export const CLIENT_V1 = "/_matrix/client/v1";
 
 /** The `auth` object of endpoints behind user-interactive auth; stage-specific keys are kept. */
 export const AuthData = t.Object(

@@ -60,5 +60,3 @@ export const BackupVersion = t.Object({
   etag: t.String(),
   version: t.String(),
 });
-
-export const Empty = t.Object({});

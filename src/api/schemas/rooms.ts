@@ -2,15 +2,10 @@
 import { t } from "elysia";
 import { MatrixError } from "../../errors.ts";
 
-export const CLIENT_V3 = "/_matrix/client/v3";
-export const CLIENT_V1 = "/_matrix/client/v1";
-
-export const RoomIdParam = t.String({ pattern: "^!", description: "A room id." });
 export const RoomIdOrAliasParam = t.String({ pattern: "^[!#]", description: "A room id or a room alias." });
 export const EventIdParam = t.String({ pattern: "^\\$", description: "An event id." });
 export const UserIdField = t.String({ pattern: "^@", description: "A user id." });
 export const Reason = t.Optional(t.String({ description: "Kept as `reason` in the membership event." }));
-export const Empty = t.Object({});
 export const RoomIdResponse = t.Object({ room_id: t.String() });
 export const EventIdResponse = t.Object({ event_id: t.String() });
 

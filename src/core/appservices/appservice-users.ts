@@ -10,26 +10,11 @@ import { tryParseUserId } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Accounts } from "../users/accounts.ts";
 import type { Devices } from "../users/devices.ts";
-import { passwordLoginUser, type PasswordCredentials } from "../users/login-identifier.ts";
+import type { AppserviceLoginBody, AppserviceRegisterBody, AppserviceUserActions } from "../users/appservice-logins.ts";
+import { passwordLoginUser } from "../users/login-identifier.ts";
 import { hashToken, type IssuedTokens, type Sessions } from "../users/sessions.ts";
 import type { Appservice } from "./namespaces.ts";
 import type { AppserviceRegistry } from "./registry.ts";
-
-export const APPSERVICE_LOGIN = "m.login.application_service";
-
-export interface AppserviceRegisterBody {
-  username?: string;
-  device_id?: string;
-  initial_device_display_name?: string;
-  inhibit_login?: boolean;
-  refresh_token?: boolean;
-}
-
-export interface AppserviceLoginBody extends PasswordCredentials {
-  device_id?: string;
-  initial_device_display_name?: string;
-  refresh_token?: boolean;
-}
 
 export function createAppserviceUsers(deps: {
   stores: Pick<Stores, "transaction">;
@@ -38,7 +23,7 @@ export function createAppserviceUsers(deps: {
   devices: Devices;
   sessions: Sessions;
   serverName: string;
-}) {
+}): AppserviceUserActions {
   const { stores, registry, accounts, devices, sessions, serverName } = deps;
 
   /** m.login.application_service needs the as_token: 401 M_MISSING_TOKEN or M_UNKNOWN_TOKEN otherwise (spec). */

@@ -1,9 +1,10 @@
 /**
  * Feeds: what fills the appservice outbox.
  *
- * Room events are queued inside the transaction that stores them (the engine's
- * onWithinAppend hook): the outbox rows commit or roll back with the event, so a crash
- * can neither lose an event for an appservice nor queue one that was never stored.
+ * Room events are queued inside the transaction that stores them (an append hook,
+ * core/append-pipeline.ts): the outbox rows commit or roll back with the event, so a crash
+ * can neither lose an event for an appservice nor queue one that was never stored; the
+ * appservices are woken by the after-commit hook.
  *
  * Device-list changes are a stream with a position: the feed remembers in SQLite how far
  * it has read (appservice_feed_positions) and, in one transaction, queues what the next
@@ -16,8 +17,9 @@
 import { EventType } from "../../matrix/event-types.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceLists } from "../e2ee/device-lists.ts";
+import type { EphemeralEvent } from "../ephemeral/ephemeral-event.ts";
 import type { ToDevice } from "../e2ee/to-device.ts";
-import type { SourceEvent } from "./event-source.ts";
+import type { AfterCommitHook, AppendedEvent, WithinTransactionHook } from "../rooms/appended-event.ts";
 import type { RoomInterest } from "./interest.ts";
 import type { Appservice } from "./namespaces.ts";
 import type { OutboundQueue } from "./outbound-queue.ts";
@@ -25,14 +27,6 @@ import type { AppserviceRegistry } from "./registry.ts";
 
 const DEVICE_LISTS = "device_lists";
 const BATCH = 500;
-
-/** An ephemeral event as MSC2409 carries it: m.typing and m.receipt with a room_id, m.presence with a sender. */
-export interface EphemeralEvent {
-  type: string;
-  content: Record<string, unknown>;
-  room_id?: string;
-  sender?: string;
-}
 
 const hasUrl = (appservice: Appservice) => appservice.registration.url !== null;
 const wantsEphemeral = (appservice: Appservice) => hasUrl(appservice) && (appservice.registration.receive_ephemeral || appservice.registration.legacy_ephemeral);
@@ -69,16 +63,23 @@ export function createFeeds(deps: {
     return start;
   }
 
+  /** The appservices each event was queued for, from the hook inside the transaction to the one after it. */
+  const queuedFor = new WeakMap<AppendedEvent, Appservice[]>();
+
   /**
    * Inside the append transaction: queues the event for every appservice interested in it
-   * (no transaction of our own: this one commits with the event). Returns the wake-up of
-   * those appservices, for after the commit.
+   * (no transaction of our own: this one commits with the event).
    */
-  function routeEvent(event: SourceEvent): (() => void) | void {
+  const queueEvent: WithinTransactionHook = (event) => {
     const woken = interest.interestedInEvent(registry.list(), event).filter(hasUrl);
     for (const appservice of woken) queue.insert(appservice.id, "event", event.event_id);
-    if (woken.length > 0) return () => woken.forEach((appservice) => queue.wake(appservice.id));
-  }
+    if (woken.length > 0) queuedFor.set(event, woken);
+  };
+
+  /** After the commit: wakes the appservices the event was queued for. */
+  const wakeQueued: AfterCommitHook = (event) => {
+    for (const appservice of queuedFor.get(event) ?? []) queue.wake(appservice.id);
+  };
 
   function catchUpDeviceLists(): void {
     const after = positionOf(DEVICE_LISTS, () => deps.deviceLists.deviceListPosition());
@@ -137,7 +138,8 @@ export function createFeeds(deps: {
   }
 
   return {
-    routeEvent,
+    queueEvent,
+    wakeQueued,
     catchUpDeviceLists,
     collectToDevice,
 

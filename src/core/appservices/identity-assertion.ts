@@ -9,7 +9,7 @@
  */
 import { forbidden, MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { AppserviceRegistry } from "./registry.ts";
 
 export function createIdentityAssertion(stores: Pick<Stores, "accounts" | "devices">, registry: Pick<AppserviceRegistry, "byTokenHash">) {

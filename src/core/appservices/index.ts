@@ -7,12 +7,12 @@
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
-import { runGuarded } from "../background-tasks.ts";
 import type { Clock } from "../clock.ts";
 import type { DeviceKeys } from "../e2ee/device-keys.ts";
-import type { DeviceLists, DeviceListListener } from "../e2ee/device-lists.ts";
-import type { ToDevice, ToDeviceListener } from "../e2ee/to-device.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { DeviceLists } from "../e2ee/device-lists.ts";
+import type { ToDevice } from "../e2ee/to-device.ts";
+import type { Requester } from "../requester.ts";
+import type { Signals } from "../signals.ts";
 import type { AppserviceApi } from "./appservice-api.ts";
 import type { AppserviceEventSource } from "./event-source.ts";
 import { createFeeds } from "./feeds.ts";
@@ -31,7 +31,7 @@ export interface AppserviceDependencies {
   toDevice: ToDevice;
   deviceLists: DeviceLists;
   deviceKeys: Pick<DeviceKeys, "oneTimeKeyCounts" | "unusedFallbackKeyTypes">;
-  notifications: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
+  signals: Pick<Signals, "toDeviceDelivered" | "deviceListChanged" | "ephemeral">;
   clock: Clock;
   logger: Logger;
 }
@@ -54,15 +54,12 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
   });
   const interest = createRoomInterest(source);
   // A new list of appservices, or another process's writes, make the cached answers stale.
-  registry.onReload(() => interest.clear());
+  registry.reloaded.subscribe(() => interest.clear());
   const feeds = createFeeds({ stores, registry, queue, interest, toDevice: deps.toDevice, deviceLists: deps.deviceLists });
   const thirdParty = createThirdPartyLookups(registry, api);
-  const onToDevice: ToDeviceListener = (userId, deviceId) => feeds.collectToDevice(userId, deviceId);
-  const onDeviceList: DeviceListListener = () => feeds.catchUpDeviceLists();
   let stopFeeds: (() => void) | undefined;
-  // Always on, also in the CLI (its account actions may append room events): queueing is
-  // part of the event's transaction; only sending waits for start().
-  source.onWithinAppend((event) => feeds.routeEvent(event));
+  // Typing, receipts and presence reach the application services that asked for ephemeral data.
+  deps.signals.ephemeral.subscribe((event) => feeds.enqueueEphemeral(event));
 
   /** What the feeds may have missed: committed while the server was down, or by another process. */
   function catchUp(): void {
@@ -73,7 +70,13 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
   return {
     queue,
     thirdParty,
+    /**
+     * The append hooks: inside the room's transaction the event is queued for every
+     * interested appservice; after the commit those appservices are woken. Always on, also
+     * in the CLI (its account actions may append room events); only sending waits for start().
+     */
     enqueueEphemeral: feeds.enqueueEphemeral,
+    appendHooks: { queueEvent: feeds.queueEvent, wakeQueued: feeds.wakeQueued },
 
     /** A successful ping also ends a waiting backoff: the appservice is evidently back. */
     async ping(requester: Requester, appserviceId: string, transactionId: string | undefined): Promise<{ duration_ms: number }> {
@@ -82,28 +85,28 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
       return result;
     },
 
-    /** Subscribes the feeds, queues what was missed, resumes delivery and watches for registrations changed by the CLI. */
+    /**
+     * Registrations changed by another process (the CLI): re-reads them, queues what the
+     * feeds missed and retries every appservice. A periodic task of app.ts runs it.
+     */
+    pollRegistrations(): void {
+      if (!stopFeeds) return;
+      // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
+      if (!registry.reloadIfChanged()) return;
+      catchUp();
+      for (const appservice of registry.list()) queue.retryNow(appservice.id);
+    },
+
+    /** Subscribes the feeds, queues what was missed and resumes delivery. */
     start(): void {
       if (stopFeeds) return;
-      deps.notifications.toDevice.push(onToDevice);
-      deps.notifications.deviceLists.push(onDeviceList);
+      const unsubscribe = [
+        deps.signals.toDeviceDelivered.subscribe(({ user_id, device_id }) => feeds.collectToDevice(user_id, device_id)),
+        deps.signals.deviceListChanged.subscribe(() => feeds.catchUpDeviceLists()),
+      ];
       catchUp();
       queue.start();
-      const poll = setInterval(
-        () =>
-          void runGuarded(logger, "checking for changed appservice registrations", () => {
-            // reloadIfChanged reloads (and so clears the interest cache) on any other process's commit.
-            if (!registry.reloadIfChanged()) return;
-            catchUp();
-            for (const appservice of registry.list()) queue.retryNow(appservice.id);
-          }),
-        config.appservices.poll_interval_ms,
-      );
-      stopFeeds = () => {
-        clearInterval(poll);
-        deps.notifications.toDevice.splice(deps.notifications.toDevice.indexOf(onToDevice), 1);
-        deps.notifications.deviceLists.splice(deps.notifications.deviceLists.indexOf(onDeviceList), 1);
-      };
+      stopFeeds = () => unsubscribe.forEach((stop) => stop());
     },
 
     /** Stops the feeds and waits for requests in flight; the queue keeps what is unsent. */

@@ -10,7 +10,8 @@
  * change, or when another process (the CLI) committed anything.
  */
 import { EventType } from "../../matrix/event-types.ts";
-import type { AppserviceEventSource, SourceEvent } from "./event-source.ts";
+import type { AppendedEvent } from "../rooms/appended-event.ts";
+import type { AppserviceEventSource } from "./event-source.ts";
 import type { Appservice } from "./namespaces.ts";
 
 export function createRoomInterest(source: Pick<AppserviceEventSource, "joinedMembers" | "joinedRooms" | "aliasesOf">) {
@@ -44,7 +45,7 @@ export function createRoomInterest(source: Pick<AppserviceEventSource, "joinedMe
     interestedInRoom,
 
     /** `appservices` must be the same list (the registry's) from call to call until `clear`. */
-    interestedInEvent(appservices: readonly Appservice[], event: SourceEvent): Appservice[] {
+    interestedInEvent(appservices: readonly Appservice[], event: Pick<AppendedEvent, "room_id" | "type" | "state_key" | "sender">): Appservice[] {
       // The member list changed with this event (it is stored already): read it again.
       if (event.state_key !== undefined && event.type === EventType.RoomMember) viaMembers.delete(event.room_id);
       const byRoom = new Set(interestedInRoom(appservices, event.room_id));

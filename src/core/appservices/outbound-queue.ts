@@ -82,6 +82,7 @@ export function createOutboundQueue(deps: {
     if ((state.attempts & (state.attempts - 1)) === 0) {
       logger.warn("appservice transaction failed; retrying", { appservice: id, txn_id: txn.txn_id, attempts: state.attempts, retry_in_ms: delay, error: message });
     }
+    if (!started) return;
     state.retryTimer = setTimeout(() => {
       state.retryTimer = undefined;
       wake(id);
@@ -97,7 +98,9 @@ export function createOutboundQueue(deps: {
       try {
         await api.putTransaction(appservice, txn.txn_id, txn.body);
       } catch (error) {
-        if (started) failed(id, state, txn, error);
+        // Recorded even when stop() came meanwhile (stop waits for this request): the next
+        // start, and an operator looking at the row, see why the transaction is still pending.
+        failed(id, state, txn, error);
         return;
       }
       queue.deleteTransaction(id, txn.txn_id);

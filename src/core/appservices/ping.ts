@@ -5,7 +5,7 @@
  * https://spec.matrix.org/v1.19/application-service-api/#post_matrixclientv1appserviceappserviceidping
  */
 import { forbidden, MatrixError } from "../../errors.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import { AppserviceRequestError, type AppserviceApi } from "./appservice-api.ts";
 import type { AppserviceRegistry } from "./registry.ts";
 

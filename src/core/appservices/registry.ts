@@ -10,11 +10,10 @@
 import { MatrixError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
+import { createSignal } from "../signal.ts";
 import { compileAppservice, type Appservice } from "./namespaces.ts";
 import type { StoredRegistration } from "./registration-file.ts";
-
-export type RegistryListener = (appservices: readonly Appservice[]) => void;
 
 const tokenKey = (hash: Uint8Array) => Buffer.from(hash).toString("hex");
 
@@ -22,7 +21,8 @@ export function createAppserviceRegistry(stores: Pick<Stores, "appservices">, se
   let byId = new Map<string, Appservice>();
   let byToken = new Map<string, Appservice>();
   let dataVersion = stores.appservices.selectDataVersion();
-  const listeners: RegistryListener[] = [];
+  /** The list was re-read: answers cached from the old one are stale. */
+  const reloaded = createSignal<readonly Appservice[]>("appservicesReloaded", logger);
 
   function reload(): void {
     const nextById = new Map<string, Appservice>();
@@ -39,7 +39,7 @@ export function createAppserviceRegistry(stores: Pick<Stores, "appservices">, se
     }
     byId = nextById;
     byToken = nextByToken;
-    for (const listener of listeners) listener([...byId.values()]);
+    reloaded.emit([...byId.values()]);
   }
   reload();
 
@@ -96,9 +96,7 @@ export function createAppserviceRegistry(stores: Pick<Stores, "appservices">, se
       return true;
     },
 
-    onReload(listener: RegistryListener): void {
-      listeners.push(listener);
-    },
+    reloaded: { subscribe: reloaded.subscribe },
   };
 }
 

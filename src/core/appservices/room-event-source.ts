@@ -1,20 +1,10 @@
-/** The rooms engine as the appservice queue sees it (event-source.ts). */
+/** Rooms as the appservice queue sees them (event-source.ts). */
 import type { Stores } from "../../storage/index.ts";
-import type { RoomEngine } from "../timeline/append-event.ts";
-import type { createClientEvents } from "../timeline/client-event.ts";
+import type { ClientEvents } from "../timeline/client-event.ts";
 import type { AppserviceEventSource } from "./event-source.ts";
 
-type ClientEvents = ReturnType<typeof createClientEvents>;
-
-export function roomEventSource(
-  stores: Pick<Stores, "events" | "memberships" | "aliases">,
-  engine: Pick<RoomEngine, "onWithinAppend">,
-  clientEvents: Pick<ClientEvents, "serialize">,
-): AppserviceEventSource {
+export function roomEventSource(stores: Pick<Stores, "events" | "memberships" | "aliases">, clientEvents: Pick<ClientEvents, "serialize">): AppserviceEventSource {
   return {
-    onWithinAppend(listener) {
-      engine.onWithinAppend((event) => listener({ event_id: event.event_id, room_id: event.room_id, type: event.pdu.type, state_key: event.pdu.state_key, sender: event.pdu.sender }));
-    },
     clientEvent(eventId) {
       const row = stores.events.selectEvent(eventId);
       // No viewer: unsigned.transaction_id belongs to the sending client's own device. No

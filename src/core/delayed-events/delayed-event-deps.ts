@@ -9,7 +9,7 @@ import type { RoomSending } from "../rooms/index.ts";
 
 export interface DelayedEventsDeps {
   config: Pick<Config, "delayed_events">;
-  stores: Pick<Stores, "db" | "delayedEvents" | "groupCommit" | "transaction" | "rooms" | "memberships">;
+  stores: Pick<Stores, "delayedEvents" | "write" | "transaction" | "savepoint" | "rooms" | "memberships">;
   sending: RoomSending;
   clock: Clock;
   logger: Logger;

@@ -78,7 +78,7 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
       const content = JSON.parse(row.content) as EventContent;
       try {
         // A savepoint of its own: a refused event leaves nothing behind, and its row can still be finalised.
-        const eventId = stores.db.transaction(() => send(requester, row.room_id, row.type, row.state_key ?? undefined, content))();
+        const eventId = stores.savepoint(() => send(requester, row.room_id, row.type, row.state_key ?? undefined, content));
         store.finalise(delayId, now, { outcome: "send", reason, event_id: eventId });
         return { status: "sent", event_id: eventId };
       } catch (error) {

@@ -9,19 +9,12 @@
  * `sendDelayedEvent` to the LiveKit service's leave delegation.
  * https://github.com/matrix-org/matrix-spec-proposals/pull/4140
  */
-import type { AppendResult } from "../timeline/append-event.ts";
 import type { DelayedEventsDeps } from "./delayed-event-deps.ts";
 import { createDispatcher } from "./dispatch.ts";
 import { createListing, FINALISED_PER_USER, FINALISED_RETENTION_MS } from "./listing.ts";
 import { createManagement } from "./manage.ts";
 import { createScheduling } from "./schedule.ts";
 
-/** MSC4140's unstable error for a delayed state event cancelled because another user changed that state. */
-const CANCELLED_BY_STATE_UPDATE = JSON.stringify({
-  errcode: "M_UNKNOWN",
-  "org.matrix.msc4140.errcode": "M_CANCELLED_BY_STATE_UPDATE",
-  error: "The delayed event was not sent because a different user updated the same state",
-});
 const CANCELLED_BY_DEACTIVATION = JSON.stringify({ errcode: "M_USER_DEACTIVATED", error: "The user's account was deactivated" });
 
 export function createDelayedEvents(deps: DelayedEventsDeps) {
@@ -41,22 +34,9 @@ export function createDelayedEvents(deps: DelayedEventsDeps) {
     sendDelayedEvent: management.send,
     cancelDelayedEvent: management.cancel,
 
-    /**
-     * The room engine calls this inside each append's transaction. A state change cancels the
-     * delayed events other users scheduled for the same (room, type, state_key), but not the
-     * sender's own: Element Call schedules its leave first and then sends its membership to
-     * the same key (Synapse PR #17810; MSC4140 "cancelling delayed state events by a more
-     * recent state event"). A delayed event being sent counts as a change by its user.
-     */
-    onEventAppended(event: AppendResult): void {
-      const { pdu } = event;
-      if (pdu.state_key === undefined) return;
-      store.cancelStateEventsOfOthers(event.room_id, pdu.type, pdu.state_key, pdu.sender, clock.now(), CANCELLED_BY_STATE_UPDATE);
-    },
-
     /** A deactivated user's scheduled events are dropped (they could only fail: the user left every room). */
     cancelAllOf(userId: string): void {
-      stores.groupCommit
+      stores
         .write(() => store.cancelAllOfUser(userId, clock.now(), CANCELLED_BY_DEACTIVATION))
         .catch((error: unknown) => logger.error("cancelling a deactivated user's delayed events failed", { user_id: userId, error: String(error) }));
     },

@@ -14,7 +14,7 @@
  */
 import { MatrixError } from "../../errors.ts";
 import type { DelayedEventRow } from "../../storage/delayed-events.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import { delayedEventNotFound, type DelayedEventsDeps } from "./delayed-event-deps.ts";
 import type { Dispatcher } from "./dispatch.ts";
 
@@ -30,14 +30,14 @@ export function createManagement(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
 
   /** The hot path (every 4–5 s per call participant): one indexed UPDATE, committed with the turn's other writes. */
   async function restart(delayId: string): Promise<boolean> {
-    const sendTs = await stores.groupCommit.write(() => store.restartDelayedEvent(delayId, clock.now()));
+    const sendTs = await stores.write(() => store.restartDelayedEvent(delayId, clock.now()));
     if (sendTs === undefined) return false;
     dispatcher.arm(sendTs);
     return true;
   }
 
   async function cancel(delayId: string): Promise<boolean> {
-    return stores.groupCommit.write(() => store.finalise(delayId, clock.now(), { outcome: "cancel", reason: "action" }));
+    return stores.write(() => store.finalise(delayId, clock.now(), { outcome: "cancel", reason: "action" }));
   }
 
   /** Sends now; false when not scheduled; the room engine's error when the event is refused (it stays scheduled). */

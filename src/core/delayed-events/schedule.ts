@@ -10,11 +10,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { MatrixError, forbidden } from "../../errors.ts";
-import { CanonicalJsonError, canonicalJson } from "../../matrix/canonical-json.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
-import { MAX_PDU_BYTES } from "../timeline/build-event.ts";
-import type { Requester } from "../users/sessions.ts";
+import { checkEventShape } from "../rooms/event-limits.ts";
+import { TransactionScope } from "../rooms/transaction-scopes.ts";
+import type { Requester } from "../requester.ts";
 import type { DelayedEventsDeps } from "./delayed-event-deps.ts";
 import type { Dispatcher } from "./dispatch.ts";
 
@@ -30,12 +30,9 @@ export interface ScheduleRequest {
    * matrix-js-sdk understands) or "final" (the MSC's delayed_event endpoint).
    */
   api: "legacy" | "final";
-  /** The request's transaction (endpoint and path, txnId): a retry returns the same delay_id. PUT /state has none. */
-  txn?: { scope: string; id: string };
+  /** The request's txnId: a retry returns the same delay_id. PUT /state has none. */
+  txnId?: string | undefined;
 }
-
-const MAX_ID_BYTES = 255;
-const encoder = new TextEncoder();
 
 /** 128 random bits: the delay_id is the capability to restart, send or cancel the event. */
 export const generateDelayId = () => randomBytes(16).toString("base64url");
@@ -54,20 +51,6 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
       throw new MatrixError("M_UNKNOWN", message, { "org.matrix.msc4140.errcode": "M_MAX_DELAY_EXCEEDED", "org.matrix.msc4140.max_delay": limits.max_delay_ms });
     }
     throw new MatrixError("M_FORBIDDEN", message, { "org.matrix.msc4140.max_delay": limits.max_delay_ms });
-  }
-
-  /** The checks the append path would make that do not depend on the room's state at sending time. */
-  function checkEvent({ type, stateKey, content }: ScheduleRequest): void {
-    if (encoder.encode(type).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
-    if (stateKey !== undefined && encoder.encode(stateKey).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
-    let json: string;
-    try {
-      json = canonicalJson(content);
-    } catch (error) {
-      if (error instanceof CanonicalJsonError) throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
-      throw error;
-    }
-    if (encoder.encode(json).length > MAX_PDU_BYTES) throw new MatrixError("M_TOO_LARGE", "Event is larger than 65536 bytes");
   }
 
   /** The room must exist and the user be in it; own membership changes (joins, knocks) are left to the auth rules at sending time. */
@@ -92,12 +75,14 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
   return {
     async schedule(requester: Requester, request: ScheduleRequest): Promise<{ delay_id: string }> {
       const { user_id: userId, device_id: deviceId } = requester;
-      const { txn } = request;
+      // PUT /send?delay= shares its transactions with PUT /send; the final endpoint has its own.
+      const txn = request.txnId === undefined ? undefined : { scope: (request.api === "legacy" ? TransactionScope.send : TransactionScope.delayedEvent)(request.roomId, request.type), id: request.txnId };
       const retried = txn && store.selectDelayIdByTxn(userId, deviceId, txn.scope, txn.id);
       if (retried) return { delay_id: retried };
       if (limits.max_per_user === 0) throw forbidden("Delayed events are switched off on this server");
       checkDelay(request.delayMs, request.api);
-      checkEvent(request);
+      // The checks the room engine would make that do not depend on the room at sending time.
+      checkEventShape(request.type, request.stateKey, request.content);
       checkRoom(userId, request);
       // An appservice's sender, and its users when it says rate_limited: false, are exempt.
       deps.limiters.message.takeFor(requester, userId);
@@ -108,7 +93,7 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
         send_ts: now + request.delayMs, txn_scope: txn?.scope ?? null, txn_id: txn?.id ?? null, created_ts: now,
       };
       // The cap and the transaction are checked again in the write: nothing awaits between check and insert.
-      const delayId = await stores.groupCommit.write(() => {
+      const delayId = await stores.write(() => {
         const concurrent = txn && store.selectDelayIdByTxn(userId, deviceId, txn.scope, txn.id);
         if (concurrent) return concurrent;
         checkCap(userId);

@@ -8,7 +8,7 @@ import { crossSigningPublicKey, sameSignedContent, type SignedObject } from "../
 import { verifyJsonSignature, type Signatures } from "../../matrix/signing.ts";
 import type { CrossSigningKeyRow, CrossSigningUsage } from "../../storage/cross-signing.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { AuthData, Stage, UserInteractiveAuth } from "../users/user-interactive-auth.ts";
 import { canonicalKeyJson } from "./device-keys.ts";
 import type { DeviceLists } from "./device-lists.ts";

@@ -8,7 +8,7 @@ import { splitKeyId } from "../../matrix/e2ee.ts";
 import { serverNameOf } from "../../matrix/ids.ts";
 import { verifyJsonSignature, type Signatures } from "../../matrix/signing.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { DeviceLists } from "./device-lists.ts";
 
 export interface DeviceKeysObject {

@@ -4,12 +4,9 @@
  * https://spec.matrix.org/v1.19/client-server-api/#tracking-the-device-list-for-a-user
  */
 import { MatrixError } from "../../errors.ts";
-import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
-
-/** Called after commit with a user whose device list changed, e.g. to wake the /sync of users sharing a room. */
-export type DeviceListListener = (userId: string) => void;
+import type { Requester } from "../requester.ts";
+import type { Signal } from "../signal.ts";
 
 export interface DeviceListDependencies {
   /** Users who share a room with `userId` (membership join on both sides); from the rooms engine. */
@@ -22,8 +19,8 @@ export interface DeviceListDependencies {
 
 export function createDeviceLists(
   stores: Pick<Stores, "deviceLists" | "transaction">,
-  logger: Logger,
-  listeners: readonly DeviceListListener[],
+  /** Emitted after commit with a user whose device list changed (sync wakes those sharing a room, appservices catch up). */
+  changed: Pick<Signal<string>, "emit">,
   dependencies: DeviceListDependencies,
 ) {
   function position(token: string, name: string): number {
@@ -39,15 +36,7 @@ export function createDeviceLists(
     },
 
     announce(userIds: Iterable<string>): void {
-      for (const userId of new Set(userIds)) {
-        for (const listener of listeners) {
-          try {
-            listener(userId);
-          } catch (error) {
-            logger.error("device-list listener failed", { error: String(error) });
-          }
-        }
-      }
+      for (const userId of new Set(userIds)) changed.emit(userId);
     },
 
     /** The current head of the stream, for sync tokens. */

@@ -8,7 +8,7 @@ import { MatrixError } from "../../errors.ts";
 import { replacesBackupSession } from "../../matrix/e2ee.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { BackupSessionRow, BackupVersionRow } from "../../storage/key-backup.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface BackupSession {
   first_message_index: number;

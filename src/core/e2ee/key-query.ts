@@ -8,7 +8,7 @@ import { serverNameOf } from "../../matrix/ids.ts";
 import type { Signatures } from "../../matrix/signing.ts";
 import type { KeySignatureRow } from "../../storage/cross-signing.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import { unreachableServer } from "./device-keys.ts";
 
 export interface KeyQueryResult {

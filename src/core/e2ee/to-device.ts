@@ -14,16 +14,14 @@ import type { Logger } from "../../logger.ts";
 import { serverNameOf } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Signal } from "../signal.ts";
+import type { Requester } from "../requester.ts";
 
 export interface ToDeviceEvent {
   sender: string;
   type: string;
   content: Record<string, unknown>;
 }
-
-/** Called after commit for every device that received a message, e.g. to wake its /sync. */
-export type ToDeviceListener = (userId: string, deviceId: string) => void;
 
 /** `{ userId: { deviceId | "*": content } }`, as PUT /sendToDevice carries it. */
 export type ToDeviceMessages = Record<string, Record<string, Record<string, unknown>>>;
@@ -38,7 +36,8 @@ export function createToDevice(
   config: Pick<Config, "server_name" | "to_device">,
   clock: Clock,
   logger: Logger,
-  listeners: readonly ToDeviceListener[],
+  /** Emitted after commit for every device that received a message (sync wakes it, appservices collect it). */
+  delivered: Pick<Signal<{ user_id: string; device_id: string }>, "emit">,
 ) {
   const inbox = stores.toDevice;
   const cap = config.to_device.max_messages_per_device;
@@ -59,15 +58,7 @@ export function createToDevice(
   }
 
   function notify(targets: Iterable<[string, string]>): void {
-    for (const [userId, deviceId] of targets) {
-      for (const listener of listeners) {
-        try {
-          listener(userId, deviceId);
-        } catch (error) {
-          logger.error("to-device listener failed", { error: String(error) });
-        }
-      }
-    }
+    for (const [userId, deviceId] of targets) delivered.emit({ user_id: userId, device_id: deviceId });
   }
 
   return {

@@ -13,7 +13,7 @@
 import type { Config } from "../../config.ts";
 import { forbidden } from "../../errors.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export type PresenceState = "online" | "unavailable" | "offline";
 

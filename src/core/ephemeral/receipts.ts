@@ -15,7 +15,7 @@ import type { Clock } from "../clock.ts";
 import type { GatewaySender } from "../push/gateway-sender.ts";
 import { MAIN_THREAD, type Notifications } from "../push/notifications.ts";
 import type { AccountData } from "../users/account-data.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { Visibility } from "../timeline/visibility.ts";
 
 export const ReceiptType = {

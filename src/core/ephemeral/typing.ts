@@ -7,7 +7,7 @@
  */
 import { forbidden } from "../../errors.ts";
 import { setTimer, type Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 
 /** When a client gives no timeout; Element sends 30 s. */
 const DEFAULT_TIMEOUT_MS = 30_000;

@@ -12,7 +12,7 @@ import type { Logger } from "../../logger.ts";
 import { mxcUri } from "../../matrix/content-repo.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { MediaFiles, ReceivedFile } from "./media-files.ts";
 
 export interface UploadBody {

@@ -27,8 +27,7 @@ import {
 } from "../../matrix/push-rules.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { PushRuleRow } from "../../storage/push-rules.ts";
-
-export type PushRulesChangedListener = (userId: string, streamPosition: number) => void;
+import type { Signal } from "../signal.ts";
 
 /** Where to put a rule: `before` wins when both are given (the spec's rule). */
 export interface RulePlacement {
@@ -55,8 +54,7 @@ function isKind(kind: string): kind is PushRuleKind {
   return (PUSH_RULE_KINDS as readonly string[]).includes(kind);
 }
 
-export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction">) {
-  const listeners: PushRulesChangedListener[] = [];
+export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction">, changed: Pick<Signal<{ user_id: string; position: number }>, "emit">) {
   const cache = new Map<string, PushRuleset>();
 
   function load(userId: string): PushRuleset {
@@ -90,14 +88,14 @@ export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction"
     return rule;
   }
 
-  /** Runs a change and its stream position in one transaction, then tells the listeners. */
+  /** Runs a change and its stream position in one transaction, then signals it (pushRulesChanged). */
   function change(userId: string, write: () => void): void {
     const position = stores.transaction(() => {
       write();
       return stores.pushRules.bumpStreamPosition(userId);
     });
     cache.delete(userId);
-    for (const listener of listeners) listener(userId, position);
+    changed.emit({ user_id: userId, position });
   }
 
   /** The ids of the user's rules of `kind`, most important first, with `ruleId` placed per `placement`. */
@@ -184,10 +182,6 @@ export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction"
 
     currentPosition(): number {
       return stores.pushRules.selectMaxPosition();
-    },
-
-    onPushRulesChanged(listener: PushRulesChangedListener): void {
-      listeners.push(listener);
     },
   };
 }

@@ -7,7 +7,7 @@ import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { PusherRow } from "../../storage/pushers.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export const NOTIFY_PATH = "/_matrix/push/v1/notify";
 const MAX_PUSHKEY_BYTES = 512;

@@ -7,9 +7,9 @@ import { forbidden, invalidParam, MatrixError, notFound } from "../../errors.ts"
 import { EventType } from "../../matrix/event-types.ts";
 import { isValidRoomAlias, parseRoomAlias, serverNameOf } from "../../matrix/ids.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
-import { NotAuthorizedError } from "../timeline/append-event.ts";
+import { NotAuthorizedError } from "./room-engine.ts";
 import { HistoryVisibility } from "../timeline/visibility.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { RoomDeps } from "./room-deps.ts";
 import { isServerAdmin, mayEditDirectoryEntries } from "./room-power.ts";
 
@@ -53,7 +53,7 @@ export async function createAlias(deps: RoomDeps, requester: AliasRequester, ali
   const privileged = requester.appservice_id !== undefined || isServerAdmin(deps, requester.user_id);
   if (!privileged && deps.access.membershipOf(requester.user_id, roomId) !== "join") throw forbidden("You must be in the room to create an alias for it");
   if (!deps.stores.rooms.selectRoom(roomId)) throw notFound(`Room ${roomId} not found`);
-  await deps.stores.groupCommit.write(() => {
+  await deps.engine.write(() => {
     if (!deps.stores.aliases.insertAlias(alias, roomId, requester.user_id, deps.clock.now())) throw aliasExists(alias);
   });
 }

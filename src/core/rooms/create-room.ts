@@ -9,8 +9,9 @@ import { EventType } from "../../matrix/event-types.ts";
 import { generateRoomId } from "../../matrix/ids.ts";
 import { stateKeyOf, type EventContent } from "../../matrix/pdu.ts";
 import { DEFAULT_ROOM_VERSION, roomVersion, type RoomVersion } from "../../matrix/room-versions.ts";
-import { NotAuthorizedError, type Append, type AppendResult, type NewRoom } from "../timeline/append-event.ts";
-import type { EventDraft } from "../timeline/build-event.ts";
+import type { AppendedEvent } from "./appended-event.ts";
+import { NotAuthorizedError, type WriteTransaction } from "./room-engine.ts";
+import type { EventDraft } from "./build-event.ts";
 import { aliasFromLocalpart, type AliasRequester } from "./aliases.ts";
 import { LOCAL_LIST } from "../../storage/directory.ts";
 import { memberDraft, requireLocalUser } from "./membership/member-event.ts";
@@ -61,7 +62,7 @@ export async function createRoom(deps: RoomDeps, requester: AliasRequester, requ
 }
 
 /** Writes the planned room inside an engine transaction; returns its create event. `roomId` is for versions 1–11. */
-export function writeRoom(tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }, plan: RoomPlan, roomId: string | undefined): AppendResult {
+export function writeRoom(tx: WriteTransaction, plan: RoomPlan, roomId: string | undefined): AppendedEvent {
   const create = tx.createRoom(plan.create, { version: plan.version, ...(roomId ? { roomId } : {}) });
   for (const draft of plan.events) tx.append(create.room_id, draft);
   return create;

@@ -43,7 +43,7 @@ export async function setDirectoryVisibility(deps: RoomDeps, userId: string, roo
   if (!isServerAdmin(deps, userId) && !mayEditDirectoryEntries(deps, userId, roomId)) {
     throw forbidden("Changing the room's directory listing takes a moderator of the room (power to send m.room.canonical_alias)");
   }
-  await deps.stores.groupCommit.write(() => {
+  await deps.engine.write(() => {
     if (visibility === "public") deps.stores.directory.insertListing(roomId, LOCAL_LIST, deps.clock.now());
     else deps.stores.directory.deleteListing(roomId, LOCAL_LIST);
   });

@@ -5,21 +5,14 @@
 import type { SigningKey } from "../../matrix/signing.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
-import { createRoomEngine } from "../timeline/append-event.ts";
-import type { AppendedEvents } from "../timeline/appended-events.ts";
-import { createClientEvents } from "../timeline/client-event.ts";
-import { getContext, getEvent } from "../timeline/context.ts";
-import { getMessages, type MessagesRequest } from "../timeline/messages.ts";
-import { redactEvent } from "../timeline/redact.ts";
-import { getRelations, type RelationsRequest } from "../timeline/relations.ts";
-import { appendMessageEvent, sendEvent } from "../timeline/send.ts";
-import { appendStateEvent, getState, getStateEvent, setState } from "../timeline/state.ts";
-import { createStateReader } from "../timeline/state-reader.ts";
-import { getThreads, type ThreadsRequest } from "../timeline/threads.ts";
-import { timestampToEvent } from "../timeline/timestamp.ts";
-import { createVisibility } from "../timeline/visibility.ts";
-import type { Direction } from "../timeline/paginate.ts";
+import type { Requester } from "../requester.ts";
+import { createRoomEngine } from "./room-engine.ts";
+import type { Logger } from "../../logger.ts";
+import type { AppendHooks } from "./appended-event.ts";
+import { redactEvent } from "./redact.ts";
+import { appendMessageEvent, sendEvent } from "./send.ts";
+import { appendStateEvent, setState } from "./set-state.ts";
+import type { TimelineDeps } from "../timeline/timeline-deps.ts";
 import { allowEveryAlias, createAlias, deleteAlias, localAliases, resolveAlias, type AssertAliasAllowed } from "./aliases.ts";
 import { createRoom, type CreateRoomRequest } from "./create-room.ts";
 import { directoryVisibility, publicRooms, setDirectoryVisibility, type DirectoryVisibility, type PublicRoomsRequest } from "./directory.ts";
@@ -33,7 +26,6 @@ import { knockRoom } from "./membership/knock.ts";
 import { leaveAllRooms, leaveRoom } from "./membership/leave.ts";
 import { updateMemberProfiles } from "./membership/profile-change.ts";
 import { unbanUser } from "./membership/unban.ts";
-import { createRoomAccess } from "./room-access.ts";
 import type { ProfileLookup, RoomDeps, RoomStores } from "./room-deps.ts";
 import { reportEvent, reportRoom, reportUser, type ReportRequest } from "./reports.ts";
 import { roomSummary } from "./room-summary.ts";
@@ -43,7 +35,11 @@ export interface RoomServiceDeps {
   stores: RoomStores;
   identity: { serverName: string; signingKey: SigningKey };
   clock: Clock;
-  appended: Pick<AppendedEvents, "emit">;
+  logger: Pick<Logger, "error">;
+  /** What runs on every append, inside its transaction and after the commit (core/append-pipeline.ts). */
+  hooks: AppendHooks;
+  /** The read side (core/timeline), which room actions use to check and answer. */
+  readers: TimelineDeps;
   getProfile: ProfileLookup;
   /**
    * Vetoes creating or deleting an alias (400 M_EXCLUSIVE): application services' exclusive
@@ -54,16 +50,9 @@ export interface RoomServiceDeps {
   queryUnknownAlias?: (alias: string) => Promise<unknown>;
 }
 
-export function createRoomServices({ stores, identity, clock, appended, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
-  const engine = createRoomEngine({ stores, identity, clock, appended });
-  const visibility = createVisibility(stores);
-  const deps: RoomDeps = {
-    stores, engine, visibility, getProfile, clock, assertAliasAllowed,
-    serverName: identity.serverName,
-    clientEvents: createClientEvents(stores, clock),
-    access: createRoomAccess(stores, visibility),
-    state: createStateReader(stores),
-  };
+export function createRoomServices({ stores, identity, clock, logger, hooks, readers, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
+  const engine = createRoomEngine({ stores, identity, clock, logger, hooks });
+  const deps: RoomDeps = { ...readers, stores, engine, getProfile, assertAliasAllowed, serverName: identity.serverName };
   type R = Requester;
 
   /** An alias unknown here may be one an appservice creates when asked (spec: application service querying). */
@@ -72,6 +61,9 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
   }
 
   const rooms = {
+    send: (r: R, roomId: string, type: string, txnId: string, content: EventContent) => sendEvent(deps, r, roomId, type, txnId, content),
+    setState: (r: R, roomId: string, type: string, stateKey: string, content: EventContent) => setState(deps, r.user_id, roomId, type, stateKey, content),
+    redact: (r: R, roomId: string, eventId: string, txnId: string, reason?: string) => redactEvent(deps, r, roomId, eventId, txnId, reason),
     create: (r: R, request: CreateRoomRequest) => createRoom(deps, r, request),
     upgrade: (r: R, roomId: string, request: UpgradeRequest) => upgradeRoom(deps, r.user_id, roomId, request),
     join: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest)),
@@ -85,36 +77,10 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
     members: (r: R, roomId: string, request: MembersRequest) => getMembers(deps, r, roomId, request),
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
     joinedRooms: (r: R) => getJoinedRooms(deps, r.user_id),
-    /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
-    eventsByStreamPositions(userId: string, positions: readonly number[]) {
-      const rows = stores.events.selectEventsByStreams(positions);
-      const events = deps.clientEvents.serializeAll(rows, { user_id: userId, device_id: "" });
-      return new Map(rows.map((row, i) => [row.stream_ordering, events[i]!]));
-    },
-    /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
-    isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
-    /** Users who share a joined room with the user, the user included (device lists, presence). */
-    usersSharingRoomWith: (userId: string) => [...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)])],
     /** Sends the user's new profile into every room they are joined to. */
     updateMemberProfiles: (userId: string) => updateMemberProfiles(deps, userId),
     /** The deactivation hook: the accounts code calls it when a user is deactivated. */
     leaveAllRooms: (userId: string) => leaveAllRooms(deps, userId),
-  };
-
-  const timeline = {
-    send: (r: R, roomId: string, type: string, txnId: string, content: EventContent) => sendEvent(deps, r, roomId, type, txnId, content),
-    setState: (r: R, roomId: string, type: string, stateKey: string, content: EventContent) => setState(deps, r.user_id, roomId, type, stateKey, content),
-    state: (r: R, roomId: string) => getState(deps, r, roomId),
-    stateEvent: (r: R, roomId: string, type: string, stateKey: string, format?: "content" | "event") => getStateEvent(deps, r, roomId, type, stateKey, format),
-    redact: (r: R, roomId: string, eventId: string, txnId: string, reason?: string) => redactEvent(deps, r, roomId, eventId, txnId, reason),
-    messages: (r: R, roomId: string, request: MessagesRequest) => getMessages(deps, r, roomId, request),
-    context: (r: R, roomId: string, eventId: string, request: { limit?: number; filter?: string }) => getContext(deps, r, roomId, eventId, request),
-    event: (r: R, roomId: string, eventId: string) => getEvent(deps, r, roomId, eventId),
-    timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) => timestampToEvent(deps, r.user_id, roomId, ts, dir),
-    relations: (r: R, roomId: string, eventId: string, request: RelationsRequest) => getRelations(deps, r, roomId, eventId, request),
-    threads: (r: R, roomId: string, request: ThreadsRequest) => getThreads(deps, r, roomId, request),
-    /** The thread an event is in (its root's id), or undefined for the main timeline: for threaded receipts. */
-    threadOf: (eventId: string) => stores.relations.selectRelation(eventId)?.thread_id ?? undefined,
   };
 
   /** Aliases, the published room directory and room summaries: how rooms are found. */
@@ -149,7 +115,7 @@ export function createRoomServices({ stores, identity, clock, appended, getProfi
       ),
   };
 
-  return { rooms, timeline, directory, reports, engine, sending, clientEvents: deps.clientEvents, visibility };
+  return { rooms, directory, reports, engine, sending };
 }
 
 /** Appends an event as `requester` would by PUT /send (stateKey undefined) or PUT /state; returns its event id. */

@@ -2,7 +2,8 @@
  * GET /rooms/{roomId}/members, GET /rooms/{roomId}/joined_members and GET /joined_rooms.
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidmembers
  */
-import type { ClientEvent, Viewer } from "../timeline/client-event.ts";
+import type { ClientEvent } from "../timeline/client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { minPosition, resolveRoomToken } from "../timeline/tokens.ts";
 import type { RoomDeps } from "./room-deps.ts";
 

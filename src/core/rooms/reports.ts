@@ -14,7 +14,7 @@ export interface ReportRequest {
 }
 
 async function store(deps: RoomDeps, reporter: string, target: { room_id?: string; event_id?: string; user_id?: string }, request: ReportRequest): Promise<void> {
-  await deps.stores.groupCommit.write(() =>
+  await deps.engine.write(() =>
     deps.stores.reports.insertReport({
       reporter,
       room_id: target.room_id ?? null,

@@ -4,13 +4,9 @@
  * service handles do, instead of reaching for globals.
  */
 import type { Stores } from "../../storage/index.ts";
-import type { Clock } from "../clock.ts";
-import type { RoomEngine } from "../timeline/append-event.ts";
-import type { ClientEvents } from "../timeline/client-event.ts";
-import type { StateReader } from "../timeline/state-reader.ts";
-import type { Visibility } from "../timeline/visibility.ts";
+import type { TimelineDeps } from "../timeline/timeline-deps.ts";
 import type { AssertAliasAllowed } from "./aliases.ts";
-import type { RoomAccess } from "./room-access.ts";
+import type { RoomEngine } from "./room-engine.ts";
 
 export interface Profile {
   displayname?: string;
@@ -22,19 +18,14 @@ export type ProfileLookup = (userId: string) => Profile;
 
 export type RoomStores = Pick<
   Stores,
-  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "directory" | "reports" | "accounts" | "accountData" | "groupCommit"
+  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "directory" | "reports" | "accounts" | "accountData" | "write"
 >;
 
-export interface RoomDeps {
+export interface RoomDeps extends TimelineDeps {
   stores: RoomStores;
   engine: RoomEngine;
-  clientEvents: ClientEvents;
-  visibility: Visibility;
-  state: StateReader;
-  access: RoomAccess;
   getProfile: ProfileLookup;
   /** Application services' exclusive alias namespaces (allow-all until they are wired in). */
   assertAliasAllowed: AssertAliasAllowed;
   serverName: string;
-  clock: Clock;
 }

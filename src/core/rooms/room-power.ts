@@ -1,7 +1,7 @@
 /** The current power levels of a room, read for the checks the core makes before appending. */
 import { EventType } from "../../matrix/event-types.ts";
 import { eventPowerLevel, namedPowerLevel, parsePowerLevels, roomCreators, userPowerLevel, type PowerLevelKey } from "../../matrix/power-levels.ts";
-import type { RoomEngine } from "../timeline/append-event.ts";
+import type { RoomEngine } from "./room-engine.ts";
 import type { RoomStores } from "./room-deps.ts";
 
 export function roomPower(engine: RoomEngine, stores: Pick<RoomStores, "rooms">, roomId: string) {

@@ -11,7 +11,7 @@ import { generateRoomId, isValidUserId, serverNameOf } from "../../matrix/ids.ts
 import type { EventContent } from "../../matrix/pdu.ts";
 import { eventPowerLevel } from "../../matrix/power-levels.ts";
 import { roomVersion, type RoomVersion } from "../../matrix/room-versions.ts";
-import { NotAuthorizedError, type Append } from "../timeline/append-event.ts";
+import { NotAuthorizedError, type Append } from "./room-engine.ts";
 import { planRoom, writeRoom, type CreateRoomRequest } from "./create-room.ts";
 import type { RoomDeps } from "./room-deps.ts";
 import { roomPower, type RoomPower } from "./room-power.ts";

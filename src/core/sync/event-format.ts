@@ -8,7 +8,8 @@
  */
 import type { Pdu } from "../../matrix/pdu.ts";
 import type { EventRow } from "../../storage/events.ts";
-import type { ClientEvents, ServeOptions, Viewer } from "../timeline/client-event.ts";
+import type { ClientEvents, ServeOptions } from "../timeline/client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { projectEventFields, type SyncFilter } from "./sync-filter.ts";
 import type { SyncEvent } from "./sync-response.ts";
 

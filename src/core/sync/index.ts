@@ -1,143 +1,115 @@
 /**
- * Sync and the ephemeral data it carries, wired together: the notifier hears every
- * after-commit signal (room events, to-device messages, device lists, account data, push
- * rules, typing, receipts, presence) and wakes the long-polls they concern.
+ * Sync and the ephemeral data it carries, wired together: the notifier has one method per
+ * after-commit signal (core/signals.ts: room events, to-device messages, device lists,
+ * account data, push rules; typing, receipts and presence from their services here), which
+ * moves its stream's head and wakes the long-polls it concerns. Typing, receipts and
+ * presence are signalled on (`ephemeral`) for application services.
  */
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../logger.ts";
 import { serverNameOf } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import type { DeviceListListener, DeviceLists } from "../e2ee/device-lists.ts";
-import type { ToDeviceListener } from "../e2ee/to-device.ts";
 import { createPresence } from "../ephemeral/presence.ts";
-import { createReceipts } from "../ephemeral/receipts.ts";
+import { createReceipts, type ReceiptDeps } from "../ephemeral/receipts.ts";
 import { createTyping } from "../ephemeral/typing.ts";
 import type { GatewaySender } from "../push/gateway-sender.ts";
 import type { Notifications } from "../push/notifications.ts";
-import type { PushRules } from "../push/push-rules.ts";
-import type { RoomServices } from "../rooms/index.ts";
-import type { AppendedEvents } from "../timeline/appended-events.ts";
+import type { Signals } from "../signals.ts";
+import type { Timeline } from "../timeline/index.ts";
 import type { AccountData } from "../users/account-data.ts";
 import { EventType } from "../../matrix/event-types.ts";
-import { ReceiptType } from "../ephemeral/receipts.ts";
+import type { EphemeralEvent } from "../ephemeral/ephemeral-event.ts";
 import { createNotifier } from "./notifier.ts";
 import { createMembershipDeviceListChanges } from "./streams/device-lists.ts";
+import { createStreamHeads, createSyncStreams, type SyncStreamDeps } from "./streams/index.ts";
 import { createSharedRooms } from "./streams/shared-rooms.ts";
-import { createStreamHeads } from "./stream-heads.ts";
 import { createSync, type SyncDeps } from "./sync.ts";
 
-/** An ephemeral event as MSC2409 hands it to application services: m.typing and m.receipt with a room_id, m.presence with a sender. */
-export interface EphemeralEvent {
-  type: string;
-  content: Record<string, unknown>;
-  room_id?: string;
-  sender?: string;
-}
-
-export type EphemeralListener = (event: EphemeralEvent) => void;
-
-export interface SyncServiceDeps extends Omit<SyncDeps, "stores" | "typing" | "presence" | "notifier" | "heads" | "accountData" | "pushRules" | "pushNotifications" | "deviceLists"> {
+export interface SyncServiceDeps {
   config: Pick<Config, "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s">;
-  stores: SyncDeps["stores"] & Pick<Stores, "transaction">;
+  stores: SyncStreamDeps["stores"] & Pick<Stores, "transaction" | "committed">;
   clock: Clock;
   logger: Logger;
-  appended: Pick<AppendedEvents, "onEventAppended">;
-  rooms: Pick<RoomServices["rooms"], "usersSharingRoomWith" | "isJoinedMember">;
-  accountData: SyncDeps["accountData"] & Pick<AccountData, "onAccountDataChanged" | "setFullyRead" | "currentPosition">;
-  pushRules: SyncDeps["pushRules"] & Pick<PushRules, "onPushRulesChanged" | "currentPosition">;
-  deviceLists: SyncDeps["deviceLists"] & Pick<DeviceLists, "deviceListPosition">;
+  /** The after-commit signals the notifier hears, and the one it emits for typing, receipts and presence. */
+  signals: Pick<Signals, "eventAppended" | "toDeviceDelivered" | "deviceListChanged" | "accountDataChanged" | "pushRulesChanged" | "ephemeral">;
+  rooms: Pick<Timeline, "usersSharingRoomWith" | "isJoinedMember">;
+  visibility: SyncStreamDeps["visibility"] & ReceiptDeps["visibility"];
+  clientEvents: SyncStreamDeps["clientEvents"];
+  accountData: SyncStreamDeps["accountData"] & Pick<AccountData, "setFullyRead">;
+  pushRules: SyncStreamDeps["pushRules"];
+  toDevice: SyncStreamDeps["toDevice"];
+  deviceKeys: SyncStreamDeps["deviceKeys"];
+  deviceLists: SyncStreamDeps["deviceLists"];
+  filters: SyncDeps["filters"];
   pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom" | "resetCounts">;
   pushGateway: Pick<GatewaySender, "pushCounts">;
   /** The rooms engine's thread of an event, for threaded receipts. */
   threadOf: (eventId: string) => string | undefined;
-  /** The e2ee services' after-commit listener lists. */
-  listeners: { toDevice: ToDeviceListener[]; deviceLists: DeviceListListener[] };
+}
+
+/** Storage's "what is committed?" as sync asks it: resolves once the writes made so far are committed. */
+function untilCommitted(stores: Pick<Stores, "committed">): () => Promise<void> {
+  return () => stores.committed();
 }
 
 export function createSyncServices(deps: SyncServiceDeps) {
   const { stores, clock, rooms } = deps;
-  // Nothing is being written while the server starts: the database's positions are the heads.
-  const heads = createStreamHeads({
-    events: stores.events.selectMaxStream(),
-    receipts: stores.receipts.selectMaxPosition(),
-    accountData: deps.accountData.currentPosition(),
-    pushRules: deps.pushRules.currentPosition(),
-    deviceLists: deps.deviceLists.deviceListPosition(),
-    typing: 0,
-    presence: 0,
-  });
+  /** Typing, receipts and presence as they happen, for whoever else wants them (application services, MSC2409). */
+  const ephemeral = (event: EphemeralEvent) => deps.signals.ephemeral.emit(event);
+  const heads = createStreamHeads(deps);
   const notifier = createNotifier({
     joinedMembersOf: (roomId) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id),
     usersSharingRoomWith: rooms.usersSharingRoomWith,
+    heads,
   });
-  /** Typing, receipts and presence as they happen, for whoever else wants them (application services, MSC2409). */
-  const ephemeralListeners: EphemeralListener[] = [];
-  const ephemeral = (event: EphemeralEvent) => {
-    for (const listener of ephemeralListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        deps.logger.error("an ephemeral-data listener failed", { type: event.type, error: String(error) });
-      }
-    }
-  };
   const typing = createTyping({
     clock, isJoined: rooms.isJoinedMember,
     onChange: (roomId) => {
-      notifier.wakeRoom(roomId);
+      notifier.onTyping(roomId);
       ephemeral({ type: EventType.Typing, room_id: roomId, content: { user_ids: typing.typingIn(roomId) } });
     },
   });
   const presence = createPresence({
     config: deps.config, clock,
     onChange: (userId) => {
-      notifier.wakeUsersSharingRoomWith(userId);
+      notifier.onPresence(userId);
       ephemeral({ type: EventType.Presence, sender: userId, content: { ...presence.presenceOf(userId) } });
     },
     sharesRoom: (userId, other) => stores.memberships.selectSharesRoom(userId, other),
   });
+  const streams = createSyncStreams({ ...deps, typing, presence }, heads);
   const receipts = createReceipts({
     stores, visibility: deps.visibility, notifications: deps.pushNotifications,
     gateway: deps.pushGateway, accountData: deps.accountData, threadOf: deps.threadOf, clock, logger: deps.logger,
     onReceipt: (receipt) => {
-      heads.advance("receipts", receipt.stream_pos);
-      if (receipt.receipt_type === ReceiptType.ReadPrivate) notifier.wakeUsers([receipt.user_id]);
-      else notifier.wakeRoom(receipt.room_id);
+      notifier.onReceipt(receipt);
       const data = receipt.thread_id === "" ? { ts: receipt.ts } : { ts: receipt.ts, thread_id: receipt.thread_id };
       ephemeral({ type: EventType.Receipt, room_id: receipt.room_id, content: { [receipt.event_id]: { [receipt.receipt_type]: { [receipt.user_id]: data } } } });
     },
   });
-  const sync = createSync({ ...deps, typing, presence, notifier, heads });
+  const sync = createSync({
+    stores, streams, log: heads.events, toDevice: heads.toDevice, untilCommitted: untilCommitted(stores), notifier,
+    pushNotifications: deps.pushNotifications, presence, filters: deps.filters, logger: deps.logger,
+  });
 
-  // Each signal first moves its stream's head, then wakes whom it concerns.
-  deps.appended.onEventAppended((event) => {
-    heads.eventAppended(event);
-    notifier.eventAppended(event);
+  // Each after-commit signal is one notifier method: it moves its stream's head and wakes whom it concerns.
+  deps.signals.eventAppended.subscribe((event) => {
+    notifier.onRoomEvent(event);
     if (serverNameOf(event.sender) === deps.config.server_name) presence.userActive(event.sender);
   });
-  deps.listeners.toDevice.push((userId, deviceId) => {
-    sync.toDeviceDelivered(userId, deviceId);
-    notifier.wakeDevice(userId, deviceId);
-  });
-  deps.listeners.deviceLists.push((userId) => {
-    heads.advance("deviceLists", deps.deviceLists.deviceListPosition());
-    notifier.wakeUsersSharingRoomWith(userId);
-  });
-  deps.accountData.onAccountDataChanged((userId, position) => {
-    heads.advance("accountData", position);
-    notifier.wakeUsers([userId]);
-  });
-  deps.pushRules.onPushRulesChanged((userId, position) => {
-    heads.advance("pushRules", position);
-    notifier.wakeUsers([userId]);
-  });
+  deps.signals.toDeviceDelivered.subscribe(({ user_id, device_id }) => notifier.onToDevice(user_id, device_id));
+  deps.signals.deviceListChanged.subscribe((userId) => notifier.onDeviceListChange(userId, deps.deviceLists.deviceListPosition()));
+  deps.signals.accountDataChanged.subscribe(({ user_id, position }) => notifier.onAccountData(user_id, position));
+  deps.signals.pushRulesChanged.subscribe(({ user_id, position }) => notifier.onPushRules(user_id, position));
 
   return {
     sync,
     typing,
     presence,
     receipts,
+    /** The after-commit signals (onRoomEvent, onToDevice, …), for wiring that calls them directly. */
+    notifier,
     /** Wakes every parked long-poll and answers new ones at once: call when the server starts stopping. */
     closeLongPolls(): void {
       notifier.close();
@@ -146,8 +118,6 @@ export function createSyncServices(deps: SyncServiceDeps) {
     parkedLongPolls: () => notifier.parkedCount(),
     /** For GET /keys/changes: who started and stopped sharing a room with a user between two sync tokens. */
     deviceListMembershipChanges: createMembershipDeviceListChanges(stores, createSharedRooms(stores)),
-    /** Hears typing, receipts and presence after each change (application services forward them). */
-    onEphemeral: (listener: EphemeralListener) => void ephemeralListeners.push(listener),
   };
 }
 

@@ -1,13 +1,14 @@
 /**
  * The /sync response as the streams build it, and the context they share. Each stream
  * (streams/*.ts) reads the context and adds its part; a joined room's entry is created by
- * whichever stream first has something for it.
+ * whichever stream first has something for it. The room stream runs first: the left rooms'
+ * entries it makes receive their account data.
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync
  */
-import type { MembershipRow } from "../../storage/memberships.ts";
 import type { UnreadCounts } from "../push/notifications.ts";
-import type { Viewer } from "../timeline/client-event.ts";
-import type { RecentEvent } from "./stream-heads.ts";
+import type { Viewer } from "../requester.ts";
+import type { RecentEvent } from "./room-event-log.ts";
+import type { RoomMemberships } from "./room-memberships.ts";
 import type { SyncFilter } from "./sync-filter.ts";
 import { formatSyncToken, type SyncPositions } from "./sync-token.ts";
 
@@ -67,23 +68,20 @@ export interface SyncResponse {
   device_unused_fallback_key_types: string[];
 }
 
+/** One request as every stream sees it. Each stream's own range comes as arguments to its build. */
 export interface SyncContext {
   viewer: Viewer;
   filter: SyncFilter;
-  /** The client's token (clamped to `to`), or undefined for an initial sync. */
+  /** The client's token (clamped to `to`), or undefined for an initial sync: for streams that read another stream's range. */
   since: SyncPositions | undefined;
-  /** The positions this response brings the client to; the to-device stream sets its own. */
-  to: SyncPositions;
+  /** Every stream's head as the response began (streams return what they reached; this is not the next token). */
+  to: Readonly<SyncPositions>;
   fullState: boolean;
   stateKey: StateKey;
-  /** The rooms the user is joined to now. */
-  joined: Map<string, MembershipRow>;
-  /** For an incremental sync, the room events in (since, to] from the stream heads' log; undefined when it does not reach back. */
+  /** The user's rooms for this response, computed once before the streams run. */
+  rooms: RoomMemberships;
+  /** For an incremental sync, the room events in (since, to] from the room-event log; undefined when it does not reach back. */
   recentEvents: RecentEvent[] | undefined;
-  /** Joined rooms the user was not joined to at `since` (they get their full state). */
-  newlyJoined: Set<string>;
-  /** Rooms the user left (or was banned or kicked from) after `since`. */
-  newlyLeft: Set<string>;
   response: SyncResponse;
 }
 

@@ -9,8 +9,8 @@ import { MatrixError } from "../../errors.ts";
 
 export const SYNC_STREAMS = ["events", "receipts", "accountData", "pushRules", "toDevice", "deviceLists", "typing", "presence"] as const;
 
-export type SyncStream = (typeof SYNC_STREAMS)[number];
-export type SyncPositions = Record<SyncStream, number>;
+export type StreamName = (typeof SYNC_STREAMS)[number];
+export type SyncPositions = Record<StreamName, number>;
 
 const TOKEN = new RegExp(`^s\\d{1,16}(?:_\\d{1,16}){${SYNC_STREAMS.length - 1}}$`);
 

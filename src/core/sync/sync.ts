@@ -8,48 +8,34 @@
  */
 import type { Logger } from "../../logger.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { DeviceKeys } from "../e2ee/device-keys.ts";
-import type { DeviceLists } from "../e2ee/device-lists.ts";
-import type { ToDevice } from "../e2ee/to-device.ts";
 import type { Presence, PresenceState } from "../ephemeral/presence.ts";
-import type { Typing } from "../ephemeral/typing.ts";
 import type { Notifications } from "../push/notifications.ts";
-import type { PushRules } from "../push/push-rules.ts";
-import type { ClientEvents, Viewer } from "../timeline/client-event.ts";
-import type { Visibility } from "../timeline/visibility.ts";
-import type { AccountData } from "../users/account-data.ts";
+import type { Viewer } from "../requester.ts";
 import type { Filters } from "../users/filters.ts";
-import { createEventFormat } from "./event-format.ts";
-import { createJoinedRooms } from "./joined-rooms.ts";
 import type { Notifier } from "./notifier.ts";
-import type { StreamHeads } from "./stream-heads.ts";
-import { createAccountDataStream } from "./streams/account-data.ts";
-import { createDeviceListStream } from "./streams/device-lists.ts";
-import { createPresenceStream } from "./streams/presence.ts";
-import { createReceiptStream } from "./streams/receipts.ts";
-import { createRoomStream } from "./streams/rooms.ts";
-import { createSharedRooms } from "./streams/shared-rooms.ts";
-import { createToDeviceStream } from "./streams/to-device.ts";
-import { createTypingStream } from "./streams/typing.ts";
-import { createSyncFilters, roomIncluded, type SyncFilter } from "./sync-filter.ts";
+import { createRoomMemberships } from "./room-memberships.ts";
+import type { RoomEventLog } from "./room-event-log.ts";
+import type { SyncStreams } from "./streams/index.ts";
+import type { ToDeviceStream } from "./streams/to-device.ts";
+import { createSyncFilters, type SyncFilter } from "./sync-filter.ts";
 import { emptyResponse, isEmptyResponse, type StateKey, type SyncContext, type SyncResponse } from "./sync-response.ts";
-import { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncPositions } from "./sync-token.ts";
+import { formatSyncToken, parseSyncToken, type StreamName, type SyncPositions } from "./sync-token.ts";
 
 export interface SyncDeps {
-  stores: Pick<Stores, "events" | "roomState" | "memberships" | "receipts" | "groupCommit">;
-  visibility: Pick<Visibility, "forUser">;
-  clientEvents: Pick<ClientEvents, "serializeAll">;
-  accountData: Pick<AccountData, "changedSince">;
-  pushRules: Pick<PushRules, "changedSince" | "pushRulesAccountData">;
+  stores: Pick<Stores, "events" | "memberships">;
+  streams: SyncStreams;
+  /** The room-event log: the event head, the recent events of a request, and its joined rooms. */
+  log: RoomEventLog;
+  toDevice: Pick<ToDeviceStream, "acknowledge">;
+  /**
+   * Resolves once what storage has written so far is committed: storage's "what is
+   * committed?" (wired in index.ts).
+   */
+  untilCommitted: () => Promise<void>;
   pushNotifications: Pick<Notifications, "unreadCounts" | "unreadCountsByRoom">;
-  toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">;
-  deviceKeys: Pick<DeviceKeys, "oneTimeKeyCounts" | "unusedFallbackKeyTypes">;
-  deviceLists: Pick<DeviceLists, "deviceListChangesSince">;
-  typing: Pick<Typing, "typingSince" | "typingIn" | "position">;
-  presence: Pick<Presence, "changedSince" | "presenceOf" | "position" | "syncStarted">;
+  presence: Pick<Presence, "syncStarted">;
   filters: Pick<Filters, "load">;
   notifier: Pick<Notifier, "wait" | "isClosed">;
-  heads: Pick<StreamHeads, "snapshot" | "eventHead" | "eventsBetween" | "resync">;
   logger: Logger;
 }
 
@@ -70,37 +56,25 @@ const MAX_TIMEOUT_MS = 5 * 60_000;
 const UNREAD_READS_PER_ROOM = 8;
 /** Waits for events the database holds to be announced before giving up on them (see caughtUp). */
 const CATCH_UP_ROUNDS = 100;
-/** Streams whose positions persist: a token ahead of them comes from a database rolled back (or another server). */
-const PERSISTENT: ReadonlySet<string> = new Set(["events", "receipts", "accountData", "pushRules", "toDevice", "deviceLists"]);
 
 export function createSync(deps: SyncDeps) {
-  const { stores, heads } = deps;
-  const sharedRooms = createSharedRooms(stores);
-  const joinedRooms = createJoinedRooms(stores, heads);
-  const toDeviceStream = createToDeviceStream(deps.toDevice);
+  const { stores, streams, log } = deps;
+  const names = Object.keys(streams) as StreamName[];
+  const roomMemberships = createRoomMemberships(stores, log);
   const syncFilters = createSyncFilters(deps.filters);
-  const streams = [
-    createRoomStream({ stores, visibility: deps.visibility, format: createEventFormat(deps.clientEvents), eventHead: heads.eventHead }),
-    createAccountDataStream(deps),
-    createReceiptStream(stores),
-    createTypingStream(deps.typing),
-    createPresenceStream(deps.presence, sharedRooms),
-    toDeviceStream.stream,
-    createDeviceListStream({ stores, deviceKeys: deps.deviceKeys, deviceLists: deps.deviceLists, sharedRooms }),
-  ];
 
   /**
    * Whether every event the database holds has been announced, so that a build that follows
    * in the same synchronous run reads exactly the state at the announced heads. If not, a
-   * group-commit batch is still open (it commits within the turn) or committed a moment ago
-   * (the writes queued before are announcing it): `settled` waits for that. Events never
-   * announced (a failed listener) end the waiting after a while.
+   * write is not committed yet, or committed a moment ago and is being announced:
+   * `untilCommitted` waits for that. Events never announced (a failed listener) end the
+   * waiting after a while.
    */
   function caughtUp(rounds: number): boolean {
-    if (stores.events.selectMaxStream() <= heads.eventHead()) return true;
+    if (stores.events.selectMaxStream() <= log.latest()) return true;
     if (rounds < CATCH_UP_ROUNDS) return false;
     deps.logger.warn("stored events were never announced; sync takes the database's position");
-    heads.resync(stores.events.selectMaxStream());
+    log.resync(stores.events.selectMaxStream());
     return true;
   }
 
@@ -111,33 +85,33 @@ export function createSync(deps: SyncDeps) {
    */
   function clamp(since: SyncPositions, to: SyncPositions, viewer: Viewer): SyncPositions {
     const clamped = { ...since };
-    for (const stream of SYNC_STREAMS) {
-      if (since[stream] <= to[stream]) continue;
-      if (PERSISTENT.has(stream)) deps.logger.warn("a sync token is ahead of the server; answering from the server's position", { user_id: viewer.user_id, stream });
-      clamped[stream] = to[stream];
+    for (const name of names) {
+      if (since[name] <= to[name]) continue;
+      if (streams[name].persistent) deps.logger.warn("a sync token is ahead of the server; answering from the server's position", { user_id: viewer.user_id, stream: name });
+      clamped[name] = to[name];
     }
     return clamped;
   }
 
-  /** Builds a response synchronously, in the run that found caughtUp: nothing can change the database meanwhile. */
+  /**
+   * Builds a response synchronously, in the run that found caughtUp: nothing can change the
+   * database meanwhile. Every stream reports its head, then builds its part and reports the
+   * position it reached: the next token is made of those.
+   */
   function build(viewer: Viewer, filter: SyncFilter, requested: SyncPositions | undefined, fullState: boolean, stateKey: StateKey): SyncResponse {
-    const to = heads.snapshot();
-    to.typing = deps.typing.position();
-    to.presence = deps.presence.position();
-    to.toDevice = toDeviceStream.position(viewer, requested?.toDevice);
+    const to = {} as SyncPositions;
+    for (const name of names) to[name] = streams[name].latest(viewer, requested?.[name]);
     const since = requested === undefined ? undefined : clamp(requested, to, viewer);
-    const joined = joinedRooms(viewer.user_id, to.events).filter((row) => roomIncluded(filter, {}, row.room_id));
+    const recentEvents = since === undefined ? undefined : log.eventsBetween(since.events, to.events);
     const ctx: SyncContext = {
-      viewer, filter, to, fullState, stateKey, since,
-      joined: new Map(joined.map((row) => [row.room_id, row])),
-      recentEvents: since === undefined ? undefined : heads.eventsBetween(since.events, to.events),
-      newlyJoined: new Set(),
-      newlyLeft: new Set(),
+      viewer, filter, to, fullState, stateKey, since, recentEvents,
+      rooms: roomMemberships({ userId: viewer.user_id, filter, since: since?.events, to: to.events, recentEvents }),
       response: emptyResponse(),
     };
-    for (const stream of streams) stream(ctx);
+    const next = {} as SyncPositions;
+    for (const name of names) next[name] = streams[name].build(ctx, since?.[name], to[name]);
     addUnreadCounts(ctx);
-    ctx.response.next_batch = formatSyncToken(ctx.to);
+    ctx.response.next_batch = formatSyncToken(next);
     return ctx.response;
   }
 
@@ -162,22 +136,19 @@ export function createSync(deps: SyncDeps) {
   }
 
   return {
-    /** A to-device message reached a device's inbox (wired to the e2ee listener). */
-    toDeviceDelivered: toDeviceStream.delivered,
-
     async sync(viewer: Viewer, request: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
       const filter = syncFilters.load(viewer.user_id, request.filter);
       const since = request.since === undefined || request.since === "" ? undefined : parseSyncToken(request.since, "since");
       const fullState = request.full_state === true;
       const stateKey = stateKeyOf(request);
       // The client holds everything up to its token: what was delivered before it can go.
-      if (since !== undefined) toDeviceStream.acknowledge(viewer, since.toDevice);
+      if (since !== undefined) deps.toDevice.acknowledge(viewer, since.toDevice);
       const syncEnded = deps.presence.syncStarted(viewer.user_id, request.set_presence);
       try {
         const waitUntil = since === undefined || fullState ? 0 : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);
         for (let rounds = 0; ; ) {
           if (!caughtUp(rounds++)) {
-            await stores.groupCommit.settled();
+            await deps.untilCommitted();
             continue;
           }
           rounds = 0;

@@ -11,6 +11,7 @@ import type { EventContent, Pdu } from "../../matrix/pdu.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { EventRow, TopologicalPosition } from "../../storage/events.ts";
 import type { Clock } from "../clock.ts";
+import type { Viewer } from "../requester.ts";
 import { createAggregations, type Aggregation } from "./aggregations.ts";
 
 export type ClientEvent = {
@@ -33,12 +34,6 @@ export interface BundledRelations {
 }
 
 export type Unsigned = { [key: string]: JsonValue | ClientEvent | BundledRelations };
-
-/** Who is reading: `unsigned.transaction_id` goes only to the device that sent the event. */
-export interface Viewer {
-  user_id: string;
-  device_id: string;
-}
 
 /** The reader's view of one room, as `visibility.forUser` gives it. */
 export interface RoomReader {

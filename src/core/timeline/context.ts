@@ -6,9 +6,10 @@
  */
 import { MatrixError, notFound } from "../../errors.ts";
 import type { EventRow } from "../../storage/events.ts";
-import type { ReadPoint } from "../rooms/room-access.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { ClientEvent, RoomReader, Viewer } from "./client-event.ts";
+import type { ReadPoint } from "./room-access.ts";
+import type { TimelineDeps } from "./timeline-deps.ts";
+import type { ClientEvent, RoomReader } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { parseRoomEventFilter } from "./event-filter.ts";
 import { lazyMembers } from "./messages.ts";
 import { paginate } from "./paginate.ts";
@@ -27,7 +28,7 @@ export interface ContextResponse {
  * The event if it is in the room's timeline and the user may see it; otherwise 404, also when
  * the user may not read the room at all. With the user's view of the room, for serializing.
  */
-export function visibleEvent(deps: RoomDeps, userId: string, roomId: string, eventId: string): { row: EventRow; point: ReadPoint; reader: RoomReader } {
+export function visibleEvent(deps: TimelineDeps, userId: string, roomId: string, eventId: string): { row: EventRow; point: ReadPoint; reader: RoomReader } {
   let point: ReadPoint;
   try {
     point = deps.access.readPoint(userId, roomId);
@@ -41,13 +42,13 @@ export function visibleEvent(deps: RoomDeps, userId: string, roomId: string, eve
   return { row, point, reader };
 }
 
-export function getEvent(deps: RoomDeps, viewer: Viewer, roomId: string, eventId: string): ClientEvent {
+export function getEvent(deps: TimelineDeps, viewer: Viewer, roomId: string, eventId: string): ClientEvent {
   const { row, point, reader } = visibleEvent(deps, viewer.user_id, roomId, eventId);
   return deps.clientEvents.serialize(row, viewer, { reader, until: point.until });
 }
 
 export function getContext(
-  deps: RoomDeps,
+  deps: TimelineDeps,
   viewer: Viewer,
   roomId: string,
   eventId: string,

@@ -4,8 +4,9 @@
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidmessages
  */
 import type { EventRow } from "../../storage/events.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { ClientEvent, RoomReader, Viewer } from "./client-event.ts";
+import type { TimelineDeps } from "./timeline-deps.ts";
+import type { ClientEvent, RoomReader } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { parseRoomEventFilter } from "./event-filter.ts";
 import { paginate, type Direction } from "./paginate.ts";
 import { minPosition, positionAt, positionBefore, resolveRoomToken, ROOM_END, ROOM_START, topologicalToken } from "./tokens.ts";
@@ -28,7 +29,7 @@ export interface MessagesResponse {
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 1_000;
 
-export function getMessages(deps: RoomDeps, viewer: Viewer, roomId: string, request: MessagesRequest): MessagesResponse {
+export function getMessages(deps: TimelineDeps, viewer: Viewer, roomId: string, request: MessagesRequest): MessagesResponse {
   const point = deps.access.readPoint(viewer.user_id, roomId);
   const filter = parseRoomEventFilter(request.filter);
   const limit = Math.min(Math.max(request.limit ?? filter.limit ?? DEFAULT_LIMIT, 0), MAX_LIMIT);
@@ -58,7 +59,7 @@ export function getMessages(deps: RoomDeps, viewer: Viewer, roomId: string, requ
 }
 
 /** The member events of the chunk's senders, as of the chunk's first event. */
-export function lazyMembers(deps: RoomDeps, viewer: Viewer, roomId: string, rows: readonly EventRow[], reader: RoomReader): ClientEvent[] {
+export function lazyMembers(deps: TimelineDeps, viewer: Viewer, roomId: string, rows: readonly EventRow[], reader: RoomReader): ClientEvent[] {
   const first = rows[0]!;
   const members = deps.state.membersAt(roomId, first.state_group, rows.map((row) => row.sender));
   return deps.clientEvents.serializeAll(members, viewer, { reader });

@@ -4,7 +4,7 @@
  * a filter that matches nothing cannot make one request scan a whole room.
  */
 import type { EventRow, TopologicalPosition } from "../../storage/events.ts";
-import type { RoomStores } from "../rooms/room-deps.ts";
+import type { TimelineStores } from "./timeline-deps.ts";
 import { matchesFilter, type RoomEventFilter } from "./event-filter.ts";
 
 export type Direction = "b" | "f";
@@ -32,7 +32,7 @@ export interface Page {
 const BATCH = 100;
 const MAX_SCANNED = 1_000;
 
-export function paginate(stores: Pick<RoomStores, "events">, request: PageRequest): Page {
+export function paginate(stores: Pick<TimelineStores, "events">, request: PageRequest): Page {
   const rows: EventRow[] = [];
   let from = request.from;
   let lastScanned: EventRow | undefined;

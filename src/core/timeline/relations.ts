@@ -7,8 +7,9 @@
  */
 import type { EventRow, TopologicalPosition } from "../../storage/events.ts";
 import type { ChildFilter, ChildRange } from "../../storage/relations.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { ClientEvent, Viewer } from "./client-event.ts";
+import type { TimelineDeps } from "./timeline-deps.ts";
+import type { ClientEvent } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { visibleEvent } from "./context.ts";
 import type { Direction } from "./paginate.ts";
 import { minPosition, positionAt, positionBefore, resolveRoomToken, ROOM_END, ROOM_START, topologicalToken } from "./tokens.ts";
@@ -37,7 +38,7 @@ export const RECURSION_DEPTH = 3;
 /** Children read per request at most, so that invisible children cannot make one request read a whole thread. */
 const MAX_SCANNED = 2_000;
 
-export function getRelations(deps: RoomDeps, viewer: Viewer, roomId: string, eventId: string, request: RelationsRequest): RelationsResponse {
+export function getRelations(deps: TimelineDeps, viewer: Viewer, roomId: string, eventId: string, request: RelationsRequest): RelationsResponse {
   const { point, reader } = visibleEvent(deps, viewer.user_id, roomId, eventId);
   const dir = request.dir ?? "b";
   const limit = Math.min(Math.max(request.limit ?? DEFAULT_LIMIT, 0), MAX_LIMIT);

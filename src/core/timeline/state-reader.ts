@@ -1,9 +1,9 @@
 /** Reading room state at a point (a state group) as stored events, for /state, /members, /context and lazy-loading. */
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventRow } from "../../storage/events.ts";
-import type { RoomStores } from "../rooms/room-deps.ts";
+import type { TimelineStores } from "./timeline-deps.ts";
 
-export function createStateReader(stores: Pick<RoomStores, "events" | "roomState">) {
+export function createStateReader(stores: Pick<TimelineStores, "events" | "roomState">) {
   const rowsOf = (eventIds: string[]): EventRow[] => stores.events.selectEventsByIds(eventIds);
 
   return {

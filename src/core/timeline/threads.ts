@@ -8,10 +8,12 @@
  */
 import type { Pdu } from "../../matrix/pdu.ts";
 import { redactPdu } from "../../matrix/redaction.ts";
+import { roomVersion } from "../../matrix/room-versions.ts";
 import type { EventRow } from "../../storage/events.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
+import type { TimelineDeps } from "./timeline-deps.ts";
 import { ignoredUsersOf } from "../users/ignored-users.ts";
-import type { ClientEvent, Viewer } from "./client-event.ts";
+import type { ClientEvent } from "./client-event.ts";
+import type { Viewer } from "../requester.ts";
 import { minPosition, resolveRoomToken, ROOM_END, topologicalToken } from "./tokens.ts";
 
 export interface ThreadsRequest {
@@ -30,7 +32,7 @@ const MAX_LIMIT = 100;
 /** Threads read per request at most, so that invisible roots cannot make one request read every thread. */
 const MAX_SCANNED = 1_000;
 
-export function getThreads(deps: RoomDeps, viewer: Viewer, roomId: string, request: ThreadsRequest): ThreadsResponse {
+export function getThreads(deps: TimelineDeps, viewer: Viewer, roomId: string, request: ThreadsRequest): ThreadsResponse {
   const point = deps.access.readPoint(viewer.user_id, roomId);
   const reader = deps.visibility.forUser(viewer.user_id, roomId);
   const limit = Math.min(Math.max(request.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
@@ -63,11 +65,12 @@ export function getThreads(deps: RoomDeps, viewer: Viewer, roomId: string, reque
 }
 
 /** Roots sent by users the viewer ignores, in their redacted form. */
-function redactIgnored(deps: RoomDeps, userId: string, roomId: string, roots: EventRow[]): EventRow[] {
+function redactIgnored(deps: TimelineDeps, userId: string, roomId: string, roots: EventRow[]): EventRow[] {
   if (roots.length === 0) return roots;
   const ignored = new Set(ignoredUsersOf(deps.stores, userId));
   const room = deps.stores.rooms.selectRoom(roomId);
   if (ignored.size === 0 || !room) return roots;
-  const version = deps.engine.versionOf(room);
+  const version = roomVersion(room.room_version);
+  if (!version) return roots;
   return roots.map((row) => (ignored.has(row.sender) ? { ...row, json: JSON.stringify(redactPdu(JSON.parse(row.json) as Pdu, version)) } : row));
 }

@@ -4,13 +4,13 @@
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1roomsroomidtimestamp_to_event
  */
 import { notFound } from "../../errors.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
+import type { TimelineDeps } from "./timeline-deps.ts";
 import type { Direction } from "./paginate.ts";
 
 /** How many candidates to try before giving up on finding a visible one. */
 const CANDIDATES = 100;
 
-export function timestampToEvent(deps: RoomDeps, userId: string, roomId: string, ts: number, dir: Direction) {
+export function timestampToEvent(deps: TimelineDeps, userId: string, roomId: string, ts: number, dir: Direction) {
   const point = deps.access.readPoint(userId, roomId);
   const visibility = deps.visibility.forUser(userId, roomId);
   const rows = dir === "f" ? deps.stores.events.selectAtOrAfterTs(roomId, ts, CANDIDATES) : deps.stores.events.selectAtOrBeforeTs(roomId, ts, CANDIDATES);

@@ -1,7 +1,7 @@
 /**
  * Account data (global and per room) and room tags, which are the room's m.tag account
- * data. Every write takes a new stream position, and listeners hear of it after commit:
- * /sync (another issue) wakes up from there and asks for what changed since its position.
+ * data. Every write takes a new stream position, signalled after commit (accountDataChanged):
+ * /sync wakes up from there and asks for what changed since its position.
  * https://spec.matrix.org/v1.19/client-server-api/#client-config
  * https://spec.matrix.org/v1.19/client-server-api/#room-tagging
  */
@@ -10,9 +10,8 @@ import { EventType } from "../../matrix/event-types.ts";
 import { isValidRoomId } from "../../matrix/ids.ts";
 import { GLOBAL_ROOM } from "../../storage/account-data.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "./sessions.ts";
-
-export type AccountDataChangedListener = (userId: string, streamPosition: number) => void;
+import type { Requester } from "../requester.ts";
+import type { Signal } from "../signal.ts";
 
 const TAG = "m.tag";
 /** Types the server maintains through other endpoints (read markers, push rules). */
@@ -21,9 +20,7 @@ const MAX_TYPE_BYTES = 255;
 
 type Content = Record<string, unknown>;
 
-export function createAccountData(stores: Pick<Stores, "accountData" | "transaction">) {
-  const listeners: AccountDataChangedListener[] = [];
-
+export function createAccountData(stores: Pick<Stores, "accountData" | "transaction">, changed: Pick<Signal<{ user_id: string; position: number }>, "emit">) {
   function requireSelf(requester: Requester, userId: string): void {
     if (requester.user_id !== userId) throw forbidden("You cannot access another user's account data");
   }
@@ -47,7 +44,7 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
 
   function write(userId: string, roomId: string, type: string, content: Content): void {
     const position = stores.accountData.upsertAccountData(userId, roomId, type, JSON.stringify(content));
-    for (const listener of listeners) listener(userId, position);
+    changed.emit({ user_id: userId, position });
   }
 
   /** Reads, changes and writes the room's m.tag content in one transaction. */
@@ -58,7 +55,7 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
       if (!change(tags)) return;
       position = stores.accountData.upsertAccountData(userId, roomId, TAG, JSON.stringify({ tags }));
     });
-    if (position !== undefined) for (const listener of listeners) listener(userId, position);
+    if (position !== undefined) changed.emit({ user_id: userId, position });
   }
 
   return {
@@ -126,10 +123,6 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
 
     currentPosition(): number {
       return stores.accountData.selectMaxPosition();
-    },
-
-    onAccountDataChanged(listener: AccountDataChangedListener): void {
-      listeners.push(listener);
     },
   };
 }

@@ -6,7 +6,7 @@
 import type { Stores } from "../../storage/index.ts";
 import type { Accounts } from "./accounts.ts";
 import type { Devices } from "./devices.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 import type { AuthData, Stage, UserInteractiveAuth } from "./user-interactive-auth.ts";
 
 const PASSWORD_FLOWS: Stage[][] = [["m.login.password"]];

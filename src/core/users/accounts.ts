@@ -6,6 +6,7 @@ import { MatrixError } from "../../errors.ts";
 import { isValidNewLocalpart, MAX_IDENTIFIER_BYTES, tryParseUserId } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
+import type { Signal } from "../signal.ts";
 import type { Devices } from "./devices.ts";
 import type { Profiles } from "./profiles.ts";
 
@@ -20,18 +21,15 @@ export interface NewUser {
   appservice_id: string | null;
 }
 
-/** Called after an account was deactivated: the rooms issue makes the user leave their rooms here. */
-export type DeactivatedListener = (userId: string) => void;
-
 export function createAccounts(
   stores: Pick<Stores, "accounts" | "devices" | "accountData" | "filters" | "transaction">,
   serverName: string,
   clock: Clock,
   devices: Devices,
   profiles: Profiles,
+  /** Emitted after an account was deactivated: its rooms, delayed events and pushers go. */
+  deactivated: Pick<Signal<string>, "emit">,
 ) {
-  const deactivatedListeners: DeactivatedListener[] = [];
-
   async function hashPassword(password: string): Promise<string> {
     if (password.length > MAX_PASSWORD_LENGTH) throw new MatrixError("M_INVALID_PARAM", `Passwords are limited to ${MAX_PASSWORD_LENGTH} characters`);
     if (password === "") throw new MatrixError("M_WEAK_PASSWORD", "The password must not be empty");
@@ -146,11 +144,7 @@ export function createAccounts(
         return deleted;
       });
       devices.notifyDeleted(userId, deletedDevices);
-      for (const listener of deactivatedListeners) listener(userId);
-    },
-
-    onDeactivated(listener: DeactivatedListener): void {
-      deactivatedListeners.push(listener);
+      deactivated.emit(userId);
     },
   };
   return accounts;

@@ -8,7 +8,9 @@ import { MatrixError, notFound } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { DeviceRow } from "../../storage/devices.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester, Sessions } from "./sessions.ts";
+import type { Sessions } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
+import type { Signal } from "../signal.ts";
 
 export interface Device {
   device_id: string;
@@ -16,9 +18,6 @@ export interface Device {
   last_seen_ip?: string;
   last_seen_ts?: number;
 }
-
-/** Called after devices were deleted, so that device keys and device lists can follow. */
-export type DevicesDeletedListener = (userId: string, deviceIds: string[]) => void;
 
 const MAX_DEVICE_ID_BYTES = 255;
 const MAX_DISPLAY_NAME_LENGTH = 256;
@@ -32,8 +31,9 @@ export function createDevices(
   stores: Pick<Stores, "devices" | "transaction">,
   sessions: Pick<Sessions, "pendingLastSeen" | "forgetDevices">,
   clock: Clock,
+  /** Emitted after devices were deleted: their keys and to-device inboxes go with them. */
+  devicesDeleted: Pick<Signal<{ user_id: string; device_ids: string[] }>, "emit">,
 ) {
-  const listeners: DevicesDeletedListener[] = [];
 
   /** The stored row with the last-seen data not flushed yet. */
   function toDevice(row: DeviceRow): Device {
@@ -119,11 +119,7 @@ export function createDevices(
     },
 
     notifyDeleted(userId: string, deviceIds: string[]): void {
-      if (deviceIds.length > 0) for (const listener of listeners) listener(userId, deviceIds);
-    },
-
-    onDevicesDeleted(listener: DevicesDeletedListener): void {
-      listeners.push(listener);
+      if (deviceIds.length > 0) devicesDeleted.emit({ user_id: userId, device_ids: deviceIds });
     },
   };
   return devices;

@@ -6,7 +6,7 @@
 import { forbidden, notFound } from "../../errors.ts";
 import type { Filter } from "../../matrix/filter.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export function createFilters(stores: Pick<Stores, "filters" | "transaction">) {
   const filters = {

@@ -6,13 +6,13 @@
 import type { Config } from "../../config.ts";
 import { forbidden, MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
-import { APPSERVICE_LOGIN, type AppserviceUsers } from "../appservices/appservice-users.ts";
-import type { AppserviceRegistry } from "../appservices/registry.ts";
+import { APPSERVICE_LOGIN, type AppserviceRegistryView, type AppserviceUserActions } from "./appservice-logins.ts";
 import type { RateLimiter } from "../rate-limits.ts";
 import type { Accounts } from "./accounts.ts";
 import type { Devices } from "./devices.ts";
 import { passwordLoginUser, type PasswordCredentials } from "./login-identifier.ts";
-import type { IssuedTokens, Requester, Sessions } from "./sessions.ts";
+import type { IssuedTokens, Sessions } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface LoginBody extends PasswordCredentials {
   type: string;
@@ -36,7 +36,7 @@ interface Dependencies {
   devices: Devices;
   sessions: Sessions;
   loginLimiter: RateLimiter;
-  appservices: { registry: Pick<AppserviceRegistry, "exclusiveOwnerOfUser">; users: Pick<AppserviceUsers, "login"> };
+  appservices: { registry: Pick<AppserviceRegistryView, "exclusiveOwnerOfUser">; users: Pick<AppserviceUserActions, "login"> };
 }
 
 const PASSWORD_LOGIN = "m.login.password";

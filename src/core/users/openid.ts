@@ -8,7 +8,8 @@
 import { MatrixError, forbidden } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
-import { generateToken, hashToken, type Requester } from "./sessions.ts";
+import { generateToken, hashToken } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 /** One hour, as Synapse: long enough for a call to start, short enough to be useless if leaked. */
 export const OPENID_TOKEN_LIFETIME_MS = 3600 * 1000;

@@ -1,19 +1,17 @@
 /**
  * Profiles: displayname, avatar_url, m.tz and custom fields, each stored as JSON.
- * A change to a field is announced to listeners after it is written: the rooms issue
- * sends the updated m.room.member events from there.
+ * A change to a field is signalled after it is written (profileChanged): the rooms send
+ * the updated m.room.member events from there.
  * https://spec.matrix.org/v1.19/client-server-api/#profiles
  */
 import { forbidden, MatrixError, notFound } from "../../errors.ts";
 import { tryParseUserId } from "../../matrix/ids.ts";
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
+import type { Signal } from "../signal.ts";
 
 export const DISPLAYNAME = "displayname";
 export const AVATAR_URL = "avatar_url";
-
-/** `value` is undefined when the field was removed. */
-export type ProfileChangedListener = (userId: string, field: string, value: unknown) => void;
 
 const MAX_PROFILE_BYTES = 64 * 1024;
 const MAX_KEY_BYTES = 255;
@@ -22,9 +20,13 @@ const MAX_DISPLAYNAME_LENGTH = 256;
 /** Asks the application services whether an unknown local user exists (they may create it meanwhile). */
 export type UserQuery = (userId: string) => Promise<boolean>;
 
-export function createProfiles(stores: Pick<Stores, "profiles" | "accounts" | "transaction">, serverName: string, queryUserExists: UserQuery = async () => false) {
-  const listeners: ProfileChangedListener[] = [];
-
+export function createProfiles(
+  stores: Pick<Stores, "profiles" | "accounts" | "transaction">,
+  serverName: string,
+  /** Emitted after a field changed; `value` is undefined when the field was removed. */
+  changed: Pick<Signal<{ user_id: string; field: string; value: unknown }>, "emit">,
+  queryUserExists: UserQuery = async () => false,
+) {
   /**
    * Only active local users have a profile; remote profiles need federation, which comes
    * later. An unknown user in an appservice namespace is asked about first.
@@ -59,7 +61,7 @@ export function createProfiles(stores: Pick<Stores, "profiles" | "accounts" | "t
   }
 
   function notify(userId: string, field: string, value: unknown): void {
-    for (const listener of listeners) listener(userId, field, value);
+    changed.emit({ user_id: userId, field, value });
   }
 
   const profiles = {
@@ -117,10 +119,6 @@ export function createProfiles(stores: Pick<Stores, "profiles" | "accounts" | "t
       const displayname = read(DISPLAYNAME);
       const avatarUrl = read(AVATAR_URL);
       return { ...(displayname !== undefined ? { displayname } : {}), ...(avatarUrl !== undefined ? { avatar_url: avatarUrl } : {}) };
-    },
-
-    onProfileChanged(listener: ProfileChangedListener): void {
-      listeners.push(listener);
     },
   };
   return profiles;

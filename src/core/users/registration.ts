@@ -10,8 +10,7 @@ import { randomInt } from "node:crypto";
 import type { Config } from "../../config.ts";
 import { forbidden, MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
-import { APPSERVICE_LOGIN, type AppserviceUsers } from "../appservices/appservice-users.ts";
-import type { AppserviceRegistry } from "../appservices/registry.ts";
+import { APPSERVICE_LOGIN, type AppserviceRegistryView, type AppserviceUserActions } from "./appservice-logins.ts";
 import type { RateLimiter } from "../rate-limits.ts";
 import type { Accounts } from "./accounts.ts";
 import type { Devices } from "./devices.ts";
@@ -42,7 +41,7 @@ interface Dependencies {
   sessions: Sessions;
   uia: UserInteractiveAuth;
   registrationLimiter: RateLimiter;
-  appservices: { registry: Pick<AppserviceRegistry, "assertUserAllowed" | "exclusiveOwnerOfUser">; users: Pick<AppserviceUsers, "register"> };
+  appservices: { registry: Pick<AppserviceRegistryView, "assertUserAllowed" | "exclusiveOwnerOfUser">; users: Pick<AppserviceUserActions, "register"> };
 }
 
 /** Twelve characters of [a-z0-9] for users who ask for no particular name, and for guests. */

@@ -10,17 +10,8 @@ import type { Config } from "../../config.ts";
 import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { Clock } from "../clock.ts";
+import type { Requester } from "../requester.ts";
 import { createTokenCache, type CachedToken } from "./token-cache.ts";
-
-export interface Requester {
-  user_id: string;
-  device_id: string;
-  is_guest: boolean;
-  /** Set when an application service acts (as itself or as one of its users). */
-  appservice_id?: string;
-  /** True for an application service's sender, and for its users when its registration says `rate_limited: false`. */
-  exempt_from_rate_limits?: boolean;
-}
 
 /** Resolves tokens that are not access tokens (application services' as_tokens), with the request's query. */
 export type TokenResolver = (tokenHash: Uint8Array, query: URLSearchParams) => Requester | undefined;
@@ -57,10 +48,11 @@ export function createSessions(
   clock: Clock,
   refreshableLifetimeMs: number,
   ipSource: Config["ip_source"],
+  /** Resolves application services' as_tokens (core/appservices/identity-assertion.ts). */
+  appserviceTokens: TokenResolver = () => undefined,
 ) {
   const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null; ip_ts: number }>();
   const cache = createTokenCache(clock, () => stores.accessTokens.selectDataVersion());
-  let appserviceTokens: TokenResolver | undefined;
   const lastSeenKey = (userId: string, deviceId: string) => `${userId}\u0000${deviceId}`;
 
   /** The token's row from the database, cached; throws M_UNKNOWN_TOKEN for unknown tokens and deactivated users. */
@@ -138,7 +130,7 @@ export function createSessions(
      * acts as. The Requester is shared by every request with the token: read it, never change it.
      */
     authenticate(token: string, ip: ClientIp = null, query: URLSearchParams = new URLSearchParams()): Requester {
-      const appservice = appserviceTokens?.(hashToken(token), query);
+      const appservice = appserviceTokens(hashToken(token), query);
       if (appservice) return appservice;
       const key = cacheKeyOf(token);
       const entry = cache.get(key) ?? load(token, key);
@@ -185,10 +177,6 @@ export function createSessions(
       cache.forgetToken(cacheKeyOf(token));
     },
 
-    /** Installs the resolver of application services' tokens (core/appservices/identity-assertion.ts). */
-    acceptAppserviceTokens(resolver: TokenResolver): void {
-      appserviceTokens = resolver;
-    },
 
     /** Call where devices die (their tokens cascade with them): their cached tokens go too. */
     forgetDevices: cache.forgetDevices,

@@ -13,7 +13,7 @@
  * Only valid tokens are cached; unknown and deactivated ones go to the database each time.
  */
 import type { Clock } from "../clock.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface CachedToken {
   /** Frozen: every request with the token gets this same object. */

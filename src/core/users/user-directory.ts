@@ -11,7 +11,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#user-directory
  */
 import type { Stores } from "../../storage/index.ts";
-import type { Requester } from "./sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface DirectoryUser {
   user_id: string;

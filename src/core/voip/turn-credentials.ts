@@ -11,7 +11,7 @@ import { createHmac } from "node:crypto";
 import type { Config } from "../../config.ts";
 import { MatrixError } from "../../errors.ts";
 import type { Clock } from "../clock.ts";
-import type { Requester } from "../users/sessions.ts";
+import type { Requester } from "../requester.ts";
 
 export interface TurnServer {
   username: string;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createUser, pathId } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
-import { accountDataChangedSince, accountDataPosition, onAccountDataChanged } from "../../support/streams.ts";
+import { accountDataChangedSince, accountDataPosition } from "../../support/streams.ts";
 
 const globalData = (userId: string, type: string) => `/_matrix/client/v3/user/${pathId(userId)}/account_data/${type}`;
 const roomData = (userId: string, roomId: string, type: string) =>
@@ -52,7 +52,7 @@ describe("global account data", () => {
     const server = createTestServer();
     const user = await createUser(server);
     const heard: number[] = [];
-    onAccountDataChanged(server, (_userId, position) => heard.push(position));
+    server.services.signals.accountDataChanged.subscribe(({ position }) => heard.push(position));
     const start = accountDataPosition(server);
     await server.put(globalData(user.user_id, "a.type"), { v: 1 }, { token: user.access_token });
     await server.put(globalData(user.user_id, "b.type"), { v: 1 }, { token: user.access_token });

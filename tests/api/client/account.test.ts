@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createUser, passwordAuth, pathId } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
-import { onDeactivated } from "../../support/streams.ts";
 
 const WHOAMI = "/_matrix/client/v3/account/whoami";
 const PASSWORD = "/_matrix/client/v3/account/password";
@@ -97,7 +96,7 @@ describe("POST /account/deactivate", () => {
     const server = createTestServer();
     const user = await createUser(server, "rita");
     const deactivated: string[] = [];
-    onDeactivated(server, (userId) => deactivated.push(userId));
+    server.services.signals.userDeactivated.subscribe((userId) => deactivated.push(userId));
     await server.put(`/_matrix/client/v3/user/${pathId(user.user_id)}/account_data/org.example`, { a: 1 }, { token: user.access_token });
 
     const first = await server.post(DEACTIVATE, {}, { token: user.access_token });

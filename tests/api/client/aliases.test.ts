@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MatrixError } from "../../../src/errors.ts";
 import { createRoomServices } from "../../../src/core/rooms/index.ts";
+import { createTimeline } from "../../../src/core/timeline/index.ts";
 import type { AssertAliasAllowed } from "../../../src/core/rooms/aliases.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, setState, V3 } from "../../support/rooms.ts";
@@ -197,8 +198,8 @@ describe("the appservice seam: assertAliasAllowed", () => {
       if (alias.startsWith("#irc_") && who.appservice_id === undefined) throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
     };
     const { rooms, directory } = createRoomServices({
-      stores: server.stores, identity: server.services.identity, clock: server.services.clock, appended: server.services.appended,
-      getProfile: () => ({}), assertAliasAllowed: reserved,
+      stores: server.stores, identity: server.services.identity, clock: server.services.clock, logger: server.services.logger, hooks: { withinTransaction: [], afterCommit: [] },
+      readers: createTimeline(server.stores, server.services.clock).readers, getProfile: () => ({}), assertAliasAllowed: reserved,
     });
     const { room_id } = await rooms.create(requester, {});
     await expect(directory.createAlias(requester, "#irc_x:test.local", room_id)).rejects.toMatchObject({ errcode: "M_EXCLUSIVE", status: 400 });

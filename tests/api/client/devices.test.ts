@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createUser, manualClock, passwordAuth } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 import { storedDevice, storedDevices } from "../../support/stored.ts";
-import { flushLastSeen, onDevicesDeleted } from "../../support/streams.ts";
+import { flushLastSeen } from "../../support/streams.ts";
 
 const DEVICES = "/_matrix/client/v3/devices";
 
@@ -74,7 +74,7 @@ describe("DELETE /devices/{deviceId} and POST /delete_devices", () => {
     const user = await createUser(server, "dora");
     const second = await server.post("/_matrix/client/v3/login", { type: "m.login.password", user: "dora", password: "correct horse" });
     const deleted: [string, string[]][] = [];
-    onDevicesDeleted(server, (userId, ids) => deleted.push([userId, ids]));
+    server.services.signals.devicesDeleted.subscribe(({ user_id: userId, device_ids: ids }) => deleted.push([userId, ids]));
 
     const first = await server.request("DELETE", `${DEVICES}/${second.body.device_id}`, { token: user.access_token, body: {} });
     expect(first.status).toBe(401);

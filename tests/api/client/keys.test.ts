@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createUser, setDeviceDisplayName, type TestUser } from "../../support/fixtures.ts";
 import { deviceKeysFor, randomCurve25519, signedKeys, type TestDeviceKeys } from "../../support/e2ee.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
-import { deviceListChangesSince, deviceListPosition, onDeviceListChange, oneTimeKeyCounts, storedDeviceKeys, unusedFallbackKeyTypes } from "../../support/device-keys.ts";
+import { deviceListChangesSince, deviceListPosition, oneTimeKeyCounts, storedDeviceKeys, unusedFallbackKeyTypes } from "../../support/device-keys.ts";
 
 const KEYS = "/_matrix/client/v3/keys";
 
@@ -259,7 +259,7 @@ describe("GET /keys/changes and the device-list stream", () => {
     const server = createTestServer();
     const alice = await createUser(server);
     const heard: string[] = [];
-    onDeviceListChange(server, (userId) => heard.push(userId));
+    server.services.signals.deviceListChanged.subscribe((userId) => heard.push(userId));
     const device = await uploadDevice(server, alice);
     const position = deviceListPosition(server);
     await server.post(`${KEYS}/upload`, { device_keys: device.device_keys, one_time_keys: signedKeys(alice.user_id, device, ["A"]) }, { token: alice.access_token });

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createUser, pathId } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
-import { onProfileChanged } from "../../support/streams.ts";
 
 const profile = (userId: string, key?: string) => `/_matrix/client/v3/profile/${pathId(userId)}${key ? `/${key}` : ""}`;
 
@@ -38,7 +37,7 @@ describe("PUT /profile/{userId}/{keyName}", () => {
     const server = createTestServer();
     const user = await createUser(server, "bea");
     const changes: [string, string, unknown][] = [];
-    onProfileChanged(server, (userId, field, value) => changes.push([userId, field, value]));
+    server.services.signals.profileChanged.subscribe(({ user_id: userId, field, value }) => changes.push([userId, field, value]));
     const token = user.access_token;
     expect((await server.put(profile(user.user_id, "displayname"), { displayname: "Beatrix" }, { token })).status).toBe(200);
     expect((await server.put(profile(user.user_id, "avatar_url"), { avatar_url: "mxc://test.local/abc" }, { token })).status).toBe(200);

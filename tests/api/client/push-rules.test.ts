@@ -3,7 +3,7 @@ import { createApp } from "../../../src/app.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
-import { onPushRulesChanged, pushRulesAccountData, pushRulesPosition } from "../../support/streams.ts";
+import { pushRulesAccountData, pushRulesPosition } from "../../support/streams.ts";
 
 const RULES = "/_matrix/client/v3/pushrules";
 
@@ -277,7 +277,7 @@ describe("the m.push_rules stream for /sync", () => {
 
   test("listeners hear of changes after commit, not of failed ones", async () => {
     const heard: [string, number][] = [];
-    onPushRulesChanged(server, (userId, position) => heard.push([userId, position]));
+    server.services.signals.pushRulesChanged.subscribe(({ user_id: userId, position }) => heard.push([userId, position]));
     await putContent("x");
     await putContent("y", "?before=missing");
     expect(heard).toEqual([[alice.user_id, pushRulesPosition(server)]]);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { addDevice, createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, tempDir } from "../../support/server.ts";
-import { acknowledgeToDevice, deleteDeviceRow, deleteToDeviceInbox, expireToDevice, onToDevice, pendingToDevice, toDeviceInbox } from "../../support/to-device.ts";
+import { acknowledgeToDevice, deleteDeviceRow, deleteToDeviceInbox, expireToDevice, pendingToDevice, toDeviceInbox } from "../../support/to-device.ts";
 
 const path = (type: string, txnId: string) => `/_matrix/client/v3/sendToDevice/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
 
@@ -119,7 +119,7 @@ describe("the to-device core API for sync", () => {
     const [alice, bob] = [await createUser(server), await createUser(server)];
     const bob2 = addDevice(server, bob, "BOB2");
     const heard: string[] = [];
-    onToDevice(server, (userId, deviceId) => {
+    server.services.signals.toDeviceDelivered.subscribe(({ user_id: userId, device_id: deviceId }) => {
       // After commit: the message is already readable.
       expect(pendingToDevice(server, userId, deviceId)).toBe(1);
       heard.push(`${userId}/${deviceId}`);

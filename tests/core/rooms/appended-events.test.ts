@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { AppendedEvent } from "../../../src/core/timeline/appended-events.ts";
+import type { AppendedEvent } from "../../../src/core/rooms/appended-event.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, newUser, roomPath, sendMessage } from "../../support/rooms.ts";
 
@@ -7,7 +7,7 @@ test("subscribers hear of each appended event after commit, in stream order", as
   const server = createTestServer();
   const alice = await newUser(server);
   const heard: AppendedEvent[] = [];
-  server.services.appended.onEventAppended((event) => {
+  server.services.signals.eventAppended.subscribe((event) => {
     // The event is committed: a read from the store finds it.
     expect(server.stores.events.selectEvent(event.event_id)).toBeDefined();
     heard.push(event);
@@ -29,7 +29,7 @@ test("a refused request notifies nobody, and a failing listener does not fail th
   const bob = await newUser(server);
   const roomId = await createRoom(server, alice);
   let calls = 0;
-  server.services.appended.onEventAppended(() => {
+  server.services.signals.eventAppended.subscribe(() => {
     calls++;
     throw new Error("listener bug");
   });

@@ -7,7 +7,7 @@ import { MatrixError } from "../../../errors.ts";
 import type { RoomDeps } from "../room-deps.ts";
 
 export async function forgetRoom(deps: RoomDeps, userId: string, roomId: string): Promise<void> {
-  await deps.stores.groupCommit.write(() => {
+  await deps.engine.write(() => {
     const membership = deps.stores.memberships.selectMembership(roomId, userId)?.membership;
     if (membership === undefined) return;
     if (membership !== "leave" && membership !== "ban") throw new MatrixError("M_UNKNOWN", "The user has not left the room");

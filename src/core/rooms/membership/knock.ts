@@ -8,6 +8,6 @@ import { resolveRoomIdOrAlias } from "./resolve-room.ts";
 
 export async function knockRoom(deps: RoomDeps, userId: string, roomIdOrAlias: string, reason?: string): Promise<{ room_id: string }> {
   const roomId = resolveRoomIdOrAlias(deps, roomIdOrAlias);
-  await deps.engine.append(roomId, memberDraft(deps, { sender: userId, target: userId, membership: "knock", withProfile: true, reason }));
+  await deps.engine.write(({ append }) => append(roomId, memberDraft(deps, { sender: userId, target: userId, membership: "knock", withProfile: true, reason })));
   return { room_id: roomId };
 }

@@ -8,7 +8,7 @@ import { MatrixError } from "../../../errors.ts";
 import type { EventContent } from "../../../matrix/pdu.ts";
 import { EventType } from "../../../matrix/event-types.ts";
 import { isValidUserId, serverNameOf } from "../../../matrix/ids.ts";
-import type { EventDraft } from "../../timeline/build-event.ts";
+import type { EventDraft } from "../build-event.ts";
 import type { RoomDeps } from "../room-deps.ts";
 
 export type Membership = "join" | "invite" | "leave" | "ban" | "knock";

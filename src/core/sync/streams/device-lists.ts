@@ -3,12 +3,15 @@
  * syncing device (every response), and in incremental syncs `device_lists`: `changed` names
  * users sharing a room whose devices changed after the token, or who started sharing a room
  * with the user (their keys must be fetched); `left` names users who no longer share any.
+ * Its head moves with the notifier's onDeviceListChange; member events come from the room
+ * stream's range of the same request.
  * https://spec.matrix.org/v1.19/client-server-api/#e2e-extensions-to-sync
  */
 import { EventType } from "../../../matrix/event-types.ts";
 import type { Stores } from "../../../storage/index.ts";
 import type { DeviceKeys } from "../../e2ee/device-keys.ts";
 import type { DeviceLists } from "../../e2ee/device-lists.ts";
+import type { Head, Stream } from "../stream.ts";
 import type { SyncContext } from "../sync-response.ts";
 import { tryParseSyncToken } from "../sync-token.ts";
 import type { SharedRooms } from "./shared-rooms.ts";
@@ -66,7 +69,7 @@ function memberEventsBetween(stores: Pick<Stores, "events">, since: number, to: 
   return [...rooms].flatMap((roomId) => stores.events.selectRoomMemberEventsBetween(roomId, since, to));
 }
 
-export function createDeviceListStream({ stores, deviceKeys, deviceLists, sharedRooms }: DeviceListStreamDeps) {
+export function createDeviceListStream({ stores, deviceKeys, deviceLists, sharedRooms }: DeviceListStreamDeps, head: Head): Stream {
   function memberChanges(ctx: SyncContext, since: number, rooms: Set<string>): MemberChange[] {
     if (ctx.recentEvents === undefined) return memberEventsBetween(stores, since, ctx.to.events, rooms);
     return ctx.recentEvents.flatMap((event) =>
@@ -75,20 +78,26 @@ export function createDeviceListStream({ stores, deviceKeys, deviceLists, shared
   }
 
   /** Users whose device lists the client must (re)fetch, and users it may stop tracking. */
-  function deviceListChanges(ctx: SyncContext, since: NonNullable<SyncContext["since"]>): { changed: string[]; left: string[] } {
-    const changed = new Set(since.deviceLists < ctx.to.deviceLists ? deviceLists.deviceListChangesSince(since.deviceLists) : []);
+  function deviceListChanges(ctx: SyncContext, eventsSince: number, since: number, to: number): { changed: string[]; left: string[] } {
+    const changed = new Set(since < to ? deviceLists.deviceListChangesSince(since) : []);
     const noMemberEvents = ctx.recentEvents !== undefined && !ctx.recentEvents.some((event) => event.type === EventType.RoomMember);
     if (noMemberEvents && changed.size === 0) return { changed: [], left: [] };
-    const events = memberChanges(ctx, since.events, new Set([...ctx.joined.keys(), ...ctx.newlyLeft]));
-    const view = { userId: ctx.viewer.user_id, joined: ctx.joined, newlyJoined: (roomId: string) => ctx.newlyJoined.has(roomId) };
-    return membershipChanges(stores, sharedRooms, view, events, changed);
+    const { joined, newlyJoined, newlyLeft } = ctx.rooms;
+    const memberEvents = memberChanges(ctx, eventsSince, new Set([...joined.keys(), ...newlyLeft]));
+    const view = { userId: ctx.viewer.user_id, joined, newlyJoined: (roomId: string) => newlyJoined.has(roomId) };
+    return membershipChanges(stores, sharedRooms, view, memberEvents, changed);
   }
 
-  return (ctx: SyncContext): void => {
-    const { user_id, device_id } = ctx.viewer;
-    ctx.response.device_one_time_keys_count = deviceKeys.oneTimeKeyCounts(user_id, device_id);
-    ctx.response.device_unused_fallback_key_types = deviceKeys.unusedFallbackKeyTypes(user_id, device_id);
-    if (ctx.since !== undefined) ctx.response.device_lists = deviceListChanges(ctx, ctx.since);
+  return {
+    persistent: true,
+    latest: head.latest,
+    build(ctx, since, to) {
+      const { user_id, device_id } = ctx.viewer;
+      ctx.response.device_one_time_keys_count = deviceKeys.oneTimeKeyCounts(user_id, device_id);
+      ctx.response.device_unused_fallback_key_types = deviceKeys.unusedFallbackKeyTypes(user_id, device_id);
+      if (ctx.since !== undefined && since !== undefined) ctx.response.device_lists = deviceListChanges(ctx, ctx.since.events, since, to);
+      return to;
+    },
   };
 }
 

@@ -13,7 +13,7 @@ import { EventType } from "../../../matrix/event-types.ts";
 import type { EventRow } from "../../../storage/events.ts";
 import type { Stores } from "../../../storage/index.ts";
 import { matchesFilter } from "../../timeline/event-filter.ts";
-import type { RecentEvent } from "../stream-heads.ts";
+import type { RecentEvent } from "../room-event-log.ts";
 import type { RoomSectionFilter } from "../sync-filter.ts";
 
 export interface RoomStateRequest {
@@ -32,7 +32,7 @@ export interface RoomStateRequest {
   filter: RoomSectionFilter;
   /** Users whose member events a lazy-loading client needs besides the timeline's senders. */
   alsoMembers: readonly string[];
-  /** The room's events after `since`, from the stream heads' log, when it reaches back that far (saves a query). */
+  /** The room's events after `since`, from the room-event log, when it reaches back that far (saves a query). */
   recent: readonly RecentEvent[] | undefined;
 }
 

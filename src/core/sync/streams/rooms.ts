@@ -1,10 +1,12 @@
 /**
- * The room stream of /sync: which rooms the response covers and, for each, its timeline and
- * state. An initial sync covers every joined room, the invites and knocks, and with
- * `include_leave` the rooms left. An incremental sync reads the user's membership changes
- * since the token (the memberships table keeps each one's stream position) and the rooms
- * with new events in the range (a scan of that range; per joined room when the range is
- * long), so nothing scans every room's state.
+ * The room stream of /sync, owner of the event position: which rooms the response covers
+ * and, for each, its timeline and state. The user's rooms (joined, newly joined, left,
+ * invited, knocked) come computed once for the request (room-memberships.ts). An initial
+ * sync covers every joined room, the invites and knocks, and with `include_leave` the rooms
+ * left. An incremental sync covers the membership changes and the joined rooms with new
+ * events in the range (from the room-event log; else a scan of that range, per joined room
+ * when the range is long), so nothing scans every room's state. Its head is the log's, moved
+ * by the notifier's onRoomEvent.
  */
 import { EventType } from "../../../matrix/event-types.ts";
 import type { EventRow, TopologicalPosition } from "../../../storage/events.ts";
@@ -14,6 +16,8 @@ import type { RoomReader } from "../../timeline/client-event.ts";
 import type { Visibility } from "../../timeline/visibility.ts";
 import type { FormatEvents } from "../event-format.ts";
 import { DEFAULT_TIMELINE_LIMIT, limitOf, MAX_TIMELINE_LIMIT, roomIncluded } from "../sync-filter.ts";
+import type { RoomEventLog } from "../room-event-log.ts";
+import type { Stream } from "../stream.ts";
 import { joinedRoomEntry, type RoomSummary, type SyncContext } from "../sync-response.ts";
 import { formatSyncToken } from "../sync-token.ts";
 import { roomStateFor } from "./room-state.ts";
@@ -24,8 +28,8 @@ export interface RoomStreamDeps {
   stores: Pick<Stores, "events" | "roomState" | "memberships">;
   visibility: Pick<Visibility, "forUser">;
   format: FormatEvents;
-  /** The announced event head (timeline reads are shared while it stands still). */
-  eventHead: () => number;
+  /** The stream's head: the announced room events (timeline reads are shared while it stands still). */
+  log: Pick<RoomEventLog, "latest">;
 }
 
 /** Beyond this many events since the token, new events are found per joined room instead of by one range scan. */
@@ -38,8 +42,8 @@ interface RoomMode {
   full: boolean;
 }
 
-export function createRoomStream({ stores, visibility, format, eventHead }: RoomStreamDeps) {
-  const timelineReads = createSharedTimelineReads(stores.events, eventHead);
+export function createRoomStream({ stores, visibility, format, log }: RoomStreamDeps): Stream {
+  const timelineReads = createSharedTimelineReads(stores.events, log.latest);
   const isMember = (row: EventRow) => row.type === EventType.RoomMember;
 
   function timelineOf(ctx: SyncContext, roomId: string, mode: RoomMode, upTo: number, reader: RoomReader): Timeline {
@@ -111,60 +115,37 @@ export function createRoomStream({ stores, visibility, format, eventHead }: Room
 
   function initialSync(ctx: SyncContext): void {
     const full: RoomMode = { from: 0, full: true };
-    for (const [roomId, membership] of ctx.joined) joinedRoom(ctx, roomId, membership, full);
-    for (const membership of stores.memberships.selectAllOfUser(ctx.viewer.user_id)) {
-      if (!roomIncluded(ctx.filter, {}, membership.room_id) || membership.stream_ordering > ctx.to.events) continue;
-      if (membership.membership === "invite" || membership.membership === "knock") pendingRoom(ctx, membership);
-      else if ((membership.membership === "leave" || membership.membership === "ban") && ctx.filter.room.include_leave && !membership.forgotten) {
-        leftRoom(ctx, membership, full);
-      }
-    }
+    for (const [roomId, membership] of ctx.rooms.joined) joinedRoom(ctx, roomId, membership, full);
+    for (const membership of ctx.rooms.pending) pendingRoom(ctx, membership);
+    for (const membership of ctx.rooms.left) leftRoom(ctx, membership, full);
   }
 
-  /** Joined rooms with events in (since, to]: from the stream heads' log, else from the database. */
-  function roomsWithNewEvents(ctx: SyncContext, since: number): Set<string> {
+  /** Joined rooms with events in (since, to]: from the room-event log, else from the database. */
+  function roomsWithNewEvents(ctx: SyncContext, since: number, to: number): Set<string> {
     if (ctx.recentEvents !== undefined) return new Set(ctx.recentEvents.map((event) => event.room_id));
-    const to = ctx.to.events;
     if (to <= since) return new Set();
     if (to - since <= RANGE_SCAN_LIMIT) return new Set(stores.events.selectRoomsWithEventsBetween(since, to));
-    return new Set([...ctx.joined.keys()].filter((roomId) => (stores.events.selectPositionAtStream(roomId, to)?.stream ?? 0) > since));
+    return new Set([...ctx.rooms.joined.keys()].filter((roomId) => (stores.events.selectPositionAtStream(roomId, to)?.stream ?? 0) > since));
   }
 
-  /** The user's membership changes after `since`; none to read when the log shows no member event about the user. */
-  function membershipChanges(ctx: SyncContext, since: number): MembershipRow[] {
-    const userId = ctx.viewer.user_id;
-    if (ctx.recentEvents !== undefined && !ctx.recentEvents.some((event) => event.type === EventType.RoomMember && event.state_key === userId)) return [];
-    return stores.memberships.selectChangedSince(userId, since);
-  }
-
-  function incrementalSync(ctx: SyncContext, since: number): void {
-    for (const membership of membershipChanges(ctx, since)) {
-      const roomId = membership.room_id;
-      if (membership.stream_ordering > ctx.to.events || !roomIncluded(ctx.filter, {}, roomId)) continue;
-      switch (membership.membership) {
-        case "join":
-          if (stores.events.selectMembershipAt(roomId, ctx.viewer.user_id, since) !== "join") ctx.newlyJoined.add(roomId);
-          break;
-        case "invite":
-        case "knock":
-          pendingRoom(ctx, membership);
-          break;
-        case "leave":
-        case "ban":
-          ctx.newlyLeft.add(roomId);
-          leftRoom(ctx, membership, { from: since, full: ctx.fullState });
-          break;
-      }
-    }
-    const active = roomsWithNewEvents(ctx, since);
-    for (const [roomId, membership] of ctx.joined) {
-      if (ctx.newlyJoined.has(roomId)) joinedRoom(ctx, roomId, membership, { from: 0, full: true });
+  function incrementalSync(ctx: SyncContext, since: number, to: number): void {
+    const { joined, newlyJoined, pending, left } = ctx.rooms;
+    for (const membership of pending) pendingRoom(ctx, membership);
+    for (const membership of left) leftRoom(ctx, membership, { from: since, full: ctx.fullState });
+    const active = roomsWithNewEvents(ctx, since, to);
+    for (const [roomId, membership] of joined) {
+      if (newlyJoined.has(roomId)) joinedRoom(ctx, roomId, membership, { from: 0, full: true });
       else if (ctx.fullState || active.has(roomId)) joinedRoom(ctx, roomId, membership, { from: since, full: ctx.fullState });
     }
   }
 
-  return (ctx: SyncContext): void => {
-    if (ctx.since === undefined) initialSync(ctx);
-    else incrementalSync(ctx, ctx.since.events);
+  return {
+    persistent: true,
+    latest: log.latest,
+    build(ctx, since, to) {
+      if (since === undefined) initialSync(ctx);
+      else incrementalSync(ctx, since, to);
+      return to;
+    },
   };
 }

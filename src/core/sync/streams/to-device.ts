@@ -7,14 +7,19 @@
  * https://spec.matrix.org/v1.19/client-server-api/#extensions-to-sync
  */
 import type { ToDevice } from "../../e2ee/to-device.ts";
-import type { Viewer } from "../../timeline/client-event.ts";
-import type { SyncContext } from "../sync-response.ts";
+import type { Viewer } from "../../requester.ts";
+import type { Stream } from "../stream.ts";
 
 /** Messages per response; the rest follow in the next one, at once. */
 const MESSAGES_PER_SYNC = 100;
 const CACHE_LIMIT = 100_000;
 
-export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">) {
+export interface ToDeviceStream extends Stream {
+  delivered(userId: string, deviceId: string): void;
+  acknowledge(viewer: Viewer, upTo: number): void;
+}
+
+export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">): ToDeviceStream {
   /** Per device: the inbox holds nothing after this position (until `delivered`). */
   const emptyAfter = new Map<string, number>();
   /** Per device: messages up to this position are already deleted. */
@@ -26,15 +31,17 @@ export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "a
   };
 
   return {
-    /** A message reached the device's inbox (the e2ee service's after-commit listener). */
+    persistent: true,
+
+    /** A message reached the device's inbox: its head moved (the notifier's onToDevice). */
     delivered(userId: string, deviceId: string): void {
       emptyAfter.delete(`${userId}\u0000${deviceId}`);
     },
 
-    /** The device's position for a response's `to`: the inbox head, read only when the token could be past it. */
-    position(viewer: Viewer, requested: number | undefined): number {
+    /** The device's inbox head, read only when the token could be past it. */
+    latest(viewer: Viewer, since: number | undefined): number {
       const empty = emptyAfter.get(keyOf(viewer));
-      if (requested !== undefined && empty !== undefined && requested <= empty) return requested;
+      if (since !== undefined && empty !== undefined && since <= empty) return since;
       return toDevice.inboxPosition(viewer.user_id, viewer.device_id);
     },
 
@@ -46,21 +53,22 @@ export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "a
       remember(acknowledged, key, upTo);
     },
 
-    stream(ctx: SyncContext): void {
+    /** Up to a page of messages: the position reached is the last one sent, so the rest follow from there. */
+    build(ctx, since, to) {
       const key = keyOf(ctx.viewer);
-      const since = ctx.since?.toDevice ?? 0;
+      const from = since ?? 0;
       const empty = emptyAfter.get(key);
-      if (empty === undefined || since < empty) {
-        const { events, nextPosition } = toDevice.messagesFor(ctx.viewer.user_id, ctx.viewer.device_id, since, MESSAGES_PER_SYNC);
+      if (empty === undefined || from < empty) {
+        const { events, nextPosition } = toDevice.messagesFor(ctx.viewer.user_id, ctx.viewer.device_id, from, MESSAGES_PER_SYNC);
         if (events.length > 0) {
           ctx.response.to_device.events = events.map((event) => ({ sender: event.sender, type: event.type, content: event.content }));
-          ctx.to.toDevice = nextPosition;
-          return;
+          return nextPosition;
         }
-        remember(emptyAfter, key, since);
+        remember(emptyAfter, key, from);
       }
       // Nothing new: an incremental token keeps its position, an initial one takes the head.
-      if (ctx.since !== undefined) ctx.to.toDevice = since;
+      return since ?? to;
     },
   };
 }
+

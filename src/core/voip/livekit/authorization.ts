@@ -174,10 +174,3 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
 
 export type LiveKitAuthorization = ReturnType<typeof createLiveKitAuthorization>;
 
-/**
- * What app.ts wires for `isJoinedMember` while bunduit has no rooms: our users are refused
- * with a reason instead of a "not joined" that would be wrong the day rooms exist.
- */
-export const membershipNotAvailable: IsJoinedMember = () => {
-  throw forbidden("This homeserver cannot check room membership yet (rooms are not implemented), so it issues no LiveKit tokens to its users");
-};

@@ -7,15 +7,16 @@
 import { MatrixError } from "../../errors.ts";
 import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
-import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
-import type { Append } from "./append-event.ts";
-import type { Viewer } from "./client-event.ts";
+import { requireKnownRoom } from "./membership/resolve-room.ts";
+import type { RoomDeps } from "./room-deps.ts";
+import type { Append } from "./room-engine.ts";
+import type { Viewer } from "../requester.ts";
 import { appendRedaction } from "./redact.ts";
 import { checkNewRelation } from "./relation-checks.ts";
+import { TransactionScope } from "./transaction-scopes.ts";
 
 export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, type: string, txnId: string, content: EventContent): Promise<{ event_id: string }> {
-  const scope = `send\u0000${roomId}\u0000${type}`;
+  const scope = TransactionScope.send(roomId, type);
   return deps.engine.write(({ append }) => {
     const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
     if (existing !== undefined) return { event_id: existing };

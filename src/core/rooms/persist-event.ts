@@ -2,18 +2,19 @@
  * Writing an authorized event and everything derived from it: the event row, its state group,
  * the current state, the membership, the forward extremities, the relation it declares and
  * the thread it is in.
- * Called by the append path inside its transaction.
+ * Called by the room engine inside its transaction.
  */
 import { EventType } from "../../matrix/event-types.ts";
 import type { StoredEvent } from "../../matrix/pdu.ts";
 import { relationOf, RelType } from "../../matrix/relations.ts";
 import { CHILD_REL_TYPE_BITS } from "../../storage/relations.ts";
 import type { RoomRow } from "../../storage/rooms.ts";
-import type { AppendOptions, AppendResult, EngineStores } from "./append-event.ts";
+import type { AppendedEvent } from "./appended-event.ts";
+import type { AppendOptions, EngineStores } from "./room-engine.ts";
 
 export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" | "roomState" | "memberships" | "relations">) {
   /** Writes an authorized event and everything derived from it. */
-  function persist(room: RoomRow, event: StoredEvent & { json: string }, prevIds: string[], options: AppendOptions): AppendResult {
+  function persist(room: RoomRow, event: StoredEvent & { json: string }, prevIds: string[], options: AppendOptions): AppendedEvent {
     const { pdu, event_id } = event;
     const roomId = room.room_id;
     let stateGroup = room.current_state_group;
@@ -38,10 +39,10 @@ export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" 
         displayname: typeof displayname === "string" ? displayname : null, avatar_url: typeof avatar_url === "string" ? avatar_url : null,
       });
     }
-    const threadId = recordRelation(roomId, event, stream);
-    const result: AppendResult = { event_id, pdu, room_id: roomId, stream_ordering: stream };
-    if (threadId !== undefined) result.thread_id = threadId;
-    return result;
+    return {
+      event_id, room_id: roomId, stream_ordering: stream, type: pdu.type, state_key: pdu.state_key, sender: pdu.sender,
+      membership: membership ?? undefined, thread_id: recordRelation(roomId, event, stream), pdu,
+    };
   }
 
   /**

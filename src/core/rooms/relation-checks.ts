@@ -12,7 +12,7 @@
 import { MatrixError } from "../../errors.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import { relationOf, RelType } from "../../matrix/relations.ts";
-import type { RoomStores } from "../rooms/room-deps.ts";
+import type { RoomStores } from "./room-deps.ts";
 
 export function checkNewRelation(stores: Pick<RoomStores, "relations">, sender: string, type: string, content: EventContent): void {
   const relation = relationOf(content);

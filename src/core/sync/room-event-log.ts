@@ -1,13 +1,11 @@
 /**
- * The head of every stream, advanced by the same after-commit signals that wake the
- * notifier, and a bounded log of the room events announced recently. A /sync response
- * covers the heads as they stand when it is built, so everything up to them has committed
- * and been announced; "nothing changed in this stream since the token" is a comparison, and
- * which rooms had events (or member changes) since a recent token is read from the log
- * rather than the database. Tokens older than the log fall back to database queries.
+ * The room-event stream's head and a bounded log of the room events announced recently. The
+ * notifier appends each event after its commit, so everything up to the head has committed
+ * and been announced; which rooms had events (or member changes) since a recent token is
+ * read from the log rather than the database. Tokens older than the log fall back to
+ * database queries.
  */
-import type { AppendedEvent } from "../timeline/appended-events.ts";
-import type { SyncPositions, SyncStream } from "./sync-token.ts";
+import type { AppendedEvent } from "../rooms/appended-event.ts";
 
 /** An announced room event, as the streams need it. */
 export interface RecentEvent {
@@ -22,11 +20,11 @@ export interface RecentEvent {
 /** Events kept in the log: a few minutes of a busy server, a few MiB. */
 const LOG_LIMIT = 20_000;
 
-export function createStreamHeads(initial: Omit<SyncPositions, "toDevice">, logLimit = LOG_LIMIT) {
-  const heads: SyncPositions = { ...initial, toDevice: 0 };
+export function createRoomEventLog(initial: number, logLimit = LOG_LIMIT) {
+  let head = initial;
   let log: RecentEvent[] = [];
   /** The log holds every announced event after this position. */
-  let logFrom = initial.events;
+  let logFrom = initial;
 
   /** The index of the first logged event after `stream`. */
   function indexAfter(stream: number): number {
@@ -41,11 +39,11 @@ export function createStreamHeads(initial: Omit<SyncPositions, "toDevice">, logL
   }
 
   return {
-    /** The positions a response built now covers (to-device is per device: the stream sets it). */
-    snapshot: (): SyncPositions => ({ ...heads }),
-    eventHead: () => heads.events,
+    /** The announced event head: what a response built now covers. */
+    latest: () => head,
 
-    eventAppended(event: AppendedEvent): void {
+    /** After commit, for every event (the notifier's onRoomEvent). */
+    append(event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">): void {
       const entry: RecentEvent = {
         stream: event.stream_ordering, room_id: event.room_id, type: event.type, state_key: event.state_key, sender: event.sender, membership: event.membership,
       };
@@ -57,12 +55,7 @@ export function createStreamHeads(initial: Omit<SyncPositions, "toDevice">, logL
         logFrom = log[dropped - 1]!.stream;
         log = log.slice(dropped);
       }
-      heads.events = Math.max(heads.events, event.stream_ordering);
-    },
-
-    /** A stream other than events moved (account data, push rules, receipts, device lists, typing, presence). */
-    advance(stream: Exclude<SyncStream, "events" | "toDevice">, position: number): void {
-      heads[stream] = Math.max(heads[stream], position);
+      head = Math.max(head, event.stream_ordering);
     },
 
     /** The announced events in (since, to], oldest first, or undefined when the log does not reach back to `since`. */
@@ -73,16 +66,16 @@ export function createStreamHeads(initial: Omit<SyncPositions, "toDevice">, logL
     },
 
     /**
-     * Forgets the log and takes the database's position as the event head: for events the
+     * Forgets the log and takes the database's position as the head: for events the
      * database holds that were never announced (a listener failed), so that sync does not
      * wait for them forever.
      */
     resync(databaseEvents: number): void {
-      heads.events = Math.max(heads.events, databaseEvents);
+      head = Math.max(head, databaseEvents);
       log = [];
-      logFrom = heads.events;
+      logFrom = head;
     },
   };
 }
 
-export type StreamHeads = ReturnType<typeof createStreamHeads>;
+export type RoomEventLog = ReturnType<typeof createRoomEventLog>;

@@ -10,11 +10,12 @@ import { EventType } from "../../matrix/event-types.ts";
 import type { EventContent, Pdu } from "../../matrix/pdu.ts";
 import { redactPdu } from "../../matrix/redaction.ts";
 import { RelType } from "../../matrix/relations.ts";
-import type { RoomDeps } from "../rooms/room-deps.ts";
-import { roomPower } from "../rooms/room-power.ts";
-import type { Append } from "./append-event.ts";
-import type { Viewer } from "./client-event.ts";
-import { requireKnownRoom } from "../rooms/membership/resolve-room.ts";
+import type { RoomDeps } from "./room-deps.ts";
+import { roomPower } from "./room-power.ts";
+import type { Append } from "./room-engine.ts";
+import { TransactionScope } from "./transaction-scopes.ts";
+import type { Viewer } from "../requester.ts";
+import { requireKnownRoom } from "./membership/resolve-room.ts";
 
 export function redactEvent(
   deps: RoomDeps,
@@ -24,7 +25,7 @@ export function redactEvent(
   txnId: string,
   reason?: string,
 ): Promise<{ event_id: string }> {
-  const scope = `redact\u0000${roomId}\u0000${eventId}`;
+  const scope = TransactionScope.redact(roomId, eventId);
   return deps.engine.write(({ append }) => {
     const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
     if (existing !== undefined) return { event_id: existing };

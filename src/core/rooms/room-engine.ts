@@ -1,10 +1,11 @@
 /**
- * The append path: every event the server stores goes through here. Inside one synchronous
- * SQLite transaction (a savepoint of the turn's group commit) it reads the auth state, builds
- * and signs the PDU, authorizes it, and writes the event, its state group, the current
- * state, memberships, extremities and relations. Nothing awaits between reading state and
- * writing, so no room lock is needed. Callers and subscribers hear of the events only once
- * the batch has committed.
+ * The room engine: every event the server stores goes through its `write`. Inside one
+ * synchronous SQLite transaction (a savepoint of the turn's group commit) it reads the auth
+ * state, builds and signs the PDU, authorizes it, writes the event and everything derived
+ * from it (persist-event.ts), and runs the hooks that commit with it. Nothing awaits between
+ * reading state and writing, so no room lock is needed. Callers and the after-commit hooks
+ * hear of the events only once the batch has committed. The hooks are listed in
+ * core/append-pipeline.ts.
  */
 import { CanonicalJsonError } from "../../matrix/canonical-json.ts";
 import { authEventKeysFor, authorizeEvent, AuthError } from "../../matrix/event-auth.ts";
@@ -16,26 +17,23 @@ import type { SigningKey } from "../../matrix/signing.ts";
 import { MatrixError } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { RoomRow } from "../../storage/rooms.ts";
+import type { Logger } from "../../logger.ts";
+import { describeError } from "../background-tasks.ts";
 import type { Clock } from "../clock.ts";
-import type { AppendedEvent, AppendedEvents } from "./appended-events.ts";
-import { buildPdu, MAX_PDU_BYTES, type EventDraft } from "./build-event.ts";
-import { createEventWriter } from "./store-event.ts";
+import type { AppendedEvent, AppendHooks } from "./appended-event.ts";
+import { buildPdu, type EventDraft } from "./build-event.ts";
+import { checkEventSize, checkIdentifierSizes } from "./event-limits.ts";
+import { createEventWriter } from "./persist-event.ts";
 
-export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "groupCommit">;
+export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "write">;
 
 export interface EngineDeps {
   stores: EngineStores;
   identity: { serverName: string; signingKey: SigningKey };
   clock: Clock;
-  appended: Pick<AppendedEvents, "emit">;
-}
-
-/** An event as stored by the append path. */
-export interface AppendResult extends StoredEvent {
-  room_id: string;
-  stream_ordering: number;
-  /** The root of the thread the event is in (store-event.ts); absent for the main timeline. */
-  thread_id?: string;
+  logger: Pick<Logger, "error">;
+  /** What runs inside each append's transaction and after its commit (core/append-pipeline.ts). */
+  hooks: AppendHooks;
 }
 
 /** Local facts about an event that are not part of the PDU. */
@@ -45,7 +43,7 @@ export interface AppendOptions {
 }
 
 /** Appends inside a transaction opened by `write`; the room must exist. */
-export type Append = (roomId: string, draft: EventDraft, options?: AppendOptions) => AppendResult;
+export type Append = (roomId: string, draft: EventDraft, options?: AppendOptions) => AppendedEvent;
 
 export interface NewRoom {
   version: RoomVersion;
@@ -53,7 +51,6 @@ export interface NewRoom {
   roomId?: string;
 }
 
-const MAX_ID_BYTES = 255;
 /** Parsed state events the auth checks keep reading (create, power levels, members). */
 const PARSED_CACHE_LIMIT = 4_096;
 
@@ -64,16 +61,12 @@ export class NotAuthorizedError extends MatrixError {
   }
 }
 
-/**
- * Runs inside the append transaction, right after an event is stored (push rules record unread
- * counts there, so they land in the same commit). It may return work for after the commit;
- * if the transaction rolls back, that work is dropped.
- */
-export type WithinAppendListener = (event: AppendResult) => (() => void) | void;
+export interface WriteTransaction {
+  append: Append;
+  createRoom: (draft: EventDraft, options: NewRoom) => AppendedEvent;
+}
 
-export function createRoomEngine({ stores, identity, clock, appended }: EngineDeps) {
-  const encoder = new TextEncoder();
-  const withinAppend: WithinAppendListener[] = [];
+export function createRoomEngine({ stores, identity, clock, logger, hooks }: EngineDeps) {
   const { persist } = createEventWriter(stores);
   // Event JSON only changes when a redaction rewrites it, which calls `forgetParsed`.
   const parsed = new Map<string, StoredEvent>();
@@ -101,6 +94,8 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     return eventId === undefined ? undefined : storedEvent(eventId);
   }
 
+  const stateView = { currentStateEvent };
+
   function versionOf(room: RoomRow): RoomVersion {
     const version = roomVersion(room.room_version);
     if (!version) throw new Error(`room ${room.room_id} has unknown version ${room.room_version}`);
@@ -120,17 +115,11 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     return { state, authEvents };
   }
 
-  /** Returns the PDU's JSON text, which is what gets stored. */
+  /** The size limits (event-limits.ts); returns the PDU's JSON text, which is what gets stored. */
   function checkSizes(draft: EventDraft, pdu: Pdu): string {
-    if (encoder.encode(draft.type).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
-    if (draft.state_key !== undefined && encoder.encode(draft.state_key).length > MAX_ID_BYTES) {
-      throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
-    }
+    checkIdentifierSizes(draft.type, draft.state_key);
     const json = JSON.stringify(pdu);
-    // UTF-8 is at most 3 bytes per UTF-16 unit: only long texts need encoding to be measured.
-    if (json.length * 3 > MAX_PDU_BYTES && encoder.encode(json).length > MAX_PDU_BYTES) {
-      throw new MatrixError("M_TOO_LARGE", "Event is larger than 65536 bytes");
-    }
+    checkEventSize(json);
     return json;
   }
 
@@ -155,7 +144,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     }
   }
 
-  function appendLocked(roomId: string, draft: EventDraft, options: AppendOptions = {}): AppendResult {
+  function appendInTransaction(roomId: string, draft: EventDraft, options: AppendOptions = {}): AppendedEvent {
     const room = stores.rooms.selectRoom(roomId);
     if (!room) throw new MatrixError("M_NOT_FOUND", "Unknown room");
     const version = versionOf(room);
@@ -172,7 +161,7 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
   }
 
   /** Builds, authorizes and stores a create event, and the room row it implies. Returns the room id. */
-  function createRoomLocked(draft: EventDraft, options: NewRoom): AppendResult {
+  function createRoomInTransaction(draft: EventDraft, options: NewRoom): AppendedEvent {
     const { version } = options;
     const now = clock.now();
     // A v12 room id is the hash of its create event: the same creator making two rooms with the
@@ -190,38 +179,25 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     throw new MatrixError("M_ROOM_IN_USE", "A room with this id already exists");
   }
 
-  function notify(event: AppendResult): void {
-    const { pdu } = event;
-    const membership = pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : undefined;
-    const summary: AppendedEvent = {
-      room_id: event.room_id, event_id: event.event_id, stream_ordering: event.stream_ordering,
-      type: pdu.type, state_key: pdu.state_key, sender: pdu.sender, membership,
-    };
-    appended.emit(summary);
-  }
-
   /**
    * Runs `fn` synchronously in one transaction (savepoint) with an `append` (and
-   * `createRoom`) bound to it. Resolves after the commit, once subscribers have heard of the
-   * appended events. If `fn` throws, nothing is stored and nothing announced.
+   * `createRoom`) bound to it; each appended event passes the within-transaction hooks at
+   * once. Resolves after the commit, once the after-commit hooks have heard of the appended
+   * events. If `fn` throws, nothing is stored and nothing announced.
    */
-  async function write<T>(fn: (tx: { append: Append; createRoom: (draft: EventDraft, options: NewRoom) => AppendResult }) => T): Promise<T> {
-    const done: AppendResult[] = [];
-    const afterCommit: Array<() => void> = [];
-    const track = (result: AppendResult) => {
-      done.push(result);
-      for (const listener of withinAppend) {
-        const after = listener(result);
-        if (after) afterCommit.push(after);
-      }
-      return result;
+  async function write<T>(fn: (tx: WriteTransaction) => T): Promise<T> {
+    const appended: AppendedEvent[] = [];
+    const within = (event: AppendedEvent) => {
+      appended.push(event);
+      for (const hook of hooks.withinTransaction) hook(event, stateView);
+      return event;
     };
     let committed: Promise<T>;
     try {
-      committed = stores.groupCommit.write(() =>
+      committed = stores.write(() =>
         fn({
-          append: (roomId, draft, options) => track(appendLocked(roomId, draft, options)),
-          createRoom: (draft, options) => track(createRoomLocked(draft, options)),
+          append: (roomId, draft, options) => within(appendInTransaction(roomId, draft, options)),
+          createRoom: (draft, options) => within(createRoomInTransaction(draft, options)),
         }),
       );
     } catch (error) {
@@ -231,23 +207,28 @@ export function createRoomEngine({ stores, identity, clock, appended }: EngineDe
     } finally {
       rewrittenInTransaction = false;
     }
-    const result = await committed;
-    for (const event of done) notify(event);
-    for (const after of afterCommit) after();
+    let result: T;
+    try {
+      result = await committed;
+    } catch (error) {
+      // A failed commit loses the whole batch, including rewrites the cache may hold.
+      parsed.clear();
+      throw error;
+    }
+    for (const hook of hooks.afterCommit) {
+      for (const event of appended) {
+        try {
+          hook(event);
+        } catch (error) {
+          logger.error("an after-commit hook failed", { event_id: event.event_id, error: describeError(error) });
+        }
+      }
+    }
     return result;
   }
 
-  // A failed commit loses the whole batch, including rewrites the cache may hold.
-  stores.groupCommit.onCommitFailure(() => parsed.clear());
-
   return {
     write,
-    /** Adds a listener that runs inside each append's transaction (see WithinAppendListener). */
-    onWithinAppend(listener: WithinAppendListener): void {
-      withinAppend.push(listener);
-    },
-    /** Appends one event in its own savepoint. */
-    append: (roomId: string, draft: EventDraft) => write(({ append }) => append(roomId, draft)),
     currentStateEvent,
     storedEvent,
     /** Drops an event from the parsed cache after its JSON was rewritten (redaction). */

@@ -7,7 +7,7 @@
 import { forbidden } from "../../errors.ts";
 import type { Stores } from "../../storage/index.ts";
 import type { TopologicalPosition } from "../../storage/events.ts";
-import { HistoryVisibility, type Visibility } from "../timeline/visibility.ts";
+import { HistoryVisibility, type Visibility } from "./visibility.ts";
 
 export interface ReadPoint {
   /** The state to read: the current state, or the state after the user's leave event. */

@@ -32,9 +32,6 @@ export interface BuildContext {
   depth: number;
 }
 
-/** The largest PDU the spec allows, in bytes of canonical JSON. */
-export const MAX_PDU_BYTES = 65_536;
-
 /** v1–v2 cite events as [event_id, {sha256: reference hash}]; later versions by id alone. */
 function referenceTo(event: StoredEvent, version: RoomVersion): EventReference {
   if (version.eventIdFormat !== "v1") return event.event_id;
