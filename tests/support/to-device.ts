@@ -1,6 +1,6 @@
 /**
  * A device's to-device inbox as /sync reads it: a page from a position, the acknowledgement
- * /sync makes with `since`, what is still pending, and the hooks and housekeeping around it.
+ * /sync makes with `since`, what is still pending, and the housekeeping around it.
  */
 import type { TestUser } from "./fixtures.ts";
 import type { TestServer } from "./server.ts";
