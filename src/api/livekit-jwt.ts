@@ -114,6 +114,6 @@ export const liveKitJwtRoutes = (liveKit: LiveKitAuthorization) =>
         return "";
       },
       {
-        detail: { summary: `GET ${LIVEKIT_JWT_PREFIX}/healthz`, description: "200 with an empty body when the service is configured.", tags },
+        detail: { summary: `GET ${LIVEKIT_JWT_PREFIX}/healthz`, description: "200 with an empty body when the service is configured, else 404 M_UNRECOGNIZED.", tags },
       },
     );

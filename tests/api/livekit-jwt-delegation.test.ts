@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { startFakeLiveKit } from "../support/fake-livekit.ts";
-import type { TestUser } from "../support/fixtures.ts";
+import { manualClock, type TestUser } from "../support/fixtures.ts";
 import { createRoom, join, newUser, roomPath } from "../support/rooms.ts";
 import { createTestServer } from "../support/server.ts";
 
@@ -16,10 +16,15 @@ const JWT = "/livekit/jwt";
 const DELAYED = "/_matrix/client/unstable/org.matrix.msc4140/delayed_events";
 const CALL_MEMBER = "org.matrix.msc3401.call.member";
 const livekit = startFakeLiveKit();
-const server = createTestServer({
-  server_name: "example.com",
-  matrix_rtc: { livekit_url: livekit.url, livekit_api_key: livekit.apiKey, livekit_api_secret: livekit.apiSecret },
-});
+// Delays, restarts and GetParticipant polling run when the test moves this clock, not in real time.
+const clock = manualClock(Date.now());
+const server = createTestServer(
+  {
+    server_name: "example.com",
+    matrix_rtc: { livekit_url: livekit.url, livekit_api_key: livekit.apiKey, livekit_api_secret: livekit.apiSecret },
+  },
+  { clock },
+);
 afterAll(async () => {
   server.close();
   await livekit.stop();
@@ -41,6 +46,24 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
     await Bun.sleep(10);
   }
 }
+
+/**
+ * Moves the clock by `ms` in 20 ms steps and lets the server finish what each step's timers
+ * started (a restart commits on a later turn of the event loop) before the next step.
+ */
+async function elapse(ms: number): Promise<void> {
+  for (let moved = 0; moved < ms; moved += 20) {
+    clock.advance(Math.min(20, ms - moved));
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Moves the clock 50 ms at a time until `condition` holds: for timers set only after a round trip to LiveKit. */
+const advancingUntil = (what: string, condition: () => Promise<boolean>) =>
+  until(what, async () => {
+    clock.advance(50);
+    return condition();
+  });
 
 interface Participant {
   user: TestUser;
@@ -98,11 +121,14 @@ describe("POST /livekit/jwt/delegate_delayed_leave", () => {
     const alice = await joinCall(600);
     const { body, identity } = await member(alice.user);
     livekit.connected.add(`${liveKitRoom}|${identity}`);
+    const scheduledAt = (await delayedEvent(alice)).scheduled_at as number;
+    clock.advance(100);
 
     const res = await server.post(`${JWT}/delegate_delayed_leave`, { ...body, delay_id: alice.delayId, delay_timeout: 600 });
     expect([res.status, res.body]).toEqual([200, {}]);
     // Found connected through GetParticipant: restarted at once, then every 80 % of the delay.
-    await Bun.sleep(1500);
+    await until("the restart at once", async () => (await delayedEvent(alice)).scheduled_at > scheduledAt);
+    await elapse(1400);
     expect(await membership(alice)).toEqual({ application: "m.call", device_id: alice.user.device_id });
     expect((await delayedEvent(alice)).finalised_ts).toBeUndefined();
     expect(livekit.calls.some((c) => c.method === "GetParticipant" && c.body.identity === identity)).toBe(true);
@@ -117,10 +143,10 @@ describe("POST /livekit/jwt/delegate_delayed_leave", () => {
     const { body, identity } = await member(bob.user);
     const scheduledAt = (await delayedEvent(bob)).scheduled_at as number;
     expect((await server.post(`${JWT}/delegate_delayed_leave`, { ...body, delay_id: bob.delayId, delay_timeout: 5000 })).status).toBe(200);
-    await Bun.sleep(100);
+    await until("the first GetParticipant", () => livekit.calls.some((c) => c.method === "GetParticipant" && c.body.identity === identity));
     expect((await delayedEvent(bob)).scheduled_at).toBe(scheduledAt);
     livekit.connected.add(`${liveKitRoom}|${identity}`);
-    await until("the restart once GetParticipant finds them", async () => (await delayedEvent(bob)).scheduled_at > scheduledAt);
+    await advancingUntil("the restart once GetParticipant finds them", async () => (await delayedEvent(bob)).scheduled_at > scheduledAt);
     expect(livekit.calls.filter((c) => c.method === "GetParticipant" && c.body.identity === identity).length).toBeGreaterThanOrEqual(2);
     await server.post(`${DELAYED}/${bob.delayId}/cancel`, {});
   });
@@ -157,8 +183,9 @@ describe("leave delegation requested with a token", () => {
     const { body, identity } = await member(carol.user);
     const scheduledAt = (await delayedEvent(carol)).scheduled_at as number;
     expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: carol.delayId, delay_timeout: 2000 })).status).toBe(200);
-    await Bun.sleep(50);
+    await until("the first GetParticipant", () => livekit.calls.some((c) => c.method === "GetParticipant" && c.body.identity === identity));
     expect((await delayedEvent(carol)).scheduled_at).toBe(scheduledAt);
+    clock.advance(100); // so that the restart on joining shows in scheduled_at
 
     expect((await webhook(participantEvent("participant_joined", identity))).status).toBe(200);
     await until("the restart on joining", async () => (await delayedEvent(carol)).scheduled_at > scheduledAt);
@@ -181,6 +208,7 @@ describe("leave delegation requested with a token", () => {
     const erin = await joinCall(200);
     const { body } = await member(erin.user);
     expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: erin.delayId, delay_timeout: 200 })).status).toBe(200);
+    clock.advance(200);
     await until("the leave to be sent", () => left(erin));
   });
 
@@ -189,8 +217,9 @@ describe("leave delegation requested with a token", () => {
     const { body, identity } = await member(frank.user);
     expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: frank.delayId, delay_timeout: 800 })).status).toBe(200);
     await webhook(participantEvent("participant_connection_aborted", identity, "SIGNAL_CLOSE"));
-    await Bun.sleep(300);
+    clock.advance(300);
     expect(await left(frank)).toBe(false);
+    clock.advance(500);
     await until("the homeserver to send the leave", () => left(frank), 2000);
   });
 
@@ -201,7 +230,7 @@ describe("leave delegation requested with a token", () => {
     expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: grace.delayId, delay_timeout: 300 })).status).toBe(200);
     await webhook(participantEvent("participant_joined", identity));
     await webhook(participantEvent("participant_left", identity, "CLIENT_INITIATED"));
-    await Bun.sleep(500);
+    clock.advance(500);
     expect(await left(grace)).toBe(false);
     expect(await delayedEvent(grace)).toMatchObject({ finalised_ts: expect.any(Number) });
     expect((await delayedEvent(grace)).event_id).toBeUndefined();

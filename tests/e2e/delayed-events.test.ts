@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createClient, Direction, MatrixError, type MatrixClient } from "matrix-js-sdk";
 import { UpdateDelayedEventAction } from "matrix-js-sdk/lib/@types/requests.js";
 import { logger } from "matrix-js-sdk/lib/logger.js";
+import { until } from "../support/wait.ts";
 import { createUser } from "../support/fixtures.ts";
 import { createRoom } from "../support/rooms.ts";
 import { createTestServer, startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
@@ -77,7 +78,9 @@ describe("matrix-js-sdk's delayed events", () => {
     const { delay_id: dropped } = await client._unstable_sendDelayedEvent(roomId, { delay: 300 }, null, "com.example.test" as never, { body: "never" } as never);
     await client._unstable_cancelScheduledDelayedEvent(dropped);
     expect(kept).not.toBe(dropped);
-    await Bun.sleep(800);
+    const sentTypes = async () => (await client.createMessagesRequest(roomId, null, 10, Direction.Backward)).chunk.filter((e) => e.type === "com.example.test");
+    // The kept one falls due after 300 ms; the dropped one was due at the same time.
+    await until("the kept event to be sent", async () => (await sentTypes()).length > 0);
     const page = await client.createMessagesRequest(roomId, null, 10, Direction.Backward);
     expect(page.chunk.filter((e) => e.type === "com.example.test").map((e) => e.content)).toEqual([{ body: "later" }]);
   });

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { freePort, tempDir } from "./server.ts";
+import { closeAfterUse } from "./teardown.ts";
 
 export interface Coturn {
   port: number;
@@ -84,7 +85,7 @@ async function launchCoturn(configArgs: string[], realm: string): Promise<Coturn
   void collect(child.stdout, (text) => (log += text));
   void collect(child.stderr, (text) => (log += text));
 
-  const stop = async () => {
+  const stop = closeAfterUse(async () => {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 2000);
@@ -92,7 +93,7 @@ async function launchCoturn(configArgs: string[], realm: string): Promise<Coturn
       clearTimeout(killer);
     }
     dir.remove();
-  };
+  });
 
   // coturn opens its TCP listener together with the UDP one; once it accepts, it answers.
   for (let attempt = 0; ; attempt++) {

@@ -3,6 +3,7 @@
  * Call uses, manage and list through the unstable endpoints, wait for the timer.
  */
 import { expect } from "bun:test";
+import { randomBytes } from "node:crypto";
 import type { TestUser } from "./fixtures.ts";
 import { roomPath } from "./rooms.ts";
 import type { TestServer } from "./server.ts";
@@ -47,10 +48,29 @@ export async function stateOf(server: TestServer, user: TestUser, roomId: string
   return server.get(roomPath(roomId, `/state/${type}/${encodeURIComponent(stateKey)}`), { token: user.access_token });
 }
 
-export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
+/** The stored row of a delayed event, finalised or not: what nobody can look up over HTTP once its user is deactivated. */
+export function storedDelayedEvent(server: TestServer, delayId: string) {
+  return server.stores.delayedEvents.selectDelayedEvent(delayId);
 }
+
+/**
+ * Writes `count` scheduled state events of `user` straight to the store, due an hour after
+ * `now` (the i-th i ms later): a bulk for tests where only what follows is under test.
+ */
+export function storeScheduledInBulk(server: TestServer, user: TestUser, roomId: string, count: number, now: number): string[] {
+  const ids = Array.from({ length: count }, () => randomBytes(16).toString("base64url"));
+  server.stores.transaction(() => {
+    for (const [i, delay_id] of ids.entries()) {
+      server.stores.delayedEvents.insertDelayedEvent({
+        delay_id, user_id: user.user_id, device_id: user.device_id, room_id: roomId, type: TEST_TYPE, state_key: `bulk${i}`,
+        content: "{}", delay_ms: 3_600_000 + i, send_ts: now + 3_600_000 + i, txn_scope: null, txn_id: null, created_ts: now,
+      });
+    }
+  });
+  return ids;
+}
+
+/** How many delayed events of the user the store holds scheduled (not finalised). */
+export const storedScheduledCount = (server: TestServer, userId: string): number => server.stores.delayedEvents.countScheduledByUser(userId);
+
+export { until } from "./wait.ts";

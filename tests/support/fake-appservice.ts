@@ -6,6 +6,7 @@
  */
 import { validateRegistration, type Registration } from "../../src/core/appservices/registration-file.ts";
 import type { TestServer } from "./server.ts";
+import { closeAfterUse } from "./teardown.ts";
 
 export interface ReceivedTransaction {
   txnId: string;
@@ -82,7 +83,7 @@ export async function startFakeAppservice(options: { hsToken?: string; port?: nu
     comeBack(): void {
       server = Bun.serve({ port, hostname: "127.0.0.1", fetch: fetchHandler });
     },
-    stop: () => server.stop(true),
+    stop: closeAfterUse(() => server.stop(true)),
   };
   return fake;
 }
@@ -111,4 +112,42 @@ export function registerAppservice(server: TestServer, overrides: Record<string,
   const registered = registration(overrides);
   server.services.appservices.registrations.register(registered, "test");
   return registered;
+}
+
+/**
+ * Resolves once the server has no delivery to appservices under way, so what it was going to
+ * send after the requests so far has been sent: a test can then assert that nothing came.
+ */
+export function appserviceDeliveriesSettled(server: TestServer): Promise<void> {
+  return server.services.appservices.queue.settled();
+}
+
+/** What waits for the appservice on the server: queued items, the pending transaction, attempts and the last error. */
+export function appserviceBacklog(server: TestServer, appserviceId: string) {
+  return server.services.appservices.queue.backlog(appserviceId);
+}
+
+/** Starts delivering to appservices, as the server's background tasks do at start. */
+export const startAppserviceDelivery = (server: TestServer): void => server.services.appservices.start();
+
+/** Stops delivering and waits for requests in flight; what is unsent stays queued, as at shutdown. */
+export const stopAppserviceDelivery = (server: TestServer): Promise<void> => server.services.appservices.stop();
+
+/** Hands ephemeral data (presence, typing, receipts) to the appservices, as the ephemeral streams do. */
+export const enqueueEphemeral = (server: TestServer, event: Parameters<TestServer["services"]["appservices"]["enqueueEphemeral"]>[0]): void =>
+  server.services.appservices.enqueueEphemeral(event);
+
+/** The appservice's pending transaction as stored (txn id, body, attempts, last error), if any. */
+export const storedAppserviceTransaction = (server: TestServer, appserviceId: string) => server.stores.appserviceQueue.selectTransaction(appserviceId);
+
+/** How many items wait in the appservice's outbox, not yet in a transaction. */
+export const storedOutboxCount = (server: TestServer, appserviceId: string): number => server.stores.appserviceQueue.countOutbox(appserviceId);
+
+/**
+ * Replaces the appservice's registration, as `bunduit appservice register --replace` would,
+ * and lets its queue retry now instead of when the server's poll notices the change.
+ */
+export function replaceRegistration(server: TestServer, registration: Registration): void {
+  server.services.appservices.registrations.register(registration, "test", { replace: true });
+  server.services.appservices.queue.retryNow(registration.id);
 }

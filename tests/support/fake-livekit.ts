@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { AccessToken, TokenVerifier } from "livekit-server-sdk";
+import { closeAfterUse } from "./teardown.ts";
 
 export interface TwirpCall {
   method: string;
@@ -100,6 +101,6 @@ export function startFakeLiveKit(apiKey = "devkey", apiSecret = "a-livekit-secre
       token.sha256 = createHash("sha256").update(body).digest("base64");
       return { body, authorization: await token.toJwt() };
     },
-    stop: () => server.stop(true),
+    stop: closeAfterUse(() => server.stop(true)),
   };
 }

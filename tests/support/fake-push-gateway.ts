@@ -2,6 +2,8 @@
  * A push gateway on loopback (Bun.serve, port 0) that records every /notify request and
  * answers as the test tells it: a status, and which pushkeys to reject.
  */
+import { closeAfterUse } from "./teardown.ts";
+
 export interface FakePushGateway {
   url: string;
   requests: { notification: Record<string, any> }[];
@@ -35,6 +37,6 @@ export function startFakePushGateway(): FakePushGateway {
     requests,
     failNext: (...statuses) => failures.push(...statuses),
     reject: (pushkey) => rejected.add(pushkey),
-    stop: () => server.stop(true),
+    stop: closeAfterUse(() => server.stop(true)),
   };
 }

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { tempDir } from "./server.ts";
+import { closeAfterUse } from "./teardown.ts";
 
 export interface FakeRemoteHomeserver {
   serverName: string;
@@ -48,11 +49,11 @@ export async function startFakeRemoteHomeserver(): Promise<FakeRemoteHomeserver>
     serverName: `127.0.0.1:${server.port}`,
     tokens,
     requests,
-    stop: async () => {
+    stop: closeAfterUse(async () => {
       if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
       else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
       await server.stop(true);
       dir.remove();
-    },
+    }),
   };
 }

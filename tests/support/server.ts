@@ -11,6 +11,7 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
+import { closeAfterUse } from "./teardown.ts";
 
 export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> | Config[K] : Config[K] };
 
@@ -59,6 +60,12 @@ export function createTestServer(
     ...(options.matrixRtc ? { matrixRtc: options.matrixRtc } : {}),
   });
 
+  const close = closeAfterUse(() => {
+    built.shutdown();
+    db.close();
+    if (!options.databasePath && !overrides.media?.path) rmSync(mediaPath, { recursive: true, force: true });
+  });
+
   async function request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
@@ -87,11 +94,8 @@ export function createTestServer(
     post: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>("POST", path, { ...opts, body }),
     put: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>("PUT", path, { ...opts, body }),
     delete: <T = any>(path: string, opts?: RequestOptions) => request<T>("DELETE", path, opts),
-    close: () => {
-      built.shutdown();
-      db.close();
-      if (!options.databasePath && !overrides.media?.path) rmSync(mediaPath, { recursive: true, force: true });
-    },
+    /** Closes the server; the test teardown does so if the test does not (see teardown.ts). */
+    close,
   };
 }
 
@@ -147,16 +151,22 @@ export async function startServerProcess(
   void collect(child.stdout as ReadableStream<Uint8Array>);
   void collect(child.stderr as ReadableStream<Uint8Array>);
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
+  // Starting takes seconds on a loaded machine; the test's own timeout bounds the wait too.
+  for (const deadline = Date.now() + 30_000; ; ) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
     try {
       if ((await fetch(`${url}/_matrix/client/versions`)).ok) break;
     } catch {
       // not listening yet
     }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
     await Bun.sleep(25);
-    if (attempt === 199) throw new Error(`server did not start:\n${output}`);
   }
+  // A process the test leaves running is killed when the test (or its file) ends.
+  const kill = closeAfterUse(() => {
+    child.kill("SIGKILL");
+    return child.exited;
+  });
   return {
     url,
     port,
@@ -165,7 +175,9 @@ export async function startServerProcess(
     output: () => output,
     stop: async (signal = "SIGTERM") => {
       child.kill(signal);
-      return child.exited;
+      const code = await child.exited;
+      void kill();
+      return code;
     },
   };
 }

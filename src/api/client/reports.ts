@@ -21,7 +21,8 @@ export const reportRoutes = (services: Pick<Services, "sessions" | "reports">) =
         params: t.Object({ roomId: RoomIdParam, eventId: EventIdParam }),
         body: t.Object({
           reason: t.Optional(t.String()),
-          score: t.Optional(t.Integer({ description: "Removed in spec v1.18; kept when older clients send it." })),
+          // The range of the spec versions that had it; a bound also keeps 1e308 out of an INTEGER column.
+          score: t.Optional(t.Integer({ minimum: -100, maximum: 0, description: "Removed in spec v1.18; kept when older clients send it: -100 (most offensive) to 0." })),
         }),
         response: Empty,
         detail: {

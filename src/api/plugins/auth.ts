@@ -3,12 +3,15 @@
  * (guests allowed) and its handler receives `requester`; `optionalAuth: true` gives
  * `requester` or undefined.
  * `auth: "appservice"` admits only application services (their as_token).
+ * Each option also writes its level into the route's `detail` as `x-auth`, so that the
+ * OpenAPI document (api/openapi.ts) says which operations need a token without a second
+ * declaration that could drift.
  * Tokens come from `Authorization: Bearer` or the `access_token` query parameter. An
  * as_token may carry `user_id` and `device_id` query parameters to act as one of the
  * appservice's users (core/appservices/identity-assertion.ts).
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
-import { Elysia } from "elysia";
+import { Elysia, type DocumentDecoration } from "elysia";
 import { MatrixError } from "../../errors.ts";
 import type { Services } from "../../core/services.ts";
 import type { ClientIp } from "../../core/users/sessions.ts";
@@ -37,9 +40,13 @@ function authenticate(services: Pick<Services, "sessions">, request: Request, ip
   return token === undefined ? undefined : services.sessions.authenticate(token, ip, queryOf(request));
 }
 
+/** The auth level as the route's OpenAPI `detail` carries it; `x-` fields are OpenAPI's extensions, which Elysia's type leaves out. */
+const authDetail = (level: "user" | "guest" | "appservice" | "optional") => ({ "x-auth": level }) as DocumentDecoration;
+
 export const auth = (services: Pick<Services, "sessions">) =>
   new Elysia({ name: "auth" }).macro({
     auth: (level: "user" | "guest" | "appservice") => ({
+      detail: authDetail(level),
       resolve({ request, server }) {
         // The address is looked up only when the device's last-seen data needs it.
         const requester = authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource));
@@ -54,6 +61,7 @@ export const auth = (services: Pick<Services, "sessions">) =>
       },
     }),
     optionalAuth: {
+      detail: authDetail("optional"),
       resolve({ request, server }) {
         return { requester: authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource)) };
       },

@@ -77,6 +77,8 @@ export const matrixErrors = (logger: Logger, allowedMethods: (path: string) => s
       method: request.method,
       path: loggablePath(path),
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      // A response that failed its schema: its message is the short one (validation-messages.ts).
+      ...(error instanceof ValidationError && error.valueError ? { field: error.valueError.path, problem: error.valueError.message } : {}),
     });
     return matrixErrorResponse(new MatrixError("M_UNKNOWN", `Internal server error (request id ${requestId})`, {}, 500), {
       "X-Request-Id": requestId,

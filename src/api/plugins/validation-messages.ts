@@ -9,16 +9,14 @@
  */
 import type { AnyElysia } from "elysia";
 
-const MESSAGE = "The request body does not match the schema";
-
 /**
- * Elysia calls an `error` function with what failed. Schema nodes are shared with response
- * schemas: a response that fails validation is our bug, and our own data, so it keeps
- * Elysia's full message (undefined) for the log.
+ * A string, not a function: for an `error` function Elysia first builds a summary that puts
+ * the failing value into a template string, which throws (a 500) for a value such as
+ * {"toString": []}. Schema nodes are shared with response schemas, so a response that fails
+ * validation gets this text too; matrix-errors.ts logs the failing field and the typebox
+ * problem beside it, which is what that log needs.
  */
-function shortMessage(failure: { on?: string }): string | undefined {
-  return failure.on === "response" ? undefined : MESSAGE;
-}
+const MESSAGE = "The request body does not match the schema";
 
 /** Schema keywords whose values are schemas, or maps or lists of them. */
 const SUBSCHEMA_KEYWORDS = ["properties", "patternProperties", "$defs", "items", "prefixItems", "additionalProperties", "anyOf", "allOf", "oneOf", "not", "if", "then", "else", "contains"];
@@ -28,7 +26,7 @@ function markSchema(schema: unknown, seen: WeakSet<object>): void {
   seen.add(schema);
   // Not enumerable: the OpenAPI document and any copy of the schema leave it out.
   if (!Array.isArray(schema) && !("error" in schema)) {
-    Object.defineProperty(schema, "error", { value: shortMessage, enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(schema, "error", { value: MESSAGE, enumerable: false, configurable: true, writable: true });
   }
   for (const keyword of SUBSCHEMA_KEYWORDS) {
     const value = (schema as Record<string, unknown>)[keyword];

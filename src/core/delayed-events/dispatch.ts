@@ -1,11 +1,12 @@
 /**
  * Sending delayed events: when they fall due, and when a client asks (`send`).
  *
- * One timer serves every scheduled event: a `setTimeout` armed for the earliest due time in
- * the table. Scheduling an earlier event re-arms it; restarting, cancelling or sending one
- * never needs to, since those only make events due later or not at all — the timer then
- * wakes once for nothing and re-arms for the new earliest time (one index lookup). There is
- * no polling and no timer per event, so thousands of scheduled events cost one timer.
+ * One timer serves every scheduled event: a timer on the clock (`setTimer`) armed for the
+ * earliest due time in the table. Scheduling an earlier event re-arms it; restarting,
+ * cancelling or sending one never needs to, since those only make events due later or not
+ * at all — the timer then wakes once for nothing and re-arms for the new earliest time (one
+ * index lookup). There is no polling and no timer per event, so thousands of scheduled
+ * events cost one timer.
  *
  * An event is sent through the room engine exactly as PUT /send or /state would send it,
  * as its user and scheduling device, with the authorization rules and power levels of the
@@ -18,6 +19,7 @@ import { MatrixError } from "../../errors.ts";
 import { runGuarded } from "../background-tasks.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
 import type { DelayedEventReason } from "../../storage/delayed-events.ts";
+import { setTimer } from "../clock.ts";
 import { errorResponseOf, type DelayedEventsDeps } from "./delayed-event-deps.ts";
 
 /** setTimeout's largest delay; a later due time is re-checked when it runs out. */
@@ -35,17 +37,16 @@ export type SendOutcome =
 
 export function createDispatcher({ stores, sending, clock, logger }: Pick<DelayedEventsDeps, "stores" | "sending" | "clock" | "logger">) {
   const store = stores.delayedEvents;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancelTimer: (() => void) | undefined;
   let armedAt: number | undefined;
   let running = false;
 
   /** Makes sure the timer wakes by `at`. */
   function arm(at: number): void {
     if (!running || (armedAt !== undefined && armedAt <= at)) return;
-    if (timer !== undefined) clearTimeout(timer);
+    cancelTimer?.();
     armedAt = at;
-    timer = setTimeout(wake, Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now())));
-    timer.unref?.();
+    cancelTimer = setTimer(clock, wake, Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now())));
   }
 
   /** Arms for the earliest scheduled event, but not sooner than `notBefore`. */
@@ -56,7 +57,7 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
 
   /** The timer's callback: a failure (the database busy, say) is logged and tried again shortly, never thrown. */
   function wake(): void {
-    timer = undefined;
+    cancelTimer = undefined;
     armedAt = undefined;
     void runGuarded(logger, "sending due delayed events", sendDueEvents).then((ok) => {
       if (!ok) arm(clock.now() + RETRY_AFTER_FAILURE_MS);
@@ -119,8 +120,8 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
     },
     stop(): void {
       running = false;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      cancelTimer?.();
+      cancelTimer = undefined;
       armedAt = undefined;
     },
   };

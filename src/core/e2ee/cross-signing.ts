@@ -155,7 +155,9 @@ export function createCrossSigning(
 
     /** POST /keys/signatures/upload: each key succeeds or fails on its own. */
     uploadSignatures(requester: Requester, body: Record<string, Record<string, SignedObject>>) {
-      const failures: Record<string, Record<string, { errcode: string; error: string }>> = {};
+      // Keyed by what the client sent: without a prototype, a "constructor" or "__proto__" user
+      // or key id is an entry like any other, not Object's own property.
+      const failures: Record<string, Record<string, { errcode: string; error: string }>> = Object.create(null);
       const changed = new Set<string>();
       stores.transaction(() => {
         for (const [userId, objects] of Object.entries(body)) {
@@ -165,7 +167,7 @@ export function createCrossSigning(
               if (addSignatures(requester, userId, keyId, object) > 0) changed.add(userId === requester.user_id ? userId : requester.user_id);
             } catch (error) {
               if (!(error instanceof MatrixError)) throw error;
-              (failures[userId] ??= {})[keyId] = { errcode: error.errcode, error: error.message };
+              (failures[userId] ??= Object.create(null))[keyId] = { errcode: error.errcode, error: error.message };
             }
           }
         }

@@ -6,7 +6,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#typing-notifications
  */
 import { forbidden } from "../../errors.ts";
-import type { Clock } from "../clock.ts";
+import { setTimer, type Clock } from "../clock.ts";
 import type { Requester } from "../requester.ts";
 
 /** When a client gives no timeout; Element sends 30 s. */
@@ -25,7 +25,7 @@ interface RoomTyping {
   /** user id → expiry time */
   users: Map<string, number>;
   position: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  cancelTimer: (() => void) | undefined;
 }
 
 export function createTyping({ clock, isJoined, onChange }: TypingDeps) {
@@ -36,7 +36,7 @@ export function createTyping({ clock, isJoined, onChange }: TypingDeps) {
 
   function roomOf(roomId: string): RoomTyping {
     let room = rooms.get(roomId);
-    if (room === undefined) rooms.set(roomId, (room = { users: new Map(), position: 0, timer: undefined }));
+    if (room === undefined) rooms.set(roomId, (room = { users: new Map(), position: 0, cancelTimer: undefined }));
     return room;
   }
 
@@ -47,18 +47,17 @@ export function createTyping({ clock, isJoined, onChange }: TypingDeps) {
   }
 
   function schedule(roomId: string, room: RoomTyping): void {
-    if (room.timer !== undefined) clearTimeout(room.timer);
-    room.timer = undefined;
+    room.cancelTimer?.();
+    room.cancelTimer = undefined;
     if (room.users.size === 0) return;
     const next = Math.min(...room.users.values());
-    room.timer = setTimeout(() => expire(roomId), Math.max(0, next - clock.now()) + 1);
-    room.timer.unref?.();
+    room.cancelTimer = setTimer(clock, () => expire(roomId), Math.max(0, next - clock.now()) + 1);
   }
 
   function expire(roomId: string): void {
     const room = rooms.get(roomId);
     if (room === undefined) return;
-    room.timer = undefined;
+    room.cancelTimer = undefined;
     const now = clock.now();
     let removed = false;
     for (const [userId, expiry] of room.users) if (expiry <= now && room.users.delete(userId)) removed = true;
@@ -96,7 +95,7 @@ export function createTyping({ clock, isJoined, onChange }: TypingDeps) {
 
     /** Stops the expiry timers (shutdown). */
     close(): void {
-      for (const room of rooms.values()) if (room.timer !== undefined) clearTimeout(room.timer);
+      for (const room of rooms.values()) room.cancelTimer?.();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createUser, pathId } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
+import { accountDataChangedSince, accountDataPosition } from "../../support/streams.ts";
 
 const globalData = (userId: string, type: string) => `/_matrix/client/v3/user/${pathId(userId)}/account_data/${type}`;
 const roomData = (userId: string, roomId: string, type: string) =>
@@ -52,12 +53,12 @@ describe("global account data", () => {
     const user = await createUser(server);
     const heard: number[] = [];
     server.services.signals.accountDataChanged.subscribe(({ position }) => heard.push(position));
-    const start = server.services.accountData.currentPosition();
+    const start = accountDataPosition(server);
     await server.put(globalData(user.user_id, "a.type"), { v: 1 }, { token: user.access_token });
     await server.put(globalData(user.user_id, "b.type"), { v: 1 }, { token: user.access_token });
     await server.put(globalData(user.user_id, "a.type"), { v: 2 }, { token: user.access_token });
     expect(heard).toEqual([start + 1, start + 2, start + 3]);
-    const changed = server.services.accountData.changedSince(user.user_id, start + 1);
+    const changed = accountDataChangedSince(server, user.user_id, start + 1);
     expect(changed.map((row) => [row.type, JSON.parse(row.content)])).toEqual([
       ["b.type", { v: 1 }],
       ["a.type", { v: 2 }],

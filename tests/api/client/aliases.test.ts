@@ -5,7 +5,7 @@ import { createTimeline } from "../../../src/core/timeline/index.ts";
 import type { AssertAliasAllowed } from "../../../src/core/rooms/aliases.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, setState, V3 } from "../../support/rooms.ts";
-import type { TestUser } from "../../support/fixtures.ts";
+import { makeAdmin, type TestUser } from "../../support/fixtures.ts";
 
 const aliasPath = (alias: string) => `${V3}/directory/room/${encodeURIComponent(alias)}`;
 
@@ -68,7 +68,7 @@ describe("PUT and GET /directory/room/{roomAlias}", () => {
     const refused = await putAlias(server, bob, "#bob:test.local", roomId);
     expect(refused.status).toBe(403);
     expect(refused.body.errcode).toBe("M_FORBIDDEN");
-    server.stores.accounts.updateAdmin(bob.user_id, true);
+    makeAdmin(server, bob);
     expect((await putAlias(server, bob, "#bob:test.local", roomId)).status).toBe(200);
     const unknown = await putAlias(server, bob, "#ghost:test.local", "!nowhere:test.local");
     expect(unknown.status).toBe(404);
@@ -117,7 +117,7 @@ describe("DELETE /directory/room/{roomAlias}", () => {
 
     const carol = await newUser(server);
     await putAlias(server, alice, "#second:test.local", roomId);
-    server.stores.accounts.updateAdmin(carol.user_id, true);
+    makeAdmin(server, carol);
     expect((await server.delete(aliasPath("#second:test.local"), { token: carol.access_token })).status).toBe(200);
   });
 

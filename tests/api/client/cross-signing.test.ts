@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { SigningKeysUpload } from "../../../src/core/e2ee/cross-signing.ts";
 import { signJson } from "../../../src/matrix/signing.ts";
-import { createUser, passwordAuth, type TestUser } from "../../support/fixtures.ts";
+import { addDevice, createUser, passwordAuth, type TestUser } from "../../support/fixtures.ts";
 import { crossSigningKey, crossSigningKeys, deviceKeysFor, type TestDeviceKeys } from "../../support/e2ee.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
+import { deviceListChangesSince, deviceListPosition } from "../../support/device-keys.ts";
 
 const SIGNING = "/_matrix/client/v3/keys/device_signing/upload";
 const SIGNATURES = "/_matrix/client/v3/keys/signatures/upload";
@@ -43,9 +44,9 @@ describe("POST /keys/device_signing/upload", () => {
     const alice = await createUser(server);
     const keys = crossSigningKeys(alice.user_id);
     await server.post(SIGNING, bodyOf(keys), { token: alice.access_token });
-    const position = server.services.deviceLists.deviceListPosition();
+    const position = deviceListPosition(server);
     expect((await server.post(SIGNING, bodyOf(keys), { token: alice.access_token })).status).toBe(200);
-    expect(server.services.deviceLists.deviceListPosition()).toBe(position);
+    expect(deviceListPosition(server)).toBe(position);
   });
 
   test("replacing keys asks for the password (401 with flows), refuses a wrong one and takes the right one", async () => {
@@ -64,7 +65,7 @@ describe("POST /keys/device_signing/upload", () => {
       { token: alice.access_token },
     );
     expect([wrong.status, wrong.body.errcode]).toEqual([401, "M_FORBIDDEN"]);
-    const position = server.services.deviceLists.deviceListPosition();
+    const position = deviceListPosition(server);
     const right = await server.post(
       SIGNING,
       { ...bodyOf(replacement), auth: { type: "m.login.password", identifier, password: PASSWORD, session: challenge.body.session } },
@@ -72,7 +73,7 @@ describe("POST /keys/device_signing/upload", () => {
     );
     expect(right.status).toBe(200);
     expect((await query(server, alice, alice.user_id)).body.master_keys[alice.user_id]).toEqual(replacement.master.key);
-    expect(server.services.deviceLists.deviceListChangesSince(position)).toEqual([alice.user_id]);
+    expect(deviceListChangesSince(server, position)).toEqual([alice.user_id]);
   });
 
   test("the 401 has the same shape as the other user-interactive auth endpoints", async () => {
@@ -148,7 +149,7 @@ describe("POST /keys/device_signing/upload", () => {
     const wrongUsage = await server.post(SIGNING, { master_key: crossSigningKey(alice.user_id, "self_signing").key }, { token: alice.access_token });
     expect([wrongUsage.status, wrongUsage.body.errcode]).toEqual([400, "M_INVALID_PARAM"]);
     const master = crossSigningKey(alice.user_id, "master");
-    server.stores.devices.insertDevice(alice.user_id, master.publicKey, null, Date.now());
+    addDevice(server, alice, master.publicKey);
     const inUse = await server.post(SIGNING, { master_key: master.key }, { token: alice.access_token });
     expect([inUse.status, inUse.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
   });
@@ -188,14 +189,14 @@ describe("POST /keys/signatures/upload", () => {
     await server.post(SIGNING, bodyOf(aliceKeys), { token: alice.access_token });
     await server.post(SIGNING, bodyOf(bobKeys), { token: bob.access_token });
     const signed = signJson(bobKeys.master.key, alice.user_id, aliceKeys.userSigning.signingKey);
-    const position = server.services.deviceLists.deviceListPosition();
+    const position = deviceListPosition(server);
     const res = await server.post(SIGNATURES, { [bob.user_id]: { [bobKeys.master.publicKey]: signed } }, { token: alice.access_token });
     expect(res.body).toEqual({ failures: {} });
     expect((await query(server, alice, bob.user_id)).body.master_keys[bob.user_id]).toEqual(signed);
     expect((await query(server, carol, bob.user_id)).body.master_keys[bob.user_id]).toEqual(bobKeys.master.key);
     expect((await query(server, bob, bob.user_id)).body.master_keys[bob.user_id]).toEqual(bobKeys.master.key);
     // The signer's own devices are the ones to tell.
-    expect(server.services.deviceLists.deviceListChangesSince(position)).toEqual([alice.user_id]);
+    expect(deviceListChangesSince(server, position)).toEqual([alice.user_id]);
   });
 
   test("reports bad signatures, unknown keys and mismatched objects per key, and keeps the good ones", async () => {
@@ -226,4 +227,15 @@ describe("POST /keys/signatures/upload", () => {
     expect(res.body.failures[alice.user_id][alice.device_id].errcode).toBe("M_MISSING_PARAM");
     expect((await server.post(SIGNATURES, {})).status).toBe(401);
   });
+});
+
+test("user and key ids named like Object's own properties are reported as failures, not a 500", async () => {
+  const server = createTestServer();
+  const alice = await createUser(server);
+  const raw = '{"constructor":{"prototype":{"x":1}},"__proto__":{"toString":{"y":2}}}';
+  const res = await server.request("POST", SIGNATURES, { raw, token: alice.access_token, headers: { "Content-Type": "application/json" } });
+  expect(res.status).toBe(200);
+  expect(Object.keys(res.body.failures).sort()).toEqual(["__proto__", "constructor"]);
+  expect(res.body.failures.constructor.prototype.errcode).toEqual(expect.any(String));
+  expect(res.body.failures.__proto__.toString.errcode).toEqual(expect.any(String));
 });

@@ -5,32 +5,35 @@
  * the server was down, in order.
  */
 import { describe, expect, test } from "bun:test";
-import { manualClock } from "../../support/fixtures.ts";
-import { DELAYED, lookup, manage, scheduled, scheduleMessage, scheduleState, stateOf, TEST_TYPE, until } from "../../support/delayed-events.ts";
+import { deactivateUser, manualClock } from "../../support/fixtures.ts";
+import { DELAYED, lookup, manage, scheduled, scheduleMessage, scheduleState, stateOf, storedDelayedEvent, TEST_TYPE, until } from "../../support/delayed-events.ts";
 import { createRoom, join, messages, newUser, roomPath, setState } from "../../support/rooms.ts";
 import { createTestServer, tempDir, type ConfigOverrides } from "../../support/server.ts";
 
 async function setup(overrides: ConfigOverrides = {}, testLevel = 0) {
-  const server = createTestServer(overrides);
+  // Delays pass when the test moves the clock, not in real time.
+  const clock = manualClock(Date.now());
+  const server = createTestServer(overrides, { clock });
   const alice = await newUser(server);
   const bob = await newUser(server);
   const roomId = await createRoom(server, alice, { preset: "public_chat", power_level_content_override: { events: { [TEST_TYPE]: testLevel } } });
   await join(server, bob, roomId);
-  return { server, alice, bob, roomId };
+  return { server, clock, alice, bob, roomId };
 }
 
 describe("state changes and delayed state events", () => {
   test("the user's own later change does not cancel their delayed state event (Element Call: leave first, then join)", async () => {
-    const { server, alice, roomId } = await setup();
+    const { server, clock, alice, roomId } = await setup();
     const delayId = await scheduleState(server, alice, roomId, "_call_member", {}, 300);
     expect((await setState(server, alice, roomId, TEST_TYPE, "_call_member", { joined: true })).status).toBe(200);
     expect((await lookup(server, alice, delayId)).finalised_ts).toBeUndefined();
+    clock.advance(300);
     await until("the leave to be sent", async () => Object.keys((await stateOf(server, alice, roomId, "_call_member")).body).length === 0);
     server.close();
   });
 
   test("another user's change to the same state cancels it, with M_CANCELLED_BY_STATE_UPDATE", async () => {
-    const { server, alice, bob, roomId } = await setup();
+    const { server, clock, alice, bob, roomId } = await setup();
     const cancelled = await scheduleState(server, alice, roomId, "shared", { by: "alice" }, 300);
     const otherKey = await scheduleState(server, alice, roomId, "elsewhere", { by: "alice" }, 100_000);
     await server.put(roomPath(roomId, `/send/${TEST_TYPE}/m1`), { by: "bob" }, { token: bob.access_token });
@@ -40,15 +43,16 @@ describe("state changes and delayed state events", () => {
       finalised_ts: expect.any(Number),
       error: { errcode: "M_UNKNOWN", "org.matrix.msc4140.errcode": "M_CANCELLED_BY_STATE_UPDATE" },
     });
-    await Bun.sleep(400);
+    clock.advance(400);
     expect((await stateOf(server, alice, roomId, "shared")).body).toEqual({ by: "bob" });
     server.close();
   });
 
   test("a delayed state event that another user's delayed event overwrites is cancelled too", async () => {
-    const { server, alice, bob, roomId } = await setup();
+    const { server, clock, alice, bob, roomId } = await setup();
     const bobs = await scheduleState(server, bob, roomId, "race", { by: "bob" }, 100_000);
     await scheduleState(server, alice, roomId, "race", { by: "alice" }, 100);
+    clock.advance(100);
     await until("alice's event to be sent", async () => (await stateOf(server, alice, roomId, "race")).status === 200);
     expect((await lookup(server, bob, bobs)).error["org.matrix.msc4140.errcode"]).toBe("M_CANCELLED_BY_STATE_UPDATE");
     server.close();
@@ -57,10 +61,11 @@ describe("state changes and delayed state events", () => {
 
 describe("authorization when the event is sent", () => {
   test("an event its sender may no longer send when it falls due is dropped with the error", async () => {
-    const { server, alice, bob, roomId } = await setup();
+    const { server, clock, alice, bob, roomId } = await setup();
     const delayId = await scheduleState(server, bob, roomId, "bobs", { v: 1 }, 300);
     const levels = (await server.get(roomPath(roomId, "/state/m.room.power_levels/"), { token: alice.access_token })).body;
     await setState(server, alice, roomId, "m.room.power_levels", "", { ...levels, events: { ...levels.events, [TEST_TYPE]: 100 } });
+    clock.advance(300);
     await until("the event to be finalised", async () => (await lookup(server, bob, delayId)).finalised_ts !== undefined);
     expect((await lookup(server, bob, delayId)).error).toMatchObject({ errcode: "M_FORBIDDEN" });
     expect((await stateOf(server, alice, roomId, "bobs")).status).toBe(404);
@@ -70,10 +75,11 @@ describe("authorization when the event is sent", () => {
   });
 
   test("an event not permitted when scheduled is sent if the power levels allow it by then", async () => {
-    const { server, alice, bob, roomId } = await setup({}, 50);
+    const { server, clock, alice, bob, roomId } = await setup({}, 50);
     const delayId = await scheduleState(server, bob, roomId, "later", { v: 1 }, 300);
     const levels = (await server.get(roomPath(roomId, "/state/m.room.power_levels/"), { token: alice.access_token })).body;
     await setState(server, alice, roomId, "m.room.power_levels", "", { ...levels, events: { ...levels.events, [TEST_TYPE]: 0 } });
+    clock.advance(300);
     await until("the event to be sent", async () => (await stateOf(server, alice, roomId, "later")).status === 200);
     expect((await lookup(server, bob, delayId)).event_id).toStartWith("$");
     server.close();
@@ -92,9 +98,9 @@ describe("authorization when the event is sent", () => {
   test("a deactivated user's delayed events are cancelled", async () => {
     const { server, bob, roomId } = await setup();
     const delayId = await scheduleMessage(server, bob, roomId, { v: 1 }, 100_000);
-    server.services.accounts.deactivate(bob.user_id);
-    await until("the cancellation", () => server.stores.delayedEvents.selectDelayedEvent(delayId)?.finalised_ts !== null);
-    expect(server.stores.delayedEvents.selectDelayedEvent(delayId)?.outcome).toBe("cancel");
+    deactivateUser(server, bob);
+    await until("the cancellation", () => storedDelayedEvent(server, delayId)?.finalised_ts !== null);
+    expect(storedDelayedEvent(server, delayId)?.outcome).toBe("cancel");
     server.close();
   });
 });
@@ -142,13 +148,14 @@ describe("limits and capability", () => {
 
 describe("MSC4140's final API", () => {
   test("PUT …/delayed_event/{eventType}/{txnId} schedules message and state events; the txnId answers the same delay_id", async () => {
-    const { server, alice, roomId } = await setup();
+    const { server, clock, alice, roomId } = await setup();
     for (const prefix of ["/_matrix/client/v3", "/_matrix/client/unstable/org.matrix.msc4140"]) {
       const path = `${prefix}/rooms/${encodeURIComponent(roomId)}/delayed_event/${TEST_TYPE}/final-${prefix.length}`;
       const first = await server.put(path, { delay_ms: 100, state_key: `final${prefix.length}`, content: { v: 1 } }, { token: alice.access_token });
       expect(first.status, JSON.stringify(first.body)).toBe(200);
       const again = await server.put(path, { delay_ms: 100, state_key: `final${prefix.length}`, content: { v: 1 } }, { token: alice.access_token });
       expect(again.body).toEqual(first.body);
+      clock.advance(100);
       await until("the state event", async () => (await stateOf(server, alice, roomId, `final${prefix.length}`)).status === 200);
     }
     const tooLong = await server.put(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/delayed_event/${TEST_TYPE}/long`, { delay_ms: 86_400_001, content: {} }, { token: alice.access_token });

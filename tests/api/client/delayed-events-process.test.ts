@@ -10,6 +10,7 @@ import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { DELAYED, TEST_TYPE, until } from "../../support/delayed-events.ts";
 import { createRoom } from "../../support/rooms.ts";
 import { createTestServer, startServerProcess, tempDir, type ServerProcess } from "../../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../../support/process-timeout.ts";
 
 const dir = tempDir();
 const data = join(dir.path, "data");
@@ -57,5 +58,5 @@ describe("a killed server", () => {
     const listing = (await call("GET", DELAYED)).body;
     expect(listing.delayed_events.map((e: { delay_id: string }) => e.delay_id)).toEqual([later.body.delay_id]);
     expect(listing.finalised[0]).toMatchObject({ outcome: "send", reason: "delay", delayed_event: { delay_id: due.body.delay_id } });
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 });

@@ -4,12 +4,14 @@
  * forms and answers Element Call, Element X and lk-jwt-service rely on.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { TestUser } from "../../support/fixtures.ts";
+import { manualClock, type TestUser } from "../../support/fixtures.ts";
 import { DELAYED, lookup, manage, scheduled, scheduleMessage, scheduleState, stateOf, TEST_TYPE, until } from "../../support/delayed-events.ts";
 import { createRoom, join, messages, newUser, roomPath } from "../../support/rooms.ts";
 import { createTestServer } from "../../support/server.ts";
 
-const server = createTestServer();
+// Delays pass when the test moves this clock: nothing waits in real time for an event to fall due.
+const clock = manualClock(Date.now());
+const server = createTestServer({}, { clock });
 let alice: TestUser;
 let bob: TestUser;
 let roomId: string;
@@ -42,6 +44,7 @@ describe("scheduling with ?org.matrix.msc4140.delay and sending on timeout", () 
     expect((await scheduled(server, alice)).map((e) => e.delay_id).sort()).toEqual([...ids].sort());
     expect(await scheduled(server, bob)).toEqual([]);
 
+    clock.advance(400);
     await until("all three to be sent", async () => (await scheduled(server, alice)).length === 0, 2000);
     const chunk = (await messages(server, alice, roomId, { dir: "f", from })).body.chunk as Array<Record<string, any>>;
     expect(chunk.filter((e) => e.type === TEST_TYPE).map((e) => e.content)).toEqual([{ count: 1 }, { count: 2 }, { count: 3 }]);
@@ -56,6 +59,7 @@ describe("scheduling with ?org.matrix.msc4140.delay and sending on timeout", () 
       delay: 400, delay_ms: 400, running_since: expect.any(Number), scheduled_at: listed!.running_since,
     });
     expect((await stateOf(server, alice, roomId, "to_send_on_timeout")).status).toBe(404);
+    clock.advance(400);
     await until("the state to change", async () => (await stateOf(server, alice, roomId, "to_send_on_timeout")).status === 200, 2000);
     expect((await stateOf(server, alice, roomId, "to_send_on_timeout")).body).toEqual({ setter: "on_timeout" });
     expect(await scheduled(server, alice)).toEqual([]);
@@ -79,11 +83,11 @@ describe("managing without an access token: POST …/delayed_events/{delay_id}/{
 
   test("a cancelled delayed state event is never sent", async () => {
     const delayId = await scheduleState(server, alice, roomId, "to_never_send", { setter: "none" }, 400);
-    await Bun.sleep(150);
+    clock.advance(150);
     expect(await scheduled(server, alice)).toHaveLength(1);
     expect([(await manage(server, delayId, "cancel")).status, (await manage(server, delayId, "cancel")).status]).toEqual([200, 404]);
     expect(await scheduled(server, alice)).toEqual([]);
-    await Bun.sleep(500);
+    clock.advance(500);
     expect((await stateOf(server, alice, roomId, "to_never_send")).status).toBe(404);
   });
 
@@ -100,12 +104,13 @@ describe("managing without an access token: POST …/delayed_events/{delay_id}/{
 
   test("restart starts the whole delay again from now", async () => {
     const delayId = await scheduleState(server, alice, roomId, "to_send_on_restarted_timeout", { setter: "on_timeout" }, 600);
-    await Bun.sleep(400);
+    clock.advance(400);
     expect((await manage(server, delayId, "restart")).status).toBe(200);
-    await Bun.sleep(400);
+    clock.advance(400);
     // 800 ms after scheduling, past the first due time: still scheduled.
     expect((await stateOf(server, alice, roomId, "to_send_on_restarted_timeout")).status).toBe(404);
     expect(await scheduled(server, alice)).toHaveLength(1);
+    clock.advance(200);
     await until("the state to change", async () => (await stateOf(server, alice, roomId, "to_send_on_restarted_timeout")).status === 200, 1000);
   });
 

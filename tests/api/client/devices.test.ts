@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createUser, manualClock, passwordAuth } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
+import { storedDevice, storedDevices } from "../../support/stored.ts";
+import { flushLastSeen } from "../../support/streams.ts";
 
 const DEVICES = "/_matrix/client/v3/devices";
 
@@ -14,9 +16,9 @@ describe("GET /devices and /devices/{deviceId}", () => {
     expect(res.status).toBe(200);
     expect(res.body.devices).toEqual([{ device_id: user.device_id, last_seen_ts: clock.now() }]);
     // Nothing was written yet: the value came from memory.
-    expect(server.stores.devices.selectDevice(user.user_id, user.device_id)?.last_seen_ts).toBeNull();
-    server.services.sessions.flushLastSeen();
-    expect(server.stores.devices.selectDevice(user.user_id, user.device_id)?.last_seen_ts).toBe(clock.now());
+    expect(storedDevice(server, user)?.last_seen_ts).toBeNull();
+    flushLastSeen(server);
+    expect(storedDevice(server, user)?.last_seen_ts).toBe(clock.now());
   });
 
   test("last_seen_ts moves with each request", async () => {
@@ -125,7 +127,7 @@ describe("DELETE /devices/{deviceId} and POST /delete_devices", () => {
     expect(wrong.body.errcode).toBe("M_FORBIDDEN");
     const res = await server.post("/_matrix/client/v3/delete_devices", { ...body, auth: passwordAuth(user, first.body.session) }, { token: user.access_token });
     expect(res.status).toBe(200);
-    expect(server.stores.devices.selectDevicesByUser(user.user_id).map((d) => d.device_id)).toEqual([user.device_id]);
+    expect(storedDevices(server, user.user_id).map((d) => d.device_id)).toEqual([user.device_id]);
     expect((await server.post("/_matrix/client/v3/delete_devices", {}, { token: user.access_token })).body.errcode).toBe("M_MISSING_PARAM");
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, setState, V3 } from "../../support/rooms.ts";
-import type { TestUser } from "../../support/fixtures.ts";
+import { makeAdmin, type TestUser } from "../../support/fixtures.ts";
 
 const listPath = (roomId: string) => `${V3}/directory/list/room/${encodeURIComponent(roomId)}`;
 
@@ -63,7 +63,7 @@ describe("GET and PUT /directory/list/room/{roomId}", () => {
     const levels = (await server.get(roomPath(roomId, "/state/m.room.power_levels"), { token: alice.access_token })).body;
     await setState(server, alice, roomId, "m.room.power_levels", "", { ...levels, users: { ...levels.users, [bob.user_id]: 50 } });
     expect((await server.put(listPath(roomId), {}, { token: bob.access_token })).status).toBe(200);
-    server.stores.accounts.updateAdmin(carol.user_id, true);
+    makeAdmin(server, carol);
     expect((await server.put(listPath(roomId), { visibility: "private" }, { token: carol.access_token })).status).toBe(200);
     expect((await server.get(listPath(roomId))).body).toEqual({ visibility: "private" });
   });

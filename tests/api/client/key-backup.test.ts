@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
+import { storedBackupSessionCount } from "../../support/stored.ts";
 
 const BASE = "/_matrix/client/v3/room_keys";
 const ALGORITHM = "m.megolm_backup.v1.curve25519-aes-sha2";
@@ -64,7 +65,7 @@ describe("backup versions", () => {
     expect((await server.delete(`${BASE}/version/${version}`, { token: alice.access_token })).status).toBe(200);
     expect((await server.delete(`${BASE}/version/77`, { token: alice.access_token })).status).toBe(404);
     expect((await server.get(`${BASE}/keys?version=${version}`, { token: alice.access_token })).status).toBe(404);
-    expect(server.stores.keyBackup.countSessions(alice.user_id, Number(version))).toBe(0);
+    expect(storedBackupSessionCount(server, alice.user_id, Number(version))).toBe(0);
     // The older version is current again, and numbers are not reused.
     expect((await server.get(`${BASE}/version`, { token: alice.access_token })).body.version).toBe(older);
     expect(Number(await newVersion(server, alice))).toBeGreaterThan(Number(version));

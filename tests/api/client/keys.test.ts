@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
+import { createUser, setDeviceDisplayName, type TestUser } from "../../support/fixtures.ts";
 import { deviceKeysFor, randomCurve25519, signedKeys, type TestDeviceKeys } from "../../support/e2ee.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
+import { deviceListChangesSince, deviceListPosition, oneTimeKeyCounts, storedDeviceKeys, unusedFallbackKeyTypes } from "../../support/device-keys.ts";
 
 const KEYS = "/_matrix/client/v3/keys";
 
@@ -26,7 +27,7 @@ describe("POST /keys/upload", () => {
     expect(res.body).toEqual({ one_time_key_counts: { signed_curve25519: 2, curve25519: 1 } });
     const empty = await server.post(`${KEYS}/upload`, {}, { token: alice.access_token });
     expect(empty.body.one_time_key_counts).toEqual({ signed_curve25519: 2, curve25519: 1 });
-    expect(server.services.deviceKeys.oneTimeKeyCounts(alice.user_id, alice.device_id)).toEqual({ signed_curve25519: 2, curve25519: 1 });
+    expect(oneTimeKeyCounts(server, alice)).toEqual({ signed_curve25519: 2, curve25519: 1 });
   });
 
   test("keeps fields it does not know, so the signature still verifies for others", async () => {
@@ -94,7 +95,7 @@ describe("POST /keys/upload", () => {
     const device = deviceKeysFor(alice);
     const body = { device_keys: device.device_keys, one_time_keys: { ...signedKeys(alice.user_id, device, ["A"]), "bad": "x" } };
     expect((await server.post(`${KEYS}/upload`, body, { token: alice.access_token })).status).toBe(400);
-    expect(server.stores.deviceKeys.selectDeviceKeys(alice.user_id, alice.device_id)).toBeNull();
+    expect(storedDeviceKeys(server, alice)).toBeNull();
   });
 });
 
@@ -102,7 +103,7 @@ describe("POST /keys/query", () => {
   test("returns device keys with the display name, for all or named devices", async () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
-    server.stores.devices.updateDisplayName(alice.user_id, alice.device_id, "Alice's phone");
+    setDeviceDisplayName(server, alice, "Alice's phone");
     const device = await uploadDevice(server, alice);
     const all = await server.post(`${KEYS}/query`, { device_keys: { [alice.user_id]: [] } }, { token: bob.access_token });
     expect(all.status).toBe(200);
@@ -142,7 +143,7 @@ describe("POST /keys/claim", () => {
     expect((await claim()).body).toEqual({ one_time_keys: { [alice.user_id]: { [alice.device_id]: first } }, failures: {} });
     expect((await claim()).body.one_time_keys[alice.user_id][alice.device_id]).toEqual(second);
     expect((await claim()).body.one_time_keys).toEqual({});
-    expect(server.services.deviceKeys.oneTimeKeyCounts(alice.user_id, alice.device_id)).toEqual({ signed_curve25519: 0 });
+    expect(oneTimeKeyCounts(server, alice)).toEqual({ signed_curve25519: 0 });
   });
 
   test("falls back to the fallback key, marks it used, and a new one resets it", async () => {
@@ -151,7 +152,7 @@ describe("POST /keys/claim", () => {
     const device = await uploadDevice(server, alice);
     const fallback = signedKeys(alice.user_id, device, ["F1"], true);
     await server.post(`${KEYS}/upload`, { fallback_keys: fallback }, { token: alice.access_token });
-    const types = () => server.services.deviceKeys.unusedFallbackKeyTypes(alice.user_id, alice.device_id);
+    const types = () => unusedFallbackKeyTypes(server, alice);
     expect(types()).toEqual(["signed_curve25519"]);
     const claim = () => server.post(`${KEYS}/claim`, { one_time_keys: { [alice.user_id]: { [alice.device_id]: "signed_curve25519" } } }, { token: bob.access_token });
     for (let i = 0; i < 2; i++) expect((await claim()).body.one_time_keys[alice.user_id][alice.device_id]).toEqual(fallback);
@@ -201,18 +202,18 @@ describe("GET /keys/changes and the device-list stream", () => {
   test("lists the requester's own changes between two sync tokens", async () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
-    const positionBefore = server.services.deviceLists.deviceListPosition();
+    const positionBefore = deviceListPosition(server);
     const before = await syncToken(server, alice);
     await uploadDevice(server, alice);
     await uploadDevice(server, bob);
-    expect(server.services.deviceLists.deviceListPosition()).toBe(positionBefore + 2);
+    expect(deviceListPosition(server)).toBe(positionBefore + 2);
     const now = await syncToken(server, alice);
     const changes = await server.get(`${KEYS}/changes?from=${before}&to=${now}`, { token: alice.access_token });
     expect(changes.status).toBe(200);
     // Bob shares no room with Alice, so only Alice is listed.
     expect(changes.body).toEqual({ changed: [alice.user_id], left: [] });
     expect((await server.get(`${KEYS}/changes?from=${now}&to=${now}`, { token: alice.access_token })).body.changed).toEqual([]);
-    expect(server.services.deviceLists.deviceListChangesSince(positionBefore).sort()).toEqual([alice.user_id, bob.user_id].sort());
+    expect(deviceListChangesSince(server, positionBefore).sort()).toEqual([alice.user_id, bob.user_id].sort());
   });
 
   test("lists the changes of users who share a room with the requester", async () => {
@@ -260,9 +261,9 @@ describe("GET /keys/changes and the device-list stream", () => {
     const heard: string[] = [];
     server.services.signals.deviceListChanged.subscribe((userId) => heard.push(userId));
     const device = await uploadDevice(server, alice);
-    const position = server.services.deviceLists.deviceListPosition();
+    const position = deviceListPosition(server);
     await server.post(`${KEYS}/upload`, { device_keys: device.device_keys, one_time_keys: signedKeys(alice.user_id, device, ["A"]) }, { token: alice.access_token });
-    expect(server.services.deviceLists.deviceListPosition()).toBe(position);
+    expect(deviceListPosition(server)).toBe(position);
     expect(heard).toEqual([alice.user_id]);
   });
 });
@@ -273,11 +274,11 @@ describe("deleting a device", () => {
     const alice = await createUser(server);
     const device = await uploadDevice(server, alice, {});
     await server.post(`${KEYS}/upload`, { one_time_keys: signedKeys(alice.user_id, device, ["A"]), fallback_keys: signedKeys(alice.user_id, device, ["F"], true) }, { token: alice.access_token });
-    const position = server.services.deviceLists.deviceListPosition();
+    const position = deviceListPosition(server);
     server.services.deviceKeys.deleteDeviceKeys(alice.user_id, alice.device_id);
-    expect(server.services.deviceLists.deviceListChangesSince(position)).toEqual([alice.user_id]);
-    expect(server.services.deviceKeys.oneTimeKeyCounts(alice.user_id, alice.device_id)).toEqual({ signed_curve25519: 0 });
-    expect(server.services.deviceKeys.unusedFallbackKeyTypes(alice.user_id, alice.device_id)).toEqual([]);
+    expect(deviceListChangesSince(server, position)).toEqual([alice.user_id]);
+    expect(oneTimeKeyCounts(server, alice)).toEqual({ signed_curve25519: 0 });
+    expect(unusedFallbackKeyTypes(server, alice)).toEqual([]);
     const res = await server.post(`${KEYS}/query`, { device_keys: { [alice.user_id]: [] } }, { token: alice.access_token });
     expect(res.body.device_keys[alice.user_id]).toEqual({});
   });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, manualClock } from "../../support/fixtures.ts";
+import { createUser, deactivateUser, manualClock } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
+import { storedDevice, storedDevices } from "../../support/stored.ts";
 
 const LOGIN = "/_matrix/client/v3/login";
 const WHOAMI = "/_matrix/client/v3/account/whoami";
@@ -36,7 +37,7 @@ describe("POST /login", () => {
       const whoami = await server.get(WHOAMI, { token: res.body.access_token });
       expect(whoami.body.device_id).toBe(res.body.device_id);
     }
-    expect(server.stores.devices.selectDevicesByUser("@alice:test.local").length).toBeGreaterThanOrEqual(4);
+    expect(storedDevices(server, "@alice:test.local").length).toBeGreaterThanOrEqual(4);
   });
 
   test("a wrong password and an unknown user get the same 403", async () => {
@@ -54,7 +55,7 @@ describe("POST /login", () => {
   test("a deactivated user cannot log in", async () => {
     const server = createTestServer();
     const user = await createUser(server, "gone");
-    server.services.accounts.deactivate(user.user_id);
+    deactivateUser(server, user);
     const res = await server.post(LOGIN, passwordLogin("gone"));
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
@@ -133,7 +134,7 @@ describe("POST /logout and /logout/all", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
     expect((await server.get(WHOAMI, { token: user.access_token })).body.errcode).toBe("M_UNKNOWN_TOKEN");
-    expect(server.stores.devices.selectDevice(user.user_id, user.device_id)).toBeNull();
+    expect(storedDevice(server, user)).toBeNull();
   });
 
   test("logout/all kills every token of the user and no one else's", async () => {
@@ -145,7 +146,7 @@ describe("POST /logout and /logout/all", () => {
     expect((await server.post("/_matrix/client/v3/logout/all", {}, { token: a.body.access_token })).status).toBe(200);
     expect((await server.get(WHOAMI, { token: a.body.access_token })).status).toBe(401);
     expect((await server.get(WHOAMI, { token: b.body.access_token })).status).toBe(401);
-    expect(server.stores.devices.selectDevicesByUser("@alice:test.local")).toEqual([]);
+    expect(storedDevices(server, "@alice:test.local")).toEqual([]);
     expect((await server.get(WHOAMI, { token: bob.access_token })).status).toBe(200);
   });
 

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createUser } from "../../support/fixtures.ts";
 import { createTestServer, startServerProcess, tempDir, type ServerProcess } from "../../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../../support/process-timeout.ts";
 
 /** Resident memory of a process, in bytes (Linux). */
 function rss(pid: number): number {
@@ -36,7 +37,7 @@ describe("media over HTTP against the server process", () => {
     const local = createTestServer({}, { databasePath: data });
     token = (await createUser(local)).access_token;
     local.close();
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
   afterAll(async () => {
     await server.stop();
     dir.remove();

@@ -3,6 +3,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
+import { storedMediaCount } from "../../support/stored.ts";
 
 const CSP = "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';";
 
@@ -133,7 +134,7 @@ describe("uploads and authenticated downloads", () => {
 
   test("a body that grows past max_upload_size without a Content-Length is cut off with 413 and leaves nothing", async () => {
     const before = files(server.config.media.path!);
-    const rows = server.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM media").get()!.n;
+    const rows = storedMediaCount(server);
     const chunk = new Uint8Array(30_000);
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -143,7 +144,7 @@ describe("uploads and authenticated downloads", () => {
     const res = await server.request("POST", "/_matrix/media/v3/upload", { raw: stream, token: alice.access_token, headers: { "Content-Type": "application/octet-stream" } });
     expect([res.status, res.body.errcode]).toEqual([413, "M_TOO_LARGE"]);
     expect(files(server.config.media.path!)).toEqual(before);
-    expect(server.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM media").get()!.n).toBe(rows);
+    expect(storedMediaCount(server)).toBe(rows);
   });
 
   test("JSON endpoints stay limited by max_request_size, uploads by max_upload_size", async () => {

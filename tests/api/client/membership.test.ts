@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import type { TestUser } from "../../support/fixtures.ts";
+import { until } from "../../support/wait.ts";
+import { createGuest, deactivateUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, invite, join, messages, roomPath, setState, V3, newUser } from "../../support/rooms.ts";
+import { eventStreamPosition } from "../../support/stored.ts";
 
 async function setup(body: Record<string, unknown> = {}) {
   const server = createTestServer();
@@ -44,9 +46,9 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
   test("joining again changes nothing", async () => {
     const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
     await join(server, bob, roomId);
-    const before = server.stores.events.selectMaxStream();
+    const before = eventStreamPosition(server);
     await join(server, bob, roomId);
-    expect(server.stores.events.selectMaxStream()).toBe(before);
+    expect(eventStreamPosition(server)).toBe(before);
     expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("join");
   });
 
@@ -68,9 +70,7 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
   test("guests may join only rooms with guest_access can_join", async () => {
     const server = createTestServer();
     const alice = await newUser(server);
-    const guestId = await server.services.accounts.createUser("guest1", null, { guest: true });
-    server.stores.devices.insertDevice(guestId, "GDEV", null, Date.now());
-    const guest = server.services.sessions.issueAccessToken(guestId, "GDEV");
+    const { user_id: guestId, access_token: guest } = await createGuest(server, "guest1", "GDEV");
     const publicRoom = await createRoom(server, alice, { preset: "public_chat" });
     expect((await server.post(roomPath(publicRoom, "/join"), {}, { token: guest })).status).toBe(403);
     const open = await createRoom(server, alice, { preset: "public_chat", initial_state: [{ type: "m.room.guest_access", content: { guest_access: "can_join" } }] });
@@ -110,9 +110,9 @@ describe("POST /rooms/{roomId}/invite", () => {
   test("inviting someone already invited succeeds without a new event", async () => {
     const { server, alice, bob, roomId } = await setup();
     await invite(server, alice, roomId, bob);
-    const before = server.stores.events.selectMaxStream();
+    const before = eventStreamPosition(server);
     await invite(server, alice, roomId, bob);
-    expect(server.stores.events.selectMaxStream()).toBe(before);
+    expect(eventStreamPosition(server)).toBe(before);
   });
 
   test("answers 404 for unknown local users and 400 for malformed ids", async () => {
@@ -144,9 +144,9 @@ describe("POST /rooms/{roomId}/leave and /forget", () => {
     await join(server, bob, roomId);
     expect((await server.post(roomPath(roomId, "/leave"), { reason: "bye" }, { token: bob.access_token })).status).toBe(200);
     expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({ membership: "leave", reason: "bye" });
-    const before = server.stores.events.selectMaxStream();
+    const before = eventStreamPosition(server);
     expect((await server.post(roomPath(roomId, "/leave"), {}, { token: bob.access_token })).status).toBe(200);
-    expect(server.stores.events.selectMaxStream()).toBe(before);
+    expect(eventStreamPosition(server)).toBe(before);
   });
 
   test("leaving rejects an invite", async () => {
@@ -277,8 +277,8 @@ describe("deactivation", () => {
     const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
-    server.services.accounts.deactivate(bob.user_id);
-    await Bun.sleep(0);
+    deactivateUser(server, bob);
+    await until("bob's leave", async () => (await membershipOf(server, alice, roomId, bob.user_id)).membership === "leave");
     expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createTestServer, tempDir } from "../../support/server.ts";
 import { createRoom, invite, join, messages, roomPath, sendMessage, setState, newUser } from "../../support/rooms.ts";
+import { addDevice } from "../../support/fixtures.ts";
 
 describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
   test("sends a message that the room's members can read", async () => {
@@ -29,8 +30,7 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
   test("scopes transaction ids per device", async () => {
     const server = createTestServer();
     const alice = await newUser(server);
-    server.stores.devices.insertDevice(alice.user_id, "OTHER", null, Date.now());
-    const otherToken = server.services.sessions.issueAccessToken(alice.user_id, "OTHER");
+    const otherToken = addDevice(server, alice, "OTHER").access_token;
     const roomId = await createRoom(server, alice);
     const path = roomPath(roomId, "/send/m.room.message/t1");
     const first = await server.put(path, { msgtype: "m.text", body: "a" }, { token: alice.access_token });

@@ -3,6 +3,7 @@ import { manualClock } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, sendMessage, V3 } from "../../support/rooms.ts";
 import { sync } from "../../support/sync.ts";
+import { presenceOf, sweepPresence } from "../../support/presence.ts";
 
 const statusPath = (userId: string) => `${V3}/presence/${encodeURIComponent(userId)}/status`;
 
@@ -32,19 +33,19 @@ describe("PUT and GET /presence/{userId}/status", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     await sync(server, alice);
-    expect(server.services.presence.presenceOf(alice.user_id).presence).toBe("online");
+    expect(presenceOf(server, alice.user_id).presence).toBe("online");
     clock.advance(61_000);
-    server.services.presence.sweep();
-    expect(server.services.presence.presenceOf(alice.user_id)).toMatchObject({ presence: "unavailable", last_active_ago: 61_000 });
+    sweepPresence(server);
+    expect(presenceOf(server, alice.user_id)).toMatchObject({ presence: "unavailable", last_active_ago: 61_000 });
     await sendMessage(server, alice, roomId, "back");
-    expect(server.services.presence.presenceOf(alice.user_id)).toMatchObject({ presence: "online", currently_active: true });
+    expect(presenceOf(server, alice.user_id)).toMatchObject({ presence: "online", currently_active: true });
     clock.advance(121_000);
-    server.services.presence.sweep();
-    expect(server.services.presence.presenceOf(alice.user_id).presence).toBe("offline");
+    sweepPresence(server);
+    expect(presenceOf(server, alice.user_id).presence).toBe("offline");
     await sync(server, alice, { set_presence: "offline" });
-    expect(server.services.presence.presenceOf(alice.user_id).presence).toBe("offline");
+    expect(presenceOf(server, alice.user_id).presence).toBe("offline");
     await sync(server, alice);
-    expect(server.services.presence.presenceOf(alice.user_id).presence).toBe("online");
+    expect(presenceOf(server, alice.user_id).presence).toBe("online");
     server.close();
   });
 

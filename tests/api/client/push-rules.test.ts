@@ -3,6 +3,7 @@ import { createApp } from "../../../src/app.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
+import { pushRulesAccountData, pushRulesPosition } from "../../support/streams.ts";
 
 const RULES = "/_matrix/client/v3/pushrules";
 
@@ -279,12 +280,12 @@ describe("the m.push_rules stream for /sync", () => {
     server.services.signals.pushRulesChanged.subscribe(({ user_id: userId, position }) => heard.push([userId, position]));
     await putContent("x");
     await putContent("y", "?before=missing");
-    expect(heard).toEqual([[alice.user_id, server.services.pushRules.currentPosition()]]);
+    expect(heard).toEqual([[alice.user_id, pushRulesPosition(server)]]);
   });
 
   test("the account data event carries the whole ruleset as global", async () => {
     await putContent("x");
-    const event = server.services.pushRules.pushRulesAccountData(alice.user_id);
+    const event = pushRulesAccountData(server, alice.user_id);
     expect(event.type).toBe("m.push_rules");
     expect(event.content).toEqual((await server.get(`${RULES}/`, as())).body);
   });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
+import { createUser, deactivateUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
 const PUSHERS = "/_matrix/client/v3/pushers";
@@ -101,7 +101,7 @@ describe("POST /pushers/set and GET /pushers", () => {
       device_id: null,
       pushkey_ts: 0,
     });
-    server.services.accounts.deactivate(alice.user_id);
+    deactivateUser(server, alice);
     expect(server.services.pushers.listPushers(alice.user_id)).toEqual({ pushers: [] });
   });
 

@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { startFakePushGateway } from "../../support/fake-push-gateway.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
+import { storedReceipt } from "../../support/stored.ts";
+import { pushGatewayIdle, receiptsPosition } from "../../support/streams.ts";
 
 const receiptPath = (roomId: string, type: string, eventId: string) => roomPath(roomId, `/receipt/${type}/${encodeURIComponent(eventId)}`);
 
@@ -13,10 +15,10 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     const first = await sendMessage(server, alice, roomId, "1");
     const second = await sendMessage(server, alice, roomId, "2");
     expect((await server.post(receiptPath(roomId, "m.read", second), {}, { token: alice.access_token })).body).toEqual({});
-    const position = server.services.receipts.position();
+    const position = receiptsPosition(server);
     expect((await server.post(receiptPath(roomId, "m.read", first), {}, { token: alice.access_token })).status).toBe(200);
-    expect(server.services.receipts.position()).toBe(position);
-    expect(server.stores.receipts.selectReceipt(roomId, "m.read", alice.user_id, "")?.event_id).toBe(second);
+    expect(receiptsPosition(server)).toBe(position);
+    expect(storedReceipt(server, roomId, "m.read", alice.user_id)?.event_id).toBe(second);
     server.close();
   });
 
@@ -80,10 +82,10 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
         kind: "http", app_id: "a", pushkey: "k", app_display_name: "A", device_display_name: "D", lang: "en", data: { url: gateway.url },
       }, { token: bob.access_token });
       const event = await sendMessage(server, alice, roomId, "hello");
-      await server.services.pushGateway.idle();
+      await pushGatewayIdle(server);
       const before = gateway.requests.length;
       await server.post(receiptPath(roomId, "m.read", event), {}, { token: bob.access_token });
-      await server.services.pushGateway.idle();
+      await pushGatewayIdle(server);
       const counts = gateway.requests.slice(before).map((r) => r.notification.counts);
       expect(counts).toEqual([{ unread: 0 }]);
     } finally {
@@ -102,8 +104,8 @@ describe("POST /rooms/{roomId}/read_markers", () => {
     const b = await sendMessage(server, alice, roomId, "b");
     const res = await server.post(roomPath(roomId, "/read_markers"), { "m.fully_read": a, "m.read": b, "m.read.private": b }, { token: alice.access_token });
     expect([res.status, res.body]).toEqual([200, {}]);
-    expect(server.stores.receipts.selectReceipt(roomId, "m.read", alice.user_id, "")?.event_id).toBe(b);
-    expect(server.stores.receipts.selectReceipt(roomId, "m.read.private", alice.user_id, "")?.event_id).toBe(b);
+    expect(storedReceipt(server, roomId, "m.read", alice.user_id)?.event_id).toBe(b);
+    expect(storedReceipt(server, roomId, "m.read.private", alice.user_id)?.event_id).toBe(b);
     const marker = await server.get(`${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/account_data/m.fully_read`, { token: alice.access_token });
     expect(marker.body).toEqual({ event_id: a });
     server.close();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createUser, pathId } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
+import { storedAccountCount, storedDevices } from "../../support/stored.ts";
 
 const REGISTER = "/_matrix/client/v3/register";
 
@@ -129,7 +130,7 @@ describe("POST /register", () => {
     const res = await server.post(REGISTER, { username: "hank", password: "pw", inhibit_login: true, auth: { type: "m.login.dummy" } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user_id: "@hank:test.local", home_server: "test.local" });
-    expect(server.stores.devices.selectDevicesByUser("@hank:test.local")).toEqual([]);
+    expect(storedDevices(server, "@hank:test.local")).toEqual([]);
   });
 
   test("device_id and initial_device_display_name are used", async () => {
@@ -296,6 +297,6 @@ describe("user-interactive auth sessions", () => {
     const auth = { type: "m.login.dummy", session };
     const results = await Promise.all([server.post(REGISTER, { password: "pw", auth }), server.post(REGISTER, { password: "pw", auth })]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
-    expect(server.stores.accounts.selectUsers().length).toBe(1);
+    expect(storedAccountCount(server)).toBe(1);
   });
 });

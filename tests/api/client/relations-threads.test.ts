@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, sendEvent, sendMessage } from "../../support/rooms.ts";
+import { unreadCounts } from "../../support/streams.ts";
 
 const V1 = "/_matrix/client/v1";
 
@@ -137,7 +138,7 @@ describe("sending thread events", () => {
     const threaded = await reply(server, alice, roomId, root);
     await sendEvent(server, alice, roomId, "m.room.message", { msgtype: "m.text", body: "about it", "m.relates_to": { rel_type: "m.reference", event_id: threaded } });
     await sendEvent(server, alice, roomId, "m.room.message", { msgtype: "m.text", body: "about the root", "m.relates_to": { rel_type: "m.reference", event_id: root } });
-    const counts = server.services.pushNotifications.unreadCounts(bob.user_id, roomId);
+    const counts = unreadCounts(server, bob.user_id, roomId);
     expect(counts.threads[root]?.notification_count).toBe(2);
     expect(counts.main.notification_count).toBe(2);
     expect(server.services.timeline.threadOf(threaded)).toBe(root);

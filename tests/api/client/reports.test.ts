@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath, sendMessage, setState, V3 } from "../../support/rooms.ts";
+import { storedReports } from "../../support/stored.ts";
 
 async function setup() {
   const server = createTestServer();
@@ -18,11 +19,22 @@ describe("POST /rooms/{roomId}/report/{eventId}", () => {
     const res = await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), { reason: "rude", score: -100 }, { token: bob.access_token });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
-    expect(server.stores.reports.selectReports(0, 10)).toEqual([
+    expect(storedReports(server)).toEqual([
       expect.objectContaining({ reporter: bob.user_id, room_id: roomId, event_id: eventId, user_id: null, reason: "rude", score: -100 }),
     ]);
     // Both fields are optional.
     expect((await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), {}, { token: bob.access_token })).status).toBe(200);
+  });
+
+  test("a score outside -100..0 (1e308 found by the fuzzer) is 400 M_BAD_JSON and nothing is stored", async () => {
+    const { server, alice, bob, roomId } = await setup();
+    await join(server, bob, roomId);
+    const eventId = await sendMessage(server, alice, roomId, "rude");
+    for (const score of [1e308, -1e308, 1, -101]) {
+      const res = await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), { score }, { token: bob.access_token });
+      expect([score, res.status, res.body.errcode]).toEqual([score, 400, "M_BAD_JSON"]);
+    }
+    expect(server.stores.reports.selectReports(0, 10)).toEqual([]);
   });
 
   test("is 404 M_NOT_FOUND for non-members, unknown events, events of other rooms and events hidden from the reporter", async () => {
@@ -40,7 +52,7 @@ describe("POST /rooms/{roomId}/report/{eventId}", () => {
     expect((await report(roomId, hidden)).status).toBe(404);
     expect((await report(roomId, "$unknown")).status).toBe(404);
     expect((await report(roomId, elsewhere)).status).toBe(404);
-    expect(server.stores.reports.selectReports(0, 10)).toEqual([]);
+    expect(storedReports(server)).toEqual([]);
   });
 });
 
@@ -50,7 +62,7 @@ describe("POST /rooms/{roomId}/report", () => {
     const res = await server.post(roomPath(roomId, "/report"), { reason: "spam room" }, { token: bob.access_token });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
-    expect(server.stores.reports.selectReports(0, 10)[0]).toMatchObject({ reporter: bob.user_id, room_id: roomId, event_id: null, reason: "spam room" });
+    expect(storedReports(server)[0]).toMatchObject({ reporter: bob.user_id, room_id: roomId, event_id: null, reason: "spam room" });
     const unknown = await server.post(roomPath("!nowhere:test.local", "/report"), { reason: "?" }, { token: bob.access_token });
     expect(unknown.status).toBe(404);
     expect(unknown.body.errcode).toBe("M_NOT_FOUND");
@@ -67,7 +79,7 @@ describe("POST /users/{userId}/report", () => {
     const unknown = await server.post(path("@ghost:test.local"), { reason: "?" }, { token: bob.access_token });
     expect(unknown.status).toBe(404);
     expect(unknown.body.errcode).toBe("M_NOT_FOUND");
-    expect(server.stores.reports.selectReports(0, 10).map((report) => report.user_id)).toEqual([alice.user_id, "@far:other.example"]);
+    expect(storedReports(server).map((report) => report.user_id)).toEqual([alice.user_id, "@far:other.example"]);
     expect((await server.post(path(alice.user_id), { reason: "x" })).body.errcode).toBe("M_MISSING_TOKEN");
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { createRoom, invite, join, roomPath, sendMessage, setState, V3, newUser } from "../../support/rooms.ts";
+import { createGuest } from "../../support/fixtures.ts";
+import { eventStreamPosition, isListedInDirectory, storedRoomVersion } from "../../support/stored.ts";
 
 const CALL_MEMBER = "org.matrix.msc3401.call.member";
 
@@ -48,7 +50,7 @@ describe("POST /createRoom", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { visibility: "public" });
     expect(await state(server, alice.access_token, roomId, "m.room.join_rules")).toEqual({ join_rule: "public" });
-    expect(server.stores.directory.isListed(roomId, "")).toBe(true);
+    expect(isListedInDirectory(server, roomId)).toBe(true);
   });
 
   test("older versions list the creator at 100 and carry `creator` (before v11)", async () => {
@@ -133,7 +135,7 @@ describe("POST /createRoom", () => {
   test("state the request's own power levels forbid is 400 M_INVALID_ROOM_STATE, and nothing is stored", async () => {
     const server = createTestServer();
     const alice = await newUser(server);
-    const before = server.stores.events.selectMaxStream();
+    const before = eventStreamPosition(server);
     const res = await server.post(
       `${V3}/createRoom`,
       { room_version: "11", name: "x", power_level_content_override: { users: { [alice.user_id]: 10 }, events: { "m.room.name": 50 } } },
@@ -141,7 +143,7 @@ describe("POST /createRoom", () => {
     );
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe("M_INVALID_ROOM_STATE");
-    expect(server.stores.events.selectMaxStream()).toBe(before);
+    expect(eventStreamPosition(server)).toBe(before);
     expect((await server.get(`${V3}/joined_rooms`, { token: alice.access_token })).body.joined_rooms).toEqual([]);
   });
 
@@ -150,14 +152,13 @@ describe("POST /createRoom", () => {
     const alice = await newUser(server);
     const res = await server.post(`${V3}/createRoom`, { invite: ["@nobody:test.local"] }, { token: alice.access_token });
     expect(res.status).toBe(404);
-    expect(server.stores.events.selectMaxStream()).toBe(0);
+    expect(eventStreamPosition(server)).toBe(0);
   });
 
   test("guests may not create rooms", async () => {
     const server = createTestServer();
-    const guestId = await server.services.accounts.createUser("g", null, { guest: true });
-    server.stores.devices.insertDevice(guestId, "G", null, Date.now());
-    const res = await server.post(`${V3}/createRoom`, {}, { token: server.services.sessions.issueAccessToken(guestId, "G") });
+    const guest = await createGuest(server, "g", "G");
+    const res = await server.post(`${V3}/createRoom`, {}, { token: guest.access_token });
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_GUEST_ACCESS_FORBIDDEN");
   });
@@ -167,7 +168,7 @@ describe("POST /createRoom", () => {
     const alice = await newUser(server);
     for (let version = 1; version <= 12; version++) {
       const roomId = await createRoom(server, alice, { room_version: String(version), preset: "public_chat", name: `v${version}` });
-      expect(server.stores.rooms.selectRoom(roomId)?.room_version).toBe(String(version));
+      expect(storedRoomVersion(server, roomId)).toBe(String(version));
       await sendMessage(server, alice, roomId);
     }
   });

@@ -1,18 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig, maskSecrets } from "../../../src/config.ts";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
-import { createTestServer, type TestServer } from "../../support/server.ts";
+import { createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
+import { createTestServer } from "../../support/server.ts";
+import { storedOpenIdTokenHashes } from "../../support/stored.ts";
 
 const UNSTABLE_TRANSPORTS = "/_matrix/client/unstable/org.matrix.msc4143/rtc/transports";
 const STABLE_TRANSPORTS = "/_matrix/client/v1/rtc/transports";
 const LIVEKIT = { type: "livekit", livekit_service_url: "https://matrix-rtc.example.org/livekit/jwt" };
 const SECOND = { type: "livekit", livekit_service_url: "https://backup.example.org/livekit/jwt", x_extra: "kept" };
 
-async function createGuest(server: TestServer): Promise<TestUser> {
-  const user_id = await server.services.accounts.createUser(`guest${Math.random().toString(36).slice(2, 10)}`, null, { guest: true });
-  server.stores.devices.insertDevice(user_id, "GUESTDEV", null, Date.now());
-  return { user_id, device_id: "GUESTDEV", access_token: server.services.sessions.issueAccessToken(user_id, "GUESTDEV") };
-}
 
 describe("MatrixRTC transports (MSC4143)", () => {
   const configured = createTestServer({ matrix_rtc: { transports: [LIVEKIT, SECOND] } });
@@ -191,9 +187,9 @@ describe("OpenID tokens for the LiveKit authorization service", () => {
     const first = (await requestToken(alice)).body.access_token as string;
     const second = (await requestToken(alice)).body.access_token as string;
     expect(first).not.toBe(second);
-    const rows = server.db.query<{ token_hash: Uint8Array }, []>("SELECT token_hash FROM openid_tokens").all();
-    expect(rows.length).toBeGreaterThanOrEqual(2);
-    for (const row of rows) expect(Buffer.from(row.token_hash).toString()).not.toContain(first);
+    const hashes = storedOpenIdTokenHashes(server);
+    expect(hashes.length).toBeGreaterThanOrEqual(2);
+    for (const hash of hashes) expect(Buffer.from(hash).toString()).not.toContain(first);
     expect((await userinfo(first)).body.sub).toBe(alice.user_id);
     expect((await userinfo(second)).body.sub).toBe(alice.user_id);
   });
@@ -252,7 +248,7 @@ describe("OpenID tokens for the LiveKit authorization service", () => {
     await requestToken(alice);
     now += 2 * 3600 * 1000;
     await requestToken(alice);
-    const count = server.db.query<{ n: number }, []>("SELECT count(*) AS n FROM openid_tokens").get()!.n;
+    const count = storedOpenIdTokenHashes(server).length;
     expect(count).toBe(1);
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { deviceKeysFor } from "../../support/e2ee.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../../support/process-timeout.ts";
 
 interface User {
   user_id: string;
@@ -24,7 +25,7 @@ const tomlFor = (path: string) =>
 beforeAll(async () => {
   dir = tempDir();
   server = await startServerProcess({ dir: dir.path, toml: tomlFor(dir.path) });
-});
+}, PROCESS_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   await server.stop();
@@ -177,5 +178,5 @@ describe("stopping the server", () => {
     } finally {
       own.remove();
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 });

@@ -3,6 +3,7 @@ import { deviceKeysFor, signedKeys } from "../../support/e2ee.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, invite, join, newUser, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { sync } from "../../support/sync.ts";
+import { pendingToDevice } from "../../support/to-device.ts";
 
 const toDevicePath = (txnId: string) => `${V3}/sendToDevice/m.test/${txnId}`;
 const ephemeral = (body: any, roomId: string): any[] => body.rooms.join[roomId]?.ephemeral.events ?? [];
@@ -42,10 +43,10 @@ describe("GET /sync: to-device messages", () => {
     expect(got.to_device.events).toEqual([{ sender: alice.user_id, type: "m.test", content: { n: 1 } }, { sender: alice.user_id, type: "m.test", content: { n: 2 } }]);
     // The response was lost: the same since gets the same messages again.
     expect((await sync(server, bob, { since: start.next_batch })).to_device.events).toHaveLength(2);
-    expect(server.services.toDevice.pendingCount(bob.user_id, bob.device_id)).toBe(2);
+    expect(pendingToDevice(server, bob.user_id, bob.device_id)).toBe(2);
     const next = await sync(server, bob, { since: got.next_batch });
     expect(next.to_device.events).toEqual([]);
-    expect(server.services.toDevice.pendingCount(bob.user_id, bob.device_id)).toBe(0);
+    expect(pendingToDevice(server, bob.user_id, bob.device_id)).toBe(0);
     await send(3);
     expect((await sync(server, bob, { since: next.next_batch })).to_device.events.map((e: any) => e.content.n)).toEqual([3]);
     server.close();

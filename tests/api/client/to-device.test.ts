@@ -1,15 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
-import { createTestServer, tempDir, type TestServer } from "../../support/server.ts";
+import { addDevice, createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
+import { createTestServer, tempDir } from "../../support/server.ts";
+import { acknowledgeToDevice, deleteDeviceRow, deleteToDeviceInbox, expireToDevice, pendingToDevice, toDeviceInbox } from "../../support/to-device.ts";
 
 const path = (type: string, txnId: string) => `/_matrix/client/v3/sendToDevice/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
 
-function addDevice(server: TestServer, user: TestUser, deviceId: string): TestUser {
-  server.stores.devices.insertDevice(user.user_id, deviceId, null, Date.now());
-  return { user_id: user.user_id, device_id: deviceId, access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId) };
-}
 
-const inbox = (server: TestServer, user: TestUser, since = 0, limit = 100) => server.services.toDevice.messagesFor(user.user_id, user.device_id, since, limit);
+const inbox = toDeviceInbox;
 
 describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
   test("delivers the content to the named device with sender and type", async () => {
@@ -70,9 +67,7 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
   test("guests may send to-device messages", async () => {
     const server = createTestServer();
     const bob = await createUser(server);
-    const guestId = await server.services.accounts.createUser("guest1", null, { guest: true });
-    server.stores.devices.insertDevice(guestId, "GUESTDEV", null, Date.now());
-    const token = server.services.sessions.issueAccessToken(guestId, "GUESTDEV");
+    const { user_id: guestId, access_token: token } = await createGuest(server, "guest1");
     expect((await server.put(path("m.test", "g"), { messages: { [bob.user_id]: { "*": {} } } }, { token })).status).toBe(200);
     expect(inbox(server, bob).events[0]?.sender).toBe(guestId);
   });
@@ -103,8 +98,8 @@ describe("the to-device core API for sync", () => {
     expect([first.events.map((e) => e.content.i), first.nextPosition]).toEqual([[1, 2], 2]);
     // Not acknowledged yet: reading again from 0 gives the same page.
     expect(inbox(server, bob, 0, 2).events.map((e) => e.content.i)).toEqual([1, 2]);
-    expect(server.services.toDevice.acknowledge(bob.user_id, bob.device_id, first.nextPosition)).toBe(2);
-    expect(server.services.toDevice.pendingCount(bob.user_id, bob.device_id)).toBe(3);
+    expect(acknowledgeToDevice(server, bob, first.nextPosition)).toBe(2);
+    expect(pendingToDevice(server, bob.user_id, bob.device_id)).toBe(3);
     const rest = inbox(server, bob, first.nextPosition);
     expect([rest.events.map((e) => e.content.i), rest.nextPosition]).toEqual([[3, 4, 5], 5]);
     expect(inbox(server, bob, 5)).toEqual({ events: [], nextPosition: 5 });
@@ -114,7 +109,7 @@ describe("the to-device core API for sync", () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
     await server.put(path("m.test", "a"), { messages: { [bob.user_id]: { "*": {} } } }, { token: alice.access_token });
-    server.services.toDevice.acknowledge(bob.user_id, bob.device_id, 1);
+    acknowledgeToDevice(server, bob, 1);
     await server.put(path("m.test", "b"), { messages: { [bob.user_id]: { "*": {} } } }, { token: alice.access_token });
     expect(inbox(server, bob, 1).nextPosition).toBe(2);
   });
@@ -126,7 +121,7 @@ describe("the to-device core API for sync", () => {
     const heard: string[] = [];
     server.services.signals.toDeviceDelivered.subscribe(({ user_id: userId, device_id: deviceId }) => {
       // After commit: the message is already readable.
-      expect(server.services.toDevice.pendingCount(userId, deviceId)).toBe(1);
+      expect(pendingToDevice(server, userId, deviceId)).toBe(1);
       heard.push(`${userId}/${deviceId}`);
     });
     await server.put(path("m.test", "n"), { messages: { [bob.user_id]: { "*": {} } } }, { token: alice.access_token });
@@ -149,7 +144,7 @@ describe("the to-device core API for sync", () => {
     now += 29 * 24 * 3600 * 1000;
     await server.put(path("m.test", "new"), { messages: { [bob.user_id]: { "*": { age: "new" } } } }, { token: alice.access_token });
     now += 2 * 24 * 3600 * 1000;
-    expect(server.services.toDevice.expire().messages).toBe(1);
+    expect(expireToDevice(server).messages).toBe(1);
     expect(inbox(server, bob).events.map((e) => e.content.age)).toEqual(["new"]);
   });
 
@@ -158,10 +153,10 @@ describe("the to-device core API for sync", () => {
     const [alice, bob] = [await createUser(server), await createUser(server)];
     const bob2 = addDevice(server, bob, "BOB2");
     await server.put(path("m.test", "d"), { messages: { [bob.user_id]: { "*": {} } } }, { token: alice.access_token });
-    server.services.toDevice.deleteInbox(bob.user_id, bob.device_id);
-    expect(server.services.toDevice.pendingCount(bob.user_id, bob.device_id)).toBe(0);
-    server.stores.devices.deleteDevice(bob2.user_id, bob2.device_id);
-    expect(server.services.toDevice.pendingCount(bob2.user_id, bob2.device_id)).toBe(0);
+    deleteToDeviceInbox(server, bob);
+    expect(pendingToDevice(server, bob.user_id, bob.device_id)).toBe(0);
+    deleteDeviceRow(server, bob2);
+    expect(pendingToDevice(server, bob2.user_id, bob2.device_id)).toBe(0);
   });
 
   test("5,000 messages read slowly across a restart arrive once each, in order", async () => {
@@ -175,7 +170,7 @@ describe("the to-device core API for sync", () => {
       let sent = 0;
       // The reader acknowledges what its previous read returned, as /sync will with `since`.
       const readSome = (limit: number) => {
-        server.services.toDevice.acknowledge(bob.user_id, bob.device_id, since);
+        acknowledgeToDevice(server, bob, since);
         const page = inbox(server, bob, since, limit);
         received.push(...page.events.map((e) => e.content.seq as number));
         since = page.nextPosition;
@@ -196,7 +191,7 @@ describe("the to-device core API for sync", () => {
       while (received.length < sent) readSome(500);
       expect(received).toEqual(Array.from({ length: 5000 }, (_, i) => i));
       readSome(500);
-      expect(server.services.toDevice.pendingCount(bob.user_id, bob.device_id)).toBe(0);
+      expect(pendingToDevice(server, bob.user_id, bob.device_id)).toBe(0);
       server.close();
     } finally {
       dir.remove();

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { manualClock } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, join, newUser, roomPath } from "../../support/rooms.ts";
+import { typingIn, typingPosition, typingSince } from "../../support/typing.ts";
 
 const typingPath = (roomId: string, userId: string) => roomPath(roomId, `/typing/${encodeURIComponent(userId)}`);
 
@@ -13,23 +14,24 @@ describe("PUT /rooms/{roomId}/typing/{userId}", () => {
     const roomId = await createRoom(server, alice);
     const res = await server.put(typingPath(roomId, alice.user_id), { typing: true, timeout: 5_000 }, { token: alice.access_token });
     expect([res.status, res.body]).toEqual([200, {}]);
-    expect(server.services.typing.typingIn(roomId)).toEqual([alice.user_id]);
+    expect(typingIn(server, roomId)).toEqual([alice.user_id]);
     await server.put(typingPath(roomId, alice.user_id), { typing: false }, { token: alice.access_token });
-    expect(server.services.typing.typingIn(roomId)).toEqual([]);
+    expect(typingIn(server, roomId)).toEqual([]);
     server.close();
   });
 
   test("expires after the timeout and moves the room's position", async () => {
-    const server = createTestServer();
+    const clock = manualClock();
+    const server = createTestServer({}, { clock });
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
-    const before = server.services.typing.position();
+    const before = typingPosition(server);
     await server.put(typingPath(roomId, alice.user_id), { typing: true, timeout: 30 }, { token: alice.access_token });
-    expect(server.services.typing.typingIn(roomId)).toEqual([alice.user_id]);
-    await Bun.sleep(80);
-    expect(server.services.typing.typingIn(roomId)).toEqual([]);
-    expect(server.services.typing.position()).toBe(before + 2);
-    expect(server.services.typing.typingSince(roomId, before + 1)).toEqual([]);
+    expect(typingIn(server, roomId)).toEqual([alice.user_id]);
+    clock.advance(80);
+    expect(typingIn(server, roomId)).toEqual([]);
+    expect(typingPosition(server)).toBe(before + 2);
+    expect(typingSince(server, roomId, before + 1)).toEqual([]);
     server.close();
   });
 

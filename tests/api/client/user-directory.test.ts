@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, pathId, type TestUser } from "../../support/fixtures.ts";
+import { createUser, deactivateUser, pathId, type TestUser } from "../../support/fixtures.ts";
 import { createRoom, invite, join, roomPath, setState } from "../../support/rooms.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
@@ -56,7 +56,7 @@ describe("POST /user_directory/search: what it matches", () => {
     const guest = (await server.post("/_matrix/client/v3/register?kind=guest", {})).body as TestUser;
     await join(server, guest, roomId);
     expect(ids(await search(server, me, "gonegirl"))).toEqual(["@gonegirl:test.local"]);
-    server.services.accounts.deactivate(gone.user_id);
+    deactivateUser(server, gone);
     expect((await search(server, me, "gonegirl")).results).toEqual([]);
     expect((await search(server, me, guest.user_id.slice(1, 8))).results).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createUser, type TestUser } from "../../support/fixtures.ts";
-import { createTestServer, type ConfigOverrides, type TestServer } from "../../support/server.ts";
+import { createGuest, createUser } from "../../support/fixtures.ts";
+import { createTestServer, type ConfigOverrides } from "../../support/server.ts";
 
 const TURN = "/_matrix/client/v3/voip/turnServer";
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0, 500);
@@ -12,12 +12,6 @@ async function coturnPassword(secret: string, username: string): Promise<string>
   return Buffer.from(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(username))).toString("base64");
 }
 
-async function createGuest(server: TestServer): Promise<TestUser> {
-  const localpart = `guest${Math.random().toString(36).slice(2, 10)}`;
-  const user_id = await server.services.accounts.createUser(localpart, null, { guest: true });
-  server.stores.devices.insertDevice(user_id, "GUESTDEV", null, Date.now());
-  return { user_id, device_id: "GUESTDEV", access_token: server.services.sessions.issueAccessToken(user_id, "GUESTDEV") };
-}
 
 async function turnServerAs(overrides: ConfigOverrides, path = TURN) {
   const server = createTestServer(overrides, { clock: fixedClock });

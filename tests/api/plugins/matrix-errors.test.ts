@@ -8,6 +8,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { createUser } from "../../support/fixtures.ts";
 import { createTestServer, startServerProcess, tempDir, type ServerProcess } from "../../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../../support/process-timeout.ts";
 
 /** The first line of the process's output that contains `text`, waiting for the pipe to deliver it. */
 async function logLine(server: ServerProcess, text: string): Promise<string | undefined> {
@@ -64,5 +65,5 @@ describe("an unexpected error", () => {
       if (server?.process.exitCode === null) await server.stop();
       dir.remove();
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 });

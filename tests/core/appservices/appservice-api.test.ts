@@ -4,10 +4,18 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { AppService, AppserviceHttpError } from "matrix-appservice";
-import { registerAppservice } from "../../support/fake-appservice.ts";
+import {
+  appserviceBacklog,
+  enqueueEphemeral,
+  registerAppservice,
+  replaceRegistration,
+  startAppserviceDelivery,
+  stopAppserviceDelivery,
+} from "../../support/fake-appservice.ts";
 import { createUser, pathId } from "../../support/fixtures.ts";
 import { createRoom, messages, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { createTestServer, freePort, type TestServer } from "../../support/server.ts";
+import { until } from "../../support/wait.ts";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -26,8 +34,8 @@ async function startBridge(server: TestServer) {
     hs_token: hsToken,
     "de.sorunome.msc2409.push_ephemeral": true,
   });
-  server.services.appservices.start();
-  cleanups.push(() => server.services.appservices.stop());
+  startAppserviceDelivery(server);
+  cleanups.push(() => stopAppserviceDelivery(server));
   const ghost = (name: string) => `@_${as.id}_${name}:test.local`;
   return { appservice, as, ghost };
 }
@@ -62,7 +70,7 @@ describe("bunduit with a matrix-appservice bridge", () => {
     const seen: Record<string, unknown>[] = [];
     appservice.on("ephemeral", (event) => seen.push(event));
     for (const presence of ["online", "unavailable", "offline"]) {
-      server.services.appservices.enqueueEphemeral({ type: "m.presence", sender: ghost("p"), content: { presence } });
+      enqueueEphemeral(server, { type: "m.presence", sender: ghost("p"), content: { presence } });
     }
     const deadline = Date.now() + 5000;
     while (seen.length < 3 && Date.now() < deadline) await Bun.sleep(5);
@@ -76,13 +84,12 @@ describe("bunduit with a matrix-appservice bridge", () => {
     appservice.setHomeserverToken("rotated-on-the-bridge-side");
     const seen: unknown[] = [];
     appservice.on("ephemeral", (event) => seen.push(event));
-    server.services.appservices.enqueueEphemeral({ type: "m.presence", sender: ghost("q"), content: { presence: "online" } });
-    await Bun.sleep(150);
+    enqueueEphemeral(server, { type: "m.presence", sender: ghost("q"), content: { presence: "online" } });
+    await until("the 403 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
     expect(seen).toEqual([]);
-    expect(server.services.appservices.queue.backlog(as.id).last_error).toBe("the appservice answered 403");
+    expect(appserviceBacklog(server, as.id).last_error).toBe("the appservice answered 403");
     // The operator fixes the registration: the queued transaction goes through with the new token.
-    server.services.appservices.registrations.register({ ...as, hs_token: "rotated-on-the-bridge-side" }, "test", { replace: true });
-    server.services.appservices.queue.retryNow(as.id);
+    replaceRegistration(server, { ...as, hs_token: "rotated-on-the-bridge-side" });
     const deadline = Date.now() + 5000;
     while (seen.length < 1 && Date.now() < deadline) await Bun.sleep(5);
     expect(seen).toHaveLength(1);

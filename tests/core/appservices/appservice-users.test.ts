@@ -3,6 +3,7 @@ import { registerAppservice } from "../../support/fake-appservice.ts";
 import { crossSigningKeys } from "../../support/e2ee.ts";
 import { createUser } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
+import { storedAccount, storedDevices } from "../../support/stored.ts";
 
 const REGISTER = "/_matrix/client/v3/register";
 const LOGIN = "/_matrix/client/v3/login";
@@ -18,7 +19,7 @@ describe("POST /register with m.login.application_service", () => {
     expect(res.body).toMatchObject({ user_id: `@_${as.id}_alice:test.local`, home_server: "test.local" });
     expect(res.body.access_token).toBeString();
     expect((await server.get("/_matrix/client/v3/account/whoami", { token: res.body.access_token })).body.device_id).toBe(res.body.device_id);
-    expect(server.stores.accounts.selectUser(`@_${as.id}_alice:test.local`)?.appservice_id).toBe(as.id);
+    expect(storedAccount(server, `@_${as.id}_alice:test.local`)?.appservice_id).toBe(as.id);
   });
 
   test("inhibit_login creates the user only", async () => {
@@ -26,7 +27,7 @@ describe("POST /register with m.login.application_service", () => {
     const as = registerAppservice(server);
     const res = await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_bob`, inhibit_login: true }, { token: as.as_token });
     expect(res.body).toEqual({ user_id: `@_${as.id}_bob:test.local`, home_server: "test.local" });
-    expect(server.stores.devices.selectDevicesByUser(`@_${as.id}_bob:test.local`)).toEqual([]);
+    expect(storedDevices(server, `@_${as.id}_bob:test.local`)).toEqual([]);
   });
 
   test("a user outside the namespaces is 400 M_EXCLUSIVE; a taken one M_USER_IN_USE", async () => {
@@ -126,7 +127,7 @@ describe("device management for appservice users (MSC4190, spec v1.17)", () => {
     for (const id of ["A", "B", "C"]) await server.put(`${DEVICES}/${id}${as_user}`, {}, { token: as.as_token });
     expect((await server.delete(`${DEVICES}/A${as_user}`, { token: as.as_token })).status).toBe(200);
     expect((await server.post(`/_matrix/client/v3/delete_devices${as_user}`, { devices: ["B", "C"] }, { token: as.as_token })).status).toBe(200);
-    expect(server.stores.devices.selectDevicesByUser(userId)).toEqual([]);
+    expect(storedDevices(server, userId)).toEqual([]);
   });
 });
 

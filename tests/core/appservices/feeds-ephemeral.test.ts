@@ -3,7 +3,7 @@
  * data (MSC2409), from the endpoints that make them.
  */
 import { afterEach, expect, test } from "bun:test";
-import { registerAppservice, startFakeAppservice } from "../../support/fake-appservice.ts";
+import { registerAppservice, startAppserviceDelivery, startFakeAppservice, stopAppserviceDelivery } from "../../support/fake-appservice.ts";
 import type { TestUser } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 import { createRoom, newUser, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
@@ -19,8 +19,8 @@ test("a bridged room's typing and receipts, and a room-mate's presence, are deli
   const as = registerAppservice(server, { url: fake.url, hs_token: fake.hsToken, receive_ephemeral: true });
   const registered = await server.post("/_matrix/client/v3/register", { type: "m.login.application_service", username: `_${as.id}_ghost` }, { token: as.as_token });
   const ghost = registered.body as TestUser;
-  server.services.appservices.start();
-  cleanups.push(() => fake.stop(), () => server.services.appservices.stop(), () => server.close());
+  startAppserviceDelivery(server);
+  cleanups.push(() => fake.stop(), () => stopAppserviceDelivery(server), () => server.close());
 
   const alice = await newUser(server);
   const roomId = await createRoom(server, alice, { preset: "public_chat" });

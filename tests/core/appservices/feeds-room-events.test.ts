@@ -3,7 +3,14 @@
  * client format, queueing inside the append transaction, and delivery under faults.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { registerAppservice, startFakeAppservice } from "../../support/fake-appservice.ts";
+import {
+  appserviceDeliveriesSettled,
+  registerAppservice,
+  startAppserviceDelivery,
+  startFakeAppservice,
+  stopAppserviceDelivery,
+  storedOutboxCount,
+} from "../../support/fake-appservice.ts";
 import { createRoom, join, newUser, roomPath, sendMessage, V3 } from "../../support/rooms.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import type { Registration } from "../../../src/core/appservices/registration-file.ts";
@@ -18,8 +25,8 @@ async function setup(overrides: (id: string) => Record<string, unknown> = () => 
   const fake = await startFakeAppservice();
   const server = createTestServer({ appservices: FAST });
   const as = registerAppservice(server, { url: fake.url, hs_token: fake.hsToken, ...overrides(`as_${fake.port}`) });
-  server.services.appservices.start();
-  cleanups.push(() => fake.stop(), () => server.services.appservices.stop());
+  startAppserviceDelivery(server);
+  cleanups.push(() => fake.stop(), () => stopAppserviceDelivery(server));
   return { fake, server, as };
 }
 
@@ -44,7 +51,7 @@ describe("which room events an appservice receives", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     await sendMessage(server, alice, roomId, "private");
-    await Bun.sleep(50);
+    await appserviceDeliveriesSettled(server);
     expect(fake.received).toEqual([]);
     expect(roomId).toStartWith("!");
   });
@@ -99,13 +106,13 @@ describe("which room events an appservice receives", () => {
     const mallory = await newUser(server);
     const roomId = await createRoom(server, alice);
     await fake.waitFor(() => fake.items("events").length > 0);
-    await server.services.appservices.stop();
-    const before = server.stores.appserviceQueue.countOutbox(as.id);
+    await stopAppserviceDelivery(server);
+    const before = storedOutboxCount(server, as.id);
     const refused = await server.put(roomPath(roomId, "/send/m.room.message/x"), { msgtype: "m.text", body: "not a member" }, { token: mallory.access_token });
     expect(refused.status).toBe(403);
     const badRoom = await server.post(`${V3}/createRoom`, { initial_state: [{ type: "m.room.power_levels", content: { users: "nonsense" } }] }, { token: alice.access_token });
     expect(badRoom.status).toBe(400);
-    expect(server.stores.appserviceQueue.countOutbox(as.id)).toBe(before);
+    expect(storedOutboxCount(server, as.id)).toBe(before);
   });
 });
 

@@ -5,9 +5,21 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { deviceKeysFor, signedKeys } from "../../support/e2ee.ts";
-import { registerAppservice, startFakeAppservice, type FakeAppservice } from "../../support/fake-appservice.ts";
+import {
+  appserviceBacklog,
+  appserviceDeliveriesSettled,
+  enqueueEphemeral,
+  registerAppservice,
+  startAppserviceDelivery,
+  startFakeAppservice,
+  stopAppserviceDelivery,
+  storedAppserviceTransaction,
+  type FakeAppservice,
+} from "../../support/fake-appservice.ts";
 import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
+import { until } from "../../support/wait.ts";
+import { pendingToDevice } from "../../support/to-device.ts";
 
 const FAST = { retry_min_ms: 20, retry_max_ms: 160, request_timeout_ms: 2000, poll_interval_ms: 50 };
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -25,8 +37,8 @@ async function setup(registrationOverrides: Record<string, unknown> = {}, appser
     { token: as.as_token },
   );
   const sender = await createUser(server);
-  server.services.appservices.start();
-  cleanups.push(() => fake.stop(), () => server.services.appservices.stop());
+  startAppserviceDelivery(server);
+  cleanups.push(() => fake.stop(), () => stopAppserviceDelivery(server));
   return { fake, server, as, ghost: ghost.body as TestUser, sender };
 }
 
@@ -49,7 +61,7 @@ describe("to-device messages for the appservice's users", () => {
       events: [],
       "de.sorunome.msc2409.to_device": [{ sender: sender.user_id, type: "m.test", content: { n: 1 }, to_user_id: ghost.user_id, to_device_id: "GHOSTDEV" }],
     });
-    expect(server.services.toDevice.pendingCount(ghost.user_id, "GHOSTDEV")).toBe(0);
+    expect(pendingToDevice(server, ghost.user_id, "GHOSTDEV")).toBe(0);
   });
 
   test("appservices with only the unstable flag get the MSC2409 names; others get nothing", async () => {
@@ -58,18 +70,18 @@ describe("to-device messages for the appservice's users", () => {
     await fake.waitFor(() => toDevice(fake).length === 1);
     const plain = await setup({ receive_ephemeral: false });
     await sendToDevice(plain.server, plain.sender, plain.ghost.user_id, "GHOSTDEV", { n: 1 });
-    await Bun.sleep(50);
+    await appserviceDeliveriesSettled(plain.server);
     expect(plain.fake.received).toEqual([]);
     // Not handed to the appservice: the message waits for the device itself.
-    expect(plain.server.services.toDevice.pendingCount(plain.ghost.user_id, "GHOSTDEV")).toBe(1);
+    expect(pendingToDevice(plain.server, plain.ghost.user_id, "GHOSTDEV")).toBe(1);
   });
 
   test("a transaction stops taking items past about a megabyte", async () => {
     const { fake, server, ghost, sender } = await setup();
-    await server.services.appservices.stop();
+    await stopAppserviceDelivery(server);
     const big = "x".repeat(300_000);
     for (let i = 0; i < 8; i++) await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: i, big });
-    server.services.appservices.start();
+    startAppserviceDelivery(server);
     await fake.waitFor(() => toDevice(fake).length === 8);
     expect(fake.delivered().map((t) => t.body["de.sorunome.msc2409.to_device"].length)).toEqual([4, 4]);
     expect(toDevice(fake).map((m) => m.content.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -78,9 +90,9 @@ describe("to-device messages for the appservice's users", () => {
   test("an appservice only watching a user (non-exclusive) does not take the user's messages", async () => {
     const { fake, server, ghost, sender } = await setup({ namespaces: { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }] } });
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
-    await Bun.sleep(50);
+    await appserviceDeliveriesSettled(server);
     expect(toDevice(fake)).toEqual([]);
-    expect(server.services.toDevice.pendingCount(ghost.user_id, "GHOSTDEV")).toBe(1);
+    expect(pendingToDevice(server, ghost.user_id, "GHOSTDEV")).toBe(1);
   });
 
   test("batches are bounded, in order, one transaction in flight at a time", async () => {
@@ -121,14 +133,14 @@ describe("faults", () => {
     const { fake, server, as, ghost, sender } = await setup();
     await fake.goDown();
     for (let i = 0; i < 20; i++) await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: i });
-    await Bun.sleep(200);
-    expect(server.services.appservices.queue.backlog(as.id).attempts).toBeGreaterThan(0);
+    await until("a failed attempt", () => appserviceBacklog(server, as.id).attempts > 0);
+    expect(appserviceBacklog(server, as.id).attempts).toBeGreaterThan(0);
     fake.comeBack();
     await fake.waitFor(() => toDevice(fake).length === 20, 5000);
     expect(toDevice(fake).map((m) => m.content.n)).toEqual([...Array(20).keys()]);
     // The appservice has the transaction before bunduit has its answer.
-    await server.services.appservices.queue.settled();
-    expect(server.services.appservices.queue.backlog(as.id)).toEqual({ queued_items: 0, attempts: 0, pending_txn_id: undefined, last_error: undefined });
+    await appserviceDeliveriesSettled(server);
+    expect(appserviceBacklog(server, as.id)).toEqual({ queued_items: 0, attempts: 0, pending_txn_id: undefined, last_error: undefined });
   });
 
   test("a lost 200 is answered by a retry with the same transaction, which the appservice dedupes", async () => {
@@ -164,11 +176,13 @@ describe("faults", () => {
     fake.onRequest(() => new Response("down for maintenance", { status: 503 }));
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
     await fake.waitFor(() => fake.requests.length > 0);
-    await server.services.appservices.stop();
-    const stored = server.stores.appserviceQueue.selectTransaction(as.id)!;
+    // The fake has the request before the server has the 503: stopping sooner would drop the failure.
+    await until("the 503 to be recorded", () => appserviceBacklog(server, as.id).last_error !== undefined);
+    await stopAppserviceDelivery(server);
+    const stored = storedAppserviceTransaction(server, as.id)!;
     expect(stored.last_error).toBe("the appservice answered 503");
     fake.onRequest(undefined);
-    server.services.appservices.start();
+    startAppserviceDelivery(server);
     await fake.waitFor(() => fake.delivered().length === 1);
     expect(fake.delivered()[0]).toMatchObject({ txnId: String(stored.txn_id), raw: stored.body });
   });
@@ -178,13 +192,12 @@ describe("ephemeral data, device lists and key counts", () => {
   test("enqueueEphemeral delivers presence for namespace users and room data for rooms of interest", async () => {
     const namespaces = { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }], rooms: [{ regex: "!bridged", exclusive: false }] };
     const { fake, server, ghost, sender } = await setup({ namespaces });
-    const { appservices } = server.services;
-    appservices.enqueueEphemeral({ type: "m.presence", sender: ghost.user_id, content: { presence: "online" } });
-    appservices.enqueueEphemeral({ type: "m.presence", sender: sender.user_id, content: { presence: "online" } });
-    appservices.enqueueEphemeral({ type: "m.typing", room_id: "!elsewhere:test.local", content: { user_ids: [sender.user_id] } });
-    appservices.enqueueEphemeral({ type: "m.typing", room_id: "!bridged:test.local", content: { user_ids: [sender.user_id] } });
+    enqueueEphemeral(server, { type: "m.presence", sender: ghost.user_id, content: { presence: "online" } });
+    enqueueEphemeral(server, { type: "m.presence", sender: sender.user_id, content: { presence: "online" } });
+    enqueueEphemeral(server, { type: "m.typing", room_id: "!elsewhere:test.local", content: { user_ids: [sender.user_id] } });
+    enqueueEphemeral(server, { type: "m.typing", room_id: "!bridged:test.local", content: { user_ids: [sender.user_id] } });
     const receipts = { $e: { "m.read": { [sender.user_id]: { ts: 1 } }, "m.read.private": { [sender.user_id]: { ts: 1 }, [ghost.user_id]: { ts: 2 } } } };
-    appservices.enqueueEphemeral({ type: "m.receipt", room_id: "!bridged:test.local", content: receipts });
+    enqueueEphemeral(server, { type: "m.receipt", room_id: "!bridged:test.local", content: receipts });
     await fake.waitFor(() => fake.items("ephemeral").length === 3);
     expect(fake.items("ephemeral")).toEqual([
       { type: "m.presence", sender: ghost.user_id, content: { presence: "online" } },

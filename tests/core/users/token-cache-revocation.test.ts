@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { openDatabase } from "../../../src/storage/database.ts";
 import { createUser, manualClock, passwordAuth, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, tempDir, type TestServer } from "../../support/server.ts";
+import { storedDevice } from "../../support/stored.ts";
 
 const LOGIN = "/_matrix/client/v3/login";
 const WHOAMI = "/_matrix/client/v3/account/whoami";
@@ -149,6 +150,6 @@ describe("last-seen data through the cache", () => {
     expect(lookups).toBe(2);
     expect(sessions.pendingLastSeen(user.user_id, user.device_id)).toMatchObject({ ts: clock.now(), ip: "192.0.2.3" });
     sessions.flushLastSeen();
-    expect(server.stores.devices.selectDevice(user.user_id, user.device_id)).toMatchObject({ last_seen_ts: clock.now(), last_seen_ip: "192.0.2.3" });
+    expect(storedDevice(server, user)).toMatchObject({ last_seen_ts: clock.now(), last_seen_ip: "192.0.2.3" });
   });
 });

@@ -65,7 +65,7 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
   const { livekit_url: url, livekit_api_key: apiKey, livekit_api_secret: apiSecret } = config.matrix_rtc;
   const settings = url && apiKey && apiSecret ? { url, apiKey, apiSecret } : undefined;
   const roomService = settings && createRoomServiceClient(settings, clock);
-  const delegation = roomService && createLeaveDelegation({ delayedEvents, participantExists: roomService.participantExists, logger });
+  const delegation = roomService && createLeaveDelegation({ delayedEvents, participantExists: roomService.participantExists, logger, clock });
 
   /** Every endpoint answers 404 M_UNRECOGNIZED when the service is not configured, as if it were not there. */
   function configured() {

@@ -18,6 +18,7 @@
  * https://github.com/matrix-org/matrix-spec-proposals/pull/4140
  */
 import type { Logger } from "../../../logger.ts";
+import { setTimer, type Clock } from "../../clock.ts";
 
 /**
  * What leave delegation needs from the delayed-events engine (MSC4140), in-process: the
@@ -42,6 +43,8 @@ export interface LeaveDelegationDeps {
   delayedEvents: DelayedEventActions;
   participantExists: (room: string, identity: string) => Promise<boolean>;
   logger: Logger;
+  /** Restarts, GetParticipant polling and the give-up time run on this clock's timers. */
+  clock: Clock;
 }
 
 const HOUR_MS = 3600_000;
@@ -56,27 +59,31 @@ interface Job {
   stop(): void;
 }
 
-export function createLeaveDelegation({ delayedEvents, participantExists, logger }: LeaveDelegationDeps) {
+export function createLeaveDelegation({ delayedEvents, participantExists, logger, clock }: LeaveDelegationDeps) {
   const jobs = new Map<string, Job>();
   const keyOf = (room: string, identity: string) => JSON.stringify([room, identity]);
 
   function startJob({ room, identity, delayId, delayTimeoutMs }: DelegatedLeave): Job {
     let state: "waiting" | "connected" | "finished" = "waiting";
-    const timers = new Set<ReturnType<typeof setTimeout>>();
+    /** The cancels of the job's pending timers. */
+    const timers = new Set<() => void>();
     const fields = { room, identity };
 
     const later = (ms: number, action: () => void) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        action();
-      }, Math.min(ms, MAX_TIMER_MS));
-      timer.unref?.();
-      timers.add(timer);
+      const cancel = setTimer(
+        clock,
+        () => {
+          timers.delete(cancel);
+          action();
+        },
+        Math.min(ms, MAX_TIMER_MS),
+      );
+      timers.add(cancel);
     };
 
     const finish = () => {
       state = "finished";
-      for (const timer of timers) clearTimeout(timer);
+      for (const cancel of timers) cancel();
       timers.clear();
       if (jobs.get(keyOf(room, identity)) === job) jobs.delete(keyOf(room, identity));
     };
@@ -110,7 +117,7 @@ export function createLeaveDelegation({ delayedEvents, participantExists, logger
     const joined = () => {
       if (state !== "waiting") return;
       state = "connected";
-      for (const timer of timers) clearTimeout(timer);
+      for (const cancel of timers) cancel();
       timers.clear();
       void restart();
     };
