@@ -2,7 +2,6 @@
  * The composition root: storage → core → api, in one place. main.ts and the tests both
  * build the server through createApp.
  */
-import type { Database } from "bun:sqlite";
 import { Elysia } from "elysia";
 import { openApiRoutes } from "./api/openapi.ts";
 import { auth } from "./api/plugins/auth.ts";
@@ -60,7 +59,7 @@ import { describeError, runBackgroundTasks, type BackgroundTask } from "./core/b
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createServices, type ServiceOptions } from "./core/services.ts";
 import type { Logger } from "./logger.ts";
-import { checkpointDatabase } from "./storage/database.ts";
+import { checkpointDatabase, type DatabaseHandle } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
 import { VERSION } from "./version.ts";
 
@@ -76,7 +75,7 @@ const READ_NOTIFICATION_RETENTION_MS = 30 * 24 * 3_600_000;
 
 export interface AppOptions {
   config: Readonly<Config>;
-  db: Database;
+  db: DatabaseHandle;
   logger: Logger;
   clock?: Clock;
   /**

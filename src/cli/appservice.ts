@@ -6,6 +6,7 @@
 import type { Config } from "../config.ts";
 import { RegistrationError } from "../core/appservices/registration-file.ts";
 import { openDatabase } from "../storage/database.ts";
+import { openStores } from "../storage/index.ts";
 import { USAGE, type ParsedArgs } from "./args.ts";
 import { createOfflineServices } from "./offline-services.ts";
 import type { CliOutput } from "./user.ts";
@@ -19,7 +20,7 @@ export async function runAppserviceCommand(args: ParsedArgs, config: Readonly<Co
   }
   const db = openDatabase(config.database_path);
   try {
-    const { appservices } = createOfflineServices(config, db).services;
+    const { appservices } = createOfflineServices(config, openStores(db)).services;
     switch (action) {
       case "register": {
         const registration = appservices.registrations.registerFile(argument!, { replace: args.options.replace === true });

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Config } from "../config.ts";
 import { MatrixError } from "../errors.ts";
 import { openDatabase } from "../storage/database.ts";
+import { openStores } from "../storage/index.ts";
 import { USAGE, type ParsedArgs } from "./args.ts";
 import { createOfflineServices } from "./offline-services.ts";
 
@@ -22,7 +23,7 @@ const generatePassword = () => randomBytes(18).toString("base64url");
 export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>, output: CliOutput): Promise<number> {
   const [, action, name] = args.command;
   const db = openDatabase(config.database_path);
-  const { stores, services } = createOfflineServices(config, db);
+  const { stores, services } = createOfflineServices(config, openStores(db));
   try {
     const { accounts } = services;
     const password = typeof args.options.password === "string" ? args.options.password : undefined;

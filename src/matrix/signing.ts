@@ -22,6 +22,7 @@ const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 // Importing a key costs about as much as a signature; the server signs every event with the
 // same seed, so the imported key is kept with it (and goes when the seed array does).
+// module-state: a cache keyed by the seed itself, so it holds nothing a caller did not pass in.
 const importedKeys = new WeakMap<Uint8Array, KeyObject>();
 
 function privateKeyFromSeed(seed: Uint8Array): KeyObject {

@@ -25,6 +25,13 @@ export interface OpenOptions {
   migrate?: boolean;
 }
 
+/**
+ * The open database as the layers above storage hold it: they pass it to `openStores` and
+ * `checkpointDatabase` and never run a statement on it, so they name it through storage,
+ * not through the driver (docs/architecture.md, "Rules the tests enforce").
+ */
+export type DatabaseHandle = Database;
+
 /** Opens `<directory>/bunduit.db`, or an in-memory database for ":memory:". */
 export function openDatabase(directory: string, options: OpenOptions = {}): Database {
   let db: Database;

@@ -27,7 +27,7 @@ const HOSTILE_BODIES: Record<string, string | Uint8Array> = {
   "objects nested 240 KB deep": `${'{"a":'.repeat(48 * KB)}0${"}".repeat(48 * KB)}`,
   "a top-level array nested 240 KB deep": `${"[".repeat(120 * KB)}${"]".repeat(120 * KB)}`,
   // As deep as the edge allows around 1 MB of values: printed indented by depth (as Elysia's
-  // validation messages did) about 200 MB. tests/api/validation-cost.test.ts measures that.
+  // validation messages did) about 200 MB. tests/api/plugins/validation-messages-cost.test.ts measures that.
   "1 MB at the depth limit": `{"a":${nestedAround(MAX_JSON_DEPTH - 2, 1024 * KB)}}`,
   "an object with 20,000 keys": `{${Array.from({ length: 20_000 }, (_, i) => `"k${i}":${i}`).join(",")}}`,
   "long strings in common fields": JSON.stringify(Object.fromEntries(COMMON_FIELDS.map((field) => [field, "x".repeat(16 * KB)]))),

@@ -45,6 +45,8 @@ interface Pixels {
 declare const self: Worker;
 
 const compile = async (embedded: unknown) => WebAssembly.compile(await Bun.file((embedded as { default: string }).default).arrayBuffer());
+// module-state: the worker's codecs, compiled once on its first image; this file is the
+// worker's entry point (its own main.ts), and the state lives and dies with the worker.
 let codecs: Promise<unknown> | undefined;
 function loadCodecs(): Promise<unknown> {
   codecs ??= Promise.all([

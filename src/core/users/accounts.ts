@@ -151,6 +151,7 @@ export function createAccounts(
 }
 
 // Failed logins for unknown users verify against this hash so they take as long as for known ones.
+// module-state: computed once per process (it costs one password hash); any random hash will do.
 let dummy: Promise<string> | undefined;
 const dummyHash = () => (dummy ??= Bun.password.hash(crypto.randomUUID(), { algorithm: "argon2id" }));
 

@@ -17,6 +17,8 @@ const STAR = 1;
 type Token = string | typeof ANY | typeof STAR;
 
 const MAX_COMPILED = 4096;
+// module-state: a cache of compiled patterns (the same few rules run on every event), bounded
+// by MAX_COMPILED; a pure function of its key, so sharing it between servers is harmless.
 const compiled = new Map<string, readonly Token[]>();
 
 function compile(pattern: string, literal: boolean): readonly Token[] {

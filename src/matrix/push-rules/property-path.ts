@@ -5,6 +5,8 @@
  */
 
 const MAX_PARSED = 1024;
+// module-state: a cache of parsed paths (each push rule's conditions are read on every event),
+// bounded by MAX_PARSED; a pure function of its key, so sharing it between servers is harmless.
 const parsed = new Map<string, readonly string[]>();
 
 export function parsePropertyPath(path: string): readonly string[] {

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { nestsDeeperThan } from "../../src/api/plugins/http-edge.ts";
-import { loggablePath } from "../../src/api/plugins/matrix-errors.ts";
-import { MAX_JSON_DEPTH } from "../../src/matrix/canonical-json.ts";
-import { createUser } from "../support/fixtures.ts";
-import { createTestServer } from "../support/server.ts";
+import { nestsDeeperThan } from "../../../src/api/plugins/http-edge.ts";
+import { loggablePath } from "../../../src/api/plugins/matrix-errors.ts";
+import { MAX_JSON_DEPTH } from "../../../src/matrix/canonical-json.ts";
+import { createUser } from "../../support/fixtures.ts";
+import { createTestServer } from "../../support/server.ts";
 
 describe("what every endpoint inherits", () => {
   const server = createTestServer({ max_request_size: 4096 });

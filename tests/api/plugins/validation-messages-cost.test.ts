@@ -4,9 +4,9 @@
  * error: size times depth, before onError could answer (src/api/plugins/validation-messages.ts).
  */
 import { expect, test } from "bun:test";
-import { MAX_JSON_DEPTH } from "../../src/matrix/canonical-json.ts";
-import { createUser } from "../support/fixtures.ts";
-import { createTestServer } from "../support/server.ts";
+import { MAX_JSON_DEPTH } from "../../../src/matrix/canonical-json.ts";
+import { createUser } from "../../support/fixtures.ts";
+import { createTestServer } from "../../support/server.ts";
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -6,9 +6,9 @@
 import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { createUser } from "../support/fixtures.ts";
-import { createTestServer, startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
-import { PROCESS_TEST_TIMEOUT_MS } from "../support/process-timeout.ts";
+import { createUser } from "../../support/fixtures.ts";
+import { createTestServer, startServerProcess, tempDir, type ServerProcess } from "../../support/server.ts";
+import { PROCESS_TEST_TIMEOUT_MS } from "../../support/process-timeout.ts";
 
 /** The first line of the process's output that contains `text`, waiting for the pipe to deliver it. */
 async function logLine(server: ServerProcess, text: string): Promise<string | undefined> {

@@ -4,8 +4,8 @@
  * where building the validation message threw and answered 500.
  */
 import { expect, test } from "bun:test";
-import { createUser } from "../support/fixtures.ts";
-import { createTestServer } from "../support/server.ts";
+import { createUser } from "../../support/fixtures.ts";
+import { createTestServer } from "../../support/server.ts";
 
 test("a field holding {toString: []} where a string belongs is 400 M_BAD_JSON, not 500", async () => {
   const server = createTestServer();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { clientAddress } from "../../src/api/plugins/client-address.ts";
-import { createUser } from "../support/fixtures.ts";
-import { createTestServer } from "../support/server.ts";
+import { clientAddress } from "../../../src/api/plugins/client-address.ts";
+import { createUser } from "../../support/fixtures.ts";
+import { createTestServer } from "../../support/server.ts";
 
 const socket = { requestIP: () => ({ address: "10.0.0.2" }) };
 const requestWith = (headers: Record<string, string>) => new Request("http://localhost/", { headers });

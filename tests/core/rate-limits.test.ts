@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { createRateLimiter } from "../../../src/core/rate-limits.ts";
-import { MatrixError } from "../../../src/errors.ts";
-import { createUser, manualClock } from "../../support/fixtures.ts";
-import { createTestServer } from "../../support/server.ts";
+import { createRateLimiter } from "../../src/core/rate-limits.ts";
+import { MatrixError } from "../../src/errors.ts";
+import { createUser, manualClock } from "../support/fixtures.ts";
+import { createTestServer } from "../support/server.ts";
 
 const bucket = { per_second: 1, burst: 2 };
 

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import type { AppendedEvent } from "../../../src/core/rooms/appended-event.ts";
-import { createTestServer } from "../../support/server.ts";
-import { createRoom, newUser, roomPath, sendMessage } from "../../support/rooms.ts";
+import type { AppendedEvent } from "../../src/core/rooms/appended-event.ts";
+import { createTestServer } from "../support/server.ts";
+import { createRoom, newUser, roomPath, sendMessage } from "../support/rooms.ts";
 
 test("subscribers hear of each appended event after commit, in stream order", async () => {
   const server = createTestServer();
