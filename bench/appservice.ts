@@ -27,13 +27,15 @@ import { numberOption } from "./options.ts";
 import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/storage/database.ts";
 
-const option = (name: string, fallback: number): number => numberOption(process.argv, name, fallback, { positive: false });
+const option = (name: string, fallback: number): number =>
+  numberOption(process.argv, name, fallback, { positive: false });
 
 const seconds = option("seconds", 5);
 const concurrency = option("concurrency", 16);
 const asLatency = option("as-latency", 0);
 
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 // The appservice: dedupes by txnId (as the spec requires) and records each message's lag.
 const hsToken = crypto.randomUUID();
@@ -46,14 +48,16 @@ const appservice = Bun.serve({
   hostname: "127.0.0.1",
   async fetch(request) {
     const match = /\/_matrix\/app\/v1\/transactions\/(.+)$/.exec(new URL(request.url).pathname);
-    if (!match || request.headers.get("authorization") !== `Bearer ${hsToken}`) return Response.json({ errcode: "M_FORBIDDEN" }, { status: 403 });
+    if (!match || request.headers.get("authorization") !== `Bearer ${hsToken}`)
+      return Response.json({ errcode: "M_FORBIDDEN" }, { status: 403 });
     const body = (await request.json()) as { events: { type: string; content: { sent_at?: number } }[] };
     const now = Date.now();
     if (!seenTxns.has(match[1]!)) {
       seenTxns.add(match[1]!);
       transactions++;
       events += body.events.length;
-      for (const event of body.events) if (typeof event.content.sent_at === "number") lags.push(now - event.content.sent_at);
+      for (const event of body.events)
+        if (typeof event.content.sent_at === "number") lags.push(now - event.content.sent_at);
     }
     if (asLatency > 0) await Bun.sleep(asLatency);
     return Response.json({});
@@ -79,13 +83,22 @@ const { config } = loadConfig(
 );
 const db = openDatabase(join(dir, "data"));
 const built = createApp({ config, db, logger: createLogger("warn") });
-const server = Bun.serve({ port: 0, hostname: "127.0.0.1", idleTimeout: 0, fetch: (request) => built.app.handle(request) });
+const server = Bun.serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  idleTimeout: 0,
+  fetch: (request) => built.app.handle(request),
+});
 built.app.server = server as never;
 const stopBackground = built.startBackgroundTasks();
 const base = `http://127.0.0.1:${server.port}`;
 
 async function call(method: string, path: string, token: string, body: unknown) {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -98,14 +111,29 @@ for (let i = 0; i < concurrency; i++) {
   built.stores.devices.insertDevice(userId, "BENCH", null, Date.now());
   tokens.push(built.services.sessions.issueAccessToken(userId, "BENCH"));
 }
-const roomId = (await call("POST", "/_matrix/client/v3/createRoom", tokens[0]!, { preset: "public_chat" })).room_id as string;
-for (const token of tokens.slice(1)) await call("POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, token, {});
+const roomId = (await call("POST", "/_matrix/client/v3/createRoom", tokens[0]!, { preset: "public_chat" }))
+  .room_id as string;
+for (const token of tokens.slice(1))
+  await call("POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, token, {});
 // The appservice is interested in the room because its ghost is a member.
-await call("POST", "/_matrix/client/v3/register", asToken, { type: "m.login.application_service", username: "_bench_ghost", inhibit_login: true });
-await call("POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?user_id=${encodeURIComponent("@_bench_ghost:bench.local")}`, asToken, {});
+await call("POST", "/_matrix/client/v3/register", asToken, {
+  type: "m.login.application_service",
+  username: "_bench_ghost",
+  inhibit_login: true,
+});
+await call(
+  "POST",
+  `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?user_id=${encodeURIComponent("@_bench_ghost:bench.local")}`,
+  asToken,
+  {},
+);
 const roomPath = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
 // Setup events are not part of the measurement.
-while (built.services.appservices.queue.backlog("bench").queued_items > 0 || built.services.appservices.queue.backlog("bench").pending_txn_id !== undefined) await Bun.sleep(10);
+while (
+  built.services.appservices.queue.backlog("bench").queued_items > 0 ||
+  built.services.appservices.queue.backlog("bench").pending_txn_id !== undefined
+)
+  await Bun.sleep(10);
 const setupEvents = events;
 
 let sent = 0;

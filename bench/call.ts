@@ -55,7 +55,8 @@ function parseOptions(argv: string[]): Options {
     restartMs: value("restart-ms", 4000),
     keysMs: value("keys-ms", 10_000),
   };
-  if (options.participants < 2 || options.kill > options.participants) throw new Error("need at least 2 participants and --kill ≤ --participants");
+  if (options.participants < 2 || options.kill > options.participants)
+    throw new Error("need at least 2 participants and --kill ≤ --participants");
   return options;
 }
 
@@ -125,14 +126,20 @@ function servePlain(participants: number): void {
     delayIds.push(delayId);
   }
   const selectToken = db.query<{ user_id: string }, [Buffer]>("SELECT user_id FROM tokens WHERE hash = ?");
-  const restart = db.query<{ send_ts: number }, [number, string]>("UPDATE delayed SET send_ts = ? + delay_ms WHERE delay_id = ? RETURNING send_ts");
+  const restart = db.query<{ send_ts: number }, [number, string]>(
+    "UPDATE delayed SET send_ts = ? + delay_ms WHERE delay_id = ? RETURNING send_ts",
+  );
   const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0, reusePort: false, idleTimeout: 0,
+    hostname: "127.0.0.1",
+    port: 0,
+    reusePort: false,
+    idleTimeout: 0,
     routes: {
       [`${MSC4140}/delayed_events/:delayId/restart`]: {
         POST: async (request) => {
           await request.arrayBuffer();
-          if (!selectToken.get(sha((request.headers.get("authorization") ?? "").slice(7)))) return Response.json({ errcode: "M_UNKNOWN_TOKEN" }, { status: 401 });
+          if (!selectToken.get(sha((request.headers.get("authorization") ?? "").slice(7))))
+            return Response.json({ errcode: "M_UNKNOWN_TOKEN" }, { status: 401 });
           const row = restart.get(Date.now(), request.params.delayId);
           return row ? Response.json({}) : Response.json({ errcode: "M_NOT_FOUND" }, { status: 404 });
         },
@@ -144,7 +151,10 @@ function servePlain(participants: number): void {
 }
 
 async function startPlain(participants: number) {
-  const child = Bun.spawn([process.execPath, import.meta.path, "--plain", String(participants)], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, import.meta.path, "--plain", String(participants)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
   while (!text.includes("\n")) {
@@ -154,7 +164,12 @@ async function startPlain(participants: number) {
   }
   reader.releaseLock();
   const ready = JSON.parse(text.split("\n")[0]!) as { port: number; tokens: string[]; delayIds: string[] };
-  return { ...ready, base: `http://127.0.0.1:${ready.port}`, pid: child.pid, stop: () => (child.kill("SIGTERM"), child.exited) };
+  return {
+    ...ready,
+    base: `http://127.0.0.1:${ready.port}`,
+    pid: child.pid,
+    stop: () => (child.kill("SIGTERM"), child.exited),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -173,11 +188,20 @@ interface Participant {
   pending: Set<Promise<unknown>>;
 }
 
-async function call(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: any; ms: number }> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; json: any; ms: number }> {
   const started = performance.now();
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
@@ -197,12 +221,18 @@ async function expectOk<T = any>(what: string, request: Promise<{ status: number
   return json as T;
 }
 
-async function register(base: string, index: number): Promise<{ user_id: string; device_id: string; access_token: string }> {
+async function register(
+  base: string,
+  index: number,
+): Promise<{ user_id: string; device_id: string; access_token: string }> {
   const body = { username: `p${index}`, password: `bench-password-${index}`, initial_device_display_name: "bench" };
   const first = await call(base, "POST", "/_matrix/client/v3/register", undefined, body);
   if (first.status === 200) return first.json;
   const session = (first.json as { session?: string }).session;
-  return expectOk(`register p${index}`, call(base, "POST", "/_matrix/client/v3/register", undefined, { ...body, auth: { type: "m.login.dummy", session } }));
+  return expectOk(
+    `register p${index}`,
+    call(base, "POST", "/_matrix/client/v3/register", undefined, { ...body, auth: { type: "m.login.dummy", session } }),
+  );
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -216,10 +246,13 @@ const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) :
 
 async function main(options: Options): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bunduit-bench-call-"));
-  const watchdog = setTimeout(() => {
-    console.error("bench/call: watchdog: giving up");
-    process.exit(2);
-  }, (options.seconds + options.delayMs / 1000 + 60) * 1000 + options.participants * 200);
+  const watchdog = setTimeout(
+    () => {
+      console.error("bench/call: watchdog: giving up");
+      process.exit(2);
+    },
+    (options.seconds + options.delayMs / 1000 + 60) * 1000 + options.participants * 200,
+  );
   const server = await startBunduit(dir, options);
   const plain = await startPlain(options.participants);
   const { base } = server;
@@ -236,22 +269,47 @@ async function main(options: Options): Promise<void> {
     const accounts = await Promise.all(Array.from({ length: options.participants }, (_, i) => register(base, i)));
     const [owner] = accounts;
     if (!owner) throw new Error("no participants");
-    const { room_id: roomId } = await expectOk<{ room_id: string }>("createRoom", call(base, "POST", "/_matrix/client/v3/createRoom", owner.access_token, { preset: "private_chat", name: "bench call" }));
+    const { room_id: roomId } = await expectOk<{ room_id: string }>(
+      "createRoom",
+      call(base, "POST", "/_matrix/client/v3/createRoom", owner.access_token, {
+        preset: "private_chat",
+        name: "bench call",
+      }),
+    );
     const room = encodeURIComponent(roomId);
     for (const account of accounts.slice(1)) {
-      await expectOk("invite", call(base, "POST", `/_matrix/client/v3/rooms/${room}/invite`, owner.access_token, { user_id: account.user_id }));
+      await expectOk(
+        "invite",
+        call(base, "POST", `/_matrix/client/v3/rooms/${room}/invite`, owner.access_token, { user_id: account.user_id }),
+      );
     }
-    await Promise.all(accounts.slice(1).map((account) => expectOk("join", call(base, "POST", `/_matrix/client/v3/join/${room}`, account.access_token, {}))));
-    const transports = await expectOk<{ rtc_transports: unknown[] }>("rtc/transports", call(base, "GET", "/_matrix/client/v1/rtc/transports", owner.access_token));
+    await Promise.all(
+      accounts
+        .slice(1)
+        .map((account) =>
+          expectOk("join", call(base, "POST", `/_matrix/client/v3/join/${room}`, account.access_token, {})),
+        ),
+    );
+    const transports = await expectOk<{ rtc_transports: unknown[] }>(
+      "rtc/transports",
+      call(base, "GET", "/_matrix/client/v1/rtc/transports", owner.access_token),
+    );
 
     // Joining the call, as MembershipManager does: the delayed leave first, then the membership.
-    const statePath = (key: string) => `/_matrix/client/v3/rooms/${room}/state/${CALL_MEMBER}/${encodeURIComponent(key)}`;
+    const statePath = (key: string) =>
+      `/_matrix/client/v3/rooms/${room}/state/${CALL_MEMBER}/${encodeURIComponent(key)}`;
     const participants: Participant[] = [];
     for (const [index, account] of accounts.entries()) {
       const stateKey = `_${account.user_id}_${account.device_id}_m.call`;
       const { delay_id: delayId } = await expectOk<{ delay_id: string }>(
         "delayed leave",
-        call(base, "PUT", `${statePath(stateKey)}?org.matrix.msc4140.delay=${options.delayMs}`, account.access_token, {}),
+        call(
+          base,
+          "PUT",
+          `${statePath(stateKey)}?org.matrix.msc4140.delay=${options.delayMs}`,
+          account.access_token,
+          {},
+        ),
       );
       await expectOk(
         "membership",
@@ -264,12 +322,27 @@ async function main(options: Options): Promise<void> {
           expires: 14_400_000,
           "m.call.intent": "video",
           focus_active: { type: "livekit", focus_selection: "multi_sfu" },
-          foci_preferred: transports.rtc_transports.map((transport) => ({ ...(transport as object), livekit_alias: roomId })),
+          foci_preferred: transports.rtc_transports.map((transport) => ({
+            ...(transport as object),
+            livekit_alias: roomId,
+          })),
         }),
       );
-      participants.push({ index, userId: account.user_id, deviceId: account.device_id, token: account.access_token, stateKey, delayId, alive: true, timers: [], pending: new Set() });
+      participants.push({
+        index,
+        userId: account.user_id,
+        deviceId: account.device_id,
+        token: account.access_token,
+        stateKey,
+        delayId,
+        alive: true,
+        timers: [],
+        pending: new Set(),
+      });
     }
-    console.log(`set-up: ${options.participants} users registered, joined and in the call in ${fmt((performance.now() - setupStarted) / 1000)} s\n`);
+    console.log(
+      `set-up: ${options.participants} users registered, joined and in the call in ${fmt((performance.now() - setupStarted) / 1000)} s\n`,
+    );
 
     // The call.
     const restartMs: number[] = [];
@@ -298,10 +371,22 @@ async function main(options: Options): Promise<void> {
     };
     for (const participant of participants) {
       every(participant, options.restartMs, 0, async () => {
-        const restart = await call(base, "POST", `${MSC4140}/delayed_events/${participant.delayId}/restart`, participant.token, {});
+        const restart = await call(
+          base,
+          "POST",
+          `${MSC4140}/delayed_events/${participant.delayId}/restart`,
+          participant.token,
+          {},
+        );
         if (restart.status === 200) restartMs.push(restart.ms);
         else restartErrors++;
-        const baseline = await call(plain.base, "POST", `${MSC4140}/delayed_events/${plain.delayIds[participant.index]}/restart`, plain.tokens[participant.index], {});
+        const baseline = await call(
+          plain.base,
+          "POST",
+          `${MSC4140}/delayed_events/${plain.delayIds[participant.index]}/restart`,
+          plain.tokens[participant.index],
+          {},
+        );
         if (baseline.status === 200) plainMs.push(baseline.ms);
       });
       every(participant, options.keysMs, 0.1, async () => {
@@ -318,7 +403,13 @@ async function main(options: Options): Promise<void> {
             },
           };
         }
-        const sent = await call(base, "PUT", `/_matrix/client/v3/sendToDevice/io.element.call.encryption_keys/${randomBytes(8).toString("hex")}`, participant.token, { messages });
+        const sent = await call(
+          base,
+          "PUT",
+          `/_matrix/client/v3/sendToDevice/io.element.call.encryption_keys/${randomBytes(8).toString("hex")}`,
+          participant.token,
+          { messages },
+        );
         if (sent.status === 200) toDeviceMs.push(sent.ms);
         else toDeviceErrors++;
       });
@@ -339,7 +430,9 @@ async function main(options: Options): Promise<void> {
     }, 1000);
     await Bun.sleep(options.seconds * 1000);
     if (server.exitCode() !== null) {
-      throw new Error(`bunduit exited during the call (code ${server.exitCode()}, signal ${server.signal()}); ${failures.length} requests failed. Its output:\n${server.output().slice(-4000)}`);
+      throw new Error(
+        `bunduit exited during the call (code ${server.exitCode()}, signal ${server.signal()}); ${failures.length} requests failed. Its output:\n${server.output().slice(-4000)}`,
+      );
     }
     const callMs = performance.now() - callStarted;
     const callCpu = ((cpuMillis(server.pid) - cpuStart) / callMs) * 100;
@@ -357,7 +450,12 @@ async function main(options: Options): Promise<void> {
     for (const victim of victims) {
       const listing = await expectOk<{ scheduled: { delay_id: string; running_since: number; delay: number }[] }>(
         "delayed events",
-        call(base, "GET", `${MSC4140}/delayed_events?status=scheduled&delay_id=${encodeURIComponent(victim.delayId)}`, victim.token),
+        call(
+          base,
+          "GET",
+          `${MSC4140}/delayed_events?status=scheduled&delay_id=${encodeURIComponent(victim.delayId)}`,
+          victim.token,
+        ),
       );
       const item = listing.scheduled[0];
       if (!item) throw new Error(`${victim.userId}'s delayed leave is not scheduled`);
@@ -397,24 +495,56 @@ async function main(options: Options): Promise<void> {
     const restarts = sorted(restartMs);
     const baseline = sorted(plainMs);
     const toDevice = sorted(toDeviceMs);
-    const lags = sorted(victims.flatMap((victim) => (observed.has(victim) ? [observed.get(victim)!.originTs - due.get(victim)!] : [])));
-    const seenLags = sorted(victims.flatMap((victim) => (observed.has(victim) ? [observed.get(victim)!.seenAt - due.get(victim)!] : [])));
+    const lags = sorted(
+      victims.flatMap((victim) => (observed.has(victim) ? [observed.get(victim)!.originTs - due.get(victim)!] : [])),
+    );
+    const seenLags = sorted(
+      victims.flatMap((victim) => (observed.has(victim) ? [observed.get(victim)!.seenAt - due.get(victim)!] : [])),
+    );
     const cpuPerWindow = sorted(samples.map((sample) => sample.cpu));
     const rss = samples.map((sample) => sample.rss);
     const line = (label: string, value: string) => console.log(`${label.padEnd(48)}${value}`);
-    line("server CPU over the call", `${fmt(callCpu)} % of one core (1 s windows: p50 ${fmt(percentile(cpuPerWindow, 50))} %, max ${fmt(cpuPerWindow.at(-1) ?? Number.NaN)} %)`);
+    line(
+      "server CPU over the call",
+      `${fmt(callCpu)} % of one core (1 s windows: p50 ${fmt(percentile(cpuPerWindow, 50))} %, max ${fmt(cpuPerWindow.at(-1) ?? Number.NaN)} %)`,
+    );
     line("plain Bun route's process over the call", `${fmt(plainCpu)} % of one core (restarts only)`);
-    line("server RSS over the call", `${fmt(rss[0] ?? Number.NaN)} MiB at start, ${fmt(Math.max(...rss))} MiB max, ${fmt(rss.at(-1) ?? Number.NaN)} MiB at end`);
-    line("restart (POST …/delayed_events/{id}/restart)", `${restarts.length} ok, ${restartErrors} failed; p50 ${fmt(percentile(restarts, 50), 2)} ms, p99 ${fmt(percentile(restarts, 99), 2)} ms, max ${fmt(restarts.at(-1) ?? Number.NaN, 2)} ms`);
-    line("plain Bun route, same restart", `${baseline.length} ok; p50 ${fmt(percentile(baseline, 50), 2)} ms, p99 ${fmt(percentile(baseline, 99), 2)} ms`);
-    line("restart latency ÷ plain route latency", `p50 ${fmt(percentile(restarts, 50) / percentile(baseline, 50), 2)}, p99 ${fmt(percentile(restarts, 99) / percentile(baseline, 99), 2)}`);
-    line(`to-device (${options.participants - 1} devices per request)`, `${toDevice.length} ok, ${toDeviceErrors} failed; p50 ${fmt(percentile(toDevice, 50), 2)} ms, p99 ${fmt(percentile(toDevice, 99), 2)} ms`);
-    line("delayed leave lag (origin_server_ts − due)", `${lags.length}/${victims.length} sent; p50 ${fmt(percentile(lags, 50), 0)} ms, p99 ${fmt(percentile(lags, 99), 0)} ms, max ${fmt(lags.at(-1) ?? Number.NaN, 0)} ms`);
-    line("  as a client polling every 20 ms saw it", `p50 ${fmt(percentile(seenLags, 50), 0)} ms, max ${fmt(seenLags.at(-1) ?? Number.NaN, 0)} ms`);
+    line(
+      "server RSS over the call",
+      `${fmt(rss[0] ?? Number.NaN)} MiB at start, ${fmt(Math.max(...rss))} MiB max, ${fmt(rss.at(-1) ?? Number.NaN)} MiB at end`,
+    );
+    line(
+      "restart (POST …/delayed_events/{id}/restart)",
+      `${restarts.length} ok, ${restartErrors} failed; p50 ${fmt(percentile(restarts, 50), 2)} ms, p99 ${fmt(percentile(restarts, 99), 2)} ms, max ${fmt(restarts.at(-1) ?? Number.NaN, 2)} ms`,
+    );
+    line(
+      "plain Bun route, same restart",
+      `${baseline.length} ok; p50 ${fmt(percentile(baseline, 50), 2)} ms, p99 ${fmt(percentile(baseline, 99), 2)} ms`,
+    );
+    line(
+      "restart latency ÷ plain route latency",
+      `p50 ${fmt(percentile(restarts, 50) / percentile(baseline, 50), 2)}, p99 ${fmt(percentile(restarts, 99) / percentile(baseline, 99), 2)}`,
+    );
+    line(
+      `to-device (${options.participants - 1} devices per request)`,
+      `${toDevice.length} ok, ${toDeviceErrors} failed; p50 ${fmt(percentile(toDevice, 50), 2)} ms, p99 ${fmt(percentile(toDevice, 99), 2)} ms`,
+    );
+    line(
+      "delayed leave lag (origin_server_ts − due)",
+      `${lags.length}/${victims.length} sent; p50 ${fmt(percentile(lags, 50), 0)} ms, p99 ${fmt(percentile(lags, 99), 0)} ms, max ${fmt(lags.at(-1) ?? Number.NaN, 0)} ms`,
+    );
+    line(
+      "  as a client polling every 20 ms saw it",
+      `p50 ${fmt(percentile(seenLags, 50), 0)} ms, max ${fmt(seenLags.at(-1) ?? Number.NaN, 0)} ms`,
+    );
     line("survivors still in the call", `${stillIn}/${survivors.length}`);
-    const problems = server.output().split("\n").filter((text) => /\b(WARN|ERROR)\b/.test(text));
+    const problems = server
+      .output()
+      .split("\n")
+      .filter((text) => /\b(WARN|ERROR)\b/.test(text));
     line("server warnings and errors", problems.length === 0 ? "none" : `${problems.length}, first: ${problems[0]}`);
-    if (lags.length < victims.length || stillIn < survivors.length || restartErrors > 0 || toDeviceErrors > 0) process.exitCode = 1;
+    if (lags.length < victims.length || stillIn < survivors.length || restartErrors > 0 || toDeviceErrors > 0)
+      process.exitCode = 1;
   } finally {
     clearTimeout(watchdog);
     await Promise.all([server.stop(), plain.stop()]);

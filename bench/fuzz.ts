@@ -28,7 +28,8 @@ for (; round < rounds && Date.now() < deadline; round++) {
   const run = await runFuzz(server, document, { seed, casesPerOperation: cases, deadline, actors });
   requests += run.requests;
   findings += run.findings.length;
-  for (const f of run.findings) console.log(`seed ${seed} [${f.kind}] ${f.status} ${f.operation}\n  ${f.request}\n  → ${f.body}`);
+  for (const f of run.findings)
+    console.log(`seed ${seed} [${f.kind}] ${f.status} ${f.operation}\n  ${f.request}\n  → ${f.body}`);
 }
 const healthy = (await server.get("/_matrix/client/versions")).status === 200;
 console.log(

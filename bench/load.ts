@@ -37,7 +37,11 @@ async function runWrk({ url, headers = {}, connections, seconds }: LoadOptions):
   const args = ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency"];
   for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
   const child = Bun.spawn([...args, url], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   if (code !== 0) throw new Error(`wrk exited with ${code}: ${err}`);
   const number = (pattern: RegExp) => Number(pattern.exec(out)?.[1] ?? NaN);
   const latency = (percent: number) => {
@@ -53,7 +57,10 @@ async function runWrk({ url, headers = {}, connections, seconds }: LoadOptions):
 }
 
 async function runFetchChild(options: LoadOptions): Promise<LoadResult> {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "load.ts"), JSON.stringify(options)], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, "load.ts"), JSON.stringify(options)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
   if (code !== 0) throw new Error(`the fetch load process exited with ${code}`);
   return JSON.parse(out) as LoadResult;
@@ -86,7 +93,13 @@ export async function fetchLoops({ url, headers = {}, connections, seconds }: Lo
   await Promise.all(Array.from({ length: connections }, loop));
   const elapsed = (performance.now() - start) / 1000;
   const sorted = Float64Array.from(latencies).sort();
-  return { requests: latencies.length, errors, seconds: elapsed, p50_ms: percentile(sorted, 50), p99_ms: percentile(sorted, 99) };
+  return {
+    requests: latencies.length,
+    errors,
+    seconds: elapsed,
+    p50_ms: percentile(sorted, 50),
+    p99_ms: percentile(sorted, 99),
+  };
 }
 
 if (import.meta.main) {

@@ -20,7 +20,8 @@ import { createLogger } from "../src/logger.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { makeJpeg, makePng } from "../tests/support/images.ts";
 
-const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
+const option = (name: string, fallback: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 const SMALL_RUNS = option("small", 50);
 const LARGE_RUNS = option("large", 3);
 const MB = 1024 * 1024;
@@ -58,7 +59,11 @@ interface Child {
 }
 
 /** Starts a server and reads its port from what it prints (bunduit logs to stderr). */
-async function spawnServer(command: string[], from: "stdout" | "stderr", readPort: (line: string) => number | undefined): Promise<Child> {
+async function spawnServer(
+  command: string[],
+  from: "stdout" | "stderr",
+  readPort: (line: string) => number | undefined,
+): Promise<Child> {
   const child = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", env: { ...process.env, BUNDUIT_TEST: "" } });
   const reader = (child[from] as ReadableStream<Uint8Array>).getReader();
   let output = "";
@@ -66,7 +71,10 @@ async function spawnServer(command: string[], from: "stdout" | "stderr", readPor
     const { value, done } = await reader.read();
     if (done) break;
     output += new TextDecoder().decode(value);
-    const port = output.split("\n").map(readPort).find((p) => p !== undefined);
+    const port = output
+      .split("\n")
+      .map(readPort)
+      .find((p) => p !== undefined);
     if (port) return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill() };
   }
   child.kill();
@@ -76,21 +84,34 @@ async function spawnServer(command: string[], from: "stdout" | "stderr", readPor
 async function startBunduit(): Promise<Child & { token: string; thumbnail: (path: string) => string }> {
   const data = join(work, "bunduit");
   const db = openDatabase(data);
-  const { services, stores } = createApp({ config: loadConfig(`[global]\nserver_name = "bench.local"\n`).config, db, logger: createLogger("error") });
+  const { services, stores } = createApp({
+    config: loadConfig(`[global]\nserver_name = "bench.local"\n`).config,
+    db,
+    logger: createLogger("error"),
+  });
   const userId = await services.accounts.createUser("bench", null);
   stores.devices.insertDevice(userId, "BENCH", null, Date.now());
   const token = services.sessions.issueAccessToken(userId, "BENCH");
   db.close();
-  writeFileSync(join(work, "conduit.toml"), `[global]\nserver_name = "bench.local"\ndatabase_path = "${data}"\nport = 0\nlog = "info"\n[global.media]\nmax_upload_size = 209715200\n`);
-  const child = await spawnServer([process.execPath, join(import.meta.dir, "../src/main.ts"), "serve", "--config", join(work, "conduit.toml")], "stderr", (line) => {
-    const match = /listening=http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-    return match ? Number(match[1]) : undefined;
-  });
+  writeFileSync(
+    join(work, "conduit.toml"),
+    `[global]\nserver_name = "bench.local"\ndatabase_path = "${data}"\nport = 0\nlog = "info"\n[global.media]\nmax_upload_size = 209715200\n`,
+  );
+  const child = await spawnServer(
+    [process.execPath, join(import.meta.dir, "../src/main.ts"), "serve", "--config", join(work, "conduit.toml")],
+    "stderr",
+    (line) => {
+      const match = /listening=http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+      return match ? Number(match[1]) : undefined;
+    },
+  );
   return { ...child, token, thumbnail: (path) => `${child.url}/_matrix/client/v1/media/thumbnail/${path}` };
 }
 
 function rss(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
@@ -100,13 +121,25 @@ interface Transfer {
   peak_rss_mb: number;
 }
 
-async function transfer(server: Child, uploadUrl: string, downloadUrl: (uri: string) => string, headers: Record<string, string>, file: string, size: number, runs: number): Promise<Transfer> {
+async function transfer(
+  server: Child,
+  uploadUrl: string,
+  downloadUrl: (uri: string) => string,
+  headers: Record<string, string>,
+  file: string,
+  size: number,
+  runs: number,
+): Promise<Transfer> {
   let peak = rss(server.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rss(server.pid))), 5);
   let uri = "";
   let started = performance.now();
   for (let i = 0; i < runs; i++) {
-    const res = await fetch(uploadUrl, { method: "POST", body: Bun.file(file), headers: { ...headers, "Content-Type": "application/octet-stream" } });
+    const res = await fetch(uploadUrl, {
+      method: "POST",
+      body: Bun.file(file),
+      headers: { ...headers, "Content-Type": "application/octet-stream" },
+    });
     uri = ((await res.json()) as { content_uri: string }).content_uri;
   }
   const uploadSeconds = (performance.now() - started) / 1000;
@@ -119,29 +152,59 @@ async function transfer(server: Child, uploadUrl: string, downloadUrl: (uri: str
   }
   const downloadSeconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  return { upload_mb_s: (size * runs) / MB / uploadSeconds, download_mb_s: (size * runs) / MB / downloadSeconds, peak_rss_mb: peak / MB };
+  return {
+    upload_mb_s: (size * runs) / MB / uploadSeconds,
+    download_mb_s: (size * runs) / MB / downloadSeconds,
+    peak_rss_mb: peak / MB,
+  };
 }
 
 async function main(): Promise<void> {
   const plainRoot = join(work, "plain");
   mkdirSync(plainRoot, { recursive: true });
   writeFileSync(join(work, "plain.ts"), PLAIN_SERVER);
-  const plain = await spawnServer([process.execPath, join(work, "plain.ts"), plainRoot], "stdout", (line) => (/^\d+$/.test(line.trim()) ? Number(line) : undefined));
+  const plain = await spawnServer([process.execPath, join(work, "plain.ts"), plainRoot], "stdout", (line) =>
+    /^\d+$/.test(line.trim()) ? Number(line) : undefined,
+  );
   const bunduit = await startBunduit();
   const auth = { Authorization: `Bearer ${bunduit.token}` };
-  console.log(`idle RSS: bunduit ${(rss(bunduit.pid) / MB).toFixed(0)} MiB, plain ${(rss(plain.pid) / MB).toFixed(0)} MiB\n`);
+  console.log(
+    `idle RSS: bunduit ${(rss(bunduit.pid) / MB).toFixed(0)} MiB, plain ${(rss(plain.pid) / MB).toFixed(0)} MiB\n`,
+  );
 
   console.log("| size | runs | server | upload MB/s | download MB/s | peak RSS MiB | ×upload | ×download |");
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const [size, runs] of [[1 * MB, SMALL_RUNS], [100 * MB, LARGE_RUNS]] as const) {
+  for (const [size, runs] of [
+    [1 * MB, SMALL_RUNS],
+    [100 * MB, LARGE_RUNS],
+  ] as const) {
     const file = join(work, `payload-${size}`);
     const bytes = new Uint8Array(size);
-    for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
+    for (let offset = 0; offset < size; offset += 65536)
+      crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
     await Bun.write(file, bytes);
-    const base = await transfer(plain, `${plain.url}/upload`, (uri) => `${plain.url}/download/${uri.split("/").pop()}`, {}, file, size, runs);
-    const ours = await transfer(bunduit, `${bunduit.url}/_matrix/media/v3/upload`, (uri) => `${bunduit.url}/_matrix/client/v1/media/download/${uri.slice(6)}`, auth, file, size, runs);
+    const base = await transfer(
+      plain,
+      `${plain.url}/upload`,
+      (uri) => `${plain.url}/download/${uri.split("/").pop()}`,
+      {},
+      file,
+      size,
+      runs,
+    );
+    const ours = await transfer(
+      bunduit,
+      `${bunduit.url}/_matrix/media/v3/upload`,
+      (uri) => `${bunduit.url}/_matrix/client/v1/media/download/${uri.slice(6)}`,
+      auth,
+      file,
+      size,
+      runs,
+    );
     const label = `${size / MB} MB`;
-    console.log(`| ${label} | ${runs} | plain Bun.serve | ${base.upload_mb_s.toFixed(0)} | ${base.download_mb_s.toFixed(0)} | ${base.peak_rss_mb.toFixed(0)} | | |`);
+    console.log(
+      `| ${label} | ${runs} | plain Bun.serve | ${base.upload_mb_s.toFixed(0)} | ${base.download_mb_s.toFixed(0)} | ${base.peak_rss_mb.toFixed(0)} | | |`,
+    );
     console.log(
       `| ${label} | ${runs} | bunduit | ${ours.upload_mb_s.toFixed(0)} | ${ours.download_mb_s.toFixed(0)} | ${ours.peak_rss_mb.toFixed(0)} | ` +
         `${(ours.upload_mb_s / base.upload_mb_s).toFixed(2)} | ${(ours.download_mb_s / base.download_mb_s).toFixed(2)} |`,
@@ -154,9 +217,18 @@ async function main(): Promise<void> {
     ["JPEG 4000×3000", await makeJpeg(4000, 3000), "image/jpeg"],
     ["PNG 2000×1500", await makePng(2000, 1500), "image/png"],
   ] as const) {
-    const res = await fetch(`${bunduit.url}/_matrix/media/v3/upload`, { method: "POST", body: bytes, headers: { ...auth, "Content-Type": type } });
+    const res = await fetch(`${bunduit.url}/_matrix/media/v3/upload`, {
+      method: "POST",
+      body: bytes,
+      headers: { ...auth, "Content-Type": type },
+    });
     const path = ((await res.json()) as { content_uri: string }).content_uri.slice(6);
-    for (const query of ["width=32&height=32&method=crop", "width=96&height=96&method=crop", "width=320&height=240&method=scale", "width=800&height=600&method=scale"]) {
+    for (const query of [
+      "width=32&height=32&method=crop",
+      "width=96&height=96&method=crop",
+      "width=320&height=240&method=scale",
+      "width=800&height=600&method=scale",
+    ]) {
       const timed = async () => {
         const started = performance.now();
         const thumb = await fetch(`${bunduit.thumbnail(path)}?${query}`, { headers: auth });
@@ -167,7 +239,9 @@ async function main(): Promise<void> {
       const first = await timed();
       const second = await timed();
       const size = query.replace(/width=(\d+)&height=(\d+)&method=(\w+)/, "$1×$2 $3");
-      console.log(`| ${label} | ${size} | ${first.toFixed(0)} | ${second.toFixed(1)} | ${(rss(bunduit.pid) / MB).toFixed(0)} |`);
+      console.log(
+        `| ${label} | ${size} | ${first.toFixed(0)} | ${second.toFixed(1)} | ${(rss(bunduit.pid) / MB).toFixed(0)} |`,
+      );
     }
   }
   // The worker ends after 10 s without jobs, giving its WebAssembly memory back.

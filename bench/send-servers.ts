@@ -34,8 +34,17 @@ export async function bunduit(): Promise<Ready> {
   stores.accounts.insertUser({ user_id: userId, password_hash: null, created_ts: Date.now() });
   stores.devices.insertDevice(userId, "BENCH", null, Date.now());
   const token = services.sessions.issueAccessToken(userId, "BENCH");
-  const { room_id } = await services.rooms.create({ user_id: userId, device_id: "BENCH", is_guest: false }, { preset: "public_chat" });
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, reusePort: false, idleTimeout: 0, fetch: (request) => app.handle(request) });
+  const { room_id } = await services.rooms.create(
+    { user_id: userId, device_id: "BENCH", is_guest: false },
+    { preset: "public_chat" },
+  );
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    reusePort: false,
+    idleTimeout: 0,
+    fetch: (request) => app.handle(request),
+  });
   app.server = server as never;
   return { port: server.port!, token, roomId: room_id };
 }
@@ -43,7 +52,8 @@ export async function bunduit(): Promise<Ready> {
 export function plain(): Ready {
   const dir = mkdtempSync(join(tmpdir(), "bunduit-bench-plain-"));
   const db = new Database(join(dir, "plain.db"), { create: true, strict: true });
-  for (const pragma of ["journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "wal_autocheckpoint = 0"]) db.exec(`PRAGMA ${pragma}`);
+  for (const pragma of ["journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "wal_autocheckpoint = 0"])
+    db.exec(`PRAGMA ${pragma}`);
   db.exec(`CREATE TABLE tokens (hash BLOB PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT NOT NULL) STRICT;
     CREATE TABLE txns (user_id TEXT, device_id TEXT, txn_id TEXT, event_id TEXT, PRIMARY KEY (user_id, device_id, txn_id)) STRICT, WITHOUT ROWID;
     CREATE TABLE events (stream INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT UNIQUE NOT NULL, room_id TEXT NOT NULL, json TEXT NOT NULL) STRICT;
@@ -53,8 +63,12 @@ export function plain(): Ready {
   db.query("INSERT INTO tokens VALUES (?, ?, ?)").run(sha(token), "@bench:bench.local", "BENCH");
   const roomId = "!plain:bench.local";
   const key = { keyId: "ed25519:bench", seed: new Uint8Array(randomBytes(32)) };
-  const selectToken = db.query<{ user_id: string; device_id: string }, [Buffer]>("SELECT user_id, device_id FROM tokens WHERE hash = ?");
-  const selectTxn = db.query<{ event_id: string }, [string, string, string]>("SELECT event_id FROM txns WHERE user_id = ? AND device_id = ? AND txn_id = ?");
+  const selectToken = db.query<{ user_id: string; device_id: string }, [Buffer]>(
+    "SELECT user_id, device_id FROM tokens WHERE hash = ?",
+  );
+  const selectTxn = db.query<{ event_id: string }, [string, string, string]>(
+    "SELECT event_id FROM txns WHERE user_id = ? AND device_id = ? AND txn_id = ?",
+  );
   const insertEvent = db.query("INSERT INTO events (event_id, room_id, json) VALUES (?, ?, ?)");
   const insertTxn = db.query("INSERT INTO txns VALUES (?, ?, ?, ?)");
   const page = db.query<{ stream: number; json: string }, [string, number, number]>(
@@ -62,7 +76,16 @@ export function plain(): Ready {
   );
   let depth = 0;
   const send = db.transaction((user: { user_id: string; device_id: string }, txnId: string, content: unknown) => {
-    const proto = { room_id: roomId, sender: user.user_id, type: "m.room.message", content, origin_server_ts: Date.now(), depth: ++depth, prev_events: [], auth_events: [] };
+    const proto = {
+      room_id: roomId,
+      sender: user.user_id,
+      type: "m.room.message",
+      content,
+      origin_server_ts: Date.now(),
+      depth: ++depth,
+      prev_events: [],
+      auth_events: [],
+    };
     const hashed = { ...proto, hashes: { sha256: encodeUnpaddedBase64(sha(canonicalJson(proto))) } };
     const signed = signJson(hashed, "bench.local", key);
     const json = JSON.stringify(signed);
@@ -72,7 +95,10 @@ export function plain(): Ready {
     return eventId;
   });
   const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0, reusePort: false, idleTimeout: 0,
+    hostname: "127.0.0.1",
+    port: 0,
+    reusePort: false,
+    idleTimeout: 0,
     routes: {
       "/_matrix/client/v3/rooms/:roomId/send/:type/:txnId": {
         PUT: async (request) => {

@@ -22,7 +22,10 @@ function parseOptions(argv: string[]): Options {
 }
 
 async function startServer(kind: "bunduit" | "plain") {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "send-servers.ts"), kind], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, "send-servers.ts"), kind], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
   while (!text.includes("\n")) {
@@ -32,7 +35,12 @@ async function startServer(kind: "bunduit" | "plain") {
   }
   reader.releaseLock();
   const ready = JSON.parse(text.split("\n")[0]!) as Ready;
-  return { ...ready, base: `http://127.0.0.1:${ready.port}`, cpuMs: () => cpuMillis(child.pid), stop: () => child.kill() };
+  return {
+    ...ready,
+    base: `http://127.0.0.1:${ready.port}`,
+    cpuMs: () => cpuMillis(child.pid),
+    stop: () => child.kill(),
+  };
 }
 
 /** A process's user + system CPU time in ms, from /proc (Linux; NaN elsewhere). Clock ticks are 10 ms. */
@@ -51,9 +59,13 @@ function percentile(sorted: number[], p: number): number {
 
 /** `concurrency` clients sending messages for `seconds`; latencies in milliseconds. */
 async function sendLoad(server: Awaited<ReturnType<typeof startServer>>, options: Options, label: string) {
-  const url = (txn: string) => `${server.base}/_matrix/client/v3/rooms/${encodeURIComponent(server.roomId)}/send/m.room.message/${txn}`;
+  const url = (txn: string) =>
+    `${server.base}/_matrix/client/v3/rooms/${encodeURIComponent(server.roomId)}/send/m.room.message/${txn}`;
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
-  const body = JSON.stringify({ msgtype: "m.text", body: "The quick brown fox jumps over the lazy dog, as benchmarks have it." });
+  const body = JSON.stringify({
+    msgtype: "m.text",
+    body: "The quick brown fox jumps over the lazy dog, as benchmarks have it.",
+  });
   const run = async (seconds: number, record: boolean) => {
     const latencies: number[] = [];
     const deadline = performance.now() + seconds * 1000;
@@ -75,7 +87,14 @@ async function sendLoad(server: Awaited<ReturnType<typeof startServer>>, options
   const cpuBefore = server.cpuMs();
   const { latencies, elapsed, errors } = await run(options.seconds, true);
   const cpuPerRequest = ((server.cpuMs() - cpuBefore) * 1000) / latencies.length;
-  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuPerRequest, count: latencies.length, errors };
+  return {
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPerRequest,
+    count: latencies.length,
+    errors,
+  };
 }
 
 /** Pages backwards through the latest 1,000 events, 100 at a time, as often as fits in `seconds`. */
@@ -103,7 +122,11 @@ async function paginate(server: Awaited<ReturnType<typeof startServer>>, seconds
   }
   const elapsed = (performance.now() - started) / 1000;
   pageTimes.sort((a, b) => a - b);
-  return { eventsPerSecond: (rounds * 1000) / elapsed, msPer1000: (elapsed * 1000) / rounds, p50Page: percentile(pageTimes, 50) };
+  return {
+    eventsPerSecond: (rounds * 1000) / elapsed,
+    msPer1000: (elapsed * 1000) / rounds,
+    p50Page: percentile(pageTimes, 50),
+  };
 }
 
 async function measure(kind: "bunduit" | "plain", options: Options) {
@@ -118,16 +141,34 @@ async function measure(kind: "bunduit" | "plain", options: Options) {
 }
 
 const options = parseOptions(process.argv.slice(2));
-console.log(`bench/send: ${options.concurrency} concurrent clients, ${options.seconds}s per phase, loopback, Bun ${Bun.version}`);
+console.log(
+  `bench/send: ${options.concurrency} concurrent clients, ${options.seconds}s per phase, loopback, Bun ${Bun.version}`,
+);
 const plainResult = await measure("plain", options);
 const bunduitResult = await measure("bunduit", options);
 const f = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
 console.log("\n                         plain route    bunduit    ratio");
-console.log(`PUT /send  events/s    ${f(plainResult.send.perSecond)}  ${f(bunduitResult.send.perSecond)}    ${(bunduitResult.send.perSecond / plainResult.send.perSecond).toFixed(2)}`);
-console.log(`PUT /send  p50 ms      ${f(plainResult.send.p50, 2)}  ${f(bunduitResult.send.p50, 2)}    ${(plainResult.send.p50 / bunduitResult.send.p50).toFixed(2)}`);
-console.log(`PUT /send  p99 ms      ${f(plainResult.send.p99, 2)}  ${f(bunduitResult.send.p99, 2)}    ${(plainResult.send.p99 / bunduitResult.send.p99).toFixed(2)}`);
-console.log(`PUT /send  server µs/req ${f(plainResult.send.cpuPerRequest)}  ${f(bunduitResult.send.cpuPerRequest)}    ${(plainResult.send.cpuPerRequest / bunduitResult.send.cpuPerRequest).toFixed(2)}`);
-console.log(`/messages 1000 back ms ${f(plainResult.pages.msPer1000, 1)}  ${f(bunduitResult.pages.msPer1000, 1)}    ${(plainResult.pages.msPer1000 / bunduitResult.pages.msPer1000).toFixed(2)}`);
-console.log(`/messages events/s     ${f(plainResult.pages.eventsPerSecond)}  ${f(bunduitResult.pages.eventsPerSecond)}    ${(bunduitResult.pages.eventsPerSecond / plainResult.pages.eventsPerSecond).toFixed(2)}`);
-console.log(`\nerrors: plain ${plainResult.send.errors}, bunduit ${bunduitResult.send.errors}. Ratios: bunduit over plain (latency and CPU: plain over bunduit).`);
-console.log("Target (performance.md): /send with full PDU work ≥ 0.50 of the minimal /send with signing at the same durability.");
+console.log(
+  `PUT /send  events/s    ${f(plainResult.send.perSecond)}  ${f(bunduitResult.send.perSecond)}    ${(bunduitResult.send.perSecond / plainResult.send.perSecond).toFixed(2)}`,
+);
+console.log(
+  `PUT /send  p50 ms      ${f(plainResult.send.p50, 2)}  ${f(bunduitResult.send.p50, 2)}    ${(plainResult.send.p50 / bunduitResult.send.p50).toFixed(2)}`,
+);
+console.log(
+  `PUT /send  p99 ms      ${f(plainResult.send.p99, 2)}  ${f(bunduitResult.send.p99, 2)}    ${(plainResult.send.p99 / bunduitResult.send.p99).toFixed(2)}`,
+);
+console.log(
+  `PUT /send  server µs/req ${f(plainResult.send.cpuPerRequest)}  ${f(bunduitResult.send.cpuPerRequest)}    ${(plainResult.send.cpuPerRequest / bunduitResult.send.cpuPerRequest).toFixed(2)}`,
+);
+console.log(
+  `/messages 1000 back ms ${f(plainResult.pages.msPer1000, 1)}  ${f(bunduitResult.pages.msPer1000, 1)}    ${(plainResult.pages.msPer1000 / bunduitResult.pages.msPer1000).toFixed(2)}`,
+);
+console.log(
+  `/messages events/s     ${f(plainResult.pages.eventsPerSecond)}  ${f(bunduitResult.pages.eventsPerSecond)}    ${(bunduitResult.pages.eventsPerSecond / plainResult.pages.eventsPerSecond).toFixed(2)}`,
+);
+console.log(
+  `\nerrors: plain ${plainResult.send.errors}, bunduit ${bunduitResult.send.errors}. Ratios: bunduit over plain (latency and CPU: plain over bunduit).`,
+);
+console.log(
+  "Target (performance.md): /send with full PDU work ≥ 0.50 of the minimal /send with signing at the same durability.",
+);

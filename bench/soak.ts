@@ -39,12 +39,15 @@ const server = await startServerProcess({
   toml: soakToml(dir.path, { tables: `[global.maintenance]\ncheckpoint_interval_ms = ${options.checkpointMs}\n` }),
 });
 const pid = server.process.pid;
-const watchdog = setTimeout(() => {
-  console.error("soak: watchdog: the run took 5 minutes longer than asked; stopping");
-  server.process.kill("SIGKILL");
-  dir.remove();
-  process.exit(2);
-}, (options.seconds + 300) * 1000);
+const watchdog = setTimeout(
+  () => {
+    console.error("soak: watchdog: the run took 5 minutes longer than asked; stopping");
+    server.process.kill("SIGKILL");
+    dir.remove();
+    process.exit(2);
+  },
+  (options.seconds + 300) * 1000,
+);
 
 console.log(
   `bunduit soak: Bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs, ${options.writers} writers, ${options.longPolls} parked long-polls, ` +
@@ -62,19 +65,34 @@ const result = await runSoak({
     rss.peak = Math.max(rss.peak, rssMiB(pid));
     if (Date.now() - lastReport >= 60_000) {
       lastReport = Date.now();
-      console.log(`  ${Math.round((lastReport - startedAt) / 1000)} s: server RSS ${rssMiB(pid).toFixed(0)} MiB, up: ${server.process.exitCode === null}`);
+      console.log(
+        `  ${Math.round((lastReport - startedAt) / 1000)} s: server RSS ${rssMiB(pid).toFixed(0)} MiB, up: ${server.process.exitCode === null}`,
+      );
     }
   },
 });
 const rssEnd = rssMiB(pid);
-const up = server.process.exitCode === null && (await fetch(`${server.url}/_matrix/client/versions`).then((r) => r.ok, () => false));
-const errorLines = server.output().split("\n").filter((line) => / ERROR /.test(line));
+const up =
+  server.process.exitCode === null &&
+  (await fetch(`${server.url}/_matrix/client/versions`).then(
+    (r) => r.ok,
+    () => false,
+  ));
+const errorLines = server
+  .output()
+  .split("\n")
+  .filter((line) => / ERROR /.test(line));
 
 const kinds = ["messages", "state", "toDevice", "accountData"] as const;
 console.log(`\n${"write".padEnd(14)}${"acknowledged".padStart(14)}${"read back".padStart(12)}`);
-for (const kind of kinds) console.log(`${kind.padEnd(14)}${String(result.acknowledged[kind]).padStart(14)}${String(result.readBack[kind]).padStart(12)}`);
+for (const kind of kinds)
+  console.log(
+    `${kind.padEnd(14)}${String(result.acknowledged[kind]).padStart(14)}${String(result.readBack[kind]).padStart(12)}`,
+  );
 const total = (counts: typeof result.acknowledged) => kinds.reduce((sum, kind) => sum + counts[kind], 0);
-console.log(`${"total".padEnd(14)}${String(total(result.acknowledged)).padStart(14)}${String(total(result.readBack)).padStart(12)}`);
+console.log(
+  `${"total".padEnd(14)}${String(total(result.acknowledged)).padStart(14)}${String(total(result.readBack)).padStart(12)}`,
+);
 console.log(`
 writes refused (error status or failed request): ${result.refused}
 long-polls answered: ${result.longPollsAnswered}, failed: ${result.longPollErrors}

@@ -35,7 +35,8 @@ export interface Ready {
 
 function control(parked: () => number): number {
   const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     fetch(request) {
       const path = new URL(request.url).pathname;
       if (path === "/parked") return Response.json(parked());
@@ -55,7 +56,10 @@ export async function bunduit(users: number, rooms: number): Promise<Ready> {
     const userId = `@${name}:${config.server_name}`;
     stores.accounts.insertUser({ user_id: userId, password_hash: null, created_ts: Date.now() });
     stores.devices.insertDevice(userId, "BENCH", null, Date.now());
-    return { requester: { user_id: userId, device_id: "BENCH", is_guest: false }, token: services.sessions.issueAccessToken(userId, "BENCH") };
+    return {
+      requester: { user_id: userId, device_id: "BENCH", is_guest: false },
+      token: services.sessions.issueAccessToken(userId, "BENCH"),
+    };
   };
   const sender = account("sender");
   const { room_id: roomId } = await services.rooms.create(sender.requester, { preset: "public_chat" });
@@ -66,31 +70,59 @@ export async function bunduit(users: number, rooms: number): Promise<Ready> {
     tokens.push(user.token);
   }
   const big = account("big");
-  await Promise.all(Array.from({ length: rooms }, (_, i) => services.rooms.create(big.requester, { preset: "private_chat", name: `Room ${i}` })));
+  await Promise.all(
+    Array.from({ length: rooms }, (_, i) =>
+      services.rooms.create(big.requester, { preset: "private_chat", name: `Room ${i}` }),
+    ),
+  );
   // Every user's token holds the same positions (fresh devices have empty inboxes).
-  const first = await services.sync.sync({ user_id: `@user0:${config.server_name}`, device_id: "BENCH" }, { filter: '{"room":{"rooms":[]}}', set_presence: "offline" });
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, reusePort: false, idleTimeout: 0, fetch: (request) => app.handle(request) });
+  const first = await services.sync.sync(
+    { user_id: `@user0:${config.server_name}`, device_id: "BENCH" },
+    { filter: '{"room":{"rooms":[]}}', set_presence: "offline" },
+  );
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    reusePort: false,
+    idleTimeout: 0,
+    fetch: (request) => app.handle(request),
+  });
   app.server = server as never;
   return {
-    port: server.port!, control: control(() => services.syncNotifier.parkedCount()),
-    tokens, senderToken: sender.token, roomId, bigToken: big.token, since: first.next_batch,
+    port: server.port!,
+    control: control(() => services.syncNotifier.parkedCount()),
+    tokens,
+    senderToken: sender.token,
+    roomId,
+    bigToken: big.token,
+    since: first.next_batch,
   };
 }
 
 export function plain(users: number, rooms: number): Ready {
   const dir = mkdtempSync(join(tmpdir(), "bunduit-bench-sync-plain-"));
   const db = new Database(join(dir, "plain.db"), { create: true, strict: true });
-  for (const pragma of ["journal_mode = WAL", "synchronous = NORMAL", "wal_autocheckpoint = 0"]) db.exec(`PRAGMA ${pragma}`);
+  for (const pragma of ["journal_mode = WAL", "synchronous = NORMAL", "wal_autocheckpoint = 0"])
+    db.exec(`PRAGMA ${pragma}`);
   db.exec(`CREATE TABLE tokens (hash BLOB PRIMARY KEY, user_id TEXT NOT NULL) STRICT;
     CREATE TABLE events (stream INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL, room_id TEXT NOT NULL, json TEXT NOT NULL) STRICT;
     CREATE INDEX events_by_room ON events(room_id, stream);`);
   const sha = (text: string) => createHash("sha256").update(text).digest();
   const token = `plain_${randomBytes(16).toString("hex")}`;
   db.query("INSERT INTO tokens VALUES (?, ?)").run(sha(token), "@bench:bench.local");
-  const insertEvent = db.query<void, [string, string, string]>("INSERT INTO events (event_id, room_id, json) VALUES (?, ?, ?)");
+  const insertEvent = db.query<void, [string, string, string]>(
+    "INSERT INTO events (event_id, room_id, json) VALUES (?, ?, ?)",
+  );
   const event = (roomId: string, body: string) => {
     const eventId = `$${randomBytes(16).toString("hex")}`;
-    const json = JSON.stringify({ type: "m.room.message", event_id: eventId, sender: "@bench:bench.local", origin_server_ts: Date.now(), content: { msgtype: "m.text", body }, unsigned: { age: 0 } });
+    const json = JSON.stringify({
+      type: "m.room.message",
+      event_id: eventId,
+      sender: "@bench:bench.local",
+      origin_server_ts: Date.now(),
+      content: { msgtype: "m.text", body },
+      unsigned: { age: 0 },
+    });
     insertEvent.run(eventId, roomId, json);
     return json;
   };
@@ -98,13 +130,19 @@ export function plain(users: number, rooms: number): Ready {
     for (let r = 0; r < rooms; r++) for (let n = 0; n < 12; n++) event(`!room${r}:bench.local`, `message ${n}`);
   })();
   const selectToken = db.query<{ user_id: string }, [Buffer]>("SELECT user_id FROM tokens WHERE hash = ?");
-  const selectLatest = db.query<{ json: string }, [string]>("SELECT json FROM events WHERE room_id = ? ORDER BY stream DESC LIMIT 10");
+  const selectLatest = db.query<{ json: string }, [string]>(
+    "SELECT json FROM events WHERE room_id = ? ORDER BY stream DESC LIMIT 10",
+  );
   const selectHead = db.query<{ stream: number }, []>("SELECT MAX(stream) AS stream FROM events");
   const parked: ((json: string) => void)[] = [];
-  const authorized = (request: Request) => selectToken.get(sha((request.headers.get("authorization") ?? "").slice(7))) !== null;
+  const authorized = (request: Request) =>
+    selectToken.get(sha((request.headers.get("authorization") ?? "").slice(7))) !== null;
 
   const server = Bun.serve({
-    hostname: "127.0.0.1", port: 0, reusePort: false, idleTimeout: 0,
+    hostname: "127.0.0.1",
+    port: 0,
+    reusePort: false,
+    idleTimeout: 0,
     routes: {
       "/_matrix/client/v3/sync": (request) => {
         if (!authorized(request)) return Response.json({ errcode: "M_UNKNOWN_TOKEN" }, { status: 401 });
@@ -114,7 +152,11 @@ export function plain(users: number, rooms: number): Ready {
           return new Promise<Response>((resolve) => {
             const answer = (json: string) => {
               clearTimeout(timer);
-              resolve(new Response(`{"next_batch":"1","events":[${json}]}`, { headers: { "content-type": "application/json" } }));
+              resolve(
+                new Response(`{"next_batch":"1","events":[${json}]}`, {
+                  headers: { "content-type": "application/json" },
+                }),
+              );
             };
             const timer = setTimeout(() => {
               parked.splice(parked.indexOf(answer), 1);
@@ -124,8 +166,17 @@ export function plain(users: number, rooms: number): Ready {
           });
         }
         if (url.searchParams.has("since")) return Response.json({ next_batch: String(selectHead.get()!.stream) });
-        const parts = Array.from({ length: rooms }, (_, r) => `"!room${r}:bench.local":[${selectLatest.all(`!room${r}:bench.local`).map((row) => row.json).join(",")}]`);
-        return new Response(`{"next_batch":"${selectHead.get()!.stream}","rooms":{${parts.join(",")}}}`, { headers: { "content-type": "application/json" } });
+        const parts = Array.from(
+          { length: rooms },
+          (_, r) =>
+            `"!room${r}:bench.local":[${selectLatest
+              .all(`!room${r}:bench.local`)
+              .map((row) => row.json)
+              .join(",")}]`,
+        );
+        return new Response(`{"next_batch":"${selectHead.get()!.stream}","rooms":{${parts.join(",")}}}`, {
+          headers: { "content-type": "application/json" },
+        });
       },
       "/_matrix/client/v3/rooms/:roomId/send/:type/:txnId": {
         PUT: async (request) => {
@@ -140,8 +191,13 @@ export function plain(users: number, rooms: number): Ready {
     fetch: () => new Response("not found", { status: 404 }),
   });
   return {
-    port: server.port!, control: control(() => parked.length),
-    tokens: Array.from({ length: users }, () => token), senderToken: token, roomId: "!shared:bench.local", bigToken: token, since: "0",
+    port: server.port!,
+    control: control(() => parked.length),
+    tokens: Array.from({ length: users }, () => token),
+    senderToken: token,
+    roomId: "!shared:bench.local",
+    bigToken: token,
+    since: "0",
   };
 }
 

@@ -27,7 +27,16 @@ function parseOptions(argv: string[]): Options {
 }
 
 async function startServer(kind: "bunduit" | "plain", options: Options) {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "sync-servers.ts"), kind, String(options.connections), String(options.rooms)], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "sync-servers.ts"),
+      kind,
+      String(options.connections),
+      String(options.rooms),
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
   const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
   while (!text.includes("\n")) {
@@ -37,9 +46,11 @@ async function startServer(kind: "bunduit" | "plain", options: Options) {
   }
   reader.releaseLock();
   const ready = JSON.parse(text.split("\n")[0]!) as Ready;
-  const controlGet = async <T>(path: string) => (await (await fetch(`http://127.0.0.1:${ready.control}${path}`)).json()) as T;
+  const controlGet = async <T>(path: string) =>
+    (await (await fetch(`http://127.0.0.1:${ready.control}${path}`)).json()) as T;
   return {
-    ...ready, base: `http://127.0.0.1:${ready.port}`,
+    ...ready,
+    base: `http://127.0.0.1:${ready.port}`,
     parked: () => controlGet<number>("/parked"),
     memory: () => controlGet<{ rss: number; heapUsed: number }>("/memory"),
     stop: () => child.kill(),
@@ -69,7 +80,8 @@ function longPoll(server: Server, token: string, path: string, marker: string): 
       hostname: "127.0.0.1",
       port: server.port,
       socket: {
-        open: (socket) => void socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`),
+        open: (socket) =>
+          void socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`),
         data: (socket, chunk) => {
           if (at === 0) at = performance.now();
           text += decoder.decode(chunk);
@@ -104,7 +116,14 @@ async function allParked(server: Server, count: number): Promise<void> {
  */
 async function wake(server: Server, options: Options) {
   const tokens = server.tokens.slice(0, options.connections);
-  const warmUp = tokens.map((token) => longPoll(server, token, `/_matrix/client/v3/sync?since=${server.since}&timeout=2000&set_presence=offline`, "next_batch"));
+  const warmUp = tokens.map((token) =>
+    longPoll(
+      server,
+      token,
+      `/_matrix/client/v3/sync?since=${server.since}&timeout=2000&set_presence=offline`,
+      "next_batch",
+    ),
+  );
   await allParked(server, tokens.length);
   await Promise.all(warmUp);
   await Bun.sleep(500);
@@ -114,16 +133,31 @@ async function wake(server: Server, options: Options) {
   const polls = tokens.map((token) => longPoll(server, token, path, marker));
   await allParked(server, polls.length);
   const after = await server.memory();
-  const perConnection = { rss: (after.rss - before.rss) / polls.length, heap: (after.heapUsed - before.heapUsed) / polls.length };
+  const perConnection = {
+    rss: (after.rss - before.rss) / polls.length,
+    heap: (after.heapUsed - before.heapUsed) / polls.length,
+  };
   const sent = performance.now();
-  const res = await fetch(`${server.base}/_matrix/client/v3/rooms/${encodeURIComponent(server.roomId)}/send/m.room.message/${marker}`, {
-    method: "PUT", headers: { authorization: `Bearer ${server.senderToken}`, "content-type": "application/json" }, body: JSON.stringify({ msgtype: "m.text", body: marker }),
-  });
+  const res = await fetch(
+    `${server.base}/_matrix/client/v3/rooms/${encodeURIComponent(server.roomId)}/send/m.room.message/${marker}`,
+    {
+      method: "PUT",
+      headers: { authorization: `Bearer ${server.senderToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ msgtype: "m.text", body: marker }),
+    },
+  );
   const answered = performance.now() - sent;
   if (res.status !== 200) throw new Error(`send failed: ${res.status} ${await res.text()}`);
   const results = await Promise.all(polls);
   const delays = results.map((r) => r.at - sent).sort((a, b) => a - b);
-  return { send: answered, p50: percentile(delays, 50), p99: percentile(delays, 99), all: delays.at(-1)!, failed: results.filter((r) => !r.ok).length, perConnection };
+  return {
+    send: answered,
+    p50: percentile(delays, 50),
+    p99: percentile(delays, 99),
+    all: delays.at(-1)!,
+    failed: results.filter((r) => !r.ok).length,
+    perConnection,
+  };
 }
 
 async function initialSync(server: Server) {
@@ -131,17 +165,30 @@ async function initialSync(server: Server) {
   let bytes = 0;
   for (let run = 0; run < 5; run++) {
     const started = performance.now();
-    const res = await fetch(`${server.base}/_matrix/client/v3/sync?set_presence=offline`, { headers: { authorization: `Bearer ${server.bigToken}` } });
+    const res = await fetch(`${server.base}/_matrix/client/v3/sync?set_presence=offline`, {
+      headers: { authorization: `Bearer ${server.bigToken}` },
+    });
     bytes = (await res.arrayBuffer()).byteLength;
     if (res.status !== 200) throw new Error(`initial sync failed: ${res.status}`);
     times.push(performance.now() - started);
   }
-  return { ms: percentile(times.sort((a, b) => a - b), 50), bytes };
+  return {
+    ms: percentile(
+      times.sort((a, b) => a - b),
+      50,
+    ),
+    bytes,
+  };
 }
 
 async function incremental(server: Server, token: string, seconds: number) {
   const headers = { authorization: `Bearer ${token}` };
-  const first = (await (await fetch(`${server.base}/_matrix/client/v3/sync?set_presence=offline&filter=${encodeURIComponent('{"room":{"timeline":{"limit":1}}}')}`, { headers })).json()) as { next_batch: string };
+  const first = (await (
+    await fetch(
+      `${server.base}/_matrix/client/v3/sync?set_presence=offline&filter=${encodeURIComponent('{"room":{"timeline":{"limit":1}}}')}`,
+      { headers },
+    )
+  ).json()) as { next_batch: string };
   const url = `${server.base}/_matrix/client/v3/sync?since=${first.next_batch}&timeout=0&set_presence=offline`;
   const result = await runLoad(availableTool(), { url, headers, connections: 16, seconds });
   return { perSecond: result.requests / result.seconds, errors: result.errors };
@@ -161,7 +208,9 @@ async function measure(kind: "bunduit" | "plain", options: Options) {
 }
 
 const options = parseOptions(process.argv.slice(2));
-console.log(`bench/sync: ${options.connections} long-polls, an account in ${options.rooms} rooms, ${options.seconds}s load phases, loopback, Bun ${Bun.version}, load by ${availableTool()}`);
+console.log(
+  `bench/sync: ${options.connections} long-polls, an account in ${options.rooms} rooms, ${options.seconds}s load phases, loopback, Bun ${Bun.version}, load by ${availableTool()}`,
+);
 const plainResult = await measure("plain", options);
 const bunduitResult = await measure("bunduit", options);
 const f = (n: number, digits = 0) => n.toFixed(digits).padStart(10);
@@ -169,15 +218,35 @@ const ratio = (a: number, b: number) => (a / b).toFixed(2).padStart(7);
 const { woken: pw, initial: pi } = plainResult;
 const { woken: bw, initial: bi } = bunduitResult;
 console.log("\n                                       plain    bunduit   bunduit/plain");
-console.log(`PUT /send answered ms               ${f(pw.send, 1)} ${f(bw.send, 1)} ${ratio(bw.send, pw.send)}   (bunduit counts the message for ${options.connections} members)`);
+console.log(
+  `PUT /send answered ms               ${f(pw.send, 1)} ${f(bw.send, 1)} ${ratio(bw.send, pw.send)}   (bunduit counts the message for ${options.connections} members)`,
+);
 console.log(`wake: send to delivery p50 ms       ${f(pw.p50, 1)} ${f(bw.p50, 1)} ${ratio(bw.p50, pw.p50)}`);
 console.log(`wake: p99 ms                        ${f(pw.p99, 1)} ${f(bw.p99, 1)} ${ratio(bw.p99, pw.p99)}`);
-console.log(`wake: all ${String(options.connections).padEnd(5)} delivered ms         ${f(pw.all, 1)} ${f(bw.all, 1)} ${ratio(bw.all, pw.all)}   (target ≤ 2)`);
-console.log(`wake: all delivered after /send answered (bunduit; plain wakes before it answers) ${(bw.all - bw.send).toFixed(1)} ms`);
-console.log(`memory per idle long-poll, RSS KiB  ${f(pw.perConnection.rss / 1024, 1)} ${f(bw.perConnection.rss / 1024, 1)} ${ratio(bw.perConnection.rss, pw.perConnection.rss)}   (target ≤ 10 KiB)`);
-console.log(`  of which JS heap KiB              ${f(pw.perConnection.heap / 1024, 1)} ${f(bw.perConnection.heap / 1024, 1)} ${ratio(bw.perConnection.heap, pw.perConnection.heap)}`);
-console.log(`initial sync, ${options.rooms} rooms ms          ${f(pi.ms, 1)} ${f(bi.ms, 1)} ${ratio(bi.ms, pi.ms)}   (${(bi.bytes / 1024).toFixed(0)} KiB vs ${(pi.bytes / 1024).toFixed(0)} KiB)`);
-console.log(`incremental sync, 1 room req/s      ${f(plainResult.oneRoom.perSecond)} ${f(bunduitResult.oneRoom.perSecond)} ${ratio(bunduitResult.oneRoom.perSecond, plainResult.oneRoom.perSecond)}`);
-console.log(`incremental sync, ${options.rooms} rooms req/s   ${f(plainResult.manyRooms.perSecond)} ${f(bunduitResult.manyRooms.perSecond)} ${ratio(bunduitResult.manyRooms.perSecond, plainResult.manyRooms.perSecond)}`);
-console.log(`\nfailed deliveries: plain ${pw.failed}, bunduit ${bw.failed}; load errors: plain ${plainResult.oneRoom.errors + plainResult.manyRooms.errors}, bunduit ${bunduitResult.oneRoom.errors + bunduitResult.manyRooms.errors}.`);
-console.log("The plain server's syncs do no filtering, state, receipts or counts: the ratios are the cost of a real /sync over the least one could do.");
+console.log(
+  `wake: all ${String(options.connections).padEnd(5)} delivered ms         ${f(pw.all, 1)} ${f(bw.all, 1)} ${ratio(bw.all, pw.all)}   (target ≤ 2)`,
+);
+console.log(
+  `wake: all delivered after /send answered (bunduit; plain wakes before it answers) ${(bw.all - bw.send).toFixed(1)} ms`,
+);
+console.log(
+  `memory per idle long-poll, RSS KiB  ${f(pw.perConnection.rss / 1024, 1)} ${f(bw.perConnection.rss / 1024, 1)} ${ratio(bw.perConnection.rss, pw.perConnection.rss)}   (target ≤ 10 KiB)`,
+);
+console.log(
+  `  of which JS heap KiB              ${f(pw.perConnection.heap / 1024, 1)} ${f(bw.perConnection.heap / 1024, 1)} ${ratio(bw.perConnection.heap, pw.perConnection.heap)}`,
+);
+console.log(
+  `initial sync, ${options.rooms} rooms ms          ${f(pi.ms, 1)} ${f(bi.ms, 1)} ${ratio(bi.ms, pi.ms)}   (${(bi.bytes / 1024).toFixed(0)} KiB vs ${(pi.bytes / 1024).toFixed(0)} KiB)`,
+);
+console.log(
+  `incremental sync, 1 room req/s      ${f(plainResult.oneRoom.perSecond)} ${f(bunduitResult.oneRoom.perSecond)} ${ratio(bunduitResult.oneRoom.perSecond, plainResult.oneRoom.perSecond)}`,
+);
+console.log(
+  `incremental sync, ${options.rooms} rooms req/s   ${f(plainResult.manyRooms.perSecond)} ${f(bunduitResult.manyRooms.perSecond)} ${ratio(bunduitResult.manyRooms.perSecond, plainResult.manyRooms.perSecond)}`,
+);
+console.log(
+  `\nfailed deliveries: plain ${pw.failed}, bunduit ${bw.failed}; load errors: plain ${plainResult.oneRoom.errors + plainResult.manyRooms.errors}, bunduit ${bunduitResult.oneRoom.errors + bunduitResult.manyRooms.errors}.`,
+);
+console.log(
+  "The plain server's syncs do no filtering, state, receipts or counts: the ratios are the cost of a real /sync over the least one could do.",
+);

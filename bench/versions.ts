@@ -138,7 +138,9 @@ async function main(): Promise<number> {
       const authed = await measure(`${base}${WHOAMI}`, auth);
       process.stdout.write(`${row("bunduit GET /account/whoami", authed, hello, "≥ 0.50")}\n`);
     } else {
-      process.stdout.write(`${"bunduit GET /account/whoami".padEnd(34)}  skipped: answers ${whoami.status} ${whoamiBody.slice(0, 80)}\n`);
+      process.stdout.write(
+        `${"bunduit GET /account/whoami".padEnd(34)}  skipped: answers ${whoami.status} ${whoamiBody.slice(0, 80)}\n`,
+      );
     }
     process.stdout.write(
       "\n×rps: throughput over the plain route's. ×CPU: the plain route's server CPU per request over\n" +

@@ -17,7 +17,8 @@ type Schema = TSchema & Record<string, unknown>;
 const kindOf = (schema: Schema): string => String(schema[Kind] ?? "Unknown");
 const isOptional = (schema: Schema): boolean => schema[OptionalKind] === "Optional";
 const isTable = (schema: Schema): boolean => kindOf(schema) === "Object";
-const propertiesOf = (schema: Schema): [string, Schema][] => Object.entries((schema.properties ?? {}) as Record<string, Schema>);
+const propertiesOf = (schema: Schema): [string, Schema][] =>
+  Object.entries((schema.properties ?? {}) as Record<string, Schema>);
 
 /** A TypeBox record keeps its value schema under one `patternProperties` entry. */
 function recordValue(schema: Schema): Schema {
@@ -106,7 +107,9 @@ function singleUnderscoreName(root: TObject, path: string[]): string | undefined
 function requireDescription(schema: Schema, path: string): string {
   const description = schema.description;
   if (typeof description !== "string" || description.trim() === "") {
-    throw new Error(`config key "${path}" has no description: every key in GlobalConfigSchema needs one (src/config.ts)`);
+    throw new Error(
+      `config key "${path}" has no description: every key in GlobalConfigSchema needs one (src/config.ts)`,
+    );
   }
   return description.trim();
 }
@@ -233,7 +236,9 @@ Problems are reported all at once, with the file and (where it can be found) the
 
 /** The whole of docs/configuration.md. */
 export function renderConfiguration(schema: TObject = GlobalConfigSchema): string {
-  return `${PREAMBLE}${tableSection(schema, schema as Schema, []).join("\n").trimEnd()}\n`;
+  return `${PREAMBLE}${tableSection(schema, schema as Schema, [])
+    .join("\n")
+    .trimEnd()}\n`;
 }
 
 if (import.meta.main) {

@@ -87,7 +87,10 @@ export interface AppOptions {
 
 export function createApp({ config, db, logger, clock = systemClock, matrixRtc }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL, ...matrixRtc });
+  const services = createServices(config, stores, logger, clock, {
+    thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
+    ...matrixRtc,
+  });
   // A bad registration file stops the start (RegistrationError), before anything listens.
   services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
   // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.
@@ -156,7 +159,12 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc }
   // "typebox": Elysia's default (exactMirror) cleans before it validates and turns a string where
   // a record is expected into {"0": …}; TypeBox's Clean leaves wrong types for Check to refuse.
   const app = new Elysia({ normalize: "typebox" })
-    .use(httpEdge(config.max_request_size, logger, { isUploadPath: isMediaUploadPath, maxUploadSize: config.media.max_upload_size }))
+    .use(
+      httpEdge(config.max_request_size, logger, {
+        isUploadPath: isMediaUploadPath,
+        maxUploadSize: config.media.max_upload_size,
+      }),
+    )
     .use(matrixErrors(logger, (path) => allowedMethods(path)))
     .use(routes)
     .use(openApiRoutes(() => routes.routes, VERSION));
@@ -179,7 +187,11 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc }
   function startBackgroundTasks(): () => Promise<void> {
     const every = config.maintenance;
     const tasks: BackgroundTask[] = [
-      { name: "last-seen-flush", intervalMs: every.last_seen_flush_interval_ms, run: () => services.sessions.flushLastSeen() },
+      {
+        name: "last-seen-flush",
+        intervalMs: every.last_seen_flush_interval_ms,
+        run: () => services.sessions.flushLastSeen(),
+      },
       { name: "wal-checkpoint", intervalMs: every.checkpoint_interval_ms, run: () => checkpoint() },
       { name: "presence-sweep", intervalMs: every.presence_sweep_interval_ms, run: () => services.presence.sweep() },
       { name: "to-device-expiry", intervalMs: every.pruning_interval_ms, run: () => services.toDevice.expire() },
@@ -188,8 +200,16 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc }
         intervalMs: every.pruning_interval_ms,
         run: () => services.pushNotifications.pruneReadNotifications(clock.now() - READ_NOTIFICATION_RETENTION_MS),
       },
-      { name: "delayed-event-pruning", intervalMs: every.pruning_interval_ms, run: () => services.delayedEvents.pruneFinalised() },
-      { name: "pending-media-expiry", intervalMs: every.pending_media_expiry_interval_ms, run: () => services.mediaRetention.expirePending() },
+      {
+        name: "delayed-event-pruning",
+        intervalMs: every.pruning_interval_ms,
+        run: () => services.delayedEvents.pruneFinalised(),
+      },
+      {
+        name: "pending-media-expiry",
+        intervalMs: every.pending_media_expiry_interval_ms,
+        run: () => services.mediaRetention.expirePending(),
+      },
       {
         name: "temporary-file-sweep",
         intervalMs: every.temporary_file_sweep_interval_ms,
@@ -197,7 +217,11 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc }
         atStart: true,
       },
       // Registrations changed by the CLI in another process (docs/appservices.md#changes-without-a-restart).
-      { name: "appservice-registration-poll", intervalMs: config.appservices.poll_interval_ms, run: () => services.appservices.pollRegistrations() },
+      {
+        name: "appservice-registration-poll",
+        intervalMs: config.appservices.poll_interval_ms,
+        run: () => services.appservices.pollRegistrations(),
+      },
     ];
     const stopTasks = runBackgroundTasks(tasks, logger);
     services.appservices.start();
@@ -211,7 +235,8 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc }
   async function checkpoint(): Promise<void> {
     const result = await stores.checkpoint();
     logger.debug("WAL checkpoint", { ...result });
-    if (result.busy) logger.warn("the WAL checkpoint could not finish: another connection is using the database", { ...result });
+    if (result.busy)
+      logger.warn("the WAL checkpoint could not finish: another connection is using the database", { ...result });
   }
 
   /** Answers every parked /sync long-poll now and any new one at once: the first step of stopping. */
@@ -232,7 +257,9 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc }
     try {
       checkpointDatabase(db, "TRUNCATE");
     } catch (error) {
-      logger.warn("the shutdown checkpoint failed; the WAL is kept and read at the next start", { error: describeError(error) });
+      logger.warn("the shutdown checkpoint failed; the WAL is kept and read at the next start", {
+        error: describeError(error),
+      });
     }
   }
 
@@ -243,7 +270,9 @@ export function createApp({ config, db, logger, clock = systemClock, matrixRtc }
 function pathPattern(path: string): RegExp {
   const source = path
     .split("/")
-    .map((segment) => (segment.startsWith(":") ? "[^/]+" : segment === "*" ? ".*" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .map((segment) =>
+      segment.startsWith(":") ? "[^/]+" : segment === "*" ? ".*" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    )
     .join("/");
   return new RegExp(`^${source}$`);
 }

@@ -7,36 +7,68 @@ import { Type, type Static, type TSchema, type TObject } from "@sinclair/typebox
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { IdentifierError, parseServerName } from "./matrix/ids.ts";
-import { Appservices, Bool, DelayedEvents, Int, Maintenance, MatrixRtc, MediaTable, RateLimits, Str, Strings, ToDevice, TurnTable, WellKnown } from "./config-sections.ts";
+import {
+  Appservices,
+  Bool,
+  DelayedEvents,
+  Int,
+  Maintenance,
+  MatrixRtc,
+  MediaTable,
+  RateLimits,
+  Str,
+  Strings,
+  ToDevice,
+  TurnTable,
+  WellKnown,
+} from "./config-sections.ts";
 
 export const GlobalConfigSchema = Type.Object({
   server_name: Str(
     "The name of this server: the part after the colon in user ids. Cannot change once users exist. A host name, an IPv4 address or a [bracketed] IPv6 address, with an optional :port (the spec's server-name grammar).",
     { default: "localhost", minLength: 1 },
   ),
-  database_path: Str("A directory: the SQLite database file (bunduit.db) and media live inside it.", { default: "./data", minLength: 1 }),
+  database_path: Str("A directory: the SQLite database file (bunduit.db) and media live inside it.", {
+    default: "./data",
+    minLength: 1,
+  }),
   database_backend: Type.Union([Type.Literal("sqlite"), Type.Literal("rocksdb")], {
     description: 'Only "sqlite" is supported; "rocksdb" (a Conduit option) is refused with a clear message.',
     default: "sqlite",
   }),
-  address: Str("The address to listen on. Use 0.0.0.0 or :: behind a reverse proxy in a container.", { default: "127.0.0.1" }),
+  address: Str("The address to listen on. Use 0.0.0.0 or :: behind a reverse proxy in a container.", {
+    default: "127.0.0.1",
+  }),
   port: Int("The port to listen on.", 6167, { minimum: 0, maximum: 65535 }),
   ip_source: Type.Union([Type.Literal("socket"), Type.Literal("x-forwarded-for"), Type.Literal("x-real-ip")], {
     description:
-      'Where the client\'s IP address (for rate limits and devices\' last-seen IPs) comes from: "socket", the connection\'s peer; ' +
+      "Where the client's IP address (for rate limits and devices' last-seen IPs) comes from: \"socket\", the connection's peer; " +
       'behind a reverse proxy, "x-forwarded-for" (its last entry, the one the proxy appended) or "x-real-ip". Set a header ' +
       "only when the proxy sets it and is the only way to reach the server: otherwise clients can claim any address.",
     default: "socket",
   }),
   max_request_size: Int("The largest request body accepted, in bytes.", 20_000_000, { minimum: 1024 }),
-  allow_registration: Bool("Whether anyone may register an account (with registration_token set, only holders of the token).", false),
+  allow_registration: Bool(
+    "Whether anyone may register an account (with registration_token set, only holders of the token).",
+    false,
+  ),
   registration_token: Type.Optional(
-    Str("When set, registration needs this token (the m.login.registration_token stage). An empty token is refused: it would match anyone's empty token."),
+    Str(
+      "When set, registration needs this token (the m.login.registration_token stage). An empty token is refused: it would match anyone's empty token.",
+    ),
   ),
   allow_guest_registration: Bool("Whether guests may register (kind=guest) with the spec's restricted access.", false),
-  allow_federation: Bool("Whether to talk to other servers. Federation is not implemented yet; this must stay false.", false),
-  trusted_servers: Strings("Servers trusted to vouch for other servers' keys (used once federation exists).", ["matrix.org"]),
-  log: Str('Log level: "error", "warn", "info" or "debug". A Conduit-style filter such as "warn,state_res=info" uses its default level.', { default: "info" }),
+  allow_federation: Bool(
+    "Whether to talk to other servers. Federation is not implemented yet; this must stay false.",
+    false,
+  ),
+  trusted_servers: Strings("Servers trusted to vouch for other servers' keys (used once federation exists).", [
+    "matrix.org",
+  ]),
+  log: Str(
+    'Log level: "error", "warn", "info" or "debug". A Conduit-style filter such as "warn,state_res=info" uses its default level.',
+    { default: "info" },
+  ),
   turn_uris: Strings("TURN URIs handed to clients (flat form; see [global.turn])."),
   turn_secret: Str("coturn's static-auth-secret (flat form).", { default: "" }),
   turn_username: Str("A static TURN username (flat form).", { default: "" }),
@@ -59,9 +91,21 @@ export const GlobalConfigSchema = Type.Object({
     "Whether users share presence (online, idle, offline, status message) with the users they share a room with. When false, presence updates are accepted and ignored and everyone reads as offline. (The key of Conduit's successors.)",
     true,
   ),
-  presence_idle_timeout_s: Int("Seconds without activity (sending events, setting presence online) after which an online user shows as idle (`unavailable`).", 300, { minimum: 1 }),
-  presence_offline_timeout_s: Int("Seconds after a user's last /sync request ended after which they show as offline.", 120, { minimum: 1 }),
-  shutdown_grace_seconds: Int("On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.", 10, { minimum: 0 }),
+  presence_idle_timeout_s: Int(
+    "Seconds without activity (sending events, setting presence online) after which an online user shows as idle (`unavailable`).",
+    300,
+    { minimum: 1 },
+  ),
+  presence_offline_timeout_s: Int(
+    "Seconds after a user's last /sync request ended after which they show as offline.",
+    120,
+    { minimum: 1 },
+  ),
+  shutdown_grace_seconds: Int(
+    "On SIGTERM or SIGINT, how long in-flight requests may take to finish before the server stops anyway.",
+    10,
+    { minimum: 0 },
+  ),
   // Accounts
   refreshable_access_token_lifetime: Int(
     "Lifetime in milliseconds of access tokens issued to clients that support refresh tokens (`refresh_token: true` at login or registration). Other clients get tokens that do not expire.",
@@ -99,13 +143,19 @@ export interface LoadedConfig {
  * variables, applies defaults and validates. Collects every problem before failing.
  * Empty text means "no file": the built-in defaults (and the environment).
  */
-export function loadConfig(text: string, env: Record<string, string | undefined> = {}, source = "conduit.toml"): LoadedConfig {
+export function loadConfig(
+  text: string,
+  env: Record<string, string | undefined> = {},
+  source = "conduit.toml",
+): LoadedConfig {
   let document: Record<string, unknown>;
   try {
     document = parseToml(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      throw new ConfigError([`${source}:${error.line}:${error.column}: TOML syntax error: ${error.message.split("\n")[0]}`]);
+      throw new ConfigError([
+        `${source}:${error.line}:${error.column}: TOML syntax error: ${error.message.split("\n")[0]}`,
+      ]);
     }
     throw error;
   }
@@ -118,10 +168,12 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   }
   const warnings: string[] = [];
   for (const key of Object.keys(document)) {
-    if (key !== "global") warnings.push(`${source}: unknown table or key "${key}" ignored (settings live under [global])`);
+    if (key !== "global")
+      warnings.push(`${source}: unknown table or key "${key}" ignored (settings live under [global])`);
   }
   const raw = document.global ?? {};
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError([`${source}: "global" must be a table`]);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ConfigError([`${source}: "global" must be a table`]);
   const global = structuredClone(raw) as Record<string, unknown>;
 
   /** Key path ("port", "turn.secret") → the variable that set it, so that problems blame the variable. */
@@ -145,7 +197,9 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
     return line ? `${source}:${line}: ` : `${source}: `;
   };
 
-  warnings.push(...unknownKeys(GlobalConfigSchema, global, "global").map((k) => `${source}: unknown key "${k}" ignored`));
+  warnings.push(
+    ...unknownKeys(GlobalConfigSchema, global, "global").map((k) => `${source}: unknown key "${k}" ignored`),
+  );
   const withDefaults = Value.Default(GlobalConfigSchema, Value.Clone(global));
   const problems = [...Value.Errors(GlobalConfigSchema, withDefaults)].map((e) => {
     const keyPath = e.path.slice(1).replace(/\//g, ".");
@@ -155,11 +209,15 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
   if (problems.length > 0) throw new ConfigError(dedupe(problems));
   const config = Value.Clean(GlobalConfigSchema, withDefaults) as Config;
   if (config.database_backend === "rocksdb") {
-    throw new ConfigError([`${origin("database_backend")}[global] database_backend: "rocksdb" is not supported: bunduit only supports SQLite (use "sqlite")`]);
+    throw new ConfigError([
+      `${origin("database_backend")}[global] database_backend: "rocksdb" is not supported: bunduit only supports SQLite (use "sqlite")`,
+    ]);
   }
   const badTransports = config.matrix_rtc.transports.flatMap((transport, i) =>
     transport.type === "livekit" && !isHttpUrl(transport.livekit_service_url)
-      ? [`${origin(`matrix_rtc.transports.${i}`)}[global] matrix_rtc.transports.${i}: a "livekit" transport needs livekit_service_url, an http(s) URL${describeValue(transport.livekit_service_url)}`]
+      ? [
+          `${origin(`matrix_rtc.transports.${i}`)}[global] matrix_rtc.transports.${i}: a "livekit" transport needs livekit_service_url, an http(s) URL${describeValue(transport.livekit_service_url)}`,
+        ]
       : [],
   );
   if (badTransports.length > 0) throw new ConfigError(badTransports);
@@ -205,10 +263,15 @@ const LIVEKIT_KEYS = ["livekit_url", "livekit_api_key", "livekit_api_secret"] as
 function checkLiveKitKeys(rtc: Config["matrix_rtc"], source: string): string[] {
   const missing = LIVEKIT_KEYS.filter((key) => !rtc[key]);
   if (missing.length === LIVEKIT_KEYS.length) return [];
-  const problems = missing.map((key) => `${source}: [global] matrix_rtc.${key}: needed with the other livekit_* keys (the built-in LiveKit authorization service uses all three)`);
+  const problems = missing.map(
+    (key) =>
+      `${source}: [global] matrix_rtc.${key}: needed with the other livekit_* keys (the built-in LiveKit authorization service uses all three)`,
+  );
   const url = rtc.livekit_url;
   if (url && !(URL.canParse(url) && ["ws:", "wss:", "http:", "https:"].includes(new URL(url).protocol))) {
-    problems.push(`${source}: [global] matrix_rtc.livekit_url: must be a ws(s):// or http(s):// URL${describeValue(url)}`);
+    problems.push(
+      `${source}: [global] matrix_rtc.livekit_url: must be a ws(s):// or http(s):// URL${describeValue(url)}`,
+    );
   }
   return problems;
 }

@@ -90,7 +90,12 @@ export class MatrixError extends Error {
  */
 export class UserInteractiveAuthRequired extends MatrixError {
   constructor(
-    readonly state: { flows: { stages: string[] }[]; params: Record<string, unknown>; session: string; completed: string[] },
+    readonly state: {
+      flows: { stages: string[] }[];
+      params: Record<string, unknown>;
+      session: string;
+      completed: string[];
+    },
     readonly failure?: { errcode: Errcode; error: string },
   ) {
     super(failure?.errcode ?? "M_UNAUTHORIZED", failure?.error ?? "Additional authentication is required", {}, 401);

@@ -33,10 +33,12 @@ function format(fields: Record<string, unknown>): string {
 }
 
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const log = (at: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] > ORDER[level]) return;
-    write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${message}${format(fields)}\n`);
-  };
+  const log =
+    (at: LogLevel) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[at] > ORDER[level]) return;
+      write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${message}${format(fields)}\n`);
+    };
   return {
     level,
     error: log("error"),

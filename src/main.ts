@@ -62,7 +62,9 @@ async function serve(config: Readonly<Config>, logger: Logger, configPath: strin
     database: join(config.database_path, DATABASE_FILE),
   });
   if (!config.allow_registration && !services.accounts.hasPeople()) {
-    logger.warn(`registration is closed and no account exists yet: create the first one with \`${selfCommand(configPath)} user create NAME --admin\` (it prints the password)`);
+    logger.warn(
+      `registration is closed and no account exists yet: create the first one with \`${selfCommand(configPath)} user create NAME --admin\` (it prints the password)`,
+    );
   }
 
   let stopping = false;
@@ -73,9 +75,13 @@ async function serve(config: Readonly<Config>, logger: Logger, configPath: strin
     const background = stopBackground();
     // Parked /sync long-polls answer now, so that waiting for in-flight requests does not wait out their timeouts.
     closeLongPolls();
-    const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdown_grace_seconds * 1000));
+    const grace = new Promise<"timeout">((resolve) =>
+      setTimeout(() => resolve("timeout"), config.shutdown_grace_seconds * 1000),
+    );
     if ((await Promise.race([server.stop(false).then(() => "done" as const), grace])) === "timeout") {
-      logger.warn("in-flight requests did not finish in time; closing them", { grace_seconds: config.shutdown_grace_seconds });
+      logger.warn("in-flight requests did not finish in time; closing them", {
+        grace_seconds: config.shutdown_grace_seconds,
+      });
       await server.stop(true);
     }
     // A transaction still in flight to an appservice after the grace stays stored and is sent again at the next start.
@@ -99,8 +105,12 @@ async function serve(config: Readonly<Config>, logger: Logger, configPath: strin
  * process manager that does not restart. Registered after start-up, so a failing start still exits.
  */
 function logStrayErrors(logger: Logger): void {
-  process.on("uncaughtException", (error) => logger.error("uncaught exception; the server keeps running", { error: describeError(error) }));
-  process.on("unhandledRejection", (reason) => logger.error("unhandled promise rejection; the server keeps running", { error: describeError(reason) }));
+  process.on("uncaughtException", (error) =>
+    logger.error("uncaught exception; the server keeps running", { error: describeError(error) }),
+  );
+  process.on("unhandledRejection", (reason) =>
+    logger.error("unhandled promise rejection; the server keeps running", { error: describeError(reason) }),
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -128,7 +138,8 @@ async function main(argv: string[]): Promise<void> {
       try {
         await serve(loaded.config, logger, args.configPath);
       } catch (error) {
-        if ((error as { code?: string }).code === "EADDRINUSE") fail(`cannot listen on ${loaded.config.address}:${loaded.config.port}: the address is in use`);
+        if ((error as { code?: string }).code === "EADDRINUSE")
+          fail(`cannot listen on ${loaded.config.address}:${loaded.config.port}: the address is in use`);
         throw error;
       }
       return;
@@ -156,7 +167,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "check-config":
-      process.stdout.write(`configuration from ${loaded.source} is valid:\n${JSON.stringify(maskSecrets(loaded.config), null, 2)}\n`);
+      process.stdout.write(
+        `configuration from ${loaded.source} is valid:\n${JSON.stringify(maskSecrets(loaded.config), null, 2)}\n`,
+      );
       return;
     default:
       fail(`unknown command "${command}"\n\n${USAGE}`);
@@ -167,6 +180,7 @@ try {
   await main(process.argv.slice(2));
 } catch (error) {
   // An operator's mistake found while starting any command: one line, not a stack trace.
-  if (error instanceof DatabaseOpenError || error instanceof DatabaseVersionError || error instanceof RegistrationError) fail(error.message);
+  if (error instanceof DatabaseOpenError || error instanceof DatabaseVersionError || error instanceof RegistrationError)
+    fail(error.message);
   throw error;
 }

@@ -45,11 +45,15 @@ log = "warn,state_res=warn"
   });
 
   test("the flat and the table TURN keys are both accepted", () => {
-    const flat = loadConfig(`[global]\nturn_uris = ["turn:t.example.org?transport=udp"]\nturn_secret = "s3"\nturn_ttl = 600\n`).config;
+    const flat = loadConfig(
+      `[global]\nturn_uris = ["turn:t.example.org?transport=udp"]\nturn_secret = "s3"\nturn_ttl = 600\n`,
+    ).config;
     expect(flat.turn_uris).toEqual(["turn:t.example.org?transport=udp"]);
     expect(flat.turn_secret).toBe("s3");
     expect(flat.turn_ttl).toBe(600);
-    const table = loadConfig(`[global.turn]\nuris = ["turns:t.example.org"]\nusername = "u"\npassword = "p"\nttl = 60\n`).config;
+    const table = loadConfig(
+      `[global.turn]\nuris = ["turns:t.example.org"]\nusername = "u"\npassword = "p"\nttl = 60\n`,
+    ).config;
     expect(table.turn).toEqual({ uris: ["turns:t.example.org"], secret: "", username: "u", password: "p", ttl: 60 });
   });
 
@@ -77,7 +81,9 @@ log = "warn,state_res=warn"
   });
 
   test("unknown keys and tables are warned about by name and dropped", () => {
-    const { config, warnings } = loadConfig(`[other]\nx = 1\n[global]\nservr_name = "typo"\n[global.well_known]\nclien = "x"\n`);
+    const { config, warnings } = loadConfig(
+      `[other]\nx = 1\n[global]\nservr_name = "typo"\n[global.well_known]\nclien = "x"\n`,
+    );
     expect(warnings.some((w) => w.includes('"servr_name"'))).toBe(true);
     expect(warnings.some((w) => w.includes('"well_known.clien"'))).toBe(true);
     expect(warnings.some((w) => w.includes('"other"'))).toBe(true);
@@ -107,7 +113,9 @@ log = "warn,state_res=warn"
   });
 
   test("check-config masks secrets", () => {
-    const { config } = loadConfig(`[global]\nregistration_token = "hunter2"\nturn_secret = "s"\n[global.turn]\npassword = "p"\n`);
+    const { config } = loadConfig(
+      `[global]\nregistration_token = "hunter2"\nturn_secret = "s"\n[global.turn]\npassword = "p"\n`,
+    );
     const masked = JSON.stringify(maskSecrets(config));
     expect(masked).not.toContain("hunter2");
     expect(masked).not.toContain('"p"');
@@ -126,7 +134,9 @@ describe("accounts settings", () => {
       delayed_event_management: { per_second: 1, burst: 20 },
     });
     expect(defaults.refreshable_access_token_lifetime).toBe(300_000);
-    const { config, warnings } = loadConfig(`[global]\nrefreshable_access_token_lifetime = 60000\n[global.rate_limits]\nlogin = { per_second = 1, burst = 2 }\n`);
+    const { config, warnings } = loadConfig(
+      `[global]\nrefreshable_access_token_lifetime = 60000\n[global.rate_limits]\nlogin = { per_second = 1, burst = 2 }\n`,
+    );
     expect(warnings).toEqual([]);
     expect(config.rate_limits.login).toEqual({ per_second: 1, burst: 2 });
     expect(config.rate_limits.registration).toEqual({ per_second: 0.17, burst: 3 });
@@ -134,7 +144,9 @@ describe("accounts settings", () => {
   });
 
   test("bad rate limits are refused", () => {
-    expect(problems(`[global.rate_limits]\nlogin = { per_second = 0, burst = 1 }\n`).join()).toContain("rate_limits.login.per_second");
+    expect(problems(`[global.rate_limits]\nlogin = { per_second = 0, burst = 1 }\n`).join()).toContain(
+      "rate_limits.login.per_second",
+    );
     expect(problems(`[global.rate_limits]\nmessage = { burst = 0 }\n`).join()).toContain("rate_limits.message.burst");
   });
 
@@ -176,14 +188,19 @@ describe("delayed events settings", () => {
 
 describe("settings that would start a broken or open server are refused at load", () => {
   test("an empty registration_token, in the file or the environment, says what to do instead", () => {
-    for (const found of [problems(`[global]\nallow_registration = true\nregistration_token = ""\n`), problems("", { CONDUIT_REGISTRATION_TOKEN: "" })]) {
+    for (const found of [
+      problems(`[global]\nallow_registration = true\nregistration_token = ""\n`),
+      problems("", { CONDUIT_REGISTRATION_TOKEN: "" }),
+    ]) {
       expect(found).toHaveLength(1);
       expect(found[0]).toContain("registration_token is empty");
       expect(found[0]).toContain("openssl rand -hex 32");
       expect(found[0]).toContain("remove the key");
     }
     expect(problems(`[global]\nregistration_token = "  "\n`)[0]).toContain("conduit.toml:2");
-    expect(problems("", { CONDUIT_REGISTRATION_TOKEN: "" })[0]).toStartWith('environment variable CONDUIT_REGISTRATION_TOKEN="":');
+    expect(problems("", { CONDUIT_REGISTRATION_TOKEN: "" })[0]).toStartWith(
+      'environment variable CONDUIT_REGISTRATION_TOKEN="":',
+    );
   });
 
   test("server_name must follow the spec's server-name grammar", () => {
@@ -194,7 +211,15 @@ describe("settings that would start a broken or open server are refused at load"
     for (const bad of ["", "example.org:", "example.org:123456", "[::1", "[not-ipv6]", "exa_mple.org", "300.1.1.1"]) {
       expect(problems("", { CONDUIT_SERVER_NAME: JSON.stringify(bad) }).join()).toContain("server_name");
     }
-    for (const good of ["example.org", "matrix.example.org:8448", "localhost", "1.2.3.4", "[::1]", "[1234:5678::abcd]:443", "Example.ORG"]) {
+    for (const good of [
+      "example.org",
+      "matrix.example.org:8448",
+      "localhost",
+      "1.2.3.4",
+      "[::1]",
+      "[1234:5678::abcd]:443",
+      "Example.ORG",
+    ]) {
       expect(loadConfig(`[global]\nserver_name = ${JSON.stringify(good)}\n`).config.server_name).toBe(good);
     }
   });
@@ -204,13 +229,22 @@ describe("settings that would start a broken or open server are refused at load"
   });
 
   test("a bad CONDUIT_* variable is blamed on the variable, even when the file sets the same key", () => {
-    const found = problems(`[global]\nport = 8008\n[global.turn]\nttl = 60\n`, { CONDUIT_PORT: "eighty", CONDUIT_TURN__TTL: "0" });
+    const found = problems(`[global]\nport = 8008\n[global.turn]\nttl = 60\n`, {
+      CONDUIT_PORT: "eighty",
+      CONDUIT_TURN__TTL: "0",
+    });
     expect(found).toHaveLength(2);
-    expect(found.find((p) => p.includes("port"))).toStartWith('environment variable CONDUIT_PORT="eighty": [global] port:');
-    expect(found.find((p) => p.includes("turn.ttl"))).toStartWith('environment variable CONDUIT_TURN__TTL="0": [global] turn.ttl:');
+    expect(found.find((p) => p.includes("port"))).toStartWith(
+      'environment variable CONDUIT_PORT="eighty": [global] port:',
+    );
+    expect(found.find((p) => p.includes("turn.ttl"))).toStartWith(
+      'environment variable CONDUIT_TURN__TTL="0": [global] turn.ttl:',
+    );
     expect(found.join()).not.toContain("conduit.toml:");
     // The file's own mistakes still point at their line.
-    expect(problems(`[global]\nport = "x"\n`, { CONDUIT_SERVER_NAME: "example.org" })[0]).toStartWith("conduit.toml:2:");
+    expect(problems(`[global]\nport = "x"\n`, { CONDUIT_SERVER_NAME: "example.org" })[0]).toStartWith(
+      "conduit.toml:2:",
+    );
   });
 
   test("a file with settings but no [global] table is refused rather than run on defaults", () => {

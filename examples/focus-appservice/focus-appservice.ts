@@ -33,7 +33,14 @@ export interface FocusOptions {
 }
 
 const CALL_MEMBER = "org.matrix.msc3401.call.member";
-type MatrixEvent = { type: string; room_id: string; sender: string; state_key?: string; content: Record<string, unknown>; event_id: string };
+type MatrixEvent = {
+  type: string;
+  room_id: string;
+  sender: string;
+  state_key?: string;
+  content: Record<string, unknown>;
+  event_id: string;
+};
 
 /** A minimal registration file for this appservice, as YAML (JSON is YAML too). */
 export function focusRegistration(url: string, id = "focus"): FocusRegistration {
@@ -81,8 +88,18 @@ export function createFocusAppservice(options: FocusOptions) {
   }
 
   async function onEvent(event: MatrixEvent): Promise<void> {
-    if (event.type === "m.room.member" && event.content.membership === "invite" && event.state_key && inFocusNamespace(event.state_key)) {
-      const joined = await homeserver("POST", `/_matrix/client/v3/join/${encodeURIComponent(event.room_id)}`, {}, event.state_key);
+    if (
+      event.type === "m.room.member" &&
+      event.content.membership === "invite" &&
+      event.state_key &&
+      inFocusNamespace(event.state_key)
+    ) {
+      const joined = await homeserver(
+        "POST",
+        `/_matrix/client/v3/join/${encodeURIComponent(event.room_id)}`,
+        {},
+        event.state_key,
+      );
       log(`joined ${event.room_id} as ${event.state_key}: ${joined.status}`);
       return;
     }
@@ -111,7 +128,10 @@ export function createFocusAppservice(options: FocusOptions) {
         recentTxnIds.push(txnId);
         if (recentTxnIds.length > 100) recentTxnIds.shift();
         // Events are handled in order, one after the other; the homeserver need not wait for them.
-        for (const event of body.events ?? []) work = work.then(() => onEvent(event)).catch((error: unknown) => log(`event ${event.event_id} failed: ${String(error)}`));
+        for (const event of body.events ?? [])
+          work = work
+            .then(() => onEvent(event))
+            .catch((error: unknown) => log(`event ${event.event_id} failed: ${String(error)}`));
       }
       return Response.json({});
     }
@@ -120,7 +140,11 @@ export function createFocusAppservice(options: FocusOptions) {
       const userId = user[1]!;
       if (!inFocusNamespace(userId)) return Response.json({ errcode: "M_NOT_FOUND" }, { status: 404 });
       const localpart = userId.slice(1, userId.indexOf(":"));
-      const created = await homeserver("POST", "/_matrix/client/v3/register", { type: "m.login.application_service", username: localpart, inhibit_login: true });
+      const created = await homeserver("POST", "/_matrix/client/v3/register", {
+        type: "m.login.application_service",
+        username: localpart,
+        inhibit_login: true,
+      });
       return created.ok ? Response.json({}) : Response.json({ errcode: "M_NOT_FOUND" }, { status: 404 });
     }
     if (path === "/_matrix/app/v1/ping" && request.method === "POST") return Response.json({});
@@ -133,11 +157,20 @@ export function createFocusAppservice(options: FocusOptions) {
 
     /** Checks the homeserver reaches us (ping) and gives the focus user its name. */
     async start(): Promise<void> {
-      const ping = await homeserver("POST", `/_matrix/client/v1/appservice/${encodeURIComponent(registration.id)}/ping`, { transaction_id: `focus-start-${Date.now()}` });
+      const ping = await homeserver(
+        "POST",
+        `/_matrix/client/v1/appservice/${encodeURIComponent(registration.id)}/ping`,
+        { transaction_id: `focus-start-${Date.now()}` },
+      );
       const answer = (await ping.json()) as { duration_ms?: number; errcode?: string };
-      if (!ping.ok) throw new Error(`the homeserver cannot reach this appservice: ${answer.errcode ?? ping.status} (see docs/appservices.md#troubleshooting)`);
+      if (!ping.ok)
+        throw new Error(
+          `the homeserver cannot reach this appservice: ${answer.errcode ?? ping.status} (see docs/appservices.md#troubleshooting)`,
+        );
       log(`ping ok in ${answer.duration_ms} ms`);
-      await homeserver("PUT", `/_matrix/client/v3/profile/${encodeURIComponent(botUserId)}/displayname`, { displayname: "Call focus" });
+      await homeserver("PUT", `/_matrix/client/v3/profile/${encodeURIComponent(botUserId)}/displayname`, {
+        displayname: "Call focus",
+      });
     },
 
     /** Resolves when every event received so far has been handled. */

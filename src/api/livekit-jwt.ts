@@ -13,17 +13,27 @@ import { LIVEKIT_JWT_PREFIX, type LiveKitAuthorization } from "../core/voip/live
 // empty one, 400 M_BAD_JSON naming it, and the core keeps that wording.
 const OpenIdToken = t.Object(
   {
-    access_token: t.Optional(t.String({ description: "Required. The token from POST /user/{userId}/openid/request_token." })),
+    access_token: t.Optional(
+      t.String({ description: "Required. The token from POST /user/{userId}/openid/request_token." }),
+    ),
     token_type: t.Optional(t.String()),
-    matrix_server_name: t.Optional(t.String({ description: "Required. The user's server, where the token is checked." })),
+    matrix_server_name: t.Optional(
+      t.String({ description: "Required. The user's server, where the token is checked." }),
+    ),
     expires_in: t.Optional(t.Integer()),
   },
   { description: "Required. The OpenID token exactly as the homeserver issued it." },
 );
 
 const DelayFields = {
-  delay_id: t.Optional(t.String({ description: "The delay_id of the caller's delayed leave event (MSC4140), to delegate its restarts and sending." })),
-  delay_timeout: t.Optional(t.Integer({ description: "That delayed event's delay in milliseconds; required with delay_id." })),
+  delay_id: t.Optional(
+    t.String({
+      description: "The delay_id of the caller's delayed leave event (MSC4140), to delegate its restarts and sending.",
+    }),
+  ),
+  delay_timeout: t.Optional(
+    t.Integer({ description: "That delayed event's delay in milliseconds; required with delay_id." }),
+  ),
   delay_cs_api_url: t.Optional(t.String({ description: "Ignored (deprecated)." })),
 };
 
@@ -39,7 +49,9 @@ const Member = t.Object(
 const LegacySfuRequest = t.Object({
   room: t.Optional(t.String({ description: "Required. The Matrix room id of the call." })),
   openid_token: t.Optional(OpenIdToken),
-  device_id: t.Optional(t.String({ description: "The caller's device; part of the LiveKit identity `@user:server:DEVICE`." })),
+  device_id: t.Optional(
+    t.String({ description: "The caller's device; part of the LiveKit identity `@user:server:DEVICE`." }),
+  ),
   ...DelayFields,
 });
 
@@ -97,7 +109,10 @@ export const liveKitJwtRoutes = (liveKit: LiveKitAuthorization) =>
     .post("/sfu_webhook", ({ body, headers }) => liveKit.receiveSfuWebhook(body, headers.authorization), {
       // LiveKit signs the exact bytes it sends; http-edge leaves application/webhook+json unparsed for this.
       parse: "text",
-      body: t.Unknown({ description: "LiveKit's webhook event, as application/webhook+json (the raw text whose SHA-256 the token carries)." }),
+      body: t.Unknown({
+        description:
+          "LiveKit's webhook event, as application/webhook+json (the raw text whose SHA-256 the token carries).",
+      }),
       response: t.Object({}),
       detail: {
         summary: `POST ${LIVEKIT_JWT_PREFIX}/sfu_webhook`,
@@ -114,6 +129,10 @@ export const liveKitJwtRoutes = (liveKit: LiveKitAuthorization) =>
         return "";
       },
       {
-        detail: { summary: `GET ${LIVEKIT_JWT_PREFIX}/healthz`, description: "200 with an empty body when the service is configured, else 404 M_UNRECOGNIZED.", tags },
+        detail: {
+          summary: `GET ${LIVEKIT_JWT_PREFIX}/healthz`,
+          description: "200 with an empty body when the service is configured, else 404 M_UNRECOGNIZED.",
+          tags,
+        },
       },
     );

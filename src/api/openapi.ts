@@ -35,8 +35,17 @@ interface RouteInfo {
 
 /** The spec's own names for the two ways a token is sent (its data/api/client-server/definitions/security.yaml). */
 const SECURITY_SCHEMES = {
-  accessTokenBearer: { type: "http", scheme: "bearer", description: "The access token (or an application service's as_token) in `Authorization: Bearer`." },
-  accessTokenQuery: { type: "apiKey", in: "query", name: "access_token", description: "Deprecated by the spec, still accepted: the same token as the `access_token` query parameter." },
+  accessTokenBearer: {
+    type: "http",
+    scheme: "bearer",
+    description: "The access token (or an application service's as_token) in `Authorization: Bearer`.",
+  },
+  accessTokenQuery: {
+    type: "apiKey",
+    in: "query",
+    name: "access_token",
+    description: "Deprecated by the spec, still accepted: the same token as the `access_token` query parameter.",
+  },
 };
 const TOKEN_REQUIREMENTS = Object.keys(SECURITY_SCHEMES).map((scheme) => ({ [scheme]: [] as string[] }));
 
@@ -90,24 +99,37 @@ const wildcardParameter = (name: string) => ({
 
 /** The Matrix error responses, as components; each operation refers to those it can answer. */
 const ERROR_RESPONSES = {
-  400: ["BadRequest", "The request is malformed: M_BAD_JSON, M_NOT_JSON, M_MISSING_PARAM, M_INVALID_PARAM or an endpoint's own errcode."],
+  400: [
+    "BadRequest",
+    "The request is malformed: M_BAD_JSON, M_NOT_JSON, M_MISSING_PARAM, M_INVALID_PARAM or an endpoint's own errcode.",
+  ],
   401: ["Unauthorized", "The access token is missing (M_MISSING_TOKEN) or not known (M_UNKNOWN_TOKEN)."],
-  403: ["Forbidden", "The requester may not do this: M_FORBIDDEN, M_GUEST_ACCESS_FORBIDDEN or an endpoint's own errcode."],
+  403: [
+    "Forbidden",
+    "The requester may not do this: M_FORBIDDEN, M_GUEST_ACCESS_FORBIDDEN or an endpoint's own errcode.",
+  ],
   404: ["NotFound", "The thing named in the path does not exist or is not visible: M_NOT_FOUND."],
   413: ["TooLarge", "The request body is larger than the server accepts: M_TOO_LARGE."],
   429: ["RateLimited", "Too many requests: M_LIMIT_EXCEEDED with retry_after_ms."],
 } as const;
 type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
-const DEFAULT_ERROR = "Any other Matrix error, e.g. 429 M_LIMIT_EXCEEDED when rate-limited, or 500 M_UNKNOWN with a request id.";
+const DEFAULT_ERROR =
+  "Any other Matrix error, e.g. 429 M_LIMIT_EXCEEDED when rate-limited, or 500 M_UNKNOWN with a request id.";
 
 function errorComponents() {
   const schema = { $ref: "#/components/schemas/MatrixError" };
-  const responses: Record<string, unknown> = { Error: { description: DEFAULT_ERROR, content: { "application/json": { schema } } } };
-  for (const [name, description] of Object.values(ERROR_RESPONSES)) responses[name] = { description, content: { "application/json": { schema } } };
+  const responses: Record<string, unknown> = {
+    Error: { description: DEFAULT_ERROR, content: { "application/json": { schema } } },
+  };
+  for (const [name, description] of Object.values(ERROR_RESPONSES))
+    responses[name] = { description, content: { "application/json": { schema } } };
   responses.UserInteractiveAuth = {
-    description: "More authentication is needed: the user-interactive auth state (with errcode and error when a stage just failed), or M_MISSING_TOKEN / M_UNKNOWN_TOKEN.",
-    content: { "application/json": { schema: { anyOf: [{ $ref: "#/components/schemas/AuthenticationResponse" }, schema] } } },
+    description:
+      "More authentication is needed: the user-interactive auth state (with errcode and error when a stage just failed), or M_MISSING_TOKEN / M_UNKNOWN_TOKEN.",
+    content: {
+      "application/json": { schema: { anyOf: [{ $ref: "#/components/schemas/AuthenticationResponse" }, schema] } },
+    },
   };
   return {
     schemas: {
@@ -116,7 +138,14 @@ function errorComponents() {
         description: "https://spec.matrix.org/v1.19/client-server-api/#user-interactive-api-in-the-rest-api",
         required: ["flows"],
         properties: {
-          flows: { type: "array", items: { type: "object", required: ["stages"], properties: { stages: { type: "array", items: { type: "string" } } } } },
+          flows: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["stages"],
+              properties: { stages: { type: "array", items: { type: "string" } } },
+            },
+          },
           params: { type: "object", additionalProperties: true },
           session: { type: "string" },
           completed: { type: "array", items: { type: "string" } },
@@ -177,9 +206,18 @@ const AUTH_NOTE: Record<AuthLevel, string> = {
 
 function successResponses(response: TSchema | Record<number, TSchema> | undefined) {
   const content = (schema: TSchema) => ({ content: { "application/json": { schema } } });
-  if (response && typeof response === "object" && !("type" in response) && !("anyOf" in response) && !("$ref" in response)) {
+  if (
+    response &&
+    typeof response === "object" &&
+    !("type" in response) &&
+    !("anyOf" in response) &&
+    !("$ref" in response)
+  ) {
     return Object.fromEntries(
-      Object.entries(response as Record<number, TSchema>).map(([status, schema]) => [status, { description: schema.description ?? "Success", ...content(schema) }]),
+      Object.entries(response as Record<number, TSchema>).map(([status, schema]) => [
+        status,
+        { description: schema.description ?? "Success", ...content(schema) },
+      ]),
     );
   }
   return { 200: { description: "Success", ...(response ? content(response as TSchema) : {}) } };
@@ -200,10 +238,14 @@ export function buildOpenApiDocument(routes: readonly RouteInfo[], version: stri
     const errors = Object.fromEntries(
       errorStatuses(route, path).map((status) => [
         status,
-        { $ref: `#/components/responses/${status === 401 && interactive ? "UserInteractiveAuth" : ERROR_RESPONSES[status][0]}` },
+        {
+          $ref: `#/components/responses/${status === 401 && interactive ? "UserInteractiveAuth" : ERROR_RESPONSES[status][0]}`,
+        },
       ]),
     );
-    const description = [hooks.detail?.description, auth ? AUTH_NOTE[auth] : "No access token is needed."].filter(Boolean).join("\n\n");
+    const description = [hooks.detail?.description, auth ? AUTH_NOTE[auth] : "No access token is needed."]
+      .filter(Boolean)
+      .join("\n\n");
     (paths[path] ??= {})[route.method.toLowerCase()] = {
       operationId: id,
       summary: hooks.detail?.summary ?? `${route.method} ${path}`,
@@ -214,7 +256,9 @@ export function buildOpenApiDocument(routes: readonly RouteInfo[], version: stri
         ...(route.path.endsWith("*") ? [wildcardParameter(wildcardName(hooks.detail?.summary))] : []),
         ...parameters(hooks.query, "query"),
       ],
-      ...(hooks.body ? { requestBody: { required: true, content: { "application/json": { schema: hooks.body } } } } : {}),
+      ...(hooks.body
+        ? { requestBody: { required: true, content: { "application/json": { schema: hooks.body } } } }
+        : {}),
       responses: { ...successResponses(hooks.response), ...errors, default: { $ref: "#/components/responses/Error" } },
       security: security(auth),
       ...(auth ? { "x-auth": auth } : {}),
@@ -242,7 +286,11 @@ export const openApiRoutes = (routes: () => readonly RouteInfo[], version: strin
   const build = () => (document ??= buildOpenApiDocument(routes(), version));
   return new Elysia()
     .get("/_bunduit/openapi.json", () => build(), { detail: { hide: true } })
-    .get("/_bunduit/api", () => new Response(renderApiPage(build()), { headers: { "Content-Type": "text/html; charset=utf-8" } }), {
-      detail: { hide: true },
-    });
+    .get(
+      "/_bunduit/api",
+      () => new Response(renderApiPage(build()), { headers: { "Content-Type": "text/html; charset=utf-8" } }),
+      {
+        detail: { hide: true },
+      },
+    );
 };

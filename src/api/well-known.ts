@@ -9,12 +9,16 @@ import type { Config } from "../config.ts";
 export function requestBaseUrl(request: Request): string {
   const url = new URL(request.url);
   const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() ?? url.protocol.replace(":", "");
-  const host = request.headers.get("x-forwarded-host")?.split(",")[0]?.trim() ?? request.headers.get("host") ?? url.host;
+  const host =
+    request.headers.get("x-forwarded-host")?.split(",")[0]?.trim() ?? request.headers.get("host") ?? url.host;
   return `${proto}://${host}`;
 }
 
 /** `extraClientFields` gets the request's base URL (see requestBaseUrl) for URLs that point back at this server. */
-export const wellKnownRoutes = (config: Readonly<Config>, extraClientFields: (requestBaseUrl: string) => Record<string, unknown>) =>
+export const wellKnownRoutes = (
+  config: Readonly<Config>,
+  extraClientFields: (requestBaseUrl: string) => Record<string, unknown>,
+) =>
   new Elysia()
     .get(
       "/.well-known/matrix/client",
@@ -23,8 +27,15 @@ export const wellKnownRoutes = (config: Readonly<Config>, extraClientFields: (re
         ...extraClientFields(requestBaseUrl(request)),
       }),
       {
-        response: t.Object({ "m.homeserver": t.Object({ base_url: t.String() }) }, { additionalProperties: t.Unknown() }),
-        detail: { summary: "GET /.well-known/matrix/client", description: "Where clients find this homeserver.", tags: ["Server discovery"] },
+        response: t.Object(
+          { "m.homeserver": t.Object({ base_url: t.String() }) },
+          { additionalProperties: t.Unknown() },
+        ),
+        detail: {
+          summary: "GET /.well-known/matrix/client",
+          description: "Where clients find this homeserver.",
+          tags: ["Server discovery"],
+        },
       },
     )
     .get(
@@ -32,7 +43,11 @@ export const wellKnownRoutes = (config: Readonly<Config>, extraClientFields: (re
       () => ({ "m.server": config.well_known.server ?? `${config.server_name}:443` }),
       {
         response: t.Object({ "m.server": t.String() }),
-        detail: { summary: "GET /.well-known/matrix/server", description: "Where other servers reach this one.", tags: ["Server discovery"] },
+        detail: {
+          summary: "GET /.well-known/matrix/server",
+          description: "Where other servers reach this one.",
+          tags: ["Server discovery"],
+        },
       },
     )
     .get(

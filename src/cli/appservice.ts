@@ -12,7 +12,11 @@ import { createOfflineServices } from "./offline-services.ts";
 import type { CliOutput } from "./user.ts";
 
 /** Runs one `appservice` subcommand; returns the process exit code. */
-export async function runAppserviceCommand(args: ParsedArgs, config: Readonly<Config>, output: CliOutput): Promise<number> {
+export async function runAppserviceCommand(
+  args: ParsedArgs,
+  config: Readonly<Config>,
+  output: CliOutput,
+): Promise<number> {
   const [, action, argument] = args.command;
   if (!["register", "unregister", "list"].includes(action ?? "") || (action !== "list" && argument === undefined)) {
     output.err(USAGE);
@@ -23,8 +27,12 @@ export async function runAppserviceCommand(args: ParsedArgs, config: Readonly<Co
     const { appservices } = createOfflineServices(config, openStores(db)).services;
     switch (action) {
       case "register": {
-        const registration = appservices.registrations.registerFile(argument!, { replace: args.options.replace === true });
-        output.out(`registered appservice ${registration.id} (sender @${registration.sender_localpart}:${config.server_name}, url ${registration.url ?? "none"})`);
+        const registration = appservices.registrations.registerFile(argument!, {
+          replace: args.options.replace === true,
+        });
+        output.out(
+          `registered appservice ${registration.id} (sender @${registration.sender_localpart}:${config.server_name}, url ${registration.url ?? "none"})`,
+        );
         return 0;
       }
       case "unregister": {
@@ -39,7 +47,10 @@ export async function runAppserviceCommand(args: ParsedArgs, config: Readonly<Co
         const registrations = appservices.registrations.list();
         for (const registration of registrations) {
           const backlog = appservices.queue.backlog(registration.id);
-          const pending = backlog.pending_txn_id === undefined ? "" : ` pending_txn=${backlog.pending_txn_id} attempts=${backlog.attempts}`;
+          const pending =
+            backlog.pending_txn_id === undefined
+              ? ""
+              : ` pending_txn=${backlog.pending_txn_id} attempts=${backlog.attempts}`;
           const error = backlog.last_error ? ` last_error=${JSON.stringify(backlog.last_error)}` : "";
           output.out(
             `${registration.id}\t${registration.url ?? "(no url)"}\t@${registration.sender_localpart}:${config.server_name}\t` +

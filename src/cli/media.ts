@@ -29,7 +29,8 @@ export function runMediaCommand(args: ParsedArgs, config: Readonly<Config>): Com
   let cutoff = 0;
   if (action === "purge") {
     cutoff = Date.parse(before as string);
-    if (Number.isNaN(cutoff)) return usage(`--before ${before}: not a date (use e.g. 2025-01-01 or 2025-01-01T12:00:00Z)`);
+    if (Number.isNaN(cutoff))
+      return usage(`--before ${before}: not a date (use e.g. 2025-01-01 or 2025-01-01T12:00:00Z)`);
   }
   const db = openDatabase(config.database_path);
   try {

@@ -15,7 +15,6 @@ export interface CliOutput {
   err: (line: string) => void;
 }
 
-
 /** 18 random bytes as base64url: 24 characters, ~144 bits. */
 const generatePassword = () => randomBytes(18).toString("base64url");
 
@@ -29,15 +28,19 @@ export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>,
     const password = typeof args.options.password === "string" ? args.options.password : undefined;
     const existingUser = (): string => {
       const userId = name === undefined ? undefined : accounts.localUserId(name);
-      if (userId === undefined || !accounts.exists(userId)) throw new MatrixError("M_NOT_FOUND", `no user ${name ?? "given"} on ${config.server_name}`);
+      if (userId === undefined || !accounts.exists(userId))
+        throw new MatrixError("M_NOT_FOUND", `no user ${name ?? "given"} on ${config.server_name}`);
       return userId;
     };
     switch (action) {
       case "create": {
         if (name === undefined) return usage(output);
         // A bare name is checked by createUser, which explains the localpart grammar.
-        const localpart = name.startsWith("@") ? accounts.localUserId(name)?.slice(1).split(":")[0] : name.toLowerCase();
-        if (localpart === undefined) throw new MatrixError("M_INVALID_USERNAME", `${name} is not a user id on ${config.server_name}`);
+        const localpart = name.startsWith("@")
+          ? accounts.localUserId(name)?.slice(1).split(":")[0]
+          : name.toLowerCase();
+        if (localpart === undefined)
+          throw new MatrixError("M_INVALID_USERNAME", `${name} is not a user id on ${config.server_name}`);
         const chosen = password ?? generatePassword();
         const userId = await accounts.createUser(localpart, chosen, { admin: args.options.admin === true });
         output.out(`created ${userId}${args.options.admin === true ? " (admin)" : ""}`);
@@ -56,7 +59,8 @@ export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>,
       }
       case "deactivate": {
         const userId = existingUser();
-        if (accounts.isDeactivated(userId)) throw new MatrixError("M_USER_DEACTIVATED", `${userId} is already deactivated`);
+        if (accounts.isDeactivated(userId))
+          throw new MatrixError("M_USER_DEACTIVATED", `${userId} is already deactivated`);
         accounts.deactivate(userId);
         output.out(`deactivated ${userId}`);
         return 0;
@@ -64,8 +68,14 @@ export async function runUserCommand(args: ParsedArgs, config: Readonly<Config>,
       case "list": {
         const users = accounts.list();
         for (const user of users) {
-          const flags = [user.is_admin ? "admin" : "", user.is_guest ? "guest" : "", user.deactivated ? "deactivated" : ""].filter(Boolean);
-          output.out(`${user.user_id}\t${new Date(user.created_ts).toISOString()}${flags.length ? `\t${flags.join(",")}` : ""}`);
+          const flags = [
+            user.is_admin ? "admin" : "",
+            user.is_guest ? "guest" : "",
+            user.deactivated ? "deactivated" : "",
+          ].filter(Boolean);
+          output.out(
+            `${user.user_id}\t${new Date(user.created_ts).toISOString()}${flags.length ? `\t${flags.join(",")}` : ""}`,
+          );
         }
         output.out(`${users.length} user${users.length === 1 ? "" : "s"}`);
         return 0;

@@ -24,7 +24,12 @@ export function describeError(error: unknown): string {
  * Calls `fn`; a throw or a rejected promise is logged as `what failed` and never escapes.
  * Resolves true when `fn` (and its promise) succeeded.
  */
-export async function runGuarded(logger: Logger, what: string, fn: () => unknown, fields: Record<string, unknown> = {}): Promise<boolean> {
+export async function runGuarded(
+  logger: Logger,
+  what: string,
+  fn: () => unknown,
+  fields: Record<string, unknown> = {},
+): Promise<boolean> {
   try {
     await fn();
     return true;
@@ -45,7 +50,10 @@ export function runBackgroundTasks(tasks: readonly BackgroundTask[], logger: Log
     const tick = async () => {
       if (running) return;
       running = true;
-      const ok = await runGuarded(logger, "background task", task.run, { task: task.name, consecutive_failures: failedRuns + 1 });
+      const ok = await runGuarded(logger, "background task", task.run, {
+        task: task.name,
+        consecutive_failures: failedRuns + 1,
+      });
       running = false;
       if (!ok) failedRuns++;
       else if (failedRuns > 0) {

@@ -35,7 +35,10 @@ export function createServerIdentity(config: Pick<Config, "server_name">, keys: 
           valid_until_ts: clock.now() + KEY_VALIDITY_MS,
           verify_keys: { [signingKey.keyId]: { key: publicKeyBase64(signingKey.seed) } },
           old_verify_keys: Object.fromEntries(
-            oldKeys.map((k) => [k.key_id, { key: publicKeyBase64(new Uint8Array(k.seed)), expired_ts: k.expired_ts ?? 0 }]),
+            oldKeys.map((k) => [
+              k.key_id,
+              { key: publicKeyBase64(new Uint8Array(k.seed)), expired_ts: k.expired_ts ?? 0 },
+            ]),
           ),
         },
         config.server_name,

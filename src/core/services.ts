@@ -87,18 +87,58 @@ function appserviceRegistryArea({ config, stores, logger }: Base) {
 function userArea(base: Base, appservices: ReturnType<typeof appserviceRegistryArea>) {
   const { config, stores, clock, signals } = base;
   const rateLimits = createRateLimits(config, clock);
-  const sessions = createSessions(stores, clock, config.refreshable_access_token_lifetime, config.ip_source, createIdentityAssertion(stores, appservices.registry));
+  const sessions = createSessions(
+    stores,
+    clock,
+    config.refreshable_access_token_lifetime,
+    config.ip_source,
+    createIdentityAssertion(stores, appservices.registry),
+  );
   const devices = createDevices(stores, sessions, clock, signals.devicesDeleted);
-  const profiles = createProfiles(stores, config.server_name, signals.profileChanged, appservices.queries.queryUserExists);
+  const profiles = createProfiles(
+    stores,
+    config.server_name,
+    signals.profileChanged,
+    appservices.queries.queryUserExists,
+  );
   const accounts = createAccounts(stores, config.server_name, clock, devices, profiles, signals.userDeactivated);
   const uia = createUserInteractiveAuth(stores, accounts, rateLimits.login, config, clock);
-  const appserviceUsers = createAppserviceUsers({ stores, registry: appservices.registry, accounts, devices, sessions, serverName: config.server_name });
+  const appserviceUsers = createAppserviceUsers({
+    stores,
+    registry: appservices.registry,
+    accounts,
+    devices,
+    sessions,
+    serverName: config.server_name,
+  });
   const asAppservices = { registry: appservices.registry, users: appserviceUsers };
   return {
-    rateLimits, sessions, devices, profiles, accounts, uia,
+    rateLimits,
+    sessions,
+    devices,
+    profiles,
+    accounts,
+    uia,
     openId: createOpenId(stores, config.server_name, clock),
-    registration: createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter: rateLimits.registration, appservices: asAppservices }),
-    login: createLogin({ config, stores, accounts, devices, sessions, loginLimiter: rateLimits.login, appservices: asAppservices }),
+    registration: createRegistration({
+      config,
+      stores,
+      accounts,
+      devices,
+      sessions,
+      uia,
+      registrationLimiter: rateLimits.registration,
+      appservices: asAppservices,
+    }),
+    login: createLogin({
+      config,
+      stores,
+      accounts,
+      devices,
+      sessions,
+      loginLimiter: rateLimits.login,
+      appservices: asAppservices,
+    }),
     accountManagement: createAccountManagement(stores, accounts, devices, uia),
     accountData: createAccountData(stores, signals.accountDataChanged),
     filters: createFilters(stores),
@@ -106,7 +146,11 @@ function userArea(base: Base, appservices: ReturnType<typeof appserviceRegistryA
   };
 }
 
-function e2eeArea({ config, stores, clock, logger, signals }: Base, timeline: Timeline, users: ReturnType<typeof userArea>) {
+function e2eeArea(
+  { config, stores, clock, logger, signals }: Base,
+  timeline: Timeline,
+  users: ReturnType<typeof userArea>,
+) {
   const deviceLists = createDeviceLists(stores, signals.deviceListChanged, {
     usersSharingRoomWith: timeline.usersSharingRoomWith,
     // /keys/changes takes the next_batch tokens of /sync, and asks who started or stopped sharing a room.
@@ -123,7 +167,9 @@ function e2eeArea({ config, stores, clock, logger, signals }: Base, timeline: Ti
     }
   });
   return {
-    deviceLists, deviceKeys, toDevice,
+    deviceLists,
+    deviceKeys,
+    toDevice,
     keyQuery: createKeyQuery(stores, config.server_name),
     crossSigning: createCrossSigning(stores, deviceLists, users.uia),
     keyBackup: createKeyBackup(stores),
@@ -132,24 +178,54 @@ function e2eeArea({ config, stores, clock, logger, signals }: Base, timeline: Ti
 
 function pushArea({ config, stores, clock, logger, signals }: Base, timeline: Timeline) {
   const pushRules = createPushRules(stores, signals.pushRulesChanged);
-  const pushNotifications = createNotifications({ stores, pushRules, clock, eventsByStreamPositions: timeline.eventsByStreamPositions });
+  const pushNotifications = createNotifications({
+    stores,
+    pushRules,
+    clock,
+    eventsByStreamPositions: timeline.eventsByStreamPositions,
+  });
   const pushGateway = createGatewaySender({ stores, logger, unreadTotal: pushNotifications.unreadTotal });
-  const pushOnAppend = createPushOnAppend({ stores, serverName: config.server_name, notifications: pushNotifications, gateway: pushGateway });
+  const pushOnAppend = createPushOnAppend({
+    stores,
+    serverName: config.server_name,
+    notifications: pushNotifications,
+    gateway: pushGateway,
+  });
   return { pushRules, pushNotifications, pushGateway, pushOnAppend, pushers: createPushers(stores, clock) };
 }
 
 function mediaArea({ config, stores, clock, logger }: Base, options: ServiceOptions) {
   const mediaFiles = createMediaFiles(mediaDirectory(config));
   const media = createMediaRepo({ config, stores, files: mediaFiles, clock, logger });
-  const thumbnailer = createThumbnailer({ workerUrl: options.thumbnailWorkerUrl, logger, maxPixels: config.media.max_image_pixels });
+  const thumbnailer = createThumbnailer({
+    workerUrl: options.thumbnailWorkerUrl,
+    logger,
+    maxPixels: config.media.max_image_pixels,
+  });
   return {
-    media, mediaFiles, thumbnailer,
-    thumbnails: createThumbnails({ repo: media, store: stores.media, files: mediaFiles, thumbnailer, clock, logger, maxPixels: config.media.max_image_pixels }),
+    media,
+    mediaFiles,
+    thumbnailer,
+    thumbnails: createThumbnails({
+      repo: media,
+      store: stores.media,
+      files: mediaFiles,
+      thumbnailer,
+      clock,
+      logger,
+      maxPixels: config.media.max_image_pixels,
+    }),
     mediaRetention: createMediaRetention({ serverName: config.server_name, stores, files: mediaFiles, clock }),
   };
 }
 
-export function createServices(config: Readonly<Config>, stores: Stores, logger: Logger, clock: Clock, options: ServiceOptions) {
+export function createServices(
+  config: Readonly<Config>,
+  stores: Stores,
+  logger: Logger,
+  clock: Clock,
+  options: ServiceOptions,
+) {
   const base: Base = { config, stores, logger, clock, signals: createSignals(logger) };
   const { signals } = base;
   const identity = createServerIdentity(config, stores.serverKeys, clock);
@@ -159,50 +235,97 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
   const e2ee = e2eeArea(base, timeline, users);
   const push = pushArea(base, timeline);
   const appserviceDelivery = createAppserviceDelivery({
-    config, stores, clock, logger, signals, ...appserviceRegistry, ...e2ee,
+    config,
+    stores,
+    clock,
+    logger,
+    signals,
+    ...appserviceRegistry,
+    ...e2ee,
     source: roomEventSource(stores, readers.clientEvents),
   });
 
   // The write side of rooms: the engine runs the append pipeline on every event it stores.
   const { rooms, directory, reports, sending } = createRoomServices({
-    stores, identity, clock, logger, readers,
-    hooks: appendPipeline({ stores, clock, signals, push: push.pushOnAppend, appservices: appserviceDelivery.appendHooks }),
+    stores,
+    identity,
+    clock,
+    logger,
+    readers,
+    hooks: appendPipeline({
+      stores,
+      clock,
+      signals,
+      push: push.pushOnAppend,
+      appservices: appserviceDelivery.appendHooks,
+    }),
     // Member events carry the user's profile (displayname, avatar_url).
     getProfile: users.profiles.memberProfile,
     assertAliasAllowed: appserviceRegistry.registry.assertAliasAllowed,
     queryUnknownAlias: appserviceRegistry.queries.queryAliasExists,
   });
   const delayedEvents = createDelayedEvents({
-    config, stores, sending, clock, logger,
+    config,
+    stores,
+    sending,
+    clock,
+    logger,
     limiters: { message: users.rateLimits.message, management: users.rateLimits.delayedEventManagement },
   });
 
   // What follows a user's own changes, now that rooms exist to carry them.
   signals.profileChanged.subscribe(({ user_id, field }) => {
     if (field !== DISPLAYNAME && field !== AVATAR_URL) return;
-    rooms.updateMemberProfiles(user_id).catch((error: unknown) => logger.error("sending a profile change to rooms failed", { user_id, error: String(error) }));
+    rooms
+      .updateMemberProfiles(user_id)
+      .catch((error: unknown) =>
+        logger.error("sending a profile change to rooms failed", { user_id, error: String(error) }),
+      );
   });
   signals.userDeactivated.subscribe((userId) => {
     delayedEvents.cancelAllOf(userId);
-    rooms.leaveAllRooms(userId).catch((error: unknown) => logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }));
+    rooms
+      .leaveAllRooms(userId)
+      .catch((error: unknown) =>
+        logger.error("leaving the rooms of a deactivated user failed", { user_id: userId, error: String(error) }),
+      );
     // Pushers set by a device go with it (foreign key); those without a device go here.
     push.pushers.deletePushersOf(userId);
   });
 
   // Sync, typing, receipts and presence; its notifier subscribes to the after-commit signals.
   const syncServices = createSyncServices({
-    config, stores, clock, logger, signals, rooms: timeline, visibility: readers.visibility, clientEvents: readers.clientEvents, ...push, ...e2ee,
-    accountData: users.accountData, filters: users.filters, threadOf: timeline.threadOf,
+    config,
+    stores,
+    clock,
+    logger,
+    signals,
+    rooms: timeline,
+    visibility: readers.visibility,
+    clientEvents: readers.clientEvents,
+    ...push,
+    ...e2ee,
+    accountData: users.accountData,
+    filters: users.filters,
+    threadOf: timeline.threadOf,
   });
   const matrixRtc = createMatrixRtc(config);
   const liveKit = createLiveKitAuthorization({
-    config, openId: users.openId, logger, clock, isJoinedMember: options.isJoinedMember ?? timeline.isJoinedMember,
+    config,
+    openId: users.openId,
+    logger,
+    clock,
+    isJoinedMember: options.isJoinedMember ?? timeline.isJoinedMember,
     // Leave delegation restarts and sends the participants' delayed leave events in-process.
     delayedEvents,
   });
 
   return {
-    config, logger, clock, signals, identity,
+    config,
+    logger,
+    clock,
+    signals,
+    identity,
     ...users,
     ...e2ee,
     pushRules: push.pushRules,
@@ -229,7 +352,14 @@ export function createServices(config: Readonly<Config>, stores: Stores, logger:
     appservices: {
       ...appserviceDelivery,
       registry: appserviceRegistry.registry,
-      registrations: createAppserviceRegistrations(stores, appserviceRegistry.registry, users.accounts, config.server_name, clock, logger),
+      registrations: createAppserviceRegistrations(
+        stores,
+        appserviceRegistry.registry,
+        users.accounts,
+        config.server_name,
+        clock,
+        logger,
+      ),
       /** For the profile and directory paths: ask the appservices before answering "not found". */
       queryUserExists: appserviceRegistry.queries.queryUserExists,
       /** For alias resolution in the rooms engine: ask the appservices before answering 404. */

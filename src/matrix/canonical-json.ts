@@ -49,9 +49,14 @@ function encode(value: unknown, depth: number): string {
       return value ? "true" : "false";
     case "number":
       if (!Number.isInteger(value)) {
-        throw new CanonicalJsonError(Number.isFinite(value) ? `canonical JSON allows only integers, got ${value}` : `number out of range: ${value}`);
+        throw new CanonicalJsonError(
+          Number.isFinite(value)
+            ? `canonical JSON allows only integers, got ${value}`
+            : `number out of range: ${value}`,
+        );
       }
-      if (!Number.isSafeInteger(value)) throw new CanonicalJsonError(`integer out of range (canonical JSON allows ±(2^53−1)): ${value}`);
+      if (!Number.isSafeInteger(value))
+        throw new CanonicalJsonError(`integer out of range (canonical JSON allows ±(2^53−1)): ${value}`);
       return String(value);
     case "object": {
       if (value === null) return "null";
@@ -60,7 +65,9 @@ function encode(value: unknown, depth: number): string {
       const object = value as Record<string, unknown>;
       // Code point order: compare by UTF-16 code units is the same as code point order
       // except for surrogate pairs versus U+E000..U+FFFF, so compare code points explicitly.
-      const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort(compareCodePoints);
+      const keys = Object.keys(object)
+        .filter((k) => object[k] !== undefined)
+        .sort(compareCodePoints);
       return `{${keys.map((k) => `${JSON.stringify(k)}:${encode(object[k], depth + 1)}`).join(",")}}`;
     }
     default:

@@ -115,6 +115,9 @@ export function contentDisposition(type: "inline" | "attachment", requested: str
   const filename = safeFileName(requested);
   if (!filename) return type;
   if (/^[\x20-\x7e]*$/.test(filename) && !/["\\]/.test(filename)) return `${type}; filename="${filename}"`;
-  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `${type}; filename*=utf-8''${encoded}`;
 }

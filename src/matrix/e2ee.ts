@@ -59,6 +59,7 @@ export interface BackupSessionMetadata {
  */
 export function replacesBackupSession(stored: BackupSessionMetadata, candidate: BackupSessionMetadata): boolean {
   if (stored.is_verified !== candidate.is_verified) return candidate.is_verified;
-  if (stored.first_message_index !== candidate.first_message_index) return candidate.first_message_index < stored.first_message_index;
+  if (stored.first_message_index !== candidate.first_message_index)
+    return candidate.first_message_index < stored.first_message_index;
   return candidate.forwarded_count < stored.forwarded_count;
 }

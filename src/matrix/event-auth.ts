@@ -12,7 +12,14 @@ import { EventType } from "./event-types.ts";
 import { namedPowerLevel, eventPowerLevel, parsePowerLevels } from "./power-levels.ts";
 import { stateKeyOf, type Pdu, type StoredEvent } from "./pdu.ts";
 import { roomVersion, type RoomVersion } from "./room-versions.ts";
-import { AuthError, membershipOf, powerLevelOf, reject, type AuthCheck, type AuthState } from "./event-auth/auth-check.ts";
+import {
+  AuthError,
+  membershipOf,
+  powerLevelOf,
+  reject,
+  type AuthCheck,
+  type AuthState,
+} from "./event-auth/auth-check.ts";
 import { checkAuthEvents } from "./event-auth/auth-events.ts";
 import { isValidUserId, serverNameOf } from "./ids.ts";
 import { authorizeMembership } from "./event-auth/membership.ts";
@@ -29,7 +36,10 @@ export function authorizeEvent(pdu: Pdu, authState: AuthState, version: RoomVers
   const create = authState.state.get(stateKeyOf(EventType.RoomCreate, ""));
   // v12 rule 2: the room id is the create event's id with the sigil `!`. The caller has derived
   // that id from the (accepted) create event it put in the state.
-  if (rules.roomIdIsCreateEvent !== undefined && (create === undefined || pdu.room_id !== roomIdFromCreateEvent(create))) {
+  if (
+    rules.roomIdIsCreateEvent !== undefined &&
+    (create === undefined || pdu.room_id !== roomIdFromCreateEvent(create))
+  ) {
     throw new AuthError(rules.roomIdIsCreateEvent, pdu.type, "room_id is not the id of the room's m.room.create event");
   }
   checkAuthEvents(pdu, authState.authEvents, version, rules);
@@ -67,7 +77,8 @@ export function authorizeEvent(pdu: Pdu, authState: AuthState, version: RoomVers
     reject(check, rules.userStateKey, "state_key starts with @ and is not the sender");
   }
   if (pdu.type === EventType.RoomPowerLevels) return authorizePowerLevelsChange(check);
-  if (rules.redaction !== undefined && pdu.type === EventType.RoomRedaction) return authorizeRedaction(check, rules.redaction);
+  if (rules.redaction !== undefined && pdu.type === EventType.RoomRedaction)
+    return authorizeRedaction(check, rules.redaction);
 }
 
 function roomIdFromCreateEvent(create: StoredEvent): string {
@@ -84,7 +95,8 @@ function authorizeCreate(pdu: Pdu, version: RoomVersion): void {
     if (pdu.room_id !== undefined) fail("1.2", "has a room_id, which this room version derives from the create event");
   } else {
     const roomDomain = pdu.room_id === undefined ? undefined : serverNameOf(pdu.room_id);
-    if (roomDomain === undefined || roomDomain !== serverNameOf(pdu.sender)) fail("1.2", "room_id's domain is not the sender's");
+    if (roomDomain === undefined || roomDomain !== serverNameOf(pdu.sender))
+      fail("1.2", "room_id's domain is not the sender's");
   }
   const roomVersionId = pdu.content.room_version;
   if (roomVersionId !== undefined && (typeof roomVersionId !== "string" || roomVersion(roomVersionId) === undefined)) {
@@ -114,6 +126,7 @@ function authorizeRedaction(check: AuthCheck, rule: string): void {
   const { pdu } = check;
   if (powerLevelOf(check, pdu.sender) >= namedPowerLevel("redact", check.powerLevels)) return;
   const redactedDomain = pdu.redacts === undefined ? undefined : serverNameOf(pdu.redacts);
-  if (redactedDomain !== undefined && pdu.event_id !== undefined && redactedDomain === serverNameOf(pdu.event_id)) return;
+  if (redactedDomain !== undefined && pdu.event_id !== undefined && redactedDomain === serverNameOf(pdu.event_id))
+    return;
   reject(check, `${rule}.3`, "sender is below the redact level and the redacted event is from another server");
 }

@@ -50,7 +50,8 @@ export function referenceHash(pdu: Pdu, version: RoomVersion): Uint8Array {
 export function eventIdOf(pdu: Pdu, version: RoomVersion): string {
   switch (version.eventIdFormat) {
     case "v1":
-      if (pdu.event_id === undefined) throw new Error(`room version ${version.id} events carry their event_id, and this one has none`);
+      if (pdu.event_id === undefined)
+        throw new Error(`room version ${version.id} events carry their event_id, and this one has none`);
       return pdu.event_id;
     case "v3":
       return `$${encodeUnpaddedBase64(referenceHash(pdu, version))}`;
@@ -64,7 +65,8 @@ export function eventIdOf(pdu: Pdu, version: RoomVersion): string {
  * https://spec.matrix.org/v1.19/appendices/#room-ids
  */
 export function roomIdFromCreateEvent(create: Pdu, version: RoomVersion): string {
-  if (!version.roomIdFromCreateEvent) throw new Error(`room version ${version.id} does not derive room IDs from the create event`);
+  if (!version.roomIdFromCreateEvent)
+    throw new Error(`room version ${version.id} does not derive room IDs from the create event`);
   return `!${eventIdOf(create, version).slice(1)}`;
 }
 
@@ -77,10 +79,17 @@ export function roomIdFromCreateEvent(create: Pdu, version: RoomVersion): string
  * Room versions 1–2 need `event_id` in the proto (see `generateEventIdWithDomain`); later
  * versions must not have one, since it would be hashed into the ID it is meant to be.
  */
-export function finalizePdu(proto: ProtoPdu, version: RoomVersion, serverName: string, signingKey: SigningKey): StoredEvent {
+export function finalizePdu(
+  proto: ProtoPdu,
+  version: RoomVersion,
+  serverName: string,
+  signingKey: SigningKey,
+): StoredEvent {
   const storesEventId = version.eventIdFormat === "v1";
-  if (storesEventId && proto.event_id === undefined) throw new Error(`room version ${version.id} events need an event_id`);
-  if (!storesEventId && proto.event_id !== undefined) throw new Error(`room version ${version.id} events must not carry an event_id`);
+  if (storesEventId && proto.event_id === undefined)
+    throw new Error(`room version ${version.id} events need an event_id`);
+  if (!storesEventId && proto.event_id !== undefined)
+    throw new Error(`room version ${version.id} events must not carry an event_id`);
 
   const withHash: Pdu = {
     ...proto,
@@ -124,7 +133,12 @@ export function checkPduSignature(
   publicKeyBase64: string,
 ): boolean {
   try {
-    return verifyJsonSignature(redactEventJson(pdu as unknown as Record<string, unknown>, version), serverName, keyId, publicKeyBase64);
+    return verifyJsonSignature(
+      redactEventJson(pdu as unknown as Record<string, unknown>, version),
+      serverName,
+      keyId,
+      publicKeyBase64,
+    );
   } catch {
     return false;
   }

@@ -65,7 +65,8 @@ function splitServerName(name: string): { host: string; portText: string | undef
     if (!isIpv6Address(address)) return `"${address}" in server name "${name}" is not an IPv6 address (RFC 3513 §2.2)`;
     host = name.slice(0, close + 1);
     const rest = name.slice(close + 1);
-    if (rest !== "" && !rest.startsWith(":")) return `unexpected "${rest}" after the IPv6 literal in server name "${name}"`;
+    if (rest !== "" && !rest.startsWith(":"))
+      return `unexpected "${rest}" after the IPv6 literal in server name "${name}"`;
     portText = rest === "" ? undefined : rest.slice(1);
   } else {
     const colon = name.indexOf(":");
@@ -103,7 +104,9 @@ function isIpv6Address(text: string): boolean {
   if (compression !== -1 && text.includes("::", compression + 1)) return false;
   const groupsOf = (part: string) => (part === "" ? [] : part.split(":"));
   const groups =
-    compression === -1 ? groupsOf(text) : [...groupsOf(text.slice(0, compression)), ...groupsOf(text.slice(compression + 2))];
+    compression === -1
+      ? groupsOf(text)
+      : [...groupsOf(text.slice(0, compression)), ...groupsOf(text.slice(compression + 2))];
   let sixteenBitUnits = 0;
   for (const [index, group] of groups.entries()) {
     // A dotted IPv4 may only form the final 32 bits, so not before a trailing "::".
@@ -202,7 +205,8 @@ function newLocalpartProblem(localpart: string, serverName: string | undefined):
   if (bad) return `the localpart contains "${bad[0]}"; only a-z, 0-9 and . _ = - / + are allowed`;
   if (serverName !== undefined) {
     const bytes = byteLength(`@${localpart}:${serverName}`);
-    if (bytes > MAX_IDENTIFIER_BYTES) return `the user ID would be ${bytes} bytes long; the limit is ${MAX_IDENTIFIER_BYTES}`;
+    if (bytes > MAX_IDENTIFIER_BYTES)
+      return `the user ID would be ${bytes} bytes long; the limit is ${MAX_IDENTIFIER_BYTES}`;
   }
   return undefined;
 }
@@ -237,7 +241,8 @@ function roomIdProblem(id: string, version: RoomVersion | undefined): string | u
   const parts = splitIdentifier(id, "!");
   if (typeof parts === "string") return parts;
   if (parts.serverName === undefined) {
-    if (version !== undefined && !version.roomIdFromCreateEvent) return `has no server name, which room version ${version.id} requires`;
+    if (version !== undefined && !version.roomIdFromCreateEvent)
+      return `has no server name, which room version ${version.id} requires`;
     return URL_SAFE_BASE64_HASH.test(parts.localpart)
       ? undefined
       : "has no server name and is not 43 characters of URL-safe base64 (a create event hash)";
@@ -267,11 +272,13 @@ function eventIdProblem(id: string, version: RoomVersion | undefined): string | 
   if (typeof parts === "string") return parts;
   const format = version?.eventIdFormat;
   if (parts.serverName !== undefined) {
-    if (format !== undefined && format !== "v1") return `has a server name, which room version ${version?.id} does not allow`;
+    if (format !== undefined && format !== "v1")
+      return `has a server name, which room version ${version?.id} does not allow`;
     return withDomainProblem({ ...parts, serverName: parts.serverName });
   }
   if (format === "v1") return `has no server name, which room version ${version?.id} requires`;
-  const alphabet = format === "v3" ? STANDARD_BASE64_HASH : format === "v4" ? URL_SAFE_BASE64_HASH : /^[A-Za-z0-9+/_-]{43}$/;
+  const alphabet =
+    format === "v3" ? STANDARD_BASE64_HASH : format === "v4" ? URL_SAFE_BASE64_HASH : /^[A-Za-z0-9+/_-]{43}$/;
   if (alphabet.test(parts.localpart)) return undefined;
   const encoding = format === "v3" ? "standard" : format === "v4" ? "URL-safe" : "";
   return `has no server name and is not 43 characters of ${encoding ? `${encoding} ` : ""}base64 (a reference hash)`;

@@ -8,7 +8,15 @@ import type { EventContent, Pdu } from "./pdu.ts";
 import type { RoomVersion } from "./room-versions.ts";
 
 /** The properties that hold a single level, in the order the auth rules list them. */
-export const POWER_LEVEL_KEYS = ["users_default", "events_default", "state_default", "ban", "redact", "kick", "invite"] as const;
+export const POWER_LEVEL_KEYS = [
+  "users_default",
+  "events_default",
+  "state_default",
+  "ban",
+  "redact",
+  "kick",
+  "invite",
+] as const;
 export type PowerLevelKey = (typeof POWER_LEVEL_KEYS)[number];
 
 /** The properties that map a name (user id, event type, notification key) to a level. */
@@ -118,10 +126,17 @@ export function roomCreators(createEvent: Pdu, version: RoomVersion): ReadonlySe
  * A user's power level. In v12 the creators have infinite power and cannot be listed in
  * `users`; in earlier versions the creator has 100 only while the room has no power levels event.
  */
-export function userPowerLevel(user: string, powerLevels: PowerLevels | undefined, createEvent: Pdu, version: RoomVersion): number {
+export function userPowerLevel(
+  user: string,
+  powerLevels: PowerLevels | undefined,
+  createEvent: Pdu,
+  version: RoomVersion,
+): number {
   if (version.privilegedCreators && roomCreators(createEvent, version).has(user)) return Number.POSITIVE_INFINITY;
   if (powerLevels === undefined) {
-    return roomCreators(createEvent, version).has(user) ? CREATOR_LEVEL_WITHOUT_POWER_LEVELS : DEFAULT_LEVELS.users_default;
+    return roomCreators(createEvent, version).has(user)
+      ? CREATOR_LEVEL_WITHOUT_POWER_LEVELS
+      : DEFAULT_LEVELS.users_default;
   }
   return powerLevels.users.get(user) ?? namedPowerLevel("users_default", powerLevels);
 }

@@ -93,7 +93,10 @@ function redactContent(type: unknown, content: unknown, rules: RedactionRules): 
  * Redacts an event object as received (unvalidated JSON): keys not in the version's
  * keep-list are dropped, `unsigned` included, and `content` is reduced per type.
  */
-export function redactEventJson(event: Readonly<Record<string, unknown>>, version: RoomVersion): Record<string, unknown> {
+export function redactEventJson(
+  event: Readonly<Record<string, unknown>>,
+  version: RoomVersion,
+): Record<string, unknown> {
   const rules = version.redaction;
   const keptKeys: readonly string[] = atLeast(rules, "v11")
     ? KEPT_TOP_LEVEL_KEYS

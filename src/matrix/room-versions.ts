@@ -73,10 +73,27 @@ const v8: RoomVersion = { ...v7, id: "8", redaction: "v8", restrictedJoinRule: t
 const v9: RoomVersion = { ...v8, id: "9", redaction: "v9" };
 const v10: RoomVersion = { ...v9, id: "10", knockRestrictedJoinRule: true, integerPowerLevels: true };
 const v11: RoomVersion = { ...v10, id: "11", redaction: "v11", implicitRoomCreator: true, redactsInContent: true };
-const v12: RoomVersion = { ...v11, id: "12", stateResolution: "v2.1", roomIdFromCreateEvent: true, privilegedCreators: true };
+const v12: RoomVersion = {
+  ...v11,
+  id: "12",
+  stateResolution: "v2.1",
+  roomIdFromCreateEvent: true,
+  privilegedCreators: true,
+};
 
 export const ROOM_VERSIONS: Readonly<Record<RoomVersionId, RoomVersion>> = Object.freeze({
-  "1": v1, "2": v2, "3": v3, "4": v4, "5": v5, "6": v6, "7": v7, "8": v8, "9": v9, "10": v10, "11": v11, "12": v12,
+  "1": v1,
+  "2": v2,
+  "3": v3,
+  "4": v4,
+  "5": v5,
+  "6": v6,
+  "7": v7,
+  "8": v8,
+  "9": v9,
+  "10": v10,
+  "11": v11,
+  "12": v12,
 });
 
 export const DEFAULT_ROOM_VERSION: RoomVersionId = "12";

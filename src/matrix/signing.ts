@@ -67,7 +67,11 @@ function signedPart(object: Record<string, unknown>): Uint8Array {
 }
 
 /** Returns a copy of `object` with this server's signature added to `signatures`. */
-export function signJson<T extends object>(object: T, serverName: string, key: SigningKey): T & { signatures: Signatures } {
+export function signJson<T extends object>(
+  object: T,
+  serverName: string,
+  key: SigningKey,
+): T & { signatures: Signatures } {
   const signature = encodeUnpaddedBase64(signBytes(key.seed, signedPart(object as Record<string, unknown>)));
   const existing = ((object as { signatures?: Signatures }).signatures ?? {}) as Signatures;
   return {

@@ -33,7 +33,9 @@ export const MAX_THUMBNAIL_DIMENSION = 4096;
  * requests cannot fill the cache with arbitrarily many distinct sizes.
  */
 export function chooseThumbnailSize(width: number, height: number, method: ThumbnailMethod): ThumbnailSize {
-  const recommended = RECOMMENDED_THUMBNAIL_SIZES.filter((s) => s.method === method && s.width >= width && s.height >= height);
+  const recommended = RECOMMENDED_THUMBNAIL_SIZES.filter(
+    (s) => s.method === method && s.width >= width && s.height >= height,
+  );
   const smallest = recommended.sort((a, b) => a.width * a.height - b.width * b.height)[0];
   if (smallest) return smallest;
   const bucket = (n: number) => Math.min(MAX_THUMBNAIL_DIMENSION, Math.max(32, 2 ** Math.ceil(Math.log2(n))));
@@ -64,7 +66,12 @@ export function thumbnailGeometry(sourceWidth: number, sourceHeight: number, tar
   const cropHeight = Math.max(1, Math.min(sourceHeight, Math.round(cropWidth / aspect)));
   const factor = Math.min(1, target.width / cropWidth);
   return {
-    crop: { x: Math.floor((sourceWidth - cropWidth) / 2), y: Math.floor((sourceHeight - cropHeight) / 2), width: cropWidth, height: cropHeight },
+    crop: {
+      x: Math.floor((sourceWidth - cropWidth) / 2),
+      y: Math.floor((sourceHeight - cropHeight) / 2),
+      width: cropWidth,
+      height: cropHeight,
+    },
     width: Math.max(1, Math.round(cropWidth * factor)),
     height: Math.max(1, Math.round(cropHeight * factor)),
   };

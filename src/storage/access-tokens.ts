@@ -26,14 +26,22 @@ export function createAccessTokenStore(db: Database) {
     "INSERT INTO access_tokens (token_hash, user_id, device_id, expires_ts, created_ts, refresh_token_hash) VALUES (?, ?, ?, ?, ?, ?)",
   );
   const deleteByHash = db.query<void, [Uint8Array]>("DELETE FROM access_tokens WHERE token_hash = ?");
-  const deleteByDevice = db.query<void, [string, string]>("DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?");
+  const deleteByDevice = db.query<void, [string, string]>(
+    "DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?",
+  );
   const deleteByUser = db.query<void, [string]>("DELETE FROM access_tokens WHERE user_id = ?");
   const deleteByRefreshToken = db.query<void, [Uint8Array]>("DELETE FROM access_tokens WHERE refresh_token_hash = ?");
   const selectDataVersion = db.query<{ data_version: number }, []>("PRAGMA data_version");
   return {
     selectByHash: (hash: Uint8Array) => selectByHash.get(hash),
-    insertToken: (hash: Uint8Array, userId: string, deviceId: string, expiresTs: number | null, now: number, refreshTokenHash: Uint8Array | null = null) =>
-      insertToken.run(hash, userId, deviceId, expiresTs, now, refreshTokenHash),
+    insertToken: (
+      hash: Uint8Array,
+      userId: string,
+      deviceId: string,
+      expiresTs: number | null,
+      now: number,
+      refreshTokenHash: Uint8Array | null = null,
+    ) => insertToken.run(hash, userId, deviceId, expiresTs, now, refreshTokenHash),
     deleteByHash: (hash: Uint8Array) => deleteByHash.run(hash),
     deleteByDevice: (userId: string, deviceId: string) => deleteByDevice.run(userId, deviceId),
     deleteByUser: (userId: string) => deleteByUser.run(userId),

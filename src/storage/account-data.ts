@@ -23,7 +23,9 @@ export function createAccountDataStore(db: Database) {
   const selectChangedSince = db.query<AccountDataRow, [string, number]>(
     `SELECT ${columns} FROM account_data WHERE user_id = ? AND stream_position > ? ORDER BY stream_position`,
   );
-  const selectMaxPosition = db.query<{ position: number }, []>("SELECT COALESCE(MAX(stream_position), 0) AS position FROM account_data");
+  const selectMaxPosition = db.query<{ position: number }, []>(
+    "SELECT COALESCE(MAX(stream_position), 0) AS position FROM account_data",
+  );
   const deleteByUser = db.query<void, [string]>("DELETE FROM account_data WHERE user_id = ?");
   return {
     selectContent: (userId: string, roomId: string, type: string) => selectContent.get(userId, roomId, type)?.content,

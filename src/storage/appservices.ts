@@ -10,8 +10,12 @@ export interface AppserviceRow {
 }
 
 export function createAppserviceStore(db: Database) {
-  const selectAppservices = db.query<AppserviceRow, []>("SELECT id, as_token_hash, registration, source, registered_ts FROM appservices ORDER BY id");
-  const selectAppservice = db.query<AppserviceRow, [string]>("SELECT id, as_token_hash, registration, source, registered_ts FROM appservices WHERE id = ?");
+  const selectAppservices = db.query<AppserviceRow, []>(
+    "SELECT id, as_token_hash, registration, source, registered_ts FROM appservices ORDER BY id",
+  );
+  const selectAppservice = db.query<AppserviceRow, [string]>(
+    "SELECT id, as_token_hash, registration, source, registered_ts FROM appservices WHERE id = ?",
+  );
   const insertAppservice = db.query<void, [string, Uint8Array, string, string, number]>(
     "INSERT INTO appservices (id, as_token_hash, registration, source, registered_ts) VALUES (?, ?, ?, ?, ?)",
   );
@@ -30,7 +34,8 @@ export function createAppserviceStore(db: Database) {
     selectAppservice: (id: string) => selectAppservice.get(id) ?? undefined,
     insertAppservice: (id: string, asTokenHash: Uint8Array, registration: string, source: string, now: number) =>
       insertAppservice.run(id, asTokenHash, registration, source, now),
-    updateAppservice: (id: string, asTokenHash: Uint8Array, registration: string, source: string) => updateAppservice.run(asTokenHash, registration, source, id),
+    updateAppservice: (id: string, asTokenHash: Uint8Array, registration: string, source: string) =>
+      updateAppservice.run(asTokenHash, registration, source, id),
     /** The appservice's queue and pending transaction go with it (ON DELETE CASCADE). */
     deleteAppservice: (id: string) => deleteAppservice.run(id).changes > 0,
     /** Hands out the appservice's next transaction id. */

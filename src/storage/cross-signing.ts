@@ -42,13 +42,20 @@ export function createCrossSigningStore(db: Database) {
 
   return {
     selectKeys: (userId: string) => selectKeys.all(userId),
-    upsertKey: (userId: string, usage: CrossSigningUsage, publicKey: string, keyJson: string) => upsertKey.run(userId, usage, publicKey, keyJson),
+    upsertKey: (userId: string, usage: CrossSigningUsage, publicKey: string, keyJson: string) =>
+      upsertKey.run(userId, usage, publicKey, keyJson),
     /** Signatures on one device (by id) or cross-signing key (by public key). */
     selectSignatures: (targetUserId: string, targetKeyId: string) => selectSignatures.all(targetUserId, targetKeyId),
     selectSignaturesOfUser: (targetUserId: string) => selectSignaturesOfUser.all(targetUserId),
-    upsertSignature: (targetUserId: string, targetKeyId: string, signerUserId: string, signerKeyId: string, signature: string) =>
-      upsertSignature.run(targetUserId, targetKeyId, signerUserId, signerKeyId, signature),
-    deleteSignaturesOfKey: (targetUserId: string, targetKeyId: string) => deleteSignaturesOfKey.run(targetUserId, targetKeyId),
+    upsertSignature: (
+      targetUserId: string,
+      targetKeyId: string,
+      signerUserId: string,
+      signerKeyId: string,
+      signature: string,
+    ) => upsertSignature.run(targetUserId, targetKeyId, signerUserId, signerKeyId, signature),
+    deleteSignaturesOfKey: (targetUserId: string, targetKeyId: string) =>
+      deleteSignaturesOfKey.run(targetUserId, targetKeyId),
   };
 }
 

@@ -18,7 +18,17 @@ export class DatabaseVersionError extends Error {}
 export class DatabaseOpenError extends Error {}
 
 /** Errors that mean the data directory is missing, unwritable or not a directory. */
-const UNOPENABLE = new Set(["SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "EACCES", "EPERM", "ENOTDIR", "EEXIST", "EROFS", "ENOENT"]);
+const UNOPENABLE = new Set([
+  "SQLITE_CANTOPEN",
+  "SQLITE_READONLY",
+  "SQLITE_PERM",
+  "EACCES",
+  "EPERM",
+  "ENOTDIR",
+  "EEXIST",
+  "EROFS",
+  "ENOENT",
+]);
 
 export interface OpenOptions {
   /** Apply pending migrations (the server does; a read-only tool might not). */

@@ -26,7 +26,9 @@ export function createDeviceKeyStore(db: Database) {
     `INSERT INTO device_keys (user_id, device_id, ed25519_key, key_json) VALUES (?, ?, ?, ?)
      ON CONFLICT (user_id, device_id) DO UPDATE SET ed25519_key = excluded.ed25519_key, key_json = excluded.key_json`,
   );
-  const deleteDeviceKeys = db.query<void, [string, string]>("DELETE FROM device_keys WHERE user_id = ? AND device_id = ?");
+  const deleteDeviceKeys = db.query<void, [string, string]>(
+    "DELETE FROM device_keys WHERE user_id = ? AND device_id = ?",
+  );
 
   const selectOneTimeKey = db.query<{ key_json: string }, [string, string, string, string]>(
     "SELECT key_json FROM one_time_keys WHERE user_id = ? AND device_id = ? AND algorithm = ? AND key_id = ?",
@@ -43,7 +45,9 @@ export function createDeviceKeyStore(db: Database) {
   const countOneTimeKeys = db.query<{ algorithm: string; count: number }, [string, string]>(
     "SELECT algorithm, count(*) AS count FROM one_time_keys WHERE user_id = ? AND device_id = ? GROUP BY algorithm",
   );
-  const deleteOneTimeKeys = db.query<void, [string, string]>("DELETE FROM one_time_keys WHERE user_id = ? AND device_id = ?");
+  const deleteOneTimeKeys = db.query<void, [string, string]>(
+    "DELETE FROM one_time_keys WHERE user_id = ? AND device_id = ?",
+  );
 
   const selectFallbackKey = db.query<OneTimeKeyRow & { used: number }, [string, string, string]>(
     "SELECT key_id, key_json, used FROM fallback_keys WHERE user_id = ? AND device_id = ? AND algorithm = ?",
@@ -58,7 +62,9 @@ export function createDeviceKeyStore(db: Database) {
   const selectUnusedFallbackAlgorithms = db.query<{ algorithm: string }, [string, string]>(
     "SELECT algorithm FROM fallback_keys WHERE user_id = ? AND device_id = ? AND used = 0 ORDER BY algorithm",
   );
-  const deleteFallbackKeys = db.query<void, [string, string]>("DELETE FROM fallback_keys WHERE user_id = ? AND device_id = ?");
+  const deleteFallbackKeys = db.query<void, [string, string]>(
+    "DELETE FROM fallback_keys WHERE user_id = ? AND device_id = ?",
+  );
 
   return {
     selectDeviceKeys: (userId: string, deviceId: string) => selectDeviceKeys.get(userId, deviceId),
@@ -71,14 +77,17 @@ export function createDeviceKeyStore(db: Database) {
       selectOneTimeKey.get(userId, deviceId, algorithm, keyId),
     insertOneTimeKey: (userId: string, deviceId: string, algorithm: string, keyId: string, keyJson: string) =>
       insertOneTimeKey.run(userId, deviceId, algorithm, keyId, keyJson),
-    claimOneTimeKey: (userId: string, deviceId: string, algorithm: string) => claimOneTimeKey.get(userId, deviceId, algorithm),
+    claimOneTimeKey: (userId: string, deviceId: string, algorithm: string) =>
+      claimOneTimeKey.get(userId, deviceId, algorithm),
     countOneTimeKeys: (userId: string, deviceId: string) => countOneTimeKeys.all(userId, deviceId),
     deleteOneTimeKeys: (userId: string, deviceId: string) => deleteOneTimeKeys.run(userId, deviceId),
 
-    selectFallbackKey: (userId: string, deviceId: string, algorithm: string) => selectFallbackKey.get(userId, deviceId, algorithm),
+    selectFallbackKey: (userId: string, deviceId: string, algorithm: string) =>
+      selectFallbackKey.get(userId, deviceId, algorithm),
     upsertFallbackKey: (userId: string, deviceId: string, algorithm: string, keyId: string, keyJson: string) =>
       upsertFallbackKey.run(userId, deviceId, algorithm, keyId, keyJson),
-    updateFallbackKeyUsed: (userId: string, deviceId: string, algorithm: string) => updateFallbackKeyUsed.run(userId, deviceId, algorithm),
+    updateFallbackKeyUsed: (userId: string, deviceId: string, algorithm: string) =>
+      updateFallbackKeyUsed.run(userId, deviceId, algorithm),
     selectUnusedFallbackAlgorithms: (userId: string, deviceId: string) =>
       selectUnusedFallbackAlgorithms.all(userId, deviceId).map((row) => row.algorithm),
     deleteFallbackKeys: (userId: string, deviceId: string) => deleteFallbackKeys.run(userId, deviceId),

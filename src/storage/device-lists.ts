@@ -11,7 +11,9 @@ export function createDeviceListStore(db: Database) {
   const selectChangedUsers = db.query<{ user_id: string }, [number, number]>(
     "SELECT user_id FROM device_list_changes WHERE stream_pos > ? AND stream_pos <= ? ORDER BY stream_pos",
   );
-  const selectPosition = db.query<{ position: number }, []>("SELECT coalesce(max(stream_pos), 0) AS position FROM device_list_changes");
+  const selectPosition = db.query<{ position: number }, []>(
+    "SELECT coalesce(max(stream_pos), 0) AS position FROM device_list_changes",
+  );
 
   return {
     /** Moves the user to the head of the stream; returns the new position. */

@@ -11,8 +11,12 @@ export interface DeviceRow {
 
 export function createDeviceStore(db: Database) {
   const columns = "user_id, device_id, display_name, last_seen_ts, last_seen_ip, created_ts";
-  const selectDevice = db.query<DeviceRow, [string, string]>(`SELECT ${columns} FROM devices WHERE user_id = ? AND device_id = ?`);
-  const selectDevicesByUser = db.query<DeviceRow, [string]>(`SELECT ${columns} FROM devices WHERE user_id = ? ORDER BY device_id`);
+  const selectDevice = db.query<DeviceRow, [string, string]>(
+    `SELECT ${columns} FROM devices WHERE user_id = ? AND device_id = ?`,
+  );
+  const selectDevicesByUser = db.query<DeviceRow, [string]>(
+    `SELECT ${columns} FROM devices WHERE user_id = ? ORDER BY device_id`,
+  );
   const insertDevice = db.query<void, [string, string, string | null, number]>(
     "INSERT INTO devices (user_id, device_id, display_name, created_ts) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO NOTHING",
   );
@@ -31,11 +35,14 @@ export function createDeviceStore(db: Database) {
     selectDevicesByUser: (userId: string) => selectDevicesByUser.all(userId),
     insertDevice: (userId: string, deviceId: string, displayName: string | null, now: number) =>
       insertDevice.run(userId, deviceId, displayName, now),
-    updateLastSeen: (userId: string, deviceId: string, ts: number, ip: string | null) => updateLastSeen.run(ts, ip, userId, deviceId),
-    updateDisplayName: (userId: string, deviceId: string, name: string | null) => updateDisplayName.run(name, userId, deviceId),
+    updateLastSeen: (userId: string, deviceId: string, ts: number, ip: string | null) =>
+      updateLastSeen.run(ts, ip, userId, deviceId),
+    updateDisplayName: (userId: string, deviceId: string, name: string | null) =>
+      updateDisplayName.run(name, userId, deviceId),
     deleteDevice: (userId: string, deviceId: string) => deleteDevice.run(userId, deviceId),
     /** Every device of the user but `deviceId` (pass "" for all of them). */
-    selectDeviceIdsExcept: (userId: string, deviceId: string) => selectDeviceIdsExcept.all(userId, deviceId).map((r) => r.device_id),
+    selectDeviceIdsExcept: (userId: string, deviceId: string) =>
+      selectDeviceIdsExcept.all(userId, deviceId).map((r) => r.device_id),
   };
 }
 

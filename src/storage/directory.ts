@@ -26,9 +26,15 @@ export function createDirectoryStore(db: Database) {
   const insertListing = db.query<void, [string, string, number]>(
     "INSERT INTO room_directory (instance_id, room_id, published_ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
   );
-  const deleteListing = db.query<void, [string, string]>("DELETE FROM room_directory WHERE instance_id = ? AND room_id = ?");
-  const selectListing = db.query<{ room_id: string }, [string, string]>("SELECT room_id FROM room_directory WHERE instance_id = ? AND room_id = ?");
-  const updateRoomOfListings = db.query<void, [string, string]>("UPDATE OR IGNORE room_directory SET room_id = ? WHERE room_id = ?");
+  const deleteListing = db.query<void, [string, string]>(
+    "DELETE FROM room_directory WHERE instance_id = ? AND room_id = ?",
+  );
+  const selectListing = db.query<{ room_id: string }, [string, string]>(
+    "SELECT room_id FROM room_directory WHERE instance_id = ? AND room_id = ?",
+  );
+  const updateRoomOfListings = db.query<void, [string, string]>(
+    "UPDATE OR IGNORE room_directory SET room_id = ? WHERE room_id = ?",
+  );
   const deleteListingsOfRoom = db.query<void, [string]>("DELETE FROM room_directory WHERE room_id = ?");
   const selectListedRooms = db.query<ListedRoomRow, [string | null]>(
     `SELECT d.room_id, (SELECT COUNT(*) FROM memberships m WHERE m.room_id = d.room_id AND m.membership = 'join') AS num_joined_members
@@ -41,7 +47,8 @@ export function createDirectoryStore(db: Database) {
   );
   return {
     /** False when the room was already listed there. */
-    insertListing: (roomId: string, instanceId: string, now: number) => insertListing.run(instanceId, roomId, now).changes > 0,
+    insertListing: (roomId: string, instanceId: string, now: number) =>
+      insertListing.run(instanceId, roomId, now).changes > 0,
     deleteListing: (roomId: string, instanceId: string) => deleteListing.run(instanceId, roomId).changes > 0,
     isListed: (roomId: string, instanceId: string) => selectListing.get(instanceId, roomId) !== null,
     /** A room upgrade: the replacement takes over every listing of the old room. */
@@ -51,7 +58,8 @@ export function createDirectoryStore(db: Database) {
     },
     /** Listed rooms with their joined member counts; `instanceId` null for every list. */
     selectListedRooms: (instanceId: string | null) => selectListedRooms.all(instanceId),
-    selectListedState: (instanceId: string | null, types: readonly string[]) => selectListedState.all(instanceId, JSON.stringify(types)),
+    selectListedState: (instanceId: string | null, types: readonly string[]) =>
+      selectListedState.all(instanceId, JSON.stringify(types)),
   };
 }
 

@@ -35,7 +35,9 @@ export function createEventPushActionStore(db: Database) {
     "SELECT room_id, thread_id, SUM(notify) AS notification_count, SUM(highlight) AS highlight_count FROM event_push_actions " +
       "WHERE user_id = ? AND read = 0 GROUP BY room_id, thread_id",
   );
-  const selectUnreadTotal = db.query<{ total: number }, [string]>("SELECT COUNT(*) AS total FROM event_push_actions WHERE user_id = ? AND read = 0 AND notify = 1");
+  const selectUnreadTotal = db.query<{ total: number }, [string]>(
+    "SELECT COUNT(*) AS total FROM event_push_actions WHERE user_id = ? AND read = 0 AND notify = 1",
+  );
   const markReadUpTo = db.query<void, [string, string, number]>(
     "UPDATE event_push_actions SET read = 1 WHERE user_id = ? AND room_id = ? AND read = 0 AND event_stream_pos <= ?",
   );
@@ -53,8 +55,24 @@ export function createEventPushActionStore(db: Database) {
 
   return {
     /** One row per recipient the event notified; call inside the transaction that appends the event. */
-    insertPushActions: (roomId: string, eventStreamPos: number, threadId: string, ts: number, actions: readonly NewPushAction[]) => {
-      for (const a of actions) insertAction.run(a.user_id, roomId, eventStreamPos, threadId, a.actions, a.notify ? 1 : 0, a.highlight ? 1 : 0, ts);
+    insertPushActions: (
+      roomId: string,
+      eventStreamPos: number,
+      threadId: string,
+      ts: number,
+      actions: readonly NewPushAction[],
+    ) => {
+      for (const a of actions)
+        insertAction.run(
+          a.user_id,
+          roomId,
+          eventStreamPos,
+          threadId,
+          a.actions,
+          a.notify ? 1 : 0,
+          a.highlight ? 1 : 0,
+          ts,
+        );
     },
     /** Per thread of the room: the notifying and highlighting events not yet read. */
     selectUnreadCounts: (userId: string, roomId: string) => selectUnreadCounts.all(userId, roomId),
@@ -64,7 +82,9 @@ export function createEventPushActionStore(db: Database) {
     selectUnreadTotal: (userId: string) => selectUnreadTotal.get(userId)!.total,
     /** Marks read everything up to and including `upTo`; with a thread id, only in that thread. */
     markReadUpTo: (userId: string, roomId: string, threadId: string | undefined, upTo: number) =>
-      threadId === undefined ? markReadUpTo.run(userId, roomId, upTo) : markThreadReadUpTo.run(userId, roomId, threadId, upTo),
+      threadId === undefined
+        ? markReadUpTo.run(userId, roomId, upTo)
+        : markThreadReadUpTo.run(userId, roomId, threadId, upTo),
     /** Newest first, strictly before `before`. */
     selectNotifications: (userId: string, before: number, limit: number, onlyHighlight: boolean) =>
       (onlyHighlight ? selectHighlights : selectNotifications).all(userId, before, limit),

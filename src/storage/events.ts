@@ -55,8 +55,22 @@ export interface TopologicalPosition {
 }
 
 const EVENT_ROW_KEYS = [
-  "stream_ordering", "event_id", "room_id", "type", "state_key", "sender", "membership", "depth", "origin_server_ts",
-  "state_group", "replaces_state", "redacted_by", "txn_device_id", "txn_id", "json", "child_rel_types",
+  "stream_ordering",
+  "event_id",
+  "room_id",
+  "type",
+  "state_key",
+  "sender",
+  "membership",
+  "depth",
+  "origin_server_ts",
+  "state_group",
+  "replaces_state",
+  "redacted_by",
+  "txn_device_id",
+  "txn_id",
+  "json",
+  "child_rel_types",
 ] as const satisfies readonly (keyof EventRow)[];
 const COLUMNS = EVENT_ROW_KEYS.join(", ");
 /** The columns of an EventRow, qualified by a table alias (for joins in other stores). */
@@ -67,7 +81,21 @@ const IN_TIMELINE = "rejected IS NULL AND outlier = 0";
 export function createEventStore(db: Database) {
   const insertEvent = db.query<
     void,
-    [string, string, string, string | null, string, string | null, number, number, number | null, string | null, string | null, string | null, string]
+    [
+      string,
+      string,
+      string,
+      string | null,
+      string,
+      string | null,
+      number,
+      number,
+      number | null,
+      string | null,
+      string | null,
+      string | null,
+      string,
+    ]
   >(
     `INSERT INTO events (event_id, room_id, type, state_key, sender, membership, depth, origin_server_ts, state_group, replaces_state, txn_device_id, txn_id, json)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -151,14 +179,27 @@ export function createEventStore(db: Database) {
     /** Inserts an event and returns its stream position. */
     insertEvent(event: NewEvent): number {
       const result = insertEvent.run(
-        event.event_id, event.room_id, event.type, event.state_key, event.sender, event.membership,
-        event.depth, event.origin_server_ts, event.state_group, event.replaces_state, event.txn?.device_id ?? null, event.txn?.txn_id ?? null, event.json,
+        event.event_id,
+        event.room_id,
+        event.type,
+        event.state_key,
+        event.sender,
+        event.membership,
+        event.depth,
+        event.origin_server_ts,
+        event.state_group,
+        event.replaces_state,
+        event.txn?.device_id ?? null,
+        event.txn?.txn_id ?? null,
+        event.json,
       );
       return Number(result.lastInsertRowid);
     },
     selectEvent: (eventId: string) => selectEvent.get(eventId) ?? undefined,
-    selectEventsByIds: (eventIds: readonly string[]) => (eventIds.length === 0 ? [] : selectEventsByIds.all(JSON.stringify(eventIds))),
-    selectEventsByStreams: (streams: readonly number[]) => (streams.length === 0 ? [] : selectEventsByStreams.all(JSON.stringify(streams))),
+    selectEventsByIds: (eventIds: readonly string[]) =>
+      eventIds.length === 0 ? [] : selectEventsByIds.all(JSON.stringify(eventIds)),
+    selectEventsByStreams: (streams: readonly number[]) =>
+      streams.length === 0 ? [] : selectEventsByStreams.all(JSON.stringify(streams)),
     selectJson: (eventId: string) => selectJson.get(eventId)?.json,
     selectRoomId: (eventId: string) => selectRoomId.get(eventId)?.room_id,
     /** Events at or before `from` and after `to`, newest first. */
@@ -172,7 +213,8 @@ export function createEventStore(db: Database) {
       const row = selectPositionAtStream.get(roomId, stream);
       return row ? { depth: row.depth, stream: row.stream_ordering } : undefined;
     },
-    selectLastInTopology: (roomId: string, at: TopologicalPosition) => selectLastInTopology.get(roomId, at.depth, at.stream) ?? undefined,
+    selectLastInTopology: (roomId: string, at: TopologicalPosition) =>
+      selectLastInTopology.get(roomId, at.depth, at.stream) ?? undefined,
     selectAtOrAfterTs: (roomId: string, ts: number, limit: number) => selectAtOrAfterTs.all(roomId, ts, limit),
     selectAtOrBeforeTs: (roomId: string, ts: number, limit: number) => selectAtOrBeforeTs.all(roomId, ts, limit),
     /** The stream position of the user's latest member event with this membership in the room. */
@@ -184,7 +226,8 @@ export function createEventStore(db: Database) {
     /** Notes that the event (in this room) now has a child of an aggregated relation type; writes only the first time. */
     markChildRelType: (eventId: string, roomId: string, bit: number) => markChildRelType.run(bit, eventId, roomId),
     /** Replaces an event's JSON by its redacted form; a second redaction leaves the first in place. */
-    updateRedacted: (eventId: string, redactedJson: string, redactedBy: string) => updateRedacted.run(redactedJson, redactedBy, eventId).changes > 0,
+    updateRedacted: (eventId: string, redactedJson: string, redactedBy: string) =>
+      updateRedacted.run(redactedJson, redactedBy, eventId).changes > 0,
     /** A room's events in (fromExclusive, toInclusive], newest first. */
     selectRoomEventsBetween: (roomId: string, fromExclusive: number, toInclusive: number, limit: number) =>
       selectRoomEventsBetween.all(roomId, fromExclusive, toInclusive, limit),
@@ -195,14 +238,16 @@ export function createEventStore(db: Database) {
     selectStateKeysChangedBetween: (roomId: string, fromExclusive: number, toInclusive: number) =>
       selectStateKeysChangedBetween.all(roomId, fromExclusive, toInclusive),
     /** A user's membership in a room as of a stream position (undefined: never a member). */
-    selectMembershipAt: (roomId: string, userId: string, stream: number) => selectMembershipAt.get(roomId, userId, stream)?.membership ?? undefined,
+    selectMembershipAt: (roomId: string, userId: string, stream: number) =>
+      selectMembershipAt.get(roomId, userId, stream)?.membership ?? undefined,
     /** The state group after the room's last event at or before a stream position (undefined: no event yet). */
     selectStateGroupAtStream(roomId: string, stream: number): number | null | undefined {
       const row = selectStateGroupAtStream.get(roomId, stream);
       return row === null ? undefined : row.state_group;
     },
     /** Member events of every room in (fromExclusive, toInclusive], oldest first. */
-    selectMemberEventsBetween: (fromExclusive: number, toInclusive: number) => selectMemberEventsBetween.all(fromExclusive, toInclusive),
+    selectMemberEventsBetween: (fromExclusive: number, toInclusive: number) =>
+      selectMemberEventsBetween.all(fromExclusive, toInclusive),
     selectRoomMemberEventsBetween: (roomId: string, fromExclusive: number, toInclusive: number) =>
       selectRoomMemberEventsBetween.all(roomId, fromExclusive, toInclusive),
   };

@@ -18,7 +18,10 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-export function createGroupCommit(db: Database, schedule: (commit: () => void) => void = (commit) => void setImmediate(commit)) {
+export function createGroupCommit(
+  db: Database,
+  schedule: (commit: () => void) => void = (commit) => void setImmediate(commit),
+) {
   let open = false;
   let running = 0;
   let waiters: Waiter[] = [];

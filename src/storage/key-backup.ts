@@ -63,7 +63,9 @@ export function createKeyBackupStore(db: Database) {
   const deleteSessionsOfRoom = db.query<void, [string, number, string]>(
     "DELETE FROM room_key_backup_sessions WHERE user_id = ? AND version = ? AND room_id = ?",
   );
-  const deleteSessions = db.query<void, [string, number]>("DELETE FROM room_key_backup_sessions WHERE user_id = ? AND version = ?");
+  const deleteSessions = db.query<void, [string, number]>(
+    "DELETE FROM room_key_backup_sessions WHERE user_id = ? AND version = ?",
+  );
   const countSessions = db.query<{ count: number }, [string, number]>(
     "SELECT count(*) AS count FROM room_key_backup_sessions WHERE user_id = ? AND version = ?",
   );
@@ -72,15 +74,25 @@ export function createKeyBackupStore(db: Database) {
     selectVersion: (userId: string, version: number) => selectVersion.get(userId, version),
     selectCurrentVersion: (userId: string) => selectCurrentVersion.get(userId),
     /** Creates the next version number for the user (deleted versions count, so none is reused). */
-    insertVersion: (userId: string, algorithm: string, authData: string) => insertVersion.get(userId, algorithm, authData)!.version,
-    updateAuthData: (userId: string, version: number, authData: string) => updateAuthData.run(authData, userId, version),
+    insertVersion: (userId: string, algorithm: string, authData: string) =>
+      insertVersion.get(userId, algorithm, authData)!.version,
+    updateAuthData: (userId: string, version: number, authData: string) =>
+      updateAuthData.run(authData, userId, version),
     updateDeleted: (userId: string, version: number) => updateDeleted.run(userId, version),
     bumpEtag: (userId: string, version: number) => bumpEtag.run(userId, version),
 
-    selectSession: (userId: string, version: number, roomId: string, sessionId: string) => selectSession.get(userId, version, roomId, sessionId),
-    selectSessionsOfRoom: (userId: string, version: number, roomId: string) => selectSessionsOfRoom.all(userId, version, roomId),
+    selectSession: (userId: string, version: number, roomId: string, sessionId: string) =>
+      selectSession.get(userId, version, roomId, sessionId),
+    selectSessionsOfRoom: (userId: string, version: number, roomId: string) =>
+      selectSessionsOfRoom.all(userId, version, roomId),
     selectSessions: (userId: string, version: number) => selectSessions.all(userId, version),
-    upsertSession: (userId: string, version: number, roomId: string, sessionId: string, session: Omit<BackupSessionRow, "room_id" | "session_id">) =>
+    upsertSession: (
+      userId: string,
+      version: number,
+      roomId: string,
+      sessionId: string,
+      session: Omit<BackupSessionRow, "room_id" | "session_id">,
+    ) =>
       upsertSession.run(
         userId,
         version,
@@ -93,7 +105,8 @@ export function createKeyBackupStore(db: Database) {
       ),
     deleteSession: (userId: string, version: number, roomId: string, sessionId: string) =>
       deleteSession.run(userId, version, roomId, sessionId).changes,
-    deleteSessionsOfRoom: (userId: string, version: number, roomId: string) => deleteSessionsOfRoom.run(userId, version, roomId).changes,
+    deleteSessionsOfRoom: (userId: string, version: number, roomId: string) =>
+      deleteSessionsOfRoom.run(userId, version, roomId).changes,
     deleteSessions: (userId: string, version: number) => deleteSessions.run(userId, version).changes,
     countSessions: (userId: string, version: number) => countSessions.get(userId, version)!.count,
   };

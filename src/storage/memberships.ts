@@ -21,7 +21,9 @@ export function createMembershipStore(db: Database) {
      ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id,
        stream_ordering = excluded.stream_ordering, displayname = excluded.displayname, avatar_url = excluded.avatar_url, forgotten = 0`,
   );
-  const selectMembership = db.query<MembershipRow, [string, string]>(`SELECT ${COLUMNS} FROM memberships WHERE room_id = ? AND user_id = ?`);
+  const selectMembership = db.query<MembershipRow, [string, string]>(
+    `SELECT ${COLUMNS} FROM memberships WHERE room_id = ? AND user_id = ?`,
+  );
   const selectRoomsOfUser = db.query<MembershipRow, [string, string]>(
     `SELECT ${COLUMNS} FROM memberships WHERE user_id = ? AND membership = ? ORDER BY room_id`,
   );
@@ -31,7 +33,9 @@ export function createMembershipStore(db: Database) {
   const selectChangedSince = db.query<MembershipRow, [string, number]>(
     `SELECT ${COLUMNS} FROM memberships WHERE user_id = ? AND stream_ordering > ? ORDER BY stream_ordering`,
   );
-  const selectAllOfUser = db.query<MembershipRow, [string]>(`SELECT ${COLUMNS} FROM memberships WHERE user_id = ? ORDER BY room_id`);
+  const selectAllOfUser = db.query<MembershipRow, [string]>(
+    `SELECT ${COLUMNS} FROM memberships WHERE user_id = ? ORDER BY room_id`,
+  );
   const selectUsersSharingRoomWith = db.query<{ user_id: string }, [string]>(
     `SELECT DISTINCT other.user_id FROM memberships mine JOIN memberships other ON other.room_id = mine.room_id
      WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'`,
@@ -44,12 +48,26 @@ export function createMembershipStore(db: Database) {
     `SELECT 1 AS shared FROM memberships mine JOIN memberships other ON other.room_id = mine.room_id
      WHERE mine.user_id = ? AND mine.membership = 'join' AND other.user_id = ? AND other.membership = 'join' LIMIT 1`,
   );
-  const countMembers = db.query<{ n: number }, [string, string]>("SELECT COUNT(*) AS n FROM memberships WHERE room_id = ? AND membership = ?");
-  const updateForgotten = db.query<void, [string, string]>("UPDATE memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?");
-  const clearProfile = db.query<void, [string]>("UPDATE memberships SET displayname = NULL, avatar_url = NULL WHERE event_id = ?");
+  const countMembers = db.query<{ n: number }, [string, string]>(
+    "SELECT COUNT(*) AS n FROM memberships WHERE room_id = ? AND membership = ?",
+  );
+  const updateForgotten = db.query<void, [string, string]>(
+    "UPDATE memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?",
+  );
+  const clearProfile = db.query<void, [string]>(
+    "UPDATE memberships SET displayname = NULL, avatar_url = NULL WHERE event_id = ?",
+  );
   return {
     upsertMembership: (row: Omit<MembershipRow, "forgotten">) =>
-      upsertMembership.run(row.room_id, row.user_id, row.membership, row.event_id, row.stream_ordering, row.displayname, row.avatar_url),
+      upsertMembership.run(
+        row.room_id,
+        row.user_id,
+        row.membership,
+        row.event_id,
+        row.stream_ordering,
+        row.displayname,
+        row.avatar_url,
+      ),
     selectMembership: (roomId: string, userId: string) => selectMembership.get(roomId, userId) ?? undefined,
     selectRoomsOfUser: (userId: string, membership: string) => selectRoomsOfUser.all(userId, membership),
     selectMembersOfRoom: (roomId: string, membership: string) => selectMembersOfRoom.all(roomId, membership),

@@ -7,8 +7,12 @@ export interface ProfileFieldRow {
 }
 
 export function createProfileStore(db: Database) {
-  const selectFields = db.query<ProfileFieldRow, [string]>("SELECT field, value FROM profile_fields WHERE user_id = ? ORDER BY field");
-  const selectField = db.query<ProfileFieldRow, [string, string]>("SELECT field, value FROM profile_fields WHERE user_id = ? AND field = ?");
+  const selectFields = db.query<ProfileFieldRow, [string]>(
+    "SELECT field, value FROM profile_fields WHERE user_id = ? ORDER BY field",
+  );
+  const selectField = db.query<ProfileFieldRow, [string, string]>(
+    "SELECT field, value FROM profile_fields WHERE user_id = ? AND field = ?",
+  );
   const upsertField = db.query<void, [string, string, string]>(
     "INSERT INTO profile_fields (user_id, field, value) VALUES (?, ?, ?) ON CONFLICT (user_id, field) DO UPDATE SET value = excluded.value",
   );

@@ -34,15 +34,20 @@ export function createReceiptStore(db: Database) {
   const selectReceiptsOfRooms = db.query<ReceiptRow, [string, number]>(
     `SELECT ${COLUMNS} FROM receipts WHERE room_id IN (SELECT value FROM json_each(?)) AND stream_pos <= ? ORDER BY stream_pos`,
   );
-  const selectMaxPosition = db.query<{ position: number }, []>("SELECT COALESCE(MAX(stream_pos), 0) AS position FROM receipts");
+  const selectMaxPosition = db.query<{ position: number }, []>(
+    "SELECT COALESCE(MAX(stream_pos), 0) AS position FROM receipts",
+  );
 
   return {
     /** Stores the receipt, replacing the one of the same key, and returns its new stream position. */
-    upsertReceipt: (r: NewReceipt) => upsertReceipt.get(r.room_id, r.receipt_type, r.user_id, r.thread_id, r.event_id, r.event_stream, r.ts)!.stream_pos,
+    upsertReceipt: (r: NewReceipt) =>
+      upsertReceipt.get(r.room_id, r.receipt_type, r.user_id, r.thread_id, r.event_id, r.event_stream, r.ts)!
+        .stream_pos,
     selectReceipt: (roomId: string, receiptType: string, userId: string, threadId: string) =>
       selectReceipt.get(roomId, receiptType, userId, threadId) ?? undefined,
     /** Receipts of every room written in (sinceExclusive, upToInclusive], oldest first. */
-    selectReceiptsBetween: (sinceExclusive: number, upToInclusive: number) => selectReceiptsBetween.all(sinceExclusive, upToInclusive),
+    selectReceiptsBetween: (sinceExclusive: number, upToInclusive: number) =>
+      selectReceiptsBetween.all(sinceExclusive, upToInclusive),
     selectRoomReceiptsBetween: (roomId: string, sinceExclusive: number, upToInclusive: number) =>
       selectRoomReceiptsBetween.all(roomId, sinceExclusive, upToInclusive),
     /** Every receipt of these rooms up to a position (an initial sync). */

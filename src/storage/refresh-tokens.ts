@@ -17,8 +17,12 @@ export function createRefreshTokenStore(db: Database) {
   );
   const deleteByHash = db.query<void, [Uint8Array]>("DELETE FROM refresh_tokens WHERE token_hash = ?");
   const deleteByPrevious = db.query<void, [Uint8Array]>("DELETE FROM refresh_tokens WHERE previous_hash = ?");
-  const clearPrevious = db.query<void, [Uint8Array]>("UPDATE refresh_tokens SET previous_hash = NULL WHERE token_hash = ?");
-  const deleteByDevice = db.query<void, [string, string]>("DELETE FROM refresh_tokens WHERE user_id = ? AND device_id = ?");
+  const clearPrevious = db.query<void, [Uint8Array]>(
+    "UPDATE refresh_tokens SET previous_hash = NULL WHERE token_hash = ?",
+  );
+  const deleteByDevice = db.query<void, [string, string]>(
+    "DELETE FROM refresh_tokens WHERE user_id = ? AND device_id = ?",
+  );
   return {
     selectByHash: (hash: Uint8Array) => selectByHash.get(hash),
     insertToken: (hash: Uint8Array, userId: string, deviceId: string, previousHash: Uint8Array | null, now: number) =>

@@ -11,7 +11,11 @@ import type { Database } from "bun:sqlite";
 import { eventColumns, type EventRow, type TopologicalPosition } from "./events.ts";
 
 /** The relation types that are aggregated, as bits of events.child_rel_types (migration 0012). */
-export const CHILD_REL_TYPE_BITS: Readonly<Record<string, number>> = { "m.replace": 1, "m.thread": 2, "m.reference": 4 };
+export const CHILD_REL_TYPE_BITS: Readonly<Record<string, number>> = {
+  "m.replace": 1,
+  "m.thread": 2,
+  "m.reference": 4,
+};
 
 export interface RelationRow {
   event_id: string;
@@ -73,7 +77,10 @@ const AFTER = (dir: "b" | "f") =>
 type ChildParams = [string, string, string | null, number, number, number, number, number, string | null];
 
 export function createRelationStore(db: Database) {
-  const insertRelation = db.query<void, [string, string, string, string | null, string, string, string, number, number, string | null]>(
+  const insertRelation = db.query<
+    void,
+    [string, string, string, string | null, string, string, string, number, number, string | null]
+  >(
     `INSERT INTO event_relations (event_id, relates_to_id, rel_type, aggregation_key, room_id, type, sender, depth, stream_ordering, thread_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
   );
@@ -145,14 +152,21 @@ export function createRelationStore(db: Database) {
      ) WHERE latest_event_id IS NOT NULL`;
   };
   const selectThreadSummaries = db.query<ThreadSummaryRow, [string, number, number, string]>(threadSummariesSql(false));
-  const selectThreadSummariesIgnoring = db.query<ThreadSummaryRow, [string, number, number, string, string]>(threadSummariesSql(true));
+  const selectThreadSummariesIgnoring = db.query<ThreadSummaryRow, [string, number, number, string, string]>(
+    threadSummariesSql(true),
+  );
   const referencesSql = (ignoring: boolean) =>
     `SELECT r.relates_to_id, r.event_id FROM event_relations r
      WHERE r.relates_to_id IN (SELECT value FROM json_each(?1)) AND r.rel_type = 'm.reference' AND (r.depth, r.stream_ordering) <= (?2, ?3)
        ${ignoring ? "AND r.sender NOT IN (SELECT value FROM json_each(?4))" : ""}
      ORDER BY r.relates_to_id, r.depth, r.stream_ordering`;
-  const selectReferences = db.query<{ relates_to_id: string; event_id: string }, [string, number, number]>(referencesSql(false));
-  const selectReferencesIgnoring = db.query<{ relates_to_id: string; event_id: string }, [string, number, number, string]>(referencesSql(true));
+  const selectReferences = db.query<{ relates_to_id: string; event_id: string }, [string, number, number]>(
+    referencesSql(false),
+  );
+  const selectReferencesIgnoring = db.query<
+    { relates_to_id: string; event_id: string },
+    [string, number, number, string]
+  >(referencesSql(true));
 
   const upsertThread = db.query<void, [string, string, string, number, number]>(
     `INSERT INTO threads (thread_id, room_id, latest_event_id, latest_depth, latest_stream) VALUES (?, ?, ?, ?, ?)
@@ -181,23 +195,45 @@ export function createRelationStore(db: Database) {
 
   function childParams(filter: ChildFilter, range: ChildRange): ChildParams {
     return [
-      filter.parentId, filter.roomId, filter.eventType ?? null,
-      range.from.depth, range.from.stream, range.to.depth, range.to.stream, range.limit, filter.relType ?? null,
+      filter.parentId,
+      filter.roomId,
+      filter.eventType ?? null,
+      range.from.depth,
+      range.from.stream,
+      range.to.depth,
+      range.to.stream,
+      range.limit,
+      filter.relType ?? null,
     ];
   }
 
   return {
     insertRelation: (r: RelationRow) =>
-      insertRelation.run(r.event_id, r.relates_to_id, r.rel_type, r.aggregation_key, r.room_id, r.type, r.sender, r.depth, r.stream_ordering, r.thread_id),
+      insertRelation.run(
+        r.event_id,
+        r.relates_to_id,
+        r.rel_type,
+        r.aggregation_key,
+        r.room_id,
+        r.type,
+        r.sender,
+        r.depth,
+        r.stream_ordering,
+        r.thread_id,
+      ),
     selectRelation: (eventId: string) => selectRelation.get(eventId) ?? undefined,
     /** Removes an event's relation (its redaction broke it) and returns what it was. */
     deleteRelation: (eventId: string) => deleteRelation.get(eventId) ?? undefined,
     /** Whether the sender already annotated the event with this type and key. */
-    hasAnnotation: (targetId: string, sender: string, type: string, key: string) => selectAnnotation.get(targetId, sender, type, key) !== null,
+    hasAnnotation: (targetId: string, sender: string, type: string, key: string) =>
+      selectAnnotation.get(targetId, sender, type, key) !== null,
 
     /** Direct children of a parent in topological order (see ChildRange). */
     selectChildren(filter: ChildFilter, range: ChildRange): EventRow[] {
-      const statement = filter.relType === undefined ? selectChildren[range.dir] : selectChildren[range.dir === "b" ? "bTyped" : "fTyped"];
+      const statement =
+        filter.relType === undefined
+          ? selectChildren[range.dir]
+          : selectChildren[range.dir === "b" ? "bTyped" : "fTyped"];
       return statement.all(...childParams(filter, range));
     },
     /** Children, and their children up to `maxHops` relations away, in topological order. */
@@ -205,17 +241,33 @@ export function createRelationStore(db: Database) {
       selectDescendants[range.dir].all(...childParams(filter, range), maxHops),
 
     /** The ids of the valid edits of each parent, most recent first per parent. */
-    selectEditCandidates: (parents: readonly { event_id: string; sender: string; type: string }[], bounds: AggregationBounds) =>
-      selectEditCandidates.all(JSON.stringify(parents.map((p) => [p.event_id, p.sender, p.type])), bounds.until.depth, bounds.until.stream),
+    selectEditCandidates: (
+      parents: readonly { event_id: string; sender: string; type: string }[],
+      bounds: AggregationBounds,
+    ) =>
+      selectEditCandidates.all(
+        JSON.stringify(parents.map((p) => [p.event_id, p.sender, p.type])),
+        bounds.until.depth,
+        bounds.until.stream,
+      ),
     /** For each id that is a thread root: its latest event, the number of thread events, and whether `userId` posted one. */
     selectThreadSummaries(rootIds: readonly string[], userId: string, bounds: AggregationBounds): ThreadSummaryRow[] {
       const { until, ignored } = bounds;
       return ignored.length === 0
         ? selectThreadSummaries.all(JSON.stringify(rootIds), until.depth, until.stream, userId)
-        : selectThreadSummariesIgnoring.all(JSON.stringify(rootIds), until.depth, until.stream, userId, JSON.stringify(ignored));
+        : selectThreadSummariesIgnoring.all(
+            JSON.stringify(rootIds),
+            until.depth,
+            until.stream,
+            userId,
+            JSON.stringify(ignored),
+          );
     },
     /** The references to each parent, oldest first per parent. */
-    selectReferences(parentIds: readonly string[], bounds: AggregationBounds): { relates_to_id: string; event_id: string }[] {
+    selectReferences(
+      parentIds: readonly string[],
+      bounds: AggregationBounds,
+    ): { relates_to_id: string; event_id: string }[] {
       const { until, ignored } = bounds;
       return ignored.length === 0
         ? selectReferences.all(JSON.stringify(parentIds), until.depth, until.stream)
@@ -223,8 +275,11 @@ export function createRelationStore(db: Database) {
     },
 
     /** Records a thread event: the root's thread row moves to it if it is the latest. */
-    upsertThread: (roomId: string, threadId: string, latest: { event_id: string; depth: number; stream_ordering: number }) =>
-      upsertThread.run(threadId, roomId, latest.event_id, latest.depth, latest.stream_ordering),
+    upsertThread: (
+      roomId: string,
+      threadId: string,
+      latest: { event_id: string; depth: number; stream_ordering: number },
+    ) => upsertThread.run(threadId, roomId, latest.event_id, latest.depth, latest.stream_ordering),
     /** After a thread event lost its relation: the thread row follows its new latest event, or goes. */
     refreshThread(threadId: string): void {
       const thread = selectThreadRow.get(threadId);

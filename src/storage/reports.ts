@@ -15,7 +15,10 @@ export interface ReportRow {
 export type NewReport = Omit<ReportRow, "report_id">;
 
 export function createReportStore(db: Database) {
-  const insertReport = db.query<{ report_id: number }, [string, string | null, string | null, string | null, string | null, number | null, number]>(
+  const insertReport = db.query<
+    { report_id: number },
+    [string, string | null, string | null, string | null, string | null, number | null, number]
+  >(
     `INSERT INTO reports (reporter, room_id, event_id, user_id, reason, score, received_ts) VALUES (?, ?, ?, ?, ?, ?, ?)
      RETURNING report_id`,
   );
@@ -24,7 +27,15 @@ export function createReportStore(db: Database) {
   );
   return {
     insertReport: (report: NewReport) =>
-      insertReport.get(report.reporter, report.room_id, report.event_id, report.user_id, report.reason, report.score, report.received_ts)!.report_id,
+      insertReport.get(
+        report.reporter,
+        report.room_id,
+        report.event_id,
+        report.user_id,
+        report.reason,
+        report.score,
+        report.received_ts,
+      )!.report_id,
     /** Reports after `afterId`, oldest first (for an admin API or CLI to page through). */
     selectReports: (afterId: number, limit: number) => selectReports.all(afterId, limit),
   };

@@ -55,7 +55,9 @@ export function createRoomStateStore(db: Database) {
     `SELECT cs.type, e.json FROM current_state cs JOIN events e ON e.event_id = cs.event_id
      WHERE cs.room_id = ?1 AND cs.type IN (SELECT value FROM json_each(?2)) AND cs.state_key = ''`,
   );
-  const selectCurrentState = db.query<StateEntry, [string]>("SELECT type, state_key, event_id FROM current_state WHERE room_id = ?");
+  const selectCurrentState = db.query<StateEntry, [string]>(
+    "SELECT type, state_key, event_id FROM current_state WHERE room_id = ?",
+  );
   const selectCurrentStateOfType = db.query<StateEntry, [string, string]>(
     "SELECT type, state_key, event_id FROM current_state WHERE room_id = ? AND type = ?",
   );
@@ -82,7 +84,8 @@ export function createRoomStateStore(db: Database) {
     selectStateAtGroup,
     selectStateOfTypeAtGroup: (group: number, type: string): StateEntry[] =>
       selectGroupStateOfType.all(group, type).map(({ state_key, event_id }) => ({ type, state_key, event_id })),
-    selectEntryAtGroup: (group: number, type: string, stateKey: string) => selectGroupEntry.get(group, type, stateKey)?.event_id,
+    selectEntryAtGroup: (group: number, type: string, stateKey: string) =>
+      selectGroupEntry.get(group, type, stateKey)?.event_id,
 
     /**
      * Writes the group for `previous` plus the given entries: a delta, or a snapshot when the
@@ -92,7 +95,8 @@ export function createRoomStateStore(db: Database) {
       const prev = previous === null ? undefined : selectGroup.get(previous);
       if (previous === null || !prev || prev.chain_length + 1 >= SNAPSHOT_INTERVAL) {
         const full = new Map<string, StateEntry>();
-        if (previous !== null) for (const entry of selectStateAtGroup(previous)) full.set(`${entry.type}\u0000${entry.state_key}`, entry);
+        if (previous !== null)
+          for (const entry of selectStateAtGroup(previous)) full.set(`${entry.type}\u0000${entry.state_key}`, entry);
         for (const entry of entries) full.set(`${entry.type}\u0000${entry.state_key}`, entry);
         const group = insertGroup.get(roomId, null, 0)!.state_group;
         for (const entry of full.values()) insertEntry.run(group, entry.type, entry.state_key, entry.event_id);
@@ -103,17 +107,23 @@ export function createRoomStateStore(db: Database) {
       return group;
     },
 
-    selectCurrentEntry: (roomId: string, type: string, stateKey: string) => selectCurrentEntry.get(roomId, type, stateKey)?.event_id,
+    selectCurrentEntry: (roomId: string, type: string, stateKey: string) =>
+      selectCurrentEntry.get(roomId, type, stateKey)?.event_id,
     /** The current state event of (type, state_key) with its JSON, in one lookup. */
-    selectCurrentEvent: (roomId: string, type: string, stateKey: string) => selectCurrentEvent.get(roomId, type, stateKey) ?? undefined,
+    selectCurrentEvent: (roomId: string, type: string, stateKey: string) =>
+      selectCurrentEvent.get(roomId, type, stateKey) ?? undefined,
     /** The current state events of these types with an empty state key, with their JSON, in one lookup. */
-    selectCurrentEventsOfTypes: (roomId: string, types: readonly string[]) => selectCurrentEventsOfTypes.all(roomId, JSON.stringify(types)),
+    selectCurrentEventsOfTypes: (roomId: string, types: readonly string[]) =>
+      selectCurrentEventsOfTypes.all(roomId, JSON.stringify(types)),
     selectCurrentState: (roomId: string) => selectCurrentState.all(roomId),
     selectCurrentStateOfType: (roomId: string, type: string) => selectCurrentStateOfType.all(roomId, type),
-    upsertCurrent: (roomId: string, entry: StateEntry) => upsertCurrent.run(roomId, entry.type, entry.state_key, entry.event_id),
+    upsertCurrent: (roomId: string, entry: StateEntry) =>
+      upsertCurrent.run(roomId, entry.type, entry.state_key, entry.event_id),
     /** The room's current state as event rows, in one query (sync); `exceptType` leaves one type out (lazy-loaded members). */
     selectCurrentStateEvents: (roomId: string, exceptType?: string) =>
-      exceptType === undefined ? selectCurrentStateEvents.all(roomId) : selectCurrentStateEventsExceptType.all(roomId, exceptType),
+      exceptType === undefined
+        ? selectCurrentStateEvents.all(roomId)
+        : selectCurrentStateEventsExceptType.all(roomId, exceptType),
   };
 }
 

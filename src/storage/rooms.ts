@@ -18,11 +18,21 @@ export function createRoomStore(db: Database) {
   const selectRoom = db.query<RoomRow, [string]>(
     "SELECT room_id, room_version, creator, current_state_group, created_ts FROM rooms WHERE room_id = ?",
   );
-  const insertRoom = db.query<void, [string, string, string, number]>("INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES (?, ?, ?, ?)");
-  const updateCurrentStateGroup = db.query<void, [number, string]>("UPDATE rooms SET current_state_group = ? WHERE room_id = ?");
-  const selectExtremities = db.query<ExtremityRow, [string]>("SELECT event_id, depth FROM forward_extremities WHERE room_id = ? ORDER BY event_id");
-  const deleteExtremity = db.query<void, [string, string]>("DELETE FROM forward_extremities WHERE room_id = ? AND event_id = ?");
-  const insertExtremity = db.query<void, [string, string, number]>("INSERT INTO forward_extremities (room_id, event_id, depth) VALUES (?, ?, ?)");
+  const insertRoom = db.query<void, [string, string, string, number]>(
+    "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES (?, ?, ?, ?)",
+  );
+  const updateCurrentStateGroup = db.query<void, [number, string]>(
+    "UPDATE rooms SET current_state_group = ? WHERE room_id = ?",
+  );
+  const selectExtremities = db.query<ExtremityRow, [string]>(
+    "SELECT event_id, depth FROM forward_extremities WHERE room_id = ? ORDER BY event_id",
+  );
+  const deleteExtremity = db.query<void, [string, string]>(
+    "DELETE FROM forward_extremities WHERE room_id = ? AND event_id = ?",
+  );
+  const insertExtremity = db.query<void, [string, string, number]>(
+    "INSERT INTO forward_extremities (room_id, event_id, depth) VALUES (?, ?, ?)",
+  );
   return {
     selectRoom: (roomId: string) => selectRoom.get(roomId) ?? undefined,
     insertRoom: (room: { room_id: string; room_version: string; creator: string; created_ts: number }) =>

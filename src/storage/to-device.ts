@@ -24,7 +24,9 @@ export function createToDeviceStore(db: Database) {
   const deleteMessagesUpTo = db.query<void, [string, string, number]>(
     "DELETE FROM to_device_messages WHERE user_id = ? AND device_id = ? AND stream_pos <= ?",
   );
-  const deleteMessagesOfDevice = db.query<void, [string, string]>("DELETE FROM to_device_messages WHERE user_id = ? AND device_id = ?");
+  const deleteMessagesOfDevice = db.query<void, [string, string]>(
+    "DELETE FROM to_device_messages WHERE user_id = ? AND device_id = ?",
+  );
   const deleteMessagesOlderThan = db.query<void, [number, number]>(
     "DELETE FROM to_device_messages WHERE id IN (SELECT id FROM to_device_messages WHERE created_ts < ? LIMIT ?)",
   );
@@ -34,8 +36,12 @@ export function createToDeviceStore(db: Database) {
   const insertTransaction = db.query<void, [string, string, string, string, number]>(
     "INSERT INTO to_device_transactions (user_id, device_id, event_type, txn_id, created_ts) VALUES (?, ?, ?, ?, ?)",
   );
-  const deleteTransactionsOfDevice = db.query<void, [string, string]>("DELETE FROM to_device_transactions WHERE user_id = ? AND device_id = ?");
-  const deleteTransactionsOlderThan = db.query<void, [number]>("DELETE FROM to_device_transactions WHERE created_ts < ?");
+  const deleteTransactionsOfDevice = db.query<void, [string, string]>(
+    "DELETE FROM to_device_transactions WHERE user_id = ? AND device_id = ?",
+  );
+  const deleteTransactionsOlderThan = db.query<void, [number]>(
+    "DELETE FROM to_device_transactions WHERE created_ts < ?",
+  );
   const selectInboxPosition = db.query<{ last_stream_pos: number }, [string, string]>(
     "SELECT last_stream_pos FROM to_device_inboxes WHERE user_id = ? AND device_id = ?",
   );
@@ -49,17 +55,26 @@ export function createToDeviceStore(db: Database) {
   return {
     /** Hands out the next stream position of a device's inbox. */
     nextStreamPos: (userId: string, deviceId: string) => nextStreamPos.get(userId, deviceId)!.last_stream_pos,
-    insertMessage: (userId: string, deviceId: string, streamPos: number, sender: string, type: string, content: string, now: number) =>
-      insertMessage.run(userId, deviceId, streamPos, sender, type, content, now),
+    insertMessage: (
+      userId: string,
+      deviceId: string,
+      streamPos: number,
+      sender: string,
+      type: string,
+      content: string,
+      now: number,
+    ) => insertMessage.run(userId, deviceId, streamPos, sender, type, content, now),
     selectMessages: (userId: string, deviceId: string, sinceExclusive: number, limit: number) =>
       selectMessages.all(userId, deviceId, sinceExclusive, limit),
-    deleteMessagesUpTo: (userId: string, deviceId: string, upToInclusive: number) => deleteMessagesUpTo.run(userId, deviceId, upToInclusive).changes,
+    deleteMessagesUpTo: (userId: string, deviceId: string, upToInclusive: number) =>
+      deleteMessagesUpTo.run(userId, deviceId, upToInclusive).changes,
     deleteMessagesOfDevice: (userId: string, deviceId: string) => deleteMessagesOfDevice.run(userId, deviceId).changes,
     /** Deletes at most `limit` messages created before `cutoff`; returns how many. */
     deleteMessagesOlderThan: (cutoff: number, limit: number) => deleteMessagesOlderThan.run(cutoff, limit).changes,
     countMessages: (userId: string, deviceId: string) => countMessages.get(userId, deviceId)!.count,
     /** The last position handed out in a device's inbox (0 before its first message). */
-    selectInboxPosition: (userId: string, deviceId: string) => selectInboxPosition.get(userId, deviceId)?.last_stream_pos ?? 0,
+    selectInboxPosition: (userId: string, deviceId: string) =>
+      selectInboxPosition.get(userId, deviceId)?.last_stream_pos ?? 0,
     /** Every device with messages waiting (appservices collect their users' messages at start). */
     selectDevicesWithMessages: () => selectDevicesWithMessages.all(),
     hasTransaction: (userId: string, deviceId: string, eventType: string, txnId: string) =>

@@ -14,9 +14,16 @@ export function createTransactionIdStore(db: Database) {
   );
   const deleteOlderThan = db.query<void, [number]>("DELETE FROM transaction_ids WHERE created_ts < ?");
   return {
-    selectEventId: (userId: string, deviceId: string, scope: string, txnId: string) => selectEventId.get(userId, deviceId, scope, txnId)?.event_id,
-    insertTransactionId: (userId: string, deviceId: string, scope: string, txnId: string, eventId: string, now: number) =>
-      insertTransactionId.run(userId, deviceId, scope, txnId, eventId, now),
+    selectEventId: (userId: string, deviceId: string, scope: string, txnId: string) =>
+      selectEventId.get(userId, deviceId, scope, txnId)?.event_id,
+    insertTransactionId: (
+      userId: string,
+      deviceId: string,
+      scope: string,
+      txnId: string,
+      eventId: string,
+      now: number,
+    ) => insertTransactionId.run(userId, deviceId, scope, txnId, eventId, now),
     deleteOlderThan: (ts: number) => deleteOlderThan.run(ts).changes,
   };
 }

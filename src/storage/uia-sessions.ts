@@ -16,14 +16,17 @@ export function createUiaSessionStore(db: Database) {
   const insertSession = db.query<void, [string, string, string | null, number, number]>(
     "INSERT INTO uia_sessions (session_id, action, user_id, created_ts, expires_ts) VALUES (?, ?, ?, ?, ?)",
   );
-  const updateCompleted = db.query<void, [string, string]>("UPDATE uia_sessions SET completed = ? WHERE session_id = ?");
+  const updateCompleted = db.query<void, [string, string]>(
+    "UPDATE uia_sessions SET completed = ? WHERE session_id = ?",
+  );
   const deleteSession = db.query<void, [string]>("DELETE FROM uia_sessions WHERE session_id = ?");
   const deleteExpired = db.query<void, [number]>("DELETE FROM uia_sessions WHERE expires_ts <= ?");
   return {
     selectSession: (sessionId: string) => selectSession.get(sessionId),
     insertSession: (sessionId: string, action: string, userId: string | null, now: number, expiresTs: number) =>
       insertSession.run(sessionId, action, userId, now, expiresTs),
-    updateCompleted: (sessionId: string, completed: readonly string[]) => updateCompleted.run(JSON.stringify(completed), sessionId),
+    updateCompleted: (sessionId: string, completed: readonly string[]) =>
+      updateCompleted.run(JSON.stringify(completed), sessionId),
     deleteSession: (sessionId: string) => deleteSession.run(sessionId),
     deleteExpired: (now: number) => deleteExpired.run(now),
   };

@@ -19,7 +19,27 @@ function nestedAround(levels: number, bytes: number): string {
   return `${"[".repeat(levels)}[${"0,".repeat(zeros - 1)}0]${"]".repeat(levels)}`;
 }
 
-const COMMON_FIELDS = ["search_term", "displayname", "avatar_url", "body", "msgtype", "reason", "name", "topic", "room_alias_name", "type", "user", "password", "device_id", "filter", "presence", "status_msg", "pattern", "room_id", "invite"];
+const COMMON_FIELDS = [
+  "search_term",
+  "displayname",
+  "avatar_url",
+  "body",
+  "msgtype",
+  "reason",
+  "name",
+  "topic",
+  "room_alias_name",
+  "type",
+  "user",
+  "password",
+  "device_id",
+  "filter",
+  "presence",
+  "status_msg",
+  "pattern",
+  "room_id",
+  "invite",
+];
 const encoder = new TextEncoder();
 
 const HOSTILE_BODIES: Record<string, string | Uint8Array> = {
@@ -30,12 +50,28 @@ const HOSTILE_BODIES: Record<string, string | Uint8Array> = {
   // validation messages did) about 200 MB. tests/api/plugins/validation-messages-cost.test.ts measures that.
   "1 MB at the depth limit": `{"a":${nestedAround(MAX_JSON_DEPTH - 2, 1024 * KB)}}`,
   "an object with 20,000 keys": `{${Array.from({ length: 20_000 }, (_, i) => `"k${i}":${i}`).join(",")}}`,
-  "long strings in common fields": JSON.stringify(Object.fromEntries(COMMON_FIELDS.map((field) => [field, "x".repeat(16 * KB)]))),
+  "long strings in common fields": JSON.stringify(
+    Object.fromEntries(COMMON_FIELDS.map((field) => [field, "x".repeat(16 * KB)])),
+  ),
   "numbers beyond a double (1e400)": `{"a":1e400,"limit":-1e400,"actions":[1e400],"content":{"n":1e400}}`,
   "floats, -0 and huge integers": `{${["a", "limit", "timeout", "enabled", "version", "users_default", "ts"]
-    .map((field, i) => `"${field}":${["-0", "1.5", "123456789012345678901234567890", "-0.5", "9007199254740993", "0.1", "1e300"][i]}`)
+    .map(
+      (field, i) =>
+        `"${field}":${["-0", "1.5", "123456789012345678901234567890", "-0.5", "9007199254740993", "0.1", "1e300"][i]}`,
+    )
     .join(",")},"actions":[1.5],"content":{"n":1.5},"power_level_content_override":{"users_default":1.5}}`,
-  "invalid UTF-8": new Uint8Array([...encoder.encode('{"body":"'), 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf8, ...encoder.encode('","msgtype":"m.text"}')]),
+  "invalid UTF-8": new Uint8Array([
+    ...encoder.encode('{"body":"'),
+    0xff,
+    0xfe,
+    0xc3,
+    0x28,
+    0xed,
+    0xa0,
+    0x80,
+    0xf8,
+    ...encoder.encode('","msgtype":"m.text"}'),
+  ]),
 };
 
 interface Fixture {
@@ -109,7 +145,11 @@ describe("hostile bodies to every route", () => {
     const fixture: Fixture = { user, roomId, eventId: await sendMessage(server, user, roomId, "warm") };
     for (const route of routesWithBodies) {
       const raw = "{}";
-      await server.request(route.method, concretePath(route.path, fixture), { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+      await server.request(route.method, concretePath(route.path, fixture), {
+        raw,
+        token: user.access_token,
+        headers: { "Content-Type": "application/json" },
+      });
     }
   }, 120_000);
 
@@ -126,7 +166,11 @@ describe("hostile bodies to every route", () => {
       const fixture: Fixture = { user, roomId, eventId: await sendMessage(server, user, roomId, "target") };
       const send = async (method: string, path: string, raw: string | Uint8Array) => {
         const started = performance.now();
-        const res = await server.request(method, path, { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+        const res = await server.request(method, path, {
+          raw,
+          token: user.access_token,
+          headers: { "Content-Type": "application/json" },
+        });
         return { res, elapsed: performance.now() - started };
       };
       const trivial: number[] = [];
@@ -142,7 +186,8 @@ describe("hostile bodies to every route", () => {
         const { res, elapsed } = await send(route.method, path, body);
         const where = `${route.method} ${route.path} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 160)}`;
         if (res.status >= 500) failures.push(`5xx: ${where}`);
-        else if (res.status >= 400 && typeof res.body?.errcode !== "string" && !Array.isArray(res.body?.flows)) failures.push(`not a Matrix error: ${where}`);
+        else if (res.status >= 400 && typeof res.body?.errcode !== "string" && !Array.isArray(res.body?.flows))
+          failures.push(`not a Matrix error: ${where}`);
         if (elapsed > bound) failures.push(`took ${Math.round(elapsed)} ms (bound ${Math.round(bound)} ms): ${where}`);
       }
       expect(failures).toEqual([]);

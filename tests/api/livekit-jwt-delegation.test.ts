@@ -30,12 +30,16 @@ afterAll(async () => {
   await livekit.stop();
 });
 
-const hash = (values: string[]) => createHash("sha256").update(JSON.stringify(values)).digest("base64").replace(/=+$/, "");
+const hash = (values: string[]) =>
+  createHash("sha256").update(JSON.stringify(values)).digest("base64").replace(/=+$/, "");
 let roomId = "";
 let liveKitRoom = "";
 beforeAll(async () => {
   const owner = await newUser(server);
-  roomId = await createRoom(server, owner, { preset: "public_chat", power_level_content_override: { events: { [CALL_MEMBER]: 0 } } });
+  roomId = await createRoom(server, owner, {
+    preset: "public_chat",
+    power_level_content_override: { events: { [CALL_MEMBER]: 0 } },
+  });
   liveKitRoom = hash([roomId, "m.call#ROOM"]);
 });
 
@@ -79,13 +83,20 @@ async function joinCall(delayMs: number, user?: TestUser): Promise<Participant> 
   const path = roomPath(roomId, `/state/${CALL_MEMBER}/${encodeURIComponent(stateKey)}`);
   const leave = await server.put(`${path}?org.matrix.msc4140.delay=${delayMs}`, {}, { token: member.access_token });
   expect(leave.status, JSON.stringify(leave.body)).toBe(200);
-  expect((await server.put(path, { application: "m.call", device_id: member.device_id }, { token: member.access_token })).status).toBe(200);
+  expect(
+    (await server.put(path, { application: "m.call", device_id: member.device_id }, { token: member.access_token }))
+      .status,
+  ).toBe(200);
   return { user: member, stateKey, delayId: leave.body.delay_id };
 }
 
 /** The participant's call membership content: theirs while in the call, {} once the leave is sent. */
 async function membership({ user, stateKey }: Participant) {
-  return (await server.get(roomPath(roomId, `/state/${CALL_MEMBER}/${encodeURIComponent(stateKey)}`), { token: user.access_token })).body;
+  return (
+    await server.get(roomPath(roomId, `/state/${CALL_MEMBER}/${encodeURIComponent(stateKey)}`), {
+      token: user.access_token,
+    })
+  ).body;
 }
 
 async function delayedEvent({ user, delayId }: Participant) {
@@ -95,9 +106,18 @@ async function delayedEvent({ user, delayId }: Participant) {
 const left = async (p: Participant) => Object.keys(await membership(p)).length === 0;
 
 async function member(user: TestUser, memberId = crypto.randomUUID()) {
-  const token = await server.post(`/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/openid/request_token`, {}, { token: user.access_token });
+  const token = await server.post(
+    `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/openid/request_token`,
+    {},
+    { token: user.access_token },
+  );
   return {
-    body: { room_id: roomId, slot_id: "m.call#ROOM", openid_token: token.body, member: { id: memberId, claimed_user_id: user.user_id, claimed_device_id: "DEV" } },
+    body: {
+      room_id: roomId,
+      slot_id: "m.call#ROOM",
+      openid_token: token.body,
+      member: { id: memberId, claimed_user_id: user.user_id, claimed_device_id: "DEV" },
+    },
     identity: hash([user.user_id, "DEV", memberId]),
   };
 }
@@ -124,7 +144,11 @@ describe("POST /livekit/jwt/delegate_delayed_leave", () => {
     const scheduledAt = (await delayedEvent(alice)).scheduled_at as number;
     clock.advance(100);
 
-    const res = await server.post(`${JWT}/delegate_delayed_leave`, { ...body, delay_id: alice.delayId, delay_timeout: 600 });
+    const res = await server.post(`${JWT}/delegate_delayed_leave`, {
+      ...body,
+      delay_id: alice.delayId,
+      delay_timeout: 600,
+    });
     expect([res.status, res.body]).toEqual([200, {}]);
     // Found connected through GetParticipant: restarted at once, then every 80 % of the delay.
     await until("the restart at once", async () => (await delayedEvent(alice)).scheduled_at > scheduledAt);
@@ -135,19 +159,32 @@ describe("POST /livekit/jwt/delegate_delayed_leave", () => {
 
     expect((await webhook(participantEvent("participant_left", identity, "CLIENT_INITIATED"))).status).toBe(200);
     await until("the leave to be sent", () => left(alice), 1000);
-    expect(await delayedEvent(alice)).toMatchObject({ event_id: expect.stringMatching(/^\$/), finalised_ts: expect.any(Number) });
+    expect(await delayedEvent(alice)).toMatchObject({
+      event_id: expect.stringMatching(/^\$/),
+      finalised_ts: expect.any(Number),
+    });
   });
 
   test("without webhooks, finds the participant by polling LiveKit's GetParticipant until they connect, then restarts", async () => {
     const bob = await joinCall(5000);
     const { body, identity } = await member(bob.user);
     const scheduledAt = (await delayedEvent(bob)).scheduled_at as number;
-    expect((await server.post(`${JWT}/delegate_delayed_leave`, { ...body, delay_id: bob.delayId, delay_timeout: 5000 })).status).toBe(200);
-    await until("the first GetParticipant", () => livekit.calls.some((c) => c.method === "GetParticipant" && c.body.identity === identity));
+    expect(
+      (await server.post(`${JWT}/delegate_delayed_leave`, { ...body, delay_id: bob.delayId, delay_timeout: 5000 }))
+        .status,
+    ).toBe(200);
+    await until("the first GetParticipant", () =>
+      livekit.calls.some((c) => c.method === "GetParticipant" && c.body.identity === identity),
+    );
     expect((await delayedEvent(bob)).scheduled_at).toBe(scheduledAt);
     livekit.connected.add(`${liveKitRoom}|${identity}`);
-    await advancingUntil("the restart once GetParticipant finds them", async () => (await delayedEvent(bob)).scheduled_at > scheduledAt);
-    expect(livekit.calls.filter((c) => c.method === "GetParticipant" && c.body.identity === identity).length).toBeGreaterThanOrEqual(2);
+    await advancingUntil(
+      "the restart once GetParticipant finds them",
+      async () => (await delayedEvent(bob)).scheduled_at > scheduledAt,
+    );
+    expect(
+      livekit.calls.filter((c) => c.method === "GetParticipant" && c.body.identity === identity).length,
+    ).toBeGreaterThanOrEqual(2);
     await server.post(`${DELAYED}/${bob.delayId}/cancel`, {});
   });
 
@@ -155,7 +192,10 @@ describe("POST /livekit/jwt/delegate_delayed_leave", () => {
     const { body } = await member(await newUser(server));
     for (const extra of [{}, { delay_id: "x" }, { delay_id: "x", delay_timeout: 0 }]) {
       const res = await server.post(`${JWT}/delegate_delayed_leave`, { ...body, ...extra });
-      expect([res.status, res.body]).toEqual([400, { errcode: "M_BAD_JSON", error: "The request body is missing `delay_id` or `delay_timeout`" }]);
+      expect([res.status, res.body]).toEqual([
+        400,
+        { errcode: "M_BAD_JSON", error: "The request body is missing `delay_id` or `delay_timeout`" },
+      ]);
     }
   });
 
@@ -182,22 +222,34 @@ describe("leave delegation requested with a token", () => {
     const carol = await joinCall(2000);
     const { body, identity } = await member(carol.user);
     const scheduledAt = (await delayedEvent(carol)).scheduled_at as number;
-    expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: carol.delayId, delay_timeout: 2000 })).status).toBe(200);
-    await until("the first GetParticipant", () => livekit.calls.some((c) => c.method === "GetParticipant" && c.body.identity === identity));
+    expect(
+      (await server.post(`${JWT}/get_token`, { ...body, delay_id: carol.delayId, delay_timeout: 2000 })).status,
+    ).toBe(200);
+    await until("the first GetParticipant", () =>
+      livekit.calls.some((c) => c.method === "GetParticipant" && c.body.identity === identity),
+    );
     expect((await delayedEvent(carol)).scheduled_at).toBe(scheduledAt);
     clock.advance(100); // so that the restart on joining shows in scheduled_at
 
     expect((await webhook(participantEvent("participant_joined", identity))).status).toBe(200);
     await until("the restart on joining", async () => (await delayedEvent(carol)).scheduled_at > scheduledAt);
     expect(await left(carol)).toBe(false);
-    expect((await webhook(participantEvent("participant_connection_aborted", identity, "JOIN_FAILURE"))).status).toBe(200);
+    expect((await webhook(participantEvent("participant_connection_aborted", identity, "JOIN_FAILURE"))).status).toBe(
+      200,
+    );
     await until("the leave to be sent", () => left(carol), 1000);
   });
 
   test("the legacy /sfu/get delegates too, for the identity @user:server:DEVICE", async () => {
     const dave = await joinCall(2000);
     const token = (await member(dave.user)).body.openid_token;
-    const res = await server.post(`${JWT}/sfu/get`, { room: roomId, openid_token: token, device_id: "LEGACY", delay_id: dave.delayId, delay_timeout: 2000 });
+    const res = await server.post(`${JWT}/sfu/get`, {
+      room: roomId,
+      openid_token: token,
+      device_id: "LEGACY",
+      delay_id: dave.delayId,
+      delay_timeout: 2000,
+    });
     expect(res.status).toBe(200);
     await webhook(participantEvent("participant_joined", `${dave.user.user_id}:LEGACY`));
     await webhook(participantEvent("participant_left", `${dave.user.user_id}:LEGACY`, "CLIENT_INITIATED"));
@@ -207,7 +259,9 @@ describe("leave delegation requested with a token", () => {
   test("a participant who never connects has their leave sent when the delay runs out", async () => {
     const erin = await joinCall(200);
     const { body } = await member(erin.user);
-    expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: erin.delayId, delay_timeout: 200 })).status).toBe(200);
+    expect(
+      (await server.post(`${JWT}/get_token`, { ...body, delay_id: erin.delayId, delay_timeout: 200 })).status,
+    ).toBe(200);
     clock.advance(200);
     await until("the leave to be sent", () => left(erin));
   });
@@ -215,7 +269,9 @@ describe("leave delegation requested with a token", () => {
   test("a connection aborted before the first join gives up; the homeserver's timer sends the leave", async () => {
     const frank = await joinCall(800);
     const { body, identity } = await member(frank.user);
-    expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: frank.delayId, delay_timeout: 800 })).status).toBe(200);
+    expect(
+      (await server.post(`${JWT}/get_token`, { ...body, delay_id: frank.delayId, delay_timeout: 800 })).status,
+    ).toBe(200);
     await webhook(participantEvent("participant_connection_aborted", identity, "SIGNAL_CLOSE"));
     clock.advance(300);
     expect(await left(frank)).toBe(false);
@@ -227,7 +283,9 @@ describe("leave delegation requested with a token", () => {
     const grace = await joinCall(300);
     const { body, identity } = await member(grace.user);
     expect((await server.post(`${DELAYED}/${grace.delayId}/cancel`, {})).status).toBe(200);
-    expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: grace.delayId, delay_timeout: 300 })).status).toBe(200);
+    expect(
+      (await server.post(`${JWT}/get_token`, { ...body, delay_id: grace.delayId, delay_timeout: 300 })).status,
+    ).toBe(200);
     await webhook(participantEvent("participant_joined", identity));
     await webhook(participantEvent("participant_left", identity, "CLIENT_INITIATED"));
     clock.advance(500);
@@ -243,8 +301,20 @@ describe("leave delegation requested with a token", () => {
     const second = await joinCall(5000, user);
     const memberId = crypto.randomUUID();
     const { body, identity } = await member(user, memberId);
-    expect((await server.post(`${JWT}/get_token`, { ...body, delay_id: first.delayId, delay_timeout: 5000 })).status).toBe(200);
-    expect((await server.post(`${JWT}/get_token`, { ...(await member(user, memberId)).body, delay_id: second.delayId, delay_timeout: 5000 })).status).toBe(200);
+    expect(
+      (await server.post(`${JWT}/get_token`, { ...body, delay_id: first.delayId, delay_timeout: 5000 })).status,
+    ).toBe(200);
+    expect(
+      (
+        await server.post(`${JWT}/get_token`, {
+          ...(
+            await member(user, memberId)
+          ).body,
+          delay_id: second.delayId,
+          delay_timeout: 5000,
+        })
+      ).status,
+    ).toBe(200);
     await webhook(participantEvent("participant_joined", identity));
     await webhook(participantEvent("participant_left", identity, "CLIENT_INITIATED"));
     await until("the second leave to be sent", async () => (await delayedEvent(second)).event_id !== undefined);
@@ -255,7 +325,10 @@ describe("leave delegation requested with a token", () => {
 
 describe("POST /livekit/jwt/sfu_webhook", () => {
   test("a signed event nobody delegated, or of another kind, is acknowledged with 200 {}", async () => {
-    for (const event of [participantEvent("participant_joined", "nobody"), { event: "room_started", room: { name: "r" } }]) {
+    for (const event of [
+      participantEvent("participant_joined", "nobody"),
+      { event: "room_started", room: { name: "r" } },
+    ]) {
       const res = await webhook(event);
       expect([res.status, res.body]).toEqual([200, {}]);
     }
@@ -265,7 +338,10 @@ describe("POST /livekit/jwt/sfu_webhook", () => {
     const event = participantEvent("participant_left", "x");
     const signed = await livekit.signWebhook(event);
     const foreign = await livekit.signWebhook(event, "another-secret-of-at-least-32-chars!");
-    const headers = (authorization?: string) => ({ "Content-Type": "application/webhook+json", ...(authorization ? { Authorization: authorization } : {}) });
+    const headers = (authorization?: string) => ({
+      "Content-Type": "application/webhook+json",
+      ...(authorization ? { Authorization: authorization } : {}),
+    });
     const attempts = [
       { raw: signed.body, headers: headers() },
       { raw: foreign.body, headers: headers(foreign.authorization) },

@@ -16,7 +16,11 @@ import { createTestServer, type TestServer } from "../support/server.ts";
 
 const JWT = "/livekit/jwt";
 const livekit = startFakeLiveKit();
-const liveKitConfig = { livekit_url: livekit.url, livekit_api_key: livekit.apiKey, livekit_api_secret: livekit.apiSecret };
+const liveKitConfig = {
+  livekit_url: livekit.url,
+  livekit_api_key: livekit.apiKey,
+  livekit_api_secret: livekit.apiSecret,
+};
 const verifier = new TokenVerifier(livekit.apiKey, livekit.apiSecret);
 const joined = new Set<string>();
 const server = createTestServer(
@@ -26,10 +30,15 @@ const server = createTestServer(
 const ROOM = "!roomid:example.com";
 
 /** The algorithm as MSC4195 describes it: unpadded base64 of SHA-256 of the JSON array. */
-const expectedHash = (values: string[]) => createHash("sha256").update(JSON.stringify(values)).digest("base64").replace(/=+$/, "");
+const expectedHash = (values: string[]) =>
+  createHash("sha256").update(JSON.stringify(values)).digest("base64").replace(/=+$/, "");
 
 async function openIdToken(srv: TestServer, user: TestUser) {
-  const res = await srv.post(`/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/openid/request_token`, {}, { token: user.access_token });
+  const res = await srv.post(
+    `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/openid/request_token`,
+    {},
+    { token: user.access_token },
+  );
   expect(res.status).toBe(200);
   return res.body as { access_token: string; token_type: string; matrix_server_name: string; expires_in: number };
 }
@@ -46,7 +55,11 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
   test("gives a joined user of this server a token for the room's call and creates the LiveKit room", async () => {
     const alice = await joinedUser();
     livekit.calls.length = 0;
-    const res = await server.post(`${JWT}/sfu/get`, { room: ROOM, openid_token: await openIdToken(server, alice), device_id: "DEV1" });
+    const res = await server.post(`${JWT}/sfu/get`, {
+      room: ROOM,
+      openid_token: await openIdToken(server, alice),
+      device_id: "DEV1",
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ url: livekit.url, jwt: expect.any(String) });
 
@@ -54,27 +67,43 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
     const room = expectedHash([ROOM, "m.call#ROOM"]);
     expect(claims.iss).toBe(livekit.apiKey);
     expect(claims.sub).toBe(`${alice.user_id}:DEV1`);
-    expect(claims.video).toEqual({ roomJoin: true, room, canPublish: true, canSubscribe: true, canUpdateOwnMetadata: true });
+    expect(claims.video).toEqual({
+      roomJoin: true,
+      room,
+      canPublish: true,
+      canSubscribe: true,
+      canUpdateOwnMetadata: true,
+    });
     expect(claims.exp! - claims.nbf!).toBe(3600);
     expect(Math.abs(claims.nbf! - Date.now() / 1000)).toBeLessThan(5);
 
     expect(livekit.refused).toEqual([]);
     expect(livekit.calls).toEqual([
-      { method: "CreateRoom", body: { name: room, emptyTimeout: 300, departureTimeout: 20 }, claims: expect.objectContaining({ iss: livekit.apiKey }) },
+      {
+        method: "CreateRoom",
+        body: { name: room, emptyTimeout: 300, departureTimeout: 20 },
+        claims: expect.objectContaining({ iss: livekit.apiKey }),
+      },
     ]);
     expect(livekit.calls[0]!.claims.video).toEqual({ roomCreate: true });
   });
 
   test("the legacy room name is that of the m.call#ROOM slot, as lk-jwt-service derives it", async () => {
     const alice = await joinedUser();
-    const legacy = await server.post(`${JWT}/sfu/get`, { room: ROOM, openid_token: await openIdToken(server, alice), device_id: "D" });
+    const legacy = await server.post(`${JWT}/sfu/get`, {
+      room: ROOM,
+      openid_token: await openIdToken(server, alice),
+      device_id: "D",
+    });
     const modern = await server.post(`${JWT}/get_token`, {
       room_id: ROOM,
       slot_id: "m.call#ROOM",
       openid_token: await openIdToken(server, alice),
       member: { id: "m1", claimed_user_id: alice.user_id, claimed_device_id: "D" },
     });
-    expect((await verifier.verify(legacy.body.jwt)).video!.room).toBe((await verifier.verify(modern.body.jwt)).video!.room!);
+    expect((await verifier.verify(legacy.body.jwt)).video!.room).toBe(
+      (await verifier.verify(modern.body.jwt)).video!.room!,
+    );
   });
 
   test("answers 400 M_BAD_JSON with lk-jwt-service's wording for missing fields", async () => {
@@ -86,7 +115,10 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
       [{ room: ROOM }, "Missing OpenID token parameters"],
       [{ room: ROOM, openid_token: { ...token, matrix_server_name: "" } }, "Missing OpenID token parameters"],
       [{ room: ROOM, openid_token: token, delay_id: "d" }, "The request body is missing `delay_id` or `delay_timeout`"],
-      [{ room: ROOM, openid_token: token, delay_timeout: 5000 }, "The request body is missing `delay_id` or `delay_timeout`"],
+      [
+        { room: ROOM, openid_token: token, delay_timeout: 5000 },
+        "The request body is missing `delay_id` or `delay_timeout`",
+      ],
     ];
     for (const [body, error] of cases) {
       const res = await server.post(`${JWT}/sfu/get`, body);
@@ -95,7 +127,10 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
   });
 
   test("a body that is not JSON is 400 M_NOT_JSON; a field of the wrong type 400 M_BAD_JSON", async () => {
-    const notJson = await server.request("POST", `${JWT}/sfu/get`, { raw: "{room:", headers: { "Content-Type": "application/json" } });
+    const notJson = await server.request("POST", `${JWT}/sfu/get`, {
+      raw: "{room:",
+      headers: { "Content-Type": "application/json" },
+    });
     expect([notJson.status, notJson.body.errcode]).toEqual([400, "M_NOT_JSON"]);
     const wrongType = await server.post(`${JWT}/sfu/get`, { room: 5, openid_token: {} });
     expect([wrongType.status, wrongType.body.errcode]).toEqual([400, "M_BAD_JSON"]);
@@ -104,9 +139,15 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
   test("an unknown OpenID token, or an access token in its place, is 401 M_UNAUTHORIZED", async () => {
     const alice = await joinedUser();
     const token = await openIdToken(server, alice);
-    for (const openid_token of [{ ...token, access_token: "oid_forged" }, { ...token, access_token: alice.access_token }]) {
+    for (const openid_token of [
+      { ...token, access_token: "oid_forged" },
+      { ...token, access_token: alice.access_token },
+    ]) {
       const res = await server.post(`${JWT}/sfu/get`, { room: ROOM, openid_token, device_id: "D" });
-      expect([res.status, res.body]).toEqual([401, { errcode: "M_UNAUTHORIZED", error: "The request could not be authorised." }]);
+      expect([res.status, res.body]).toEqual([
+        401,
+        { errcode: "M_UNAUTHORIZED", error: "The request could not be authorised." },
+      ]);
     }
   });
 
@@ -114,7 +155,11 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
     const bob = await createUser(server);
     livekit.calls.length = 0;
     for (const room of [ROOM, "!unknown:example.com"]) {
-      const res = await server.post(`${JWT}/sfu/get`, { room, openid_token: await openIdToken(server, bob), device_id: "D" });
+      const res = await server.post(`${JWT}/sfu/get`, {
+        room,
+        openid_token: await openIdToken(server, bob),
+        device_id: "D",
+      });
       expect([res.status, res.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
     }
     expect(livekit.calls).toEqual([]);
@@ -124,7 +169,11 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
     const alice = await joinedUser();
     livekit.failCreateRoom = true;
     try {
-      const res = await server.post(`${JWT}/sfu/get`, { room: ROOM, openid_token: await openIdToken(server, alice), device_id: "D" });
+      const res = await server.post(`${JWT}/sfu/get`, {
+        room: ROOM,
+        openid_token: await openIdToken(server, alice),
+        device_id: "D",
+      });
       expect([res.status, res.body]).toEqual([500, { errcode: "M_UNKNOWN", error: "Unable to create room on SFU" }]);
     } finally {
       livekit.failCreateRoom = false;
@@ -153,7 +202,11 @@ describe("POST /livekit/jwt/get_token (MSC4195)", () => {
 
   test("hashes [user_id, claimed_device_id, member.id] into the identity and [room_id, slot_id] into the room", async () => {
     const carol = await joinedUser();
-    const res = await request(await openIdToken(server, carol), { id: "uuid-1", claimed_user_id: carol.user_id, claimed_device_id: "PHONE" });
+    const res = await request(await openIdToken(server, carol), {
+      id: "uuid-1",
+      claimed_user_id: carol.user_id,
+      claimed_device_id: "PHONE",
+    });
     const claims = await verifier.verify(res.body.jwt);
     expect(claims.sub).toBe(expectedHash([carol.user_id, "PHONE", "uuid-1"]));
     expect(claims.video).toEqual({
@@ -167,7 +220,11 @@ describe("POST /livekit/jwt/get_token (MSC4195)", () => {
 
   test("a member claiming another user than the token's is 401 M_UNAUTHORIZED", async () => {
     const carol = await joinedUser();
-    const res = await request(await openIdToken(server, carol), { id: "m", claimed_user_id: "@dave:example.com", claimed_device_id: "D" });
+    const res = await request(await openIdToken(server, carol), {
+      id: "m",
+      claimed_user_id: "@dave:example.com",
+      claimed_device_id: "D",
+    });
     expect([res.status, res.body.errcode]).toEqual([401, "M_UNAUTHORIZED"]);
   });
 
@@ -177,13 +234,22 @@ describe("POST /livekit/jwt/get_token (MSC4195)", () => {
     const member = { id: "m", claimed_user_id: carol.user_id, claimed_device_id: "D" };
     const cases: [unknown, string][] = [
       [{ room_id: ROOM, openid_token: token, member }, "The request body is missing `room_id` or `slot_id`"],
-      [{ room_id: ROOM, slot_id: "s", openid_token: token }, "The request body `member` is missing a `id`, `claimed_user_id` or `claimed_device_id`"],
+      [
+        { room_id: ROOM, slot_id: "s", openid_token: token },
+        "The request body `member` is missing a `id`, `claimed_user_id` or `claimed_device_id`",
+      ],
       [
         { room_id: ROOM, slot_id: "s", openid_token: token, member: { ...member, claimed_device_id: "" } },
         "The request body `member` is missing a `id`, `claimed_user_id` or `claimed_device_id`",
       ],
-      [{ room_id: ROOM, slot_id: "s", member }, "The request body `openid_token` is missing a `access_token` or `matrix_server_name`"],
-      [{ room_id: ROOM, slot_id: "s", openid_token: token, member, delay_timeout: 100 }, "The request body is missing `delay_id` or `delay_timeout`"],
+      [
+        { room_id: ROOM, slot_id: "s", member },
+        "The request body `openid_token` is missing a `access_token` or `matrix_server_name`",
+      ],
+      [
+        { room_id: ROOM, slot_id: "s", openid_token: token, member, delay_timeout: 100 },
+        "The request body is missing `delay_id` or `delay_timeout`",
+      ],
     ];
     for (const [body, error] of cases) {
       const res = await server.post(`${JWT}/get_token`, body);
@@ -198,7 +264,12 @@ describe("users of other servers (OpenID checked over federation)", () => {
     remote = await startFakeRemoteHomeserver();
   });
   afterAll(() => remote.stop());
-  const remoteToken = (access_token: string) => ({ access_token, token_type: "Bearer", matrix_server_name: remote.serverName, expires_in: 3600 });
+  const remoteToken = (access_token: string) => ({
+    access_token,
+    token_type: "Bearer",
+    matrix_server_name: remote.serverName,
+    expires_in: 3600,
+  });
 
   test("get a token to join, without a membership check and without creating the LiveKit room", async () => {
     const bob = `@bob:${remote.serverName}`;
@@ -248,7 +319,10 @@ describe("users of other servers (OpenID checked over federation)", () => {
       delay_timeout: 10000,
     };
     const token = await server.post(`${JWT}/get_token`, body);
-    expect([token.status, token.body]).toEqual([400, { errcode: "M_BAD_JSON", error: "Delegation of delayed events is only supported for full access users" }]);
+    expect([token.status, token.body]).toEqual([
+      400,
+      { errcode: "M_BAD_JSON", error: "Delegation of delayed events is only supported for full access users" },
+    ]);
     const delegate = await server.post(`${JWT}/delegate_delayed_leave`, body);
     expect([delegate.status, delegate.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
   });
@@ -278,7 +352,11 @@ describe("the service as a whole", () => {
 
   test("a CORS preflight from Element Call's origin is allowed, and answers carry Access-Control-Allow-Origin", async () => {
     const preflight = await server.request("OPTIONS", `${JWT}/get_token`, {
-      headers: { Origin: "https://call.element.io", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+      headers: {
+        Origin: "https://call.element.io",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+      },
     });
     expect(preflight.status).toBeGreaterThanOrEqual(200);
     expect(preflight.status).toBeLessThan(300);
@@ -300,9 +378,17 @@ describe("the service as a whole", () => {
     const frank = await createUser(plain);
     const created = await plain.post("/_matrix/client/v3/createRoom", {}, { token: erin.access_token });
     const roomId = created.body.room_id as string;
-    const member = await plain.post(`${JWT}/sfu/get`, { room: roomId, openid_token: await openIdToken(plain, erin), device_id: "D" });
+    const member = await plain.post(`${JWT}/sfu/get`, {
+      room: roomId,
+      openid_token: await openIdToken(plain, erin),
+      device_id: "D",
+    });
     expect(member.status).toBe(200);
-    const stranger = await plain.post(`${JWT}/sfu/get`, { room: roomId, openid_token: await openIdToken(plain, frank), device_id: "D" });
+    const stranger = await plain.post(`${JWT}/sfu/get`, {
+      room: roomId,
+      openid_token: await openIdToken(plain, frank),
+      device_id: "D",
+    });
     expect([stranger.status, stranger.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
     expect(stranger.body.error).toContain("not joined");
   });

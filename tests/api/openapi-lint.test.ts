@@ -9,7 +9,9 @@ test("the served OpenAPI document passes the linter's recommended rules (redocly
 }, 60_000);
 
 test("the linter finds a broken document: the check is not vacuous", async () => {
-  const document = (await servedOpenApiDocument()) as { paths: Record<string, Record<string, { security?: unknown; parameters?: unknown[] }>> };
+  const document = (await servedOpenApiDocument()) as {
+    paths: Record<string, Record<string, { security?: unknown; parameters?: unknown[] }>>;
+  };
   const [path, methods] = Object.entries(document.paths).find(([p]) => p.includes("{roomId}"))!;
   const operation = Object.values(methods)[0]!;
   delete operation.security;

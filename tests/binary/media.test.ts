@@ -27,11 +27,18 @@ describe.skipIf(!binary)("the compiled binary", () => {
           [await makeJpeg(1200, 900), "image/jpeg", "scale", 320, 240],
           [await makePng(500, 400), "image/png", "crop", 96, 96],
         ] as const) {
-          const upload = await fetch(`${server.url}/_matrix/media/v3/upload`, { method: "POST", body: bytes, headers: { Authorization: `Bearer ${token}`, "Content-Type": type } });
-          const { content_uri } = (await upload.json()) as { content_uri: string };
-          const res = await fetch(`${server.url}/_matrix/client/v1/media/thumbnail/${content_uri.slice(6)}?width=${width}&height=${height}&method=${method}`, {
-            headers: { Authorization: `Bearer ${token}` },
+          const upload = await fetch(`${server.url}/_matrix/media/v3/upload`, {
+            method: "POST",
+            body: bytes,
+            headers: { Authorization: `Bearer ${token}`, "Content-Type": type },
           });
+          const { content_uri } = (await upload.json()) as { content_uri: string };
+          const res = await fetch(
+            `${server.url}/_matrix/client/v1/media/thumbnail/${content_uri.slice(6)}?width=${width}&height=${height}&method=${method}`,
+            {
+              headers: { Authorization: `Bearer ${token}` },
+            },
+          );
           expect(res.status).toBe(200);
           expect(res.headers.get("content-type")).toBe(type);
           expect(await imageSize(new Uint8Array(await res.arrayBuffer()), type)).toEqual({ width, height });

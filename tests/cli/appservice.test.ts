@@ -17,7 +17,10 @@ function run(args: string[], cwd: string) {
 function setup() {
   const dir = tempDir();
   const config = join(dir.path, "conduit.toml");
-  writeFileSync(config, `[global]\nserver_name = "test.local"\nport = 1\ndatabase_path = "${join(dir.path, "data")}"\n[global.appservices]\npoll_interval_ms = 100\n`);
+  writeFileSync(
+    config,
+    `[global]\nserver_name = "test.local"\nport = 1\ndatabase_path = "${join(dir.path, "data")}"\n[global.appservices]\npoll_interval_ms = 100\n`,
+  );
   const write = (name: string, content: unknown) => {
     const path = join(dir.path, name);
     writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
@@ -34,16 +37,23 @@ describe("bunduit appservice", () => {
       const file = write("bridge.yaml", as);
       const registered = cli("appservice", "register", file);
       expect(registered).toMatchObject({ code: 0, stderr: "" });
-      expect(registered.stdout).toBe(`registered appservice ${as.id} (sender @${as.sender_localpart}:test.local, url http://127.0.0.1:9009)\n`);
+      expect(registered.stdout).toBe(
+        `registered appservice ${as.id} (sender @${as.sender_localpart}:test.local, url http://127.0.0.1:9009)\n`,
+      );
       const listed = cli("appservice", "list");
-      expect(listed.stdout).toContain(`${as.id}\thttp://127.0.0.1:9009\t@${as.sender_localpart}:test.local\tcli:${file}\tqueued=0`);
+      expect(listed.stdout).toContain(
+        `${as.id}\thttp://127.0.0.1:9009\t@${as.sender_localpart}:test.local\tcli:${file}\tqueued=0`,
+      );
       expect(listed.stdout).toEndWith("1 appservice\n");
       const again = cli("appservice", "register", file);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain("is already registered");
       expect(cli("appservice", "register", file, "--replace").code).toBe(0);
       expect(cli("appservice", "unregister", as.id)).toMatchObject({ code: 0 });
-      expect(cli("appservice", "unregister", as.id)).toMatchObject({ code: 1, stderr: `bunduit: no appservice with id ${as.id}\n` });
+      expect(cli("appservice", "unregister", as.id)).toMatchObject({
+        code: 1,
+        stderr: `bunduit: no appservice with id ${as.id}\n`,
+      });
       expect(cli("appservice", "list").stdout).toBe("0 appservices\n");
     } finally {
       dir.remove();
@@ -53,10 +63,15 @@ describe("bunduit appservice", () => {
   test("a bad file is refused with every problem on one line, and nothing is registered", () => {
     const { dir, write, cli } = setup();
     try {
-      const file = write("bad.yaml", "id: x\nurl: null\nas_token: a\nhs_token: a\nsender_localpart: x\nnamespaces:\n  users:\n    - regex: '@(x'\n      exclusive: true\n");
+      const file = write(
+        "bad.yaml",
+        "id: x\nurl: null\nas_token: a\nhs_token: a\nsender_localpart: x\nnamespaces:\n  users:\n    - regex: '@(x'\n      exclusive: true\n",
+      );
       const result = cli("appservice", "register", file);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`bunduit: application service registration ${file}: as_token and hs_token must differ; namespaces.users[0].regex "@(x" is not a valid regular expression`);
+      expect(result.stderr).toContain(
+        `bunduit: application service registration ${file}: as_token and hs_token must differ; namespaces.users[0].regex "@(x" is not a valid regular expression`,
+      );
       expect(cli("appservice", "list").stdout).toBe("0 appservices\n");
       expect(cli("appservice", "register").code).toBe(2);
     } finally {
@@ -69,7 +84,10 @@ describe("bunduit appservice", () => {
     const server = await startServerProcess({ dir: dir.path, toml: await Bun.file(config).text() });
     try {
       const as = registration();
-      const whoami = () => fetch(`${server.url}/_matrix/client/v3/account/whoami`, { headers: { Authorization: `Bearer ${as.as_token}` } });
+      const whoami = () =>
+        fetch(`${server.url}/_matrix/client/v3/account/whoami`, {
+          headers: { Authorization: `Bearer ${as.as_token}` },
+        });
       expect((await whoami()).status).toBe(401);
       expect(cli("appservice", "register", write("bot.yaml", as)).code).toBe(0);
       const deadline = Date.now() + 5000;
@@ -88,7 +106,10 @@ describe("bunduit appservice", () => {
     const { dir, write } = setup();
     try {
       const file = write("broken.yaml", "id: x\n");
-      const config = write("bad.toml", `[global]\ndatabase_path = "${join(dir.path, "data")}"\napp_service_config_files = ["${file}"]\n`);
+      const config = write(
+        "bad.toml",
+        `[global]\ndatabase_path = "${join(dir.path, "data")}"\napp_service_config_files = ["${file}"]\n`,
+      );
       const result = run(["serve", "--config", config], dir.path);
       expect(result.code).toBe(1);
       expect(result.stderr).toStartWith(`bunduit: application service registration ${file}: url is missing`);

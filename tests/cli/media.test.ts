@@ -11,21 +11,31 @@ setDefaultTimeout(PROCESS_TEST_TIMEOUT_MS);
 const MAIN = join(import.meta.dir, "../../src/main.ts");
 
 function bunduit(dir: string, ...args: string[]) {
-  const result = Bun.spawnSync([process.execPath, MAIN, ...args, "--config", join(dir, "conduit.toml")], { cwd: dir, env: { ...process.env, BUNDUIT_TEST: "" } });
+  const result = Bun.spawnSync([process.execPath, MAIN, ...args, "--config", join(dir, "conduit.toml")], {
+    cwd: dir,
+    env: { ...process.env, BUNDUIT_TEST: "" },
+  });
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
 const contentFiles = (dir: string) =>
-  readdirSync(join(dir, "data", "media"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.parentPath.endsWith("/media/tmp")).length;
+  readdirSync(join(dir, "data", "media"), { recursive: true, withFileTypes: true }).filter(
+    (e) => e.isFile() && !e.parentPath.endsWith("/media/tmp"),
+  ).length;
 
 describe("bunduit media", () => {
   test("delete removes one media id, and the file once no other id uses it", async () => {
     const dir = tempDir();
     try {
-      writeFileSync(join(dir.path, "conduit.toml"), `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\n`);
+      writeFileSync(
+        join(dir.path, "conduit.toml"),
+        `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\n`,
+      );
       const server = createTestServer({}, { databasePath: join(dir.path, "data") });
       const alice = await createUser(server);
-      const upload = async (body: string) => (await server.request("POST", "/_matrix/media/v3/upload", { raw: body, token: alice.access_token })).body.content_uri as string;
+      const upload = async (body: string) =>
+        (await server.request("POST", "/_matrix/media/v3/upload", { raw: body, token: alice.access_token })).body
+          .content_uri as string;
       const [first, second, other] = [await upload("shared"), await upload("shared"), await upload("other")];
       server.close();
       expect(contentFiles(dir.path)).toBe(2);
@@ -53,12 +63,26 @@ describe("bunduit media", () => {
   test("purge --before deletes media uploaded before the date, with its files and thumbnails", async () => {
     const dir = tempDir();
     try {
-      writeFileSync(join(dir.path, "conduit.toml"), `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\n`);
+      writeFileSync(
+        join(dir.path, "conduit.toml"),
+        `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir.path, "data")}"\n`,
+      );
       let now = Date.parse("2024-01-01T00:00:00Z");
       const server = createTestServer({}, { databasePath: join(dir.path, "data"), clock: { now: () => now } });
       const alice = await createUser(server);
-      const old = (await server.request("POST", "/_matrix/media/v3/upload", { raw: await makePng(200, 200), token: alice.access_token })).body.content_uri as string;
-      expect((await server.get(`/_matrix/client/v1/media/thumbnail/${old.slice(6)}?width=32&height=32&method=crop`, { token: alice.access_token })).status).toBe(200);
+      const old = (
+        await server.request("POST", "/_matrix/media/v3/upload", {
+          raw: await makePng(200, 200),
+          token: alice.access_token,
+        })
+      ).body.content_uri as string;
+      expect(
+        (
+          await server.get(`/_matrix/client/v1/media/thumbnail/${old.slice(6)}?width=32&height=32&method=crop`, {
+            token: alice.access_token,
+          })
+        ).status,
+      ).toBe(200);
       now = Date.parse("2026-01-01T00:00:00Z");
       await server.request("POST", "/_matrix/media/v3/upload", { raw: "new", token: alice.access_token });
       server.close();
@@ -77,7 +101,13 @@ describe("bunduit media", () => {
     const dir = tempDir();
     try {
       writeFileSync(join(dir.path, "conduit.toml"), `[global]\ndatabase_path = "${join(dir.path, "data")}"\n`);
-      for (const args of [["media"], ["media", "purge"], ["media", "purge", "--before", "someday"], ["media", "delete"], ["media", "explode"]]) {
+      for (const args of [
+        ["media"],
+        ["media", "purge"],
+        ["media", "purge", "--before", "someday"],
+        ["media", "delete"],
+        ["media", "explode"],
+      ]) {
         const result = bunduit(dir.path, ...args);
         expect([args.join(" "), result.code]).toEqual([args.join(" "), 2]);
         expect(result.stderr).toContain("bunduit media purge --before DATE");

@@ -8,7 +8,10 @@ setDefaultTimeout(PROCESS_TEST_TIMEOUT_MS);
 const MAIN = join(import.meta.dir, "../../src/main.ts");
 
 function run(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const result = Bun.spawnSync([process.execPath, MAIN, ...args], { cwd, env: { ...process.env, BUNDUIT_TEST: "", ...env } });
+  const result = Bun.spawnSync([process.execPath, MAIN, ...args], {
+    cwd,
+    env: { ...process.env, BUNDUIT_TEST: "", ...env },
+  });
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
@@ -23,7 +26,9 @@ describe("the bunduit process", () => {
       expect(res.status).toBe(200);
       expect(await server.stop("SIGTERM")).toBe(0);
       const log = server.output();
-      expect(log).toMatch(/bunduit started version=\S+ server_name=test\.local listening=http:\/\/127\.0\.0\.1:\d+\/ database=\S+bunduit\.db/);
+      expect(log).toMatch(
+        /bunduit started version=\S+ server_name=test\.local listening=http:\/\/127\.0\.0\.1:\d+\/ database=\S+bunduit\.db/,
+      );
       expect(log).toContain("stopped");
     } finally {
       dir.remove();
@@ -77,10 +82,16 @@ describe("the bunduit process", () => {
     try {
       const notADirectory = join(dir.path, "plain-file");
       await Bun.write(notADirectory, "");
-      for (const command of [["user", "list"], ["appservice", "list"], ["media", "purge", "--before", "2020-01-01"]]) {
+      for (const command of [
+        ["user", "list"],
+        ["appservice", "list"],
+        ["media", "purge", "--before", "2020-01-01"],
+      ]) {
         const result = run(command, dir.path, { CONDUIT_DATABASE_PATH: join(notADirectory, "data") });
         expect(result.code).toBe(1);
-        expect(result.stderr.trim()).toStartWith(`bunduit: cannot open the database in ${join(notADirectory, "data")} (ENOTDIR): database_path must be a directory`);
+        expect(result.stderr.trim()).toStartWith(
+          `bunduit: cannot open the database in ${join(notADirectory, "data")} (ENOTDIR): database_path must be a directory`,
+        );
         expect(result.stderr.trim().split("\n")).toHaveLength(1);
       }
     } finally {
@@ -93,7 +104,9 @@ describe("the bunduit process", () => {
     try {
       const emptyToken = run(["serve"], dir.path, { CONDUIT_REGISTRATION_TOKEN: "", CONDUIT_PORT: "0" });
       expect(emptyToken.code).toBe(1);
-      expect(emptyToken.stderr).toContain('environment variable CONDUIT_REGISTRATION_TOKEN="": [global] registration_token is empty');
+      expect(emptyToken.stderr).toContain(
+        'environment variable CONDUIT_REGISTRATION_TOKEN="": [global] registration_token is empty',
+      );
       expect(emptyToken.stderr).not.toContain("bunduit started");
 
       await Bun.write(join(dir.path, "conduit.toml"), `[global]\nserver_name = "not a valid name!"\nport = 6167\n`);
@@ -119,7 +132,9 @@ describe("the bunduit process", () => {
       const config = join(dir.path, "conduit.toml");
       const first = await startServerProcess({ dir: dir.path });
       expect(await first.stop()).toBe(0);
-      expect(first.output()).toMatch(/WARN +registration is closed and no account exists yet: create the first one with `.+ --config \S+conduit\.toml user create NAME --admin`/);
+      expect(first.output()).toMatch(
+        /WARN +registration is closed and no account exists yet: create the first one with `.+ --config \S+conduit\.toml user create NAME --admin`/,
+      );
       // The command in the log works as printed (here: bun and this source file).
       const printed = /with `(.+) user create NAME --admin`/.exec(first.output())![1]!;
       expect(printed).toBe(`bun ${MAIN} --config ${config}`);
@@ -137,7 +152,10 @@ describe("the bunduit process", () => {
   test("check-config prints the effective config with secrets masked", async () => {
     const dir = tempDir();
     try {
-      await Bun.write(join(dir.path, "conduit.toml"), `[global]\nserver_name = "example.org"\nregistration_token = "sekrit"\n`);
+      await Bun.write(
+        join(dir.path, "conduit.toml"),
+        `[global]\nserver_name = "example.org"\nregistration_token = "sekrit"\n`,
+      );
       const result = run(["check-config"], dir.path, { CONDUIT_PORT: "9000" });
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('"server_name": "example.org"');

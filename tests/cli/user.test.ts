@@ -12,10 +12,17 @@ function bunduit(args: string[], cwd: string) {
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 
-const login = (user: string, password: string) => ({ type: "m.login.password", identifier: { type: "m.id.user", user }, password });
+const login = (user: string, password: string) => ({
+  type: "m.login.password",
+  identifier: { type: "m.id.user", user },
+  password,
+});
 
 async function writeConfig(dir: string): Promise<void> {
-  await Bun.write(join(dir, "conduit.toml"), `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir, "data")}"\n`);
+  await Bun.write(
+    join(dir, "conduit.toml"),
+    `[global]\nserver_name = "test.local"\ndatabase_path = "${join(dir, "data")}"\n`,
+  );
 }
 
 describe("bunduit user", () => {
@@ -34,7 +41,9 @@ describe("bunduit user", () => {
         const res = await server.post("/_matrix/client/v3/login", login("alice", password!));
         expect(res.status).toBe(200);
         expect(res.body.user_id).toBe("@alice:test.local");
-        expect((await server.get("/_matrix/client/v3/profile/%40alice%3Atest.local")).body).toEqual({ displayname: "alice" });
+        expect((await server.get("/_matrix/client/v3/profile/%40alice%3Atest.local")).body).toEqual({
+          displayname: "alice",
+        });
         expect(server.stores.accounts.selectUser("@alice:test.local")?.is_admin).toBe(1);
       } finally {
         server.close();
@@ -49,19 +58,40 @@ describe("bunduit user", () => {
     const server = await startServerProcess({ dir: dir.path });
     try {
       const config = ["--config", join(dir.path, "conduit.toml")];
-      expect(bunduit(["user", "create", "@bob:test.local", "--password", "first pass", ...config], dir.path).code).toBe(0);
-      const first = await fetch(`${server.url}/_matrix/client/v3/login`, { method: "POST", body: JSON.stringify(login("bob", "first pass")) });
+      expect(bunduit(["user", "create", "@bob:test.local", "--password", "first pass", ...config], dir.path).code).toBe(
+        0,
+      );
+      const first = await fetch(`${server.url}/_matrix/client/v3/login`, {
+        method: "POST",
+        body: JSON.stringify(login("bob", "first pass")),
+      });
       expect(first.status).toBe(200);
       const { access_token } = (await first.json()) as { access_token: string };
 
       const reset = bunduit(["user", "reset-password", "bob", "--password", "second pass", ...config], dir.path);
       expect(reset.code).toBe(0);
-      const whoami = await fetch(`${server.url}/_matrix/client/v3/account/whoami`, { headers: { Authorization: `Bearer ${access_token}` } });
+      const whoami = await fetch(`${server.url}/_matrix/client/v3/account/whoami`, {
+        headers: { Authorization: `Bearer ${access_token}` },
+      });
       expect(whoami.status).toBe(401);
-      expect((await fetch(`${server.url}/_matrix/client/v3/login`, { method: "POST", body: JSON.stringify(login("bob", "second pass")) })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${server.url}/_matrix/client/v3/login`, {
+            method: "POST",
+            body: JSON.stringify(login("bob", "second pass")),
+          })
+        ).status,
+      ).toBe(200);
 
       expect(bunduit(["user", "deactivate", "bob", ...config], dir.path).code).toBe(0);
-      expect((await fetch(`${server.url}/_matrix/client/v3/login`, { method: "POST", body: JSON.stringify(login("bob", "second pass")) })).status).toBe(403);
+      expect(
+        (
+          await fetch(`${server.url}/_matrix/client/v3/login`, {
+            method: "POST",
+            body: JSON.stringify(login("bob", "second pass")),
+          })
+        ).status,
+      ).toBe(403);
 
       const list = bunduit(["user", "list", ...config], dir.path);
       expect(list.code).toBe(0);

@@ -11,7 +11,8 @@ describe("rate limits", () => {
     const clock = manualClock();
     const server = createTestServer({ rate_limits: { enabled: true, login: bucket } }, { clock });
     await createUser(server, "alice");
-    const attempt = () => server.post("/_matrix/client/v3/login", { type: "m.login.password", user: "alice", password: "wrong" });
+    const attempt = () =>
+      server.post("/_matrix/client/v3/login", { type: "m.login.password", user: "alice", password: "wrong" });
     expect((await attempt()).status).toBe(403);
     expect((await attempt()).status).toBe(403);
     const limited = await attempt();
@@ -26,22 +27,46 @@ describe("rate limits", () => {
     // The manual clock keeps the bucket from refilling while argon2 runs on a loaded machine.
     const server = createTestServer({ rate_limits: { enabled: true, login: bucket } }, { clock: manualClock() });
     const user = await createUser(server);
-    const auth = (session?: string) => ({ type: "m.login.password", identifier: { type: "m.id.user", user: user.user_id }, password: "bad", ...(session ? { session } : {}) });
-    const first = await server.post("/_matrix/client/v3/account/password", { new_password: "x", auth: auth() }, { token: user.access_token });
+    const auth = (session?: string) => ({
+      type: "m.login.password",
+      identifier: { type: "m.id.user", user: user.user_id },
+      password: "bad",
+      ...(session ? { session } : {}),
+    });
+    const first = await server.post(
+      "/_matrix/client/v3/account/password",
+      { new_password: "x", auth: auth() },
+      { token: user.access_token },
+    );
     expect(first.status).toBe(401);
-    await server.post("/_matrix/client/v3/account/password", { new_password: "x", auth: auth(first.body.session) }, { token: user.access_token });
-    const limited = await server.post("/_matrix/client/v3/account/password", { new_password: "x", auth: auth(first.body.session) }, { token: user.access_token });
+    await server.post(
+      "/_matrix/client/v3/account/password",
+      { new_password: "x", auth: auth(first.body.session) },
+      { token: user.access_token },
+    );
+    const limited = await server.post(
+      "/_matrix/client/v3/account/password",
+      { new_password: "x", auth: auth(first.body.session) },
+      { token: user.access_token },
+    );
     expect(limited.status).toBe(429);
     expect(limited.body.errcode).toBe("M_LIMIT_EXCEEDED");
   });
 
   test("registration is limited by accounts created, not by the requests of one registration", async () => {
     const clock = manualClock();
-    const server = createTestServer({ allow_registration: true, rate_limits: { enabled: true, registration: bucket } }, { clock });
+    const server = createTestServer(
+      { allow_registration: true, rate_limits: { enabled: true, registration: bucket } },
+      { clock },
+    );
     const register = async (username: string) => {
       const first = await server.post("/_matrix/client/v3/register", { username, password: "pw" });
       if (first.status !== 401) return first;
-      return server.post("/_matrix/client/v3/register", { username, password: "pw", auth: { type: "m.login.dummy", session: first.body.session } });
+      return server.post("/_matrix/client/v3/register", {
+        username,
+        password: "pw",
+        auth: { type: "m.login.dummy", session: first.body.session },
+      });
     };
     expect((await register("one")).status).toBe(200);
     expect((await register("two")).status).toBe(200);
@@ -53,7 +78,14 @@ describe("rate limits", () => {
   });
 
   test("guest registration and token validity checks are limited too", async () => {
-    const server = createTestServer({ allow_guest_registration: true, allow_registration: true, rate_limits: { enabled: true, registration: bucket } }, { clock: manualClock() });
+    const server = createTestServer(
+      {
+        allow_guest_registration: true,
+        allow_registration: true,
+        rate_limits: { enabled: true, registration: bucket },
+      },
+      { clock: manualClock() },
+    );
     await server.post("/_matrix/client/v3/register?kind=guest", {});
     await server.get("/_matrix/client/v1/register/m.login.registration_token/validity?token=x");
     expect((await server.post("/_matrix/client/v3/register?kind=guest", {})).status).toBe(429);
@@ -62,7 +94,9 @@ describe("rate limits", () => {
   test("with rate_limits.enabled = false nothing is limited", async () => {
     const server = createTestServer({ rate_limits: { enabled: false, login: bucket } });
     for (let i = 0; i < 4; i++) {
-      expect((await server.post("/_matrix/client/v3/login", { type: "m.login.password", user: "x", password: "y" })).status).toBe(403);
+      expect(
+        (await server.post("/_matrix/client/v3/login", { type: "m.login.password", user: "x", password: "y" })).status,
+      ).toBe(403);
     }
   });
 

@@ -5,7 +5,10 @@ import { createTestServer } from "../support/server.ts";
 
 function recordingLogger() {
   const errors: { message: string; fields: Record<string, unknown> | undefined }[] = [];
-  return { errors, logger: { error: (message: string, fields?: Record<string, unknown>) => void errors.push({ message, fields }) } };
+  return {
+    errors,
+    logger: { error: (message: string, fields?: Record<string, unknown>) => void errors.push({ message, fields }) },
+  };
 }
 
 test("every listener hears each value in order, a failing one is logged and the others still run", () => {
@@ -40,7 +43,13 @@ test("a failing listener of an account signal does not fail the request that emi
   server.services.signals.profileChanged.subscribe(() => {
     throw new Error("listener bug");
   });
-  const res = await server.put(`/_matrix/client/v3/profile/${encodeURIComponent(user.user_id)}/displayname`, { displayname: "Sam" }, { token: user.access_token });
+  const res = await server.put(
+    `/_matrix/client/v3/profile/${encodeURIComponent(user.user_id)}/displayname`,
+    { displayname: "Sam" },
+    { token: user.access_token },
+  );
   expect(res.status).toBe(200);
-  expect((await server.get(`/_matrix/client/v3/profile/${encodeURIComponent(user.user_id)}/displayname`)).body).toEqual({ displayname: "Sam" });
+  expect((await server.get(`/_matrix/client/v3/profile/${encodeURIComponent(user.user_id)}/displayname`)).body).toEqual(
+    { displayname: "Sam" },
+  );
 });

@@ -6,7 +6,9 @@ import { GlobalConfigSchema } from "../../src/config.ts";
 describe("docs/configuration.md", () => {
   test("matches GlobalConfigSchema (when this fails, run npm run docs:config)", async () => {
     const fresh = (await Bun.file(CONFIGURATION_MD).text()) === renderConfiguration();
-    expect(fresh ? "up to date" : "docs/configuration.md is stale: run `npm run docs:config` and commit it").toBe("up to date");
+    expect(fresh ? "up to date" : "docs/configuration.md is stale: run `npm run docs:config` and commit it").toBe(
+      "up to date",
+    );
   });
 
   test("documents every key of the schema with its environment variable", () => {
@@ -31,23 +33,35 @@ describe("the configuration renderer", () => {
     either: Type.Union([Type.String(), Type.Array(Type.String())], { description: "One or many.", default: "x" }),
     transports: Type.Array(
       Type.Union([
-        Type.Object({ type: Type.Literal("livekit", { description: "The kind." }), url: Type.String({ description: "Where." }) }),
+        Type.Object({
+          type: Type.Literal("livekit", { description: "The kind." }),
+          url: Type.String({ description: "Where." }),
+        }),
         Type.Object({ type: Type.Literal("other", { description: "Another kind." }) }),
       ]),
       { description: "Transports.", default: [] },
     ),
     outer: Type.Object(
       {
-        inner: Type.Object({ depth: Type.Integer({ description: "Two tables down.", default: 2 }) }, { description: "Nested twice.", default: {} }),
+        inner: Type.Object(
+          { depth: Type.Integer({ description: "Two tables down.", default: 2 }) },
+          { description: "Nested twice.", default: {} },
+        ),
         flag: Type.Boolean({ description: "A flag.", default: true }),
-        by_room: Type.Record(Type.String(), Type.Object({ max: Type.Integer({ description: "Per room.", default: 1 }) }), {
-          description: "Per-room settings.",
-          default: {},
-        }),
+        by_room: Type.Record(
+          Type.String(),
+          Type.Object({ max: Type.Integer({ description: "Per room.", default: 1 }) }),
+          {
+            description: "Per-room settings.",
+            default: {},
+          },
+        ),
       },
       { description: "A table.", default: {} },
     ),
-    extra: Type.Optional(Type.Object({ on: Type.Boolean({ description: "On.", default: false }) }, { description: "Optional table." })),
+    extra: Type.Optional(
+      Type.Object({ on: Type.Boolean({ description: "On.", default: false }) }, { description: "Optional table." }),
+    ),
   });
   const doc = renderConfiguration(schema);
 
@@ -63,7 +77,9 @@ describe("the configuration renderer", () => {
   });
 
   test("optional keys and optional tables", () => {
-    expect(doc).toContain("### `token`\n\nA token.\n\n- Type: `string`\n- Default: unset\n- Environment: `CONDUIT_TOKEN`");
+    expect(doc).toContain(
+      "### `token`\n\nA token.\n\n- Type: `string`\n- Default: unset\n- Environment: `CONDUIT_TOKEN`",
+    );
     expect(doc).toContain("## `[global.extra]`");
     expect(doc).toContain("when it is absent none of its keys apply");
   });
@@ -92,7 +108,9 @@ describe("the configuration renderer", () => {
   });
 
   test("a key without a description is an error naming the key", () => {
-    const bad = Type.Object({ table: Type.Object({ key: Type.String({ default: "" }) }, { description: "T.", default: {} }) });
+    const bad = Type.Object({
+      table: Type.Object({ key: Type.String({ default: "" }) }, { description: "T.", default: {} }),
+    });
     expect(() => renderConfiguration(bad)).toThrow('config key "table.key" has no description');
   });
 });

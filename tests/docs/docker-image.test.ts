@@ -18,7 +18,10 @@ const MAIN = join(REPO, "src/main.ts");
 /** `bunduit check-config` in `etcBunduit` as the image runs it: no flag, only the image's ENV (none) plus `env`. */
 function checkConfig(etcBunduit: string, env: Record<string, string> = {}) {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CONDUIT_")));
-  const result = Bun.spawnSync([process.execPath, MAIN, "check-config"], { cwd: etcBunduit, env: { ...inherited, BUNDUIT_TEST: "", ...env } });
+  const result = Bun.spawnSync([process.execPath, MAIN, "check-config"], {
+    cwd: etcBunduit,
+    env: { ...inherited, BUNDUIT_TEST: "", ...env },
+  });
   expect(result.stderr.toString()).toBe("");
   expect(result.exitCode).toBe(0);
   return JSON.parse(result.stdout.toString().replace(/^[^\n]*\n/, "")) as Record<string, unknown>;
@@ -39,10 +42,17 @@ describe("the Docker image's configuration", () => {
     try {
       copyFileSync(join(REPO, "docker/conduit.toml"), join(etc.path, "conduit.toml"));
       const image = checkConfig(etc.path, { CONDUIT_SERVER_NAME: "example.org" });
-      expect([image.address, image.database_path, image.server_name]).toEqual(["0.0.0.0", "/var/lib/bunduit", "example.org"]);
+      expect([image.address, image.database_path, image.server_name]).toEqual([
+        "0.0.0.0",
+        "/var/lib/bunduit",
+        "example.org",
+      ]);
 
       // `-v ./conduit.toml:/etc/bunduit/conduit.toml` replaces the image's file.
-      writeFileSync(join(etc.path, "conduit.toml"), `[global]\nserver_name = "example.org"\naddress = "::"\ndatabase_path = "/data"\n`);
+      writeFileSync(
+        join(etc.path, "conduit.toml"),
+        `[global]\nserver_name = "example.org"\naddress = "::"\ndatabase_path = "/data"\n`,
+      );
       const mounted = checkConfig(etc.path);
       expect([mounted.address, mounted.database_path]).toEqual(["::", "/data"]);
 

@@ -97,7 +97,10 @@ function parseCoturnConf(text: string): Map<string, string[]> {
 }
 
 /** The Dockerfile's `ENV NAME=value …` settings: what every container of the image gets. */
-const compose = Bun.YAML.parse(await read("docker-compose.yml")) as { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
+const compose = Bun.YAML.parse(await read("docker-compose.yml")) as {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+};
 const liveKit = Bun.YAML.parse(await read("livekit.yaml")) as LiveKitConfig;
 const conduitText = await read("conduit.toml");
 const coturn = parseCoturnConf(await read("coturn.conf"));
@@ -129,7 +132,11 @@ describe("docs/examples/conduit.toml", () => {
   });
 
   test("replaces the image's own conduit.toml and keeps what a container needs: every address, the data volume", async () => {
-    const image = loadConfig(await Bun.file(join(REPO, "docker/conduit.toml")).text(), {}, "docker/conduit.toml").config;
+    const image = loadConfig(
+      await Bun.file(join(REPO, "docker/conduit.toml")).text(),
+      {},
+      "docker/conduit.toml",
+    ).config;
     expect(bunduit.volumes).toContain("./conduit.toml:/etc/bunduit/conduit.toml:ro");
     expect(config.address).toBe(image.address);
     expect(config.database_path).toBe(image.database_path);
@@ -153,7 +160,9 @@ describe("docs/examples/docker-compose.yml", () => {
       expect(image).not.toBe("");
       // A registry host would be a first path component with a dot or a port, or localhost.
       const first = image.split("/")[0] ?? "";
-      expect(image.includes("/") && (/[.:]/.test(first) || first === "localhost") ? `${name}: ${image}` : "no registry host").toBe("no registry host");
+      expect(
+        image.includes("/") && (/[.:]/.test(first) || first === "localhost") ? `${name}: ${image}` : "no registry host",
+      ).toBe("no registry host");
     }
     expect(services.livekit?.image).toStartWith("livekit/livekit-server:");
     expect(services.coturn?.image).toStartWith("coturn/coturn:");
@@ -183,7 +192,11 @@ describe("docs/examples/docker-compose.yml", () => {
         }
         // Directories Docker creates when missing: coturn's certificates (it starts without them).
         if (source === "./turn-certs") continue;
-        expect(existsSync(resolve(EXAMPLES, source)) && statSync(resolve(EXAMPLES, source)).isFile() ? source : `${source} is missing`).toBe(source);
+        expect(
+          existsSync(resolve(EXAMPLES, source)) && statSync(resolve(EXAMPLES, source)).isFile()
+            ? source
+            : `${source} is missing`,
+        ).toBe(source);
       }
     }
   });
@@ -267,7 +280,10 @@ describe("docs/examples/Caddyfile routes to bunduit and LiveKit as the other fil
   const route = (host: string, matcher: string) => routes(host).find((candidate) => candidate.matcher === matcher);
 
   test("the server name serves bunduit's well-known documents", () => {
-    expect(route(config.server_name, "/.well-known/matrix/*")).toMatchObject({ directive: "handle", upstream: bunduitUpstream });
+    expect(route(config.server_name, "/.well-known/matrix/*")).toMatchObject({
+      directive: "handle",
+      upstream: bunduitUpstream,
+    });
   });
 
   test("well_known.client's host routes the Matrix APIs and the built-in service, path unchanged, to bunduit", () => {
@@ -306,7 +322,11 @@ describe("the example coturn.conf with a real coturn (Debian package coturn)", (
   test("accepts bunduit's credentials from the example conduit.toml and refuses others", async () => {
     server = await startCoturnWithConfigFile(join(EXAMPLES, "coturn.conf"), one("realm"));
     const turn = createTurnCredentials(config, systemClock);
-    const credentials = turn.issueTurnCredentials({ user_id: `@alice:${config.server_name}`, device_id: "DEVICE", is_guest: false });
+    const credentials = turn.issueTurnCredentials({
+      user_id: `@alice:${config.server_name}`,
+      device_id: "DEVICE",
+      is_guest: false,
+    });
     if (!("username" in credentials)) throw new Error("no TURN credentials issued from the example");
     const accepted = await server.allocate(credentials.username, credentials.password);
     expect(accepted.ok ? "allocated" : accepted.output).toBe("allocated");

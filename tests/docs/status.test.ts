@@ -5,10 +5,17 @@ import { join } from "node:path";
 const DOCS = join(import.meta.dir, "../../docs");
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
-const anchorOf = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+const anchorOf = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replace(/ /g, "-");
 
 function anchorsIn(file: string): Set<string> {
-  const headings = readFileSync(file, "utf8").split("\n").filter((line) => /^#{1,6} /.test(line));
+  const headings = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => /^#{1,6} /.test(line));
   return new Set(headings.map((line) => anchorOf(line.replace(/^#+ /, ""))));
 }
 

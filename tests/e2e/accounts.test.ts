@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { AuthType, createClient, InteractiveAuth, MatrixError, type AuthDict, type RegisterResponse } from "matrix-js-sdk";
+import {
+  AuthType,
+  createClient,
+  InteractiveAuth,
+  MatrixError,
+  type AuthDict,
+  type RegisterResponse,
+} from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
 
@@ -36,10 +43,16 @@ describe("matrix-js-sdk", () => {
     const auth = new InteractiveAuth<RegisterResponse>({
       matrixClient: anonymous,
       doRequest: (authDict: AuthDict | null) =>
-        anonymous.registerRequest({ username: "sdkuser", password: "a good password", initial_device_display_name: "registration", ...(authDict ? { auth: authDict } : {}) }),
+        anonymous.registerRequest({
+          username: "sdkuser",
+          password: "a good password",
+          initial_device_display_name: "registration",
+          ...(authDict ? { auth: authDict } : {}),
+        }),
       stateUpdated: (stage) => {
         stagesSeen.push(stage);
-        if (stage === AuthType.RegistrationToken) void auth.submitAuthDict({ type: AuthType.RegistrationToken, token: TOKEN });
+        if (stage === AuthType.RegistrationToken)
+          void auth.submitAuthDict({ type: AuthType.RegistrationToken, token: TOKEN });
       },
       requestEmailToken: () => Promise.reject(new Error("no email here")),
     });
@@ -54,7 +67,12 @@ describe("matrix-js-sdk", () => {
       password: "a good password",
       initial_device_display_name: "e2e laptop",
     });
-    const client = createClient({ baseUrl: server.url, accessToken: login.access_token, userId: login.user_id, deviceId: login.device_id });
+    const client = createClient({
+      baseUrl: server.url,
+      accessToken: login.access_token,
+      userId: login.user_id,
+      deviceId: login.device_id,
+    });
 
     const whoami = await client.whoami();
     expect(whoami).toEqual({ user_id: "@sdkuser:test.local", device_id: login.device_id, is_guest: false });
@@ -69,7 +87,12 @@ describe("matrix-js-sdk", () => {
     expect((await client.getPushRules())?.global?.override?.[0]?.rule_id).toBe(".m.rule.master");
 
     await client.logout();
-    const dead = createClient({ baseUrl: server.url, accessToken: login.access_token, userId: login.user_id, deviceId: login.device_id });
+    const dead = createClient({
+      baseUrl: server.url,
+      accessToken: login.access_token,
+      userId: login.user_id,
+      deviceId: login.device_id,
+    });
     const error = await dead.whoami().then(
       () => undefined,
       (e: unknown) => e,

@@ -34,10 +34,20 @@ describe("appservice delivery across a crash of bunduit", () => {
         `[global.appservices]\nretry_min_ms = 20\nretry_max_ms = 200\n`;
       server = await startServerProcess({ dir: dir.path, toml });
 
-      const sender = await call(server, "POST", "/_matrix/client/v3/register", { username: "alice", password: "pw", auth: { type: "m.login.dummy" } });
+      const sender = await call(server, "POST", "/_matrix/client/v3/register", {
+        username: "alice",
+        password: "pw",
+        auth: { type: "m.login.dummy" },
+      });
       expect(sender.status).toBe(200);
       const ghostId = `@_${as.id}_ghost:test.local`;
-      const ghost = await call(server, "POST", "/_matrix/client/v3/register", { type: "m.login.application_service", username: `_${as.id}_ghost`, device_id: "G" }, as.as_token);
+      const ghost = await call(
+        server,
+        "POST",
+        "/_matrix/client/v3/register",
+        { type: "m.login.application_service", username: `_${as.id}_ghost`, device_id: "G" },
+        as.as_token,
+      );
       expect(ghost.status).toBe(200);
       const room = await call(server, "POST", "/_matrix/client/v3/createRoom", {}, sender.body.access_token);
       expect(room.status).toBe(200);
@@ -56,9 +66,21 @@ describe("appservice delivery across a crash of bunduit", () => {
       });
       let n = 0;
       const send = async () => {
-        const res = await call(server!, "PUT", `/_matrix/client/v3/sendToDevice/m.test/t${n}`, { messages: { [ghostId]: { G: { n } } } }, sender.body.access_token);
+        const res = await call(
+          server!,
+          "PUT",
+          `/_matrix/client/v3/sendToDevice/m.test/t${n}`,
+          { messages: { [ghostId]: { G: { n } } } },
+          sender.body.access_token,
+        );
         expect(res.status).toBe(200);
-        const message = await call(server!, "PUT", `${roomPath}/send/m.room.message/m${n}`, { msgtype: "m.text", body: `${n}` }, sender.body.access_token);
+        const message = await call(
+          server!,
+          "PUT",
+          `${roomPath}/send/m.room.message/m${n}`,
+          { msgtype: "m.text", body: `${n}` },
+          sender.body.access_token,
+        );
         expect(message.status).toBe(200);
         n++;
       };
@@ -71,7 +93,10 @@ describe("appservice delivery across a crash of bunduit", () => {
       server = await startServerProcess({ dir: dir.path, toml });
       for (let i = 0; i < 5; i++) await send();
       const messages = () => fake.items("events").filter((e) => e.type === "m.room.message");
-      await fake.waitFor(() => fake.items("de.sorunome.msc2409.to_device").length === 10 && messages().length === 10, 10_000);
+      await fake.waitFor(
+        () => fake.items("de.sorunome.msc2409.to_device").length === 10 && messages().length === 10,
+        10_000,
+      );
 
       const tenInOrder = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
       expect(fake.items("de.sorunome.msc2409.to_device").map((m) => m.content.n)).toEqual(tenInOrder);

@@ -35,7 +35,10 @@ afterAll(async () => {
 /** Waits until the server's log matches `pattern` (bounded: 200 checks, 50 ms apart). */
 async function logLine(pattern: RegExp): Promise<string> {
   for (let i = 0; i < 200; i++) {
-    const line = server.output().split("\n").find((l) => pattern.test(l));
+    const line = server
+      .output()
+      .split("\n")
+      .find((l) => pattern.test(l));
     if (line) return line;
     await Bun.sleep(50);
   }
@@ -59,14 +62,28 @@ test("a failing background task is logged and retried while the server keeps ans
   // Meanwhile the server answers, reads and writes.
   const username = "survivor";
   const first = await call("POST", `${V3}/register`, { username, password: "a good password" });
-  const registered = await call("POST", `${V3}/register`, { username, password: "a good password", auth: { type: "m.login.dummy", session: first.body.session } });
+  const registered = await call("POST", `${V3}/register`, {
+    username,
+    password: "a good password",
+    auth: { type: "m.login.dummy", session: first.body.session },
+  });
   expect(registered.status).toBe(200);
   const token = registered.body.access_token as string;
   const room = await call("POST", `${V3}/createRoom`, {}, token);
   expect(room.status).toBe(200);
-  const sent = await call("PUT", `${V3}/rooms/${encodeURIComponent(room.body.room_id)}/send/m.room.message/1`, { msgtype: "m.text", body: "still here" }, token);
+  const sent = await call(
+    "PUT",
+    `${V3}/rooms/${encodeURIComponent(room.body.room_id)}/send/m.room.message/1`,
+    { msgtype: "m.text", body: "still here" },
+    token,
+  );
   expect(sent.status).toBe(200);
-  const messages = await call("GET", `${V3}/rooms/${encodeURIComponent(room.body.room_id)}/messages?dir=b&limit=5`, undefined, token);
+  const messages = await call(
+    "GET",
+    `${V3}/rooms/${encodeURIComponent(room.body.room_id)}/messages?dir=b&limit=5`,
+    undefined,
+    token,
+  );
   expect(messages.body.chunk.map((event: { event_id: string }) => event.event_id)).toContain(sent.body.event_id);
 
   // The cause goes away: a real temp directory, holding a leftover of a crash two hours ago.

@@ -29,8 +29,7 @@ let server: ServerProcess;
 const clients: MatrixClient[] = [];
 const participants: Participant[] = [];
 
-const toml = (path: string) =>
-  openRegistrationToml(path);
+const toml = (path: string) => openRegistrationToml(path);
 
 const quiet = ["log", "debug", "info", "trace", "warn"] as const;
 const consoleMethods = quiet.map((method) => [method, console[method]] as const);
@@ -59,10 +58,18 @@ interface Account {
   device_id: string;
 }
 
-async function http<T = any>(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function http<T = any>(
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${server.url}${path}`, {
     method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
@@ -71,27 +78,45 @@ async function http<T = any>(method: string, path: string, token?: string, body?
 
 async function ok<T = any>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
   const response = await http<T>(method, path, token, body);
-  if (response.status !== 200) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  if (response.status !== 200)
+    throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
 async function register(username: string): Promise<Account> {
   const first = await http("POST", "/_matrix/client/v3/register", undefined, { username, password: "a good password" });
   expect(first.status).toBe(401);
-  return ok("POST", "/_matrix/client/v3/register", undefined, { username, password: "a good password", auth: { type: "m.login.dummy", session: first.body.session } });
+  return ok("POST", "/_matrix/client/v3/register", undefined, {
+    username,
+    password: "a good password",
+    auth: { type: "m.login.dummy", session: first.body.session },
+  });
 }
 
 /** A room everyone in `members` has joined, created by `owner` with the private preset (call membership open to members). */
 async function roomWith(owner: Account, members: Account[]): Promise<string> {
-  const { room_id } = await ok("POST", "/_matrix/client/v3/createRoom", owner.access_token, { preset: "private_chat", name: "call", invite: members.map((m) => m.user_id) });
-  for (const member of members) await ok("POST", `/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/join`, member.access_token, {});
+  const { room_id } = await ok("POST", "/_matrix/client/v3/createRoom", owner.access_token, {
+    preset: "private_chat",
+    name: "call",
+    invite: members.map((m) => m.user_id),
+  });
+  for (const member of members)
+    await ok("POST", `/_matrix/client/v3/rooms/${encodeURIComponent(room_id)}/join`, member.access_token, {});
   return room_id;
 }
 
 async function startClient(account: Account): Promise<MatrixClient> {
-  const client = createClient({ baseUrl: server.url, accessToken: account.access_token, userId: account.user_id, deviceId: account.device_id, logger: silent });
+  const client = createClient({
+    baseUrl: server.url,
+    accessToken: account.access_token,
+    userId: account.user_id,
+    deviceId: account.device_id,
+    logger: silent,
+  });
   clients.push(client);
-  const prepared = new Promise<void>((resolve) => client.on(ClientEvent.Sync, (state) => state === SyncState.Prepared && resolve()));
+  const prepared = new Promise<void>((resolve) =>
+    client.on(ClientEvent.Sync, (state) => state === SyncState.Prepared && resolve()),
+  );
   await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
   await within(prepared, 10_000, `${account.user_id} PREPARED`);
   return client;
@@ -99,13 +124,17 @@ async function startClient(account: Account): Promise<MatrixClient> {
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([
+    promise,
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 const memberId = (account: Account) => `${account.user_id}:${account.device_id}`;
-const sessionMembers = (session: MatrixRTCSession) => session.memberships.map((m) => `${m.sender}:${m.deviceId}`).sort();
+const sessionMembers = (session: MatrixRTCSession) =>
+  session.memberships.map((m) => `${m.sender}:${m.deviceId}`).sort();
 
 /** Resolves when the session's memberships are exactly `expected`; fails after `ms`. */
 function sessionSees(session: MatrixRTCSession, expected: string[], ms: number, what: string): Promise<void> {
@@ -130,7 +159,11 @@ interface Participant {
   process: ReturnType<typeof Bun.spawn>;
   lines: Record<string, unknown>[];
   /** Resolves with the first printed line (past or future) that `match` accepts; fails after `ms`. */
-  waitFor: (match: (line: Record<string, unknown>) => boolean, ms: number, what: string) => Promise<Record<string, unknown>>;
+  waitFor: (
+    match: (line: Record<string, unknown>) => boolean,
+    ms: number,
+    what: string,
+  ) => Promise<Record<string, unknown>>;
   /** Resolves when the participant's latest memberships are exactly `expected`. */
   sees: (expected: string[], ms: number, what: string) => Promise<void>;
   leave: () => void;
@@ -138,7 +171,16 @@ interface Participant {
 
 function spawnParticipant(account: Account, roomId: string): Participant {
   const child = Bun.spawn(
-    [process.execPath, join(import.meta.dir, "fixtures/call-participant.ts"), server.url, account.access_token, account.user_id, account.device_id, roomId, String(DELAY_MS)],
+    [
+      process.execPath,
+      join(import.meta.dir, "fixtures/call-participant.ts"),
+      server.url,
+      account.access_token,
+      account.user_id,
+      account.device_id,
+      roomId,
+      String(DELAY_MS),
+    ],
     { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env } },
   );
   const lines: Record<string, unknown>[] = [];
@@ -184,7 +226,11 @@ function spawnParticipant(account: Account, roomId: string): Participant {
     sees: async (expected, ms, what) => {
       const wanted = JSON.stringify([...expected].sort());
       // Only the latest report counts: an older line that matched may be stale.
-      await waitFor(() => JSON.stringify(latestMemberships()) === wanted, ms, `${what}: ${wanted} (latest ${JSON.stringify(latestMemberships())})`);
+      await waitFor(
+        () => JSON.stringify(latestMemberships()) === wanted,
+        ms,
+        `${what}: ${wanted} (latest ${JSON.stringify(latestMemberships())})`,
+      );
     },
     leave: () => {
       const stdin = child.stdin as import("bun").FileSink;
@@ -199,12 +245,20 @@ function spawnParticipant(account: Account, roomId: string): Participant {
 /** The call.member state event of a device, as the server holds it ({} once left). */
 async function memberState(roomId: string, account: Account, token: string): Promise<Record<string, unknown>> {
   const key = `_${account.user_id}_${account.device_id}_m.call`;
-  return ok("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/org.matrix.msc3401.call.member/${encodeURIComponent(key)}`, token);
+  return ok(
+    "GET",
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/org.matrix.msc3401.call.member/${encodeURIComponent(key)}`,
+    token,
+  );
 }
 
 describe("MatrixRTC calls with matrix-js-sdk", () => {
   test("three participants see each other; a clean leave and a SIGKILL both leave the others' view, the kill within the delayed leave's delay", async () => {
-    const [alice, bob, carol] = [await register("alice"), await register("bob"), await register("carol")] as [Account, Account, Account];
+    const [alice, bob, carol] = [await register("alice"), await register("bob"), await register("carol")] as [
+      Account,
+      Account,
+      Account,
+    ];
     const roomId = await roomWith(alice, [bob, carol]);
 
     const aliceClient = await startClient(alice);
@@ -225,11 +279,21 @@ describe("MatrixRTC calls with matrix-js-sdk", () => {
     // Each membership carries the focus it was joined with.
     const bobMembership = aliceSession.memberships.find((m) => m.sender === bob.user_id)!;
     expect(bobMembership.deviceId).toBe(bob.device_id);
-    expect(bobMembership.transports).toEqual([{ type: "livekit", livekit_service_url: "https://livekit.invalid/livekit/jwt", livekit_alias: roomId }]);
-    expect(bobMembership.getTransport(aliceSession.memberships[0]!)).toMatchObject({ type: "livekit", livekit_service_url: "https://livekit.invalid/livekit/jwt" });
+    expect(bobMembership.transports).toEqual([
+      { type: "livekit", livekit_service_url: "https://livekit.invalid/livekit/jwt", livekit_alias: roomId },
+    ]);
+    expect(bobMembership.getTransport(aliceSession.memberships[0]!)).toMatchObject({
+      type: "livekit",
+      livekit_service_url: "https://livekit.invalid/livekit/jwt",
+    });
     // The sdk scheduled a delayed leave for each device (MSC4140).
     const scheduled = await ok("GET", "/_matrix/client/unstable/org.matrix.msc4140/delayed_events", carol.access_token);
-    expect(scheduled.delayed_events.filter((e: { room_id: string; state_key: string }) => e.room_id === roomId && e.state_key === `_${carol.user_id}_${carol.device_id}_m.call`)).toHaveLength(1);
+    expect(
+      scheduled.delayed_events.filter(
+        (e: { room_id: string; state_key: string }) =>
+          e.room_id === roomId && e.state_key === `_${carol.user_id}_${carol.device_id}_m.call`,
+      ),
+    ).toHaveLength(1);
 
     // Bob leaves cleanly.
     bobProcess.leave();
@@ -312,12 +376,14 @@ describe("legacy 1:1 calls (m.call.*) through /sync", () => {
       async until(count: number, ms: number, what: string) {
         const deadline = Date.now() + ms;
         while (events.length < count) {
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (have ${JSON.stringify(events.map((e) => e.type))})`);
+          if (Date.now() > deadline)
+            throw new Error(`timed out waiting for ${what} (have ${JSON.stringify(events.map((e) => e.type))})`);
           const query = `timeout=1000&filter=${encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 50 } } }))}${since ? `&since=${since}` : ""}`;
           const body = await ok("GET", `/_matrix/client/v3/sync?${query}`, account.access_token);
           since = body.next_batch;
           for (const event of body.rooms?.join?.[roomId]?.timeline?.events ?? [])
-            if (event.sender !== account.user_id && event.type.startsWith("m.call.")) events.push({ type: event.type, content: event.content });
+            if (event.sender !== account.user_id && event.type.startsWith("m.call."))
+              events.push({ type: event.type, content: event.content });
         }
         return events;
       },
@@ -337,27 +403,58 @@ describe("legacy 1:1 calls (m.call.*) through /sync", () => {
     const base = { call_id, version: "1" };
     let txn = 0;
     const send = (account: Account, type: string, content: Record<string, unknown>) =>
-      ok("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${type}/t${txn++}`, account.access_token, content);
-    const candidate = (n: number) => ({ candidate: `candidate:${n} 1 UDP 2122252543 192.0.2.${n} 5000${n} typ host`, sdpMid: "0", sdpMLineIndex: 0 });
+      ok(
+        "PUT",
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${type}/t${txn++}`,
+        account.access_token,
+        content,
+      );
+    const candidate = (n: number) => ({
+      candidate: `candidate:${n} 1 UDP 2122252543 192.0.2.${n} 5000${n} typ host`,
+      sdpMid: "0",
+      sdpMLineIndex: 0,
+    });
 
-    await send(caller, "m.call.invite", { ...base, party_id: "CALLER", lifetime: 60_000, offer: { type: "offer", sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n" } });
+    await send(caller, "m.call.invite", {
+      ...base,
+      party_id: "CALLER",
+      lifetime: 60_000,
+      offer: { type: "offer", sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n" },
+    });
     await send(caller, "m.call.candidates", { ...base, party_id: "CALLER", candidates: [candidate(1)] });
     await send(caller, "m.call.candidates", { ...base, party_id: "CALLER", candidates: [candidate(2), candidate(3)] });
     const atCallee = await calleeSync.until(3, 10_000, "the invite and candidates at the callee");
     expect(atCallee.map((e) => e.type)).toEqual(["m.call.invite", "m.call.candidates", "m.call.candidates"]);
     expect(atCallee[0]!.content.offer.type).toBe("offer");
-    expect(atCallee.slice(1).flatMap((e) => e.content.candidates.map((c: { candidate: string }) => c.candidate.split(" ")[0]))).toEqual(["candidate:1", "candidate:2", "candidate:3"]);
+    expect(
+      atCallee
+        .slice(1)
+        .flatMap((e) => e.content.candidates.map((c: { candidate: string }) => c.candidate.split(" ")[0])),
+    ).toEqual(["candidate:1", "candidate:2", "candidate:3"]);
 
-    await send(callee, "m.call.answer", { ...base, party_id: "CALLEE", answer: { type: "answer", sdp: "v=0\r\no=- 2 1 IN IP4 0.0.0.0\r\n" } });
+    await send(callee, "m.call.answer", {
+      ...base,
+      party_id: "CALLEE",
+      answer: { type: "answer", sdp: "v=0\r\no=- 2 1 IN IP4 0.0.0.0\r\n" },
+    });
     await send(callee, "m.call.candidates", { ...base, party_id: "CALLEE", candidates: [candidate(4)] });
     const atCaller = await callerSync.until(2, 10_000, "the answer and candidates at the caller");
-    expect(atCaller.map((e) => [e.type, e.content.party_id])).toEqual([["m.call.answer", "CALLEE"], ["m.call.candidates", "CALLEE"]]);
+    expect(atCaller.map((e) => [e.type, e.content.party_id])).toEqual([
+      ["m.call.answer", "CALLEE"],
+      ["m.call.candidates", "CALLEE"],
+    ]);
     expect(atCaller[0]!.content.answer.type).toBe("answer");
 
     await send(caller, "m.call.select_answer", { ...base, party_id: "CALLER", selected_party_id: "CALLEE" });
     await send(caller, "m.call.hangup", { ...base, party_id: "CALLER", reason: "user_hangup" });
     const all = await calleeSync.until(5, 10_000, "select_answer and hangup at the callee");
-    expect(all.map((e) => e.type)).toEqual(["m.call.invite", "m.call.candidates", "m.call.candidates", "m.call.select_answer", "m.call.hangup"]);
+    expect(all.map((e) => e.type)).toEqual([
+      "m.call.invite",
+      "m.call.candidates",
+      "m.call.candidates",
+      "m.call.select_answer",
+      "m.call.hangup",
+    ]);
     expect(all.every((e) => e.content.call_id === call_id && e.content.party_id === "CALLER")).toBe(true);
     expect(all[4]!.content.reason).toBe("user_hangup");
   }, 30_000);

@@ -64,7 +64,10 @@ describe("bunduit's TURN credentials against a real coturn (use-auth-secret)", (
   });
 
   test("credentials made with a different secret are refused", async () => {
-    const creds = await credentialsFrom({ turn_uris: [`turn:127.0.0.1:${coturn.port}`], turn_secret: "not-the-coturn-secret" });
+    const creds = await credentialsFrom({
+      turn_uris: [`turn:127.0.0.1:${coturn.port}`],
+      turn_secret: "not-the-coturn-secret",
+    });
     const allocation = await coturn.allocate(creds.username, creds.password);
     expect(allocation.ok).toBe(false);
     expect(refusedByCoturn(creds.username), coturn.log()).toBe(true);
@@ -73,7 +76,10 @@ describe("bunduit's TURN credentials against a real coturn (use-auth-secret)", (
   test("expired credentials are refused", async () => {
     // bunduit's clock two days back with a one-hour ttl: the expiry it writes lies 47 hours in the past.
     const twoDaysAgo: Clock = { now: () => Date.now() - 2 * 86400_000 };
-    const creds = await credentialsFrom({ turn_uris: [`turn:127.0.0.1:${coturn.port}`], turn_secret: SECRET, turn_ttl: 3600 }, twoDaysAgo);
+    const creds = await credentialsFrom(
+      { turn_uris: [`turn:127.0.0.1:${coturn.port}`], turn_secret: SECRET, turn_ttl: 3600 },
+      twoDaysAgo,
+    );
     expect(Number(creds.username.split(":")[0])).toBeLessThan(Date.now() / 1000);
     const allocation = await coturn.allocate(creds.username, creds.password);
     expect(allocation.ok).toBe(false);

@@ -30,7 +30,12 @@ beforeAll(async () => {
   roomId = await createRoom(local, user, { preset: "private_chat" });
   local.close();
   server = await startServerProcess({ dir: dir.path });
-  client = createClient({ baseUrl: server.url, accessToken: user.access_token, userId: user.user_id, deviceId: user.device_id });
+  client = createClient({
+    baseUrl: server.url,
+    accessToken: user.access_token,
+    userId: user.user_id,
+    deviceId: user.device_id,
+  });
   stateKey = `_${user.user_id}_${user.device_id}_m.call`;
 });
 afterAll(async () => {
@@ -51,14 +56,22 @@ async function errorOf(promise: Promise<unknown>): Promise<MatrixError> {
 
 describe("matrix-js-sdk's delayed events", () => {
   test("the delayed leave: schedule, join, restart (both forms), list, send; then restart is M_NOT_FOUND", async () => {
-    const { delay_id: delayId } = await client._unstable_sendDelayedStateEvent(roomId, { delay: 60_000 }, CALL_MEMBER as never, {} as never, stateKey);
+    const { delay_id: delayId } = await client._unstable_sendDelayedStateEvent(
+      roomId,
+      { delay: 60_000 },
+      CALL_MEMBER as never,
+      {} as never,
+      stateKey,
+    );
     await client.sendStateEvent(roomId, CALL_MEMBER as never, { application: "m.call" } as never, stateKey);
 
     await client._unstable_restartScheduledDelayedEvent(delayId);
     await client._unstable_updateDelayedEvent(delayId, UpdateDelayedEventAction.Restart);
     const info = await client._unstable_getDelayedEvents();
     // DelayedEventInfoItem is a union the sdk's typings cannot narrow here; the fields are read as sent.
-    expect(info.scheduled?.map((e) => ({ ...e }) as Record<string, unknown>).map((e) => [e.delay_id, e.state_key, e.delay])).toEqual([[delayId, stateKey, 60_000]]);
+    expect(
+      info.scheduled?.map((e) => ({ ...e }) as Record<string, unknown>).map((e) => [e.delay_id, e.state_key, e.delay]),
+    ).toEqual([[delayId, stateKey, 60_000]]);
 
     await client._unstable_sendScheduledDelayedEvent(delayId);
     expect(await client.getStateEvent(roomId, CALL_MEMBER, stateKey)).toEqual({});
@@ -67,18 +80,41 @@ describe("matrix-js-sdk's delayed events", () => {
   });
 
   test("a delay over the maximum is the error MembershipManager lowers its delay on", async () => {
-    const error = await errorOf(client._unstable_sendDelayedStateEvent(roomId, { delay: 86_400_001 }, CALL_MEMBER as never, {} as never, stateKey));
+    const error = await errorOf(
+      client._unstable_sendDelayedStateEvent(
+        roomId,
+        { delay: 86_400_001 },
+        CALL_MEMBER as never,
+        {} as never,
+        stateKey,
+      ),
+    );
     expect(error.errcode).toBe("M_UNKNOWN");
     expect(error.data["org.matrix.msc4140.errcode"]).toBe("M_MAX_DELAY_EXCEEDED");
     expect(error.data["org.matrix.msc4140.max_delay"]).toBe(86_400_000);
   });
 
   test("a delayed message event is sent when due; cancel drops one", async () => {
-    const { delay_id: kept } = await client._unstable_sendDelayedEvent(roomId, { delay: 300 }, null, "com.example.test" as never, { body: "later" } as never);
-    const { delay_id: dropped } = await client._unstable_sendDelayedEvent(roomId, { delay: 300 }, null, "com.example.test" as never, { body: "never" } as never);
+    const { delay_id: kept } = await client._unstable_sendDelayedEvent(
+      roomId,
+      { delay: 300 },
+      null,
+      "com.example.test" as never,
+      { body: "later" } as never,
+    );
+    const { delay_id: dropped } = await client._unstable_sendDelayedEvent(
+      roomId,
+      { delay: 300 },
+      null,
+      "com.example.test" as never,
+      { body: "never" } as never,
+    );
     await client._unstable_cancelScheduledDelayedEvent(dropped);
     expect(kept).not.toBe(dropped);
-    const sentTypes = async () => (await client.createMessagesRequest(roomId, null, 10, Direction.Backward)).chunk.filter((e) => e.type === "com.example.test");
+    const sentTypes = async () =>
+      (await client.createMessagesRequest(roomId, null, 10, Direction.Backward)).chunk.filter(
+        (e) => e.type === "com.example.test",
+      );
     // The kept one falls due after 300 ms; the dropped one was due at the same time.
     await until("the kept event to be sent", async () => (await sentTypes()).length > 0);
     const page = await client.createMessagesRequest(roomId, null, 10, Direction.Backward);

@@ -6,8 +6,23 @@
  * Crypto that cannot start fails these tests; nothing is skipped.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ClientEvent, createClient, MatrixEventEvent, RoomEvent, RoomMemberEvent, SyncState, type ICreateClientOpts, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
-import { CryptoEvent, decodeRecoveryKey, encodeRecoveryKey, type CryptoApi } from "matrix-js-sdk/lib/crypto-api/index.js";
+import {
+  ClientEvent,
+  createClient,
+  MatrixEventEvent,
+  RoomEvent,
+  RoomMemberEvent,
+  SyncState,
+  type ICreateClientOpts,
+  type MatrixClient,
+  type MatrixEvent,
+} from "matrix-js-sdk";
+import {
+  CryptoEvent,
+  decodeRecoveryKey,
+  encodeRecoveryKey,
+  type CryptoApi,
+} from "matrix-js-sdk/lib/crypto-api/index.js";
 import { logger, type Logger } from "matrix-js-sdk/lib/logger.js";
 import { openRegistrationToml } from "../support/sdk.ts";
 import { startServerProcess, tempDir, type ServerProcess } from "../support/server.ts";
@@ -42,11 +57,20 @@ let secretStorageKey: Uint8Array<ArrayBuffer> | undefined;
 const silent: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild: () => silent };
 
 /** A logged-in client with Rust crypto started (in memory) and syncing. */
-async function cryptoClient(login: { user_id: string; device_id?: string; access_token?: string }, options: Partial<ICreateClientOpts> = {}): Promise<MatrixClient> {
+async function cryptoClient(
+  login: { user_id: string; device_id?: string; access_token?: string },
+  options: Partial<ICreateClientOpts> = {},
+): Promise<MatrixClient> {
   const client = createClient({
-    baseUrl: server.url, accessToken: login.access_token!, userId: login.user_id, deviceId: login.device_id!, logger: silent,
+    baseUrl: server.url,
+    accessToken: login.access_token!,
+    userId: login.user_id,
+    deviceId: login.device_id!,
+    logger: silent,
     // The secret storage key the test created, as a user would type it in; there is only one.
-    cryptoCallbacks: { getSecretStorageKey: async ({ keys }) => (secretStorageKey ? [Object.keys(keys)[0]!, secretStorageKey] : null) },
+    cryptoCallbacks: {
+      getSecretStorageKey: async ({ keys }) => (secretStorageKey ? [Object.keys(keys)[0]!, secretStorageKey] : null),
+    },
     ...options,
   });
   clients.push(client);
@@ -55,7 +79,12 @@ async function cryptoClient(login: { user_id: string; device_id?: string; access
   const states: string[] = [];
   client.on(ClientEvent.Sync, (state) => states.push(state));
   await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
-  await waitFor(onClient(client, [ClientEvent.Sync]), () => (client.getSyncState() === SyncState.Syncing ? true : undefined), "SYNCING", 10_000);
+  await waitFor(
+    onClient(client, [ClientEvent.Sync]),
+    () => (client.getSyncState() === SyncState.Syncing ? true : undefined),
+    "SYNCING",
+    10_000,
+  );
   return client;
 }
 
@@ -65,20 +94,33 @@ async function register(username: string): Promise<MatrixClient> {
     () => undefined,
     (error: { data?: { session?: string } }) => error.data?.session,
   );
-  const done = await anonymous.registerRequest({ username, password: PASSWORD, auth: { type: "m.login.dummy", session } });
+  const done = await anonymous.registerRequest({
+    username,
+    password: PASSWORD,
+    auth: { type: "m.login.dummy", session },
+  });
   return cryptoClient(done);
 }
 
 /** Another device of an existing user: a second password login. */
 async function loginAgain(userId: string, options: Partial<ICreateClientOpts> = {}): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl: server.url, logger: silent });
-  const login = await anonymous.loginRequest({ type: "m.login.password", identifier: { type: "m.id.user", user: userId }, password: PASSWORD });
+  const login = await anonymous.loginRequest({
+    type: "m.login.password",
+    identifier: { type: "m.id.user", user: userId },
+    password: PASSWORD,
+  });
   return cryptoClient(login, options);
 }
 
 const crypto = (client: MatrixClient): CryptoApi => client.getCrypto()!;
 
-function waitFor<T>(subscribe: (listener: () => void) => () => void, check: () => T | undefined | Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
+function waitFor<T>(
+  subscribe: (listener: () => void) => () => void,
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  ms = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (fn: () => void) => {
@@ -116,16 +158,26 @@ const timelineEvents = [RoomEvent.Timeline, MatrixEventEvent.Decrypted, ClientEv
 
 /** The event whose decrypted body is `body` in the room's live timeline, once decrypted. */
 function decrypted(client: MatrixClient, roomId: string, body: string, ms = 10_000): Promise<MatrixEvent> {
-  return waitFor(onClient(client, timelineEvents), () =>
-    client.getRoom(roomId)?.getLiveTimeline().getEvents().find((e) => e.getType() === "m.room.message" && e.getClearContent()?.body === body),
-    `"${body}" decrypted by ${client.getUserId()}/${client.getDeviceId()}`, ms);
+  return waitFor(
+    onClient(client, timelineEvents),
+    () =>
+      client
+        .getRoom(roomId)
+        ?.getLiveTimeline()
+        .getEvents()
+        .find((e) => e.getType() === "m.room.message" && e.getClearContent()?.body === body),
+    `"${body}" decrypted by ${client.getUserId()}/${client.getDeviceId()}`,
+    ms,
+  );
 }
 
 /** Waits until `client`'s crypto knows `deviceId` of `userId` (after a device-list change reached it through /sync). */
 function knowsDevice(client: MatrixClient, userId: string, deviceId: string): Promise<true> {
-  return waitFor(onClient(client, [CryptoEvent.DevicesUpdated, ClientEvent.Sync]), async () =>
-    (await crypto(client).getUserDeviceInfo([userId])).get(userId)?.has(deviceId) ? true : undefined,
-    `${client.getUserId()} to know ${userId}/${deviceId}`);
+  return waitFor(
+    onClient(client, [CryptoEvent.DevicesUpdated, ClientEvent.Sync]),
+    async () => ((await crypto(client).getUserDeviceInfo([userId])).get(userId)?.has(deviceId) ? true : undefined),
+    `${client.getUserId()} to know ${userId}/${deviceId}`,
+  );
 }
 
 async function authWithPassword(client: MatrixClient) {
@@ -135,7 +187,12 @@ async function authWithPassword(client: MatrixClient) {
     } catch (error) {
       const session = (error as { data?: { session?: string } }).data?.session;
       if (!session) throw error;
-      await makeRequest({ type: "m.login.password", identifier: { type: "m.id.user", user: client.getUserId()! }, password: PASSWORD, session });
+      await makeRequest({
+        type: "m.login.password",
+        identifier: { type: "m.id.user", user: client.getUserId()! },
+        password: PASSWORD,
+        session,
+      });
     }
   };
 }
@@ -152,7 +209,10 @@ describe("matrix-js-sdk Rust crypto", () => {
     const keys = await bob.downloadKeysForUsers([alice.getUserId()!]);
     const device = keys.device_keys?.[alice.getUserId()!]?.[alice.getDeviceId()!];
     expect(device?.algorithms).toContain("m.megolm.v1.aes-sha2");
-    expect(Object.keys(device?.keys ?? {}).sort()).toEqual([`curve25519:${alice.getDeviceId()}`, `ed25519:${alice.getDeviceId()}`]);
+    expect(Object.keys(device?.keys ?? {}).sort()).toEqual([
+      `curve25519:${alice.getDeviceId()}`,
+      `ed25519:${alice.getDeviceId()}`,
+    ]);
   }, 30_000);
 
   test("two users in a megolm room exchange messages that each decrypts", async () => {
@@ -161,9 +221,17 @@ describe("matrix-js-sdk Rust crypto", () => {
       invite: [bob.getUserId()!],
       initial_state: [{ type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
     }));
-    await waitFor(onClient(bob, [ClientEvent.Room, RoomEvent.MyMembership]), () => (bob.getRoom(roomId)?.getMyMembership() === "invite" ? true : undefined), "bob's invite");
+    await waitFor(
+      onClient(bob, [ClientEvent.Room, RoomEvent.MyMembership]),
+      () => (bob.getRoom(roomId)?.getMyMembership() === "invite" ? true : undefined),
+      "bob's invite",
+    );
     await bob.joinRoom(roomId);
-    await waitFor(onClient(alice, [RoomMemberEvent.Membership]), () => (alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === "join" ? true : undefined), "bob joined at alice");
+    await waitFor(
+      onClient(alice, [RoomMemberEvent.Membership]),
+      () => (alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === "join" ? true : undefined),
+      "bob joined at alice",
+    );
     expect(await crypto(alice).isEncryptionEnabledInRoom(roomId)).toBe(true);
     await knowsDevice(alice, bob.getUserId()!, bob.getDeviceId()!);
 
@@ -205,19 +273,30 @@ describe("matrix-js-sdk Rust crypto", () => {
     await crypto(alice).bootstrapCrossSigning({ authUploadDeviceSigningKeys: await authWithPassword(alice) });
     expect(await crypto(alice).isCrossSigningReady()).toBe(true);
     // The device's signature goes up with /keys/signatures/upload and comes back through /keys/query.
-    const own = await waitFor(onClient(alice, [CryptoEvent.DevicesUpdated, CryptoEvent.UserTrustStatusChanged, ClientEvent.Sync]), async () => {
-      const status = await crypto(alice).getDeviceVerificationStatus(alice.getUserId()!, alice.getDeviceId()!);
-      return status?.crossSigningVerified ? status : undefined;
-    }, "alice's own device cross-signed");
+    const own = await waitFor(
+      onClient(alice, [CryptoEvent.DevicesUpdated, CryptoEvent.UserTrustStatusChanged, ClientEvent.Sync]),
+      async () => {
+        const status = await crypto(alice).getDeviceVerificationStatus(alice.getUserId()!, alice.getDeviceId()!);
+        return status?.crossSigningVerified ? status : undefined;
+      },
+      "alice's own device cross-signed",
+    );
     expect(own.signedByOwner).toBe(true);
 
     // Bob learns of the new identity through device_lists.changed and a fresh /keys/query.
-    await waitFor(onClient(bob, [CryptoEvent.UserTrustStatusChanged, CryptoEvent.DevicesUpdated, ClientEvent.Sync]), async () =>
-      (await crypto(bob).userHasCrossSigningKeys(alice.getUserId()!)) ? true : undefined, "alice's identity at bob");
-    const seen = await waitFor(onClient(bob, [CryptoEvent.DevicesUpdated, ClientEvent.Sync]), async () => {
-      const status = await crypto(bob).getDeviceVerificationStatus(alice.getUserId()!, alice.getDeviceId()!);
-      return status?.signedByOwner ? status : undefined;
-    }, "alice's device signed by her, at bob");
+    await waitFor(
+      onClient(bob, [CryptoEvent.UserTrustStatusChanged, CryptoEvent.DevicesUpdated, ClientEvent.Sync]),
+      async () => ((await crypto(bob).userHasCrossSigningKeys(alice.getUserId()!)) ? true : undefined),
+      "alice's identity at bob",
+    );
+    const seen = await waitFor(
+      onClient(bob, [CryptoEvent.DevicesUpdated, ClientEvent.Sync]),
+      async () => {
+        const status = await crypto(bob).getDeviceVerificationStatus(alice.getUserId()!, alice.getDeviceId()!);
+        return status?.signedByOwner ? status : undefined;
+      },
+      "alice's device signed by her, at bob",
+    );
     expect(seen.signedByOwner).toBe(true);
     // Bob has not verified alice: signed by its owner, not verified by bob.
     expect(seen.crossSigningVerified).toBe(false);
@@ -234,9 +313,15 @@ describe("matrix-js-sdk Rust crypto", () => {
       },
     });
     expect(stages).toBe(1);
-    await waitFor(onClient(alice, [CryptoEvent.DevicesUpdated, CryptoEvent.UserTrustStatusChanged, ClientEvent.Sync]), async () =>
-      (await crypto(alice).getDeviceVerificationStatus(alice.getUserId()!, alice.getDeviceId()!))?.crossSigningVerified ? true : undefined,
-      "alice's device cross-signed by the new keys");
+    await waitFor(
+      onClient(alice, [CryptoEvent.DevicesUpdated, CryptoEvent.UserTrustStatusChanged, ClientEvent.Sync]),
+      async () =>
+        (await crypto(alice).getDeviceVerificationStatus(alice.getUserId()!, alice.getDeviceId()!))
+          ?.crossSigningVerified
+          ? true
+          : undefined,
+      "alice's device cross-signed by the new keys",
+    );
   }, 60_000);
 
   test("a key backup round-trips: a fresh device restores with the recovery key and decrypts an old message", async () => {
@@ -252,18 +337,32 @@ describe("matrix-js-sdk Rust crypto", () => {
     // The megolm session alice sent with reaches the server's backup.
     const sessionId = (await decrypted(alice, roomId, "before the backup")).getWireContent().session_id as string;
     // The sdk uploads to the backup after a random delay of up to 10 s.
-    await waitFor(onClient(alice, [CryptoEvent.KeyBackupSessionsRemaining]), async () => {
-      const backup = (await alice.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as { rooms: Record<string, { sessions: Record<string, unknown> }> };
-      return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
-    }, "the session in the server's backup", 30_000);
+    await waitFor(
+      onClient(alice, [CryptoEvent.KeyBackupSessionsRemaining]),
+      async () => {
+        const backup = (await alice.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as {
+          rooms: Record<string, { sessions: Record<string, unknown> }>;
+        };
+        return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
+      },
+      "the session in the server's backup",
+      30_000,
+    );
 
     const recoveryKey = encodeRecoveryKey((await crypto(alice).getSessionBackupPrivateKey())!)!;
     expect(recoveryKey).toBeString();
 
     const fresh = await loginAgain(alice.getUserId()!);
-    const old = await waitFor(onClient(fresh, timelineEvents), () =>
-      fresh.getRoom(roomId)?.getLiveTimeline().getEvents().find((e) => e.getWireContent().session_id === sessionId),
-      "the old message at the fresh device");
+    const old = await waitFor(
+      onClient(fresh, timelineEvents),
+      () =>
+        fresh
+          .getRoom(roomId)
+          ?.getLiveTimeline()
+          .getEvents()
+          .find((e) => e.getWireContent().session_id === sessionId),
+      "the old message at the fresh device",
+    );
     await old.getDecryptionPromise();
     expect(old.isDecryptionFailure()).toBe(true);
 
@@ -281,25 +380,47 @@ describe("matrix-js-sdk Rust crypto", () => {
 
     const secretKey = await crypto(alice).createRecoveryKeyFromPassphrase();
     secretStorageKey = secretKey.privateKey;
-    await crypto(alice).bootstrapSecretStorage({ createSecretStorageKey: async () => secretKey, setupNewKeyBackup: true });
+    await crypto(alice).bootstrapSecretStorage({
+      createSecretStorageKey: async () => secretKey,
+      setupNewKeyBackup: true,
+    });
     expect(await crypto(alice).isSecretStorageReady()).toBe(true);
-    const defaultKey = (await alice.getAccountDataFromServer("m.secret_storage.default_key" as never)) as { key?: string } | null;
+    const defaultKey = (await alice.getAccountDataFromServer("m.secret_storage.default_key" as never)) as {
+      key?: string;
+    } | null;
     expect(defaultKey?.key).toBeString();
     const version = (await crypto(alice).getActiveSessionBackupVersion())!;
     expect(version).toBeString();
-    await waitFor(onClient(alice, [CryptoEvent.KeyBackupSessionsRemaining]), async () => {
-      const backup = (await alice.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as { rooms: Record<string, { sessions: Record<string, unknown> }> };
-      return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
-    }, "the session in the new backup version", 30_000);
+    await waitFor(
+      onClient(alice, [CryptoEvent.KeyBackupSessionsRemaining]),
+      async () => {
+        const backup = (await alice.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as {
+          rooms: Record<string, { sessions: Record<string, unknown> }>;
+        };
+        return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
+      },
+      "the session in the new backup version",
+      30_000,
+    );
 
     const fresh = await loginAgain(alice.getUserId()!, {
-      cryptoCallbacks: { getSecretStorageKey: async ({ keys }) => (keys[defaultKey!.key!] ? [defaultKey!.key!, secretKey.privateKey] : null) },
+      cryptoCallbacks: {
+        getSecretStorageKey: async ({ keys }) =>
+          keys[defaultKey!.key!] ? [defaultKey!.key!, secretKey.privateKey] : null,
+      },
     });
     // Secret storage holds the cross-signing keys too: the fresh device can read them.
     expect(await fresh.secretStorage.isStored("m.cross_signing.master")).toBeTruthy();
-    const old = await waitFor(onClient(fresh, timelineEvents), () =>
-      fresh.getRoom(roomId)?.getLiveTimeline().getEvents().find((e) => e.getWireContent().session_id === sessionId),
-      "the old message at the fresh device");
+    const old = await waitFor(
+      onClient(fresh, timelineEvents),
+      () =>
+        fresh
+          .getRoom(roomId)
+          ?.getLiveTimeline()
+          .getEvents()
+          .find((e) => e.getWireContent().session_id === sessionId),
+      "the old message at the fresh device",
+    );
     await old.getDecryptionPromise();
     expect(old.isDecryptionFailure()).toBe(true);
 
@@ -337,7 +458,10 @@ describe("to-device delivery across restarts", () => {
           try {
             response = await fetch(`${proc.url}${path}`, {
               method,
-              headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+              headers: {
+                ...(token ? { Authorization: `Bearer ${token}` } : {}),
+                ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+              },
               ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
             });
           } catch (error) {
@@ -350,26 +474,53 @@ describe("to-device delivery across restarts", () => {
           return JSON.parse(text);
         }
       }
-      async function registerRaw(username: string): Promise<{ user_id: string; device_id: string; access_token: string }> {
-        const first = await fetch(`${proc.url}/_matrix/client/v3/register`, { method: "POST", body: JSON.stringify({ username, password: PASSWORD }) });
+      async function registerRaw(
+        username: string,
+      ): Promise<{ user_id: string; device_id: string; access_token: string }> {
+        const first = await fetch(`${proc.url}/_matrix/client/v3/register`, {
+          method: "POST",
+          body: JSON.stringify({ username, password: PASSWORD }),
+        });
         const { session } = (await first.json()) as { session: string };
-        return call("POST", "/_matrix/client/v3/register", { username, password: PASSWORD, auth: { type: "m.login.dummy", session } });
+        return call("POST", "/_matrix/client/v3/register", {
+          username,
+          password: PASSWORD,
+          auth: { type: "m.login.dummy", session },
+        });
       }
       const receiver = await registerRaw("receiver");
       const senders = [await registerRaw("sender")];
       for (let i = 1; i < SENDERS; i++) {
-        senders.push(await call("POST", "/_matrix/client/v3/login", { type: "m.login.password", identifier: { type: "m.id.user", user: "sender" }, password: PASSWORD }));
+        senders.push(
+          await call("POST", "/_matrix/client/v3/login", {
+            type: "m.login.password",
+            identifier: { type: "m.id.user", user: "sender" },
+            password: PASSWORD,
+          }),
+        );
       }
       expect(new Set(senders.map((s) => s.device_id)).size).toBe(SENDERS);
 
       const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 1 } }, presence: { types: [] } }));
-      const sync = (since: string) => call("GET", `/_matrix/client/v3/sync?timeout=0&filter=${filter}&since=${encodeURIComponent(since)}`, undefined, receiver.access_token) as Promise<{ next_batch: string; to_device?: { events: { sender: string; type: string; content: Sent }[] } }>;
-      const toDeviceOf = (response: Awaited<ReturnType<typeof sync>>): Sent[] => (response.to_device?.events ?? []).map((e) => {
-        expect(e.sender).toBe("@sender:test.local");
-        expect(e.type).toBe("org.example.sequence");
-        return e.content;
-      });
-      const initial = (await call("GET", `/_matrix/client/v3/sync?timeout=0&filter=${filter}`, undefined, receiver.access_token)) as { next_batch: string };
+      const sync = (since: string) =>
+        call(
+          "GET",
+          `/_matrix/client/v3/sync?timeout=0&filter=${filter}&since=${encodeURIComponent(since)}`,
+          undefined,
+          receiver.access_token,
+        ) as Promise<{ next_batch: string; to_device?: { events: { sender: string; type: string; content: Sent }[] } }>;
+      const toDeviceOf = (response: Awaited<ReturnType<typeof sync>>): Sent[] =>
+        (response.to_device?.events ?? []).map((e) => {
+          expect(e.sender).toBe("@sender:test.local");
+          expect(e.type).toBe("org.example.sequence");
+          return e.content;
+        });
+      const initial = (await call(
+        "GET",
+        `/_matrix/client/v3/sync?timeout=0&filter=${filter}`,
+        undefined,
+        receiver.access_token,
+      )) as { next_batch: string };
 
       let sent = 0;
       const received: Sent[] = [];
@@ -388,7 +539,10 @@ describe("to-device delivery across restarts", () => {
 
       // Restarts at a third and two thirds of the way: SIGTERM, then SIGKILL.
       const restarts = (async () => {
-        for (const [at, signal] of [[1_000, "SIGTERM"], [2_000, "SIGKILL"]] as const) {
+        for (const [at, signal] of [
+          [1_000, "SIGTERM"],
+          [2_000, "SIGKILL"],
+        ] as const) {
           while (sent < at) await Bun.sleep(5);
           pendingAtRestart.push(sent - received.length);
           restarting = true;
@@ -404,7 +558,8 @@ describe("to-device delivery across restarts", () => {
       let staleChecks = 0;
       let lastProgress = performance.now();
       for (let round = 0; received.length < SENDERS * PER_SENDER; round++) {
-        if (performance.now() - lastProgress > 15_000) throw new Error(`stalled: received ${received.length} of ${SENDERS * PER_SENDER} (sent ${sent})`);
+        if (performance.now() - lastProgress > 15_000)
+          throw new Error(`stalled: received ${received.length} of ${SENDERS * PER_SENDER} (sent ${sent})`);
         const response = await sync(since);
         const events = toDeviceOf(response);
         expect(events.length).toBeLessThanOrEqual(100);
@@ -436,7 +591,9 @@ describe("to-device delivery across restarts", () => {
 
       expect(received.length).toBe(SENDERS * PER_SENDER);
       for (const sender of senders) {
-        expect(received.filter((m) => m.from === sender.device_id).map((m) => m.seq)).toEqual(Array.from({ length: PER_SENDER }, (_, i) => i));
+        expect(received.filter((m) => m.from === sender.device_id).map((m) => m.seq)).toEqual(
+          Array.from({ length: PER_SENDER }, (_, i) => i),
+        );
       }
       expect(repeats).toBeGreaterThan(0);
       expect(staleChecks).toBeGreaterThan(0);

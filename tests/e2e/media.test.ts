@@ -26,7 +26,13 @@ beforeAll(async () => {
   bob = await createUser(local, undefined, null);
   local.close();
   server = await startServerProcess({ dir: dir.path });
-  const client = (user: TestUser) => createClient({ baseUrl: server.url, accessToken: user.access_token, userId: user.user_id, deviceId: user.device_id });
+  const client = (user: TestUser) =>
+    createClient({
+      baseUrl: server.url,
+      accessToken: user.access_token,
+      userId: user.user_id,
+      deviceId: user.device_id,
+    });
   aliceClient = client(alice);
   bobClient = client(bob);
 });
@@ -38,7 +44,9 @@ afterAll(async () => {
 describe("matrix-js-sdk's media", () => {
   test("an avatar set by one user is downloaded by another, byte for byte, with a thumbnail of the size asked", async () => {
     const png = await makePng(400, 300);
-    const { content_uri: mxc } = await aliceClient.uploadContent(new Blob([png], { type: "image/png" }), { name: "avatar.png" });
+    const { content_uri: mxc } = await aliceClient.uploadContent(new Blob([png], { type: "image/png" }), {
+      name: "avatar.png",
+    });
     expect(mxc).toStartWith("mxc://test.local/");
     await aliceClient.setAvatarUrl(mxc);
 
@@ -55,7 +63,10 @@ describe("matrix-js-sdk's media", () => {
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array(png));
 
     // Element's avatar thumbnails: 96×96 crop, and a 320×240 scale of the 400×300 original.
-    for (const [width, height, method] of [[96, 96, "crop"], [320, 240, "scale"]] as const) {
+    for (const [width, height, method] of [
+      [96, 96, "crop"],
+      [320, 240, "scale"],
+    ] as const) {
       const url = bobClient.mxcUrlToHttp(mxc, width, height, method, false, true, true);
       expect(url).toStartWith(`${server.url}/_matrix/client/v1/media/thumbnail/test.local/`);
       const thumbnail = await fetch(url!, { headers: { Authorization: `Bearer ${bob.access_token}` } });

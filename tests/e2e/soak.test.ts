@@ -21,7 +21,10 @@ beforeAll(async () => {
   // log = "debug" so that every checkpoint leaves a line to count.
   server = await startServerProcess({
     dir: dir.path,
-    toml: soakToml(dir.path, { global: 'log = "debug"', tables: `[global.maintenance]\ncheckpoint_interval_ms = ${CHECKPOINT_INTERVAL_MS}\n` }),
+    toml: soakToml(dir.path, {
+      global: 'log = "debug"',
+      tables: `[global.maintenance]\ncheckpoint_interval_ms = ${CHECKPOINT_INTERVAL_MS}\n`,
+    }),
   });
 });
 
@@ -31,11 +34,20 @@ afterAll(async () => {
 });
 
 test("concurrent writers across many checkpoints: the process stays up and nothing acknowledged is lost", async () => {
-  const result = await runSoak({ url: server.url, writers: 6, longPolls: 24, durationMs: WRITE_MS, longPollTimeoutMs: 20_000 });
+  const result = await runSoak({
+    url: server.url,
+    writers: 6,
+    longPolls: 24,
+    durationMs: WRITE_MS,
+    longPollTimeoutMs: 20_000,
+  });
 
   expect(server.process.exitCode).toBeNull();
   expect((await fetch(`${server.url}/_matrix/client/versions`)).status).toBe(200);
-  const checkpoints = server.output().split("\n").filter((line) => line.includes("WAL checkpoint")).length;
+  const checkpoints = server
+    .output()
+    .split("\n")
+    .filter((line) => line.includes("WAL checkpoint")).length;
   expect(checkpoints).toBeGreaterThanOrEqual(2);
   expect(server.output()).not.toContain("ERROR");
 

@@ -4,7 +4,15 @@
  * a pusher's gateway (a local Bun.serve) hears of a message.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ClientEvent, RoomEvent, RoomMemberEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
+import {
+  ClientEvent,
+  RoomEvent,
+  RoomMemberEvent,
+  SyncState,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+} from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 import { startFakePushGateway, type FakePushGateway } from "../support/fake-push-gateway.ts";
 import { registerSdkClient, openRegistrationToml } from "../support/sdk.ts";
@@ -40,7 +48,12 @@ async function register(username: string): Promise<MatrixClient> {
 }
 
 /** Resolves with the first value `check` returns that is not undefined, re-checked on every event of `emitter`. */
-function waitFor<T>(subscribe: (listener: () => void) => () => void, check: () => T | undefined, what: string, ms = 5_000): Promise<T> {
+function waitFor<T>(
+  subscribe: (listener: () => void) => () => void,
+  check: () => T | undefined,
+  what: string,
+  ms = 5_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
@@ -69,12 +82,25 @@ async function start(client: MatrixClient): Promise<void> {
   const states: string[] = [];
   client.on(ClientEvent.Sync, (state) => states.push(state));
   await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
-  await waitFor(onClient(client, [ClientEvent.Sync]), () => (states.includes(SyncState.Prepared) ? true : undefined), "PREPARED");
-  await waitFor(onClient(client, [ClientEvent.Sync]), () => (client.getSyncState() === SyncState.Syncing ? true : undefined), "SYNCING");
+  await waitFor(
+    onClient(client, [ClientEvent.Sync]),
+    () => (states.includes(SyncState.Prepared) ? true : undefined),
+    "PREPARED",
+  );
+  await waitFor(
+    onClient(client, [ClientEvent.Sync]),
+    () => (client.getSyncState() === SyncState.Syncing ? true : undefined),
+    "SYNCING",
+  );
 }
 
 const roomOf = (client: MatrixClient, roomId: string) => () => client.getRoom(roomId) ?? undefined;
-const bodies = (room: Room) => room.getLiveTimeline().getEvents().filter((e: MatrixEvent) => e.getType() === "m.room.message").map((e) => e.getContent().body);
+const bodies = (room: Room) =>
+  room
+    .getLiveTimeline()
+    .getEvents()
+    .filter((e: MatrixEvent) => e.getType() === "m.room.message")
+    .map((e) => e.getContent().body);
 
 describe("matrix-js-sdk on /sync", () => {
   test("two clients reach PREPARED and see each other's messages, typing, receipts and names; the push gateway hears a message", async () => {
@@ -83,39 +109,72 @@ describe("matrix-js-sdk on /sync", () => {
     await alice.setDisplayName("Alice A.");
     await bob.setDisplayName("Bob B.");
     await bob.setPusher({
-      pushkey: "bob-pushkey", kind: "http", app_id: "e2e.app", app_display_name: "e2e", device_display_name: "bob's phone", lang: "en",
+      pushkey: "bob-pushkey",
+      kind: "http",
+      app_id: "e2e.app",
+      app_display_name: "e2e",
+      device_display_name: "bob's phone",
+      lang: "en",
       data: { url: gateway.url, format: "event_id_only" },
     });
     await start(alice);
     await start(bob);
 
     const { room_id: roomId } = await alice.createRoom({ name: "Sync e2e", invite: [bob.getUserId()!] });
-    await waitFor(onClient(bob, [ClientEvent.Room, RoomEvent.MyMembership]), () => (bob.getRoom(roomId)?.getMyMembership() === "invite" ? true : undefined), "bob's invite");
+    await waitFor(
+      onClient(bob, [ClientEvent.Room, RoomEvent.MyMembership]),
+      () => (bob.getRoom(roomId)?.getMyMembership() === "invite" ? true : undefined),
+      "bob's invite",
+    );
     await bob.joinRoom(roomId);
-    const aliceRoom = await waitFor(onClient(alice, [RoomMemberEvent.Membership]), () => {
-      const room = alice.getRoom(roomId);
-      return room?.getMember(bob.getUserId()!)?.membership === "join" ? room : undefined;
-    }, "bob joined, seen by alice");
+    const aliceRoom = await waitFor(
+      onClient(alice, [RoomMemberEvent.Membership]),
+      () => {
+        const room = alice.getRoom(roomId);
+        return room?.getMember(bob.getUserId()!)?.membership === "join" ? room : undefined;
+      },
+      "bob joined, seen by alice",
+    );
     expect(aliceRoom.getMember(bob.getUserId()!)?.name).toBe("Bob B.");
 
     const pushesBefore = gateway.requests.length;
     await alice.sendTextMessage(roomId, "hello bob");
-    const bobRoom = await waitFor(onClient(bob, [RoomEvent.Timeline]), () => {
-      const room = bob.getRoom(roomId);
-      return room && bodies(room).includes("hello bob") ? room : undefined;
-    }, "alice's message at bob");
+    const bobRoom = await waitFor(
+      onClient(bob, [RoomEvent.Timeline]),
+      () => {
+        const room = bob.getRoom(roomId);
+        return room && bodies(room).includes("hello bob") ? room : undefined;
+      },
+      "alice's message at bob",
+    );
     expect(bobRoom.getMember(alice.getUserId()!)?.name).toBe("Alice A.");
     expect(bobRoom.getUnreadNotificationCount()).toBeGreaterThan(0);
-    for (let i = 0; i < 100 && !gateway.requests.slice(pushesBefore).some((r) => r.notification.room_id === roomId); i++) await Bun.sleep(20);
+    for (
+      let i = 0;
+      i < 100 && !gateway.requests.slice(pushesBefore).some((r) => r.notification.room_id === roomId);
+      i++
+    )
+      await Bun.sleep(20);
     const push = gateway.requests.slice(pushesBefore).find((r) => r.notification.room_id === roomId);
     expect(push?.notification.devices[0].pushkey).toBe("bob-pushkey");
 
     await bob.sendTyping(roomId, true, 10_000);
-    await waitFor(onClient(alice, [RoomMemberEvent.Typing]), () => (aliceRoom.getMember(bob.getUserId()!)?.typing ? true : undefined), "bob typing at alice");
+    await waitFor(
+      onClient(alice, [RoomMemberEvent.Typing]),
+      () => (aliceRoom.getMember(bob.getUserId()!)?.typing ? true : undefined),
+      "bob typing at alice",
+    );
 
-    const message = bobRoom.getLiveTimeline().getEvents().find((e) => e.getContent().body === "hello bob")!;
+    const message = bobRoom
+      .getLiveTimeline()
+      .getEvents()
+      .find((e) => e.getContent().body === "hello bob")!;
     await bob.sendReadReceipt(message);
-    await waitFor(onClient(alice, [RoomEvent.Receipt]), () => (aliceRoom.getEventReadUpTo(bob.getUserId()!) === message.getId() ? true : undefined), "bob's receipt at alice");
+    await waitFor(
+      onClient(alice, [RoomEvent.Receipt]),
+      () => (aliceRoom.getEventReadUpTo(bob.getUserId()!) === message.getId() ? true : undefined),
+      "bob's receipt at alice",
+    );
     const onRoom = (listener: () => void) => {
       bobRoom.on(RoomEvent.UnreadNotifications, listener);
       return () => void bobRoom.off(RoomEvent.UnreadNotifications, listener);
@@ -123,6 +182,10 @@ describe("matrix-js-sdk on /sync", () => {
     await waitFor(onRoom, () => (bobRoom.getUnreadNotificationCount() === 0 ? true : undefined), "bob's count reset");
 
     await bob.sendTextMessage(roomId, "hi alice");
-    await waitFor(onClient(alice, [RoomEvent.Timeline]), () => (bodies(aliceRoom).includes("hi alice") ? true : undefined), "bob's reply at alice");
+    await waitFor(
+      onClient(alice, [RoomEvent.Timeline]),
+      () => (bodies(aliceRoom).includes("hi alice") ? true : undefined),
+      "bob's reply at alice",
+    );
   }, 30_000);
 });

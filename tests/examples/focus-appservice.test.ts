@@ -26,12 +26,17 @@ async function startFocus() {
   });
   const listener = Bun.serve({ port, hostname: "127.0.0.1", fetch: focus.fetch });
   server.services.appservices.start();
-  cleanups.push(() => listener.stop(true), () => server.services.appservices.stop());
+  cleanups.push(
+    () => listener.stop(true),
+    () => server.services.appservices.stop(),
+  );
   return { server, focus };
 }
 
 const notices = async (server: TestServer, user: TestUser, roomId: string) =>
-  (await messages(server, user, roomId, { dir: "f", limit: "50" })).body.chunk.filter((e: any) => e.content.msgtype === "m.notice").map((e: any) => [e.sender, e.content.body]);
+  (await messages(server, user, roomId, { dir: "f", limit: "50" })).body.chunk
+    .filter((e: any) => e.content.msgtype === "m.notice")
+    .map((e: any) => [e.sender, e.content.body]);
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -60,10 +65,21 @@ describe("examples/focus-appservice", () => {
     const { server, focus } = await startFocus();
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { invite: ["@_focus_bot:test.local"] });
-    await eventually(async () => server.stores.memberships.selectMembership(roomId, "@_focus_bot:test.local")?.membership === "join");
+    await eventually(
+      async () => server.stores.memberships.selectMembership(roomId, "@_focus_bot:test.local")?.membership === "join",
+    );
     const stateKey = `_${alice.user_id}_${alice.device_id}_m.call`;
-    const member = { application: "m.call", call_id: "", scope: "m.room", device_id: alice.device_id, focus_active: { type: "livekit", focus_selection: "multi_sfu" }, foci_preferred: [] };
-    expect((await setState(server, alice, roomId, "org.matrix.msc3401.call.member", stateKey, member)).status).toBe(200);
+    const member = {
+      application: "m.call",
+      call_id: "",
+      scope: "m.room",
+      device_id: alice.device_id,
+      focus_active: { type: "livekit", focus_selection: "multi_sfu" },
+      foci_preferred: [],
+    };
+    expect((await setState(server, alice, roomId, "org.matrix.msc3401.call.member", stateKey, member)).status).toBe(
+      200,
+    );
     await eventually(async () => (await notices(server, alice, roomId)).length === 1);
     expect((await setState(server, alice, roomId, "org.matrix.msc3401.call.member", stateKey, {})).status).toBe(200);
     await eventually(async () => (await notices(server, alice, roomId)).length === 2);

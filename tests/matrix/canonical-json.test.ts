@@ -27,12 +27,16 @@ function refusal(value: unknown): CanonicalJsonError {
 
 describe("canonicalJson", () => {
   test("sorts keys by code point and drops whitespace", () => {
-    expect(canonicalJson({ b: 1, a: [true, null, "x"], "\u{1F600}": 0, "\uE000": 0 })).toBe('{"a":[true,null,"x"],"b":1,"\uE000":0,"\u{1F600}":0}');
+    expect(canonicalJson({ b: 1, a: [true, null, "x"], "\u{1F600}": 0, "\uE000": 0 })).toBe(
+      '{"a":[true,null,"x"],"b":1,"\uE000":0,"\u{1F600}":0}',
+    );
   });
 
   test(`accepts ${MAX_JSON_DEPTH} levels of arrays and objects and refuses one more, as a 400 M_BAD_JSON`, () => {
     expect(canonicalJson(nestedObjects(MAX_JSON_DEPTH))).toStartWith('{"a":{"a":');
-    expect(canonicalJson(nestedArrays(MAX_JSON_DEPTH))).toBe(`${"[".repeat(MAX_JSON_DEPTH)}${"]".repeat(MAX_JSON_DEPTH)}`);
+    expect(canonicalJson(nestedArrays(MAX_JSON_DEPTH))).toBe(
+      `${"[".repeat(MAX_JSON_DEPTH)}${"]".repeat(MAX_JSON_DEPTH)}`,
+    );
     for (const value of [nestedObjects(MAX_JSON_DEPTH + 1), nestedArrays(MAX_JSON_DEPTH + 1)]) {
       const error = refusal(value);
       expect(error).toBeInstanceOf(MatrixError);
@@ -54,6 +58,8 @@ describe("canonicalJson", () => {
     expect(refusal({ n: NaN }).message).toContain("NaN");
     expect(refusal({ n: 2 ** 53 }).message).toContain("integer out of range");
     expect(refusal([-(2 ** 53)]).message).toContain("integer out of range");
-    expect(canonicalJson({ max: 2 ** 53 - 1, min: -(2 ** 53 - 1), zero: -0 })).toBe('{"max":9007199254740991,"min":-9007199254740991,"zero":0}');
+    expect(canonicalJson({ max: 2 ** 53 - 1, min: -(2 ** 53 - 1), zero: -0 })).toBe(
+      '{"max":9007199254740991,"min":-9007199254740991,"zero":0}',
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { crossSigningPublicKey, mergeSignatures, replacesBackupSession, sameSignedContent, splitKeyId, type SignedObject } from "../../src/matrix/e2ee.ts";
+import {
+  crossSigningPublicKey,
+  mergeSignatures,
+  replacesBackupSession,
+  sameSignedContent,
+  splitKeyId,
+  type SignedObject,
+} from "../../src/matrix/e2ee.ts";
 
 describe("e2ee rules", () => {
   test("splitKeyId splits at the first colon only", () => {
@@ -17,13 +24,20 @@ describe("e2ee rules", () => {
 
   test("signatures and unsigned do not make two keys different", () => {
     const key = { user_id: "@a:hs", keys: { "ed25519:k": "k" } };
-    expect(sameSignedContent(key, { ...key, signatures: { "@a:hs": { "ed25519:x": "s" } }, unsigned: { n: 1 } })).toBe(true);
+    expect(sameSignedContent(key, { ...key, signatures: { "@a:hs": { "ed25519:x": "s" } }, unsigned: { n: 1 } })).toBe(
+      true,
+    );
     expect(sameSignedContent(key, { ...key, usage: ["master"] })).toBe(false);
   });
 
   test("mergeSignatures adds signatures without losing the object's own", () => {
     const object: SignedObject = { a: 1, signatures: { "@a:hs": { "ed25519:D": "own" } } };
-    expect(mergeSignatures(object, { "@a:hs": { "ed25519:S": "ssk", "ed25519:D": "other" }, "@b:hs": { "ed25519:U": "usk" } })).toEqual({
+    expect(
+      mergeSignatures(object, {
+        "@a:hs": { "ed25519:S": "ssk", "ed25519:D": "other" },
+        "@b:hs": { "ed25519:U": "usk" },
+      }),
+    ).toEqual({
       a: 1,
       signatures: { "@a:hs": { "ed25519:D": "own", "ed25519:S": "ssk" }, "@b:hs": { "ed25519:U": "usk" } },
     });
@@ -32,7 +46,9 @@ describe("e2ee rules", () => {
 
   test("a backup session is replaced by a verified one, then a lower index, then fewer forwards", () => {
     const stored = { is_verified: false, first_message_index: 5, forwarded_count: 2 };
-    expect(replacesBackupSession(stored, { ...stored, is_verified: true, first_message_index: 99, forwarded_count: 99 })).toBe(true);
+    expect(
+      replacesBackupSession(stored, { ...stored, is_verified: true, first_message_index: 99, forwarded_count: 99 }),
+    ).toBe(true);
     expect(replacesBackupSession({ ...stored, is_verified: true }, { ...stored, first_message_index: 0 })).toBe(false);
     expect(replacesBackupSession(stored, { ...stored, first_message_index: 4, forwarded_count: 9 })).toBe(true);
     expect(replacesBackupSession(stored, { ...stored, first_message_index: 6, forwarded_count: 0 })).toBe(false);

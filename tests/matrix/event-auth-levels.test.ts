@@ -34,7 +34,10 @@ describe("the event type's required power level", () => {
     });
     test(`v${version} ${n}: \`events\` overrides the defaults`, () => {
       const room = testRoom(version, {
-        powerLevels: { users: powerUsers(version, { [DAVE]: 10 }), events: { "m.room.message": 20, "m.room.topic": 10 } },
+        powerLevels: {
+          users: powerUsers(version, { [DAVE]: 10 }),
+          events: { "m.room.message": 20, "m.room.topic": 10 },
+        },
         members: { [DAVE]: "join" },
       });
       expect(room.try({ type: "m.room.message", sender: DAVE, content: {} })).toBe(n);
@@ -46,7 +49,10 @@ describe("the event type's required power level", () => {
 describe("state keys starting with @ belong to that user", () => {
   const CALL_MEMBER = "org.matrix.msc3401.call.member";
   for (const [version, n] of byVersion({ "1-5": "9", "6-11": "8", "12": "9" })) {
-    const room = testRoom(version, { powerLevels: { users: powerUsers(version), events: { [CALL_MEMBER]: 0, "m.custom": 0 } }, members: { [DAVE]: "join" } });
+    const room = testRoom(version, {
+      powerLevels: { users: powerUsers(version), events: { [CALL_MEMBER]: 0, "m.custom": 0 } },
+      members: { [DAVE]: "join" },
+    });
     test(`v${version} ${n}: rejects another user's id as state_key`, () => {
       expect(room.try({ type: "m.custom", sender: DAVE, state_key: BOB, content: {} })).toBe(n);
       expect(room.try({ type: "m.custom", sender: DAVE, state_key: "@", content: {} })).toBe(n);
@@ -65,7 +71,13 @@ describe("state keys starting with @ belong to that user", () => {
 describe("otherwise, allow", () => {
   for (const [version] of byVersion({ "1-12": null })) {
     test(`v${version}: a joined member's message`, () => {
-      expect(testRoom(version, { members: { [BOB]: "join" } }).try({ type: "m.room.message", sender: BOB, content: { body: "hi" } })).toBe(ALLOWED);
+      expect(
+        testRoom(version, { members: { [BOB]: "join" } }).try({
+          type: "m.room.message",
+          sender: BOB,
+          content: { body: "hi" },
+        }),
+      ).toBe(ALLOWED);
     });
   }
 });
@@ -111,13 +123,21 @@ describe("m.room.power_levels: well-formed content", () => {
       expect(change({ events: { "m.room.name": "50" } })).toBe(n);
       expect(change({ notifications: 5 })).toBe(n);
       expect(change({ events: [] })).toBe(n);
-      expect(change({ events: { "m.room.power_levels": 50, "m.room.name": 50 }, notifications: { room: 20 } })).toBe(ALLOWED);
+      expect(change({ events: { "m.room.power_levels": 50, "m.room.name": 50 }, notifications: { room: 20 } })).toBe(
+        ALLOWED,
+      );
     });
   }
   for (const [version] of byVersion({ "1-9": null })) {
     test(`v${version}: string levels are accepted`, () => {
       const { users, change } = powerRoom(version);
-      expect(change({ ban: "50", events: { "m.room.power_levels": "50", "m.room.name": " 40 " }, users: { ...users, [DAVE]: "50", [BOB]: "+010" } })).toBe(ALLOWED);
+      expect(
+        change({
+          ban: "50",
+          events: { "m.room.power_levels": "50", "m.room.name": " 40 " },
+          users: { ...users, [DAVE]: "50", [BOB]: "+010" },
+        }),
+      ).toBe(ALLOWED);
     });
   }
   for (const [version, n] of byVersion(USERS_VALID)) {
@@ -128,7 +148,9 @@ describe("m.room.power_levels: well-formed content", () => {
       expect(change({ users: { ...users, [BOB]: "ten" } })).toBe(n);
       expect(change({ users: { ...users, [BOB]: true } })).toBe(n);
       expect(change({ users: [DAVE] })).toBe(n);
-      expect(change({ users: { ...users, [BOB]: "10" } })).toBe(ROOM_VERSIONS[version].integerPowerLevels ? n : ALLOWED);
+      expect(change({ users: { ...users, [BOB]: "10" } })).toBe(
+        ROOM_VERSIONS[version].integerPowerLevels ? n : ALLOWED,
+      );
       expect(change({ users: { ...users, "@weird local part:e.example": 0 } })).toBe(ALLOWED);
     });
   }
@@ -148,7 +170,8 @@ describe("m.room.power_levels: well-formed content", () => {
   });
   test("v12 10.4: nor may additional creators", () => {
     const room = testRoom("12", { createContent: { additional_creators: [BOB] }, members: { [BOB]: "join" } });
-    const send = (users: EventContent) => room.try({ type: "m.room.power_levels", sender: ALICE, state_key: "", content: { users } });
+    const send = (users: EventContent) =>
+      room.try({ type: "m.room.power_levels", sender: ALICE, state_key: "", content: { users } });
     expect(send({ [BOB]: 50 })).toBe("10.4");
     expect(send({ [CAROL]: 50 })).toBe(ALLOWED);
   });
@@ -162,10 +185,17 @@ describe("m.room.power_levels: the first one is allowed as is", () => {
   for (const [version, n] of byVersion(PL)) {
     test(`v${version} ${n}: without a previous power levels event any well-formed content is allowed`, () => {
       const room = testRoom(version, { powerLevels: null, members: { [BOB]: "join" } });
-      const first = { type: "m.room.power_levels", sender: ALICE, state_key: "", content: { users: { [BOB]: 1000 }, ban: 1000 } };
+      const first = {
+        type: "m.room.power_levels",
+        sender: ALICE,
+        state_key: "",
+        content: { users: { [BOB]: 1000 }, ban: 1000 },
+      };
       expect(room.try(first)).toBe(ALLOWED);
       // With a previous one, the same content is a change the creator cannot make before v12.
-      expect(testRoom(version, { members: { [BOB]: "join" } }).try(first)).toBe(version === "12" ? ALLOWED : ruleIn(LEVELS, version) + ".2");
+      expect(testRoom(version, { members: { [BOB]: "join" } }).try(first)).toBe(
+        version === "12" ? ALLOWED : ruleIn(LEVELS, version) + ".2",
+      );
     });
   }
 });
@@ -190,11 +220,15 @@ describe("m.room.power_levels: changes", () => {
       const { change } = powerRoom(version, { events: { "m.room.power_levels": 50, "m.room.tombstone": 150 } });
       expect(change({ events: { "m.room.power_levels": 50, "m.room.tombstone": 40 } })).toBe(`${n}.1`);
       expect(change({ events: { "m.room.power_levels": 50 } })).toBe(`${n}.1`);
-      expect(change({ events: { "m.room.power_levels": 50, "m.room.tombstone": 150, "m.room.name": 40 } })).toBe(ALLOWED);
+      expect(change({ events: { "m.room.power_levels": 50, "m.room.tombstone": 150, "m.room.name": 40 } })).toBe(
+        ALLOWED,
+      );
     });
     test(`v${version} ${n}.1: notifications are guarded the same way from v6`, () => {
       const { change } = powerRoom(version, { notifications: { room: 75 } });
-      expect(change({ notifications: { room: 40 } })).toBe(ROOM_VERSIONS[version].limitNotificationsPowerLevels ? `${n}.1` : ALLOWED);
+      expect(change({ notifications: { room: 40 } })).toBe(
+        ROOM_VERSIONS[version].limitNotificationsPowerLevels ? `${n}.1` : ALLOWED,
+      );
     });
   }
   for (const [version, n] of byVersion(MAPS_NEW)) {
@@ -206,7 +240,9 @@ describe("m.room.power_levels: changes", () => {
     });
     test(`v${version} ${n}.1: nor a notifications entry, from v6`, () => {
       const { change } = powerRoom(version);
-      expect(change({ notifications: { room: 60 } })).toBe(ROOM_VERSIONS[version].limitNotificationsPowerLevels ? `${n}.1` : ALLOWED);
+      expect(change({ notifications: { room: 60 } })).toBe(
+        ROOM_VERSIONS[version].limitNotificationsPowerLevels ? `${n}.1` : ALLOWED,
+      );
       expect(change({ notifications: { room: 50 } })).toBe(ALLOWED);
     });
   }

@@ -6,7 +6,18 @@
 import { describe, expect, test } from "bun:test";
 import { stateKeyOf, type StoredEvent } from "../../src/matrix/pdu.ts";
 import type { RoomVersionId } from "../../src/matrix/room-versions.ts";
-import { ALICE, ALLOWED, BOB, byVersion, CAROL, DAVE, powerUsers, ruleIn, testRoom, type RoomOptions } from "./fixtures/auth-events.ts";
+import {
+  ALICE,
+  ALLOWED,
+  BOB,
+  byVersion,
+  CAROL,
+  DAVE,
+  powerUsers,
+  ruleIn,
+  testRoom,
+  type RoomOptions,
+} from "./fixtures/auth-events.ts";
 
 const MEMBER = { "1-5": "5", "6-11": "4", "12": "5" };
 const JOIN = { "1-5": "5.2", "6-7": "4.2", "8-11": "4.3", "12": "5.3" };
@@ -23,8 +34,15 @@ function member(sender: string, target: string, membership: string, extra: Recor
 }
 
 /** Levels used by the kick/ban/invite tests: DAVE is a moderator at 60, CAROL at 0. */
-function moderated(version: RoomVersionId, members: Record<string, string>, levels: Record<string, number> = {}): RoomOptions {
-  return { powerLevels: { users: powerUsers(version, { [DAVE]: 60 }), ...levels }, members: { [DAVE]: "join", ...members } };
+function moderated(
+  version: RoomVersionId,
+  members: Record<string, string>,
+  levels: Record<string, number> = {},
+): RoomOptions {
+  return {
+    powerLevels: { users: powerUsers(version, { [DAVE]: 60 }), ...levels },
+    members: { [DAVE]: "join", ...members },
+  };
 }
 
 describe("x.1: state_key and membership are required", () => {
@@ -45,7 +63,9 @@ describe("v8+ x.2: join_authorised_via_users_server must be signed by that user'
       const join = member(BOB, BOB, "join", { join_authorised_via_users_server: ALICE });
       expect(room.try({ ...join, signatures: { "b.example": { "ed25519:1": "s" } } })).toBe(n);
       expect(room.try({ ...join, signatures: { "b.example": { "ed25519:1": "s" }, "a.example": {} } })).toBe(n);
-      expect(room.try({ ...join, signatures: { "b.example": { "ed25519:1": "s" }, "a.example": { "ed25519:1": "s" } } })).toBe(ALLOWED);
+      expect(
+        room.try({ ...join, signatures: { "b.example": { "ed25519:1": "s" }, "a.example": { "ed25519:1": "s" } } }),
+      ).toBe(ALLOWED);
     });
   }
   for (const [version] of byVersion({ "1-7": null })) {
@@ -65,13 +85,18 @@ describe("join", () => {
       const room = testRoom(version, { joinRule: null, powerLevels: null, createContent: { creator: CAROL } });
       const onlyCreate = new Map<string, StoredEvent>([[stateKeyOf("m.room.create", ""), room.create]]);
       const authEvents = room.version.roomIdFromCreateEvent ? [] : [room.create.event_id];
-      const firstJoin = (user: string) => room.event({ ...member(user, user, "join"), prev_events: [room.create.event_id], auth_events: authEvents });
+      const firstJoin = (user: string) =>
+        room.event({ ...member(user, user, "join"), prev_events: [room.create.event_id], auth_events: authEvents });
       const creator = room.version.implicitRoomCreator ? ALICE : CAROL;
       const notCreator = room.version.implicitRoomCreator ? CAROL : ALICE;
       expect(room.check(firstJoin(creator), onlyCreate)).toBe(ALLOWED);
       expect(room.check(firstJoin(notCreator), onlyCreate)).toBe(otherwise);
       // Not directly after the create event: the ordinary rules apply (no join rules: invite only).
-      const later = room.event({ ...member(creator, creator, "join"), prev_events: [room.create.event_id, "$other"], auth_events: authEvents });
+      const later = room.event({
+        ...member(creator, creator, "join"),
+        prev_events: [room.create.event_id, "$other"],
+        auth_events: authEvents,
+      });
       expect(room.check(later, onlyCreate)).toBe(otherwise);
     });
 
@@ -86,17 +111,27 @@ describe("join", () => {
     });
 
     test(`v${version} ${n}.4: invite-only rooms admit the invited and the joined`, () => {
-      expect(testRoom(version, { joinRule: "invite", members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join"))).toBe(ALLOWED);
-      expect(testRoom(version, { joinRule: "invite", members: { [BOB]: "join" } }).try(member(BOB, BOB, "join"))).toBe(ALLOWED);
-      expect(testRoom(version, { joinRule: "invite", members: { [BOB]: "leave" } }).try(member(BOB, BOB, "join"))).toBe(otherwise);
+      expect(
+        testRoom(version, { joinRule: "invite", members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join")),
+      ).toBe(ALLOWED);
+      expect(testRoom(version, { joinRule: "invite", members: { [BOB]: "join" } }).try(member(BOB, BOB, "join"))).toBe(
+        ALLOWED,
+      );
+      expect(testRoom(version, { joinRule: "invite", members: { [BOB]: "leave" } }).try(member(BOB, BOB, "join"))).toBe(
+        otherwise,
+      );
       expect(testRoom(version, { joinRule: "invite" }).try(member(BOB, BOB, "join"))).toBe(otherwise);
-      expect(testRoom(version, { joinRule: null, members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join"))).toBe(ALLOWED);
+      expect(testRoom(version, { joinRule: null, members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join"))).toBe(
+        ALLOWED,
+      );
     });
 
     test(`v${version} ${n}.4: knock rooms admit the invited from v7`, () => {
       const room = testRoom(version, { joinRule: "knock", members: { [BOB]: "invite" } });
       expect(room.try(member(BOB, BOB, "join"))).toBe(room.version.knockJoinRule ? ALLOWED : otherwise);
-      expect(testRoom(version, { joinRule: "knock", members: { [BOB]: "knock" } }).try(member(BOB, BOB, "join"))).toBe(otherwise);
+      expect(testRoom(version, { joinRule: "knock", members: { [BOB]: "knock" } }).try(member(BOB, BOB, "join"))).toBe(
+        otherwise,
+      );
     });
   }
 
@@ -126,14 +161,20 @@ describe("restricted joins (v8+ restricted, v10+ knock_restricted)", () => {
     const rules = version === "8" || version === "9" ? ["restricted"] : ["restricted", "knock_restricted"];
     for (const joinRule of rules) {
       test(`v${version} ${n}.1: ${joinRule} rooms admit the invited and joined`, () => {
-        expect(testRoom(version, { joinRule, members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join"))).toBe(ALLOWED);
+        expect(testRoom(version, { joinRule, members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join"))).toBe(
+          ALLOWED,
+        );
         expect(testRoom(version, { joinRule, members: { [BOB]: "join" } }).try(member(BOB, BOB, "join"))).toBe(ALLOWED);
       });
       test(`v${version} ${n}.2: ${joinRule} rooms reject joins not authorised by a joined user who may invite`, () => {
         expect(testRoom(version, { joinRule }).try(member(BOB, BOB, "join"))).toBe(`${n}.2`);
         expect(testRoom(version, { joinRule }).try(via(CAROL))).toBe(`${n}.2`);
         expect(testRoom(version, { joinRule, members: { [CAROL]: "invite" } }).try(via(CAROL))).toBe(`${n}.2`);
-        const inviteAt50 = { joinRule, powerLevels: { users: powerUsers(version), invite: 50 }, members: { [DAVE]: "join" } };
+        const inviteAt50 = {
+          joinRule,
+          powerLevels: { users: powerUsers(version), invite: 50 },
+          members: { [DAVE]: "join" },
+        };
         expect(testRoom(version, inviteAt50).try(via(DAVE))).toBe(`${n}.2`);
       });
       test(`v${version} ${n}.3: ${joinRule} rooms admit joins authorised by a joined user who may invite`, () => {
@@ -147,7 +188,9 @@ describe("restricted joins (v8+ restricted, v10+ knock_restricted)", () => {
     const joinRule = version === "8" || version === "9" ? "knock_restricted" : "restricted";
     test(`v${version}: the ${joinRule} join rule does not exist yet, so it admits nobody uninvited`, () => {
       expect(testRoom(version, { joinRule }).try(via(ALICE))).toBe(otherwise);
-      expect(testRoom(version, { joinRule, members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join"))).toBe(otherwise);
+      expect(testRoom(version, { joinRule, members: { [BOB]: "invite" } }).try(member(BOB, BOB, "join"))).toBe(
+        otherwise,
+      );
     });
   }
 });
@@ -185,7 +228,9 @@ describe("leave", () => {
       expect(testRoom(version, { members: { [BOB]: "leave" } }).try(member(BOB, BOB, "leave"))).toBe(`${n}.1`);
     });
     test(`v${version} ${n}.2: kicking needs the sender joined`, () => {
-      expect(testRoom(version, { members: { [BOB]: "join", [CAROL]: "invite" } }).try(member(CAROL, BOB, "leave"))).toBe(`${n}.2`);
+      expect(
+        testRoom(version, { members: { [BOB]: "join", [CAROL]: "invite" } }).try(member(CAROL, BOB, "leave")),
+      ).toBe(`${n}.2`);
     });
     test(`v${version} ${n}.3: unbanning needs the ban level`, () => {
       const room = testRoom(version, moderated(version, { [BOB]: "ban" }, { ban: 70 }));
@@ -217,9 +262,13 @@ describe("ban", () => {
       expect(testRoom(version, moderated(version, {})).try(member(DAVE, CAROL, "ban"))).toBe(ALLOWED);
     });
     test(`v${version} ${n}.3: otherwise, reject`, () => {
-      expect(testRoom(version, moderated(version, { [BOB]: "join" }, { ban: 61 })).try(member(DAVE, BOB, "ban"))).toBe(`${n}.3`);
+      expect(testRoom(version, moderated(version, { [BOB]: "join" }, { ban: 61 })).try(member(DAVE, BOB, "ban"))).toBe(
+        `${n}.3`,
+      );
       expect(testRoom(version, moderated(version, {})).try(member(DAVE, ALICE, "ban"))).toBe(`${n}.3`);
-      expect(testRoom(version, moderated(version, {}, { users_default: 60 })).try(member(DAVE, CAROL, "ban"))).toBe(`${n}.3`);
+      expect(testRoom(version, moderated(version, {}, { users_default: 60 })).try(member(DAVE, CAROL, "ban"))).toBe(
+        `${n}.3`,
+      );
     });
   }
 });
@@ -230,19 +279,27 @@ describe("knock (v7+)", () => {
       expect(testRoom(version, { joinRule: "public" }).try(member(BOB, BOB, "knock"))).toBe(`${n}.1`);
       expect(testRoom(version, { joinRule: "invite" }).try(member(BOB, BOB, "knock"))).toBe(`${n}.1`);
       const knockRestricted = testRoom(version, { joinRule: "knock_restricted" });
-      expect(knockRestricted.try(member(BOB, BOB, "knock"))).toBe(knockRestricted.version.knockRestrictedJoinRule ? ALLOWED : `${n}.1`);
+      expect(knockRestricted.try(member(BOB, BOB, "knock"))).toBe(
+        knockRestricted.version.knockRestrictedJoinRule ? ALLOWED : `${n}.1`,
+      );
     });
     test(`v${version} ${n}.2: users knock only for themselves`, () => {
       expect(testRoom(version, { joinRule: "knock" }).try(member(ALICE, BOB, "knock"))).toBe(`${n}.2`);
     });
     test(`v${version} ${n}.3: anyone not banned, invited or joined may knock`, () => {
       expect(testRoom(version, { joinRule: "knock" }).try(member(BOB, BOB, "knock"))).toBe(ALLOWED);
-      expect(testRoom(version, { joinRule: "knock", members: { [BOB]: "leave" } }).try(member(BOB, BOB, "knock"))).toBe(ALLOWED);
-      expect(testRoom(version, { joinRule: "knock", members: { [BOB]: "knock" } }).try(member(BOB, BOB, "knock"))).toBe(ALLOWED);
+      expect(testRoom(version, { joinRule: "knock", members: { [BOB]: "leave" } }).try(member(BOB, BOB, "knock"))).toBe(
+        ALLOWED,
+      );
+      expect(testRoom(version, { joinRule: "knock", members: { [BOB]: "knock" } }).try(member(BOB, BOB, "knock"))).toBe(
+        ALLOWED,
+      );
     });
     test(`v${version} ${n}.4: otherwise, reject`, () => {
       for (const membership of ["ban", "invite", "join"]) {
-        expect(testRoom(version, { joinRule: "knock", members: { [BOB]: membership } }).try(member(BOB, BOB, "knock"))).toBe(`${n}.4`);
+        expect(
+          testRoom(version, { joinRule: "knock", members: { [BOB]: membership } }).try(member(BOB, BOB, "knock")),
+        ).toBe(`${n}.4`);
       }
     });
   }
@@ -261,7 +318,11 @@ describe("unknown memberships", () => {
 
 describe("v12 creators", () => {
   test("additional creators outrank everyone and cannot remove each other", () => {
-    const room = testRoom("12", { createContent: { additional_creators: [BOB] }, powerLevels: { users: { [DAVE]: 1000 } }, members: { [BOB]: "join", [DAVE]: "join" } });
+    const room = testRoom("12", {
+      createContent: { additional_creators: [BOB] },
+      powerLevels: { users: { [DAVE]: 1000 } },
+      members: { [BOB]: "join", [DAVE]: "join" },
+    });
     expect(room.try(member(BOB, DAVE, "ban"))).toBe(ALLOWED);
     expect(room.try(member(DAVE, BOB, "ban"))).toBe("5.6.3");
     expect(room.try(member(BOB, ALICE, "leave"))).toBe("5.5.5");

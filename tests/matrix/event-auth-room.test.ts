@@ -6,9 +6,24 @@
 import { describe, expect, test } from "bun:test";
 import { stateKeyOf, type EventContent } from "../../src/matrix/pdu.ts";
 import type { RoomVersionId } from "../../src/matrix/room-versions.ts";
-import { ALICE, ALL_VERSIONS, ALLOWED, BOB, byVersion, DAVE, powerUsers, testRoom, type EventFields, type TestRoom } from "./fixtures/auth-events.ts";
+import {
+  ALICE,
+  ALL_VERSIONS,
+  ALLOWED,
+  BOB,
+  byVersion,
+  DAVE,
+  powerUsers,
+  testRoom,
+  type EventFields,
+  type TestRoom,
+} from "./fixtures/auth-events.ts";
 
-function createPdu(room: TestRoom, content: EventContent, fields: { prev_events?: string[]; room_id?: string | null; sender?: string } = {}) {
+function createPdu(
+  room: TestRoom,
+  content: EventContent,
+  fields: { prev_events?: string[]; room_id?: string | null; sender?: string } = {},
+) {
   const v12 = room.version.roomIdFromCreateEvent;
   return room.event({
     type: "m.room.create",
@@ -22,7 +37,9 @@ function createPdu(room: TestRoom, content: EventContent, fields: { prev_events?
 }
 
 function validCreateContent(version: RoomVersionId): EventContent {
-  return testRoom(version).version.implicitRoomCreator ? { room_version: version } : { room_version: version, creator: ALICE };
+  return testRoom(version).version.implicitRoomCreator
+    ? { room_version: version }
+    : { room_version: version, creator: ALICE };
 }
 
 describe("rule 1: m.room.create", () => {
@@ -79,7 +96,11 @@ describe("rule 1: m.room.create", () => {
     }
     expect(room.check(createPdu(room, { room_version: "12", additional_creators: [] }))).toBe(ALLOWED);
     // Historical localparts are still user ids.
-    expect(room.check(createPdu(room, { room_version: "12", additional_creators: [BOB, "@Old Style!:c.example:8448", "@x:[::1]"] }))).toBe(ALLOWED);
+    expect(
+      room.check(
+        createPdu(room, { room_version: "12", additional_creators: [BOB, "@Old Style!:c.example:8448", "@x:[::1]"] }),
+      ),
+    ).toBe(ALLOWED);
   });
 
   test("v11: additional_creators is not checked before v12", () => {
@@ -127,8 +148,14 @@ describe("considering the event's auth_events", () => {
 
     test(`v${version} ${n}.3: rejects auth events that were themselves rejected`, () => {
       const room = testRoom(version);
-      const rejected = room.remember({ type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } }, true);
-      const accepted = room.remember({ type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } }, false);
+      const rejected = room.remember(
+        { type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } },
+        true,
+      );
+      const accepted = room.remember(
+        { type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } },
+        false,
+      );
       const bobMessage = { type: "m.room.message", sender: BOB, content: {} };
       const others = room.event(bobMessage).auth_events.map((a) => (typeof a === "string" ? a : a[0]));
       room.state.set(stateKeyOf("m.room.member", BOB), accepted);
@@ -139,7 +166,16 @@ describe("considering the event's auth_events", () => {
     const roomIdRule = version === "12" ? "3.4" : "2.5";
     test(`v${version} ${roomIdRule}: rejects auth events from another room`, () => {
       const room = testRoom(version);
-      const elsewhere = room.remember({ type: "m.room.member", sender: ALICE, state_key: ALICE, content: { membership: "join" }, room_id: "!elsewhere:a.example" }, false);
+      const elsewhere = room.remember(
+        {
+          type: "m.room.member",
+          sender: ALICE,
+          state_key: ALICE,
+          content: { membership: "join" },
+          room_id: "!elsewhere:a.example",
+        },
+        false,
+      );
       const selected = room.event(message).auth_events.map((a) => (typeof a === "string" ? a : a[0]));
       const ownJoin = room.state.get(stateKeyOf("m.room.member", ALICE))?.event_id;
       const swapped = selected.map((id) => (id === ownJoin ? elsewhere.event_id : id));
@@ -179,11 +215,15 @@ describe("m.federate", () => {
     test(`v${version} ${n}: a room with m.federate false rejects senders from other servers`, () => {
       const room = testRoom(version, { createContent: { "m.federate": false } });
       expect(room.try({ type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } })).toBe(n);
-      expect(room.try({ type: "m.room.member", sender: DAVE, state_key: DAVE, content: { membership: "join" } })).toBe(ALLOWED);
+      expect(room.try({ type: "m.room.member", sender: DAVE, state_key: DAVE, content: { membership: "join" } })).toBe(
+        ALLOWED,
+      );
     });
     test(`v${version} ${n}: m.federate true (or absent) lets other servers in`, () => {
       const room = testRoom(version, { createContent: { "m.federate": true } });
-      expect(room.try({ type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } })).toBe(ALLOWED);
+      expect(room.try({ type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } })).toBe(
+        ALLOWED,
+      );
     });
   }
 });
@@ -195,15 +235,28 @@ describe("v1–v5 rule 4: m.room.aliases", () => {
     });
     test(`v${version} 4.2/4.3: only the server named by state_key may send, member or not`, () => {
       const room = testRoom(version);
-      expect(room.try({ type: "m.room.aliases", sender: BOB, state_key: "a.example", content: { aliases: [] } })).toBe("4.2");
-      expect(room.try({ type: "m.room.aliases", sender: BOB, state_key: "b.example", content: { aliases: ["#x:b.example"] } })).toBe(ALLOWED);
+      expect(room.try({ type: "m.room.aliases", sender: BOB, state_key: "a.example", content: { aliases: [] } })).toBe(
+        "4.2",
+      );
+      expect(
+        room.try({
+          type: "m.room.aliases",
+          sender: BOB,
+          state_key: "b.example",
+          content: { aliases: ["#x:b.example"] },
+        }),
+      ).toBe(ALLOWED);
     });
   }
   for (const [version, senderJoined] of byVersion({ "6-11": "5", "12": "6" })) {
     test(`v${version}: aliases are an ordinary state event`, () => {
       const room = testRoom(version);
-      expect(room.try({ type: "m.room.aliases", sender: BOB, state_key: "b.example", content: { aliases: [] } })).toBe(senderJoined);
-      expect(room.try({ type: "m.room.aliases", sender: ALICE, state_key: "b.example", content: { aliases: [] } })).toBe(ALLOWED);
+      expect(room.try({ type: "m.room.aliases", sender: BOB, state_key: "b.example", content: { aliases: [] } })).toBe(
+        senderJoined,
+      );
+      expect(
+        room.try({ type: "m.room.aliases", sender: ALICE, state_key: "b.example", content: { aliases: [] } }),
+      ).toBe(ALLOWED);
     });
   }
 });
@@ -225,7 +278,9 @@ describe("v1–v2 rule 11: m.room.redaction", () => {
   for (const [version] of byVersion({ "3-12": null })) {
     test(`v${version}: redactions are authorized like other events (the redact level is not consulted)`, () => {
       const room = testRoom(version, { members: { [BOB]: "join" } });
-      const redaction: Pick<EventFields, "redacts" | "content"> = room.version.redactsInContent ? { content: { redacts: "$x" } } : { redacts: "$x" };
+      const redaction: Pick<EventFields, "redacts" | "content"> = room.version.redactsInContent
+        ? { content: { redacts: "$x" } }
+        : { redacts: "$x" };
       expect(room.try({ type: "m.room.redaction", sender: BOB, ...redaction })).toBe(ALLOWED);
     });
   }

@@ -18,7 +18,11 @@ describe("authEventKeysFor", () => {
     expect(authEventKeysFor("m.room.create", "", ALICE, { room_version: "11" }, v11)).toEqual([]);
   });
   test("other events cite the create event, power levels and the sender's membership", () => {
-    expect(authEventKeysFor("m.room.message", undefined, ALICE, {}, v11)).toEqual([create, powerLevels, memberOf(ALICE)]);
+    expect(authEventKeysFor("m.room.message", undefined, ALICE, {}, v11)).toEqual([
+      create,
+      powerLevels,
+      memberOf(ALICE),
+    ]);
     expect(authEventKeysFor("m.room.topic", "", ALICE, {}, v11)).toEqual([create, powerLevels, memberOf(ALICE)]);
   });
   test("v12 does not cite the create event", () => {
@@ -26,20 +30,40 @@ describe("authEventKeysFor", () => {
   });
   test("memberships add the target; join, invite and knock add the join rules", () => {
     for (const membership of ["join", "invite", "knock"]) {
-      expect(authEventKeysFor("m.room.member", BOB, ALICE, { membership }, v11)).toEqual([create, powerLevels, memberOf(ALICE), memberOf(BOB), joinRules]);
+      expect(authEventKeysFor("m.room.member", BOB, ALICE, { membership }, v11)).toEqual([
+        create,
+        powerLevels,
+        memberOf(ALICE),
+        memberOf(BOB),
+        joinRules,
+      ]);
     }
     for (const membership of ["leave", "ban"]) {
-      expect(authEventKeysFor("m.room.member", BOB, ALICE, { membership }, v11)).toEqual([create, powerLevels, memberOf(ALICE), memberOf(BOB)]);
+      expect(authEventKeysFor("m.room.member", BOB, ALICE, { membership }, v11)).toEqual([
+        create,
+        powerLevels,
+        memberOf(ALICE),
+        memberOf(BOB),
+      ]);
     }
   });
   test("the sender's and the target's membership are one entry when they are the same user", () => {
-    expect(authEventKeysFor("m.room.member", BOB, BOB, { membership: "leave" }, v11)).toEqual([create, powerLevels, memberOf(BOB)]);
+    expect(authEventKeysFor("m.room.member", BOB, BOB, { membership: "leave" }, v11)).toEqual([
+      create,
+      powerLevels,
+      memberOf(BOB),
+    ]);
   });
   test("a third-party invite cites the m.room.third_party_invite named by its token", () => {
     const content = { membership: "invite", third_party_invite: { signed: { mxid: BOB, token: "tok" } } };
-    expect(authEventKeysFor("m.room.member", BOB, ALICE, content, v11)).toContainEqual({ type: "m.room.third_party_invite", state_key: "tok" });
+    expect(authEventKeysFor("m.room.member", BOB, ALICE, content, v11)).toContainEqual({
+      type: "m.room.third_party_invite",
+      state_key: "tok",
+    });
     const noToken = { membership: "invite", third_party_invite: { signed: { mxid: BOB } } };
-    expect(authEventKeysFor("m.room.member", BOB, ALICE, noToken, v11).some((k) => k.type === "m.room.third_party_invite")).toBe(false);
+    expect(
+      authEventKeysFor("m.room.member", BOB, ALICE, noToken, v11).some((k) => k.type === "m.room.third_party_invite"),
+    ).toBe(false);
   });
   test("a restricted join cites the authorising user's membership where the version has restricted rooms", () => {
     const content = { membership: "join", join_authorised_via_users_server: "@carol:c.example" };

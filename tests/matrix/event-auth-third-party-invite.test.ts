@@ -18,13 +18,21 @@ function signed(mxid: string, token: string, key = identityKey): EventContent {
 }
 
 /** A room where ALICE has published an m.room.third_party_invite for TOKEN. */
-function roomWithThirdPartyInvite(version: RoomVersionId, inviteKeys: EventContent, members: Record<string, string> = {}) {
+function roomWithThirdPartyInvite(
+  version: RoomVersionId,
+  inviteKeys: EventContent,
+  members: Record<string, string> = {},
+) {
   const room = testRoom(version, { members: { [DAVE]: "join", ...members } });
   room.put({
     type: "m.room.third_party_invite",
     sender: ALICE,
     state_key: TOKEN,
-    content: { display_name: "b...@example.org", key_validity_url: "https://id.example/_matrix/identity/v2/pubkey/isvalid", ...inviteKeys },
+    content: {
+      display_name: "b...@example.org",
+      key_validity_url: "https://id.example/_matrix/identity/v2/pubkey/isvalid",
+      ...inviteKeys,
+    },
   });
   return room;
 }
@@ -32,7 +40,12 @@ function roomWithThirdPartyInvite(version: RoomVersionId, inviteKeys: EventConte
 const publicKey = { public_key: publicKeyBase64(identityKey.seed) };
 
 function invite(sender: string, thirdPartyInvite: EventContent | string) {
-  return { type: "m.room.member", sender, state_key: BOB, content: { membership: "invite", third_party_invite: thirdPartyInvite } };
+  return {
+    type: "m.room.member",
+    sender,
+    state_key: BOB,
+    content: { membership: "invite", third_party_invite: thirdPartyInvite },
+  };
 }
 
 describe("invite with third_party_invite", () => {
@@ -65,9 +78,16 @@ describe("invite with third_party_invite", () => {
       expect(room.try(invite(DAVE, { signed: signed(BOB, TOKEN) }))).toBe(`${n}.6`);
     });
     test(`v${version} ${n}.7: allows a signature by the public_key or any of public_keys`, () => {
-      expect(roomWithThirdPartyInvite(version, publicKey).try(invite(ALICE, { signed: signed(BOB, TOKEN) }))).toBe(ALLOWED);
-      const listed = { public_key: publicKeyBase64(otherKey.seed), public_keys: [{ public_key: "not-a-key" }, { public_key: publicKeyBase64(identityKey.seed) }] };
-      expect(roomWithThirdPartyInvite(version, listed).try(invite(ALICE, { signed: signed(BOB, TOKEN) }))).toBe(ALLOWED);
+      expect(roomWithThirdPartyInvite(version, publicKey).try(invite(ALICE, { signed: signed(BOB, TOKEN) }))).toBe(
+        ALLOWED,
+      );
+      const listed = {
+        public_key: publicKeyBase64(otherKey.seed),
+        public_keys: [{ public_key: "not-a-key" }, { public_key: publicKeyBase64(identityKey.seed) }],
+      };
+      expect(roomWithThirdPartyInvite(version, listed).try(invite(ALICE, { signed: signed(BOB, TOKEN) }))).toBe(
+        ALLOWED,
+      );
     });
     test(`v${version} ${n}.7: the third-party rule decides before the sender's membership is looked at`, () => {
       const room = roomWithThirdPartyInvite(version, publicKey);
@@ -88,13 +108,24 @@ describe("invite with third_party_invite", () => {
 describe("m.room.third_party_invite", () => {
   const THIRD_PARTY_INVITE = { "1-5": "7", "6-11": "6", "12": "7" };
   for (const [version, n] of byVersion(THIRD_PARTY_INVITE)) {
-    const event = (sender: string) => ({ type: "m.room.third_party_invite", sender, state_key: "tok", content: { ...publicKey, display_name: "x" } });
+    const event = (sender: string) => ({
+      type: "m.room.third_party_invite",
+      sender,
+      state_key: "tok",
+      content: { ...publicKey, display_name: "x" },
+    });
     test(`v${version} ${n}.1: allowed at the invite level, whatever the event's own required level`, () => {
-      const room = testRoom(version, { powerLevels: { users: powerUsers(version), events: { "m.room.third_party_invite": 100 } }, members: { [DAVE]: "join" } });
+      const room = testRoom(version, {
+        powerLevels: { users: powerUsers(version), events: { "m.room.third_party_invite": 100 } },
+        members: { [DAVE]: "join" },
+      });
       expect(room.try(event(DAVE))).toBe(ALLOWED);
     });
     test(`v${version} ${n}.1: rejected below the invite level`, () => {
-      const room = testRoom(version, { powerLevels: { users: powerUsers(version), invite: 50 }, members: { [DAVE]: "join" } });
+      const room = testRoom(version, {
+        powerLevels: { users: powerUsers(version), invite: 50 },
+        members: { [DAVE]: "join" },
+      });
       expect(room.try(event(DAVE))).toBe(`${n}.1`);
       expect(room.try(event(ALICE))).toBe(ALLOWED);
     });

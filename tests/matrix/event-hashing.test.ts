@@ -80,7 +80,9 @@ describe("the spec's event signing vectors", () => {
   test("v11 signs a different redacted form, since it no longer keeps origin", () => {
     const { pdu } = finalizePdu(minimalEvent, ROOM_VERSIONS["11"], "domain", key);
     expect(pdu.hashes.sha256).toBe("5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos");
-    expect(pdu.signatures.domain?.["ed25519:1"]).not.toBe("KxwGjPSDEtvnFgU00fwFz+l6d2pJM6XBIaMEn81SXPTRl16AqLAYqfIReFGZlHi5KLjAWbOoMszkwsQma+lYAg");
+    expect(pdu.signatures.domain?.["ed25519:1"]).not.toBe(
+      "KxwGjPSDEtvnFgU00fwFz+l6d2pJM6XBIaMEn81SXPTRl16AqLAYqfIReFGZlHi5KLjAWbOoMszkwsQma+lYAg",
+    );
     expect(checkPduSignature(pdu, ROOM_VERSIONS["11"], "domain", "ed25519:1", publicKey)).toBe(true);
   });
 });
@@ -127,7 +129,12 @@ describe("event IDs and reference hashes", () => {
 
   test.each(numbered(3, 12))("v%s IDs have the version's form and are deterministic", (version) => {
     const first = finalizePdu(message, ROOM_VERSIONS[version], "example.org", key);
-    const reordered = finalizePdu(Object.fromEntries(Object.entries(message).reverse()) as ProtoPdu, ROOM_VERSIONS[version], "example.org", key);
+    const reordered = finalizePdu(
+      Object.fromEntries(Object.entries(message).reverse()) as ProtoPdu,
+      ROOM_VERSIONS[version],
+      "example.org",
+      key,
+    );
     expect(isValidEventId(first.event_id, ROOM_VERSIONS[version])).toBe(true);
     expect(reordered.event_id).toBe(first.event_id);
   });
@@ -137,13 +144,20 @@ describe("event IDs and reference hashes", () => {
     const { event_id, pdu } = finalizePdu(message, version, "example.org", key);
     expect(eventIdOf({ ...pdu, unsigned: { age: 5 }, signatures: {} }, version)).toBe(event_id);
     expect(eventIdOf(redactPdu(pdu, version), version)).toBe(event_id);
-    const edited = finalizePdu({ ...message, content: { msgtype: "m.text", body: "edited" } }, version, "example.org", key);
+    const edited = finalizePdu(
+      { ...message, content: { msgtype: "m.text", body: "edited" } },
+      version,
+      "example.org",
+      key,
+    );
     expect(edited.event_id).not.toBe(event_id);
   });
 
   test("the content hash leaves out unsigned, signatures and hashes", () => {
     const bare = contentHash(message);
-    expect(contentHash({ ...message, unsigned: { age: 1 }, signatures: { x: {} }, hashes: { sha256: "x" } })).toEqual(bare);
+    expect(contentHash({ ...message, unsigned: { age: 1 }, signatures: { x: {} }, hashes: { sha256: "x" } })).toEqual(
+      bare,
+    );
     expect(encodeUnpaddedBase64(bare)).toHaveLength(43);
   });
 });
@@ -179,19 +193,32 @@ describe("finalizePdu", () => {
 
   test("needs the event_id in v1–v2 and refuses one from v3", () => {
     expect(() => finalizePdu(base, ROOM_VERSIONS["2"], "domain", key)).toThrow("need an event_id");
-    expect(() => finalizePdu({ ...base, event_id: "$a:domain" }, ROOM_VERSIONS["4"], "domain", key)).toThrow("must not carry");
+    expect(() => finalizePdu({ ...base, event_id: "$a:domain" }, ROOM_VERSIONS["4"], "domain", key)).toThrow(
+      "must not carry",
+    );
     expect(() => eventIdOf(base as Pdu, ROOM_VERSIONS["1"])).toThrow("has none");
   });
 
   test("keeps signatures from other servers", () => {
-    const { pdu } = finalizePdu({ ...base, signatures: { "other.org": { "ed25519:x": "sig" } } }, ROOM_VERSIONS["10"], "domain", key);
+    const { pdu } = finalizePdu(
+      { ...base, signatures: { "other.org": { "ed25519:x": "sig" } } },
+      ROOM_VERSIONS["10"],
+      "domain",
+      key,
+    );
     expect(Object.keys(pdu.signatures).sort()).toEqual(["domain", "other.org"]);
   });
 
   test("refuses what strict canonical JSON forbids: floats and integers beyond 2^53 - 1", () => {
-    expect(() => finalizePdu({ ...base, content: { n: 1.5 } }, ROOM_VERSIONS["6"], "domain", key)).toThrow(CanonicalJsonError);
-    expect(() => finalizePdu({ ...base, content: { n: 2 ** 53 } }, ROOM_VERSIONS["6"], "domain", key)).toThrow(CanonicalJsonError);
-    expect(() => finalizePdu({ ...base, content: { n: 2 ** 53 - 1 } }, ROOM_VERSIONS["6"], "domain", key)).not.toThrow();
+    expect(() => finalizePdu({ ...base, content: { n: 1.5 } }, ROOM_VERSIONS["6"], "domain", key)).toThrow(
+      CanonicalJsonError,
+    );
+    expect(() => finalizePdu({ ...base, content: { n: 2 ** 53 } }, ROOM_VERSIONS["6"], "domain", key)).toThrow(
+      CanonicalJsonError,
+    );
+    expect(() =>
+      finalizePdu({ ...base, content: { n: 2 ** 53 - 1 } }, ROOM_VERSIONS["6"], "domain", key),
+    ).not.toThrow();
   });
 });
 

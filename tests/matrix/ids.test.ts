@@ -45,7 +45,15 @@ describe("server names", () => {
     for (const name of ["[::]", "[::1]", "[1:2:3:4:5:6:7:8]", "[::ffff:1.2.3.4]", "[1::]", "[FE80::1]"]) {
       expect(isValidServerName(name)).toBe(true);
     }
-    for (const name of ["[1:2:3:4:5:6:7:8:9]", "[1::2::3]", "[12345::]", "[1:2:3:4:5:6:7]", "[:::]", "[1.2.3.4::]", "[g::1]"]) {
+    for (const name of [
+      "[1:2:3:4:5:6:7:8:9]",
+      "[1::2::3]",
+      "[12345::]",
+      "[1:2:3:4:5:6:7]",
+      "[:::]",
+      "[1.2.3.4::]",
+      "[g::1]",
+    ]) {
       expect(isValidServerName(name)).toBe(false);
     }
   });
@@ -116,7 +124,8 @@ describe("new localparts (registration)", () => {
   test("allow only a-z 0-9 . _ = - / +", () => {
     expect(isValidNewLocalpart("alice")).toBe(true);
     expect(isValidNewLocalpart("a.b_c=d-e/f+g0")).toBe(true);
-    for (const localpart of ["Alice", "", "a b", "a:b", "日本", "a*"]) expect(isValidNewLocalpart(localpart)).toBe(false);
+    for (const localpart of ["Alice", "", "a b", "a:b", "日本", "a*"])
+      expect(isValidNewLocalpart(localpart)).toBe(false);
   });
 
   test("count the whole user ID against 255 bytes when the server name is given", () => {

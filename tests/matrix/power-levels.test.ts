@@ -45,7 +45,8 @@ describe("powerLevelValue", () => {
     }
   });
   test("v1–v9 reject strings that are not integers", () => {
-    for (const value of ["", "1.5", "1e3", "abc", "++1", "0x10", "1 0"]) expect(powerLevelValue(value, v9)).toBeUndefined();
+    for (const value of ["", "1.5", "1e3", "abc", "++1", "0x10", "1 0"])
+      expect(powerLevelValue(value, v9)).toBeUndefined();
   });
   test("v1–v5 truncate floats at the decimal point", () => {
     expect(powerLevelValue(50.57, v1)).toBe(50);
@@ -80,7 +81,10 @@ describe("parsePowerLevels", () => {
     expect(levels.events_default).toBe(5);
     expect(levels.state_default).toBe(40);
     expect([...levels.events]).toEqual([["m.room.name", 60]]);
-    expect([...levels.users]).toEqual([["@a:x", 100], ["@b:x", 10]]);
+    expect([...levels.users]).toEqual([
+      ["@a:x", 100],
+      ["@b:x", 10],
+    ]);
     expect(levels.notifications.get("room")).toBe(20);
   });
   test("drops string values in v10+", () => {
@@ -114,7 +118,10 @@ describe("defaults", () => {
     }
   });
   test("`events` overrides the defaults for state and message events", () => {
-    const levels = parsePowerLevels({ events: { "m.room.topic": 10, "m.reaction": 20 }, state_default: 70, events_default: 30 }, v10);
+    const levels = parsePowerLevels(
+      { events: { "m.room.topic": 10, "m.reaction": 20 }, state_default: 70, events_default: 30 },
+      v10,
+    );
     expect(eventPowerLevel("m.room.topic", true, levels)).toBe(10);
     expect(eventPowerLevel("m.reaction", false, levels)).toBe(20);
     expect(eventPowerLevel("m.room.name", true, levels)).toBe(70);

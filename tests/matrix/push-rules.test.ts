@@ -40,9 +40,13 @@ const message = (content: Record<string, unknown>, extra: Partial<PushEvent> = {
 });
 
 const holds = (condition: PushCondition, event: PushEvent, ctx = context()) => conditionHolds(condition, event, ctx);
-const bodyMatch = (pattern: string, body: string) => holds({ kind: "event_match", key: "content.body", pattern }, message({ body }));
+const bodyMatch = (pattern: string, body: string) =>
+  holds({ kind: "event_match", key: "content.body", pattern }, message({ body }));
 const topicMatch = (pattern: string, topic: unknown) =>
-  holds({ kind: "event_match", key: "content.topic", pattern }, { type: "m.room.topic", sender: BOB, state_key: "", content: { topic } });
+  holds(
+    { kind: "event_match", key: "content.topic", pattern },
+    { type: "m.room.topic", sender: BOB, state_key: "", content: { topic } },
+  );
 
 describe("event_match", () => {
   test("matches the whole value, case-insensitively, with * for zero or more and ? for exactly one character (the spec's lunc?* example)", () => {
@@ -104,15 +108,26 @@ describe("event_match", () => {
   });
 
   test("other keys are matched against the whole value, not at word boundaries", () => {
-    expect(holds({ kind: "event_match", key: "content.msgtype", pattern: "m.notice" }, message({ msgtype: "m.notice" }))).toBe(true);
-    expect(holds({ kind: "event_match", key: "content.msgtype", pattern: "notice" }, message({ msgtype: "m.notice" }))).toBe(false);
+    expect(
+      holds({ kind: "event_match", key: "content.msgtype", pattern: "m.notice" }, message({ msgtype: "m.notice" })),
+    ).toBe(true);
+    expect(
+      holds({ kind: "event_match", key: "content.msgtype", pattern: "notice" }, message({ msgtype: "m.notice" })),
+    ).toBe(false);
     expect(holds({ kind: "event_match", key: "type", pattern: "m.room.*" }, message({}))).toBe(true);
     expect(holds({ kind: "event_match", key: "sender", pattern: "@BOB:*" }, message({}))).toBe(true);
   });
 
   test("dotted paths take \\. as a literal dot and \\\\ as a literal backslash; other escapes are literal", () => {
-    const event = message({ "m.relates_to": { rel_type: "m.thread" }, "m\\foo": "x", "a\\x": "y", m: { relates_to: { rel_type: "wrong" } } });
-    expect(holds({ kind: "event_match", key: "content.m\\.relates_to.rel_type", pattern: "m.thread" }, event)).toBe(true);
+    const event = message({
+      "m.relates_to": { rel_type: "m.thread" },
+      "m\\foo": "x",
+      "a\\x": "y",
+      m: { relates_to: { rel_type: "wrong" } },
+    });
+    expect(holds({ kind: "event_match", key: "content.m\\.relates_to.rel_type", pattern: "m.thread" }, event)).toBe(
+      true,
+    );
     expect(holds({ kind: "event_match", key: "content.m.relates_to.rel_type", pattern: "wrong" }, event)).toBe(true);
     expect(holds({ kind: "event_match", key: "content.m\\\\foo", pattern: "x" }, event)).toBe(true);
     expect(holds({ kind: "event_match", key: "content.a\\x", pattern: "y" }, event)).toBe(true);
@@ -140,8 +155,14 @@ describe("event_match", () => {
 });
 
 describe("event_property_is", () => {
-  const federate = (value: unknown) => ({ type: "m.room.create", sender: BOB, state_key: "", content: { "m.federate": value } });
-  const is = (value: PushCondition["value"], event: PushEvent) => holds({ kind: "event_property_is", key: "content.m\\.federate", value }, event);
+  const federate = (value: unknown) => ({
+    type: "m.room.create",
+    sender: BOB,
+    state_key: "",
+    content: { "m.federate": value },
+  });
+  const is = (value: PushCondition["value"], event: PushEvent) =>
+    holds({ kind: "event_property_is", key: "content.m\\.federate", value }, event);
 
   test("matches exactly, without casting types (the spec's m.federate example)", () => {
     expect(is(true, federate(true))).toBe(true);
@@ -162,8 +183,14 @@ describe("event_property_is", () => {
 });
 
 describe("event_property_contains", () => {
-  const aliases = (list: unknown) => ({ type: "m.room.canonical_alias", sender: BOB, state_key: "", content: { alt_aliases: list } });
-  const contains = (value: PushCondition["value"], event: PushEvent) => holds({ kind: "event_property_contains", key: "content.alt_aliases", value }, event);
+  const aliases = (list: unknown) => ({
+    type: "m.room.canonical_alias",
+    sender: BOB,
+    state_key: "",
+    content: { alt_aliases: list },
+  });
+  const contains = (value: PushCondition["value"], event: PushEvent) =>
+    holds({ kind: "event_property_contains", key: "content.alt_aliases", value }, event);
 
   test("matches when the array holds the exact value (the spec's alt_aliases example)", () => {
     expect(contains("#myroom:example.com", aliases(["#somewhere:example.org", "#myroom:example.com"]))).toBe(true);
@@ -181,7 +208,8 @@ describe("event_property_contains", () => {
 });
 
 describe("contains_display_name", () => {
-  const named = (body: unknown, displayName: string | undefined) => holds({ kind: "contains_display_name" }, message({ body }), context({ displayName }));
+  const named = (body: unknown, displayName: string | undefined) =>
+    holds({ kind: "contains_display_name" }, message({ body }), context({ displayName }));
 
   test("matches the recipient's display name at word boundaries, case-insensitively", () => {
     expect(named("hi Alice!", "Alice")).toBe(true);
@@ -204,7 +232,8 @@ describe("contains_display_name", () => {
 });
 
 describe("room_member_count", () => {
-  const count = (is: string, memberCount: number) => holds({ kind: "room_member_count", is }, message({}), context({ memberCount }));
+  const count = (is: string, memberCount: number) =>
+    holds({ kind: "room_member_count", is }, message({}), context({ memberCount }));
 
   test("no prefix and == mean equal", () => {
     expect(count("2", 2)).toBe(true);
@@ -230,7 +259,11 @@ describe("room_member_count", () => {
 
 describe("sender_notification_permission", () => {
   const permitted = (senderPowerLevel: number, levels: [string, number][], key = "room") =>
-    holds({ kind: "sender_notification_permission", key }, message({}), context({ senderPowerLevel, notificationPowerLevels: new Map(levels) }));
+    holds(
+      { kind: "sender_notification_permission", key },
+      message({}),
+      context({ senderPowerLevel, notificationPowerLevels: new Map(levels) }),
+    );
 
   test("the sender needs the level named under notifications; room defaults to 50", () => {
     expect(permitted(50, [])).toBe(true);
@@ -251,7 +284,8 @@ test("unknown condition kinds never match", () => {
 
 describe("the server-default rules of v1.19", () => {
   const defaults = predefinedPushRules(ALICE);
-  const evaluate = (event: PushEvent, ctx = context(), ruleset: PushRuleset = defaults) => evaluatePushRules(ruleset, event, ctx);
+  const evaluate = (event: PushEvent, ctx = context(), ruleset: PushRuleset = defaults) =>
+    evaluatePushRules(ruleset, event, ctx);
 
   test("are the spec's rules in the spec's order, without the legacy body rules v1.17 removed", () => {
     expect(defaults.override.map((r) => r.rule_id)).toEqual([
@@ -276,7 +310,9 @@ describe("the server-default rules of v1.19", () => {
       ".m.rule.message",
       ".m.rule.encrypted",
     ]);
-    expect([...defaults.override, ...defaults.underride].every((r) => r.default && r.rule_id.startsWith("."))).toBe(true);
+    expect([...defaults.override, ...defaults.underride].every((r) => r.default && r.rule_id.startsWith("."))).toBe(
+      true,
+    );
   });
 
   test("copy the spec's definitions exactly (.m.rule.is_user_mention, .m.rule.is_room_mention, .m.rule.invite_for_me)", () => {
@@ -305,7 +341,9 @@ describe("the server-default rules of v1.19", () => {
   });
 
   test(".m.rule.master is disabled by default and, when enabled, silences everything", () => {
-    expect(evaluate(message({ body: "hi", "m.mentions": { user_ids: [ALICE] } })).rule_id).toBe(".m.rule.is_user_mention");
+    expect(evaluate(message({ body: "hi", "m.mentions": { user_ids: [ALICE] } })).rule_id).toBe(
+      ".m.rule.is_user_mention",
+    );
     const silenced = mergePushRules(defaults, {}, new Map([["override\u0000.m.rule.master", { enabled: true }]]));
     expect(evaluate(message({ body: "hi", "m.mentions": { user_ids: [ALICE] } }), context(), silenced)).toMatchObject({
       rule_id: ".m.rule.master",
@@ -316,11 +354,19 @@ describe("the server-default rules of v1.19", () => {
   });
 
   test(".m.rule.suppress_notices silences m.notice messages", () => {
-    expect(evaluate(message({ msgtype: "m.notice", body: "bot says hi" }))).toMatchObject({ rule_id: ".m.rule.suppress_notices", notify: false });
+    expect(evaluate(message({ msgtype: "m.notice", body: "bot says hi" }))).toMatchObject({
+      rule_id: ".m.rule.suppress_notices",
+      notify: false,
+    });
   });
 
   test(".m.rule.invite_for_me notifies with the default sound for an invite of the recipient only", () => {
-    const invite = (target: string): PushEvent => ({ type: "m.room.member", sender: BOB, state_key: target, content: { membership: "invite" } });
+    const invite = (target: string): PushEvent => ({
+      type: "m.room.member",
+      sender: BOB,
+      state_key: target,
+      content: { membership: "invite" },
+    });
     expect(evaluate(invite(ALICE))).toEqual({
       rule_id: ".m.rule.invite_for_me",
       notify: true,
@@ -333,7 +379,9 @@ describe("the server-default rules of v1.19", () => {
   });
 
   test(".m.rule.member_event silences other membership changes", () => {
-    expect(evaluate({ type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } })).toMatchObject({
+    expect(
+      evaluate({ type: "m.room.member", sender: BOB, state_key: BOB, content: { membership: "join" } }),
+    ).toMatchObject({
       rule_id: ".m.rule.member_event",
       notify: false,
     });
@@ -341,31 +389,61 @@ describe("the server-default rules of v1.19", () => {
 
   test(".m.rule.is_user_mention highlights with sound when m.mentions names the recipient", () => {
     const result = evaluate(message({ body: "hey", "m.mentions": { user_ids: [ALICE] } }));
-    expect(result).toMatchObject({ rule_id: ".m.rule.is_user_mention", notify: true, highlight: true, sound: "default" });
+    expect(result).toMatchObject({
+      rule_id: ".m.rule.is_user_mention",
+      notify: true,
+      highlight: true,
+      sound: "default",
+    });
     expect(result.tweaks).toEqual({ sound: "default", highlight: true });
-    expect(evaluate(message({ body: "hey", "m.mentions": { user_ids: ["@carol:example.org"] } })).rule_id).toBe(".m.rule.message");
+    expect(evaluate(message({ body: "hey", "m.mentions": { user_ids: ["@carol:example.org"] } })).rule_id).toBe(
+      ".m.rule.message",
+    );
     // The legacy behaviour is gone: the name in the body alone does not highlight.
     expect(evaluate(message({ body: "hey Alice @alice:example.org" })).highlight).toBe(false);
   });
 
   test(".m.rule.is_room_mention highlights @room only from senders with the room notification level", () => {
     const roomMention = message({ body: "@room", "m.mentions": { room: true } });
-    expect(evaluate(roomMention, context({ senderPowerLevel: 50 }))).toMatchObject({ rule_id: ".m.rule.is_room_mention", notify: true, highlight: true });
+    expect(evaluate(roomMention, context({ senderPowerLevel: 50 }))).toMatchObject({
+      rule_id: ".m.rule.is_room_mention",
+      notify: true,
+      highlight: true,
+    });
     expect(evaluate(roomMention, context({ senderPowerLevel: 0 })).rule_id).toBe(".m.rule.message");
-    expect(evaluate(roomMention, context({ senderPowerLevel: 0, notificationPowerLevels: new Map([["room", 0]]) })).rule_id).toBe(".m.rule.is_room_mention");
-    expect(evaluate(message({ body: "@room", "m.mentions": { room: "true" } }), context({ senderPowerLevel: 100 })).rule_id).toBe(".m.rule.message");
+    expect(
+      evaluate(roomMention, context({ senderPowerLevel: 0, notificationPowerLevels: new Map([["room", 0]]) })).rule_id,
+    ).toBe(".m.rule.is_room_mention");
+    expect(
+      evaluate(message({ body: "@room", "m.mentions": { room: "true" } }), context({ senderPowerLevel: 100 })).rule_id,
+    ).toBe(".m.rule.message");
   });
 
   test(".m.rule.tombstone highlights a room upgrade (state events only)", () => {
-    const tombstone = { type: "m.room.tombstone", sender: BOB, state_key: "", content: { replacement_room: "!new:example.org" } };
+    const tombstone = {
+      type: "m.room.tombstone",
+      sender: BOB,
+      state_key: "",
+      content: { replacement_room: "!new:example.org" },
+    };
     expect(evaluate(tombstone)).toMatchObject({ rule_id: ".m.rule.tombstone", notify: true, highlight: true });
     expect(evaluate({ type: "m.room.tombstone", sender: BOB, content: {} }).rule_id).toBeUndefined();
   });
 
   test(".m.rule.reaction, .m.rule.room.server_acl and .m.rule.suppress_edits silence their events", () => {
-    expect(evaluate({ type: "m.reaction", sender: BOB, content: {} })).toMatchObject({ rule_id: ".m.rule.reaction", notify: false });
-    expect(evaluate({ type: "m.room.server_acl", sender: BOB, state_key: "", content: {} })).toMatchObject({ rule_id: ".m.rule.room.server_acl", notify: false });
-    const edit = message({ body: "* fixed", "m.relates_to": { rel_type: "m.replace", event_id: "$orig" }, "m.new_content": { body: "fixed" } });
+    expect(evaluate({ type: "m.reaction", sender: BOB, content: {} })).toMatchObject({
+      rule_id: ".m.rule.reaction",
+      notify: false,
+    });
+    expect(evaluate({ type: "m.room.server_acl", sender: BOB, state_key: "", content: {} })).toMatchObject({
+      rule_id: ".m.rule.room.server_acl",
+      notify: false,
+    });
+    const edit = message({
+      body: "* fixed",
+      "m.relates_to": { rel_type: "m.replace", event_id: "$orig" },
+      "m.new_content": { body: "fixed" },
+    });
     expect(evaluate(edit)).toMatchObject({ rule_id: ".m.rule.suppress_edits", notify: false });
   });
 
@@ -380,7 +458,11 @@ describe("the server-default rules of v1.19", () => {
 
   test("one-to-one rooms notify with sound, for messages and encrypted events", () => {
     const dm = context({ memberCount: 2 });
-    expect(evaluate(message({ body: "hi" }), dm)).toMatchObject({ rule_id: ".m.rule.room_one_to_one", notify: true, sound: "default" });
+    expect(evaluate(message({ body: "hi" }), dm)).toMatchObject({
+      rule_id: ".m.rule.room_one_to_one",
+      notify: true,
+      sound: "default",
+    });
     expect(evaluate({ type: "m.room.encrypted", sender: BOB, content: { ciphertext: "x" } }, dm)).toMatchObject({
       rule_id: ".m.rule.encrypted_room_one_to_one",
       notify: true,
@@ -389,9 +471,17 @@ describe("the server-default rules of v1.19", () => {
   });
 
   test(".m.rule.message and .m.rule.encrypted notify silently in group rooms", () => {
-    expect(evaluate(message({ body: "hi" }))).toMatchObject({ rule_id: ".m.rule.message", notify: true, highlight: false, actions: ["notify"] });
+    expect(evaluate(message({ body: "hi" }))).toMatchObject({
+      rule_id: ".m.rule.message",
+      notify: true,
+      highlight: false,
+      actions: ["notify"],
+    });
     expect(evaluate(message({ body: "hi" })).sound).toBeUndefined();
-    expect(evaluate({ type: "m.room.encrypted", sender: BOB, content: {} })).toMatchObject({ rule_id: ".m.rule.encrypted", notify: true });
+    expect(evaluate({ type: "m.room.encrypted", sender: BOB, content: {} })).toMatchObject({
+      rule_id: ".m.rule.encrypted",
+      notify: true,
+    });
   });
 
   test("events no rule matches do not notify", () => {
@@ -406,7 +496,13 @@ describe("the server-default rules of v1.19", () => {
 
 describe("evaluation order and user rules", () => {
   const defaults = predefinedPushRules(ALICE);
-  const userRule = (rule_id: string, actions: unknown[], extra: object = {}) => ({ rule_id, default: false, enabled: true, actions: validateActions(actions), ...extra });
+  const userRule = (rule_id: string, actions: unknown[], extra: object = {}) => ({
+    rule_id,
+    default: false,
+    enabled: true,
+    actions: validateActions(actions),
+    ...extra,
+  });
 
   test("kinds are checked override, content, room, sender, underride; the first enabled match wins", () => {
     const ruleset = mergePushRules(
@@ -418,18 +514,43 @@ describe("evaluation order and user rules", () => {
       },
       new Map(),
     );
-    expect(evaluatePushRules(ruleset, message({ body: "cake!" }), context())).toMatchObject({ rule_id: "cake", sound: "cake.wav" });
-    expect(evaluatePushRules(ruleset, message({ body: "pie" }), context())).toMatchObject({ rule_id: ROOM, notify: false });
-    expect(evaluatePushRules(ruleset, message({ body: "pie" }, { room_id: "!other:example.org" }), context())).toMatchObject({
+    expect(evaluatePushRules(ruleset, message({ body: "cake!" }), context())).toMatchObject({
+      rule_id: "cake",
+      sound: "cake.wav",
+    });
+    expect(evaluatePushRules(ruleset, message({ body: "pie" }), context())).toMatchObject({
+      rule_id: ROOM,
+      notify: false,
+    });
+    expect(
+      evaluatePushRules(ruleset, message({ body: "pie" }, { room_id: "!other:example.org" }), context()),
+    ).toMatchObject({
       rule_id: BOB,
       highlight: true,
     });
   });
 
   test("user override rules come after .m.rule.master but before the other server-default overrides", () => {
-    const ruleset = mergePushRules(defaults, { override: [userRule("notices", ["notify"], { conditions: [{ kind: "event_match", key: "content.msgtype", pattern: "m.notice" }] })] }, new Map());
-    expect(ruleset.override.map((r) => r.rule_id).slice(0, 3)).toEqual([".m.rule.master", "notices", ".m.rule.suppress_notices"]);
-    expect(evaluatePushRules(ruleset, message({ msgtype: "m.notice", body: "x" }), context())).toMatchObject({ rule_id: "notices", notify: true });
+    const ruleset = mergePushRules(
+      defaults,
+      {
+        override: [
+          userRule("notices", ["notify"], {
+            conditions: [{ kind: "event_match", key: "content.msgtype", pattern: "m.notice" }],
+          }),
+        ],
+      },
+      new Map(),
+    );
+    expect(ruleset.override.map((r) => r.rule_id).slice(0, 3)).toEqual([
+      ".m.rule.master",
+      "notices",
+      ".m.rule.suppress_notices",
+    ]);
+    expect(evaluatePushRules(ruleset, message({ msgtype: "m.notice", body: "x" }), context())).toMatchObject({
+      rule_id: "notices",
+      notify: true,
+    });
   });
 
   test("disabled rules never match, and overridden actions of server-default rules apply", () => {
@@ -438,21 +559,39 @@ describe("evaluation order and user rules", () => {
       {},
       new Map([
         ["override\u0000.m.rule.suppress_notices", { enabled: false }],
-        ["underride\u0000.m.rule.message", { actions: validateActions(["notify", { set_tweak: "sound", value: "ping" }]) }],
+        [
+          "underride\u0000.m.rule.message",
+          { actions: validateActions(["notify", { set_tweak: "sound", value: "ping" }]) },
+        ],
       ]),
     );
-    expect(evaluatePushRules(ruleset, message({ msgtype: "m.notice", body: "x" }), context())).toMatchObject({ rule_id: ".m.rule.message", sound: "ping" });
+    expect(evaluatePushRules(ruleset, message({ msgtype: "m.notice", body: "x" }), context())).toMatchObject({
+      rule_id: ".m.rule.message",
+      sound: "ping",
+    });
   });
 
   test("historical actions are ignored: [dont_notify] behaves like []", () => {
-    const ruleset = mergePushRules(defaults, { sender: [{ rule_id: BOB, default: false, enabled: true, actions: ["dont_notify", "coalesce"] }] }, new Map());
-    expect(evaluatePushRules(ruleset, message({ body: "x" }), context())).toMatchObject({ rule_id: BOB, notify: false, actions: [] });
+    const ruleset = mergePushRules(
+      defaults,
+      { sender: [{ rule_id: BOB, default: false, enabled: true, actions: ["dont_notify", "coalesce"] }] },
+      new Map(),
+    );
+    expect(evaluatePushRules(ruleset, message({ body: "x" }), context())).toMatchObject({
+      rule_id: BOB,
+      notify: false,
+      actions: [],
+    });
   });
 
   test("a highlight tweak with value false does not highlight; tweaks without a value other than highlight are not sent", () => {
     const ruleset = mergePushRules(
       defaults,
-      { sender: [userRule(BOB, ["notify", { set_tweak: "highlight", value: false }, { set_tweak: "org.example.flash" }])] },
+      {
+        sender: [
+          userRule(BOB, ["notify", { set_tweak: "highlight", value: false }, { set_tweak: "org.example.flash" }]),
+        ],
+      },
       new Map(),
     );
     const result = evaluatePushRules(ruleset, message({ body: "x" }), context());
@@ -490,35 +629,59 @@ describe("validating user rules", () => {
     expect(unknown.errcode).toBe("M_BAD_JSON");
     expect(unknown.message).toContain("actions[1]");
     expect(errorOf(() => validateActions([{ value: 1 }])).message).toContain("actions[0].set_tweak");
-    expect(errorOf(() => validateActions([{ set_tweak: "highlight", value: "yes" }])).message).toContain("actions[0].value");
+    expect(errorOf(() => validateActions([{ set_tweak: "highlight", value: "yes" }])).message).toContain(
+      "actions[0].value",
+    );
     expect(errorOf(() => validateActions([{ set_tweak: "sound", value: 3 }])).message).toContain("actions[0].value");
     expect(errorOf(() => validateActions([["notify"]])).message).toContain("actions[0]");
   });
 
   test("historical actions are stripped from stored rules", () => {
-    expect(validateActions(["notify", "coalesce", "dont_notify", { set_tweak: "sound", value: "x" }])).toEqual(["notify", { set_tweak: "sound", value: "x" }]);
+    expect(validateActions(["notify", "coalesce", "dont_notify", { set_tweak: "sound", value: "x" }])).toEqual([
+      "notify",
+      { set_tweak: "sound", value: "x" },
+    ]);
   });
 
   test("content rules need a pattern; override and underride conditions default to none", () => {
     const missing = errorOf(() => newPushRule("content", "cake", { actions: ["notify"] }));
     expect(missing.errcode).toBe("M_MISSING_PARAM");
     expect(missing.message).toContain("pattern");
-    expect(newPushRule("override", "all", { actions: ["notify"] })).toEqual({ rule_id: "all", default: false, enabled: true, actions: ["notify"], conditions: [] });
-    expect(newPushRule("room", ROOM, { actions: [], pattern: "ignored", conditions: [] })).toEqual({ rule_id: ROOM, default: false, enabled: true, actions: [] });
+    expect(newPushRule("override", "all", { actions: ["notify"] })).toEqual({
+      rule_id: "all",
+      default: false,
+      enabled: true,
+      actions: ["notify"],
+      conditions: [],
+    });
+    expect(newPushRule("room", ROOM, { actions: [], pattern: "ignored", conditions: [] })).toEqual({
+      rule_id: ROOM,
+      default: false,
+      enabled: true,
+      actions: [],
+    });
   });
 
   test("known conditions need their parameters; unknown kinds are kept as given", () => {
-    const rule = (conditions: Record<string, unknown>[]) => () => newPushRule("override", "r", { actions: [], conditions });
+    const rule = (conditions: Record<string, unknown>[]) => () =>
+      newPushRule("override", "r", { actions: [], conditions });
     expect(errorOf(rule([{ kind: "event_match", key: "type" }])).message).toContain("conditions[0].pattern");
     expect(errorOf(rule([{ kind: "event_match", key: 1, pattern: "x" }])).message).toContain("conditions[0].key");
     expect(errorOf(rule([{ kind: "event_property_is", key: "content.x" }])).message).toContain("conditions[0].value");
-    expect(errorOf(rule([{ kind: "event_property_contains", key: "content.x", value: [1] }])).message).toContain("conditions[0].value");
+    expect(errorOf(rule([{ kind: "event_property_contains", key: "content.x", value: [1] }])).message).toContain(
+      "conditions[0].value",
+    );
     expect(errorOf(rule([{ kind: "room_member_count", is: "two" }])).message).toContain("conditions[0].is");
     expect(errorOf(rule([{ kind: "sender_notification_permission" }])).message).toContain("conditions[0].key");
-    expect(newPushRule("override", "r", { actions: [], conditions: [{ kind: "org.example.future", x: 1 }] }).conditions).toEqual([
-      { kind: "org.example.future", x: 1 },
-    ]);
-    expect(newPushRule("override", "r", { actions: [], conditions: [{ kind: "event_property_is", key: "content.x", value: null }] }).conditions).toHaveLength(1);
+    expect(
+      newPushRule("override", "r", { actions: [], conditions: [{ kind: "org.example.future", x: 1 }] }).conditions,
+    ).toEqual([{ kind: "org.example.future", x: 1 }]);
+    expect(
+      newPushRule("override", "r", {
+        actions: [],
+        conditions: [{ kind: "event_property_is", key: "content.x", value: null }],
+      }).conditions,
+    ).toHaveLength(1);
   });
 });
 
@@ -540,19 +703,50 @@ describe("pushContextsFor", () => {
   test("gives each recipient their display name, and everyone the sender's level and the room's notification levels", () => {
     const v10 = ROOM_VERSIONS["10"];
     const powerLevels = parsePowerLevels({ users: { [BOB]: 40 }, notifications: { room: 30 } }, v10);
-    const contextFor = pushContextsFor(BOB, { version: v10, createEvent: createEvent(ALICE), powerLevels, memberCount: 7, displayNames: new Map([[ALICE, "Alice"]]) });
-    expect(contextFor(ALICE)).toEqual({ userId: ALICE, displayName: "Alice", memberCount: 7, senderPowerLevel: 40, notificationPowerLevels: new Map([["room", 30]]) });
+    const contextFor = pushContextsFor(BOB, {
+      version: v10,
+      createEvent: createEvent(ALICE),
+      powerLevels,
+      memberCount: 7,
+      displayNames: new Map([[ALICE, "Alice"]]),
+    });
+    expect(contextFor(ALICE)).toEqual({
+      userId: ALICE,
+      displayName: "Alice",
+      memberCount: 7,
+      senderPowerLevel: 40,
+      notificationPowerLevels: new Map([["room", 30]]),
+    });
     expect(contextFor("@carol:example.org").displayName).toBeUndefined();
-    expect(evaluatePushRules(predefinedPushRules(ALICE), message({ body: "@room", "m.mentions": { room: true } }), contextFor(ALICE)).highlight).toBe(true);
+    expect(
+      evaluatePushRules(
+        predefinedPushRules(ALICE),
+        message({ body: "@room", "m.mentions": { room: true } }),
+        contextFor(ALICE),
+      ).highlight,
+    ).toBe(true);
   });
 
   test("without power levels the v1–v11 creator has 100 and others 0; in v12 creators outrank everything", () => {
     const none = { powerLevels: undefined, memberCount: 3, displayNames: new Map<string, string>() };
-    expect(pushContextsFor(ALICE, { ...none, version: ROOM_VERSIONS["10"], createEvent: createEvent(ALICE) })(BOB).senderPowerLevel).toBe(100);
-    expect(pushContextsFor(BOB, { ...none, version: ROOM_VERSIONS["10"], createEvent: createEvent(ALICE) })(ALICE).senderPowerLevel).toBe(0);
+    expect(
+      pushContextsFor(ALICE, { ...none, version: ROOM_VERSIONS["10"], createEvent: createEvent(ALICE) })(BOB)
+        .senderPowerLevel,
+    ).toBe(100);
+    expect(
+      pushContextsFor(BOB, { ...none, version: ROOM_VERSIONS["10"], createEvent: createEvent(ALICE) })(ALICE)
+        .senderPowerLevel,
+    ).toBe(0);
     const v12 = ROOM_VERSIONS["12"];
     const levels = parsePowerLevels({ notifications: { room: 1000 } }, v12);
-    const contextFor = pushContextsFor(ALICE, { ...none, powerLevels: levels, version: v12, createEvent: createEvent(ALICE) });
-    expect(conditionHolds({ kind: "sender_notification_permission", key: "room" }, message({}), contextFor(BOB))).toBe(true);
+    const contextFor = pushContextsFor(ALICE, {
+      ...none,
+      powerLevels: levels,
+      version: v12,
+      createEvent: createEvent(ALICE),
+    });
+    expect(conditionHolds({ kind: "sender_notification_permission", key: "room" }, message({}), contextFor(BOB))).toBe(
+      true,
+    );
   });
 });

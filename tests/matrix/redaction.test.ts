@@ -28,15 +28,19 @@ function redactedContent(version: RoomVersionId, type: string, content: EventCon
 }
 
 describe("top-level keys", () => {
-  const full = event("m.room.message", { body: "hi" }, {
-    event_id: "$e:example.org",
-    origin: "example.org",
-    membership: "join",
-    prev_state: [],
-    redacts: "$other",
-    unsigned: { age_ts: 1 },
-    extra: "dropped",
-  });
+  const full = event(
+    "m.room.message",
+    { body: "hi" },
+    {
+      event_id: "$e:example.org",
+      origin: "example.org",
+      membership: "join",
+      prev_state: [],
+      redacts: "$other",
+      unsigned: { age_ts: 1 },
+      extra: "dropped",
+    },
+  );
   const essential = {
     event_id: "$e:example.org",
     room_id: "!r:example.org",
@@ -52,14 +56,17 @@ describe("top-level keys", () => {
     signatures: { "example.org": { "ed25519:1": "sig" } },
   };
 
-  test.each(numbered(1, 10))("v%s keeps origin, membership and prev_state, and drops unsigned and redacts", (version) => {
-    expect(redactPdu(full, ROOM_VERSIONS[version])).toEqual({
-      ...essential,
-      origin: "example.org",
-      membership: "join",
-      prev_state: [],
-    } as unknown as Pdu);
-  });
+  test.each(numbered(1, 10))(
+    "v%s keeps origin, membership and prev_state, and drops unsigned and redacts",
+    (version) => {
+      expect(redactPdu(full, ROOM_VERSIONS[version])).toEqual({
+        ...essential,
+        origin: "example.org",
+        membership: "join",
+        prev_state: [],
+      } as unknown as Pdu);
+    },
+  );
 
   test.each(numbered(11, 12))("v%s no longer keeps origin, membership and prev_state", (version) => {
     expect(redactPdu(full, ROOM_VERSIONS[version])).toEqual(essential as unknown as Pdu);
@@ -72,7 +79,10 @@ describe("top-level keys", () => {
   });
 
   test("treats a non-object content of untrusted JSON as empty", () => {
-    expect(redactEventJson({ type: "m.room.member", content: "join" }, ROOM_VERSIONS["11"])).toEqual({ type: "m.room.member", content: {} });
+    expect(redactEventJson({ type: "m.room.member", content: "join" }, ROOM_VERSIONS["11"])).toEqual({
+      type: "m.room.member",
+      content: {},
+    });
   });
 });
 
@@ -81,7 +91,10 @@ describe("m.room.member", () => {
     membership: "join",
     displayname: "U",
     join_authorised_via_users_server: "@admin:example.org",
-    third_party_invite: { display_name: "u@example.org", signed: { mxid: "@u:example.org", token: "t", signatures: {} } },
+    third_party_invite: {
+      display_name: "u@example.org",
+      signed: { mxid: "@u:example.org", token: "t", signatures: {} },
+    },
   };
 
   test.each(numbered(1, 8))("v%s keeps membership only", (version) => {
@@ -104,16 +117,25 @@ describe("m.room.member", () => {
   });
 
   test("v11 reduces a third_party_invite without signed to an empty object, and drops a non-object one", () => {
-    expect(redactedContent("11", "m.room.member", { membership: "invite", third_party_invite: { display_name: "x" } })).toEqual({
+    expect(
+      redactedContent("11", "m.room.member", { membership: "invite", third_party_invite: { display_name: "x" } }),
+    ).toEqual({
       membership: "invite",
       third_party_invite: {},
     });
-    expect(redactedContent("11", "m.room.member", { membership: "invite", third_party_invite: "x" })).toEqual({ membership: "invite" });
+    expect(redactedContent("11", "m.room.member", { membership: "invite", third_party_invite: "x" })).toEqual({
+      membership: "invite",
+    });
   });
 });
 
 describe("m.room.create", () => {
-  const content = { creator: "@u:example.org", room_version: "1", "m.federate": false, predecessor: { room_id: "!old:example.org" } };
+  const content = {
+    creator: "@u:example.org",
+    room_version: "1",
+    "m.federate": false,
+    predecessor: { room_id: "!old:example.org" },
+  };
 
   test.each(numbered(1, 10))("v%s keeps creator only", (version) => {
     expect(redactedContent(version, "m.room.create", content)).toEqual({ creator: "@u:example.org" });
@@ -125,19 +147,35 @@ describe("m.room.create", () => {
 });
 
 describe("m.room.join_rules", () => {
-  const content = { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: "!s:example.org" }], other: 1 };
+  const content = {
+    join_rule: "restricted",
+    allow: [{ type: "m.room_membership", room_id: "!s:example.org" }],
+    other: 1,
+  };
 
   test.each(numbered(1, 7))("v%s keeps join_rule only", (version) => {
     expect(redactedContent(version, "m.room.join_rules", content)).toEqual({ join_rule: "restricted" });
   });
 
   test.each(numbered(8, 12))("v%s also keeps allow", (version) => {
-    expect(redactedContent(version, "m.room.join_rules", content)).toEqual({ join_rule: "restricted", allow: content.allow });
+    expect(redactedContent(version, "m.room.join_rules", content)).toEqual({
+      join_rule: "restricted",
+      allow: content.allow,
+    });
   });
 });
 
 describe("m.room.power_levels", () => {
-  const kept = { ban: 50, events: { "m.room.name": 50 }, events_default: 0, kick: 50, redact: 50, state_default: 50, users: { "@u:example.org": 100 }, users_default: 0 };
+  const kept = {
+    ban: 50,
+    events: { "m.room.name": 50 },
+    events_default: 0,
+    kick: 50,
+    redact: 50,
+    state_default: 50,
+    users: { "@u:example.org": 100 },
+    users_default: 0,
+  };
   const content = { ...kept, invite: 0, notifications: { room: 50 }, historical: 100 };
 
   test.each(numbered(1, 10))("v%s keeps the listed keys but not invite or notifications", (version) => {
@@ -151,7 +189,9 @@ describe("m.room.power_levels", () => {
 
 describe("m.room.aliases", () => {
   test.each(numbered(1, 5))("v%s keeps aliases", (version) => {
-    expect(redactedContent(version, "m.room.aliases", { aliases: ["#a:example.org"] })).toEqual({ aliases: ["#a:example.org"] });
+    expect(redactedContent(version, "m.room.aliases", { aliases: ["#a:example.org"] })).toEqual({
+      aliases: ["#a:example.org"],
+    });
   });
 
   test.each(numbered(6, 12))("v%s keeps nothing", (version) => {

@@ -9,8 +9,23 @@ const key = { keyId: "ed25519:1", seed: decodeBase64("YJDBA9Xnr2sVqXD9Vj7XVUnmFZ
 describe("canonical JSON (spec appendix examples)", () => {
   test("sorts keys and strips whitespace", () => {
     expect(canonicalJson({ b: "2", a: "1" })).toBe('{"a":"1","b":"2"}');
-    expect(canonicalJson({ auth: { success: true, mxid: "@john.doe:example.com", profile: { display_name: "John Doe", three_pids: [{ medium: "email", address: "john.doe@example.org" }, { medium: "msisdn", address: "123456789" }] } } }))
-      .toBe('{"auth":{"mxid":"@john.doe:example.com","profile":{"display_name":"John Doe","three_pids":[{"address":"john.doe@example.org","medium":"email"},{"address":"123456789","medium":"msisdn"}]},"success":true}}');
+    expect(
+      canonicalJson({
+        auth: {
+          success: true,
+          mxid: "@john.doe:example.com",
+          profile: {
+            display_name: "John Doe",
+            three_pids: [
+              { medium: "email", address: "john.doe@example.org" },
+              { medium: "msisdn", address: "123456789" },
+            ],
+          },
+        },
+      }),
+    ).toBe(
+      '{"auth":{"mxid":"@john.doe:example.com","profile":{"display_name":"John Doe","three_pids":[{"address":"john.doe@example.org","medium":"email"},{"address":"123456789","medium":"msisdn"}]},"success":true}}',
+    );
   });
   test("keeps UTF-8 as is and escapes only what JSON requires", () => {
     expect(canonicalJson({ a: "日本語" })).toBe('{"a":"日本語"}');
@@ -30,12 +45,18 @@ describe("signing JSON (spec appendix vectors)", () => {
   });
   test("an empty object", () => {
     const signed = signJson({}, "domain", key);
-    expect(signed.signatures).toEqual({ domain: { "ed25519:1": "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ" } });
+    expect(signed.signatures).toEqual({
+      domain: { "ed25519:1": "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ" },
+    });
     expect(verifyJsonSignature(signed, "domain", "ed25519:1", publicKeyBase64(key.seed))).toBe(true);
   });
   test("an object with data, ignoring unsigned", () => {
     const signed = signJson({ one: 1, two: "Two", unsigned: { age_ts: 1 } }, "domain", key);
-    expect(signed.signatures.domain?.["ed25519:1"]).toBe("KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw");
-    expect(verifyJsonSignature({ ...signed, two: "Three" }, "domain", "ed25519:1", publicKeyBase64(key.seed))).toBe(false);
+    expect(signed.signatures.domain?.["ed25519:1"]).toBe(
+      "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw",
+    );
+    expect(verifyJsonSignature({ ...signed, two: "Three" }, "domain", "ed25519:1", publicKeyBase64(key.seed))).toBe(
+      false,
+    );
   });
 });

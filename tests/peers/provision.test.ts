@@ -6,7 +6,13 @@ const SCRIPT = join(import.meta.dir, "provision.ts");
 
 /** A host on which exactly `installed` programs are on PATH. */
 function host(installed: string[], rest: Partial<Omit<Host, "which">> = {}): Host {
-  return { which: (binary) => (installed.includes(binary) ? `/usr/bin/${binary}` : null), isRoot: true, isDebian: true, installAllowed: true, ...rest };
+  return {
+    which: (binary) => (installed.includes(binary) ? `/usr/bin/${binary}` : null),
+    isRoot: true,
+    isDebian: true,
+    installAllowed: true,
+    ...rest,
+  };
 }
 
 const ALL = PEERS.flatMap((peer) => peer.binaries);
@@ -36,10 +42,14 @@ describe("tests/peers/provision.ts (npm test runs it first)", () => {
     expect(notRoot.action).toBe("stop");
     if (notRoot.action !== "stop") return;
     expect(notRoot.message).toContain("turnserver, turnutils_uclient");
-    expect(notRoot.message).toContain("sudo apt-get update && sudo apt-get install -y --no-install-recommends coturn\n");
+    expect(notRoot.message).toContain(
+      "sudo apt-get update && sudo apt-get install -y --no-install-recommends coturn\n",
+    );
 
     const forbidden = decide(host([], { installAllowed: false }));
-    expect(forbidden.action === "stop" && forbidden.message).toContain("  apt-get update && apt-get install -y --no-install-recommends coturn openssl\n");
+    expect(forbidden.action === "stop" && forbidden.message).toContain(
+      "  apt-get update && apt-get install -y --no-install-recommends coturn openssl\n",
+    );
 
     const elsewhere = decide(host([], { isDebian: false }));
     expect(elsewhere.action === "stop" && elsewhere.message).toContain("Debian packages: coturn openssl");

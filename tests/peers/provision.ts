@@ -20,7 +20,11 @@ export interface Peer {
 }
 
 export const PEERS: Peer[] = [
-  { purpose: "TURN allocations in the Element Call tests", binaries: ["turnserver", "turnutils_uclient"], debianPackages: ["coturn"] },
+  {
+    purpose: "TURN allocations in the Element Call tests",
+    binaries: ["turnserver", "turnutils_uclient"],
+    debianPackages: ["coturn"],
+  },
   { purpose: "TLS certificates for the fake remote homeserver", binaries: ["openssl"], debianPackages: ["openssl"] },
 ];
 
@@ -58,12 +62,16 @@ export function decide(host: Host, peers: Peer[] = PEERS): Decision {
   const missing = missingPeers(host, peers);
   if (missing.length === 0) return { action: "none" };
   const packages = [...new Set(missing.flatMap((peer) => peer.debianPackages))];
-  if (host.isDebian && host.isRoot && host.installAllowed) return { action: "install", packages, commands: aptCommands(packages) };
+  if (host.isDebian && host.isRoot && host.installAllowed)
+    return { action: "install", packages, commands: aptCommands(packages) };
   const what = missing.map((peer) => `  ${peer.binaries.join(", ")} (${peer.purpose})`).join("\n");
   const how = host.isDebian
     ? `Install them with:\n  ${host.isRoot ? "" : "sudo "}apt-get update && ${host.isRoot ? "" : "sudo "}apt-get install -y --no-install-recommends ${packages.join(" ")}`
     : `Install them with your system's package manager (Debian packages: ${packages.join(" ")}) so that they are on PATH.`;
-  return { action: "stop", message: `The test suite needs programs that are not installed:\n${what}\n${how}\nThen run npm test again.` };
+  return {
+    action: "stop",
+    message: `The test suite needs programs that are not installed:\n${what}\n${how}\nThen run npm test again.`,
+  };
 }
 
 export function currentHost(): Host {
@@ -94,7 +102,9 @@ export function provision(host: Host = currentHost()): number {
   }
   const stillMissing = missingPeers(host);
   if (stillMissing.length > 0) {
-    process.stderr.write(`npm test: still missing after the install: ${stillMissing.flatMap((peer) => peer.binaries).join(", ")}\n`);
+    process.stderr.write(
+      `npm test: still missing after the install: ${stillMissing.flatMap((peer) => peer.binaries).join(", ")}\n`,
+    );
     return 1;
   }
   return 0;

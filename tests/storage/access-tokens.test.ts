@@ -7,7 +7,13 @@ describe("access token store", () => {
     addUser(stores, "@a:x", "D");
     stores.accessTokens.insertToken(hash(1), "@a:x", "D", 100, 1);
     expect(stores.accessTokens.selectByHash(hash(1))).toEqual({
-      user_id: "@a:x", device_id: "D", expires_ts: 100, is_guest: 0, deactivated: 0, refresh_token_hash: null, previous_refresh_hash: null,
+      user_id: "@a:x",
+      device_id: "D",
+      expires_ts: 100,
+      is_guest: 0,
+      deactivated: 0,
+      refresh_token_hash: null,
+      previous_refresh_hash: null,
     });
     stores.accounts.updateDeactivated("@a:x");
     expect(stores.accessTokens.selectByHash(hash(1))?.deactivated).toBe(1);
@@ -33,7 +39,13 @@ describe("access token store", () => {
     addUser(stores, "@a:x", "D", "E");
     addUser(stores, "@b:x", "D");
     stores.refreshTokens.insertToken(hash(10), "@a:x", "E", null, 1);
-    for (const [n, user, device, refresh] of [[1, "@a:x", "D", null], [2, "@a:x", "D", null], [3, "@a:x", "E", hash(10)], [4, "@a:x", "E", null], [5, "@b:x", "D", null]] as const) {
+    for (const [n, user, device, refresh] of [
+      [1, "@a:x", "D", null],
+      [2, "@a:x", "D", null],
+      [3, "@a:x", "E", hash(10)],
+      [4, "@a:x", "E", null],
+      [5, "@b:x", "D", null],
+    ] as const) {
       stores.accessTokens.insertToken(hash(n), user, device, null, 1, refresh);
     }
     const alive = () => [1, 2, 3, 4, 5].filter((n) => stores.accessTokens.selectByHash(hash(n)) !== null);

@@ -5,9 +5,21 @@ describe("account store (users)", () => {
   test("a user is inserted with its flags and read back; user ids are unique", () => {
     const stores = memoryStores();
     stores.accounts.insertUser({ user_id: "@b:x", password_hash: "hash", is_admin: true, created_ts: 5 });
-    stores.accounts.insertUser({ user_id: "@a:x", password_hash: null, is_guest: true, appservice_id: "bridge", created_ts: 6 });
+    stores.accounts.insertUser({
+      user_id: "@a:x",
+      password_hash: null,
+      is_guest: true,
+      appservice_id: "bridge",
+      created_ts: 6,
+    });
     expect(stores.accounts.selectUser("@b:x")).toEqual({
-      user_id: "@b:x", password_hash: "hash", is_guest: 0, is_admin: 1, deactivated: 0, appservice_id: null, created_ts: 5,
+      user_id: "@b:x",
+      password_hash: "hash",
+      is_guest: 0,
+      is_admin: 1,
+      deactivated: 0,
+      appservice_id: null,
+      created_ts: 5,
     });
     expect(stores.accounts.selectUser("@a:x")).toMatchObject({ is_guest: 1, is_admin: 0, appservice_id: "bridge" });
     expect(stores.accounts.selectUser("@nobody:x")).toBeNull();

@@ -15,7 +15,10 @@ describe("appservice queue store", () => {
     s.appserviceQueue.insertOutboxItem("a", "to_device", '{"n":2}', 3);
     s.appserviceQueue.insertOutboxItem("a", "device_list", '{"n":3}', 4);
     const items = s.appserviceQueue.selectOutbox("a", 2);
-    expect(items.map((item) => [item.kind, item.payload])).toEqual([["event", "$1"], ["to_device", '{"n":2}']]);
+    expect(items.map((item) => [item.kind, item.payload])).toEqual([
+      ["event", "$1"],
+      ["to_device", '{"n":2}'],
+    ]);
     expect(items[0]!.seq < items[1]!.seq).toBe(true);
     s.appserviceQueue.deleteOutboxUpTo("a", items[1]!.seq);
     expect(s.appserviceQueue.selectOutbox("a", 10).map((item) => item.kind)).toEqual(["device_list"]);
@@ -29,7 +32,14 @@ describe("appservice queue store", () => {
     expect(() => s.appserviceQueue.insertTransaction("a", 8, "{}", 11)).toThrow();
     s.appserviceQueue.updateFailure("a", 7, "connection refused");
     s.appserviceQueue.updateFailure("a", 7, "HTTP 500");
-    expect(s.appserviceQueue.selectTransaction("a")).toEqual({ appservice_id: "a", txn_id: 7, body: '{"events":[]}', created_ts: 10, attempts: 2, last_error: "HTTP 500" });
+    expect(s.appserviceQueue.selectTransaction("a")).toEqual({
+      appservice_id: "a",
+      txn_id: 7,
+      body: '{"events":[]}',
+      created_ts: 10,
+      attempts: 2,
+      last_error: "HTTP 500",
+    });
     s.appserviceQueue.deleteTransaction("a", 7);
     expect(s.appserviceQueue.selectTransaction("a")).toBeUndefined();
   });

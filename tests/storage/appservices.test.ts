@@ -7,7 +7,13 @@ describe("appservice store", () => {
     s.appservices.insertAppservice("whatsapp", hash(2), '{"id":"whatsapp"}', "/etc/wa.yaml", 10);
     s.appservices.insertAppservice("irc", hash(1), '{"id":"irc"}', "/etc/irc.yaml", 20);
     expect(s.appservices.selectAppservices().map((row) => row.id)).toEqual(["irc", "whatsapp"]);
-    expect(s.appservices.selectAppservice("irc")).toEqual({ id: "irc", as_token_hash: hash(1), registration: '{"id":"irc"}', source: "/etc/irc.yaml", registered_ts: 20 });
+    expect(s.appservices.selectAppservice("irc")).toEqual({
+      id: "irc",
+      as_token_hash: hash(1),
+      registration: '{"id":"irc"}',
+      source: "/etc/irc.yaml",
+      registered_ts: 20,
+    });
     expect(s.appservices.selectAppservice("none")).toBeUndefined();
     expect(() => s.appservices.insertAppservice("irc", hash(3), "{}", "x", 30)).toThrow();
     expect(() => s.appservices.insertAppservice("other", hash(1), "{}", "x", 30)).toThrow();
@@ -18,7 +24,12 @@ describe("appservice store", () => {
     s.appservices.insertAppservice("irc", hash(1), "{}", "a", 1);
     expect([s.appservices.nextTxnId("irc"), s.appservices.nextTxnId("irc")]).toEqual([1, 2]);
     s.appservices.updateAppservice("irc", hash(9), '{"v":2}', "b");
-    expect(s.appservices.selectAppservice("irc")).toMatchObject({ as_token_hash: hash(9), registration: '{"v":2}', source: "b", registered_ts: 1 });
+    expect(s.appservices.selectAppservice("irc")).toMatchObject({
+      as_token_hash: hash(9),
+      registration: '{"v":2}',
+      source: "b",
+      registered_ts: 1,
+    });
     expect(s.appservices.nextTxnId("irc")).toBe(3);
   });
 

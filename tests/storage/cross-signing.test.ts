@@ -26,11 +26,9 @@ describe("cross-signing store", () => {
       { target_key_id: "DEV", signer_user_id: "@a:hs", signer_key_id: "ed25519:A", signature: "sig2" },
       { target_key_id: "DEV", signer_user_id: "@a:hs", signer_key_id: "ed25519:S", signature: "sig3" },
     ]);
-    expect(s.crossSigning.selectSignaturesOfUser("@a:hs").map((row) => `${row.target_key_id} ${row.signer_key_id}`)).toEqual([
-      "DEV ed25519:A",
-      "DEV ed25519:S",
-      "M ed25519:U",
-    ]);
+    expect(
+      s.crossSigning.selectSignaturesOfUser("@a:hs").map((row) => `${row.target_key_id} ${row.signer_key_id}`),
+    ).toEqual(["DEV ed25519:A", "DEV ed25519:S", "M ed25519:U"]);
     s.crossSigning.deleteSignaturesOfKey("@a:hs", "DEV");
     expect(s.crossSigning.selectSignaturesOfUser("@a:hs").map((row) => row.target_key_id)).toEqual(["M"]);
   });

@@ -2,7 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { MIGRATIONS } from "../../src/storage/migrations/index.ts";
-import { DATABASE_FILE, DatabaseVersionError, latestSchemaVersion, migrate, openDatabase, schemaVersion } from "../../src/storage/database.ts";
+import {
+  DATABASE_FILE,
+  DatabaseVersionError,
+  latestSchemaVersion,
+  migrate,
+  openDatabase,
+  schemaVersion,
+} from "../../src/storage/database.ts";
 import { tempDir } from "../support/server.ts";
 
 describe("database and migrations", () => {
@@ -45,7 +52,9 @@ describe("database and migrations", () => {
       raw.close();
       expect(() => openDatabase(dir.path)).toThrow(DatabaseVersionError);
       const after = new Database(join(dir.path, DATABASE_FILE));
-      expect(after.query<{ version: number }, []>("SELECT version FROM schema_version").get()?.version).toBe(latestSchemaVersion() + 5);
+      expect(after.query<{ version: number }, []>("SELECT version FROM schema_version").get()?.version).toBe(
+        latestSchemaVersion() + 5,
+      );
       after.close();
     } finally {
       dir.remove();

@@ -17,8 +17,19 @@ let counter = 0;
 function row(overrides: Partial<NewDelayedEvent> = {}): NewDelayedEvent {
   const delay_ms = overrides.delay_ms ?? 1000;
   return {
-    delay_id: `d${++counter}`, user_id: ALICE, device_id: "DEV", room_id: ROOM, type: "com.example.test", state_key: null,
-    content: "{}", delay_ms, send_ts: 10_000 + delay_ms, txn_scope: null, txn_id: null, created_ts: 10_000, ...overrides,
+    delay_id: `d${++counter}`,
+    user_id: ALICE,
+    device_id: "DEV",
+    room_id: ROOM,
+    type: "com.example.test",
+    state_key: null,
+    content: "{}",
+    delay_ms,
+    send_ts: 10_000 + delay_ms,
+    txn_scope: null,
+    txn_id: null,
+    created_ts: 10_000,
+    ...overrides,
   };
 }
 
@@ -35,7 +46,13 @@ describe("delayed events store", () => {
     expect(store.finalise(early.delay_id, 21_000, { outcome: "send", reason: "delay", event_id: "$e" })).toBe(true);
     expect(store.finalise(early.delay_id, 22_000, { outcome: "cancel", reason: "action" })).toBe(false);
     expect(store.selectNextSendTs()).toBe(30_000);
-    expect(store.selectDelayedEvent(early.delay_id)).toMatchObject({ finalised_ts: 21_000, outcome: "send", reason: "delay", event_id: "$e", error: null });
+    expect(store.selectDelayedEvent(early.delay_id)).toMatchObject({
+      finalised_ts: 21_000,
+      outcome: "send",
+      reason: "delay",
+      event_id: "$e",
+      error: null,
+    });
     store.finalise(late.delay_id, 23_000, { outcome: "cancel", reason: "action" });
     expect(store.selectNextSendTs()).toBeUndefined();
   });
@@ -75,8 +92,14 @@ describe("delayed events store", () => {
     const otherKey = row({ user_id: BOB, state_key: "other" });
     const message = row({ user_id: BOB });
     for (const r of [mine, theirs, otherKey, message]) store.insertDelayedEvent(r);
-    expect(store.cancelStateEventsOfOthers(ROOM, "com.example.test", "k", ALICE, 12_000, '{"errcode":"M_UNKNOWN"}')).toBe(1);
-    expect(store.selectDelayedEvent(theirs.delay_id)).toMatchObject({ outcome: "cancel", reason: "error", error: '{"errcode":"M_UNKNOWN"}' });
+    expect(
+      store.cancelStateEventsOfOthers(ROOM, "com.example.test", "k", ALICE, 12_000, '{"errcode":"M_UNKNOWN"}'),
+    ).toBe(1);
+    expect(store.selectDelayedEvent(theirs.delay_id)).toMatchObject({
+      outcome: "cancel",
+      reason: "error",
+      error: '{"errcode":"M_UNKNOWN"}',
+    });
     for (const r of [mine, otherKey, message]) expect(store.selectDelayedEvent(r.delay_id)?.finalised_ts).toBeNull();
   });
 
@@ -89,7 +112,10 @@ describe("delayed events store", () => {
     store.finalise(old.delay_id, 1_000, { outcome: "cancel", reason: "action" });
     recent.forEach((r, i) => store.finalise(r.delay_id, 50_000 + i, { outcome: "cancel", reason: "action" }));
     expect(store.pruneFinalised(10_000, 2)).toBe(2);
-    expect(store.selectFinalisedByUser(ALICE, 10).map((r) => r.delay_id)).toEqual([recent[2]!.delay_id, recent[1]!.delay_id]);
+    expect(store.selectFinalisedByUser(ALICE, 10).map((r) => r.delay_id)).toEqual([
+      recent[2]!.delay_id,
+      recent[1]!.delay_id,
+    ]);
     expect(store.selectDelayedEvent(scheduled.delay_id)).toBeDefined();
   });
 });

@@ -9,8 +9,16 @@ describe("device-key store", () => {
     s.deviceKeys.upsertDeviceKeys("@a:hs", "B", "edB", '{"v":1}');
     s.deviceKeys.upsertDeviceKeys("@a:hs", "A", "edA", '{"v":1}');
     s.deviceKeys.upsertDeviceKeys("@a:hs", "B", "edB", '{"v":2}');
-    expect(s.deviceKeys.selectDeviceKeys("@a:hs", "B")).toEqual({ device_id: "B", ed25519_key: "edB", key_json: '{"v":2}', display_name: null });
-    expect(s.deviceKeys.selectDeviceKeysByUser("@a:hs").map((row) => [row.device_id, row.display_name])).toEqual([["A", "Phone"], ["B", null]]);
+    expect(s.deviceKeys.selectDeviceKeys("@a:hs", "B")).toEqual({
+      device_id: "B",
+      ed25519_key: "edB",
+      key_json: '{"v":2}',
+      display_name: null,
+    });
+    expect(s.deviceKeys.selectDeviceKeysByUser("@a:hs").map((row) => [row.device_id, row.display_name])).toEqual([
+      ["A", "Phone"],
+      ["B", null],
+    ]);
     expect(s.deviceKeys.deleteDeviceKeys("@a:hs", "A")).toBe(1);
     expect(s.deviceKeys.selectDeviceKeys("@a:hs", "A")).toBeNull();
     expect(() => s.deviceKeys.upsertDeviceKeys("@a:hs", "NONE", "ed", "{}")).toThrow();
@@ -27,7 +35,9 @@ describe("device-key store", () => {
       { algorithm: "curve25519", count: 1 },
       { algorithm: "signed_curve25519", count: 3 },
     ]);
-    const claimed = [1, 2, 3, 4].map(() => s.deviceKeys.claimOneTimeKey("@a:hs", "D", "signed_curve25519")?.key_id ?? null);
+    const claimed = [1, 2, 3, 4].map(
+      () => s.deviceKeys.claimOneTimeKey("@a:hs", "D", "signed_curve25519")?.key_id ?? null,
+    );
     expect(claimed).toEqual(["Z", "A", "M", null]);
     s.deviceKeys.deleteOneTimeKeys("@a:hs", "D");
     expect(s.deviceKeys.countOneTimeKeys("@a:hs", "D")).toEqual([]);
@@ -39,10 +49,18 @@ describe("device-key store", () => {
     s.deviceKeys.upsertFallbackKey("@a:hs", "D", "signed_curve25519", "F1", '"f1"');
     s.deviceKeys.upsertFallbackKey("@a:hs", "D", "curve25519", "G1", '"g1"');
     s.deviceKeys.updateFallbackKeyUsed("@a:hs", "D", "signed_curve25519");
-    expect(s.deviceKeys.selectFallbackKey("@a:hs", "D", "signed_curve25519")).toEqual({ key_id: "F1", key_json: '"f1"', used: 1 });
+    expect(s.deviceKeys.selectFallbackKey("@a:hs", "D", "signed_curve25519")).toEqual({
+      key_id: "F1",
+      key_json: '"f1"',
+      used: 1,
+    });
     expect(s.deviceKeys.selectUnusedFallbackAlgorithms("@a:hs", "D")).toEqual(["curve25519"]);
     s.deviceKeys.upsertFallbackKey("@a:hs", "D", "signed_curve25519", "F2", '"f2"');
-    expect(s.deviceKeys.selectFallbackKey("@a:hs", "D", "signed_curve25519")).toEqual({ key_id: "F2", key_json: '"f2"', used: 0 });
+    expect(s.deviceKeys.selectFallbackKey("@a:hs", "D", "signed_curve25519")).toEqual({
+      key_id: "F2",
+      key_json: '"f2"',
+      used: 0,
+    });
     expect(s.deviceKeys.selectUnusedFallbackAlgorithms("@a:hs", "D")).toEqual(["curve25519", "signed_curve25519"]);
     s.deviceKeys.deleteFallbackKeys("@a:hs", "D");
     expect(s.deviceKeys.selectFallbackKey("@a:hs", "D", "curve25519")).toBeNull();

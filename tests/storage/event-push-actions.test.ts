@@ -21,11 +21,15 @@ describe("event_push_actions store", () => {
     eventPushActions.insertPushActions(ROOM, 11, "main", 101, [action(ALICE, true)]);
     eventPushActions.insertPushActions(ROOM, 12, "$thread", 102, [action(ALICE)]);
     eventPushActions.insertPushActions("!other:example.org", 13, "main", 103, [action(ALICE)]);
-    expect(eventPushActions.selectUnreadCounts(ALICE, ROOM).sort((a, b) => a.thread_id.localeCompare(b.thread_id))).toEqual([
+    expect(
+      eventPushActions.selectUnreadCounts(ALICE, ROOM).sort((a, b) => a.thread_id.localeCompare(b.thread_id)),
+    ).toEqual([
       { thread_id: "$thread", notification_count: 1, highlight_count: 0 },
       { thread_id: "main", notification_count: 2, highlight_count: 1 },
     ]);
-    expect(eventPushActions.selectUnreadCounts(BOB, ROOM)).toEqual([{ thread_id: "main", notification_count: 1, highlight_count: 1 }]);
+    expect(eventPushActions.selectUnreadCounts(BOB, ROOM)).toEqual([
+      { thread_id: "main", notification_count: 1, highlight_count: 1 },
+    ]);
     expect(eventPushActions.selectUnreadTotal(ALICE)).toBe(4);
   });
 
@@ -36,16 +40,23 @@ describe("event_push_actions store", () => {
     eventPushActions.insertPushActions(ROOM, 12, "main", 102, [action(ALICE)]);
     eventPushActions.insertPushActions(ROOM, 13, "$t", 103, [action(ALICE)]);
     eventPushActions.markReadUpTo(ALICE, ROOM, "$t", 13);
-    expect(eventPushActions.selectUnreadCounts(ALICE, ROOM)).toEqual([{ thread_id: "main", notification_count: 2, highlight_count: 0 }]);
+    expect(eventPushActions.selectUnreadCounts(ALICE, ROOM)).toEqual([
+      { thread_id: "main", notification_count: 2, highlight_count: 0 },
+    ]);
     eventPushActions.markReadUpTo(ALICE, ROOM, undefined, 10);
-    expect(eventPushActions.selectUnreadCounts(ALICE, ROOM)).toEqual([{ thread_id: "main", notification_count: 1, highlight_count: 0 }]);
+    expect(eventPushActions.selectUnreadCounts(ALICE, ROOM)).toEqual([
+      { thread_id: "main", notification_count: 1, highlight_count: 0 },
+    ]);
   });
 
   test("notifications page newest first, before a position, optionally highlights only; read ones stay listed", () => {
     const { eventPushActions } = setup();
-    for (let pos = 1; pos <= 5; pos++) eventPushActions.insertPushActions(ROOM, pos, "main", pos * 100, [action(ALICE, pos % 2 === 0)]);
+    for (let pos = 1; pos <= 5; pos++)
+      eventPushActions.insertPushActions(ROOM, pos, "main", pos * 100, [action(ALICE, pos % 2 === 0)]);
     eventPushActions.markReadUpTo(ALICE, ROOM, undefined, 2);
-    expect(eventPushActions.selectNotifications(ALICE, Number.MAX_SAFE_INTEGER, 2, false).map((r) => r.event_stream_pos)).toEqual([5, 4]);
+    expect(
+      eventPushActions.selectNotifications(ALICE, Number.MAX_SAFE_INTEGER, 2, false).map((r) => r.event_stream_pos),
+    ).toEqual([5, 4]);
     expect(eventPushActions.selectNotifications(ALICE, 4, 10, false).map((r) => [r.event_stream_pos, r.read])).toEqual([
       [3, 0],
       [2, 1],
@@ -64,4 +75,3 @@ describe("event_push_actions store", () => {
     expect(eventPushActions.selectNotifications(ALICE, 100, 10, false).map((r) => r.event_stream_pos)).toEqual([3]);
   });
 });
-

@@ -9,8 +9,19 @@ function setup() {
   const insert = (overrides: Partial<NewEvent> = {}) => {
     n++;
     const event: NewEvent = {
-      event_id: `$e${n}`, room_id: "!r:x", type: "m.room.message", state_key: null, sender: "@a:x", membership: null,
-      depth: n, origin_server_ts: 1000 * n, state_group: null, replaces_state: null, txn: undefined, json: `{"n":${n}}`, ...overrides,
+      event_id: `$e${n}`,
+      room_id: "!r:x",
+      type: "m.room.message",
+      state_key: null,
+      sender: "@a:x",
+      membership: null,
+      depth: n,
+      origin_server_ts: 1000 * n,
+      state_group: null,
+      replaces_state: null,
+      txn: undefined,
+      json: `{"n":${n}}`,
+      ...overrides,
     };
     return stores.events.insertEvent(event);
   };
@@ -24,8 +35,15 @@ describe("events", () => {
     expect(streams).toEqual([...streams].sort((a, b) => a - b));
     const all = { depth: Number.MAX_SAFE_INTEGER, stream: Number.MAX_SAFE_INTEGER };
     const none = { depth: 0, stream: 0 };
-    expect(stores.events.selectBackwards("!r:x", all, none, 10).map((e) => e.event_id)).toEqual(["$e5", "$e3", "$e2", "$e1"]);
-    expect(stores.events.selectForwards("!r:x", { depth: 2, stream: streams[1]! }, all, 10).map((e) => e.event_id)).toEqual(["$e3", "$e5"]);
+    expect(stores.events.selectBackwards("!r:x", all, none, 10).map((e) => e.event_id)).toEqual([
+      "$e5",
+      "$e3",
+      "$e2",
+      "$e1",
+    ]);
+    expect(
+      stores.events.selectForwards("!r:x", { depth: 2, stream: streams[1]! }, all, 10).map((e) => e.event_id),
+    ).toEqual(["$e3", "$e5"]);
     expect(stores.events.selectPositionAtStream("!r:x", streams[3]!)).toEqual({ depth: 3, stream: streams[2]! });
     expect(stores.events.selectAtOrAfterTs("!r:x", 2500, 1)[0]?.event_id).toBe("$e3");
     expect(stores.events.selectAtOrBeforeTs("!r:x", 2500, 1)[0]?.event_id).toBe("$e2");

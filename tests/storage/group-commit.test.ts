@@ -7,7 +7,11 @@ function setup() {
   db.exec("CREATE TABLE t (x INTEGER UNIQUE)");
   const scheduled: Array<() => void> = [];
   const group = createGroupCommit(db, (commit) => scheduled.push(commit));
-  const rows = () => db.query<{ x: number }, []>("SELECT x FROM t ORDER BY x").all().map((r) => r.x);
+  const rows = () =>
+    db
+      .query<{ x: number }, []>("SELECT x FROM t ORDER BY x")
+      .all()
+      .map((r) => r.x);
   return { db, group, scheduled, rows };
 }
 
@@ -44,10 +48,12 @@ describe("group commit", () => {
   test("a write that throws undoes only its own changes", async () => {
     const { db, group, scheduled, rows } = setup();
     const kept = group.write(() => db.exec("INSERT INTO t VALUES (1)"));
-    expect(() => group.write(() => {
-      db.exec("INSERT INTO t VALUES (2)");
-      throw new Error("refused");
-    })).toThrow("refused");
+    expect(() =>
+      group.write(() => {
+        db.exec("INSERT INTO t VALUES (2)");
+        throw new Error("refused");
+      }),
+    ).toThrow("refused");
     scheduled[0]!();
     await kept;
     expect(rows()).toEqual([1]);
@@ -64,7 +70,9 @@ describe("group commit", () => {
 
   test("a failed commit rejects every write of the batch and tells the listeners", async () => {
     const { db, group, scheduled } = setup();
-    db.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)");
+    db.exec(
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)",
+    );
     db.exec("PRAGMA foreign_keys = ON");
     let heard = 0;
     group.onCommitFailure(() => heard++);

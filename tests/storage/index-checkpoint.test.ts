@@ -35,7 +35,10 @@ function rowsInMainFile(): number[] {
   try {
     copyFileSync(join(dir.path, DATABASE_FILE), join(copy.path, DATABASE_FILE));
     const file = new Database(join(copy.path, DATABASE_FILE), { readonly: true });
-    const rows = file.query<{ n: number }, []>("SELECT n FROM probe ORDER BY n").all().map((row) => row.n);
+    const rows = file
+      .query<{ n: number }, []>("SELECT n FROM probe ORDER BY n")
+      .all()
+      .map((row) => row.n);
     file.close();
     return rows;
   } finally {

@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { memoryStores } from "../support/stores.ts";
 
-const session = (index: number) => ({ first_message_index: index, forwarded_count: 0, is_verified: 1, session_data: `{"i":${index}}` });
+const session = (index: number) => ({
+  first_message_index: index,
+  forwarded_count: 0,
+  is_verified: 1,
+  session_data: `{"i":${index}}`,
+});
 
 describe("key backup store", () => {
   test("version numbers count deleted versions and are per user; the current version is the newest not deleted", () => {
@@ -13,7 +18,13 @@ describe("key backup store", () => {
     expect(s.keyBackup.selectCurrentVersion("@a:hs")?.version).toBe(1);
     s.keyBackup.updateDeleted("@a:hs", 1);
     expect(s.keyBackup.selectCurrentVersion("@a:hs")).toBeNull();
-    expect(s.keyBackup.selectVersion("@a:hs", 2)).toEqual({ version: 2, algorithm: "alg", auth_data: '{"v":2}', etag: 0, deleted: 1 });
+    expect(s.keyBackup.selectVersion("@a:hs", 2)).toEqual({
+      version: 2,
+      algorithm: "alg",
+      auth_data: '{"v":2}',
+      etag: 0,
+      deleted: 1,
+    });
     expect(s.keyBackup.insertVersion("@a:hs", "alg", "{}")).toBe(3);
     expect(s.keyBackup.insertVersion("@b:hs", "alg", "{}")).toBe(1);
   });
@@ -36,8 +47,17 @@ describe("key backup store", () => {
     s.keyBackup.upsertSession("@a:hs", v1, "!r", "s2", session(0));
     s.keyBackup.upsertSession("@a:hs", v1, "!q", "s1", session(0));
     s.keyBackup.upsertSession("@a:hs", v2, "!r", "s1", session(9));
-    expect(s.keyBackup.selectSession("@a:hs", v1, "!r", "s1")).toEqual({ room_id: "!r", session_id: "s1", ...session(2) });
-    expect(s.keyBackup.selectSessionsOfRoom("@a:hs", v1, "!r").map((row) => row.session_id).sort()).toEqual(["s1", "s2"]);
+    expect(s.keyBackup.selectSession("@a:hs", v1, "!r", "s1")).toEqual({
+      room_id: "!r",
+      session_id: "s1",
+      ...session(2),
+    });
+    expect(
+      s.keyBackup
+        .selectSessionsOfRoom("@a:hs", v1, "!r")
+        .map((row) => row.session_id)
+        .sort(),
+    ).toEqual(["s1", "s2"]);
     expect(s.keyBackup.countSessions("@a:hs", v1)).toBe(3);
     expect(s.keyBackup.deleteSession("@a:hs", v1, "!r", "s2")).toBe(1);
     expect(s.keyBackup.deleteSessionsOfRoom("@a:hs", v1, "!r")).toBe(1);

@@ -6,7 +6,15 @@ describe("media store", () => {
   const db = openDatabase(":memory:");
   const store = createMediaStore(db);
   const sha = "ab".repeat(32);
-  const uploaded = { media_id: "m1", user_id: "@a:x", sha256: sha, content_type: "text/plain", filename: null, size: 3, uploaded_ts: 1000 };
+  const uploaded = {
+    media_id: "m1",
+    user_id: "@a:x",
+    sha256: sha,
+    content_type: "text/plain",
+    filename: null,
+    size: 3,
+    uploaded_ts: 1000,
+  };
 
   test("a media row needs its content row; both read back with their column names", () => {
     expect(() => store.insertMedia(uploaded)).toThrow(/FOREIGN KEY/);
@@ -30,7 +38,10 @@ describe("media store", () => {
   });
 
   test("deleting media returns the content hashes; thumbnails go with their content", () => {
-    store.insertThumbnail({ sha256: sha, width: 32, height: 32, method: "crop", content_type: "image/png", size: 10 }, 1000);
+    store.insertThumbnail(
+      { sha256: sha, width: 32, height: 32, method: "crop", content_type: "image/png", size: 10 },
+      1000,
+    );
     expect(store.selectThumbnail(sha, 32, 32, "crop")?.size).toBe(10);
     expect(store.countMediaBySha256(sha)).toBe(2);
     expect(store.deleteMedia("m1")).toBe(sha);

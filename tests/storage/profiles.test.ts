@@ -31,7 +31,8 @@ describe("profile store", () => {
     const stores = memoryStores();
     addUser(stores, "@a:x");
     addUser(stores, "@b:x");
-    for (const user of ["@a:x", "@b:x"]) for (const field of ["displayname", "avatar_url"]) stores.profiles.upsertField(user, field, '""');
+    for (const user of ["@a:x", "@b:x"])
+      for (const field of ["displayname", "avatar_url"]) stores.profiles.upsertField(user, field, '""');
     stores.profiles.deleteField("@a:x", "displayname");
     expect(stores.profiles.selectFields("@a:x").map((row) => row.field)).toEqual(["avatar_url"]);
     stores.profiles.deleteFields("@a:x");

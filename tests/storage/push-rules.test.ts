@@ -41,7 +41,12 @@ describe("push_rules store", () => {
     pushRules.insertRule(ALICE, "content", "r", 5, "[]", null, "a");
     pushRules.updateEnabled(ALICE, "content", "r", false);
     pushRules.updateRule(ALICE, "content", "r", '["notify"]', null, "b");
-    expect(pushRules.selectRule(ALICE, "content", "r")).toMatchObject({ priority: 5, enabled: 0, actions: '["notify"]', pattern: "b" });
+    expect(pushRules.selectRule(ALICE, "content", "r")).toMatchObject({
+      priority: 5,
+      enabled: 0,
+      actions: '["notify"]',
+      pattern: "b",
+    });
     pushRules.updatePriority(ALICE, "content", "r", 9);
     pushRules.updateActions(ALICE, "content", "r", "[]");
     expect(pushRules.selectRule(ALICE, "content", "r")).toMatchObject({ priority: 9, actions: "[]" });
@@ -86,4 +91,3 @@ describe("push_rules store", () => {
     expect(stores.pushRules.selectStreamPosition(ALICE)).toBe(0);
   });
 });
-

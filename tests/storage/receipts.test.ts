@@ -3,7 +3,13 @@ import type { NewReceipt } from "../../src/storage/receipts.ts";
 import { memoryStores } from "../support/stores.ts";
 
 const receipt = (room: string, user: string, eventStream: number, thread = ""): NewReceipt => ({
-  room_id: room, receipt_type: "m.read", user_id: user, thread_id: thread, event_id: `$${eventStream}`, event_stream: eventStream, ts: eventStream * 10,
+  room_id: room,
+  receipt_type: "m.read",
+  user_id: user,
+  thread_id: thread,
+  event_id: `$${eventStream}`,
+  event_stream: eventStream,
+  ts: eventStream * 10,
 });
 
 describe("receipt store", () => {
@@ -14,7 +20,10 @@ describe("receipt store", () => {
     const threaded = s.receipts.upsertReceipt(receipt("!r", "@a", 2, "$root"));
     const second = s.receipts.upsertReceipt(receipt("!r", "@a", 3));
     expect([first < threaded, threaded < second]).toEqual([true, true]);
-    expect(s.receipts.selectReceipt("!r", "m.read", "@a", "")).toEqual({ stream_pos: second, ...receipt("!r", "@a", 3) });
+    expect(s.receipts.selectReceipt("!r", "m.read", "@a", "")).toEqual({
+      stream_pos: second,
+      ...receipt("!r", "@a", 3),
+    });
     expect(s.receipts.selectReceipt("!r", "m.read", "@a", "$root")?.event_id).toBe("$2");
     expect(s.receipts.selectReceipt("!r", "m.read.private", "@a", "")).toBeUndefined();
     expect(s.receipts.selectMaxPosition()).toBe(second);

@@ -7,7 +7,12 @@ describe("refresh token store", () => {
     addUser(stores, "@a:x", "D");
     stores.refreshTokens.insertToken(hash(1), "@a:x", "D", null, 1);
     stores.refreshTokens.insertToken(hash(2), "@a:x", "D", hash(1), 2);
-    expect(stores.refreshTokens.selectByHash(hash(2))).toEqual({ token_hash: hash(2), user_id: "@a:x", device_id: "D", previous_hash: hash(1) });
+    expect(stores.refreshTokens.selectByHash(hash(2))).toEqual({
+      token_hash: hash(2),
+      user_id: "@a:x",
+      device_id: "D",
+      previous_hash: hash(1),
+    });
     expect(stores.refreshTokens.selectByHash(hash(3))).toBeNull();
     expect(() => stores.refreshTokens.insertToken(hash(1), "@a:x", "D", null, 3)).toThrow();
     expect(() => stores.refreshTokens.insertToken(hash(4), "@a:x", "NONE", null, 3)).toThrow();

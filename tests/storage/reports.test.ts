@@ -3,7 +3,14 @@ import type { NewReport } from "../../src/storage/reports.ts";
 import { memoryStores } from "../support/stores.ts";
 
 const report = (n: number, about: Partial<NewReport>): NewReport => ({
-  reporter: "@r:x", room_id: null, event_id: null, user_id: null, reason: null, score: null, received_ts: n, ...about,
+  reporter: "@r:x",
+  room_id: null,
+  event_id: null,
+  user_id: null,
+  reason: null,
+  score: null,
+  received_ts: n,
+  ...about,
 });
 
 describe("report store", () => {

@@ -12,7 +12,11 @@ describe("state groups", () => {
     let previous: number | null = null;
     for (let i = 0; i < SNAPSHOT_INTERVAL * 3 + 5; i++) {
       // Some keys are overwritten again and again, others only added.
-      const entry: StateEntry = { type: i % 3 === 0 ? "m.room.member" : "m.room.name", state_key: i % 3 === 0 ? `@u${i % 17}:x` : "", event_id: `$e${i}` };
+      const entry: StateEntry = {
+        type: i % 3 === 0 ? "m.room.member" : "m.room.name",
+        state_key: i % 3 === 0 ? `@u${i % 17}:x` : "",
+        event_id: `$e${i}`,
+      };
       current = new Map(current).set(`${entry.type}|${entry.state_key}`, entry.event_id);
       previous = roomState.insertStateGroup("!r:x", previous, [entry]);
       groups.push(previous);
@@ -22,7 +26,9 @@ describe("state groups", () => {
       const read = new Map(roomState.selectStateAtGroup(group).map((e) => [`${e.type}|${e.state_key}`, e.event_id]));
       expect(read).toEqual(expected[i]!);
       expect(roomState.selectEntryAtGroup(group, "m.room.name", "")).toBe(expected[i]!.get("m.room.name|"));
-      expect(roomState.selectStateOfTypeAtGroup(group, "m.room.member").length).toBe([...expected[i]!.keys()].filter((k) => k.startsWith("m.room.member")).length);
+      expect(roomState.selectStateOfTypeAtGroup(group, "m.room.member").length).toBe(
+        [...expected[i]!.keys()].filter((k) => k.startsWith("m.room.member")).length,
+      );
     });
   });
 
@@ -30,7 +36,8 @@ describe("state groups", () => {
     const db = openDatabase(":memory:");
     const { roomState } = openStores(db);
     let previous: number | null = null;
-    for (let i = 0; i < SNAPSHOT_INTERVAL * 2; i++) previous = roomState.insertStateGroup("!r:x", previous, [{ type: "t", state_key: String(i), event_id: `$${i}` }]);
+    for (let i = 0; i < SNAPSHOT_INTERVAL * 2; i++)
+      previous = roomState.insertStateGroup("!r:x", previous, [{ type: "t", state_key: String(i), event_id: `$${i}` }]);
     const longest = db.query<{ m: number }, []>("SELECT MAX(chain_length) AS m FROM state_groups").get()!.m;
     expect(longest).toBeLessThan(SNAPSHOT_INTERVAL);
   });
@@ -48,13 +55,22 @@ describe("memberships", () => {
   test("tracks the latest membership and what changed since a position", () => {
     const { memberships } = openStores(openDatabase(":memory:"));
     const row = (roomId: string, membership: string, stream: number) => ({
-      room_id: roomId, user_id: "@a:x", membership, event_id: `$${stream}`, stream_ordering: stream, displayname: null, avatar_url: null,
+      room_id: roomId,
+      user_id: "@a:x",
+      membership,
+      event_id: `$${stream}`,
+      stream_ordering: stream,
+      displayname: null,
+      avatar_url: null,
     });
     memberships.upsertMembership(row("!1:x", "join", 1));
     memberships.upsertMembership(row("!2:x", "invite", 2));
     memberships.upsertMembership(row("!1:x", "leave", 3));
     expect(memberships.selectRoomsOfUser("@a:x", "join")).toEqual([]);
-    expect(memberships.selectChangedSince("@a:x", 1).map((m) => [m.room_id, m.membership])).toEqual([["!2:x", "invite"], ["!1:x", "leave"]]);
+    expect(memberships.selectChangedSince("@a:x", 1).map((m) => [m.room_id, m.membership])).toEqual([
+      ["!2:x", "invite"],
+      ["!1:x", "leave"],
+    ]);
     memberships.updateForgotten("!1:x", "@a:x");
     expect(memberships.selectMembership("!1:x", "@a:x")?.forgotten).toBe(1);
     memberships.upsertMembership(row("!1:x", "join", 4));

@@ -6,7 +6,11 @@ describe("to-device store", () => {
     const s = memoryStores();
     addUser(s, "@a:hs", "D", "E");
     expect(s.toDevice.selectInboxPosition("@a:hs", "D")).toBe(0);
-    expect([s.toDevice.nextStreamPos("@a:hs", "D"), s.toDevice.nextStreamPos("@a:hs", "D"), s.toDevice.nextStreamPos("@a:hs", "E")]).toEqual([1, 2, 1]);
+    expect([
+      s.toDevice.nextStreamPos("@a:hs", "D"),
+      s.toDevice.nextStreamPos("@a:hs", "D"),
+      s.toDevice.nextStreamPos("@a:hs", "E"),
+    ]).toEqual([1, 2, 1]);
     s.toDevice.insertMessage("@a:hs", "D", 2, "@b:hs", "t", "{}", 0);
     expect(s.toDevice.deleteMessagesUpTo("@a:hs", "D", 2)).toBe(1);
     s.toDevice.deleteMessagesOfDevice("@a:hs", "D");
@@ -26,7 +30,12 @@ describe("to-device store", () => {
     expect(s.toDevice.selectMessages("@a:hs", "D", 2, 10).map((m) => m.stream_pos)).toEqual([3]);
     expect(() => s.toDevice.insertMessage("@a:hs", "D", 3, "@b:hs", "t", "{}", 0)).toThrow();
     expect(s.toDevice.countMessages("@a:hs", "D")).toBe(3);
-    expect(s.toDevice.selectDevicesWithMessages().map((d) => `${d.user_id}/${d.device_id}`).sort()).toEqual(["@a:hs/D", "@a:hs/E"]);
+    expect(
+      s.toDevice
+        .selectDevicesWithMessages()
+        .map((d) => `${d.user_id}/${d.device_id}`)
+        .sort(),
+    ).toEqual(["@a:hs/D", "@a:hs/E"]);
   });
 
   test("messages need their device and go when their device row goes", () => {
@@ -54,9 +63,15 @@ describe("to-device store", () => {
     s.toDevice.insertTransaction("@a:hs", "D", "m.u", "1", 20);
     s.toDevice.insertTransaction("@a:hs", "E", "m.t", "1", 30);
     expect(() => s.toDevice.insertTransaction("@a:hs", "D", "m.t", "1", 40)).toThrow();
-    expect([s.toDevice.hasTransaction("@a:hs", "D", "m.t", "1"), s.toDevice.hasTransaction("@a:hs", "D", "m.t", "2")]).toEqual([true, false]);
+    expect([
+      s.toDevice.hasTransaction("@a:hs", "D", "m.t", "1"),
+      s.toDevice.hasTransaction("@a:hs", "D", "m.t", "2"),
+    ]).toEqual([true, false]);
     expect(s.toDevice.deleteTransactionsOlderThan(15)).toBe(1);
     s.toDevice.deleteTransactionsOfDevice("@a:hs", "D");
-    expect([s.toDevice.hasTransaction("@a:hs", "D", "m.u", "1"), s.toDevice.hasTransaction("@a:hs", "E", "m.t", "1")]).toEqual([false, true]);
+    expect([
+      s.toDevice.hasTransaction("@a:hs", "D", "m.u", "1"),
+      s.toDevice.hasTransaction("@a:hs", "E", "m.t", "1"),
+    ]).toEqual([false, true]);
   });
 });

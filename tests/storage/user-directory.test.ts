@@ -8,12 +8,30 @@ function setup() {
     stores.accounts.insertUser({ user_id: user, password_hash: null, created_ts: 1 });
   }
   const member = (roomId: string, userId: string, membership = "join") =>
-    stores.memberships.upsertMembership({ room_id: roomId, user_id: userId, membership, event_id: `$${roomId}${userId}`, stream_ordering: 1, displayname: null, avatar_url: null });
+    stores.memberships.upsertMembership({
+      room_id: roomId,
+      user_id: userId,
+      membership,
+      event_id: `$${roomId}${userId}`,
+      stream_ordering: 1,
+      displayname: null,
+      avatar_url: null,
+    });
   const state = (roomId: string, type: string, content: object) => {
     const eventId = `$${roomId}${type}`;
     stores.events.insertEvent({
-      event_id: eventId, room_id: roomId, type, state_key: "", sender: "@x:x", membership: null, depth: 1,
-      origin_server_ts: 1, state_group: null, replaces_state: null, txn: undefined, json: JSON.stringify({ content }),
+      event_id: eventId,
+      room_id: roomId,
+      type,
+      state_key: "",
+      sender: "@x:x",
+      membership: null,
+      depth: 1,
+      origin_server_ts: 1,
+      state_group: null,
+      replaces_state: null,
+      txn: undefined,
+      json: JSON.stringify({ content }),
     });
     stores.roomState.upsertCurrent(roomId, { type, state_key: "", event_id: eventId });
   };
@@ -26,7 +44,8 @@ const search = (stores: ReturnType<typeof openStores>, term: string, limit = 10)
 describe("user directory store", () => {
   test("keeps users joined to a shared room, a room with a public join rule or world_readable history; a listing alone does not count", () => {
     const { stores, member, state } = setup();
-    for (const roomId of ["!shared:x", "!listed:x", "!open:x", "!readable:x", "!hidden:x"]) stores.rooms.insertRoom({ room_id: roomId, room_version: "12", creator: "@x:x", created_ts: 1 });
+    for (const roomId of ["!shared:x", "!listed:x", "!open:x", "!readable:x", "!hidden:x"])
+      stores.rooms.insertRoom({ room_id: roomId, room_version: "12", creator: "@x:x", created_ts: 1 });
     member("!shared:x", "@me:x");
     member("!shared:x", "@mate:x");
     member("!shared:x", "@hidden:x", "invite");

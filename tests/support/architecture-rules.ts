@@ -39,7 +39,8 @@ export function layerOf(path: string): Layer {
   if (path === "src/main.ts") return "main";
   if (path === "src/app.ts") return "app";
   const folder = path.split("/")[1]!;
-  if (folder === "cli" || folder === "api" || folder === "core" || folder === "storage" || folder === "matrix") return folder;
+  if (folder === "cli" || folder === "api" || folder === "core" || folder === "storage" || folder === "matrix")
+    return folder;
   return "leaf";
 }
 
@@ -67,7 +68,11 @@ const PACKAGES_ONLY_IN: Record<string, readonly Layer[]> = {
 };
 /** matrix/ does no I/O: these are the only packages it may use. */
 const MATRIX_PACKAGES = new Set(["node:crypto", "@sinclair/typebox"]);
-const packageOf = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageOf = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 
 export function layerBreaches(file: SourceFile): string[] {
   const from = layerOf(file.path);
@@ -100,8 +105,10 @@ export function packageBreaches(file: SourceFile): string[] {
     if (target !== undefined) continue;
     const name = packageOf(specifier);
     const onlyIn = PACKAGES_ONLY_IN[name];
-    if (onlyIn && !onlyIn.includes(layer)) breaches.push(`${at(file, line)} imports ${name} (only ${onlyIn.join(" and ")} may)`);
-    if (layer === "matrix" && !MATRIX_PACKAGES.has(name)) breaches.push(`${at(file, line)} imports ${name} (matrix/ uses only ${[...MATRIX_PACKAGES].join(", ")})`);
+    if (onlyIn && !onlyIn.includes(layer))
+      breaches.push(`${at(file, line)} imports ${name} (only ${onlyIn.join(" and ")} may)`);
+    if (layer === "matrix" && !MATRIX_PACKAGES.has(name))
+      breaches.push(`${at(file, line)} imports ${name} (matrix/ uses only ${[...MATRIX_PACKAGES].join(", ")})`);
   }
   return breaches;
 }
@@ -236,7 +243,8 @@ export const SQL = new RegExp(
 /** bun:sqlite's Database methods that run statements, called on a handle named `db` (or `stores.db`). */
 const DATABASE_METHODS = new Set(["query", "prepare", "exec", "run", "transaction"]);
 
-export const literals = (file: SourceFile) => file.tokens.filter((token) => token.kind === "string" || token.kind === "template");
+export const literals = (file: SourceFile) =>
+  file.tokens.filter((token) => token.kind === "string" || token.kind === "template");
 
 export function sqlBreaches(file: SourceFile): string[] {
   if (layerOf(file.path) === "storage") return [];
@@ -245,8 +253,17 @@ export function sqlBreaches(file: SourceFile): string[] {
     .map((literal) => `${at(file, literal.line)} has SQL: ${JSON.stringify(literal.text.slice(0, 60))}`);
   file.tokens.forEach((token, k) => {
     const [dot, method, open] = file.tokens.slice(k + 1, k + 4);
-    if (token.kind === "name" && token.text === "db" && dot?.text === "." && method && DATABASE_METHODS.has(method.text) && open?.text === "(") {
-      breaches.push(`${at(file, token.line)} runs ${file.tokens[k - 1]?.text === "." ? "….db" : "db"}.${method.text}() on the raw database handle`);
+    if (
+      token.kind === "name" &&
+      token.text === "db" &&
+      dot?.text === "." &&
+      method &&
+      DATABASE_METHODS.has(method.text) &&
+      open?.text === "("
+    ) {
+      breaches.push(
+        `${at(file, token.line)} runs ${file.tokens[k - 1]?.text === "." ? "….db" : "db"}.${method.text}() on the raw database handle`,
+      );
     }
   });
   return breaches;
@@ -276,8 +293,40 @@ const COLLECTIONS = new Set(["Map", "Set", "WeakMap", "WeakSet", "Array"]);
 /** What `new` may build at the top level: values whose state never changes. */
 const IMMUTABLE_CLASSES = new Set(["URL", "TextEncoder", "TextDecoder", "RegExp"]);
 /** Methods that change the array, map or set they are called on. */
-const MUTATING_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "delete", "clear", "add"]);
-const ASSIGNMENTS = new Set(["=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", "&=", "|=", "^=", "&&=", "||=", "??=", "++", "--"]);
+const MUTATING_METHODS = new Set([
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "sort",
+  "reverse",
+  "fill",
+  "copyWithin",
+  "set",
+  "delete",
+  "clear",
+  "add",
+]);
+const ASSIGNMENTS = new Set([
+  "=",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "**=",
+  "<<=",
+  ">>=",
+  "&=",
+  "|=",
+  "^=",
+  "&&=",
+  "||=",
+  "??=",
+  "++",
+  "--",
+]);
 
 /** The index of the bracket that closes the one at `open`. */
 function closing(tokens: Token[], open: number): number {
@@ -295,7 +344,8 @@ function mutationsOf(tokens: Token[], name: string): number[] {
     const before = tokens[k - 1]?.text;
     if (before === "." || before === "?." || before === "const") return;
     if (before === "delete" || before === "++" || before === "--") return void lines.push(token.line);
-    if (before === "(" && tokens[k - 2]?.text === "assign" && tokens[k - 4]?.text === "Object") return void lines.push(token.line);
+    if (before === "(" && tokens[k - 2]?.text === "assign" && tokens[k - 4]?.text === "Object")
+      return void lines.push(token.line);
     let j = k + 1;
     let member: string | undefined;
     for (;;) {
@@ -311,7 +361,12 @@ function mutationsOf(tokens: Token[], name: string): number[] {
       } else break;
     }
     const after = tokens[j]?.text;
-    if (member !== undefined && after !== undefined && ((after === "(" && MUTATING_METHODS.has(member)) || ASSIGNMENTS.has(after))) lines.push(token.line);
+    if (
+      member !== undefined &&
+      after !== undefined &&
+      ((after === "(" && MUTATING_METHODS.has(member)) || ASSIGNMENTS.has(after))
+    )
+      lines.push(token.line);
   });
   return lines;
 }
@@ -321,7 +376,13 @@ function mutationsOf(tokens: Token[], name: string): number[] {
  * `exec` read and move it; `replace`, `match`, `matchAll` and `split` start from 0 each time.
  */
 function usesLastIndex(tokens: Token[], name: string): boolean {
-  return tokens.some((token, k) => token.text === name && tokens[k - 1]?.text !== "." && tokens[k + 1]?.text === "." && ["test", "exec", "lastIndex"].includes(tokens[k + 2]?.text ?? ""));
+  return tokens.some(
+    (token, k) =>
+      token.text === name &&
+      tokens[k - 1]?.text !== "." &&
+      tokens[k + 1]?.text === "." &&
+      ["test", "exec", "lastIndex"].includes(tokens[k + 2]?.text ?? ""),
+  );
 }
 
 export function moduleStateBreaches(file: SourceFile): string[] {
@@ -341,7 +402,8 @@ export function moduleStateBreaches(file: SourceFile): string[] {
   const { tokens } = file;
   tokens.forEach((token, k) => {
     if (token.depth !== 0 || token.kind !== "name" || tokens[k - 1]?.text === ".") return;
-    if (token.text === "let" || token.text === "var") return report(token.line, `declares \`${token.text} ${tokens[k + 1]?.text}\` at the top level`);
+    if (token.text === "let" || token.text === "var")
+      return report(token.line, `declares \`${token.text} ${tokens[k + 1]?.text}\` at the top level`);
     if (token.text !== "const" || tokens[k + 2]?.text !== "=") return;
     const name = tokens[k + 1]!.text;
     const value = tokens[k + 3];
@@ -349,10 +411,17 @@ export function moduleStateBreaches(file: SourceFile): string[] {
       const className = tokens[k + 4]?.text ?? "";
       if (COLLECTIONS.has(className)) {
         const changed = mutationsOf(tokens, name);
-        if (changed.length > 0) report(token.line, `holds a ${className} \`${name}\` that is changed (line ${changed.join(", ")})`);
+        if (changed.length > 0)
+          report(token.line, `holds a ${className} \`${name}\` that is changed (line ${changed.join(", ")})`);
       } else if (className === "RegExp") {
         const [comma, flags] = tokens.slice(k + 6, closing(tokens, k + 5)).slice(-2);
-        if (comma?.text === "," && comma.depth === 1 && flags?.kind === "string" && /[gy]/.test(flags.text) && usesLastIndex(tokens, name)) {
+        if (
+          comma?.text === "," &&
+          comma.depth === 1 &&
+          flags?.kind === "string" &&
+          /[gy]/.test(flags.text) &&
+          usesLastIndex(tokens, name)
+        ) {
           report(token.line, `holds a global RegExp \`${name}\` whose lastIndex the file uses (state)`);
         }
       } else if (!IMMUTABLE_CLASSES.has(className)) {
@@ -360,7 +429,8 @@ export function moduleStateBreaches(file: SourceFile): string[] {
       }
     } else if (value?.text === "[" || value?.text === "{") {
       const changed = mutationsOf(tokens, name);
-      if (changed.length > 0) report(token.line, `holds a literal \`${name}\` that is changed (line ${changed.join(", ")})`);
+      if (changed.length > 0)
+        report(token.line, `holds a literal \`${name}\` that is changed (line ${changed.join(", ")})`);
     } else if (value?.kind === "regex" && /\/[a-z]*[gy][a-z]*$/.test(value.text) && usesLastIndex(tokens, name)) {
       report(token.line, `holds a global regular expression \`${name}\` whose lastIndex the file uses (state)`);
     }

@@ -25,7 +25,10 @@ export interface Allocation {
 
 function requireBinary(name: string): string {
   const path = Bun.which(name);
-  if (!path) throw new Error(`${name} not found: the TURN end-to-end test needs the Debian package coturn (apt-get install coturn; npm test installs it as root on Debian: tests/peers/provision.ts)`);
+  if (!path)
+    throw new Error(
+      `${name} not found: the TURN end-to-end test needs the Debian package coturn (apt-get install coturn; npm test installs it as root on Debian: tests/peers/provision.ts)`,
+    );
   return path;
 }
 
@@ -38,7 +41,8 @@ async function collect(stream: ReadableStream<Uint8Array>, into: (text: string) 
 export function startCoturn(secret: string, realm = "turn.test.local"): Promise<Coturn> {
   return launchCoturn(
     [
-      "-c", "/dev/null", // never pick up /etc/turnserver.conf
+      "-c",
+      "/dev/null", // never pick up /etc/turnserver.conf
       "--use-auth-secret",
       `--static-auth-secret=${secret}`,
       `--realm=${realm}`,
@@ -116,10 +120,29 @@ async function launchCoturn(configArgs: string[], realm: string): Promise<Coturn
    * then, since the packet exchange it goes on to would only test coturn and takes seconds.
    */
   async function allocate(username: string, password: string): Promise<Allocation> {
-    const client = Bun.spawn([uclient, "-v", "-y", "-c", "-n", "1", "-m", "1", "-p", String(port), "-u", username, "-w", password, "127.0.0.1"], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const client = Bun.spawn(
+      [
+        uclient,
+        "-v",
+        "-y",
+        "-c",
+        "-n",
+        "1",
+        "-m",
+        "1",
+        "-p",
+        String(port),
+        "-u",
+        username,
+        "-w",
+        password,
+        "127.0.0.1",
+      ],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     let output = "";
     const relayed = new Promise<boolean>((resolve) => {
       const check = (text: string) => {

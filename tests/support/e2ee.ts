@@ -21,7 +21,10 @@ export function randomCurve25519(): string {
   return randomBytes(32).toString("base64").replace(/=+$/, "");
 }
 
-export function deviceKeysFor(user: Pick<TestUser, "user_id" | "device_id">, extra: Record<string, unknown> = {}): TestDeviceKeys {
+export function deviceKeysFor(
+  user: Pick<TestUser, "user_id" | "device_id">,
+  extra: Record<string, unknown> = {},
+): TestDeviceKeys {
   const seed = newSeed();
   const ed25519 = publicKeyBase64(seed);
   const signingKey = { keyId: `ed25519:${user.device_id}`, seed };
@@ -36,7 +39,12 @@ export function deviceKeysFor(user: Pick<TestUser, "user_id" | "device_id">, ext
 }
 
 /** `{ "signed_curve25519:<id>": {key, signatures} }` for each id, signed by the device. */
-export function signedKeys(userId: string, device: TestDeviceKeys, ids: string[], fallback = false): Record<string, unknown> {
+export function signedKeys(
+  userId: string,
+  device: TestDeviceKeys,
+  ids: string[],
+  fallback = false,
+): Record<string, unknown> {
   return Object.fromEntries(
     ids.map((id) => [
       `signed_curve25519:${id}`,
@@ -53,7 +61,11 @@ export interface TestCrossSigningKey {
 }
 
 /** A cross-signing key object, signed by `signer` (the master key) when given. */
-export function crossSigningKey(userId: string, usage: "master" | "self_signing" | "user_signing", signer?: TestCrossSigningKey): TestCrossSigningKey {
+export function crossSigningKey(
+  userId: string,
+  usage: "master" | "self_signing" | "user_signing",
+  signer?: TestCrossSigningKey,
+): TestCrossSigningKey {
   const seed = newSeed();
   const publicKey = publicKeyBase64(seed);
   const unsigned = { user_id: userId, usage: [usage], keys: { [`ed25519:${publicKey}`]: publicKey } };
@@ -68,5 +80,9 @@ export function crossSigningKey(userId: string, usage: "master" | "self_signing"
 /** Master, self-signing and user-signing keys, the latter two signed by the master. */
 export function crossSigningKeys(userId: string) {
   const master = crossSigningKey(userId, "master");
-  return { master, selfSigning: crossSigningKey(userId, "self_signing", master), userSigning: crossSigningKey(userId, "user_signing", master) };
+  return {
+    master,
+    selfSigning: crossSigningKey(userId, "self_signing", master),
+    userSigning: crossSigningKey(userId, "user_signing", master),
+  };
 }

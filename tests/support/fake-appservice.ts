@@ -28,10 +28,19 @@ export async function startFakeAppservice(options: { hsToken?: string; port?: nu
     const url = new URL(request.url);
     const path = decodeURIComponent(url.pathname);
     const body = await request.text();
-    requests.push({ method: request.method, path: `${path}${url.search}`, authorization: request.headers.get("authorization"), body });
-    const custom = await handler?.(new Request(request.url, { method: request.method, headers: request.headers, ...(body ? { body } : {}) }), path);
+    requests.push({
+      method: request.method,
+      path: `${path}${url.search}`,
+      authorization: request.headers.get("authorization"),
+      body,
+    });
+    const custom = await handler?.(
+      new Request(request.url, { method: request.method, headers: request.headers, ...(body ? { body } : {}) }),
+      path,
+    );
     if (custom) return custom;
-    if (request.headers.get("authorization") !== `Bearer ${hsToken}`) return Response.json({ errcode: "M_FORBIDDEN" }, { status: 403 });
+    if (request.headers.get("authorization") !== `Bearer ${hsToken}`)
+      return Response.json({ errcode: "M_FORBIDDEN" }, { status: 403 });
     const transaction = /^\/_matrix\/app\/v1\/transactions\/(.+)$/.exec(path);
     if (transaction && request.method === "PUT") {
       received.push({ txnId: transaction[1]!, raw: body, body: JSON.parse(body) });
@@ -60,7 +69,8 @@ export async function startFakeAppservice(options: { hsToken?: string; port?: nu
       const byId = new Map<string, ReceivedTransaction>();
       for (const transaction of received) {
         const seen = byId.get(transaction.txnId);
-        if (seen && seen.raw !== transaction.raw) throw new Error(`txnId ${transaction.txnId} was sent with two different bodies`);
+        if (seen && seen.raw !== transaction.raw)
+          throw new Error(`txnId ${transaction.txnId} was sent with two different bodies`);
         if (!seen) byId.set(transaction.txnId, transaction);
       }
       return [...byId.values()];
@@ -72,7 +82,10 @@ export async function startFakeAppservice(options: { hsToken?: string; port?: nu
     async waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`timed out; received ${received.length} transactions: ${JSON.stringify(received.map((t) => t.txnId))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out; received ${received.length} transactions: ${JSON.stringify(received.map((t) => t.txnId))}`,
+          );
         await Bun.sleep(5);
       }
     },
@@ -134,14 +147,18 @@ export const startAppserviceDelivery = (server: TestServer): void => server.serv
 export const stopAppserviceDelivery = (server: TestServer): Promise<void> => server.services.appservices.stop();
 
 /** Hands ephemeral data (presence, typing, receipts) to the appservices, as the ephemeral streams do. */
-export const enqueueEphemeral = (server: TestServer, event: Parameters<TestServer["services"]["appservices"]["enqueueEphemeral"]>[0]): void =>
-  server.services.appservices.enqueueEphemeral(event);
+export const enqueueEphemeral = (
+  server: TestServer,
+  event: Parameters<TestServer["services"]["appservices"]["enqueueEphemeral"]>[0],
+): void => server.services.appservices.enqueueEphemeral(event);
 
 /** The appservice's pending transaction as stored (txn id, body, attempts, last error), if any. */
-export const storedAppserviceTransaction = (server: TestServer, appserviceId: string) => server.stores.appserviceQueue.selectTransaction(appserviceId);
+export const storedAppserviceTransaction = (server: TestServer, appserviceId: string) =>
+  server.stores.appserviceQueue.selectTransaction(appserviceId);
 
 /** How many items wait in the appservice's outbox, not yet in a transaction. */
-export const storedOutboxCount = (server: TestServer, appserviceId: string): number => server.stores.appserviceQueue.countOutbox(appserviceId);
+export const storedOutboxCount = (server: TestServer, appserviceId: string): number =>
+  server.stores.appserviceQueue.countOutbox(appserviceId);
 
 /**
  * Replaces the appservice's registration, as `bunduit appservice register --replace` would,

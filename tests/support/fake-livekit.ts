@@ -39,7 +39,12 @@ const GRANT_NEEDED: Record<string, (body: Record<string, unknown>, video: Record
 
 export function startFakeLiveKit(apiKey = "devkey", apiSecret = "a-livekit-secret-of-at-least-32-chars"): FakeLiveKit {
   const verifier = new TokenVerifier(apiKey, apiSecret);
-  const state = { calls: [] as TwirpCall[], refused: [] as string[], connected: new Set<string>(), failCreateRoom: false };
+  const state = {
+    calls: [] as TwirpCall[],
+    refused: [] as string[],
+    connected: new Set<string>(),
+    failCreateRoom: false,
+  };
 
   const twirpError = (status: number, code: string, msg: string) => Response.json({ code, msg }, { status });
   const refuse = (reason: string) => {
@@ -53,7 +58,8 @@ export function startFakeLiveKit(apiKey = "devkey", apiSecret = "a-livekit-secre
     async fetch(request) {
       const path = new URL(request.url).pathname;
       const method = /^\/twirp\/livekit\.RoomService\/(\w+)$/.exec(path)?.[1];
-      if (request.method !== "POST" || !method || !(method in GRANT_NEEDED)) return twirpError(404, "bad_route", `no route ${path}`);
+      if (request.method !== "POST" || !method || !(method in GRANT_NEEDED))
+        return twirpError(404, "bad_route", `no route ${path}`);
       if (!request.headers.get("content-type")?.startsWith("application/json")) return refuse(`${method}: not JSON`);
       const token = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
       if (!token) return refuse(`${method}: no bearer token`);
@@ -64,11 +70,17 @@ export function startFakeLiveKit(apiKey = "devkey", apiSecret = "a-livekit-secre
         return refuse(`${method}: token rejected: ${(error as Error).message}`);
       }
       const body = (await request.json()) as Record<string, unknown>;
-      if (!GRANT_NEEDED[method]!(body, claims.video ?? {})) return refuse(`${method}: missing grant in ${JSON.stringify(claims.video)}`);
+      if (!GRANT_NEEDED[method]!(body, claims.video ?? {}))
+        return refuse(`${method}: missing grant in ${JSON.stringify(claims.video)}`);
       state.calls.push({ method, body, claims });
       if (method === "CreateRoom") {
         if (state.failCreateRoom) return twirpError(500, "internal", "room service down");
-        return Response.json({ sid: "RM_fake", name: body.name, emptyTimeout: body.emptyTimeout, creationTime: String(Math.floor(Date.now() / 1000)) });
+        return Response.json({
+          sid: "RM_fake",
+          name: body.name,
+          emptyTimeout: body.emptyTimeout,
+          creationTime: String(Math.floor(Date.now() / 1000)),
+        });
       }
       const key = `${String(body.room)}|${String(body.identity)}`;
       if (!state.connected.has(key)) return twirpError(404, "not_found", "participant not found");
@@ -96,7 +108,11 @@ export function startFakeLiveKit(apiKey = "devkey", apiSecret = "a-livekit-secre
       state.failCreateRoom = value;
     },
     async signWebhook(event, secret = apiSecret) {
-      const body = JSON.stringify({ id: `EV_${crypto.randomUUID()}`, createdAt: String(Math.floor(Date.now() / 1000)), ...event });
+      const body = JSON.stringify({
+        id: `EV_${crypto.randomUUID()}`,
+        createdAt: String(Math.floor(Date.now() / 1000)),
+        ...event,
+      });
       const token = new AccessToken(apiKey, secret, { ttl: "5m" });
       token.sha256 = createHash("sha256").update(body).digest("base64");
       return { body, authorization: await token.toJwt() };

@@ -19,12 +19,29 @@ export interface FakeRemoteHomeserver {
 
 export async function startFakeRemoteHomeserver(): Promise<FakeRemoteHomeserver> {
   const openssl = Bun.which("openssl");
-  if (!openssl) throw new Error("openssl not found: the remote-user tests need it for a TLS certificate (apt-get install openssl)");
+  if (!openssl)
+    throw new Error("openssl not found: the remote-user tests need it for a TLS certificate (apt-get install openssl)");
   const dir = tempDir("bunduit-remote-hs-");
   const [key, cert] = [join(dir.path, "key.pem"), join(dir.path, "cert.pem")];
   const made = Bun.spawnSync([
-    openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+    openssl,
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
   ]);
   if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
 
@@ -37,9 +54,12 @@ export async function startFakeRemoteHomeserver(): Promise<FakeRemoteHomeserver>
     fetch(request) {
       const url = new URL(request.url);
       requests.push(`${request.method} ${url.pathname}`);
-      if (url.pathname !== "/_matrix/federation/v1/openid/userinfo") return Response.json({ errcode: "M_UNRECOGNIZED" }, { status: 404 });
+      if (url.pathname !== "/_matrix/federation/v1/openid/userinfo")
+        return Response.json({ errcode: "M_UNRECOGNIZED" }, { status: 404 });
       const sub = tokens.get(url.searchParams.get("access_token") ?? "");
-      return sub ? Response.json({ sub }) : Response.json({ errcode: "M_UNKNOWN_TOKEN", error: "unknown" }, { status: 401 });
+      return sub
+        ? Response.json({ sub })
+        : Response.json({ errcode: "M_UNKNOWN_TOKEN", error: "unknown" }, { status: 401 });
     },
   });
   const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;

@@ -28,7 +28,11 @@ export function passwordHashOf(password: string): Promise<string> {
   return hash;
 }
 
-export async function createUser(server: TestServer, localpart = `user${++counter}`, password: string | null = TEST_PASSWORD): Promise<TestUser> {
+export async function createUser(
+  server: TestServer,
+  localpart = `user${++counter}`,
+  password: string | null = TEST_PASSWORD,
+): Promise<TestUser> {
   const { accounts, sessions } = server.services;
   const user_id = await accounts.createUser(localpart, null);
   if (password !== null) server.stores.accounts.updatePasswordHash(user_id, await passwordHashOf(password));
@@ -40,7 +44,11 @@ export async function createUser(server: TestServer, localpart = `user${++counte
 /** Another logged-in device of `user`, as a second login would make it. */
 export function addDevice(server: TestServer, user: TestUser, deviceId: string): TestUser {
   server.stores.devices.insertDevice(user.user_id, deviceId, null, Date.now());
-  return { user_id: user.user_id, device_id: deviceId, access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId) };
+  return {
+    user_id: user.user_id,
+    device_id: deviceId,
+    access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId),
+  };
 }
 
 /** Names the device as stored, without going through PUT /devices/{deviceId}. */
@@ -49,7 +57,11 @@ export function setDeviceDisplayName(server: TestServer, device: TestUser, displ
 }
 
 /** A guest account with one device, as POST /register?kind=guest makes it (that endpoint has its own tests). */
-export async function createGuest(server: TestServer, localpart = `guest${Math.random().toString(36).slice(2, 10)}`, deviceId = "GUESTDEV"): Promise<TestUser> {
+export async function createGuest(
+  server: TestServer,
+  localpart = `guest${Math.random().toString(36).slice(2, 10)}`,
+  deviceId = "GUESTDEV",
+): Promise<TestUser> {
   const user_id = await server.services.accounts.createUser(localpart, null, { guest: true });
   return addDevice(server, { user_id, device_id: "", access_token: "" }, deviceId);
 }
@@ -110,5 +122,10 @@ export const pathId = (id: string) => encodeURIComponent(id);
 
 /** The auth dict of the m.login.password stage for `user`. */
 export function passwordAuth(user: TestUser | string, session: string, password = "correct horse") {
-  return { type: "m.login.password", identifier: { type: "m.id.user", user: typeof user === "string" ? user : user.user_id }, password, session };
+  return {
+    type: "m.login.password",
+    identifier: { type: "m.id.user", user: typeof user === "string" ? user : user.user_id },
+    password,
+    session,
+  };
 }

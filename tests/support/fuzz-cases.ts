@@ -36,7 +36,13 @@ export interface Operation {
   auth?: string;
 }
 export interface OpenApi {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }; "x-auth"?: string }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }; "x-auth"?: string }
+    >
+  >;
 }
 
 export function operationsOf(document: OpenApi): Operation[] {
@@ -101,15 +107,22 @@ function pathFor(operation: Operation, params: Record<string, string>): string {
 /** One request for `operation`, broken in one way chosen by `random`. */
 export function fuzzCase(operation: Operation, actors: FuzzActors, random: Random): FuzzCase {
   const token =
-    operation.auth === "appservice" ? actors.appservice.as_token : random.chance(0.25) ? actors.admin.access_token : actors.user.access_token;
+    operation.auth === "appservice"
+      ? actors.appservice.as_token
+      : random.chance(0.25)
+        ? actors.admin.access_token
+        : actors.user.access_token;
   const actor = token === actors.admin.access_token ? actors.admin : actors.user;
   const named = namedValues(actors, actor);
   const pathParams = operation.parameters.filter((p) => p.in === "path");
   const queryParams = operation.parameters.filter((p) => p.in === "query");
   const params: Record<string, string> = {};
-  for (const p of pathParams) params[p.name] = encodeURIComponent(String(named(p.name) ?? exampleOf(p.schema, named, p.name)));
+  for (const p of pathParams)
+    params[p.name] = encodeURIComponent(String(named(p.name) ?? exampleOf(p.schema, named, p.name)));
   const query = new URLSearchParams();
-  for (const p of queryParams) if (p.required || random.chance(0.3)) query.set(p.name, String(named(p.name) ?? exampleOf(p.schema, named, p.name)));
+  for (const p of queryParams)
+    if (p.required || random.chance(0.3))
+      query.set(p.name, String(named(p.name) ?? exampleOf(p.schema, named, p.name)));
   let body: unknown = operation.body ? exampleOf(operation.body, named) : undefined;
   let rawBody: string | Uint8Array | undefined;
   const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
@@ -120,7 +133,20 @@ export function fuzzCase(operation: Operation, actors: FuzzActors, random: Rando
     "query-junk",
     "auth-header",
     ...(operation.body
-      ? ["body-broken", "body-top-type", "body-missing", "body-field-type", "body-field-string", "body-number", "body-number-edge", "body-huge", "body-deep", "body-extra", "body-proto", "body-content-type"]
+      ? [
+          "body-broken",
+          "body-top-type",
+          "body-missing",
+          "body-field-type",
+          "body-field-string",
+          "body-number",
+          "body-number-edge",
+          "body-huge",
+          "body-deep",
+          "body-extra",
+          "body-proto",
+          "body-content-type",
+        ]
       : ["body-unexpected"]),
   ];
   const kind = random.pick(kinds);
@@ -145,11 +171,23 @@ export function fuzzCase(operation: Operation, actors: FuzzActors, random: Rando
       break;
     }
     case "auth-header":
-      headers.Authorization = random.pick(["Bearer", "Bearer ", "Basic Zm9vOmJhcg==", `Bearer ${token} extra`, `bearer\t${token}`, "Bearer \u00e9", `Bearer ${"t".repeat(10_000)}`, ""]);
+      headers.Authorization = random.pick([
+        "Bearer",
+        "Bearer ",
+        "Basic Zm9vOmJhcg==",
+        `Bearer ${token} extra`,
+        `bearer\t${token}`,
+        "Bearer \u00e9",
+        `Bearer ${"t".repeat(10_000)}`,
+        "",
+      ]);
       if (random.chance(0.5)) query.set("access_token", random.pick(["", token, "x".repeat(5_000)]));
       break;
     case "query-junk":
-      query.append(random.pick(["access_token", "user_id", "device_id", "limit", "from", "dir", "\u0000", "x".repeat(2_000)]), random.pick(HOSTILE_QUERY_VALUES));
+      query.append(
+        random.pick(["access_token", "user_id", "device_id", "limit", "from", "dir", "\u0000", "x".repeat(2_000)]),
+        random.pick(HOSTILE_QUERY_VALUES),
+      );
       // An as_token reads user_id and device_id to act as one of its users.
       if (random.chance(0.3)) headers.Authorization = `Bearer ${actors.appservice.as_token}`;
       break;
@@ -187,14 +225,30 @@ export function fuzzCase(operation: Operation, actors: FuzzActors, random: Rando
       break;
     case "body-proto":
       if (random.chance(0.5)) {
-        body = setPath(body, field, new RawJson('{"__proto__":{"a":1},"constructor":{"prototype":{"b":2}},"hasOwnProperty":"x","toString":[]}'));
+        body = setPath(
+          body,
+          field,
+          new RawJson('{"__proto__":{"a":1},"constructor":{"prototype":{"b":2}},"hasOwnProperty":"x","toString":[]}'),
+        );
         break;
       }
-      rawBody = serialize(body).replace(/^\{/, random.pick(['{"__proto__":{"admin":true},', '{"constructor":{"prototype":{"x":1}},', '{"toString":1,"hasOwnProperty":null,']));
+      rawBody = serialize(body).replace(
+        /^\{/,
+        random.pick([
+          '{"__proto__":{"admin":true},',
+          '{"constructor":{"prototype":{"x":1}},',
+          '{"toString":1,"hasOwnProperty":null,',
+        ]),
+      );
       if (rawBody.endsWith(",}")) rawBody = rawBody.replace(/,\}$/, "}");
       break;
     case "body-content-type":
-      headers["Content-Type"] = random.pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1"]);
+      headers["Content-Type"] = random.pick([
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=latin1",
+      ]);
       break;
     case "body-unexpected":
       rawBody = random.pick(['{"a":1}', "garbage", ...BROKEN_BODIES.slice(0, 2)]);
@@ -212,4 +266,3 @@ export function fuzzCase(operation: Operation, actors: FuzzActors, random: Rando
     body: rawBody,
   };
 }
-

@@ -31,7 +31,9 @@ export function serialize(value: unknown): string {
   if (value instanceof RawJson) return value.text;
   if (Array.isArray(value)) return `[${value.map(serialize).join(",")}]`;
   if (value && typeof value === "object") {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`).join(",")}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }
@@ -55,7 +57,12 @@ export interface JsonSchema {
 }
 
 /** A value the schema accepts, as small as it allows; `named` gives real ids for known property names. */
-export function exampleOf(schema: JsonSchema | undefined, named: (name: string) => unknown, name = "", depth = 0): unknown {
+export function exampleOf(
+  schema: JsonSchema | undefined,
+  named: (name: string) => unknown,
+  name = "",
+  depth = 0,
+): unknown {
   if (!schema || depth > 8) return {};
   const known = name ? named(name) : undefined;
   if (known !== undefined) return known;
@@ -92,23 +99,39 @@ export function propertyPaths(schema: JsonSchema | undefined, prefix: string[] =
   if (!schema || depth > 4) return [];
   const variant = schema.anyOf?.[0] ?? schema.oneOf?.[0];
   if (variant) return propertyPaths(variant, prefix, depth + 1);
-  return Object.entries(schema.properties ?? {}).flatMap(([key, child]) => [[...prefix, key], ...propertyPaths(child, [...prefix, key], depth + 1)]);
+  return Object.entries(schema.properties ?? {}).flatMap(([key, child]) => [
+    [...prefix, key],
+    ...propertyPaths(child, [...prefix, key], depth + 1),
+  ]);
 }
 
 export function setPath(base: unknown, path: string[], value: unknown): unknown {
   if (path.length === 0) return value;
-  const object = base && typeof base === "object" && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
+  const object =
+    base && typeof base === "object" && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
   object[path[0]!] = setPath(object[path[0]!], path.slice(1), value);
   return object;
 }
 
 /** A value nested `depth` deep, as JSON text (a recursive serializer would overflow first). */
 export function nested(depth: number, kind: "array" | "object"): RawJson {
-  return new RawJson(kind === "array" ? `${"[".repeat(depth)}1${"]".repeat(depth)}` : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`);
+  return new RawJson(
+    kind === "array" ? `${"[".repeat(depth)}1${"]".repeat(depth)}` : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`,
+  );
 }
 
 /** Numbers a JSON parser accepts but Matrix does not: out of range, fractional, negative, beyond 2^53. */
-export const HOSTILE_NUMBERS = ["1e400", "-1e400", "-1", "18446744073709551616", "9007199254740993", "1.5", "-0", "1e-400", "0.1e1"].map((n) => new RawJson(n));
+export const HOSTILE_NUMBERS = [
+  "1e400",
+  "-1e400",
+  "-1",
+  "18446744073709551616",
+  "9007199254740993",
+  "1.5",
+  "-0",
+  "1e-400",
+  "0.1e1",
+].map((n) => new RawJson(n));
 
 /** Numbers JavaScript holds exactly but that are extreme for a count, a timeout or a timestamp. */
 export const EDGE_NUMBERS = [0, -9007199254740991, 9007199254740991, 2 ** 31, 2 ** 32, 1e308, -1e308, 5e-324];
@@ -162,7 +185,24 @@ export const HOSTILE_SEGMENTS: { raw: string }[] = [
   "%E2%80%AE",
 ].map((raw) => ({ raw }));
 
-export const HOSTILE_QUERY_VALUES = ["", "x".repeat(10_000), "-1", "1e400", "18446744073709551616", "1.5", "NaN", "%00", "true", "[]", "{}", "!", "@", "%ff", "9007199254740993", "-0"];
+export const HOSTILE_QUERY_VALUES = [
+  "",
+  "x".repeat(10_000),
+  "-1",
+  "1e400",
+  "18446744073709551616",
+  "1.5",
+  "NaN",
+  "%00",
+  "true",
+  "[]",
+  "{}",
+  "!",
+  "@",
+  "%ff",
+  "9007199254740993",
+  "-0",
+];
 
 /** Bodies that are not JSON text at all, or not valid UTF-8. */
 export const BROKEN_BODIES: (string | Uint8Array)[] = [

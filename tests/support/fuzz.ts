@@ -28,10 +28,18 @@ export async function fuzzActors(server: TestServer) {
   const adminId = await server.services.accounts.createUser("fuzzadmin", "correct horse", { admin: true });
   const admin = withNewDevice(server, { user_id: adminId, device_id: "", access_token: "" }, 0);
   const appservice = registerAppservice(server, { url: null });
-  const room = await server.post("/_matrix/client/v3/createRoom", { preset: "public_chat", room_alias_name: "fuzz" }, { token: admin.access_token });
+  const room = await server.post(
+    "/_matrix/client/v3/createRoom",
+    { preset: "public_chat", room_alias_name: "fuzz" },
+    { token: admin.access_token },
+  );
   const roomId = room.body.room_id as string;
   await server.post(`/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {}, { token: user.access_token });
-  const sent = await server.put(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/fuzz0`, { msgtype: "m.text", body: "hi" }, { token: user.access_token });
+  const sent = await server.put(
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/fuzz0`,
+    { msgtype: "m.text", body: "hi" },
+    { token: user.access_token },
+  );
   // Counts the devices made for tokens a request revoked, so that their ids, like the requests, follow from the seed.
   return { admin, user, appservice, roomId, eventId: sent.body.event_id as string, devicesMade: 1 };
 }
@@ -45,12 +53,14 @@ export function problemWith(response: TestResponse): string | undefined {
   if (!body || typeof body !== "object" || Array.isArray(body)) return "error body is not a JSON object";
   // The 401 of user-interactive auth is the auth state; errcode appears only after a failed stage.
   if (response.status === 401 && Array.isArray(body.flows) && body.errcode === undefined) return undefined;
-  if (typeof body.errcode !== "string" || typeof body.error !== "string") return "error body lacks string errcode and error";
+  if (typeof body.errcode !== "string" || typeof body.error !== "string")
+    return "error body lacks string errcode and error";
   return undefined;
 }
 
 const describe = (c: FuzzCase) => {
-  const body = c.body === undefined ? "" : typeof c.body === "string" ? c.body : `bytes ${Buffer.from(c.body).toString("hex")}`;
+  const body =
+    c.body === undefined ? "" : typeof c.body === "string" ? c.body : `bytes ${Buffer.from(c.body).toString("hex")}`;
   return `${c.method} ${c.path.slice(0, 300)} ${body.slice(0, 300)}`;
 };
 
@@ -81,7 +91,13 @@ export async function runFuzz(
     const problem = problemWith(response);
     if (problem) {
       const body = typeof response.body === "string" ? response.body : JSON.stringify(response.body);
-      findings.push({ kind: c.kind, operation: c.operation, request: describe(c), status: response.status, body: `${problem}: ${String(body).slice(0, 300)}` });
+      findings.push({
+        kind: c.kind,
+        operation: c.operation,
+        request: describe(c),
+        status: response.status,
+        body: `${problem}: ${String(body).slice(0, 300)}`,
+      });
     }
   };
   for (const operation of operationsOf(document)) {
@@ -89,7 +105,9 @@ export async function runFuzz(
       if (options.deadline !== undefined && Date.now() > options.deadline) break;
       const c = fuzzCase(operation, actors, random);
       requests++;
-      const answer = server.request(c.method, c.path, { headers: c.headers, ...(c.body !== undefined ? { raw: c.body } : {}) }).then((r) => check(c, r));
+      const answer = server
+        .request(c.method, c.path, { headers: c.headers, ...(c.body !== undefined ? { raw: c.body } : {}) })
+        .then((r) => check(c, r));
       const settled = await Promise.race([answer.then(() => true), Bun.sleep(PARK_AFTER_MS).then(() => false)]);
       if (!settled) parked.push(answer);
     }
@@ -111,7 +129,11 @@ export async function keepTokensValid(server: TestServer, actors: FuzzActors) {
 function withNewDevice(server: TestServer, user: TestUser, index: number): TestUser {
   const deviceId = `FUZZ${index}`;
   server.stores.devices.insertDevice(user.user_id, deviceId, null, Date.now());
-  return { user_id: user.user_id, device_id: deviceId, access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId) };
+  return {
+    user_id: user.user_id,
+    device_id: deviceId,
+    access_token: server.services.sessions.issueAccessToken(user.user_id, deviceId),
+  };
 }
 
 /** The seed: BUNDUIT_FUZZ_SEED when set, else `fallback`. */
@@ -119,6 +141,7 @@ export function fuzzSeed(fallback: number, env: Record<string, string | undefine
   const fromEnv = env.BUNDUIT_FUZZ_SEED;
   if (fromEnv === undefined || fromEnv === "") return fallback;
   const seed = Number(fromEnv);
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`BUNDUIT_FUZZ_SEED must be a non-negative integer, not ${fromEnv}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new Error(`BUNDUIT_FUZZ_SEED must be a non-negative integer, not ${fromEnv}`);
   return seed;
 }

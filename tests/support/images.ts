@@ -54,7 +54,10 @@ export function makeGif(width: number, height: number): Uint8Array {
 }
 
 /** Decodes a PNG or JPEG thumbnail and returns its dimensions (failing the test if it does not decode). */
-export async function imageSize(bytes: Uint8Array, contentType: string | null): Promise<{ width: number; height: number }> {
+export async function imageSize(
+  bytes: Uint8Array,
+  contentType: string | null,
+): Promise<{ width: number; height: number }> {
   const buffer = bytes.slice().buffer as ArrayBuffer;
   const image = (contentType === "image/jpeg" ? await decodeJpeg(buffer) : await decodePng(buffer)) as Pixels;
   return { width: image.width, height: image.height };

@@ -35,10 +35,22 @@ export async function lintOpenApi(document: unknown): Promise<LintResult> {
     // Run under bun, so the linter does not depend on the machine's node; no usage data,
     // no update check (redocly.yaml says telemetry: off too).
     const run = (format: string) =>
-      Bun.spawnSync([process.execPath, join(ROOT, "node_modules/.bin/redocly"), "lint", "--config", join(ROOT, "redocly.yaml"), `--format=${format}`, "--max-problems=1000", file], {
-        cwd: dir,
-        env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
-      });
+      Bun.spawnSync(
+        [
+          process.execPath,
+          join(ROOT, "node_modules/.bin/redocly"),
+          "lint",
+          "--config",
+          join(ROOT, "redocly.yaml"),
+          `--format=${format}`,
+          "--max-problems=1000",
+          file,
+        ],
+        {
+          cwd: dir,
+          env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
+        },
+      );
     const json = run("json");
     const text = json.stdout.toString();
     let problems: { severity: string }[];

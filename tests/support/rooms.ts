@@ -14,27 +14,56 @@ export function roomPath(roomId: string, rest = ""): string {
   return `${V3}/rooms/${encodeURIComponent(roomId)}${rest}`;
 }
 
-export async function createRoom(server: TestServer, user: TestUser, body: Record<string, unknown> = {}): Promise<string> {
+export async function createRoom(
+  server: TestServer,
+  user: TestUser,
+  body: Record<string, unknown> = {},
+): Promise<string> {
   const res = await server.post(`${V3}/createRoom`, body, { token: user.access_token });
   if (res.status !== 200) throw new Error(`createRoom failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.room_id as string;
 }
 
-export async function sendMessage(server: TestServer, user: TestUser, roomId: string, body = "hello", type = "m.room.message"): Promise<string> {
-  const res = await server.put(roomPath(roomId, `/send/${type}/t${++txn}`), { msgtype: "m.text", body }, { token: user.access_token });
+export async function sendMessage(
+  server: TestServer,
+  user: TestUser,
+  roomId: string,
+  body = "hello",
+  type = "m.room.message",
+): Promise<string> {
+  const res = await server.put(
+    roomPath(roomId, `/send/${type}/t${++txn}`),
+    { msgtype: "m.text", body },
+    { token: user.access_token },
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.event_id as string;
 }
 
 /** Sends an event with any content (relations, edits) and returns its id. */
-export async function sendEvent(server: TestServer, user: TestUser, roomId: string, type: string, content: Record<string, unknown>): Promise<string> {
+export async function sendEvent(
+  server: TestServer,
+  user: TestUser,
+  roomId: string,
+  type: string,
+  content: Record<string, unknown>,
+): Promise<string> {
   const res = await server.put(roomPath(roomId, `/send/${type}/t${++txn}`), content, { token: user.access_token });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.event_id as string;
 }
 
-export async function setState(server: TestServer, user: TestUser, roomId: string, type: string, stateKey: string, content: unknown) {
-  return server.put(roomPath(roomId, `/state/${type}/${encodeURIComponent(stateKey)}`), content, { token: user.access_token });
+export async function setState(
+  server: TestServer,
+  user: TestUser,
+  roomId: string,
+  type: string,
+  stateKey: string,
+  content: unknown,
+) {
+  return server.put(roomPath(roomId, `/state/${type}/${encodeURIComponent(stateKey)}`), content, {
+    token: user.access_token,
+  });
 }
 
 export async function join(server: TestServer, user: TestUser, roomIdOrAlias: string) {
@@ -43,7 +72,11 @@ export async function join(server: TestServer, user: TestUser, roomIdOrAlias: st
 }
 
 export async function invite(server: TestServer, inviter: TestUser, roomId: string, invitee: TestUser) {
-  const res = await server.post(roomPath(roomId, "/invite"), { user_id: invitee.user_id }, { token: inviter.access_token });
+  const res = await server.post(
+    roomPath(roomId, "/invite"),
+    { user_id: invitee.user_id },
+    { token: inviter.access_token },
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 

@@ -13,7 +13,9 @@ import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 import { closeAfterUse } from "./teardown.ts";
 
-export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> | Config[K] : Config[K] };
+export type ConfigOverrides = {
+  [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> | Config[K] : Config[K];
+};
 
 /** A config as conduit.toml would give it: the schema's defaults plus overrides. */
 export function testConfig(overrides: ConfigOverrides = {}): Config {
@@ -26,7 +28,10 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
         ? { ...(current as object), ...value }
         : value;
   }
-  return { ...(merged as Config), rate_limits: { ...(merged as Config).rate_limits, enabled: overrides.rate_limits?.enabled ?? false } };
+  return {
+    ...(merged as Config),
+    rate_limits: { ...(merged as Config).rate_limits, enabled: overrides.rate_limits?.enabled ?? false },
+  };
 }
 
 export interface TestResponse<T = any> {
@@ -49,8 +54,14 @@ export function createTestServer(
   options: { databasePath?: string; clock?: Clock; matrixRtc?: AppOptions["matrixRtc"] } = {},
 ) {
   // Media files go beside a file database, else into a temp directory made on first upload.
-  const mediaPath = options.databasePath ? join(options.databasePath, "media") : join(tmpdir(), `bunduit-test-media-${crypto.randomUUID()}`);
-  const config = testConfig({ server_name: "test.local", ...overrides, media: { path: mediaPath, ...overrides.media } });
+  const mediaPath = options.databasePath
+    ? join(options.databasePath, "media")
+    : join(tmpdir(), `bunduit-test-media-${crypto.randomUUID()}`);
+  const config = testConfig({
+    server_name: "test.local",
+    ...overrides,
+    media: { path: mediaPath, ...overrides.media },
+  });
   const db = openDatabase(options.databasePath ?? ":memory:");
   const built = createApp({
     config,
@@ -74,7 +85,9 @@ export function createTestServer(
       body = JSON.stringify(opts.body);
       headers["Content-Type"] ??= "application/json";
     }
-    const response = await built.app.handle(new Request(`http://localhost${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+    const response = await built.app.handle(
+      new Request(`http://localhost${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }),
+    );
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -130,7 +143,9 @@ export interface ServerProcess {
  * restart on the same dir and port), else a free one is picked.
  */
 export async function startServerProcess(
-  options: { dir: string; toml?: string; env?: Record<string, string>; command?: string[]; port?: number } = { dir: tempDir().path },
+  options: { dir: string; toml?: string; env?: Record<string, string>; command?: string[]; port?: number } = {
+    dir: tempDir().path,
+  },
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const toml =

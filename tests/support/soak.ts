@@ -72,10 +72,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { url } = options;
   const longPollTimeoutMs = options.longPollTimeoutMs ?? 30_000;
 
-  async function call<T = any>(method: string, path: string, token?: string, body?: unknown, signal?: AbortSignal): Promise<{ status: number; body: T }> {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       ...(signal ? { signal } : {}),
     });
@@ -84,7 +93,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   }
   async function ok<T = any>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
     const response = await call<T>(method, path, token, body);
-    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 200)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body;
   }
 
@@ -92,18 +102,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   async function register(name: string): Promise<Session> {
     const body = { username: `${name}-${run}`, password: "a soak password" };
     const first = await call<{ session?: string }>("POST", `${V3}/register`, undefined, body);
-    return ok("POST", `${V3}/register`, undefined, { ...body, auth: { type: "m.login.dummy", session: first.body.session } });
+    return ok("POST", `${V3}/register`, undefined, {
+      ...body,
+      auth: { type: "m.login.dummy", session: first.body.session },
+    });
   }
 
   // Accounts: the writers, the to-device recipient, and one user whose device holds every parked long-poll.
-  const sessions = await Promise.all(["recipient", "watcher", ...Array.from({ length: options.writers }, (_, i) => `writer${i}`)].map(register));
+  const sessions = await Promise.all(
+    ["recipient", "watcher", ...Array.from({ length: options.writers }, (_, i) => `writer${i}`)].map(register),
+  );
   const [recipient, watcher] = sessions as [Session, Session];
   const writers = sessions.slice(2);
   const { room_id: roomId } = await ok<{ room_id: string }>("POST", `${V3}/createRoom`, writers[0]!.access_token, {
     preset: "public_chat",
     power_level_content_override: { state_default: 0 },
   });
-  for (const writer of writers.slice(1)) await ok("POST", `${V3}/join/${encodeURIComponent(roomId)}`, writer.access_token, {});
+  for (const writer of writers.slice(1))
+    await ok("POST", `${V3}/join/${encodeURIComponent(roomId)}`, writer.access_token, {});
   const room = `${V3}/rooms/${encodeURIComponent(roomId)}`;
 
   // Long-polls and the writers' own sync loops run until `stopSyncing` aborts them.
@@ -115,7 +131,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     while (!stopSyncing.signal.aborted) {
       const query = since ? `?since=${encodeURIComponent(since)}&timeout=${timeoutMs}` : "?timeout=0";
       try {
-        const response = await call<{ next_batch: string }>("GET", `${V3}/sync${query}`, session.access_token, undefined, stopSyncing.signal);
+        const response = await call<{ next_batch: string }>(
+          "GET",
+          `${V3}/sync${query}`,
+          session.access_token,
+          undefined,
+          stopSyncing.signal,
+        );
         if (response.status !== 200) throw new Error(`sync: ${response.status}`);
         since = response.body.next_batch;
         if (parked) longPollsAnswered++;
@@ -149,26 +171,38 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       try {
         switch (n % 4) {
           case 0: {
-            const r = await call<{ event_id: string }>("PUT", `${room}/send/m.room.message/m${n}`, token, { msgtype: "m.text", body: id });
+            const r = await call<{ event_id: string }>("PUT", `${room}/send/m.room.message/m${n}`, token, {
+              msgtype: "m.text",
+              body: id,
+            });
             if (r.status !== 200) throw new Error(String(r.status));
             messages.set(r.body.event_id, id);
             break;
           }
           case 1: {
-            const r = await call<{ event_id: string }>("PUT", `${room}/state/${STATE_TYPE}/${index}.${key}`, token, { n });
+            const r = await call<{ event_id: string }>("PUT", `${room}/state/${STATE_TYPE}/${index}.${key}`, token, {
+              n,
+            });
             if (r.status !== 200) throw new Error(String(r.status));
             stateEvents.set(r.body.event_id, id);
             lastState.set(`${index}.${key}`, n);
             break;
           }
           case 2: {
-            const r = await call("PUT", `${V3}/sendToDevice/${TO_DEVICE_TYPE}/t${n}`, token, { messages: { [recipient.user_id]: { [recipient.device_id]: { id } } } });
+            const r = await call("PUT", `${V3}/sendToDevice/${TO_DEVICE_TYPE}/t${n}`, token, {
+              messages: { [recipient.user_id]: { [recipient.device_id]: { id } } },
+            });
             if (r.status !== 200) throw new Error(String(r.status));
             toDeviceSent.add(id);
             break;
           }
           default: {
-            const r = await call("PUT", `${V3}/user/${encodeURIComponent(writer.user_id)}/account_data/${ACCOUNT_DATA_TYPE}.${key}`, token, { n });
+            const r = await call(
+              "PUT",
+              `${V3}/user/${encodeURIComponent(writer.user_id)}/account_data/${ACCOUNT_DATA_TYPE}.${key}`,
+              token,
+              { n },
+            );
             if (r.status !== 200) throw new Error(String(r.status));
             lastAccountData.set(`${index}.${key}`, n);
             accountDataAcknowledged++;
@@ -196,7 +230,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let from: string | undefined;
   for (let page = 0; page < 1_000_000; page++) {
     const query = `?dir=b&limit=1000${from ? `&from=${encodeURIComponent(from)}` : ""}`;
-    const body = await ok<{ chunk: { event_id: string }[]; end?: string }>("GET", `${room}/messages${query}`, writers[0]!.access_token);
+    const body = await ok<{ chunk: { event_id: string }[]; end?: string }>(
+      "GET",
+      `${room}/messages${query}`,
+      writers[0]!.access_token,
+    );
     for (const event of body.chunk) seen.add(event.event_id);
     if (!body.end || body.chunk.length === 0) break;
     from = body.end;
@@ -206,24 +244,28 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (seen.has(eventId)) readBack.messages++;
     else miss(`message ${id} (${eventId})`);
   }
-  const state = await ok<{ type: string; state_key: string; content: { n: number } }[]>("GET", `${room}/state`, writers[0]!.access_token);
+  const state = await ok<{ type: string; state_key: string; content: { n: number } }[]>(
+    "GET",
+    `${room}/state`,
+    writers[0]!.access_token,
+  );
   const current = new Map(state.filter((e) => e.type === STATE_TYPE).map((e) => [e.state_key, e.content.n]));
   for (const [eventId, id] of stateEvents) {
     if (seen.has(eventId)) readBack.state++;
     else miss(`state event ${id} (${eventId}) not in the timeline`);
   }
-  for (const [key, n] of lastState) if (current.get(key) !== n) miss(`state ${key}: /state has ${current.get(key)}, last acknowledged ${n}`);
+  for (const [key, n] of lastState)
+    if (current.get(key) !== n) miss(`state ${key}: /state has ${current.get(key)}, last acknowledged ${n}`);
 
   // To-device: the recipient syncs until its inbox is empty (each answer carries at most a page).
   const received = new Set<string>();
   {
     let since: string | undefined;
     for (let page = 0; page < 1_000_000; page++) {
-      const body = await ok<{ next_batch: string; to_device?: { events: { type: string; content: { id: string } }[] } }>(
-        "GET",
-        `${V3}/sync?timeout=0${since ? `&since=${encodeURIComponent(since)}` : ""}`,
-        recipient.access_token,
-      );
+      const body = await ok<{
+        next_batch: string;
+        to_device?: { events: { type: string; content: { id: string } }[] };
+      }>("GET", `${V3}/sync?timeout=0${since ? `&since=${encodeURIComponent(since)}` : ""}`, recipient.access_token);
       const events = (body.to_device?.events ?? []).filter((e) => e.type === TO_DEVICE_TYPE);
       for (const event of events) received.add(event.content.id);
       if (since !== undefined && events.length === 0) break;
@@ -240,7 +282,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   for (const [key, n] of lastAccountData) {
     const [index, k] = key.split(".");
     const writer = writers[Number(index)]!;
-    const r = await call<{ n: number }>("GET", `${V3}/user/${encodeURIComponent(writer.user_id)}/account_data/${ACCOUNT_DATA_TYPE}.${k}`, writer.access_token);
+    const r = await call<{ n: number }>(
+      "GET",
+      `${V3}/user/${encodeURIComponent(writer.user_id)}/account_data/${ACCOUNT_DATA_TYPE}.${k}`,
+      writer.access_token,
+    );
     if (r.status === 200 && r.body.n === n) accountDataMatches++;
     else miss(`account data ${key}: ${r.status} ${JSON.stringify(r.body)}, last acknowledged ${n}`);
   }
@@ -248,7 +294,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   readBack.accountData = accountDataMatches === lastAccountData.size ? accountDataAcknowledged : accountDataMatches;
 
   return {
-    acknowledged: { messages: messages.size, state: stateEvents.size, toDevice: toDeviceSent.size, accountData: accountDataAcknowledged },
+    acknowledged: {
+      messages: messages.size,
+      state: stateEvents.size,
+      toDevice: toDeviceSent.size,
+      accountData: accountDataAcknowledged,
+    },
     readBack,
     refused,
     longPollErrors,

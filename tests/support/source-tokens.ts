@@ -17,12 +17,55 @@ export interface Token {
 
 // After these, a `/` starts a regular expression; after a name, a number, `)` or `]` it divides.
 const KEYWORDS_BEFORE_EXPRESSION = new Set([
-  "return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await",
+  "return",
+  "typeof",
+  "instanceof",
+  "in",
+  "of",
+  "new",
+  "delete",
+  "void",
+  "throw",
+  "case",
+  "do",
+  "else",
+  "yield",
+  "await",
 ]);
 
 const PUNCTUATORS = [
-  "===", "!==", "**=", "...", "<<=", ">>=", ">>>", "&&=", "||=", "??=",
-  "=>", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "**", "<<", ">>",
+  "===",
+  "!==",
+  "**=",
+  "...",
+  "<<=",
+  ">>=",
+  ">>>",
+  "&&=",
+  "||=",
+  "??=",
+  "=>",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "??",
+  "?.",
+  "++",
+  "--",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "&=",
+  "|=",
+  "^=",
+  "**",
+  "<<",
+  ">>",
 ];
 
 const isNameStart = (c: string) => /[A-Za-z_$#\u0080-\uffff]/.test(c);
@@ -44,7 +87,14 @@ export function tokenize(source: string): Token[] {
     if (previous.kind === "name") return KEYWORDS_BEFORE_EXPRESSION.has(previous.text);
     // `x! / 2`: TypeScript's non-null assertion ends an operand.
     const beforeBang = tokens[tokens.length - 2];
-    if (previous.text === "!" && beforeBang && ((beforeBang.kind === "name" && !KEYWORDS_BEFORE_EXPRESSION.has(beforeBang.text)) || beforeBang.text === ")" || beforeBang.text === "]")) return false;
+    if (
+      previous.text === "!" &&
+      beforeBang &&
+      ((beforeBang.kind === "name" && !KEYWORDS_BEFORE_EXPRESSION.has(beforeBang.text)) ||
+        beforeBang.text === ")" ||
+        beforeBang.text === "]")
+    )
+      return false;
     if (previous.kind === "punct") return previous.text !== ")" && previous.text !== "]" && previous.text !== "}";
     return false;
   };

@@ -16,10 +16,12 @@ export const storedReceipt = (server: TestServer, roomId: string, type: string, 
 export const eventStreamPosition = (server: TestServer): number => server.stores.events.selectMaxStream();
 
 /** The room's version as stored. */
-export const storedRoomVersion = (server: TestServer, roomId: string) => server.stores.rooms.selectRoom(roomId)?.room_version;
+export const storedRoomVersion = (server: TestServer, roomId: string) =>
+  server.stores.rooms.selectRoom(roomId)?.room_version;
 
 /** Whether the room is listed in the public room directory (network "" is the server's own). */
-export const isListedInDirectory = (server: TestServer, roomId: string, network = ""): boolean => server.stores.directory.isListed(roomId, network);
+export const isListedInDirectory = (server: TestServer, roomId: string, network = ""): boolean =>
+  server.stores.directory.isListed(roomId, network);
 
 /** The account row (appservice_id, admin and deactivation flags, hash), if any. */
 export const storedAccount = (server: TestServer, userId: string) => server.stores.accounts.selectUser(userId);
@@ -31,14 +33,20 @@ export const storedAccountCount = (server: TestServer): number => server.stores.
 export const storedDevices = (server: TestServer, userId: string) => server.stores.devices.selectDevicesByUser(userId);
 
 /** One device's row (last_seen_ts, last_seen_ip, display name), if any. */
-export const storedDevice = (server: TestServer, device: { user_id: string; device_id: string }) => server.stores.devices.selectDevice(device.user_id, device.device_id);
+export const storedDevice = (server: TestServer, device: { user_id: string; device_id: string }) =>
+  server.stores.devices.selectDevice(device.user_id, device.device_id);
 
 /** How many media rows exist (uploaded or pending). */
-export const storedMediaCount = (server: TestServer): number => server.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM media").get()!.n;
+export const storedMediaCount = (server: TestServer): number =>
+  server.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM media").get()!.n;
 
 /** The hashes of the OpenID tokens stored (tokens themselves are never stored). */
 export const storedOpenIdTokenHashes = (server: TestServer): Uint8Array[] =>
-  server.db.query<{ token_hash: Uint8Array }, []>("SELECT token_hash FROM openid_tokens").all().map((row) => row.token_hash);
+  server.db
+    .query<{ token_hash: Uint8Array }, []>("SELECT token_hash FROM openid_tokens")
+    .all()
+    .map((row) => row.token_hash);
 
 /** How many key-backup sessions the user has in the backup version. */
-export const storedBackupSessionCount = (server: TestServer, userId: string, version: number): number => server.stores.keyBackup.countSessions(userId, version);
+export const storedBackupSessionCount = (server: TestServer, userId: string, version: number): number =>
+  server.stores.keyBackup.countSessions(userId, version);

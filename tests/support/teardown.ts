@@ -38,7 +38,10 @@ async function closeWhere(which: (resource: Resource) => boolean): Promise<void>
   const results = await Promise.allSettled(closing.map(async (resource) => resource.close()));
   const index = results.findIndex((result) => result.status === "rejected");
   // Named after the file that left it open: the hook's failure shows up in another file's test.
-  if (index >= 0) throw new Error(`closing what ${closing[index]!.file} left open failed`, { cause: (results[index] as PromiseRejectedResult).reason });
+  if (index >= 0)
+    throw new Error(`closing what ${closing[index]!.file} left open failed`, {
+      cause: (results[index] as PromiseRejectedResult).reason,
+    });
 }
 
 /** Preload hooks: before each test (closes what earlier files left open) and after the run. */

@@ -11,4 +11,5 @@ export const typingIn = (server: TestServer, roomId: string): string[] => server
 export const typingPosition = (server: TestServer): number => server.services.typing.position();
 
 /** The typing list of the room if it changed after `position` (as an incremental sync asks). */
-export const typingSince = (server: TestServer, roomId: string, position: number) => server.services.typing.typingSince(roomId, position);
+export const typingSince = (server: TestServer, roomId: string, position: number) =>
+  server.services.typing.typingSince(roomId, position);

@@ -15,12 +15,20 @@ const RoomParams = t.Object({ userId: UserIdParam, roomId: t.String(), type: t.S
 export const accountDataRoutes = (services: Pick<Services, "sessions" | "accountData">) =>
   new Elysia()
     .use(auth(services))
-    .get(`${CLIENT_V3}/user/:userId/account_data/:type`, ({ requester, params }) => services.accountData.getGlobal(requester, params.userId, params.type), {
-      auth: "user",
-      params: GlobalParams,
-      response: JsonObject,
-      detail: { summary: "GET /_matrix/client/v3/user/{userId}/account_data/{type}", description: "The user's own global account data of one type.", tags },
-    })
+    .get(
+      `${CLIENT_V3}/user/:userId/account_data/:type`,
+      ({ requester, params }) => services.accountData.getGlobal(requester, params.userId, params.type),
+      {
+        auth: "user",
+        params: GlobalParams,
+        response: JsonObject,
+        detail: {
+          summary: "GET /_matrix/client/v3/user/{userId}/account_data/{type}",
+          description: "The user's own global account data of one type.",
+          tags,
+        },
+      },
+    )
     .put(
       `${CLIENT_V3}/user/:userId/account_data/:type`,
       ({ requester, params, body }) => {
@@ -46,7 +54,11 @@ export const accountDataRoutes = (services: Pick<Services, "sessions" | "account
         auth: "user",
         params: RoomParams,
         response: JsonObject,
-        detail: { summary: "GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}", description: "The user's own account data for a room.", tags },
+        detail: {
+          summary: "GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}",
+          description: "The user's own account data for a room.",
+          tags,
+        },
       },
     )
     .put(
@@ -62,7 +74,8 @@ export const accountDataRoutes = (services: Pick<Services, "sessions" | "account
         response: Empty,
         detail: {
           summary: "PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}",
-          description: "Sets account data for a room (only the room id's syntax is checked; 405 M_BAD_JSON for m.fully_read).",
+          description:
+            "Sets account data for a room (only the room id's syntax is checked; 405 M_BAD_JSON for m.fully_read).",
           tags,
         },
       },

@@ -16,7 +16,8 @@ export const aliasRoutes = (services: Pick<Services, "sessions" | "directory">) 
     .use(auth(services))
     .put(
       `${CLIENT_V3}/directory/room/:roomAlias`,
-      ({ requester, params, body }) => services.directory.createAlias(requester, params.roomAlias, body.room_id).then(() => ({})),
+      ({ requester, params, body }) =>
+        services.directory.createAlias(requester, params.roomAlias, body.room_id).then(() => ({})),
       {
         auth: "user",
         params: AliasParams,
@@ -37,29 +38,39 @@ export const aliasRoutes = (services: Pick<Services, "sessions" | "directory">) 
       response: t.Object({ room_id: t.String(), servers: t.Array(t.String()) }),
       detail: {
         summary: "GET /_matrix/client/v3/directory/room/{roomAlias}",
-        description: "The room an alias names, with this server to join through. No authentication. 404 M_NOT_FOUND when unknown (aliases of other servers need federation).",
-        tags,
-      },
-    })
-    .delete(`${CLIENT_V3}/directory/room/:roomAlias`, ({ requester, params }) => services.directory.deleteAlias(requester, params.roomAlias).then(() => ({})), {
-      auth: "user",
-      params: AliasParams,
-      response: Empty,
-      detail: {
-        summary: "DELETE /_matrix/client/v3/directory/room/{roomAlias}",
         description:
-          "Removes an alias: its creator, a server admin, or a member who may send m.room.canonical_alias (else 403). " +
-          "The alias also leaves the room's canonical alias event when the user may change it. 404 M_NOT_FOUND when unknown.",
+          "The room an alias names, with this server to join through. No authentication. 404 M_NOT_FOUND when unknown (aliases of other servers need federation).",
         tags,
       },
     })
-    .get(`${CLIENT_V3}/rooms/:roomId/aliases`, ({ requester, params }) => services.directory.localAliases(requester, params.roomId), {
-      auth: "user",
-      params: t.Object({ roomId: RoomIdParam }),
-      response: t.Object({ aliases: t.Array(t.String()) }),
-      detail: {
-        summary: "GET /_matrix/client/v3/rooms/{roomId}/aliases",
-        description: "The room's aliases on this server, for joined members (anyone if world_readable, and server admins); 403 M_FORBIDDEN otherwise.",
-        tags,
+    .delete(
+      `${CLIENT_V3}/directory/room/:roomAlias`,
+      ({ requester, params }) => services.directory.deleteAlias(requester, params.roomAlias).then(() => ({})),
+      {
+        auth: "user",
+        params: AliasParams,
+        response: Empty,
+        detail: {
+          summary: "DELETE /_matrix/client/v3/directory/room/{roomAlias}",
+          description:
+            "Removes an alias: its creator, a server admin, or a member who may send m.room.canonical_alias (else 403). " +
+            "The alias also leaves the room's canonical alias event when the user may change it. 404 M_NOT_FOUND when unknown.",
+          tags,
+        },
       },
-    });
+    )
+    .get(
+      `${CLIENT_V3}/rooms/:roomId/aliases`,
+      ({ requester, params }) => services.directory.localAliases(requester, params.roomId),
+      {
+        auth: "user",
+        params: t.Object({ roomId: RoomIdParam }),
+        response: t.Object({ aliases: t.Array(t.String()) }),
+        detail: {
+          summary: "GET /_matrix/client/v3/rooms/{roomId}/aliases",
+          description:
+            "The room's aliases on this server, for joined members (anyone if world_readable, and server admins); 403 M_FORBIDDEN otherwise.",
+          tags,
+        },
+      },
+    );

@@ -9,21 +9,23 @@ import { auth } from "../plugins/auth.ts";
 const tags = ["Application services"];
 
 export const appservicePingRoutes = (services: Pick<Services, "sessions" | "appservices">) =>
-  new Elysia().use(auth(services)).post(
-    "/_matrix/client/v1/appservice/:appserviceId/ping",
-    ({ requester, params, body }) => services.appservices.ping(requester, params.appserviceId, body.transaction_id),
-    {
-      auth: "appservice",
-      params: t.Object({ appserviceId: t.String() }),
-      body: t.Object({ transaction_id: t.Optional(t.String()) }),
-      response: t.Object({ duration_ms: t.Integer() }),
-      detail: {
-        summary: "POST /_matrix/client/v1/appservice/{appserviceId}/ping",
-        description:
-          "Calls the appservice's POST /_matrix/app/v1/ping with its hs_token and the transaction_id, and answers the round trip " +
-          "in duration_ms. Only that appservice's as_token may ask (403 M_FORBIDDEN). Failures: 400 M_URL_NOT_SET (url: null), " +
-          "502 M_BAD_STATUS with status and body, 502 M_CONNECTION_FAILED, 504 M_CONNECTION_TIMEOUT.",
-        tags,
+  new Elysia()
+    .use(auth(services))
+    .post(
+      "/_matrix/client/v1/appservice/:appserviceId/ping",
+      ({ requester, params, body }) => services.appservices.ping(requester, params.appserviceId, body.transaction_id),
+      {
+        auth: "appservice",
+        params: t.Object({ appserviceId: t.String() }),
+        body: t.Object({ transaction_id: t.Optional(t.String()) }),
+        response: t.Object({ duration_ms: t.Integer() }),
+        detail: {
+          summary: "POST /_matrix/client/v1/appservice/{appserviceId}/ping",
+          description:
+            "Calls the appservice's POST /_matrix/app/v1/ping with its hs_token and the transaction_id, and answers the round trip " +
+            "in duration_ms. Only that appservice's as_token may ask (403 M_FORBIDDEN). Failures: 400 M_URL_NOT_SET (url: null), " +
+            "502 M_BAD_STATUS with status and body, 502 M_CONNECTION_FAILED, 504 M_CONNECTION_TIMEOUT.",
+          tags,
+        },
       },
-    },
-  );
+    );

@@ -17,7 +17,11 @@ export const crossSigningRoutes = (services: Services) =>
     .post(
       "/device_signing/upload",
       async ({ requester, body, request, server }) => {
-        await services.crossSigning.uploadSigningKeys(requester, body, clientAddress(request, server, services.sessions.ipSource));
+        await services.crossSigning.uploadSigningKeys(
+          requester,
+          body,
+          clientAddress(request, server, services.sessions.ipSource),
+        );
         return {};
       },
       {
@@ -42,7 +46,9 @@ export const crossSigningRoutes = (services: Services) =>
     .post("/signatures/upload", ({ requester, body }) => services.crossSigning.uploadSignatures(requester, body), {
       auth: "user",
       body: t.Record(t.String(), t.Record(t.String(), SignedObject)),
-      response: t.Object({ failures: t.Record(t.String(), t.Record(t.String(), t.Object({ errcode: t.String(), error: t.String() }))) }),
+      response: t.Object({
+        failures: t.Record(t.String(), t.Record(t.String(), t.Object({ errcode: t.String(), error: t.String() }))),
+      }),
       detail: {
         summary: "POST /_matrix/client/v3/keys/signatures/upload",
         description:

@@ -24,8 +24,15 @@ const tags = ["Delayed events (MSC4140)"];
 
 /** The query parameters PUT /send and /state accept for a delayed event. */
 export const DelayQuery = t.Object({
-  "org.matrix.msc4140.delay": t.Optional(t.String({ pattern: "^[0-9]{1,15}$", description: "Send the event after this many milliseconds instead of now (MSC4140): the answer is {delay_id}." })),
-  "org.matrix.msc4140.parent_delay_id": t.Optional(t.String({ description: "An early MSC4140 draft's grouping of delayed events; not supported (400)." })),
+  "org.matrix.msc4140.delay": t.Optional(
+    t.String({
+      pattern: "^[0-9]{1,15}$",
+      description: "Send the event after this many milliseconds instead of now (MSC4140): the answer is {delay_id}.",
+    }),
+  ),
+  "org.matrix.msc4140.parent_delay_id": t.Optional(
+    t.String({ description: "An early MSC4140 draft's grouping of delayed events; not supported (400)." }),
+  ),
 });
 
 const DelayIdField = t.String({ description: "The capability to restart, send or cancel the delayed event." });
@@ -49,7 +56,13 @@ export const delayParameters = (query: Static<typeof DelayQuery>): DelayParamete
 
 const DelayIdParams = t.Object({ delayId: t.String({ minLength: 1 }) });
 const ActionParams = t.Object({ delayId: t.String({ minLength: 1 }), action: t.String() });
-const DelayedEventItem = t.Object({}, { additionalProperties: t.Unknown(), description: "A delayed event: delay_id, room_id, type, state_key?, delay_ms, scheduled_at, content." });
+const DelayedEventItem = t.Object(
+  {},
+  {
+    additionalProperties: t.Unknown(),
+    description: "A delayed event: delay_id, room_id, type, state_key?, delay_ms, scheduled_at, content.",
+  },
+);
 
 const PutBody = t.Object({
   delay_ms: t.Integer({ minimum: 1, description: "Milliseconds to wait before sending." }),
@@ -71,79 +84,169 @@ const manageDescription =
 
 export const delayedEventRoutes = (services: Pick<Services, "sessions" | "delayedEvents">) => {
   const { delayedEvents } = services;
-  const schedule = (requester: Parameters<typeof delayedEvents.schedule>[0], params: { roomId: string; eventType: string; txnId: string }, body: Static<typeof PutBody>) =>
+  const schedule = (
+    requester: Parameters<typeof delayedEvents.schedule>[0],
+    params: { roomId: string; eventType: string; txnId: string },
+    body: Static<typeof PutBody>,
+  ) =>
     delayedEvents.schedule(requester, {
-      roomId: params.roomId, type: params.eventType, stateKey: body.state_key, content: body.content as EventContent, delayMs: body.delay_ms,
-      api: "final", txnId: params.txnId,
+      roomId: params.roomId,
+      type: params.eventType,
+      stateKey: body.state_key,
+      content: body.content as EventContent,
+      delayMs: body.delay_ms,
+      api: "final",
+      txnId: params.txnId,
     });
-  const putParams = t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }), txnId: t.String({ minLength: 1 }) });
+  const putParams = t.Object({
+    roomId: RoomIdParam,
+    eventType: t.String({ minLength: 1 }),
+    txnId: t.String({ minLength: 1 }),
+  });
 
   return new Elysia()
     .use(auth(services))
-    .post(`${UNSTABLE}/delayed_events/:delayId/:action`, async ({ requester, params }) => {
-      // complement: an unknown action in the path is an unknown endpoint.
-      if (!isDelayedEventAction(params.action)) throw unrecognized();
-      return delayedEvents.manage("unstable", requester, params.delayId, params.action);
-    }, {
-      optionalAuth: true, params: ActionParams, response: Empty,
-      detail: {
-        summary: `POST ${UNSTABLE}/delayed_events/{delay_id}/{action}`,
-        description: manageDescription + "No access token needed (the delay_id is the capability; lk-jwt-service calls it so). 404 M_NOT_FOUND unless scheduled, but send of a sent event is 200.",
-        tags,
+    .post(
+      `${UNSTABLE}/delayed_events/:delayId/:action`,
+      async ({ requester, params }) => {
+        // complement: an unknown action in the path is an unknown endpoint.
+        if (!isDelayedEventAction(params.action)) throw unrecognized();
+        return delayedEvents.manage("unstable", requester, params.delayId, params.action);
       },
-    })
-    .post(`${UNSTABLE}/delayed_events/:delayId`, async ({ requester, params, body }) => {
-      if (body.action === undefined) throw new MatrixError("M_MISSING_PARAM", "'action' is missing");
-      if (!isDelayedEventAction(body.action)) throw new MatrixError("M_INVALID_PARAM", "'action' is not one of 'restart', 'send', 'cancel'");
-      return delayedEvents.manage("unstable", requester, params.delayId, body.action);
-    }, {
-      optionalAuth: true, params: DelayIdParams, response: Empty,
-      body: t.Object({ action: t.Optional(t.String()) }, { additionalProperties: t.Unknown() }),
-      detail: {
-        summary: `POST ${UNSTABLE}/delayed_events/{delay_id}`,
-        description: "The older form with {\"action\": \"restart\"|\"send\"|\"cancel\"} in the body (Element X). " + manageDescription + "No access token needed.",
-        tags,
+      {
+        optionalAuth: true,
+        params: ActionParams,
+        response: Empty,
+        detail: {
+          summary: `POST ${UNSTABLE}/delayed_events/{delay_id}/{action}`,
+          description:
+            manageDescription +
+            "No access token needed (the delay_id is the capability; lk-jwt-service calls it so). 404 M_NOT_FOUND unless scheduled, but send of a sent event is 200.",
+          tags,
+        },
       },
-    })
-    .get(`${UNSTABLE}/delayed_events`, ({ requester, query }) => delayedEvents.listUnstable(requester.user_id, query.status, query.delay_id ?? []), {
-      auth: "guest",
-      query: t.Object({ status: t.Optional(t.String()), delay_id: t.Optional(t.Array(t.String())) }),
-      response: t.Object({ delayed_events: t.Optional(t.Array(DelayedEventItem)), scheduled: t.Optional(t.Array(DelayedEventItem)), finalised: t.Optional(t.Array(DelayedEventItem)) }),
-      detail: {
-        summary: `GET ${UNSTABLE}/delayed_events`,
-        description:
-          "The user's delayed events: `delayed_events` and `scheduled` (soonest first), `finalised` (sent, cancelled or failed, latest first, kept 7 days). " +
-          "status=scheduled|finalised picks one; delay_id (repeatable) filters.",
-        tags,
+    )
+    .post(
+      `${UNSTABLE}/delayed_events/:delayId`,
+      async ({ requester, params, body }) => {
+        if (body.action === undefined) throw new MatrixError("M_MISSING_PARAM", "'action' is missing");
+        if (!isDelayedEventAction(body.action))
+          throw new MatrixError("M_INVALID_PARAM", "'action' is not one of 'restart', 'send', 'cancel'");
+        return delayedEvents.manage("unstable", requester, params.delayId, body.action);
       },
-    })
-    .get(`${UNSTABLE}/delayed_events/:delayId`, ({ requester, params }) => delayedEvents.lookup(requester.user_id, params.delayId, "unstable"), {
-      auth: "guest", params: DelayIdParams, response: DelayedEventItem,
-      detail: { summary: `GET ${UNSTABLE}/delayed_events/{delay_id}`, description: "One of the user's delayed events, with finalised_ts, event_id or error once finalised; 404 otherwise.", tags },
-    })
-    .put(`${UNSTABLE}/rooms/:roomId/delayed_event/:eventType/:txnId`, ({ requester, params, body }) => schedule(requester, params, body), {
-      auth: "guest", params: putParams, body: PutBody, response: DelayIdResponse, detail: putDetail(`${UNSTABLE}/rooms/{roomId}/delayed_event/{eventType}/{txnId}`),
-    })
-    .put(`${CLIENT_V3}/rooms/:roomId/delayed_event/:eventType/:txnId`, ({ requester, params, body }) => schedule(requester, params, body), {
-      auth: "guest", params: putParams, body: PutBody, response: DelayIdResponse, detail: putDetail(`${CLIENT_V3}/rooms/{roomId}/delayed_event/{eventType}/{txnId}`),
-    })
-    .post(`${CLIENT_V1}/delayed_events/:delayId/:action`, async ({ requester, params }) => {
-      if (!isDelayedEventAction(params.action)) throw unrecognized();
-      return delayedEvents.manage("v1", requester, params.delayId, params.action);
-    }, {
-      auth: "guest", params: ActionParams, response: Empty,
-      detail: {
-        summary: `POST ${CLIENT_V1}/delayed_events/{delay_id}/{action}`,
-        description: manageDescription + "The user's own events only (404 otherwise). Repeating the action that finalised it is 200; a conflicting one 409 M_UNKNOWN.",
-        tags,
+      {
+        optionalAuth: true,
+        params: DelayIdParams,
+        response: Empty,
+        body: t.Object({ action: t.Optional(t.String()) }, { additionalProperties: t.Unknown() }),
+        detail: {
+          summary: `POST ${UNSTABLE}/delayed_events/{delay_id}`,
+          description:
+            'The older form with {"action": "restart"|"send"|"cancel"} in the body (Element X). ' +
+            manageDescription +
+            "No access token needed.",
+          tags,
+        },
       },
-    })
+    )
+    .get(
+      `${UNSTABLE}/delayed_events`,
+      ({ requester, query }) => delayedEvents.listUnstable(requester.user_id, query.status, query.delay_id ?? []),
+      {
+        auth: "guest",
+        query: t.Object({ status: t.Optional(t.String()), delay_id: t.Optional(t.Array(t.String())) }),
+        response: t.Object({
+          delayed_events: t.Optional(t.Array(DelayedEventItem)),
+          scheduled: t.Optional(t.Array(DelayedEventItem)),
+          finalised: t.Optional(t.Array(DelayedEventItem)),
+        }),
+        detail: {
+          summary: `GET ${UNSTABLE}/delayed_events`,
+          description:
+            "The user's delayed events: `delayed_events` and `scheduled` (soonest first), `finalised` (sent, cancelled or failed, latest first, kept 7 days). " +
+            "status=scheduled|finalised picks one; delay_id (repeatable) filters.",
+          tags,
+        },
+      },
+    )
+    .get(
+      `${UNSTABLE}/delayed_events/:delayId`,
+      ({ requester, params }) => delayedEvents.lookup(requester.user_id, params.delayId, "unstable"),
+      {
+        auth: "guest",
+        params: DelayIdParams,
+        response: DelayedEventItem,
+        detail: {
+          summary: `GET ${UNSTABLE}/delayed_events/{delay_id}`,
+          description:
+            "One of the user's delayed events, with finalised_ts, event_id or error once finalised; 404 otherwise.",
+          tags,
+        },
+      },
+    )
+    .put(
+      `${UNSTABLE}/rooms/:roomId/delayed_event/:eventType/:txnId`,
+      ({ requester, params, body }) => schedule(requester, params, body),
+      {
+        auth: "guest",
+        params: putParams,
+        body: PutBody,
+        response: DelayIdResponse,
+        detail: putDetail(`${UNSTABLE}/rooms/{roomId}/delayed_event/{eventType}/{txnId}`),
+      },
+    )
+    .put(
+      `${CLIENT_V3}/rooms/:roomId/delayed_event/:eventType/:txnId`,
+      ({ requester, params, body }) => schedule(requester, params, body),
+      {
+        auth: "guest",
+        params: putParams,
+        body: PutBody,
+        response: DelayIdResponse,
+        detail: putDetail(`${CLIENT_V3}/rooms/{roomId}/delayed_event/{eventType}/{txnId}`),
+      },
+    )
+    .post(
+      `${CLIENT_V1}/delayed_events/:delayId/:action`,
+      async ({ requester, params }) => {
+        if (!isDelayedEventAction(params.action)) throw unrecognized();
+        return delayedEvents.manage("v1", requester, params.delayId, params.action);
+      },
+      {
+        auth: "guest",
+        params: ActionParams,
+        response: Empty,
+        detail: {
+          summary: `POST ${CLIENT_V1}/delayed_events/{delay_id}/{action}`,
+          description:
+            manageDescription +
+            "The user's own events only (404 otherwise). Repeating the action that finalised it is 200; a conflicting one 409 M_UNKNOWN.",
+          tags,
+        },
+      },
+    )
     .get(`${CLIENT_V1}/delayed_events`, ({ requester }) => delayedEvents.listV1(requester.user_id), {
-      auth: "guest", response: t.Object({ delayed_events: t.Array(DelayedEventItem) }),
-      detail: { summary: `GET ${CLIENT_V1}/delayed_events`, description: "The user's scheduled delayed events, soonest first.", tags },
+      auth: "guest",
+      response: t.Object({ delayed_events: t.Array(DelayedEventItem) }),
+      detail: {
+        summary: `GET ${CLIENT_V1}/delayed_events`,
+        description: "The user's scheduled delayed events, soonest first.",
+        tags,
+      },
     })
-    .get(`${CLIENT_V1}/delayed_events/:delayId`, ({ requester, params }) => delayedEvents.lookup(requester.user_id, params.delayId, "v1"), {
-      auth: "guest", params: DelayIdParams, response: DelayedEventItem,
-      detail: { summary: `GET ${CLIENT_V1}/delayed_events/{delay_id}`, description: "One of the user's delayed events, with finalised_ts, event_id or error once finalised; 404 otherwise.", tags },
-    });
+    .get(
+      `${CLIENT_V1}/delayed_events/:delayId`,
+      ({ requester, params }) => delayedEvents.lookup(requester.user_id, params.delayId, "v1"),
+      {
+        auth: "guest",
+        params: DelayIdParams,
+        response: DelayedEventItem,
+        detail: {
+          summary: `GET ${CLIENT_V1}/delayed_events/{delay_id}`,
+          description:
+            "One of the user's delayed events, with finalised_ts, event_id or error once finalised; 404 otherwise.",
+          tags,
+        },
+      },
+    );
 };

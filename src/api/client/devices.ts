@@ -25,19 +25,29 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
       response: t.Object({ devices: t.Array(Device) }),
       detail: {
         summary: "GET /_matrix/client/v3/devices",
-        description: "The user's devices, with last-seen data as fresh as the last request (including what is not yet written to disk).",
+        description:
+          "The user's devices, with last-seen data as fresh as the last request (including what is not yet written to disk).",
         tags,
       },
     })
-    .get(`${CLIENT_V3}/devices/:deviceId`, ({ requester, params }) => services.devices.get(requester.user_id, params.deviceId), {
-      auth: "guest",
-      params: t.Object({ deviceId: t.String() }),
-      response: Device,
-      detail: { summary: "GET /_matrix/client/v3/devices/{deviceId}", description: "One of the user's devices; 404 M_NOT_FOUND if unknown.", tags },
-    })
+    .get(
+      `${CLIENT_V3}/devices/:deviceId`,
+      ({ requester, params }) => services.devices.get(requester.user_id, params.deviceId),
+      {
+        auth: "guest",
+        params: t.Object({ deviceId: t.String() }),
+        response: Device,
+        detail: {
+          summary: "GET /_matrix/client/v3/devices/{deviceId}",
+          description: "One of the user's devices; 404 M_NOT_FOUND if unknown.",
+          tags,
+        },
+      },
+    )
     .put(
       `${CLIENT_V3}/devices/:deviceId`,
-      ({ requester, params, body, status }) => (services.devices.put(requester, params.deviceId, body.display_name).created ? status(201, {}) : {}),
+      ({ requester, params, body, status }) =>
+        services.devices.put(requester, params.deviceId, body.display_name).created ? status(201, {}) : {},
       {
         auth: "guest",
         params: t.Object({ deviceId: t.String() }),
@@ -55,7 +65,12 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
     .delete(
       `${CLIENT_V3}/devices/:deviceId`,
       async ({ requester, params, body, request, server }) => {
-        await services.accountManagement.deleteDevices(requester, [params.deviceId], body?.auth, clientAddress(request, server, services.sessions.ipSource));
+        await services.accountManagement.deleteDevices(
+          requester,
+          [params.deviceId],
+          body?.auth,
+          clientAddress(request, server, services.sessions.ipSource),
+        );
         return {};
       },
       {
@@ -75,7 +90,12 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
     .post(
       `${CLIENT_V3}/delete_devices`,
       async ({ requester, body, request, server }) => {
-        await services.accountManagement.deleteDevices(requester, body.devices, body.auth, clientAddress(request, server, services.sessions.ipSource));
+        await services.accountManagement.deleteDevices(
+          requester,
+          body.devices,
+          body.auth,
+          clientAddress(request, server, services.sessions.ipSource),
+        );
         return {};
       },
       {
@@ -84,7 +104,8 @@ export const deviceRoutes = (services: Pick<Services, "sessions" | "devices" | "
         response: Empty,
         detail: {
           summary: "POST /_matrix/client/v3/delete_devices",
-          description: "Deletes several devices and their tokens after user-interactive auth (m.login.password; none for application services).",
+          description:
+            "Deletes several devices and their tokens after user-interactive auth (m.login.password; none for application services).",
           tags,
         },
       },

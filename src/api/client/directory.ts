@@ -11,7 +11,9 @@ import { CLIENT_V3, Empty, RoomIdParam } from "../schemas/common.ts";
 const tags = ["Room discovery"];
 const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);
 const RoomParams = t.Object({ roomId: RoomIdParam });
-const ServerQuery = t.Object({ server: t.Optional(t.String({ description: "Only this server's own name: listing other servers needs federation." })) });
+const ServerQuery = t.Object({
+  server: t.Optional(t.String({ description: "Only this server's own name: listing other servers needs federation." })),
+});
 const publicRoomsDescription =
   "Rooms published here whose join rule is public, knock or knock_restricted, or that are world_readable; " +
   "largest first. `since` takes next_batch or prev_batch. 400 M_INVALID_PARAM for another `server` or a bad token.";
@@ -24,13 +26,15 @@ export const directoryRoutes = (services: Pick<Services, "sessions" | "directory
       response: t.Object({ visibility: Visibility }),
       detail: {
         summary: "GET /_matrix/client/v3/directory/list/room/{roomId}",
-        description: "Whether the room is published in this server's directory. No authentication. 404 M_NOT_FOUND for unknown rooms.",
+        description:
+          "Whether the room is published in this server's directory. No authentication. 404 M_NOT_FOUND for unknown rooms.",
         tags,
       },
     })
     .put(
       `${CLIENT_V3}/directory/list/room/:roomId`,
-      ({ requester, params, body }) => services.directory.setVisibility(requester, params.roomId, body.visibility ?? "public").then(() => ({})),
+      ({ requester, params, body }) =>
+        services.directory.setVisibility(requester, params.roomId, body.visibility ?? "public").then(() => ({})),
       {
         auth: "user",
         params: RoomParams,
@@ -46,9 +50,17 @@ export const directoryRoutes = (services: Pick<Services, "sessions" | "directory
       },
     )
     .get(`${CLIENT_V3}/publicRooms`, ({ query }) => services.directory.publicRooms(query), {
-      query: t.Object({ limit: t.Optional(t.Integer({ minimum: 0 })), since: t.Optional(t.String()), ...ServerQuery.properties }),
+      query: t.Object({
+        limit: t.Optional(t.Integer({ minimum: 0 })),
+        since: t.Optional(t.String()),
+        ...ServerQuery.properties,
+      }),
       response: PublicRoomsResponse,
-      detail: { summary: "GET /_matrix/client/v3/publicRooms", description: `${publicRoomsDescription} No authentication.`, tags },
+      detail: {
+        summary: "GET /_matrix/client/v3/publicRooms",
+        description: `${publicRoomsDescription} No authentication.`,
+        tags,
+      },
     })
     .post(`${CLIENT_V3}/publicRooms`, ({ query, body }) => services.directory.publicRooms({ ...body, ...query }), {
       auth: "guest",
@@ -58,8 +70,14 @@ export const directoryRoutes = (services: Pick<Services, "sessions" | "directory
         since: t.Optional(t.String()),
         filter: t.Optional(
           t.Object({
-            generic_search_term: t.Optional(t.String({ description: "A case-insensitive part of the name, topic or canonical alias." })),
-            room_types: t.Optional(t.Array(t.Union([t.String(), t.Null()]), { description: "Room types to list; null for rooms without one." })),
+            generic_search_term: t.Optional(
+              t.String({ description: "A case-insensitive part of the name, topic or canonical alias." }),
+            ),
+            room_types: t.Optional(
+              t.Array(t.Union([t.String(), t.Null()]), {
+                description: "Room types to list; null for rooms without one.",
+              }),
+            ),
           }),
         ),
         include_all_networks: t.Optional(t.Boolean()),

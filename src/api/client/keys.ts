@@ -14,7 +14,11 @@ export const keysRoutes = (services: Services) =>
     .use(auth(services))
     .post("/upload", ({ requester, body }) => services.deviceKeys.upload(requester, body), {
       auth: "guest",
-      body: t.Object({ device_keys: t.Optional(DeviceKeys), one_time_keys: t.Optional(OneTimeKeys), fallback_keys: t.Optional(OneTimeKeys) }),
+      body: t.Object({
+        device_keys: t.Optional(DeviceKeys),
+        one_time_keys: t.Optional(OneTimeKeys),
+        fallback_keys: t.Optional(OneTimeKeys),
+      }),
       response: t.Object({ one_time_key_counts: t.Record(t.String(), t.Integer()) }),
       detail: {
         summary: "POST /_matrix/client/v3/keys/upload",
@@ -44,8 +48,14 @@ export const keysRoutes = (services: Services) =>
     })
     .post("/claim", ({ body }) => services.deviceKeys.claim(body.one_time_keys), {
       auth: "guest",
-      body: t.Object({ one_time_keys: t.Record(t.String(), t.Record(t.String(), t.String())), timeout: t.Optional(t.Integer()) }),
-      response: t.Object({ one_time_keys: t.Record(t.String(), t.Record(t.String(), t.Record(t.String(), t.Unknown()))), failures: Failures }),
+      body: t.Object({
+        one_time_keys: t.Record(t.String(), t.Record(t.String(), t.String())),
+        timeout: t.Optional(t.Integer()),
+      }),
+      response: t.Object({
+        one_time_keys: t.Record(t.String(), t.Record(t.String(), t.Record(t.String(), t.Unknown()))),
+        failures: Failures,
+      }),
       detail: {
         summary: "POST /_matrix/client/v3/keys/claim",
         description:

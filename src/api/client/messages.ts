@@ -22,7 +22,11 @@ export const messagesRoutes = (services: Pick<Services, "sessions" | "roomEvents
         services.roomEvents.send(requester, roomId, eventType, txnId, body as EventContent, delayParameters(query)),
       {
         auth: "guest",
-        params: t.Object({ roomId: RoomIdParam, eventType: t.String({ minLength: 1 }), txnId: t.String({ minLength: 1 }) }),
+        params: t.Object({
+          roomId: RoomIdParam,
+          eventType: t.String({ minLength: 1 }),
+          txnId: t.String({ minLength: 1 }),
+        }),
         query: DelayQuery,
         body: EventContentSchema,
         response: EventOrDelayIdResponse,
@@ -36,22 +40,31 @@ export const messagesRoutes = (services: Pick<Services, "sessions" | "roomEvents
         },
       },
     )
-    .get(`${CLIENT_V3}/rooms/:roomId/messages`, ({ requester, params, query }) => services.timeline.messages(requester, params.roomId, query), {
-      auth: "guest",
-      params: t.Object({ roomId: RoomIdParam }),
-      query: t.Object({
-        from: t.Optional(t.String()),
-        to: t.Optional(t.String()),
-        dir: t.Union([t.Literal("b"), t.Literal("f")]),
-        limit: t.Optional(t.Integer({ minimum: 0 })),
-        filter: t.Optional(t.String()),
-      }),
-      response: t.Object({ start: t.String(), end: t.Optional(t.String()), chunk: ClientEventList, state: t.Optional(ClientEventList) }),
-      detail: {
-        summary: "GET /_matrix/client/v3/rooms/{roomId}/messages",
-        description:
-          "Pages through the events the user may see, backwards (dir=b) or forwards (dir=f), from/to tokens of /messages, /context or sync. " +
-          "The filter's types, not_types, senders, not_senders, contains_url and lazy_load_members apply. `end` is omitted at the start of the room.",
-        tags,
+    .get(
+      `${CLIENT_V3}/rooms/:roomId/messages`,
+      ({ requester, params, query }) => services.timeline.messages(requester, params.roomId, query),
+      {
+        auth: "guest",
+        params: t.Object({ roomId: RoomIdParam }),
+        query: t.Object({
+          from: t.Optional(t.String()),
+          to: t.Optional(t.String()),
+          dir: t.Union([t.Literal("b"), t.Literal("f")]),
+          limit: t.Optional(t.Integer({ minimum: 0 })),
+          filter: t.Optional(t.String()),
+        }),
+        response: t.Object({
+          start: t.String(),
+          end: t.Optional(t.String()),
+          chunk: ClientEventList,
+          state: t.Optional(ClientEventList),
+        }),
+        detail: {
+          summary: "GET /_matrix/client/v3/rooms/{roomId}/messages",
+          description:
+            "Pages through the events the user may see, backwards (dir=b) or forwards (dir=f), from/to tokens of /messages, /context or sync. " +
+            "The filter's types, not_types, senders, not_senders, contains_url and lazy_load_members apply. `end` is omitted at the start of the room.",
+          tags,
+        },
       },
-    });
+    );

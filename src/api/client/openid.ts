@@ -8,7 +8,9 @@ import type { Services } from "../../core/services.ts";
 import { auth } from "../plugins/auth.ts";
 
 const OpenIdToken = t.Object({
-  access_token: t.String({ description: "Present it to the third party; it resolves at /_matrix/federation/v1/openid/userinfo." }),
+  access_token: t.String({
+    description: "Present it to the third party; it resolves at /_matrix/federation/v1/openid/userinfo.",
+  }),
   token_type: t.Literal("Bearer"),
   matrix_server_name: t.String({ description: "This server's name, where the third party checks the token." }),
   expires_in: t.Integer({ description: "Seconds until the token expires." }),
@@ -22,7 +24,8 @@ const requestTokenRoute = (path: string) => ({
   response: OpenIdToken,
   detail: {
     summary: `POST ${path}`,
-    description: "An OpenID token for the requesting user, valid for one hour. 403 M_FORBIDDEN for anyone else's user id.",
+    description:
+      "An OpenID token for the requesting user, valid for one hour. 403 M_FORBIDDEN for anyone else's user id.",
     tags: ["OpenID"],
   },
 });

@@ -26,7 +26,8 @@ export const presenceRoutes = (services: Pick<Services, "sessions" | "presence">
         response: t.Object({}),
         detail: {
           summary: "PUT /_matrix/client/v3/presence/{userId}/status",
-          description: "Sets one's own presence and status message (403 for others). Accepted and ignored when presence is off (allow_local_presence = false).",
+          description:
+            "Sets one's own presence and status message (403 for others). Accepted and ignored when presence is off (allow_local_presence = false).",
           tags,
         },
       },
@@ -45,7 +46,8 @@ export const presenceRoutes = (services: Pick<Services, "sessions" | "presence">
         }),
         detail: {
           summary: "GET /_matrix/client/v3/presence/{userId}/status",
-          description: "A user's presence, for oneself and users sharing a room (403 otherwise). Everyone is offline when presence is off.",
+          description:
+            "A user's presence, for oneself and users sharing a room (403 otherwise). Everyone is offline when presence is off.",
           tags,
         },
       },

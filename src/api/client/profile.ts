@@ -23,15 +23,24 @@ export const profileRoutes = (services: Pick<Services, "sessions" | "profiles">)
       response: JsonObject,
       detail: {
         summary: "GET /_matrix/client/v3/profile/{userId}",
-        description: "Every profile field of a local user; 404 M_NOT_FOUND for unknown, deactivated or (until federation) remote users.",
+        description:
+          "Every profile field of a local user; 404 M_NOT_FOUND for unknown, deactivated or (until federation) remote users.",
         tags,
       },
     })
-    .get(`${CLIENT_V3}/profile/:userId/:keyName`, ({ params }) => services.profiles.getField(params.userId, params.keyName), {
-      params: FieldParams,
-      response: JsonObject,
-      detail: { summary: "GET /_matrix/client/v3/profile/{userId}/{keyName}", description: "One profile field; 404 M_NOT_FOUND when unset.", tags },
-    })
+    .get(
+      `${CLIENT_V3}/profile/:userId/:keyName`,
+      ({ params }) => services.profiles.getField(params.userId, params.keyName),
+      {
+        params: FieldParams,
+        response: JsonObject,
+        detail: {
+          summary: "GET /_matrix/client/v3/profile/{userId}/{keyName}",
+          description: "One profile field; 404 M_NOT_FOUND when unset.",
+          tags,
+        },
+      },
+    )
     .put(
       `${CLIENT_V3}/profile/:userId/:keyName`,
       ({ requester, params, body }) => {
@@ -62,6 +71,10 @@ export const profileRoutes = (services: Pick<Services, "sessions" | "profiles">)
         auth: "guest",
         params: FieldParams,
         response: Empty,
-        detail: { summary: "DELETE /_matrix/client/v3/profile/{userId}/{keyName}", description: "Removes one of the user's own profile fields.", tags },
+        detail: {
+          summary: "DELETE /_matrix/client/v3/profile/{userId}/{keyName}",
+          description: "Removes one of the user's own profile fields.",
+          tags,
+        },
       },
     );

@@ -16,7 +16,12 @@ const Action = t.Union([t.String(), t.Object({ set_tweak: t.String() }, { additi
   description: '"notify", or `{ "set_tweak": name, "value": … }`.',
 });
 const Condition = t.Object(
-  { kind: t.String({ description: "event_match, event_property_is, event_property_contains, contains_display_name, room_member_count, sender_notification_permission, or an unknown kind (never matches)." }) },
+  {
+    kind: t.String({
+      description:
+        "event_match, event_property_is, event_property_contains, contains_display_name, room_member_count, sender_notification_permission, or an unknown kind (never matches).",
+    }),
+  },
   { additionalProperties: t.Unknown() },
 );
 const PushRule = t.Object({
@@ -25,7 +30,9 @@ const PushRule = t.Object({
   enabled: t.Boolean(),
   actions: t.Array(Action),
   conditions: t.Optional(t.Array(Condition, { description: "override and underride rules." })),
-  pattern: t.Optional(t.String({ description: "content rules: the glob matched against content.body at word boundaries." })),
+  pattern: t.Optional(
+    t.String({ description: "content rules: the glob matched against content.body at word boundaries." }),
+  ),
 });
 const Ruleset = t.Object({
   content: t.Array(PushRule),
@@ -40,13 +47,21 @@ const RuleParams = t.Object({
   ruleId: t.String({ description: "The rule id; for room rules the room id, for sender rules the user id." }),
 });
 const Placement = t.Object({
-  before: t.Optional(t.String({ description: "Make the rule the next more important than this user rule of the same kind." })),
-  after: t.Optional(t.String({ description: "Make the rule the next less important than this user rule of the same kind." })),
+  before: t.Optional(
+    t.String({ description: "Make the rule the next more important than this user rule of the same kind." }),
+  ),
+  after: t.Optional(
+    t.String({ description: "Make the rule the next less important than this user rule of the same kind." }),
+  ),
 });
 const NewRule = t.Object(
   {
-    actions: t.Array(t.Unknown(), { description: '"notify" and set_tweak objects; historical actions (dont_notify, coalesce) are dropped.' }),
-    conditions: t.Optional(t.Array(Condition, { description: "override and underride rules; none means the rule always matches." })),
+    actions: t.Array(t.Unknown(), {
+      description: '"notify" and set_tweak objects; historical actions (dont_notify, coalesce) are dropped.',
+    }),
+    conditions: t.Optional(
+      t.Array(Condition, { description: "override and underride rules; none means the rule always matches." }),
+    ),
     pattern: t.Optional(t.String({ description: "Required for content rules." })),
   },
   { additionalProperties: t.Unknown() },
@@ -65,14 +80,26 @@ export const pushRuleRoutes = (services: Pick<Services, "sessions" | "pushRules"
       response: t.Object({ global: Ruleset }),
     })
     .get(`${RULES}/global/`, ({ requester }) => services.pushRules.pushRulesFor(requester.user_id), {
-      ...route("GET", "/global/", "The user's global ruleset: their own rules before the server-default ones, except .m.rule.master, first."),
+      ...route(
+        "GET",
+        "/global/",
+        "The user's global ruleset: their own rules before the server-default ones, except .m.rule.master, first.",
+      ),
       response: Ruleset,
     })
-    .get(`${RULES}/global/:kind/:ruleId`, ({ requester, params }) => services.pushRules.getRule(requester.user_id, params.kind, params.ruleId), {
-      ...route("GET", "/global/{kind}/{ruleId}", "One rule. 404 M_NOT_FOUND when the user has no such rule of that kind."),
-      params: RuleParams,
-      response: PushRule,
-    })
+    .get(
+      `${RULES}/global/:kind/:ruleId`,
+      ({ requester, params }) => services.pushRules.getRule(requester.user_id, params.kind, params.ruleId),
+      {
+        ...route(
+          "GET",
+          "/global/{kind}/{ruleId}",
+          "One rule. 404 M_NOT_FOUND when the user has no such rule of that kind.",
+        ),
+        params: RuleParams,
+        response: PushRule,
+      },
+    )
     .put(
       `${RULES}/global/:kind/:ruleId`,
       ({ requester, params, query, body }) => {
@@ -100,16 +127,24 @@ export const pushRuleRoutes = (services: Pick<Services, "sessions" | "pushRules"
         return {};
       },
       {
-        ...route("DELETE", "/global/{kind}/{ruleId}", "Deletes a user rule. Server-default rules cannot be deleted (400 M_INVALID_PARAM); unknown rules are 404."),
+        ...route(
+          "DELETE",
+          "/global/{kind}/{ruleId}",
+          "Deletes a user rule. Server-default rules cannot be deleted (400 M_INVALID_PARAM); unknown rules are 404.",
+        ),
         params: RuleParams,
         response: Empty,
       },
     )
-    .get(`${RULES}/global/:kind/:ruleId/enabled`, ({ requester, params }) => services.pushRules.isEnabled(requester.user_id, params.kind, params.ruleId), {
-      ...route("GET", "/global/{kind}/{ruleId}/enabled", "Whether the rule is enabled."),
-      params: RuleParams,
-      response: t.Object({ enabled: t.Boolean() }),
-    })
+    .get(
+      `${RULES}/global/:kind/:ruleId/enabled`,
+      ({ requester, params }) => services.pushRules.isEnabled(requester.user_id, params.kind, params.ruleId),
+      {
+        ...route("GET", "/global/{kind}/{ruleId}/enabled", "Whether the rule is enabled."),
+        params: RuleParams,
+        response: t.Object({ enabled: t.Boolean() }),
+      },
+    )
     .put(
       `${RULES}/global/:kind/:ruleId/enabled`,
       ({ requester, params, body }) => {
@@ -117,17 +152,25 @@ export const pushRuleRoutes = (services: Pick<Services, "sessions" | "pushRules"
         return {};
       },
       {
-        ...route("PUT", "/global/{kind}/{ruleId}/enabled", "Enables or disables any rule, server-default ones included."),
+        ...route(
+          "PUT",
+          "/global/{kind}/{ruleId}/enabled",
+          "Enables or disables any rule, server-default ones included.",
+        ),
         params: RuleParams,
         body: t.Object({ enabled: t.Boolean() }),
         response: Empty,
       },
     )
-    .get(`${RULES}/global/:kind/:ruleId/actions`, ({ requester, params }) => services.pushRules.getActions(requester.user_id, params.kind, params.ruleId), {
-      ...route("GET", "/global/{kind}/{ruleId}/actions", "The rule's actions."),
-      params: RuleParams,
-      response: t.Object({ actions: t.Array(Action) }),
-    })
+    .get(
+      `${RULES}/global/:kind/:ruleId/actions`,
+      ({ requester, params }) => services.pushRules.getActions(requester.user_id, params.kind, params.ruleId),
+      {
+        ...route("GET", "/global/{kind}/{ruleId}/actions", "The rule's actions."),
+        params: RuleParams,
+        response: t.Object({ actions: t.Array(Action) }),
+      },
+    )
     .put(
       `${RULES}/global/:kind/:ruleId/actions`,
       ({ requester, params, body }) => {
@@ -135,7 +178,11 @@ export const pushRuleRoutes = (services: Pick<Services, "sessions" | "pushRules"
         return {};
       },
       {
-        ...route("PUT", "/global/{kind}/{ruleId}/actions", "Replaces the actions of any rule, server-default ones included."),
+        ...route(
+          "PUT",
+          "/global/{kind}/{ruleId}/actions",
+          "Replaces the actions of any rule, server-default ones included.",
+        ),
         params: RuleParams,
         body: t.Object({ actions: t.Array(t.Unknown()) }),
         response: Empty,

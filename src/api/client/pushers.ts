@@ -10,7 +10,11 @@ const tags = ["Push notifications"];
 
 const PusherData = t.Object(
   {
-    url: t.Optional(t.String({ description: "Required for http pushers: the push gateway's https URL, path /_matrix/push/v1/notify." })),
+    url: t.Optional(
+      t.String({
+        description: "Required for http pushers: the push gateway's https URL, path /_matrix/push/v1/notify.",
+      }),
+    ),
     format: t.Optional(t.String({ description: '"event_id_only" to send only ids and counts to the gateway.' })),
   },
   { additionalProperties: t.Unknown(), description: "Passed to the gateway (without url) with every notification." },
@@ -43,7 +47,9 @@ export const pusherRoutes = (services: Pick<Services, "sessions" | "pushers">) =
       {
         auth: "user",
         body: t.Object({
-          kind: t.Union([t.String(), t.Null()], { description: '"http" sets the pusher; null deletes it. Email pushers are not supported.' }),
+          kind: t.Union([t.String(), t.Null()], {
+            description: '"http" sets the pusher; null deletes it. Email pushers are not supported.',
+          }),
           app_id: t.String({ description: "Reverse-DNS application id, at most 64 characters." }),
           pushkey: t.String({ description: "The device's routing token at its push provider, at most 512 bytes." }),
           app_display_name: t.Optional(t.String()),
@@ -51,7 +57,11 @@ export const pusherRoutes = (services: Pick<Services, "sessions" | "pushers">) =
           profile_tag: t.Optional(t.String()),
           lang: t.Optional(t.String()),
           data: t.Optional(PusherData),
-          append: t.Optional(t.Boolean({ description: "Keep other users' pushers with the same app_id and pushkey (default false: remove them)." })),
+          append: t.Optional(
+            t.Boolean({
+              description: "Keep other users' pushers with the same app_id and pushkey (default false: remove them).",
+            }),
+          ),
         }),
         response: t.Object({}),
         detail: {

@@ -39,7 +39,11 @@ export const receiptRoutes = (services: Pick<Services, "sessions" | "receipts">)
     .post(
       `${CLIENT_V3}/rooms/:roomId/read_markers`,
       ({ requester, params, body }) => {
-        services.receipts.setReadMarkers(requester, params.roomId, { fullyRead: body["m.fully_read"], read: body["m.read"], readPrivate: body["m.read.private"] });
+        services.receipts.setReadMarkers(requester, params.roomId, {
+          fullyRead: body["m.fully_read"],
+          read: body["m.read"],
+          readPrivate: body["m.read.private"],
+        });
         return {};
       },
       {
@@ -53,7 +57,8 @@ export const receiptRoutes = (services: Pick<Services, "sessions" | "receipts">)
         response: Empty,
         detail: {
           summary: "POST /_matrix/client/v3/rooms/{roomId}/read_markers",
-          description: "Sets the m.fully_read marker (room account data) and, optionally, unthreaded m.read / m.read.private receipts.",
+          description:
+            "Sets the m.fully_read marker (room account data) and, optionally, unthreaded m.read / m.read.private receipts.",
           tags,
         },
       },

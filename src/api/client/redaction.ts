@@ -12,7 +12,8 @@ export const redactionRoutes = (services: Pick<Services, "sessions" | "rooms">) 
     .use(auth(services))
     .put(
       `${CLIENT_V3}/rooms/:roomId/redact/:eventId/:txnId`,
-      ({ requester, params, body }) => services.rooms.redact(requester, params.roomId, params.eventId, params.txnId, body.reason),
+      ({ requester, params, body }) =>
+        services.rooms.redact(requester, params.roomId, params.eventId, params.txnId, body.reason),
       {
         auth: "user",
         params: t.Object({ roomId: RoomIdParam, eventId: EventIdParam, txnId: t.String({ minLength: 1 }) }),

@@ -14,11 +14,21 @@ export const registerRoutes = (services: Pick<Services, "registration" | "sessio
   new Elysia()
     .post(
       `${CLIENT_V3}/register`,
-      ({ query, body, request, server }) => services.registration.register(query.kind ?? "user", body, clientAddress(request, server, services.sessions.ipSource), accessTokenOf(request)),
+      ({ query, body, request, server }) =>
+        services.registration.register(
+          query.kind ?? "user",
+          body,
+          clientAddress(request, server, services.sessions.ipSource),
+          accessTokenOf(request),
+        ),
       {
         query: t.Object({ kind: t.Optional(t.Union([t.Literal("user"), t.Literal("guest")])) }),
         body: t.Object({
-          type: t.Optional(t.String({ description: "m.login.application_service: an application service registers a user of its namespaces." })),
+          type: t.Optional(
+            t.String({
+              description: "m.login.application_service: an application service registers a user of its namespaces.",
+            }),
+          ),
           auth: t.Optional(AuthData),
           guest_access_token: t.Optional(t.String()),
           username: t.Optional(t.String()),
@@ -54,19 +64,22 @@ export const registerRoutes = (services: Pick<Services, "registration" | "sessio
       response: t.Object({ available: t.Boolean() }),
       detail: {
         summary: "GET /_matrix/client/v3/register/available",
-        description: "Whether a username is valid and free now (400 M_INVALID_USERNAME, M_USER_IN_USE or M_EXCLUSIVE otherwise).",
+        description:
+          "Whether a username is valid and free now (400 M_INVALID_USERNAME, M_USER_IN_USE or M_EXCLUSIVE otherwise).",
         tags,
       },
     })
     .get(
       "/_matrix/client/v1/register/m.login.registration_token/validity",
-      ({ query, request, server }) => services.registration.tokenValidity(query.token, clientAddress(request, server, services.sessions.ipSource)),
+      ({ query, request, server }) =>
+        services.registration.tokenValidity(query.token, clientAddress(request, server, services.sessions.ipSource)),
       {
         query: t.Object({ token: t.String() }),
         response: t.Object({ valid: t.Boolean() }),
         detail: {
           summary: "GET /_matrix/client/v1/register/m.login.registration_token/validity",
-          description: "Whether a registration token would be accepted now; 403 when registration is closed. Rate-limited like registration.",
+          description:
+            "Whether a registration token would be accepted now; 403 when registration is closed. Rate-limited like registration.",
           tags,
         },
       },

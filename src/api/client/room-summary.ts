@@ -25,24 +25,44 @@ const description =
 export const roomSummaryRoutes = (services: Pick<Services, "sessions" | "directory">) =>
   new Elysia()
     .use(auth(services))
-    .get(`${CLIENT_V1}/room_summary/:roomIdOrAlias`, ({ requester, params }) => services.directory.summary(requester, params.roomIdOrAlias), {
-      optionalAuth: true,
-      params: Params,
-      query: ViaQuery,
-      response: RoomSummarySchema,
-      detail: { summary: "GET /_matrix/client/v1/room_summary/{roomIdOrAlias}", description, tags },
-    })
-    .get(`${UNSTABLE}/summary/:roomIdOrAlias`, ({ requester, params }) => unstableRoomSummary(services.directory.summary(requester, params.roomIdOrAlias)), {
-      optionalAuth: true,
-      params: Params,
-      query: ViaQuery,
-      response: UnstableRoomSummarySchema,
-      detail: { summary: "GET /_matrix/client/unstable/im.nheko.summary/summary/{roomIdOrAlias}", description: `MSC3266's unstable path. ${description}`, tags },
-    })
-    .get(`${UNSTABLE}/rooms/:roomIdOrAlias/summary`, ({ requester, params }) => unstableRoomSummary(services.directory.summary(requester, params.roomIdOrAlias)), {
-      optionalAuth: true,
-      params: Params,
-      query: ViaQuery,
-      response: UnstableRoomSummarySchema,
-      detail: { summary: "GET /_matrix/client/unstable/im.nheko.summary/rooms/{roomIdOrAlias}/summary", description: `MSC3266's older unstable path. ${description}`, tags },
-    });
+    .get(
+      `${CLIENT_V1}/room_summary/:roomIdOrAlias`,
+      ({ requester, params }) => services.directory.summary(requester, params.roomIdOrAlias),
+      {
+        optionalAuth: true,
+        params: Params,
+        query: ViaQuery,
+        response: RoomSummarySchema,
+        detail: { summary: "GET /_matrix/client/v1/room_summary/{roomIdOrAlias}", description, tags },
+      },
+    )
+    .get(
+      `${UNSTABLE}/summary/:roomIdOrAlias`,
+      ({ requester, params }) => unstableRoomSummary(services.directory.summary(requester, params.roomIdOrAlias)),
+      {
+        optionalAuth: true,
+        params: Params,
+        query: ViaQuery,
+        response: UnstableRoomSummarySchema,
+        detail: {
+          summary: "GET /_matrix/client/unstable/im.nheko.summary/summary/{roomIdOrAlias}",
+          description: `MSC3266's unstable path. ${description}`,
+          tags,
+        },
+      },
+    )
+    .get(
+      `${UNSTABLE}/rooms/:roomIdOrAlias/summary`,
+      ({ requester, params }) => unstableRoomSummary(services.directory.summary(requester, params.roomIdOrAlias)),
+      {
+        optionalAuth: true,
+        params: Params,
+        query: ViaQuery,
+        response: UnstableRoomSummarySchema,
+        detail: {
+          summary: "GET /_matrix/client/unstable/im.nheko.summary/rooms/{roomIdOrAlias}/summary",
+          description: `MSC3266's older unstable path. ${description}`,
+          tags,
+        },
+      },
+    );

@@ -12,7 +12,9 @@ const RtcTransports = t.Object({
     t.Object(
       {
         type: t.String({ description: 'The transport type; "livekit" for Element Call.' }),
-        livekit_service_url: t.Optional(t.String({ description: "The LiveKit authorization service clients get an SFU token from." })),
+        livekit_service_url: t.Optional(
+          t.String({ description: "The LiveKit authorization service clients get an SFU token from." }),
+        ),
       },
       { additionalProperties: t.Unknown() },
     ),

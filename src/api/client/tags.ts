@@ -13,12 +13,20 @@ const TagParams = t.Object({ userId: UserIdParam, roomId: t.String(), tag: t.Str
 export const tagRoutes = (services: Pick<Services, "sessions" | "accountData">) =>
   new Elysia()
     .use(auth(services))
-    .get(`${CLIENT_V3}/user/:userId/rooms/:roomId/tags`, ({ requester, params }) => services.accountData.getTags(requester, params.userId, params.roomId), {
-      auth: "user",
-      params: t.Object({ userId: UserIdParam, roomId: t.String() }),
-      response: t.Object({ tags: t.Record(t.String(), JsonObject) }),
-      detail: { summary: "GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags", description: "The user's tags on a room.", tags },
-    })
+    .get(
+      `${CLIENT_V3}/user/:userId/rooms/:roomId/tags`,
+      ({ requester, params }) => services.accountData.getTags(requester, params.userId, params.roomId),
+      {
+        auth: "user",
+        params: t.Object({ userId: UserIdParam, roomId: t.String() }),
+        response: t.Object({ tags: t.Record(t.String(), JsonObject) }),
+        detail: {
+          summary: "GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags",
+          description: "The user's tags on a room.",
+          tags,
+        },
+      },
+    )
     .put(
       `${CLIENT_V3}/user/:userId/rooms/:roomId/tags/:tag`,
       ({ requester, params, body }) => {
@@ -28,9 +36,16 @@ export const tagRoutes = (services: Pick<Services, "sessions" | "accountData">) 
       {
         auth: "user",
         params: TagParams,
-        body: t.Object({ order: t.Optional(t.Number({ description: "Position under the tag, in [0, 1]." })) }, { additionalProperties: t.Unknown() }),
+        body: t.Object(
+          { order: t.Optional(t.Number({ description: "Position under the tag, in [0, 1]." })) },
+          { additionalProperties: t.Unknown() },
+        ),
         response: Empty,
-        detail: { summary: "PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}", description: "Adds or updates a tag on a room.", tags },
+        detail: {
+          summary: "PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}",
+          description: "Adds or updates a tag on a room.",
+          tags,
+        },
       },
     )
     .delete(
@@ -43,6 +58,10 @@ export const tagRoutes = (services: Pick<Services, "sessions" | "accountData">) 
         auth: "user",
         params: TagParams,
         response: Empty,
-        detail: { summary: "DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}", description: "Removes a tag from a room (no error if absent).", tags },
+        detail: {
+          summary: "DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}",
+          description: "Removes a tag from a room (no error if absent).",
+          tags,
+        },
       },
     );

@@ -10,7 +10,11 @@ import { auth } from "../plugins/auth.ts";
 import { CLIENT_V3 } from "../schemas/common.ts";
 
 const tags = ["Account management"];
-const detail = (method: string, path: string, description: string) => ({ summary: `${method} /_matrix/client/v3${path}`, description, tags });
+const detail = (method: string, path: string, description: string) => ({
+  summary: `${method} /_matrix/client/v3${path}`,
+  description,
+  tags,
+});
 
 export const thirdPartyIdRoutes = (services: Pick<Services, "sessions">) =>
   new Elysia()
@@ -34,11 +38,19 @@ export const thirdPartyIdRoutes = (services: Pick<Services, "sessions">) =>
     })
     .post(`${CLIENT_V3}/account/3pid/delete`, () => thirdPartyIds.refuseChange(), {
       auth: "user",
-      detail: detail("POST", "/account/3pid/delete", "Refused with 403 M_THREEPID_DENIED (there is nothing to delete)."),
+      detail: detail(
+        "POST",
+        "/account/3pid/delete",
+        "Refused with 403 M_THREEPID_DENIED (there is nothing to delete).",
+      ),
     })
     .post(`${CLIENT_V3}/account/3pid/unbind`, () => thirdPartyIds.refuseChange(), {
       auth: "user",
-      detail: detail("POST", "/account/3pid/unbind", "Refused with 403 M_THREEPID_DENIED (there is nothing to unbind)."),
+      detail: detail(
+        "POST",
+        "/account/3pid/unbind",
+        "Refused with 403 M_THREEPID_DENIED (there is nothing to unbind).",
+      ),
     })
     .post(`${CLIENT_V3}/account/3pid/email/requestToken`, () => thirdPartyIds.refuseAddValidation(), {
       detail: detail("POST", "/account/3pid/email/requestToken", "Refused with 400 M_THREEPID_MEDIUM_NOT_SUPPORTED."),

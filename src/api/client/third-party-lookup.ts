@@ -25,47 +25,82 @@ export const thirdPartyLookupRoutes = (services: Pick<Services, "sessions" | "ap
       response: t.Record(t.String(), JsonObject),
       detail: {
         summary: "GET /_matrix/client/v3/thirdparty/protocols",
-        description: "The protocols the application services declare, with their metadata merged; instances get an instance_id.",
+        description:
+          "The protocols the application services declare, with their metadata merged; instances get an instance_id.",
         tags,
       },
     })
-    .get(`${CLIENT_V3}/thirdparty/protocol/:protocol`, ({ params }) => services.appservices.thirdParty.protocol(params.protocol), {
-      auth: "guest",
-      params: ProtocolParam,
-      response: JsonObject,
-      detail: { summary: "GET /_matrix/client/v3/thirdparty/protocol/{protocol}", description: "One protocol's metadata; 404 M_NOT_FOUND if no appservice provides it.", tags },
-    })
-    .get(`${CLIENT_V3}/thirdparty/location/:protocol`, ({ params, request }) => services.appservices.thirdParty.locations(params.protocol, searchOf(request)), {
-      auth: "guest",
-      params: ProtocolParam,
-      query: Fields,
-      response: Results,
-      detail: {
-        summary: "GET /_matrix/client/v3/thirdparty/location/{protocol}",
-        description: "Portal rooms matching the query fields, from every appservice providing the protocol; 404 M_NOT_FOUND for an unknown protocol.",
-        tags,
+    .get(
+      `${CLIENT_V3}/thirdparty/protocol/:protocol`,
+      ({ params }) => services.appservices.thirdParty.protocol(params.protocol),
+      {
+        auth: "guest",
+        params: ProtocolParam,
+        response: JsonObject,
+        detail: {
+          summary: "GET /_matrix/client/v3/thirdparty/protocol/{protocol}",
+          description: "One protocol's metadata; 404 M_NOT_FOUND if no appservice provides it.",
+          tags,
+        },
       },
-    })
-    .get(`${CLIENT_V3}/thirdparty/user/:protocol`, ({ params, request }) => services.appservices.thirdParty.users(params.protocol, searchOf(request)), {
-      auth: "guest",
-      params: ProtocolParam,
-      query: Fields,
-      response: Results,
-      detail: {
-        summary: "GET /_matrix/client/v3/thirdparty/user/{protocol}",
-        description: "Matrix users bridging third-party users matching the query fields; 404 M_NOT_FOUND for an unknown protocol.",
-        tags,
+    )
+    .get(
+      `${CLIENT_V3}/thirdparty/location/:protocol`,
+      ({ params, request }) => services.appservices.thirdParty.locations(params.protocol, searchOf(request)),
+      {
+        auth: "guest",
+        params: ProtocolParam,
+        query: Fields,
+        response: Results,
+        detail: {
+          summary: "GET /_matrix/client/v3/thirdparty/location/{protocol}",
+          description:
+            "Portal rooms matching the query fields, from every appservice providing the protocol; 404 M_NOT_FOUND for an unknown protocol.",
+          tags,
+        },
       },
-    })
-    .get(`${CLIENT_V3}/thirdparty/location`, ({ request }) => services.appservices.thirdParty.locations(undefined, searchOf(request)), {
-      auth: "guest",
-      query: t.Object({ alias: t.String() }, { additionalProperties: t.String() }),
-      response: Results,
-      detail: { summary: "GET /_matrix/client/v3/thirdparty/location", description: "Third-party locations of a Matrix room alias, from every appservice with a protocol.", tags },
-    })
-    .get(`${CLIENT_V3}/thirdparty/user`, ({ request }) => services.appservices.thirdParty.users(undefined, searchOf(request)), {
-      auth: "guest",
-      query: t.Object({ userid: t.String() }, { additionalProperties: t.String() }),
-      response: Results,
-      detail: { summary: "GET /_matrix/client/v3/thirdparty/user", description: "Third-party users of a Matrix user id, from every appservice with a protocol.", tags },
-    });
+    )
+    .get(
+      `${CLIENT_V3}/thirdparty/user/:protocol`,
+      ({ params, request }) => services.appservices.thirdParty.users(params.protocol, searchOf(request)),
+      {
+        auth: "guest",
+        params: ProtocolParam,
+        query: Fields,
+        response: Results,
+        detail: {
+          summary: "GET /_matrix/client/v3/thirdparty/user/{protocol}",
+          description:
+            "Matrix users bridging third-party users matching the query fields; 404 M_NOT_FOUND for an unknown protocol.",
+          tags,
+        },
+      },
+    )
+    .get(
+      `${CLIENT_V3}/thirdparty/location`,
+      ({ request }) => services.appservices.thirdParty.locations(undefined, searchOf(request)),
+      {
+        auth: "guest",
+        query: t.Object({ alias: t.String() }, { additionalProperties: t.String() }),
+        response: Results,
+        detail: {
+          summary: "GET /_matrix/client/v3/thirdparty/location",
+          description: "Third-party locations of a Matrix room alias, from every appservice with a protocol.",
+          tags,
+        },
+      },
+    )
+    .get(
+      `${CLIENT_V3}/thirdparty/user`,
+      ({ request }) => services.appservices.thirdParty.users(undefined, searchOf(request)),
+      {
+        auth: "guest",
+        query: t.Object({ userid: t.String() }, { additionalProperties: t.String() }),
+        response: Results,
+        detail: {
+          summary: "GET /_matrix/client/v3/thirdparty/user",
+          description: "Third-party users of a Matrix user id, from every appservice with a protocol.",
+          tags,
+        },
+      },
+    );

@@ -17,11 +17,15 @@ export const typingRoutes = (services: Pick<Services, "sessions" | "typing">) =>
     {
       auth: "guest",
       params: t.Object({ roomId: RoomIdParam, userId: UserIdParam }),
-      body: t.Object({ typing: t.Boolean(), timeout: t.Optional(t.Integer({ minimum: 0, description: "Milliseconds; 30 s when absent, at most 120 s." })) }),
+      body: t.Object({
+        typing: t.Boolean(),
+        timeout: t.Optional(t.Integer({ minimum: 0, description: "Milliseconds; 30 s when absent, at most 120 s." })),
+      }),
       response: Empty,
       detail: {
         summary: "PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}",
-        description: "Marks the user as typing (until the timeout) or not. Only for oneself (403) and in a room one is joined to (403).",
+        description:
+          "Marks the user as typing (until the timeout) or not. Only for oneself (403) and in a room one is joined to (403).",
         tags: ["Room participation"],
       },
     },

@@ -26,7 +26,25 @@ import { Elysia, t } from "elysia";
  * Older gaps listing cannot express: /search, and /hierarchy (v1.2); docs/status.md says so.
  * tests/api/client/versions.test.ts checks that each listed version's new endpoints answer.
  */
-export const SUPPORTED_VERSIONS = ["v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12", "v1.13", "v1.14", "v1.15", "v1.16", "v1.17"];
+export const SUPPORTED_VERSIONS = [
+  "v1.1",
+  "v1.2",
+  "v1.3",
+  "v1.4",
+  "v1.5",
+  "v1.6",
+  "v1.7",
+  "v1.8",
+  "v1.9",
+  "v1.10",
+  "v1.11",
+  "v1.12",
+  "v1.13",
+  "v1.14",
+  "v1.15",
+  "v1.16",
+  "v1.17",
+];
 
 export const versionsRoutes = (unstableFeatures: () => Record<string, boolean>) =>
   new Elysia().get(

@@ -8,8 +8,12 @@ import { auth } from "../plugins/auth.ts";
 
 const TurnServer = t.Union([
   t.Object({
-    username: t.String({ description: "`<expiry unix seconds>:<user id>` with a shared secret, else the configured username." }),
-    password: t.String({ description: "base64(HMAC-SHA1(secret, username)) with a shared secret, else the configured password." }),
+    username: t.String({
+      description: "`<expiry unix seconds>:<user id>` with a shared secret, else the configured username.",
+    }),
+    password: t.String({
+      description: "base64(HMAC-SHA1(secret, username)) with a shared secret, else the configured password.",
+    }),
     uris: t.Array(t.String(), { description: "The TURN URIs, e.g. `turn:turn.example.org?transport=udp`." }),
     ttl: t.Integer({ description: "How long the credentials stay valid, in seconds." }),
   }),
@@ -35,8 +39,16 @@ const turnServerRoute = (path: string) => ({
 export const voipRoutes = (services: Pick<Services, "sessions" | "turn">) =>
   new Elysia()
     .use(auth(services))
-    .get("/_matrix/client/v3/voip/turnServer", ({ requester }) => services.turn.issueTurnCredentials(requester), turnServerRoute("/_matrix/client/v3/voip/turnServer"))
-    .get("/_matrix/client/r0/voip/turnServer", ({ requester }) => services.turn.issueTurnCredentials(requester), turnServerRoute("/_matrix/client/r0/voip/turnServer"))
+    .get(
+      "/_matrix/client/v3/voip/turnServer",
+      ({ requester }) => services.turn.issueTurnCredentials(requester),
+      turnServerRoute("/_matrix/client/v3/voip/turnServer"),
+    )
+    .get(
+      "/_matrix/client/r0/voip/turnServer",
+      ({ requester }) => services.turn.issueTurnCredentials(requester),
+      turnServerRoute("/_matrix/client/r0/voip/turnServer"),
+    )
     .get(
       "/_matrix/client/api/v1/voip/turnServer",
       ({ requester }) => services.turn.issueTurnCredentials(requester),

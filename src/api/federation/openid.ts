@@ -9,7 +9,9 @@ import type { OpenId } from "../../core/users/openid.ts";
 
 export const openIdUserInfoRoutes = (openId: OpenId) =>
   new Elysia().get("/_matrix/federation/v1/openid/userinfo", ({ query }) => openId.openIdUserInfo(query.access_token), {
-    query: t.Object({ access_token: t.String({ description: "The OpenID token from POST /user/{userId}/openid/request_token." }) }),
+    query: t.Object({
+      access_token: t.String({ description: "The OpenID token from POST /user/{userId}/openid/request_token." }),
+    }),
     response: t.Object({ sub: t.String({ description: "The user the token was issued to." }) }),
     detail: {
       summary: "GET /_matrix/federation/v1/openid/userinfo",

@@ -33,12 +33,15 @@ function uploadBody(request: Request, filename: string | undefined): UploadBody 
   };
 }
 
-const UploadQuery = t.Object({ filename: t.Optional(t.String({ description: "The name of the file being uploaded." })) });
+const UploadQuery = t.Object({
+  filename: t.Optional(t.String({ description: "The name of the file being uploaded." })),
+});
 const ContentUri = t.Object({ content_uri: t.String({ description: "The mxc:// URI of the content." }) });
 
 const deprecated = (summary: string) => ({
   summary,
-  description: "Deprecated in v1.11 for /_matrix/client/v1/media: serves only media uploaded before media.unauthenticated_cutoff (404 M_NOT_FOUND otherwise; none when unset).",
+  description:
+    "Deprecated in v1.11 for /_matrix/client/v1/media: serves only media uploaded before media.unauthenticated_cutoff (404 M_NOT_FOUND otherwise; none when unset).",
   tags: ["Media"],
   deprecated: true,
 });
@@ -47,29 +50,41 @@ export const contentRepoRoutes = (services: Pick<Services, "sessions" | "media" 
   const legacy = mediaDownloads(services, true);
   return new Elysia()
     .use(auth(services))
-    .post("/_matrix/media/v3/upload", ({ requester, request, query }) => services.media.upload(requester, uploadBody(request, query.filename)), {
-      auth: "user",
-      parse: streamBody,
-      query: UploadQuery,
-      response: ContentUri,
-      detail: {
-        summary: "POST /_matrix/media/v3/upload",
-        description: "Streams the body to disk (any Content-Type, default application/octet-stream). 413 M_TOO_LARGE past media.max_upload_size.",
-        tags: ["Media"],
+    .post(
+      "/_matrix/media/v3/upload",
+      ({ requester, request, query }) => services.media.upload(requester, uploadBody(request, query.filename)),
+      {
+        auth: "user",
+        parse: streamBody,
+        query: UploadQuery,
+        response: ContentUri,
+        detail: {
+          summary: "POST /_matrix/media/v3/upload",
+          description:
+            "Streams the body to disk (any Content-Type, default application/octet-stream). 413 M_TOO_LARGE past media.max_upload_size.",
+          tags: ["Media"],
+        },
       },
-    })
+    )
     .post("/_matrix/media/v1/create", ({ requester }) => services.media.createPending(requester), {
       auth: "user",
-      response: t.Object({ ...ContentUri.properties, unused_expires_at: t.Integer({ description: "When the id expires if nothing is uploaded (ms since the epoch)." }) }),
+      response: t.Object({
+        ...ContentUri.properties,
+        unused_expires_at: t.Integer({
+          description: "When the id expires if nothing is uploaded (ms since the epoch).",
+        }),
+      }),
       detail: {
         summary: "POST /_matrix/media/v1/create",
-        description: "An mxc:// URI whose content is uploaded later with PUT /upload. 429 M_LIMIT_EXCEEDED past media.max_pending_uploads.",
+        description:
+          "An mxc:// URI whose content is uploaded later with PUT /upload. 429 M_LIMIT_EXCEEDED past media.max_pending_uploads.",
         tags: ["Media"],
       },
     })
     .put(
       "/_matrix/media/v3/upload/:serverName/:mediaId",
-      ({ requester, request, params, query }) => services.media.uploadPending(requester, params.serverName, params.mediaId, uploadBody(request, query.filename)),
+      ({ requester, request, params, query }) =>
+        services.media.uploadPending(requester, params.serverName, params.mediaId, uploadBody(request, query.filename)),
       {
         auth: "user",
         parse: streamBody,
@@ -78,7 +93,8 @@ export const contentRepoRoutes = (services: Pick<Services, "sessions" | "media" 
         response: t.Object({}),
         detail: {
           summary: "PUT /_matrix/media/v3/upload/{serverName}/{mediaId}",
-          description: "Uploads the content of an id from /create, by its creator, before it expires. 409 M_CANNOT_OVERWRITE_MEDIA once uploaded.",
+          description:
+            "Uploads the content of an id from /create, by its creator, before it expires. 409 M_CANNOT_OVERWRITE_MEDIA once uploaded.",
           tags: ["Media"],
         },
       },
@@ -86,25 +102,47 @@ export const contentRepoRoutes = (services: Pick<Services, "sessions" | "media" 
     .get("/_matrix/media/v3/config", () => services.media.config(), {
       auth: "guest",
       response: MediaConfig,
-      detail: { summary: "GET /_matrix/media/v3/config", description: "Deprecated; the same as GET /_matrix/client/v1/media/config.", tags: ["Media"], deprecated: true },
+      detail: {
+        summary: "GET /_matrix/media/v3/config",
+        description: "Deprecated; the same as GET /_matrix/client/v1/media/config.",
+        tags: ["Media"],
+        deprecated: true,
+      },
     })
-    .get("/_matrix/media/v3/download/:serverName/:mediaId", ({ request, params, query }) => legacy.download(request, params, query), {
-      params: MediaParams,
-      query: DownloadQuery,
-      detail: deprecated("GET /_matrix/media/v3/download/{serverName}/{mediaId}"),
-    })
-    .get("/_matrix/media/v3/download/:serverName/:mediaId/:fileName", ({ request, params, query }) => legacy.download(request, params, query), {
-      params: MediaFileParams,
-      query: DownloadQuery,
-      detail: deprecated("GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}"),
-    })
-    .get("/_matrix/media/v3/thumbnail/:serverName/:mediaId", ({ request, params, query }) => legacy.thumbnail(request, params, query), {
-      params: MediaParams,
-      query: ThumbnailQuery,
-      detail: deprecated("GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}"),
-    })
+    .get(
+      "/_matrix/media/v3/download/:serverName/:mediaId",
+      ({ request, params, query }) => legacy.download(request, params, query),
+      {
+        params: MediaParams,
+        query: DownloadQuery,
+        detail: deprecated("GET /_matrix/media/v3/download/{serverName}/{mediaId}"),
+      },
+    )
+    .get(
+      "/_matrix/media/v3/download/:serverName/:mediaId/:fileName",
+      ({ request, params, query }) => legacy.download(request, params, query),
+      {
+        params: MediaFileParams,
+        query: DownloadQuery,
+        detail: deprecated("GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}"),
+      },
+    )
+    .get(
+      "/_matrix/media/v3/thumbnail/:serverName/:mediaId",
+      ({ request, params, query }) => legacy.thumbnail(request, params, query),
+      {
+        params: MediaParams,
+        query: ThumbnailQuery,
+        detail: deprecated("GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}"),
+      },
+    )
     .get("/_matrix/media/v3/preview_url", () => services.media.previewUrl(), {
       auth: "guest",
-      detail: { summary: "GET /_matrix/media/v3/preview_url", description: "Deprecated. URL previews are off: 403 M_FORBIDDEN.", tags: ["Media"], deprecated: true },
+      detail: {
+        summary: "GET /_matrix/media/v3/preview_url",
+        description: "Deprecated. URL previews are off: 403 M_FORBIDDEN.",
+        tags: ["Media"],
+        deprecated: true,
+      },
     });
 };

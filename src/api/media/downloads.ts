@@ -11,7 +11,10 @@ type Params = Static<typeof MediaParams> & { fileName?: string };
 
 export const mediaDownloads = (services: Pick<Services, "media" | "thumbnails">, unauthenticated: boolean) => ({
   async download(request: Request, params: Params, query: Static<typeof DownloadQuery>): Promise<Response> {
-    const media = await services.media.find(params.serverName, params.mediaId, { timeoutMs: query.timeout_ms ?? DEFAULT_TIMEOUT_MS, unauthenticated });
+    const media = await services.media.find(params.serverName, params.mediaId, {
+      timeoutMs: query.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+      unauthenticated,
+    });
     return fileResponse(request, { ...media, filename: params.fileName ?? media.filename });
   },
 

@@ -61,5 +61,8 @@ export function fileResponse(request: Request, file: FileToSend): Response {
   const body = Bun.file(file.path);
   if (range === undefined) return new Response(body, { status: 200, headers });
   const [start, end] = range;
-  return new Response(body.slice(start, end + 1), { status: 206, headers: { ...headers, "Content-Range": `bytes ${start}-${end}/${file.size}` } });
+  return new Response(body.slice(start, end + 1), {
+    status: 206,
+    headers: { ...headers, "Content-Range": `bytes ${start}-${end}/${file.size}` },
+  });
 }

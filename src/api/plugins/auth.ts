@@ -49,7 +49,9 @@ export const auth = (services: Pick<Services, "sessions">) =>
       detail: authDetail(level),
       resolve({ request, server }) {
         // The address is looked up only when the device's last-seen data needs it.
-        const requester = authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource));
+        const requester = authenticate(services, request, () =>
+          clientAddress(request, server, services.sessions.ipSource),
+        );
         if (!requester) throw new MatrixError("M_MISSING_TOKEN", "Missing access token");
         if (level === "appservice" && requester.appservice_id === undefined) {
           throw new MatrixError("M_FORBIDDEN", "Only an application service's as_token may use this endpoint");
@@ -63,7 +65,9 @@ export const auth = (services: Pick<Services, "sessions">) =>
     optionalAuth: {
       detail: authDetail("optional"),
       resolve({ request, server }) {
-        return { requester: authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource)) };
+        return {
+          requester: authenticate(services, request, () => clientAddress(request, server, services.sessions.ipSource)),
+        };
       },
     },
   });

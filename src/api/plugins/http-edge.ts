@@ -27,7 +27,12 @@ function isJsonLike(contentType: string | null): boolean {
   if (!contentType) return true;
   const type = contentType.split(";")[0]!.trim().toLowerCase();
   if (type === "application/webhook+json") return false;
-  return type === "application/json" || type === "text/plain" || type === "application/x-www-form-urlencoded" || type.endsWith("+json");
+  return (
+    type === "application/json" ||
+    type === "text/plain" ||
+    type === "application/x-www-form-urlencoded" ||
+    type.endsWith("+json")
+  );
 }
 
 /** Uploads: their paths are left unparsed (the route streams the body) and limited by their own size. */
@@ -119,17 +124,26 @@ export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: Uploa
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxRequestSize || (uploads && length > uploads.maxUploadSize)) {
         const limit = uploads?.isUploadPath(pathOf(request.url)) ? uploads.maxUploadSize : maxRequestSize;
-        if (length > limit) return matrixErrorResponse(new MatrixError("M_TOO_LARGE", `Request body is larger than ${limit} bytes`), CORS_HEADERS);
+        if (length > limit)
+          return matrixErrorResponse(
+            new MatrixError("M_TOO_LARGE", `Request body is larger than ${limit} bytes`),
+            CORS_HEADERS,
+          );
       }
-      if (logger.enabled("debug")) logger.debug("request", { method: request.method, url: loggablePath(new URL(request.url).pathname) });
+      if (logger.enabled("debug"))
+        logger.debug("request", { method: request.method, url: loggablePath(new URL(request.url).pathname) });
     })
     .onParse({ as: "global" }, async ({ request, contentType, path }) => {
       if (!isJsonLike(contentType) || uploads?.isUploadPath(path)) return;
       const text = await readBoundedText(request, maxRequestSize);
-      if (text.length > maxRequestSize) throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxRequestSize} bytes`);
+      if (text.length > maxRequestSize)
+        throw new MatrixError("M_TOO_LARGE", `Request body is larger than ${maxRequestSize} bytes`);
       if (text.trim() === "") return {};
       if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-        throw new MatrixError("M_BAD_JSON", `Request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
+        throw new MatrixError(
+          "M_BAD_JSON",
+          `Request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+        );
       }
       let body: unknown;
       try {
@@ -137,10 +151,12 @@ export const httpEdge = (maxRequestSize: number, logger: Logger, uploads?: Uploa
       } catch {
         throw new MatrixError("M_NOT_JSON", "Request body is not valid JSON");
       }
-      if (MAY_OVERFLOW.test(text) && holdsInfinity(body)) throw new MatrixError("M_BAD_JSON", "Request body has a number out of range (beyond ±1.8e308)");
+      if (MAY_OVERFLOW.test(text) && holdsInfinity(body))
+        throw new MatrixError("M_BAD_JSON", "Request body has a number out of range (beyond ±1.8e308)");
       // Every JSON body of the client-server API is an object. Checked here because Elysia's
       // normalizer would otherwise turn `[1]` into `{"0":1}` before validation sees it.
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new MatrixError("M_NOT_JSON", "Request body must be a JSON object");
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw new MatrixError("M_NOT_JSON", "Request body must be a JSON object");
       return body;
     })
     .onAfterHandle({ as: "global" }, ({ set }) => {

@@ -28,10 +28,21 @@ export function matrixErrorResponse(error: MatrixError, headers: Record<string, 
 /** Turns a typebox validation failure into the spec's errcode, naming the field. */
 export function validationToMatrixError(error: ValidationError): MatrixError {
   const first = error.valueError;
-  const field = first ? fieldName(first.path, first.type === ValueErrorType.ObjectRequiredProperty ? first.schema : undefined) : "";
-  const where = error.type === "body" ? "body" : error.type === "query" ? "query parameter" : error.type === "params" ? "path parameter" : error.type;
+  const field = first
+    ? fieldName(first.path, first.type === ValueErrorType.ObjectRequiredProperty ? first.schema : undefined)
+    : "";
+  const where =
+    error.type === "body"
+      ? "body"
+      : error.type === "query"
+        ? "query parameter"
+        : error.type === "params"
+          ? "path parameter"
+          : error.type;
   // A missing query parameter is reported as "Expected string" on an undefined value, not as a missing property.
-  const missing = first?.type === ValueErrorType.ObjectRequiredProperty || (first !== undefined && first.path !== "" && first.value === undefined);
+  const missing =
+    first?.type === ValueErrorType.ObjectRequiredProperty ||
+    (first !== undefined && first.path !== "" && first.value === undefined);
   if (missing) {
     return new MatrixError("M_MISSING_PARAM", `Missing ${where} field '${field}'`);
   }
@@ -53,19 +64,25 @@ export const matrixErrors = (logger: Logger, allowedMethods: (path: string) => s
       case "NOT_FOUND": {
         const methods = allowedMethods(path);
         if (methods.length > 0 && !methods.includes(request.method)) {
-          return matrixErrorResponse(new MatrixError("M_UNRECOGNIZED", `${request.method} is not allowed on this path`, {}, 405), {
-            Allow: methods.join(", "),
-          });
+          return matrixErrorResponse(
+            new MatrixError("M_UNRECOGNIZED", `${request.method} is not allowed on this path`, {}, 405),
+            {
+              Allow: methods.join(", "),
+            },
+          );
         }
         return matrixErrorResponse(new MatrixError("M_UNRECOGNIZED", "Unrecognized request"));
       }
       case "PARSE": {
         // Elysia wraps what a parser throws; a body refused as too large stays M_TOO_LARGE.
         const cause = (error as Error).cause;
-        return matrixErrorResponse(cause instanceof MatrixError ? cause : new MatrixError("M_NOT_JSON", "Request body is not valid JSON"));
+        return matrixErrorResponse(
+          cause instanceof MatrixError ? cause : new MatrixError("M_NOT_JSON", "Request body is not valid JSON"),
+        );
       }
       case "VALIDATION":
-        if ((error as ValidationError).type !== "response") return matrixErrorResponse(validationToMatrixError(error as ValidationError));
+        if ((error as ValidationError).type !== "response")
+          return matrixErrorResponse(validationToMatrixError(error as ValidationError));
         break;
       case "INVALID_COOKIE_SIGNATURE":
       case "INVALID_FILE_TYPE":
@@ -78,9 +95,14 @@ export const matrixErrors = (logger: Logger, allowedMethods: (path: string) => s
       path: loggablePath(path),
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       // A response that failed its schema: its message is the short one (validation-messages.ts).
-      ...(error instanceof ValidationError && error.valueError ? { field: error.valueError.path, problem: error.valueError.message } : {}),
+      ...(error instanceof ValidationError && error.valueError
+        ? { field: error.valueError.path, problem: error.valueError.message }
+        : {}),
     });
-    return matrixErrorResponse(new MatrixError("M_UNKNOWN", `Internal server error (request id ${requestId})`, {}, 500), {
-      "X-Request-Id": requestId,
-    });
+    return matrixErrorResponse(
+      new MatrixError("M_UNKNOWN", `Internal server error (request id ${requestId})`, {}, 500),
+      {
+        "X-Request-Id": requestId,
+      },
+    );
   });

@@ -19,7 +19,22 @@ import type { AnyElysia } from "elysia";
 const MESSAGE = "The request body does not match the schema";
 
 /** Schema keywords whose values are schemas, or maps or lists of them. */
-const SUBSCHEMA_KEYWORDS = ["properties", "patternProperties", "$defs", "items", "prefixItems", "additionalProperties", "anyOf", "allOf", "oneOf", "not", "if", "then", "else", "contains"];
+const SUBSCHEMA_KEYWORDS = [
+  "properties",
+  "patternProperties",
+  "$defs",
+  "items",
+  "prefixItems",
+  "additionalProperties",
+  "anyOf",
+  "allOf",
+  "oneOf",
+  "not",
+  "if",
+  "then",
+  "else",
+  "contains",
+];
 
 function markSchema(schema: unknown, seen: WeakSet<object>): void {
   if (typeof schema !== "object" || schema === null || seen.has(schema)) return;
@@ -31,7 +46,12 @@ function markSchema(schema: unknown, seen: WeakSet<object>): void {
   for (const keyword of SUBSCHEMA_KEYWORDS) {
     const value = (schema as Record<string, unknown>)[keyword];
     if (typeof value !== "object" || value === null) continue;
-    const children = keyword === "properties" || keyword === "patternProperties" || keyword === "$defs" ? Object.values(value) : Array.isArray(value) ? value : [value];
+    const children =
+      keyword === "properties" || keyword === "patternProperties" || keyword === "$defs"
+        ? Object.values(value)
+        : Array.isArray(value)
+          ? value
+          : [value];
     for (const child of children) markSchema(child, seen);
   }
 }

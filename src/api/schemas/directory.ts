@@ -19,7 +19,9 @@ const publishedRoomFields = {
   room_type: t.Optional(t.String()),
 };
 
-export const PublishedRoomSchema = t.Object(publishedRoomFields, { description: "A room of the published room directory." });
+export const PublishedRoomSchema = t.Object(publishedRoomFields, {
+  description: "A room of the published room directory.",
+});
 
 export const PublicRoomsResponse = t.Object({
   chunk: t.Array(PublishedRoomSchema),
@@ -33,7 +35,9 @@ const summaryFields = {
   room_version: t.String(),
   encryption: t.Optional(t.String()),
   allowed_room_ids: t.Optional(t.Array(t.String())),
-  membership: t.Optional(t.String({ description: "The requester's membership (leave when none); absent without authentication." })),
+  membership: t.Optional(
+    t.String({ description: "The requester's membership (leave when none); absent without authentication." }),
+  ),
 };
 
 export const RoomSummarySchema = t.Object(summaryFields, { description: "A summary of a room (MSC3266)." });

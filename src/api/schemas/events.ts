@@ -2,7 +2,10 @@
 import { t } from "elysia";
 
 /** Any JSON object: event content, state content, request bodies that are content. */
-export const EventContentSchema = t.Object({}, { additionalProperties: t.Unknown(), description: "Event content: any JSON object." });
+export const EventContentSchema = t.Object(
+  {},
+  { additionalProperties: t.Unknown(), description: "Event content: any JSON object." },
+);
 
 const ClientEventShape = t.Object(
   {

@@ -22,7 +22,10 @@ export const DeviceKeys = t.Object(
 );
 
 /** A one-time or fallback key: `curve25519` keys are bare strings, `signed_curve25519` keys signed objects. */
-export const KeyObject = t.Union([t.String(), t.Object({ key: t.String(), signatures: t.Optional(Signatures) }, { additionalProperties: t.Unknown() })]);
+export const KeyObject = t.Union([
+  t.String(),
+  t.Object({ key: t.String(), signatures: t.Optional(Signatures) }, { additionalProperties: t.Unknown() }),
+]);
 export const OneTimeKeys = t.Record(t.String(), KeyObject, { description: "<algorithm>:<key_id> → key" });
 
 export const CrossSigningKey = t.Object(

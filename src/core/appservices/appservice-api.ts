@@ -29,13 +29,21 @@ export interface AppserviceApiOptions {
 
 export function createAppserviceApi({ timeoutMs }: AppserviceApiOptions) {
   /** One request; `body` is JSON text, sent byte for byte (a stored transaction goes out as stored). */
-  async function request(appservice: Appservice, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  async function request(
+    appservice: Appservice,
+    method: string,
+    path: string,
+    body?: string,
+  ): Promise<{ status: number; text: string }> {
     const url = appservice.registration.url;
     if (url === null) throw new AppserviceRequestError("connection", "the appservice has no url");
     try {
       const response = await fetch(`${url}${path}`, {
         method,
-        headers: { Authorization: `Bearer ${appservice.registration.hs_token}`, ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+        headers: {
+          Authorization: `Bearer ${appservice.registration.hs_token}`,
+          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        },
         ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(timeoutMs),
         redirect: "manual",
@@ -43,7 +51,8 @@ export function createAppserviceApi({ timeoutMs }: AppserviceApiOptions) {
       return { status: response.status, text: await response.text() };
     } catch (error) {
       const name = error instanceof Error ? error.name : "";
-      if (name === "TimeoutError" || name === "AbortError") throw new AppserviceRequestError("timeout", `no answer within ${timeoutMs} ms`);
+      if (name === "TimeoutError" || name === "AbortError")
+        throw new AppserviceRequestError("timeout", `no answer within ${timeoutMs} ms`);
       throw new AppserviceRequestError("connection", error instanceof Error ? error.message : String(error));
     }
   }
@@ -51,7 +60,8 @@ export function createAppserviceApi({ timeoutMs }: AppserviceApiOptions) {
   /** Throws unless the appservice answered 2xx; returns the answer's text. */
   async function requestOk(appservice: Appservice, method: string, path: string, body?: string): Promise<string> {
     const { status, text } = await request(appservice, method, path, body);
-    if (status < 200 || status > 299) throw new AppserviceRequestError("status", `the appservice answered ${status}`, status, text.slice(0, 2000));
+    if (status < 200 || status > 299)
+      throw new AppserviceRequestError("status", `the appservice answered ${status}`, status, text.slice(0, 2000));
     return text;
   }
 
@@ -70,13 +80,20 @@ export function createAppserviceApi({ timeoutMs }: AppserviceApiOptions) {
       await requestOk(appservice, "PUT", `${APP_V1}/transactions/${txnId}`, body);
     },
 
-    queryUser: (appservice: Appservice, userId: string) => query(appservice, `${APP_V1}/users/${encodeURIComponent(userId)}`),
-    queryAlias: (appservice: Appservice, alias: string) => query(appservice, `${APP_V1}/rooms/${encodeURIComponent(alias)}`),
+    queryUser: (appservice: Appservice, userId: string) =>
+      query(appservice, `${APP_V1}/users/${encodeURIComponent(userId)}`),
+    queryAlias: (appservice: Appservice, alias: string) =>
+      query(appservice, `${APP_V1}/rooms/${encodeURIComponent(alias)}`),
 
     /** POST /ping; resolves to the round trip in milliseconds. */
     async ping(appservice: Appservice, transactionId: string | undefined): Promise<number> {
       const started = performance.now();
-      await requestOk(appservice, "POST", `${APP_V1}/ping`, JSON.stringify(transactionId === undefined ? {} : { transaction_id: transactionId }));
+      await requestOk(
+        appservice,
+        "POST",
+        `${APP_V1}/ping`,
+        JSON.stringify(transactionId === undefined ? {} : { transaction_id: transactionId }),
+      );
       return Math.round(performance.now() - started);
     },
 

@@ -29,7 +29,8 @@ const DEVICE_LISTS = "device_lists";
 const BATCH = 500;
 
 const hasUrl = (appservice: Appservice) => appservice.registration.url !== null;
-const wantsEphemeral = (appservice: Appservice) => hasUrl(appservice) && (appservice.registration.receive_ephemeral || appservice.registration.legacy_ephemeral);
+const wantsEphemeral = (appservice: Appservice) =>
+  hasUrl(appservice) && (appservice.registration.receive_ephemeral || appservice.registration.legacy_ephemeral);
 
 export function createFeeds(deps: {
   stores: Pick<Stores, "appserviceQueue" | "toDevice" | "transaction">;
@@ -43,7 +44,11 @@ export function createFeeds(deps: {
   const positions = stores.appserviceQueue;
 
   /** Runs `fill` in one transaction, then wakes the appservices it queued for. */
-  function enqueue(fill: (insert: (appservice: Appservice, kind: Parameters<OutboundQueue["insert"]>[1], payload: string) => void) => void): void {
+  function enqueue(
+    fill: (
+      insert: (appservice: Appservice, kind: Parameters<OutboundQueue["insert"]>[1], payload: string) => void,
+    ) => void,
+  ): void {
     const woken = new Set<string>();
     stores.transaction(() =>
       fill((appservice, kind, payload) => {
@@ -91,7 +96,8 @@ export function createFeeds(deps: {
     enqueue((insert) => {
       for (const userId of deps.deviceLists.deviceListChangesSince(after)) {
         for (const appservice of targets) {
-          if (appservice.isInterestedInUser(userId) || interest.sharesRoomWith(all, appservice, userId)) insert(appservice, "device_list", JSON.stringify(userId));
+          if (appservice.isInterestedInUser(userId) || interest.sharesRoomWith(all, appservice, userId))
+            insert(appservice, "device_list", JSON.stringify(userId));
         }
       }
       positions.upsertFeedPosition(DEVICE_LISTS, head);
@@ -105,7 +111,9 @@ export function createFeeds(deps: {
    * the messages must stay in the inbox for the user's own clients.
    */
   function collectToDevice(userId: string, deviceId: string): void {
-    const targets = registry.list().filter((appservice) => wantsEphemeral(appservice) && appservice.isExclusiveUser(userId));
+    const targets = registry
+      .list()
+      .filter((appservice) => wantsEphemeral(appservice) && appservice.isExclusiveUser(userId));
     if (targets.length === 0) return;
     enqueue((insert) => {
       for (;;) {
@@ -128,7 +136,9 @@ export function createFeeds(deps: {
       const kept = Object.fromEntries(
         Object.entries(byType as Record<string, unknown>).flatMap(([receiptType, byUser]): [string, unknown][] => {
           if (receiptType !== "m.read.private") return [[receiptType, byUser]];
-          const own = Object.entries((byUser ?? {}) as Record<string, unknown>).filter(([user]) => appservice.isInterestedInUser(user));
+          const own = Object.entries((byUser ?? {}) as Record<string, unknown>).filter(([user]) =>
+            appservice.isInterestedInUser(user),
+          );
           return own.length > 0 ? [[receiptType, Object.fromEntries(own)]] : [];
         }),
       );
@@ -145,7 +155,8 @@ export function createFeeds(deps: {
 
     /** At start: the messages that arrived while the server was down (or before the appservice registered). */
     collectAllToDevice(): void {
-      for (const { user_id, device_id } of stores.toDevice.selectDevicesWithMessages()) collectToDevice(user_id, device_id);
+      for (const { user_id, device_id } of stores.toDevice.selectDevicesWithMessages())
+        collectToDevice(user_id, device_id);
     },
 
     /**
@@ -167,7 +178,10 @@ export function createFeeds(deps: {
               const content = receiptFor(appservice, event.content);
               shaped = content ? { ...event, content } : undefined;
             }
-          } else if (event.sender === undefined || !(appservice.isInterestedInUser(event.sender) || interest.sharesRoomWith(all, appservice, event.sender))) {
+          } else if (
+            event.sender === undefined ||
+            !(appservice.isInterestedInUser(event.sender) || interest.sharesRoomWith(all, appservice, event.sender))
+          ) {
             continue;
           }
           if (shaped) insert(appservice, "ephemeral", JSON.stringify(shaped));

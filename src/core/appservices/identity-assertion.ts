@@ -12,13 +12,17 @@ import type { Stores } from "../../storage/index.ts";
 import type { Requester } from "../requester.ts";
 import type { AppserviceRegistry } from "./registry.ts";
 
-export function createIdentityAssertion(stores: Pick<Stores, "accounts" | "devices">, registry: Pick<AppserviceRegistry, "byTokenHash">) {
+export function createIdentityAssertion(
+  stores: Pick<Stores, "accounts" | "devices">,
+  registry: Pick<AppserviceRegistry, "byTokenHash">,
+) {
   /** The requester an as_token stands for, or undefined when the token is not an as_token. */
   return function assertIdentity(tokenHash: Uint8Array, query: URLSearchParams): Requester | undefined {
     const appservice = registry.byTokenHash(tokenHash);
     if (!appservice) return undefined;
     const userId = query.get("user_id") ?? appservice.senderUserId;
-    if (!appservice.isInterestedInUser(userId)) throw forbidden(`The application service cannot masquerade as ${userId}: it is not in its user namespaces`);
+    if (!appservice.isInterestedInUser(userId))
+      throw forbidden(`The application service cannot masquerade as ${userId}: it is not in its user namespaces`);
     const user = stores.accounts.selectUser(userId);
     if (!user || user.deactivated) throw forbidden(`The application service has not registered ${userId}`);
     const deviceId = query.get("device_id") ?? query.get("org.matrix.msc3202.device_id") ?? undefined;

@@ -55,7 +55,14 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
   const interest = createRoomInterest(source);
   // A new list of appservices, or another process's writes, make the cached answers stale.
   registry.reloaded.subscribe(() => interest.clear());
-  const feeds = createFeeds({ stores, registry, queue, interest, toDevice: deps.toDevice, deviceLists: deps.deviceLists });
+  const feeds = createFeeds({
+    stores,
+    registry,
+    queue,
+    interest,
+    toDevice: deps.toDevice,
+    deviceLists: deps.deviceLists,
+  });
   const thirdParty = createThirdPartyLookups(registry, api);
   let stopFeeds: (() => void) | undefined;
   // Typing, receipts and presence reach the application services that asked for ephemeral data.
@@ -79,7 +86,11 @@ export function createAppserviceDelivery(deps: AppserviceDependencies) {
     appendHooks: { queueEvent: feeds.queueEvent, wakeQueued: feeds.wakeQueued },
 
     /** A successful ping also ends a waiting backoff: the appservice is evidently back. */
-    async ping(requester: Requester, appserviceId: string, transactionId: string | undefined): Promise<{ duration_ms: number }> {
+    async ping(
+      requester: Requester,
+      appserviceId: string,
+      transactionId: string | undefined,
+    ): Promise<{ duration_ms: number }> {
       const result = await pingAppservice(registry, api, requester, appserviceId, transactionId);
       queue.retryNow(appserviceId);
       return result;

@@ -23,7 +23,11 @@ export function createRoomInterest(source: Pick<AppserviceEventSource, "joinedMe
     let ids = viaMembers.get(roomId);
     if (!ids) {
       const members = source.joinedMembers(roomId);
-      ids = new Set(appservices.filter((appservice) => members.some((userId) => appservice.isInterestedInUser(userId))).map((appservice) => appservice.id));
+      ids = new Set(
+        appservices
+          .filter((appservice) => members.some((userId) => appservice.isInterestedInUser(userId)))
+          .map((appservice) => appservice.id),
+      );
       if (viaMembers.size >= MAX_ROOMS) viaMembers.clear();
       viaMembers.set(roomId, ids);
     }
@@ -45,7 +49,10 @@ export function createRoomInterest(source: Pick<AppserviceEventSource, "joinedMe
     interestedInRoom,
 
     /** `appservices` must be the same list (the registry's) from call to call until `clear`. */
-    interestedInEvent(appservices: readonly Appservice[], event: Pick<AppendedEvent, "room_id" | "type" | "state_key" | "sender">): Appservice[] {
+    interestedInEvent(
+      appservices: readonly Appservice[],
+      event: Pick<AppendedEvent, "room_id" | "type" | "state_key" | "sender">,
+    ): Appservice[] {
       // The member list changed with this event (it is stored already): read it again.
       if (event.state_key !== undefined && event.type === EventType.RoomMember) viaMembers.delete(event.room_id);
       const byRoom = new Set(interestedInRoom(appservices, event.room_id));

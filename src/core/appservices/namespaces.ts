@@ -26,7 +26,10 @@ export interface Appservice {
   isInterestedInRoomId(roomId: string): boolean;
 }
 
-const compile = (namespace: Namespace): CompiledNamespace => ({ ...namespace, pattern: new RegExp(`^(?:${namespace.regex})`) });
+const compile = (namespace: Namespace): CompiledNamespace => ({
+  ...namespace,
+  pattern: new RegExp(`^(?:${namespace.regex})`),
+});
 
 export function compileAppservice(registration: StoredRegistration, serverName: string): Appservice {
   const namespaces = {
@@ -60,8 +63,10 @@ export function compileAppservice(registration: StoredRegistration, serverName: 
 export function exclusiveClash(a: StoredRegistration, b: StoredRegistration, serverName: string): string | undefined {
   const compiledA = compileAppservice(a, serverName);
   const compiledB = compileAppservice(b, serverName);
-  if (compiledA.isExclusiveUser(compiledB.senderUserId)) return `its exclusive user namespace contains ${b.id}'s sender ${compiledB.senderUserId}`;
-  if (compiledB.isExclusiveUser(compiledA.senderUserId)) return `its sender ${compiledA.senderUserId} is in ${b.id}'s exclusive user namespace`;
+  if (compiledA.isExclusiveUser(compiledB.senderUserId))
+    return `its exclusive user namespace contains ${b.id}'s sender ${compiledB.senderUserId}`;
+  if (compiledB.isExclusiveUser(compiledA.senderUserId))
+    return `its sender ${compiledA.senderUserId} is in ${b.id}'s exclusive user namespace`;
   for (const kind of ["users", "aliases", "rooms"] as const) {
     for (const x of a.namespaces[kind].filter((n) => n.exclusive)) {
       for (const y of b.namespaces[kind].filter((n) => n.exclusive)) {
@@ -78,7 +83,9 @@ function regexesOverlap(x: string, y: string, kind: NamespaceKind, serverName: s
   if (x === y) return true;
   const px = compile({ regex: x, exclusive: true }).pattern;
   const py = compile({ regex: y, exclusive: true }).pattern;
-  return sampleIds(y, kind, serverName).some((id) => px.test(id)) || sampleIds(x, kind, serverName).some((id) => py.test(id));
+  return (
+    sampleIds(y, kind, serverName).some((id) => px.test(id)) || sampleIds(x, kind, serverName).some((id) => py.test(id))
+  );
 }
 
 /** A few ids a regex is meant to cover, built from the literal prefix of each top-level alternative. */

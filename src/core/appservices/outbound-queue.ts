@@ -64,7 +64,14 @@ export function createOutboundQueue(deps: {
         const txnId = stores.appservices.nextTxnId(appservice.id);
         const text = JSON.stringify(body);
         queue.insertTransaction(appservice.id, txnId, text, clock.now());
-        return { appservice_id: appservice.id, txn_id: txnId, body: text, created_ts: clock.now(), attempts: 0, last_error: null };
+        return {
+          appservice_id: appservice.id,
+          txn_id: txnId,
+          body: text,
+          created_ts: clock.now(),
+          attempts: 0,
+          last_error: null,
+        };
       }
     });
   }
@@ -80,7 +87,13 @@ export function createOutboundQueue(deps: {
     const delay = retryDelay(state.attempts);
     // One line per doubling, so a day-long outage logs a few dozen lines, not thousands.
     if ((state.attempts & (state.attempts - 1)) === 0) {
-      logger.warn("appservice transaction failed; retrying", { appservice: id, txn_id: txn.txn_id, attempts: state.attempts, retry_in_ms: delay, error: message });
+      logger.warn("appservice transaction failed; retrying", {
+        appservice: id,
+        txn_id: txn.txn_id,
+        attempts: state.attempts,
+        retry_in_ms: delay,
+        error: message,
+      });
     }
     if (!started) return;
     state.retryTimer = setTimeout(() => {
@@ -104,7 +117,8 @@ export function createOutboundQueue(deps: {
         return;
       }
       queue.deleteTransaction(id, txn.txn_id);
-      if (state.attempts > 0) logger.info("appservice reachable again", { appservice: id, after_attempts: state.attempts });
+      if (state.attempts > 0)
+        logger.info("appservice reachable again", { appservice: id, after_attempts: state.attempts });
       state.attempts = 0;
     }
   }
@@ -114,7 +128,9 @@ export function createOutboundQueue(deps: {
     const state = stateOf(id);
     if (!started || state.running || state.retryTimer) return;
     state.running = deliver(id, state)
-      .catch((error: unknown) => logger.error("appservice delivery loop failed", { appservice: id, error: String(error) }))
+      .catch((error: unknown) =>
+        logger.error("appservice delivery loop failed", { appservice: id, error: String(error) }),
+      )
       .finally(() => {
         state.running = undefined;
       });
@@ -156,7 +172,8 @@ export function createOutboundQueue(deps: {
 
     /** Resolves when no delivery loop is running (tests, benchmarks). */
     async settled(): Promise<void> {
-      while ([...senders.values()].some((state) => state.running)) await Promise.all([...senders.values()].map((state) => state.running));
+      while ([...senders.values()].some((state) => state.running))
+        await Promise.all([...senders.values()].map((state) => state.running));
     },
 
     /** What waits for the appservice, for `bunduit appservice list` and the logs. */

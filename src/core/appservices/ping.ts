@@ -17,14 +17,21 @@ export async function pingAppservice(
   transactionId: string | undefined,
 ): Promise<{ duration_ms: number }> {
   const appservice = registry.get(appserviceId);
-  if (!appservice || requester.appservice_id !== appserviceId) throw forbidden("Provided access token is not the appservice's as_token");
-  if (appservice.registration.url === null) throw new MatrixError("M_URL_NOT_SET", "Application service doesn't have a URL configured");
+  if (!appservice || requester.appservice_id !== appserviceId)
+    throw forbidden("Provided access token is not the appservice's as_token");
+  if (appservice.registration.url === null)
+    throw new MatrixError("M_URL_NOT_SET", "Application service doesn't have a URL configured");
   try {
     return { duration_ms: await api.ping(appservice, transactionId) };
   } catch (error) {
     if (!(error instanceof AppserviceRequestError)) throw error;
-    if (error.reason === "timeout") throw new MatrixError("M_CONNECTION_TIMEOUT", "Connection to application service timed out");
-    if (error.reason === "connection") throw new MatrixError("M_CONNECTION_FAILED", `Connection to application service failed: ${error.message}`);
-    throw new MatrixError("M_BAD_STATUS", `Ping returned status ${error.status}`, { status: error.status, body: error.body ?? "" });
+    if (error.reason === "timeout")
+      throw new MatrixError("M_CONNECTION_TIMEOUT", "Connection to application service timed out");
+    if (error.reason === "connection")
+      throw new MatrixError("M_CONNECTION_FAILED", `Connection to application service failed: ${error.message}`);
+    throw new MatrixError("M_BAD_STATUS", `Ping returned status ${error.status}`, {
+      status: error.status,
+      body: error.body ?? "",
+    });
   }
 }

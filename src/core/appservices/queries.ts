@@ -6,7 +6,10 @@
 import type { AppserviceApi } from "./appservice-api.ts";
 import type { AppserviceRegistry } from "./registry.ts";
 
-export function createAppserviceQueries(registry: Pick<AppserviceRegistry, "list">, api: Pick<AppserviceApi, "queryUser" | "queryAlias">) {
+export function createAppserviceQueries(
+  registry: Pick<AppserviceRegistry, "list">,
+  api: Pick<AppserviceApi, "queryUser" | "queryAlias">,
+) {
   return {
     /**
      * Asks each appservice whose user namespaces cover `userId` (its sender excepted: the
@@ -15,7 +18,12 @@ export function createAppserviceQueries(registry: Pick<AppserviceRegistry, "list
      */
     async queryUserExists(userId: string): Promise<boolean> {
       for (const appservice of registry.list()) {
-        if (appservice.registration.url === null || userId === appservice.senderUserId || !appservice.isInterestedInUser(userId)) continue;
+        if (
+          appservice.registration.url === null ||
+          userId === appservice.senderUserId ||
+          !appservice.isInterestedInUser(userId)
+        )
+          continue;
         if (await api.queryUser(appservice, userId)) return true;
       }
       return false;

@@ -61,7 +61,10 @@ export interface Registration {
 }
 
 export class RegistrationError extends Error {
-  constructor(readonly source: string, readonly problems: string[]) {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
     super(`application service registration ${source}: ${problems.join("; ")}`);
     this.name = "RegistrationError";
   }
@@ -80,9 +83,13 @@ export function parseRegistrationFile(text: string, source: string): Registratio
 
 export function validateRegistration(document: unknown, source: string): Registration {
   if (typeof document !== "object" || document === null || Array.isArray(document)) {
-    throw new RegistrationError(source, ["the file must hold a YAML mapping (id, url, as_token, hs_token, sender_localpart, namespaces)"]);
+    throw new RegistrationError(source, [
+      "the file must hold a YAML mapping (id, url, as_token, hs_token, sender_localpart, namespaces)",
+    ]);
   }
-  const problems = [...Value.Errors(RegistrationFile, document)].map((error) => describe(error.path, error.value, error.message));
+  const problems = [...Value.Errors(RegistrationFile, document)].map((error) =>
+    describe(error.path, error.value, error.message),
+  );
   if (problems.length > 0) throw new RegistrationError(source, [...new Set(problems)]);
   const file = document as Static<typeof RegistrationFile>;
   const registration: Registration = {
@@ -91,7 +98,11 @@ export function validateRegistration(document: unknown, source: string): Registr
     as_token: file.as_token,
     hs_token: file.hs_token,
     sender_localpart: file.sender_localpart,
-    namespaces: { users: file.namespaces.users ?? [], aliases: file.namespaces.aliases ?? [], rooms: file.namespaces.rooms ?? [] },
+    namespaces: {
+      users: file.namespaces.users ?? [],
+      aliases: file.namespaces.aliases ?? [],
+      rooms: file.namespaces.rooms ?? [],
+    },
     rate_limited: file.rate_limited ?? true,
     protocols: file.protocols ?? [],
     receive_ephemeral: (file.receive_ephemeral ?? false) || (file.push_ephemeral ?? false),
@@ -106,15 +117,21 @@ export function validateRegistration(document: unknown, source: string): Registr
 
 function semanticProblems(registration: Registration): string[] {
   const problems: string[] = [];
-  if (registration.url !== null && !isHttpUrl(registration.url)) problems.push(`url must be an http(s) URL or null (got ${JSON.stringify(registration.url)})`);
+  if (registration.url !== null && !isHttpUrl(registration.url))
+    problems.push(`url must be an http(s) URL or null (got ${JSON.stringify(registration.url)})`);
   if (registration.as_token === registration.hs_token) problems.push("as_token and hs_token must differ");
   if (!isValidNewLocalpart(registration.sender_localpart)) {
-    problems.push(`sender_localpart ${JSON.stringify(registration.sender_localpart)} is not a valid localpart (a-z, 0-9, . _ = - / +)`);
+    problems.push(
+      `sender_localpart ${JSON.stringify(registration.sender_localpart)} is not a valid localpart (a-z, 0-9, . _ = - / +)`,
+    );
   }
   for (const kind of ["users", "aliases", "rooms"] as const) {
     registration.namespaces[kind].forEach((namespace, i) => {
       const error = regexError(namespace.regex);
-      if (error) problems.push(`namespaces.${kind}[${i}].regex ${JSON.stringify(namespace.regex)} is not a valid regular expression: ${error}`);
+      if (error)
+        problems.push(
+          `namespaces.${kind}[${i}].regex ${JSON.stringify(namespace.regex)} is not a valid regular expression: ${error}`,
+        );
     });
   }
   return problems;
@@ -135,12 +152,16 @@ function isHttpUrl(value: string): boolean {
 
 /** "/namespaces/users/0/exclusive" → "namespaces.users[0].exclusive: …", with a hint for a missing field. */
 function describe(path: string, value: unknown, message: string): string {
-  const field = path.replace(/^\//, "").replace(/\/(\d+)/g, "[$1]").replace(/\//g, ".");
+  const field = path
+    .replace(/^\//, "")
+    .replace(/\/(\d+)/g, "[$1]")
+    .replace(/\//g, ".");
   if (value === undefined) {
     const hint = field === "url" ? " (write url: null for an appservice that receives no traffic)" : "";
     return `${field} is missing${hint}`;
   }
-  if (field === "as_token" || field === "hs_token") return `${field} must be a non-empty string (quote tokens made only of digits)`;
+  if (field === "as_token" || field === "hs_token")
+    return `${field} must be a non-empty string (quote tokens made only of digits)`;
   return `${field}: ${message} (got ${JSON.stringify(value)})`;
 }
 

@@ -12,7 +12,13 @@ import type { Stores } from "../../storage/index.ts";
 import type { Accounts } from "../users/accounts.ts";
 import { hashToken } from "../users/sessions.ts";
 import { exclusiveClash } from "./namespaces.ts";
-import { parseRegistrationFile, RegistrationError, toStored, type Registration, type StoredRegistration } from "./registration-file.ts";
+import {
+  parseRegistrationFile,
+  RegistrationError,
+  toStored,
+  type Registration,
+  type StoredRegistration,
+} from "./registration-file.ts";
 import type { AppserviceRegistry } from "./registry.ts";
 
 type RegistrationStores = Pick<Stores, "appservices" | "accessTokens" | "accounts" | "transaction">;
@@ -39,14 +45,17 @@ export function createAppserviceRegistrations(
     for (const row of stores.appservices.selectAppservices()) {
       if (row.id === registration.id) continue;
       const other = JSON.parse(row.registration) as StoredRegistration;
-      if (sameBytes(row.as_token_hash, asHash)) problems.push(`as_token is already the as_token of appservice ${row.id}`);
+      if (sameBytes(row.as_token_hash, asHash))
+        problems.push(`as_token is already the as_token of appservice ${row.id}`);
       if (sameBytes(row.as_token_hash, hsHash)) problems.push(`hs_token is the as_token of appservice ${row.id}`);
-      if (other.hs_token === registration.hs_token) problems.push(`hs_token is already the hs_token of appservice ${row.id}`);
+      if (other.hs_token === registration.hs_token)
+        problems.push(`hs_token is already the hs_token of appservice ${row.id}`);
       if (other.hs_token === registration.as_token) problems.push(`as_token is the hs_token of appservice ${row.id}`);
       const clash = exclusiveClash(toStored(registration), other, serverName);
       if (clash) problems.push(`${clash} (registered from ${fileOf(row.source)})`);
     }
-    if (stores.accessTokens.selectByHash(asHash)) problems.push("as_token is a user's access token; generate a new random token");
+    if (stores.accessTokens.selectByHash(asHash))
+      problems.push("as_token is a user's access token; generate a new random token");
     const sender = stores.accounts.selectUser(`@${registration.sender_localpart}:${serverName}`);
     if (sender?.deactivated) problems.push(`the sender ${sender.user_id} is a deactivated account`);
     else if (sender && sender.appservice_id !== null && sender.appservice_id !== registration.id) {
@@ -56,7 +65,11 @@ export function createAppserviceRegistrations(
   }
 
   /** Stores the registration and creates its sender; `replace` updates an existing id in place, keeping its queue. */
-  function register(registration: Registration, source: string, options: { replace?: boolean } = {}): { created: boolean } {
+  function register(
+    registration: Registration,
+    source: string,
+    options: { replace?: boolean } = {},
+  ): { created: boolean } {
     const created = stores.transaction(() => {
       const existing = stores.appservices.selectAppservice(registration.id);
       if (existing && !options.replace) {
@@ -72,7 +85,13 @@ export function createAppserviceRegistrations(
       else stores.appservices.insertAppservice(registration.id, asHash, json, source, clock.now());
       const senderId = `@${registration.sender_localpart}:${serverName}`;
       if (!stores.accounts.selectUser(senderId)) {
-        accounts.insertUser({ user_id: senderId, password_hash: null, is_admin: false, is_guest: false, appservice_id: registration.id });
+        accounts.insertUser({
+          user_id: senderId,
+          password_hash: null,
+          is_admin: false,
+          is_guest: false,
+          appservice_id: registration.id,
+        });
       }
       return !existing;
     });
@@ -85,7 +104,9 @@ export function createAppserviceRegistrations(
     try {
       text = readFileSync(path, "utf8");
     } catch (error) {
-      throw new RegistrationError(path, [`cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
+      throw new RegistrationError(path, [
+        `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      ]);
     }
     return parseRegistrationFile(text, path);
   }
@@ -109,13 +130,17 @@ export function createAppserviceRegistrations(
       for (const path of paths) {
         const registration = readFile(path);
         const earlier = seen.get(registration.id);
-        if (earlier) throw new RegistrationError(path, [`id ${JSON.stringify(registration.id)} is also the id of ${earlier}`]);
+        if (earlier)
+          throw new RegistrationError(path, [`id ${JSON.stringify(registration.id)} is also the id of ${earlier}`]);
         seen.set(registration.id, path);
         register(registration, `config:${resolve(path)}`, { replace: true });
       }
       for (const row of stores.appservices.selectAppservices()) {
         if (row.source.startsWith("config:") && !seen.has(row.id)) {
-          logger.warn("appservice registration removed: its file is no longer in app_service_config_files", { id: row.id, source: row.source });
+          logger.warn("appservice registration removed: its file is no longer in app_service_config_files", {
+            id: row.id,
+            source: row.source,
+          });
           stores.appservices.deleteAppservice(row.id);
         }
       }
@@ -130,7 +155,13 @@ export function createAppserviceRegistrations(
     },
 
     list() {
-      return stores.appservices.selectAppservices().map((row) => ({ ...(JSON.parse(row.registration) as StoredRegistration), source: row.source, registered_ts: row.registered_ts }));
+      return stores.appservices
+        .selectAppservices()
+        .map((row) => ({
+          ...(JSON.parse(row.registration) as StoredRegistration),
+          source: row.source,
+          registered_ts: row.registered_ts,
+        }));
     },
   };
 }

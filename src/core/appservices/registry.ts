@@ -64,7 +64,8 @@ export function createAppserviceRegistry(stores: Pick<Stores, "appservices">, se
     assertUserAllowed(userId: string, requester?: Pick<Requester, "appservice_id">): void {
       const appservice = requester?.appservice_id === undefined ? undefined : byId.get(requester.appservice_id);
       if (appservice) {
-        if (!appservice.isInterestedInUser(userId)) throw new MatrixError("M_EXCLUSIVE", `${userId} is not in the application service's user namespaces`);
+        if (!appservice.isInterestedInUser(userId))
+          throw new MatrixError("M_EXCLUSIVE", `${userId} is not in the application service's user namespaces`);
         return;
       }
       const owner = exclusiveOwnerOfUser(userId);
@@ -78,11 +79,13 @@ export function createAppserviceRegistry(stores: Pick<Stores, "appservices">, se
     assertAliasAllowed(alias: string, requester: Pick<Requester, "appservice_id" | "user_id">): void {
       const appservice = requester.appservice_id === undefined ? undefined : byId.get(requester.appservice_id);
       if (appservice) {
-        if (!appservice.isInterestedInAlias(alias)) throw new MatrixError("M_EXCLUSIVE", `${alias} is not in the application service's alias namespaces`);
+        if (!appservice.isInterestedInAlias(alias))
+          throw new MatrixError("M_EXCLUSIVE", `${alias} is not in the application service's alias namespaces`);
         return;
       }
       const owner = exclusiveOwnerOfAlias(alias);
-      if (owner && !owner.isInterestedInUser(requester.user_id)) throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
+      if (owner && !owner.isInterestedInUser(requester.user_id))
+        throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
     },
 
     reload,

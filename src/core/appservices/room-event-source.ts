@@ -3,7 +3,10 @@ import type { Stores } from "../../storage/index.ts";
 import type { ClientEvents } from "../timeline/client-event.ts";
 import type { AppserviceEventSource } from "./event-source.ts";
 
-export function roomEventSource(stores: Pick<Stores, "events" | "memberships" | "aliases">, clientEvents: Pick<ClientEvents, "serialize">): AppserviceEventSource {
+export function roomEventSource(
+  stores: Pick<Stores, "events" | "memberships" | "aliases">,
+  clientEvents: Pick<ClientEvents, "serialize">,
+): AppserviceEventSource {
   return {
     clientEvent(eventId) {
       const row = stores.events.selectEvent(eventId);

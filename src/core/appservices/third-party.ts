@@ -15,23 +15,40 @@ import type { AppserviceRegistry } from "./registry.ts";
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Query parameters that authenticate the client: never passed on to an appservice. */
 const CLIENT_PARAMETERS = ["access_token", "user_id", "device_id", "org.matrix.msc3202.device_id"];
 
 function validResult(value: unknown, key: "alias" | "userid"): value is Json {
-  return isObject(value) && typeof value[key] === "string" && typeof value.protocol === "string" && isObject(value.fields);
+  return (
+    isObject(value) && typeof value[key] === "string" && typeof value.protocol === "string" && isObject(value.fields)
+  );
 }
 
-export function createThirdPartyLookups(registry: Pick<AppserviceRegistry, "list">, api: Pick<AppserviceApi, "thirdParty">) {
+export function createThirdPartyLookups(
+  registry: Pick<AppserviceRegistry, "list">,
+  api: Pick<AppserviceApi, "thirdParty">,
+) {
   const declaring = (protocol: string | undefined) =>
     registry
       .list()
-      .filter((appservice) => appservice.registration.url !== null && (protocol === undefined ? appservice.registration.protocols.length > 0 : appservice.registration.protocols.includes(protocol)));
+      .filter(
+        (appservice) =>
+          appservice.registration.url !== null &&
+          (protocol === undefined
+            ? appservice.registration.protocols.length > 0
+            : appservice.registration.protocols.includes(protocol)),
+      );
 
   async function metadata(protocol: string, appservices: Appservice[]): Promise<Json | undefined> {
-    const answers = await Promise.all(appservices.map(async (appservice) => ({ appservice, info: await api.thirdParty(appservice, `protocol/${encodeURIComponent(protocol)}`, new URLSearchParams()) })));
+    const answers = await Promise.all(
+      appservices.map(async (appservice) => ({
+        appservice,
+        info: await api.thirdParty(appservice, `protocol/${encodeURIComponent(protocol)}`, new URLSearchParams()),
+      })),
+    );
     let merged: Json | undefined;
     const instances: Json[] = [];
     for (const { appservice, info } of answers) {
@@ -39,27 +56,40 @@ export function createThirdPartyLookups(registry: Pick<AppserviceRegistry, "list
       merged ??= info;
       for (const instance of (info.instances ?? []) as unknown[]) {
         if (!isObject(instance)) continue;
-        instances.push(typeof instance.network_id === "string" ? { ...instance, instance_id: `${appservice.id}|${instance.network_id}` } : instance);
+        instances.push(
+          typeof instance.network_id === "string"
+            ? { ...instance, instance_id: `${appservice.id}|${instance.network_id}` }
+            : instance,
+        );
       }
     }
     return merged && { ...merged, instances };
   }
 
-  async function lookup(kind: "location" | "user", protocol: string | undefined, query: URLSearchParams): Promise<Json[]> {
+  async function lookup(
+    kind: "location" | "user",
+    protocol: string | undefined,
+    query: URLSearchParams,
+  ): Promise<Json[]> {
     const appservices = declaring(protocol);
-    if (protocol !== undefined && appservices.length === 0) throw notFound(`No application service provides the protocol ${protocol}`);
+    if (protocol !== undefined && appservices.length === 0)
+      throw notFound(`No application service provides the protocol ${protocol}`);
     const forwarded = new URLSearchParams([...query].filter(([name]) => !CLIENT_PARAMETERS.includes(name)));
     const path = protocol === undefined ? kind : `${kind}/${encodeURIComponent(protocol)}`;
     const answers = await Promise.all(appservices.map((appservice) => api.thirdParty(appservice, path, forwarded)));
     const key = kind === "location" ? "alias" : "userid";
-    return answers.flatMap((answer) => (Array.isArray(answer) ? answer.filter((item): item is Json => validResult(item, key)) : []));
+    return answers.flatMap((answer) =>
+      Array.isArray(answer) ? answer.filter((item): item is Json => validResult(item, key)) : [],
+    );
   }
 
   return {
     /** GET /thirdparty/protocols */
     async protocols(): Promise<Record<string, Json>> {
       const names = [...new Set(registry.list().flatMap((appservice) => appservice.registration.protocols))];
-      const entries = await Promise.all(names.map(async (name) => [name, await metadata(name, declaring(name))] as const));
+      const entries = await Promise.all(
+        names.map(async (name) => [name, await metadata(name, declaring(name))] as const),
+      );
       return Object.fromEntries(entries.filter((entry): entry is [string, Json] => entry[1] !== undefined));
     },
 

@@ -33,7 +33,11 @@ export const MAX_TRANSACTION_BYTES = 1_000_000;
  * The body for the first `consumed` items (all of them unless the byte limit cut the
  * batch short); `body` is undefined when nothing in them is still to be sent.
  */
-export function buildTransactionBody(items: readonly OutboxRow[], appservice: Appservice, deps: BodyDependencies): { body: Json | undefined; consumed: number } {
+export function buildTransactionBody(
+  items: readonly OutboxRow[],
+  appservice: Appservice,
+  deps: BodyDependencies,
+): { body: Json | undefined; consumed: number } {
   const events: Json[] = [];
   const ephemeral: Json[] = [];
   const toDevice: Json[] = [];
@@ -59,7 +63,11 @@ export function buildTransactionBody(items: readonly OutboxRow[], appservice: Ap
   return { body: assemble(appservice, deps, { events, ephemeral, toDevice, changed }), consumed };
 }
 
-function assemble(appservice: Appservice, deps: BodyDependencies, items: { events: Json[]; ephemeral: Json[]; toDevice: Json[]; changed: Set<string> }): Json | undefined {
+function assemble(
+  appservice: Appservice,
+  deps: BodyDependencies,
+  items: { events: Json[]; ephemeral: Json[]; toDevice: Json[]; changed: Set<string> },
+): Json | undefined {
   const { events, ephemeral, toDevice, changed } = items;
   const { registration } = appservice;
   const body: Json = { events };
@@ -70,13 +78,22 @@ function assemble(appservice: Appservice, deps: BodyDependencies, items: { event
     if (ephemeral.length > 0) body["de.sorunome.msc2409.ephemeral"] = ephemeral;
     if (toDevice.length > 0) body["de.sorunome.msc2409.to_device"] = toDevice;
   }
-  if (registration.device_extensions) Object.assign(body, deviceExtensions(appservice, events, toDevice, changed, deps));
-  const sendsSomething = events.length > 0 || Object.keys(body).some((key) => key !== "events" && !key.includes("one_time_key") && !key.includes("fallback"));
+  if (registration.device_extensions)
+    Object.assign(body, deviceExtensions(appservice, events, toDevice, changed, deps));
+  const sendsSomething =
+    events.length > 0 ||
+    Object.keys(body).some((key) => key !== "events" && !key.includes("one_time_key") && !key.includes("fallback"));
   return sendsSomething ? body : undefined;
 }
 
 /** MSC3202: device-list changes, and key counts for the appservice's users this transaction is about. */
-function deviceExtensions(appservice: Appservice, events: Json[], toDevice: Json[], changed: Set<string>, deps: BodyDependencies): Json {
+function deviceExtensions(
+  appservice: Appservice,
+  events: Json[],
+  toDevice: Json[],
+  changed: Set<string>,
+  deps: BodyDependencies,
+): Json {
   const extensions: Json = {};
   if (changed.size > 0) extensions["org.matrix.msc3202.device_lists"] = { changed: [...changed], left: [] };
   const users = new Set<string>();

@@ -35,7 +35,12 @@ export type SendOutcome =
   /** Not scheduled (any more): sent, cancelled or never known. */
   | { status: "gone" };
 
-export function createDispatcher({ stores, sending, clock, logger }: Pick<DelayedEventsDeps, "stores" | "sending" | "clock" | "logger">) {
+export function createDispatcher({
+  stores,
+  sending,
+  clock,
+  logger,
+}: Pick<DelayedEventsDeps, "stores" | "sending" | "clock" | "logger">) {
   const store = stores.delayedEvents;
   let cancelTimer: (() => void) | undefined;
   let armedAt: number | undefined;
@@ -78,7 +83,9 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
       const content = JSON.parse(row.content) as EventContent;
       try {
         // A savepoint of its own: a refused event leaves nothing behind, and its row can still be finalised.
-        const eventId = stores.savepoint(() => send(requester, row.room_id, row.type, row.state_key ?? undefined, content));
+        const eventId = stores.savepoint(() =>
+          send(requester, row.room_id, row.type, row.state_key ?? undefined, content),
+        );
         store.finalise(delayId, now, { outcome: "send", reason, event_id: eventId });
         return { status: "sent", event_id: eventId };
       } catch (error) {
@@ -86,9 +93,22 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
         const response = errorResponseOf(error);
         store.finalise(delayId, now, { outcome: "cancel", reason: "error", error: JSON.stringify(response) });
         // The delay_id is a capability: it stays out of the log.
-        const fields = { room_id: row.room_id, type: row.type, user_id: row.user_id, errcode: String(response.errcode) };
-        if (error instanceof MatrixError) logger.info("a delayed event was refused when it fell due; it is dropped", { ...fields, error: error.message });
-        else logger.error("sending a delayed event failed; it is dropped", { ...fields, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        const fields = {
+          room_id: row.room_id,
+          type: row.type,
+          user_id: row.user_id,
+          errcode: String(response.errcode),
+        };
+        if (error instanceof MatrixError)
+          logger.info("a delayed event was refused when it fell due; it is dropped", {
+            ...fields,
+            error: error.message,
+          });
+        else
+          logger.error("sending a delayed event failed; it is dropped", {
+            ...fields,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          });
         return { status: "failed", error: response };
       }
     });
@@ -103,7 +123,10 @@ export function createDispatcher({ stores, sending, clock, logger }: Pick<Delaye
     const results = await Promise.allSettled(sends);
     const failed = results.filter((result) => result.status === "rejected");
     if (failed.length > 0) {
-      logger.error("delayed events could not be stored as sent; retrying", { count: failed.length, error: String(failed[0]?.reason) });
+      logger.error("delayed events could not be stored as sent; retrying", {
+        count: failed.length,
+        error: String(failed[0]?.reason),
+      });
       armForNext(clock.now() + RETRY_AFTER_FAILURE_MS);
     }
     return due.length;

@@ -15,7 +15,10 @@ import { createListing, FINALISED_PER_USER, FINALISED_RETENTION_MS } from "./lis
 import { createManagement } from "./manage.ts";
 import { createScheduling } from "./schedule.ts";
 
-const CANCELLED_BY_DEACTIVATION = JSON.stringify({ errcode: "M_USER_DEACTIVATED", error: "The user's account was deactivated" });
+const CANCELLED_BY_DEACTIVATION = JSON.stringify({
+  errcode: "M_USER_DEACTIVATED",
+  error: "The user's account was deactivated",
+});
 
 export function createDelayedEvents(deps: DelayedEventsDeps) {
   const { stores, clock, logger } = deps;
@@ -38,7 +41,12 @@ export function createDelayedEvents(deps: DelayedEventsDeps) {
     cancelAllOf(userId: string): void {
       stores
         .write(() => store.cancelAllOfUser(userId, clock.now(), CANCELLED_BY_DEACTIVATION))
-        .catch((error: unknown) => logger.error("cancelling a deactivated user's delayed events failed", { user_id: userId, error: String(error) }));
+        .catch((error: unknown) =>
+          logger.error("cancelling a deactivated user's delayed events failed", {
+            user_id: userId,
+            error: String(error),
+          }),
+        );
     },
 
     /** Forgets finalised events past their retention (7 days, 1000 per user). */
@@ -58,7 +66,14 @@ export function createDelayedEvents(deps: DelayedEventsDeps) {
 
     /** MSC4140's capability under its unstable name (the stable `m.delayed_events` waits for the spec). */
     capabilities(): Record<string, unknown> {
-      return enabled ? { "org.matrix.msc4140.delayed_events": { max_delay_ms: limits.max_delay_ms, max_scheduled: limits.max_per_user } } : {};
+      return enabled
+        ? {
+            "org.matrix.msc4140.delayed_events": {
+              max_delay_ms: limits.max_delay_ms,
+              max_scheduled: limits.max_per_user,
+            },
+          }
+        : {};
     },
   };
 }

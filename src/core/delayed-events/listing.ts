@@ -65,11 +65,15 @@ export function createListing({ stores }: Pick<DelayedEventsDeps, "stores">) {
       const keep = (row: DelayedEventRow) => wanted === undefined || wanted.has(row.delay_id);
       const listing: UnstableListing = {};
       if (status !== "finalised") {
-        const scheduled = store.selectScheduledByUser(userId).filter(keep).map((row) => describe(row, "unstable"));
+        const scheduled = store
+          .selectScheduledByUser(userId)
+          .filter(keep)
+          .map((row) => describe(row, "unstable"));
         listing.delayed_events = scheduled;
         listing.scheduled = scheduled;
       }
-      if (status !== "scheduled") listing.finalised = store.selectFinalisedByUser(userId, FINALISED_PER_USER).filter(keep).map(describeFinalised);
+      if (status !== "scheduled")
+        listing.finalised = store.selectFinalisedByUser(userId, FINALISED_PER_USER).filter(keep).map(describeFinalised);
       return listing;
     },
 

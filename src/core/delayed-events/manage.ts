@@ -22,7 +22,8 @@ export const DELAYED_EVENT_ACTIONS = ["restart", "send", "cancel"] as const;
 export type DelayedEventAction = (typeof DELAYED_EVENT_ACTIONS)[number];
 export type ManagementApi = "unstable" | "v1";
 
-export const isDelayedEventAction = (value: string): value is DelayedEventAction => (DELAYED_EVENT_ACTIONS as readonly string[]).includes(value);
+export const isDelayedEventAction = (value: string): value is DelayedEventAction =>
+  (DELAYED_EVENT_ACTIONS as readonly string[]).includes(value);
 
 export function createManagement(deps: DelayedEventsDeps, dispatcher: Pick<Dispatcher, "arm" | "sendScheduled">) {
   const { stores, clock } = deps;
@@ -45,7 +46,8 @@ export function createManagement(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
     return (await dispatcher.sendScheduled(delayId, "action")).status === "sent";
   }
 
-  const perform = (action: DelayedEventAction, delayId: string) => (action === "restart" ? restart(delayId) : action === "send" ? send(delayId) : cancel(delayId));
+  const perform = (action: DelayedEventAction, delayId: string) =>
+    action === "restart" ? restart(delayId) : action === "send" ? send(delayId) : cancel(delayId);
 
   /** Why an action found nothing to do, in the unstable API's words. */
   function unstableAnswer(action: DelayedEventAction, row: DelayedEventRow | undefined): Record<string, never> {
@@ -60,7 +62,12 @@ export function createManagement(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
   /** The final MSC: retrying an action that matches the outcome succeeds; anything else conflicts. */
   function v1Answer(action: DelayedEventAction, row: DelayedEventRow): Record<string, never> {
     if (row.outcome === action) return {};
-    throw new MatrixError("M_UNKNOWN", `The delayed event was already ${row.outcome === "send" ? "sent" : "cancelled"}`, {}, 409);
+    throw new MatrixError(
+      "M_UNKNOWN",
+      `The delayed event was already ${row.outcome === "send" ? "sent" : "cancelled"}`,
+      {},
+      409,
+    );
   }
 
   return {
@@ -72,7 +79,12 @@ export function createManagement(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
      * An action requested over HTTP: rate-limited per user (appservices' exempt users
      * excepted), or per delay_id without a token.
      */
-    async manage(api: ManagementApi, requester: Requester | undefined, delayId: string, action: DelayedEventAction): Promise<Record<string, never>> {
+    async manage(
+      api: ManagementApi,
+      requester: Requester | undefined,
+      delayId: string,
+      action: DelayedEventAction,
+    ): Promise<Record<string, never>> {
       if (requester) deps.limiters.management.takeFor(requester, requester.user_id);
       else deps.limiters.management.take(`delay_id:${delayId}`);
       if (api === "v1") {

@@ -43,12 +43,16 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
   const limits = deps.config.delayed_events;
 
   function checkDelay(delayMs: number, api: ScheduleRequest["api"]): void {
-    if (!Number.isSafeInteger(delayMs) || delayMs < 1) throw new MatrixError("M_INVALID_PARAM", "The delay must be a positive integer number of milliseconds");
+    if (!Number.isSafeInteger(delayMs) || delayMs < 1)
+      throw new MatrixError("M_INVALID_PARAM", "The delay must be a positive integer number of milliseconds");
     if (delayMs <= limits.max_delay_ms) return;
     const message = `The requested delay (${delayMs} ms) exceeds the allowed maximum (${limits.max_delay_ms} ms)`;
     // matrix-js-sdk recognises only the unstable shape, and then retries with the maximum.
     if (api === "legacy") {
-      throw new MatrixError("M_UNKNOWN", message, { "org.matrix.msc4140.errcode": "M_MAX_DELAY_EXCEEDED", "org.matrix.msc4140.max_delay": limits.max_delay_ms });
+      throw new MatrixError("M_UNKNOWN", message, {
+        "org.matrix.msc4140.errcode": "M_MAX_DELAY_EXCEEDED",
+        "org.matrix.msc4140.max_delay": limits.max_delay_ms,
+      });
     }
     throw new MatrixError("M_FORBIDDEN", message, { "org.matrix.msc4140.max_delay": limits.max_delay_ms });
   }
@@ -57,7 +61,8 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
   function checkRoom(userId: string, { roomId, type, stateKey }: ScheduleRequest): void {
     if (!stores.rooms.selectRoom(roomId)) throw forbidden(`${userId} is not in room ${roomId}`);
     if (type === EventType.RoomMember && stateKey === userId) return;
-    if (stores.memberships.selectMembership(roomId, userId)?.membership !== "join") throw forbidden(`${userId} is not joined to room ${roomId}`);
+    if (stores.memberships.selectMembership(roomId, userId)?.membership !== "join")
+      throw forbidden(`${userId} is not joined to room ${roomId}`);
   }
 
   /** 429 with Retry-After until enough of the user's events have been sent to make room for one more. */
@@ -76,7 +81,16 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
     async schedule(requester: Requester, request: ScheduleRequest): Promise<{ delay_id: string }> {
       const { user_id: userId, device_id: deviceId } = requester;
       // PUT /send?delay= shares its transactions with PUT /send; the final endpoint has its own.
-      const txn = request.txnId === undefined ? undefined : { scope: (request.api === "legacy" ? TransactionScope.send : TransactionScope.delayedEvent)(request.roomId, request.type), id: request.txnId };
+      const txn =
+        request.txnId === undefined
+          ? undefined
+          : {
+              scope: (request.api === "legacy" ? TransactionScope.send : TransactionScope.delayedEvent)(
+                request.roomId,
+                request.type,
+              ),
+              id: request.txnId,
+            };
       const retried = txn && store.selectDelayIdByTxn(userId, deviceId, txn.scope, txn.id);
       if (retried) return { delay_id: retried };
       if (limits.max_per_user === 0) throw forbidden("Delayed events are switched off on this server");
@@ -88,9 +102,18 @@ export function createScheduling(deps: DelayedEventsDeps, dispatcher: Pick<Dispa
       deps.limiters.message.takeFor(requester, userId);
       const now = clock.now();
       const row = {
-        delay_id: generateDelayId(), user_id: userId, device_id: deviceId, room_id: request.roomId, type: request.type,
-        state_key: request.stateKey ?? null, content: JSON.stringify(request.content), delay_ms: request.delayMs,
-        send_ts: now + request.delayMs, txn_scope: txn?.scope ?? null, txn_id: txn?.id ?? null, created_ts: now,
+        delay_id: generateDelayId(),
+        user_id: userId,
+        device_id: deviceId,
+        room_id: request.roomId,
+        type: request.type,
+        state_key: request.stateKey ?? null,
+        content: JSON.stringify(request.content),
+        delay_ms: request.delayMs,
+        send_ts: now + request.delayMs,
+        txn_scope: txn?.scope ?? null,
+        txn_id: txn?.id ?? null,
+        created_ts: now,
       };
       // The cap and the transaction are checked again in the write: nothing awaits between check and insert.
       const delayId = await stores.write(() => {

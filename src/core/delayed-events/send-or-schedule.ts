@@ -19,7 +19,8 @@ export interface DelayParameters {
 }
 
 function delayOf({ delay, parentDelayId }: DelayParameters): number | undefined {
-  if (parentDelayId !== undefined) throw new MatrixError("M_INVALID_PARAM", "org.matrix.msc4140.parent_delay_id is not supported");
+  if (parentDelayId !== undefined)
+    throw new MatrixError("M_INVALID_PARAM", "org.matrix.msc4140.parent_delay_id is not supported");
   return delay === undefined ? undefined : Number(delay);
 }
 
@@ -29,14 +30,36 @@ export function createSendOrSchedule(
 ) {
   return {
     /** PUT /rooms/{roomId}/send/{eventType}/{txnId}: {event_id}, or {delay_id} when delayed. */
-    send(requester: Requester, roomId: string, type: string, txnId: string, content: EventContent, delay: DelayParameters = {}): Promise<{ event_id?: string; delay_id?: string }> {
+    send(
+      requester: Requester,
+      roomId: string,
+      type: string,
+      txnId: string,
+      content: EventContent,
+      delay: DelayParameters = {},
+    ): Promise<{ event_id?: string; delay_id?: string }> {
       const delayMs = delayOf(delay);
       if (delayMs === undefined) return rooms.send(requester, roomId, type, txnId, content);
-      return scheduling.schedule(requester, { roomId, type, stateKey: undefined, content, delayMs, api: "legacy", txnId });
+      return scheduling.schedule(requester, {
+        roomId,
+        type,
+        stateKey: undefined,
+        content,
+        delayMs,
+        api: "legacy",
+        txnId,
+      });
     },
 
     /** PUT /rooms/{roomId}/state/{eventType}/{stateKey}: {event_id}, or {delay_id} when delayed. */
-    setState(requester: Requester, roomId: string, type: string, stateKey: string, content: EventContent, delay: DelayParameters = {}): Promise<{ event_id?: string; delay_id?: string }> {
+    setState(
+      requester: Requester,
+      roomId: string,
+      type: string,
+      stateKey: string,
+      content: EventContent,
+      delay: DelayParameters = {},
+    ): Promise<{ event_id?: string; delay_id?: string }> {
       const delayMs = delayOf(delay);
       if (delayMs === undefined) return rooms.setState(requester, roomId, type, stateKey, content);
       return scheduling.schedule(requester, { roomId, type, stateKey, content, delayMs, api: "legacy" });

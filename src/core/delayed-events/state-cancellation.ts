@@ -20,6 +20,13 @@ const CANCELLED_BY_STATE_UPDATE = JSON.stringify({
 export function cancelDelayedStateOfOthers(stores: Pick<Stores, "delayedEvents">, clock: Clock): WithinTransactionHook {
   return (event) => {
     if (event.state_key === undefined) return;
-    stores.delayedEvents.cancelStateEventsOfOthers(event.room_id, event.type, event.state_key, event.sender, clock.now(), CANCELLED_BY_STATE_UPDATE);
+    stores.delayedEvents.cancelStateEventsOfOthers(
+      event.room_id,
+      event.type,
+      event.state_key,
+      event.sender,
+      clock.now(),
+      CANCELLED_BY_STATE_UPDATE,
+    );
   };
 }

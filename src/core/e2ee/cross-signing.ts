@@ -47,25 +47,34 @@ export function createCrossSigning(
   deviceLists: DeviceLists,
   uia: Pick<UserInteractiveAuth, "authenticate" | "complete">,
 ) {
-  const storedKeys = (userId: string) => new Map(stores.crossSigning.selectKeys(userId).map((row) => [row.usage, row] as const));
+  const storedKeys = (userId: string) =>
+    new Map(stores.crossSigning.selectKeys(userId).map((row) => [row.usage, row] as const));
 
   function checkShape(requester: Requester, usage: CrossSigningUsage, key: CrossSigningKeyObject): string {
-    if (key.user_id !== requester.user_id) throw new MatrixError("M_INVALID_PARAM", `${FIELDS[usage]} must be for the requesting user`);
-    if (!key.usage.includes(usage)) throw new MatrixError("M_INVALID_PARAM", `${FIELDS[usage]} must have the usage '${usage}'`);
+    if (key.user_id !== requester.user_id)
+      throw new MatrixError("M_INVALID_PARAM", `${FIELDS[usage]} must be for the requesting user`);
+    if (!key.usage.includes(usage))
+      throw new MatrixError("M_INVALID_PARAM", `${FIELDS[usage]} must have the usage '${usage}'`);
     const publicKey = crossSigningPublicKey(key);
-    if (!publicKey) throw new MatrixError("M_INVALID_PARAM", `${FIELDS[usage]} must hold exactly one key, ed25519:<public key>`);
+    if (!publicKey)
+      throw new MatrixError("M_INVALID_PARAM", `${FIELDS[usage]} must hold exactly one key, ed25519:<public key>`);
     // Signatures name devices and cross-signing keys alike by id, so the two must not collide.
-    if (stores.devices.selectDevice(requester.user_id, publicKey)) throw new MatrixError("M_FORBIDDEN", "Key ID in use by a device");
+    if (stores.devices.selectDevice(requester.user_id, publicKey))
+      throw new MatrixError("M_FORBIDDEN", "Key ID in use by a device");
     return publicKey;
   }
 
   /** Validates an upload against the stored keys: what it would write, and whether that needs UIA. */
-  function plan(requester: Requester, upload: SigningKeysUpload): { writes: KeyWrite[]; needsAuth: boolean; stored: Map<string, CrossSigningKeyRow> } {
+  function plan(
+    requester: Requester,
+    upload: SigningKeysUpload,
+  ): { writes: KeyWrite[]; needsAuth: boolean; stored: Map<string, CrossSigningKeyRow> } {
     const stored = storedKeys(requester.user_id);
     const writes: KeyWrite[] = [];
     let master: { publicKey: string; object: SignedObject } | undefined;
     const storedMaster = stored.get("master");
-    if (storedMaster) master = { publicKey: storedMaster.public_key, object: JSON.parse(storedMaster.key_json) as SignedObject };
+    if (storedMaster)
+      master = { publicKey: storedMaster.public_key, object: JSON.parse(storedMaster.key_json) as SignedObject };
     for (const usage of USAGES) {
       const key = upload[FIELDS[usage]];
       if (!key) continue;
@@ -87,7 +96,11 @@ export function createCrossSigning(
   }
 
   /** The keys allowed to sign `keyId` of `userId` for the requester, by key id → public key. */
-  function signersOf(requester: Requester, userId: string, keyId: string): { stored: SignedObject; signers: Map<string, string> } {
+  function signersOf(
+    requester: Requester,
+    userId: string,
+    keyId: string,
+  ): { stored: SignedObject; signers: Map<string, string> } {
     const own = storedKeys(requester.user_id);
     const targetMaster = userId === requester.user_id ? own.get("master") : storedKeys(userId).get("master");
     const signer = (row: CrossSigningKeyRow | undefined, name: string) => {
@@ -95,23 +108,40 @@ export function createCrossSigning(
       return new Map([[`ed25519:${row.public_key}`, row.public_key]]);
     };
     if (targetMaster?.public_key === keyId) {
-      if (userId !== requester.user_id) return { stored: JSON.parse(targetMaster.key_json) as SignedObject, signers: signer(own.get("user_signing"), "user-signing") };
+      if (userId !== requester.user_id)
+        return {
+          stored: JSON.parse(targetMaster.key_json) as SignedObject,
+          signers: signer(own.get("user_signing"), "user-signing"),
+        };
       // One's own master key is signed by one's own devices.
-      const devices = stores.deviceKeys.selectDeviceKeysByUser(userId).map((row) => [`ed25519:${row.device_id}`, row.ed25519_key] as const);
+      const devices = stores.deviceKeys
+        .selectDeviceKeysByUser(userId)
+        .map((row) => [`ed25519:${row.device_id}`, row.ed25519_key] as const);
       return { stored: JSON.parse(targetMaster.key_json) as SignedObject, signers: new Map(devices) };
     }
     const device = userId === requester.user_id ? stores.deviceKeys.selectDeviceKeys(userId, keyId) : undefined;
-    if (!device) throw new MatrixError("M_NOT_FOUND", userId === requester.user_id ? "Unknown device or key" : "Only another user's master key can be signed");
-    return { stored: JSON.parse(device.key_json) as SignedObject, signers: signer(own.get("self_signing"), "self-signing") };
+    if (!device)
+      throw new MatrixError(
+        "M_NOT_FOUND",
+        userId === requester.user_id ? "Unknown device or key" : "Only another user's master key can be signed",
+      );
+    return {
+      stored: JSON.parse(device.key_json) as SignedObject,
+      signers: signer(own.get("self_signing"), "self-signing"),
+    };
   }
 
   /** Verifies and stores the requester's signatures on one key; returns how many were new. */
   function addSignatures(requester: Requester, userId: string, keyId: string, object: SignedObject): number {
     const { stored, signers } = signersOf(requester, userId, keyId);
-    if (!sameSignedContent(stored, object)) throw new MatrixError("M_INVALID_SIGNATURE", "The signed object does not match the stored key");
+    if (!sameSignedContent(stored, object))
+      throw new MatrixError("M_INVALID_SIGNATURE", "The signed object does not match the stored key");
     // Signatures by other keys (e.g. a device's own signature on its keys) came with the key and are ignored.
-    const relevant = Object.entries(object.signatures?.[requester.user_id] ?? {}).filter(([signerKeyId]) => signers.has(signerKeyId));
-    if (relevant.length === 0) throw new MatrixError("M_INVALID_SIGNATURE", "No signature by a key allowed to sign this key");
+    const relevant = Object.entries(object.signatures?.[requester.user_id] ?? {}).filter(([signerKeyId]) =>
+      signers.has(signerKeyId),
+    );
+    if (relevant.length === 0)
+      throw new MatrixError("M_INVALID_SIGNATURE", "No signature by a key allowed to sign this key");
     let added = 0;
     for (const [signerKeyId, signature] of relevant) {
       if (!verifyJsonSignature(object, requester.user_id, signerKeyId, signers.get(signerKeyId)!)) {
@@ -133,9 +163,17 @@ export function createCrossSigning(
     async uploadSigningKeys(requester: Requester, upload: SigningKeysUpload, ip: string | null): Promise<void> {
       let session: string | undefined;
       if (plan(requester, upload).needsAuth) {
-        const keyIds = USAGES.map((usage) => upload[FIELDS[usage]]?.keys ?? {}).map((keys) => Object.keys(keys).sort().join(","));
+        const keyIds = USAGES.map((usage) => upload[FIELDS[usage]]?.keys ?? {}).map((keys) =>
+          Object.keys(keys).sort().join(","),
+        );
         const action = `device_signing_upload ${JSON.stringify(keyIds)}`;
-        session = await uia.authenticate({ action, flows: PASSWORD_FLOWS, userId: requester.user_id, auth: upload.auth, ip });
+        session = await uia.authenticate({
+          action,
+          flows: PASSWORD_FLOWS,
+          userId: requester.user_id,
+          auth: upload.auth,
+          ip,
+        });
       }
       // Planned again inside the transaction: the keys may have changed during the await. With
       // no session there was no await, and the plan still needs no auth.
@@ -144,7 +182,8 @@ export function createCrossSigning(
         if (session !== undefined) uia.complete(session);
         for (const write of writes) {
           const previous = stored.get(write.usage);
-          if (previous && previous.public_key !== write.publicKey) stores.crossSigning.deleteSignaturesOfKey(requester.user_id, previous.public_key);
+          if (previous && previous.public_key !== write.publicKey)
+            stores.crossSigning.deleteSignaturesOfKey(requester.user_id, previous.public_key);
           stores.crossSigning.upsertKey(requester.user_id, write.usage, write.publicKey, write.json);
         }
         if (writes.length > 0) deviceLists.record(requester.user_id);
@@ -164,7 +203,8 @@ export function createCrossSigning(
           for (const [keyId, object] of Object.entries(objects)) {
             try {
               // A signature on another user's master key is only visible to the signer.
-              if (addSignatures(requester, userId, keyId, object) > 0) changed.add(userId === requester.user_id ? userId : requester.user_id);
+              if (addSignatures(requester, userId, keyId, object) > 0)
+                changed.add(userId === requester.user_id ? userId : requester.user_id);
             } catch (error) {
               if (!(error instanceof MatrixError)) throw error;
               (failures[userId] ??= Object.create(null))[keyId] = { errcode: error.errcode, error: error.message };

@@ -87,7 +87,11 @@ export function createDeviceKeys(
     const parsed = splitKeyId(name);
     if (!parsed) throw new MatrixError("M_INVALID_PARAM", `Key name '${name}' is not <algorithm>:<key_id>`);
     if (typeof key === "object") {
-      if (!ed25519) throw new MatrixError("M_INVALID_PARAM", "Upload the device's device_keys before signed one-time or fallback keys");
+      if (!ed25519)
+        throw new MatrixError(
+          "M_INVALID_PARAM",
+          "Upload the device's device_keys before signed one-time or fallback keys",
+        );
       if (!verifyJsonSignature(key, requester.user_id, `ed25519:${requester.device_id}`, ed25519)) {
         throw new MatrixError("M_INVALID_SIGNATURE", `Key '${name}' is not signed by the device's ed25519 key`);
       }
@@ -100,27 +104,43 @@ export function createDeviceKeys(
     const json = canonicalKeyJson(deviceKeys);
     const existing = keys.selectDeviceKeys(requester.user_id, requester.device_id);
     if (existing?.key_json === json) return false;
-    if (existing && canonicalKeyJson((JSON.parse(existing.key_json) as DeviceKeysObject).keys) !== canonicalKeyJson(deviceKeys.keys)) {
+    if (
+      existing &&
+      canonicalKeyJson((JSON.parse(existing.key_json) as DeviceKeysObject).keys) !== canonicalKeyJson(deviceKeys.keys)
+    ) {
       // As Synapse does: a device's identity keys never change; new keys need a new device.
-      throw new MatrixError("M_INVALID_PARAM", "This device already has different identity keys; log in as a new device instead");
+      throw new MatrixError(
+        "M_INVALID_PARAM",
+        "This device already has different identity keys; log in as a new device instead",
+      );
     }
     keys.upsertDeviceKeys(requester.user_id, requester.device_id, ed25519, json);
     return true;
   }
 
-  function storeOneTimeKeys(requester: Requester, ed25519: string | undefined, oneTimeKeys: Record<string, KeyObject>): void {
+  function storeOneTimeKeys(
+    requester: Requester,
+    ed25519: string | undefined,
+    oneTimeKeys: Record<string, KeyObject>,
+  ): void {
     for (const [name, key] of Object.entries(oneTimeKeys)) {
       const { algorithm, keyId, json } = checkKey(requester, ed25519, name, key);
       const existing = keys.selectOneTimeKey(requester.user_id, requester.device_id, algorithm, keyId);
-      if (existing && existing.key_json !== json) throw new MatrixError("M_INVALID_PARAM", `One-time key ${name} already exists with other content`);
+      if (existing && existing.key_json !== json)
+        throw new MatrixError("M_INVALID_PARAM", `One-time key ${name} already exists with other content`);
       if (!existing) keys.insertOneTimeKey(requester.user_id, requester.device_id, algorithm, keyId, json);
     }
   }
 
-  function storeFallbackKeys(requester: Requester, ed25519: string | undefined, fallbackKeys: Record<string, KeyObject>): void {
+  function storeFallbackKeys(
+    requester: Requester,
+    ed25519: string | undefined,
+    fallbackKeys: Record<string, KeyObject>,
+  ): void {
     const checked = Object.entries(fallbackKeys).map(([name, key]) => checkKey(requester, ed25519, name, key));
     const algorithms = new Set(checked.map((key) => key.algorithm));
-    if (algorithms.size !== checked.length) throw new MatrixError("M_INVALID_PARAM", "At most one fallback key per algorithm");
+    if (algorithms.size !== checked.length)
+      throw new MatrixError("M_INVALID_PARAM", "At most one fallback key per algorithm");
     for (const { algorithm, keyId, json } of checked) {
       const existing = keys.selectFallbackKey(requester.user_id, requester.device_id, algorithm);
       // Re-uploading the same key keeps its `used` flag (as Synapse does); a new key resets it.
@@ -133,7 +153,11 @@ export function createDeviceKeys(
     /** POST /keys/upload: stores what is given, all or nothing. */
     upload(requester: Requester, upload: KeysUpload): { one_time_key_counts: Record<string, number> } {
       // An application service acting without ?device_id= has no device to hold keys.
-      if (requester.device_id === "") throw new MatrixError("M_INVALID_PARAM", "To upload keys, the application service must name the device with ?device_id=");
+      if (requester.device_id === "")
+        throw new MatrixError(
+          "M_INVALID_PARAM",
+          "To upload keys, the application service must name the device with ?device_id=",
+        );
       forgetCounts(requester.user_id, requester.device_id);
       const changed = stores.transaction(() => {
         const changed = upload.device_keys ? storeDeviceKeys(requester, upload.device_keys) : false;
@@ -169,7 +193,9 @@ export function createDeviceKeys(
               if (claimed) keys.updateFallbackKeyUsed(userId, deviceId, algorithm);
             }
             if (!claimed) continue;
-            (one_time_keys[userId] ??= {})[deviceId] = { [`${algorithm}:${claimed.key_id}`]: JSON.parse(claimed.key_json) };
+            (one_time_keys[userId] ??= {})[deviceId] = {
+              [`${algorithm}:${claimed.key_id}`]: JSON.parse(claimed.key_json),
+            };
           }
         }
       });

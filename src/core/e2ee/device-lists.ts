@@ -14,7 +14,11 @@ export interface DeviceListDependencies {
   /** The device-list stream position inside a /sync token, or undefined if it is not one. */
   streamPositionOf: (token: string) => number | undefined;
   /** Membership changes between two /sync tokens: users who started sharing a room with the user, and who stopped (from sync). */
-  membershipChangesBetween?: (userId: string, from: string, to: string) => { changed: string[]; left: string[] } | undefined;
+  membershipChangesBetween?: (
+    userId: string,
+    from: string,
+    to: string,
+  ) => { changed: string[]; left: string[] } | undefined;
 }
 
 export function createDeviceLists(
@@ -59,7 +63,9 @@ export function createDeviceLists(
       const upTo = position(to, "to");
       const visible = new Set(dependencies.usersSharingRoomWith(requester.user_id));
       visible.add(requester.user_id);
-      const changed = new Set(stores.deviceLists.selectChangedUsers(since, upTo).filter((userId) => visible.has(userId)));
+      const changed = new Set(
+        stores.deviceLists.selectChangedUsers(since, upTo).filter((userId) => visible.has(userId)),
+      );
       const membership = dependencies.membershipChangesBetween?.(requester.user_id, from, to);
       for (const userId of membership?.changed ?? []) changed.add(userId);
       return { changed: [...changed], left: membership?.left ?? [] };

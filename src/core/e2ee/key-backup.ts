@@ -59,13 +59,18 @@ export function createKeyBackup(stores: Pick<Stores, "keyBackup" | "transaction"
     const current = backup.selectCurrentVersion(userId);
     if (!current) throw unknownVersion();
     if (versionNumber(version) !== current.version) {
-      throw new MatrixError("M_WRONG_ROOM_KEYS_VERSION", "Wrong backup version", { current_version: String(current.version) });
+      throw new MatrixError("M_WRONG_ROOM_KEYS_VERSION", "Wrong backup version", {
+        current_version: String(current.version),
+      });
     }
     return current.version;
   }
 
   function summary(userId: string, version: number): { etag: string; count: number } {
-    return { etag: String(backup.selectVersion(userId, version)?.etag ?? 0), count: backup.countSessions(userId, version) };
+    return {
+      etag: String(backup.selectVersion(userId, version)?.etag ?? 0),
+      count: backup.countSessions(userId, version),
+    };
   }
 
   function info(userId: string, row: BackupVersionRow): BackupVersionInfo {
@@ -87,10 +92,16 @@ export function createKeyBackup(stores: Pick<Stores, "keyBackup" | "transaction"
     },
 
     /** Only auth_data can change; the algorithm and a body `version` must match. */
-    updateVersion(requester: Requester, version: string, update: { algorithm: string; auth_data: Record<string, unknown>; version?: string }): void {
+    updateVersion(
+      requester: Requester,
+      version: string,
+      update: { algorithm: string; auth_data: Record<string, unknown>; version?: string },
+    ): void {
       const row = liveVersion(requester.user_id, version);
-      if (update.version !== undefined && update.version !== version) throw new MatrixError("M_INVALID_PARAM", "The version in the body does not match the path");
-      if (update.algorithm !== row.algorithm) throw new MatrixError("M_INVALID_PARAM", "The algorithm does not match the backup's algorithm");
+      if (update.version !== undefined && update.version !== version)
+        throw new MatrixError("M_INVALID_PARAM", "The version in the body does not match the path");
+      if (update.algorithm !== row.algorithm)
+        throw new MatrixError("M_INVALID_PARAM", "The algorithm does not match the backup's algorithm");
       backup.updateAuthData(requester.user_id, row.version, JSON.stringify(update.auth_data));
     },
 
@@ -141,7 +152,8 @@ export function createKeyBackup(stores: Pick<Stores, "keyBackup" | "transaction"
     getRoomKeys(requester: Requester, version: string, roomId: string): { sessions: Record<string, BackupSession> } {
       const row = liveVersion(requester.user_id, version);
       const sessions: Record<string, BackupSession> = {};
-      for (const session of backup.selectSessionsOfRoom(requester.user_id, row.version, roomId)) sessions[session.session_id] = sessionOf(session);
+      for (const session of backup.selectSessionsOfRoom(requester.user_id, row.version, roomId))
+        sessions[session.session_id] = sessionOf(session);
       return { sessions };
     },
 
@@ -153,7 +165,12 @@ export function createKeyBackup(stores: Pick<Stores, "keyBackup" | "transaction"
     },
 
     /** Deletes all keys, a room's keys or one session's key of a version. */
-    deleteKeys(requester: Requester, version: string, roomId?: string, sessionId?: string): { etag: string; count: number } {
+    deleteKeys(
+      requester: Requester,
+      version: string,
+      roomId?: string,
+      sessionId?: string,
+    ): { etag: string; count: number } {
       const userId = requester.user_id;
       return stores.transaction(() => {
         const row = liveVersion(userId, version);

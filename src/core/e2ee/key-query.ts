@@ -19,7 +19,10 @@ export interface KeyQueryResult {
   failures: Record<string, Record<string, unknown>>;
 }
 
-function signaturesByTarget(rows: KeySignatureRow[], visible: (row: KeySignatureRow) => boolean): Map<string, Signatures> {
+function signaturesByTarget(
+  rows: KeySignatureRow[],
+  visible: (row: KeySignatureRow) => boolean,
+): Map<string, Signatures> {
   const byTarget = new Map<string, Signatures>();
   for (const row of rows) {
     if (!visible(row)) continue;
@@ -31,7 +34,11 @@ function signaturesByTarget(rows: KeySignatureRow[], visible: (row: KeySignature
 }
 
 export function createKeyQuery(stores: Pick<Stores, "deviceKeys" | "crossSigning">, serverName: string) {
-  function deviceKeysOf(userId: string, deviceIds: string[], signatures: Map<string, Signatures>): Record<string, SignedObject> {
+  function deviceKeysOf(
+    userId: string,
+    deviceIds: string[],
+    signatures: Map<string, Signatures>,
+  ): Record<string, SignedObject> {
     const rows =
       deviceIds.length === 0
         ? stores.deviceKeys.selectDeviceKeysByUser(userId)
@@ -40,14 +47,21 @@ export function createKeyQuery(stores: Pick<Stores, "deviceKeys" | "crossSigning
     for (const row of rows) {
       const { unsigned: _unsigned, ...uploaded } = JSON.parse(row.key_json) as SignedObject;
       const keys = mergeSignatures(uploaded, signatures.get(row.device_id) ?? {});
-      devices[row.device_id] = row.display_name === null ? keys : { ...keys, unsigned: { device_display_name: row.display_name } };
+      devices[row.device_id] =
+        row.display_name === null ? keys : { ...keys, unsigned: { device_display_name: row.display_name } };
     }
     return devices;
   }
 
   return {
     query(requester: Requester, deviceKeys: Record<string, string[]>): KeyQueryResult {
-      const result: KeyQueryResult = { device_keys: {}, master_keys: {}, self_signing_keys: {}, user_signing_keys: {}, failures: {} };
+      const result: KeyQueryResult = {
+        device_keys: {},
+        master_keys: {},
+        self_signing_keys: {},
+        user_signing_keys: {},
+        failures: {},
+      };
       for (const [userId, deviceIds] of Object.entries(deviceKeys)) {
         const server = serverNameOf(userId);
         if (server !== serverName) {
@@ -62,7 +76,10 @@ export function createKeyQuery(stores: Pick<Stores, "deviceKeys" | "crossSigning
         );
         result.device_keys[userId] = deviceKeysOf(userId, deviceIds, signatures);
         for (const key of stores.crossSigning.selectKeys(userId)) {
-          const object = mergeSignatures(JSON.parse(key.key_json) as SignedObject, signatures.get(key.public_key) ?? {});
+          const object = mergeSignatures(
+            JSON.parse(key.key_json) as SignedObject,
+            signatures.get(key.public_key) ?? {},
+          );
           if (key.usage === "master") result.master_keys[userId] = object;
           else if (key.usage === "self_signing") result.self_signing_keys[userId] = object;
           else if (userId === requester.user_id) result.user_signing_keys[userId] = object;

@@ -53,7 +53,12 @@ export function createToDevice(
     inbox.insertMessage(userId, deviceId, position, sender, type, content, now);
     if (position > cap) {
       const dropped = inbox.deleteMessagesUpTo(userId, deviceId, position - cap);
-      if (dropped > 0) logger.debug("to-device inbox full: dropped the oldest messages", { user_id: userId, device_id: deviceId, dropped });
+      if (dropped > 0)
+        logger.debug("to-device inbox full: dropped the oldest messages", {
+          user_id: userId,
+          device_id: deviceId,
+          dropped,
+        });
     }
   }
 
@@ -75,7 +80,9 @@ export function createToDevice(
         inbox.insertTransaction(sender.user_id, sender.device_id, eventType, txnId, now);
         for (const [userId, byDevice] of Object.entries(messages)) {
           if (serverNameOf(userId) !== config.server_name) {
-            logger.debug("to-device message for a remote user dropped: federation is not supported", { user_id: userId });
+            logger.debug("to-device message for a remote user dropped: federation is not supported", {
+              user_id: userId,
+            });
             continue;
           }
           // A device named both directly and through "*" gets one message: the later entry wins, as in Synapse.
@@ -97,10 +104,19 @@ export function createToDevice(
      * The messages of a device's inbox after `sinceExclusive`, oldest first, and the
      * position to hand back as the next `since` (unchanged when there is nothing new).
      */
-    messagesFor(userId: string, deviceId: string, sinceExclusive: number, limit: number): { events: ToDeviceEvent[]; nextPosition: number } {
+    messagesFor(
+      userId: string,
+      deviceId: string,
+      sinceExclusive: number,
+      limit: number,
+    ): { events: ToDeviceEvent[]; nextPosition: number } {
       const rows = inbox.selectMessages(userId, deviceId, sinceExclusive, limit);
       return {
-        events: rows.map((row) => ({ sender: row.sender, type: row.type, content: JSON.parse(row.content) as Record<string, unknown> })),
+        events: rows.map((row) => ({
+          sender: row.sender,
+          type: row.type,
+          content: JSON.parse(row.content) as Record<string, unknown>,
+        })),
         nextPosition: rows.length > 0 ? rows[rows.length - 1]!.stream_pos : sinceExclusive,
       };
     },

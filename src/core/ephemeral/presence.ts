@@ -62,19 +62,37 @@ export function createPresence({ config, clock, onChange, sharesRoom }: Presence
     let record = records.get(userId);
     if (record === undefined) {
       const now = clock.now();
-      records.set(userId, (record = { presence: "offline", status_msg: undefined, last_active_ts: now, syncing: 0, last_seen_ts: now, position: 0 }));
+      records.set(
+        userId,
+        (record = {
+          presence: "offline",
+          status_msg: undefined,
+          last_active_ts: now,
+          syncing: 0,
+          last_seen_ts: now,
+          position: 0,
+        }),
+      );
     }
     return record;
   }
 
-  function update(userId: string, record: PresenceRecord, presence: PresenceState, statusMsg = record.status_msg): void {
+  function update(
+    userId: string,
+    record: PresenceRecord,
+    presence: PresenceState,
+    statusMsg = record.status_msg,
+  ): void {
     if (record.presence === presence && record.status_msg === statusMsg) return;
     record.presence = presence;
     record.status_msg = statusMsg;
     record.position = ++position;
     log.push({ position, userId });
     if (log.length > 4 * records.size + 64) {
-      log = [...records].filter(([, r]) => r.position > 0).map(([id, r]) => ({ position: r.position, userId: id })).sort((a, b) => a.position - b.position);
+      log = [...records]
+        .filter(([, r]) => r.position > 0)
+        .map(([id, r]) => ({ position: r.position, userId: id }))
+        .sort((a, b) => a.position - b.position);
     }
     onChange(userId);
   }
@@ -92,7 +110,11 @@ export function createPresence({ config, clock, onChange, sharesRoom }: Presence
     const record = enabled ? records.get(userId) : undefined;
     if (record === undefined) return { presence: "offline" };
     const ago = Math.max(0, clock.now() - record.last_active_ts);
-    const content: PresenceContent = { presence: record.presence, last_active_ago: ago, currently_active: record.presence === "online" && ago < CURRENTLY_ACTIVE_MS };
+    const content: PresenceContent = {
+      presence: record.presence,
+      last_active_ago: ago,
+      currently_active: record.presence === "online" && ago < CURRENTLY_ACTIVE_MS,
+    };
     if (record.status_msg !== undefined) content.status_msg = record.status_msg;
     return content;
   }
@@ -110,7 +132,8 @@ export function createPresence({ config, clock, onChange, sharesRoom }: Presence
 
     /** GET /presence/{userId}/status: one's own, or that of a user sharing a room. */
     getStatus(requester: Requester, userId: string): PresenceContent {
-      if (requester.user_id !== userId && !sharesRoom(requester.user_id, userId)) throw forbidden("You do not share a room with this user");
+      if (requester.user_id !== userId && !sharesRoom(requester.user_id, userId))
+        throw forbidden("You do not share a room with this user");
       return presenceOf(userId);
     },
 
@@ -147,8 +170,10 @@ export function createPresence({ config, clock, onChange, sharesRoom }: Presence
     sweep(): void {
       const now = clock.now();
       for (const [userId, record] of records) {
-        if (record.presence === "online" && now - record.last_active_ts >= idleMs) update(userId, record, "unavailable");
-        if (record.presence !== "offline" && record.syncing === 0 && now - record.last_seen_ts >= offlineMs) update(userId, record, "offline");
+        if (record.presence === "online" && now - record.last_active_ts >= idleMs)
+          update(userId, record, "unavailable");
+        if (record.presence !== "offline" && record.syncing === 0 && now - record.last_seen_ts >= offlineMs)
+          update(userId, record, "offline");
       }
     },
 

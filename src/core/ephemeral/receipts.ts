@@ -43,9 +43,11 @@ export function createReceipts(deps: ReceiptDeps) {
 
   /** The event, if it is in the room and the joined user may see it. */
   function requireEvent(userId: string, roomId: string, eventId: string): EventRow {
-    if (stores.memberships.selectMembership(roomId, userId)?.membership !== "join") throw forbidden(`You are not joined to ${roomId}`);
+    if (stores.memberships.selectMembership(roomId, userId)?.membership !== "join")
+      throw forbidden(`You are not joined to ${roomId}`);
     const row = stores.events.selectEvent(eventId);
-    if (!row || row.room_id !== roomId || !deps.visibility.forUser(userId, roomId).visible(row)) throw notFound("Event not found");
+    if (!row || row.room_id !== roomId || !deps.visibility.forUser(userId, roomId).visible(row))
+      throw notFound("Event not found");
     return row;
   }
 
@@ -57,20 +59,38 @@ export function createReceipts(deps: ReceiptDeps) {
     throw invalidParam(`Event ${row.event_id} is not in thread ${threadId}`);
   }
 
-  function storeReceipt(requester: Requester, roomId: string, receiptType: string, row: EventRow, threadId: string): void {
+  function storeReceipt(
+    requester: Requester,
+    roomId: string,
+    receiptType: string,
+    row: EventRow,
+    threadId: string,
+  ): void {
     const userId = requester.user_id;
     const stored = stores.transaction((): ReceiptRow | undefined => {
       const existing = stores.receipts.selectReceipt(roomId, receiptType, userId, threadId);
       // Receipts are "read up to" marks: an older event than the current one changes nothing (as in Synapse).
       if (existing && existing.event_stream >= row.stream_ordering) return undefined;
-      const receipt = { room_id: roomId, receipt_type: receiptType, user_id: userId, thread_id: threadId, event_id: row.event_id, event_stream: row.stream_ordering, ts: deps.clock.now() };
+      const receipt = {
+        room_id: roomId,
+        receipt_type: receiptType,
+        user_id: userId,
+        thread_id: threadId,
+        event_id: row.event_id,
+        event_stream: row.stream_ordering,
+        ts: deps.clock.now(),
+      };
       const position = stores.receipts.upsertReceipt(receipt);
       deps.notifications.resetCounts(userId, roomId, threadId === "" ? undefined : threadId, row.stream_ordering);
       return { ...receipt, stream_pos: position };
     });
     if (stored === undefined) return;
     deps.onReceipt(stored);
-    deps.gateway.pushCounts(userId).catch((error: unknown) => deps.logger.warn("pushing unread counts failed", { user_id: userId, error: String(error) }));
+    deps.gateway
+      .pushCounts(userId)
+      .catch((error: unknown) =>
+        deps.logger.warn("pushing unread counts failed", { user_id: userId, error: String(error) }),
+      );
   }
 
   const receipts = {
@@ -81,7 +101,8 @@ export function createReceipts(deps: ReceiptDeps) {
         receipts.setReadMarkers(requester, roomId, { fullyRead: eventId });
         return;
       }
-      if (receiptType !== ReceiptType.Read && receiptType !== ReceiptType.ReadPrivate) throw invalidParam(`Unknown receipt type ${receiptType}`);
+      if (receiptType !== ReceiptType.Read && receiptType !== ReceiptType.ReadPrivate)
+        throw invalidParam(`Unknown receipt type ${receiptType}`);
       if (threadId === "") throw invalidParam("thread_id must be a non-empty string");
       const row = requireEvent(requester.user_id, roomId, eventId);
       checkThread(row, threadId ?? "");
@@ -89,7 +110,11 @@ export function createReceipts(deps: ReceiptDeps) {
     },
 
     /** POST /rooms/{roomId}/read_markers: the fully-read marker and, optionally, unthreaded receipts. */
-    setReadMarkers(requester: Requester, roomId: string, markers: { fullyRead?: string; read?: string; readPrivate?: string }): void {
+    setReadMarkers(
+      requester: Requester,
+      roomId: string,
+      markers: { fullyRead?: string; read?: string; readPrivate?: string },
+    ): void {
       const userId = requester.user_id;
       const rows = {
         fullyRead: markers.fullyRead === undefined ? undefined : requireEvent(userId, roomId, markers.fullyRead),

@@ -43,8 +43,10 @@ export async function lookupOpenIdUserInfo(serverName: string, token: string): P
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) throw new OpenIdLookupError(`${serverName} answered HTTP ${response.status}`);
   const sub = typeof body === "object" && body !== null ? (body as { sub?: unknown }).sub : undefined;
-  if (typeof sub !== "string" || !isValidUserId(sub)) throw new OpenIdLookupError(`${serverName} answered no valid sub`);
-  if (parseUserId(sub).serverName !== serverName) throw new OpenIdLookupError(`${serverName} vouched for ${sub}, a user of another server`);
+  if (typeof sub !== "string" || !isValidUserId(sub))
+    throw new OpenIdLookupError(`${serverName} answered no valid sub`);
+  if (parseUserId(sub).serverName !== serverName)
+    throw new OpenIdLookupError(`${serverName} vouched for ${sub}, a user of another server`);
   return sub;
 }
 

@@ -20,7 +20,8 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ascii = (offset: number, length: number) => String.fromCharCode(...bytes.subarray(offset, offset + length));
   let header: ImageHeader | undefined;
-  if (bytes.length >= 24 && ascii(0, 8) === "\x89PNG\r\n\x1a\n" && ascii(12, 4) === "IHDR") header = png(bytes, view, ascii);
+  if (bytes.length >= 24 && ascii(0, 8) === "\x89PNG\r\n\x1a\n" && ascii(12, 4) === "IHDR")
+    header = png(bytes, view, ascii);
   else if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) header = jpeg(bytes, view);
   else if (bytes.length >= 10 && (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a")) {
     header = { format: "gif", width: view.getUint16(6, true), height: view.getUint16(8, true), animated: true };
@@ -65,14 +66,23 @@ function jpeg(bytes: Uint8Array, view: DataView): ImageHeader | undefined {
   return undefined;
 }
 
-function webp(bytes: Uint8Array, view: DataView, ascii: (offset: number, length: number) => string): ImageHeader | undefined {
+function webp(
+  bytes: Uint8Array,
+  view: DataView,
+  ascii: (offset: number, length: number) => string,
+): ImageHeader | undefined {
   const chunk = ascii(12, 4);
   const u24 = (offset: number) => bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16);
   if (chunk === "VP8X") {
     return { format: "webp", width: u24(24) + 1, height: u24(27) + 1, animated: (bytes[20]! & 0x02) !== 0 };
   }
   if (chunk === "VP8 " && bytes[23] === 0x9d && bytes[24] === 0x01 && bytes[25] === 0x2a) {
-    return { format: "webp", width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff, animated: false };
+    return {
+      format: "webp",
+      width: view.getUint16(26, true) & 0x3fff,
+      height: view.getUint16(28, true) & 0x3fff,
+      animated: false,
+    };
   }
   if (chunk === "VP8L" && bytes[20] === 0x2f) {
     const bits = view.getUint32(21, true);

@@ -53,7 +53,11 @@ export function createMediaFiles(root: string) {
      * chunk in memory. Throws M_TOO_LARGE as soon as `maxSize` is passed; on any failure
      * the temp file is gone.
      */
-    async receive(body: ReadableStream<Uint8Array> | null, maxSize: number, expectedSize?: number): Promise<ReceivedFile> {
+    async receive(
+      body: ReadableStream<Uint8Array> | null,
+      maxSize: number,
+      expectedSize?: number,
+    ): Promise<ReceivedFile> {
       await mkdir(tempDir, { recursive: true });
       const tempPath = join(tempDir, crypto.randomUUID());
       const handle = await open(tempPath, "wx", 0o600);
@@ -63,7 +67,8 @@ export function createMediaFiles(root: string) {
         if (body) {
           for await (const chunk of readInterrupted(body)) {
             size += chunk.byteLength;
-            if (size > maxSize) throw new MatrixError("M_TOO_LARGE", `Cannot upload files larger than ${maxSize} bytes`);
+            if (size > maxSize)
+              throw new MatrixError("M_TOO_LARGE", `Cannot upload files larger than ${maxSize} bytes`);
             hasher.update(chunk);
             for (let written = 0; written < chunk.byteLength; ) {
               written += (await handle.write(chunk, written)).bytesWritten;

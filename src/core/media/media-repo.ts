@@ -53,7 +53,8 @@ const MAX_FILENAME_LENGTH = 255;
 export function createMediaRepo({ config, stores, files, clock, logger }: MediaRepoDeps) {
   const { media: store } = stores;
   const limits = config.media;
-  const cutoff = limits.unauthenticated_cutoff === undefined ? undefined : new Date(limits.unauthenticated_cutoff).getTime();
+  const cutoff =
+    limits.unauthenticated_cutoff === undefined ? undefined : new Date(limits.unauthenticated_cutoff).getTime();
   /** Downloads waiting for an asynchronous upload, by media id. */
   const waiting = new Map<string, Set<() => void>>();
 
@@ -151,7 +152,14 @@ export function createMediaRepo({ config, stores, files, clock, logger }: MediaR
       const mediaId = newMediaId();
       const now = clock.now();
       keep(received, mediaId, () =>
-        store.insertMedia({ media_id: mediaId, user_id: requester.user_id, sha256: received.sha256, size: received.size, uploaded_ts: now, ...meta }),
+        store.insertMedia({
+          media_id: mediaId,
+          user_id: requester.user_id,
+          sha256: received.sha256,
+          size: received.size,
+          uploaded_ts: now,
+          ...meta,
+        }),
       );
       return { content_uri: mxcUri(config.server_name, mediaId) };
     },
@@ -161,7 +169,9 @@ export function createMediaRepo({ config, stores, files, clock, logger }: MediaR
       const now = clock.now();
       const pending = store.selectPendingCount(requester.user_id, now);
       if (pending.count >= limits.max_pending_uploads) {
-        throw new MatrixError("M_LIMIT_EXCEEDED", "Too many pending media uploads", { retry_after_ms: Math.max(0, (pending.earliest ?? now) - now) });
+        throw new MatrixError("M_LIMIT_EXCEEDED", "Too many pending media uploads", {
+          retry_after_ms: Math.max(0, (pending.earliest ?? now) - now),
+        });
       }
       const mediaId = newMediaId();
       const expires = now + limits.unused_expiry_seconds * 1000;
@@ -170,17 +180,30 @@ export function createMediaRepo({ config, stores, files, clock, logger }: MediaR
     },
 
     /** PUT /upload/{serverName}/{mediaId}: the content of a media id from /create. */
-    async uploadPending(requester: Requester, serverName: string, mediaId: string, upload: UploadBody): Promise<Record<string, never>> {
+    async uploadPending(
+      requester: Requester,
+      serverName: string,
+      mediaId: string,
+      upload: UploadBody,
+    ): Promise<Record<string, never>> {
       const row = isLocal(serverName) ? store.selectMedia(mediaId) : undefined;
       if (!row) throw notFound("Unknown media ID");
       if (row.sha256 !== null) throw new MatrixError("M_CANNOT_OVERWRITE_MEDIA", "Media already uploaded");
-      if (row.user_id !== requester.user_id) throw new MatrixError("M_FORBIDDEN", "This media ID was created by another user");
-      if (row.unused_expires_ts !== null && row.unused_expires_ts <= clock.now()) throw notFound("This media ID has expired");
+      if (row.user_id !== requester.user_id)
+        throw new MatrixError("M_FORBIDDEN", "This media ID was created by another user");
+      if (row.unused_expires_ts !== null && row.unused_expires_ts <= clock.now())
+        throw notFound("This media ID has expired");
       checkDeclaredLength(upload.contentLength);
       const meta = metadata(upload);
       const received = await files.receive(upload.body, limits.max_upload_size, upload.contentLength);
       keep(received, mediaId, () => {
-        const filled = store.updatePendingMediaContent({ media_id: mediaId, sha256: received.sha256, size: received.size, uploaded_ts: clock.now(), ...meta });
+        const filled = store.updatePendingMediaContent({
+          media_id: mediaId,
+          sha256: received.sha256,
+          size: received.size,
+          uploaded_ts: clock.now(),
+          ...meta,
+        });
         if (!filled) throw new MatrixError("M_CANNOT_OVERWRITE_MEDIA", "Media already uploaded");
       });
       uploaded(mediaId);
@@ -195,7 +218,8 @@ export function createMediaRepo({ config, stores, files, clock, logger }: MediaR
       // Remote media needs federation, which bunduit does not have yet.
       if (!isLocal(serverName)) throw notFound("Remote media is not available: this server does not federate");
       let row = store.selectMedia(mediaId);
-      const expired = () => row?.sha256 === null && row.unused_expires_ts !== null && row.unused_expires_ts <= clock.now();
+      const expired = () =>
+        row?.sha256 === null && row.unused_expires_ts !== null && row.unused_expires_ts <= clock.now();
       if (!row || expired()) throw notFound("Media not found");
       if (row.sha256 === null) {
         await waitForUpload(mediaId, Math.min(Math.max(0, options.timeoutMs), limits.max_download_wait_ms));

@@ -26,12 +26,15 @@ export function createMediaRetention({ serverName, stores, files, clock }: Reten
    * that an upload of the same content cannot slip in between.
    */
   function removeMedia(deleteRows: () => (string | null)[]): { media: number; files: number } {
-    const unreferenced: { sha256: string; thumbnails: { width: number; height: number; method: ThumbnailMethod }[] }[] = [];
+    const unreferenced: { sha256: string; thumbnails: { width: number; height: number; method: ThumbnailMethod }[] }[] =
+      [];
     const media = stores.transaction(() => {
       const hashes = deleteRows();
       for (const sha256 of new Set(hashes)) {
         if (sha256 === null || store.countMediaBySha256(sha256) > 0) continue;
-        const thumbnails = store.selectThumbnailsBySha256(sha256).map((t) => ({ width: t.width, height: t.height, method: t.method as ThumbnailMethod }));
+        const thumbnails = store
+          .selectThumbnailsBySha256(sha256)
+          .map((t) => ({ width: t.width, height: t.height, method: t.method as ThumbnailMethod }));
         store.deleteFile(sha256);
         unreferenced.push({ sha256, thumbnails });
       }

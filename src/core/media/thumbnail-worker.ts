@@ -44,7 +44,8 @@ interface Pixels {
 
 declare const self: Worker;
 
-const compile = async (embedded: unknown) => WebAssembly.compile(await Bun.file((embedded as { default: string }).default).arrayBuffer());
+const compile = async (embedded: unknown) =>
+  WebAssembly.compile(await Bun.file((embedded as { default: string }).default).arrayBuffer());
 // module-state: the worker's codecs, compiled once on its first image; this file is the
 // worker's entry point (its own main.ts), and the state lives and dies with the worker.
 let codecs: Promise<unknown> | undefined;
@@ -99,7 +100,11 @@ export function jpegIsComplete(bytes: Uint8Array): boolean {
     offset += 2 + ((bytes[offset + 2]! << 8) | bytes[offset + 3]!);
     if (marker !== 0xda) continue;
     // Scan data: skip to the next marker that is neither a stuffed 0xFF00 nor a restart marker.
-    while (offset + 1 < bytes.length && !(bytes[offset] === 0xff && bytes[offset + 1] !== 0 && (bytes[offset + 1]! < 0xd0 || bytes[offset + 1]! > 0xd7))) offset++;
+    while (
+      offset + 1 < bytes.length &&
+      !(bytes[offset] === 0xff && bytes[offset + 1] !== 0 && (bytes[offset + 1]! < 0xd0 || bytes[offset + 1]! > 0xd7))
+    )
+      offset++;
   }
   return false;
 }
@@ -121,7 +126,10 @@ function cropAndShrink(source: Pixels, geometry: ThumbnailGeometry): Pixels {
     for (let dy = 0; dy < k; dy++) {
       let i = ((crop.y + y * k + dy) * source.width + crop.x) * 4;
       for (let x = 0; x < width; x++) {
-        let r = 0, g = 0, b = 0, a = 0;
+        let r = 0,
+          g = 0,
+          b = 0,
+          a = 0;
         for (let dx = 0; dx < k; dx++, i += 4) {
           const alpha = src[i + 3]!;
           r += src[i]! * alpha;
@@ -150,14 +158,20 @@ function cropAndShrink(source: Pixels, geometry: ThumbnailGeometry): Pixels {
   return { data: out, width, height };
 }
 
-export async function makeThumbnail(request: Omit<ThumbnailRequest, "id">): Promise<Omit<ThumbnailReply & { ok: true }, "id">> {
+export async function makeThumbnail(
+  request: Omit<ThumbnailRequest, "id">,
+): Promise<Omit<ThumbnailReply & { ok: true }, "id">> {
   await loadCodecs();
   const source = await decode(await Bun.file(request.path).bytes(), request.format);
   if (source.width * source.height > request.maxPixels) throw new RangeError("too many pixels");
   const geometry = thumbnailGeometry(source.width, source.height, request.target);
   let pixels = cropAndShrink(source, geometry);
   if (pixels.width !== geometry.width || pixels.height !== geometry.height) {
-    pixels = (await resize(pixels as never, { width: geometry.width, height: geometry.height, method: "lanczos3" })) as Pixels;
+    pixels = (await resize(pixels as never, {
+      width: geometry.width,
+      height: geometry.height,
+      method: "lanczos3",
+    })) as Pixels;
   }
   // Photos stay JPEG (small); everything else becomes PNG, which keeps transparency.
   if (request.format === "jpeg") {

@@ -33,7 +33,13 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
-export function createThumbnailer({ workerUrl, logger, maxPixels, idleMs = 10_000, jobTimeoutMs = 60_000 }: ThumbnailerOptions) {
+export function createThumbnailer({
+  workerUrl,
+  logger,
+  maxPixels,
+  idleMs = 10_000,
+  jobTimeoutMs = 60_000,
+}: ThumbnailerOptions) {
   const queue: Job[] = [];
   let worker: Worker | undefined;
   let current: Job | undefined;
@@ -65,8 +71,14 @@ export function createThumbnailer({ workerUrl, logger, maxPixels, idleMs = 10_00
   function finish(reply: ThumbnailReply): void {
     const job = current;
     if (!job || job.request.id !== reply.id) return;
-    if (reply.ok) job.resolve({ bytes: reply.bytes, content_type: reply.content_type, width: reply.width, height: reply.height });
-    else job.reject(reply.error === "too_large" ? new MatrixError("M_TOO_LARGE", "Content is too large to thumbnail") : cannotThumbnail());
+    if (reply.ok)
+      job.resolve({ bytes: reply.bytes, content_type: reply.content_type, width: reply.width, height: reply.height });
+    else
+      job.reject(
+        reply.error === "too_large"
+          ? new MatrixError("M_TOO_LARGE", "Content is too large to thumbnail")
+          : cannotThumbnail(),
+      );
     settle();
   }
 
@@ -107,7 +119,11 @@ export function createThumbnailer({ workerUrl, logger, maxPixels, idleMs = 10_00
         if (closed) return reject(cannotThumbnail());
         // Jobs run one at a time; a long queue means someone is asking for far more than a client would.
         if (queue.length >= MAX_QUEUED_JOBS) {
-          return reject(new MatrixError("M_LIMIT_EXCEEDED", "Too many thumbnails are being generated; try again shortly", { retry_after_ms: 2000 }));
+          return reject(
+            new MatrixError("M_LIMIT_EXCEEDED", "Too many thumbnails are being generated; try again shortly", {
+              retry_after_ms: 2000,
+            }),
+          );
         }
         queue.push({ request: { id: nextId++, path, format, target, maxPixels }, resolve, reject });
         if (!current) runNext();

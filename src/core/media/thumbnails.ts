@@ -48,7 +48,8 @@ export function createThumbnails({ repo, store, files, thumbnailer, clock, logge
     const head = await Bun.file(media.path).slice(0, IMAGE_HEADER_BYTES).bytes();
     const header = readImageHeader(head);
     if (!header) throw cannotThumbnail();
-    if (header.width * header.height > maxPixels) throw new MatrixError("M_TOO_LARGE", "Content is too large to thumbnail");
+    if (header.width * header.height > maxPixels)
+      throw new MatrixError("M_TOO_LARGE", "Content is too large to thumbnail");
     return header;
   }
 
@@ -56,7 +57,10 @@ export function createThumbnails({ repo, store, files, thumbnailer, clock, logge
     const thumbnail = await thumbnailer.generate(media.path, header.format, target);
     const path = await files.writeThumbnail(media.sha256, target, thumbnail.bytes);
     try {
-      store.insertThumbnail({ sha256: media.sha256, ...target, content_type: thumbnail.content_type, size: thumbnail.bytes.byteLength }, clock.now());
+      store.insertThumbnail(
+        { sha256: media.sha256, ...target, content_type: thumbnail.content_type, size: thumbnail.bytes.byteLength },
+        clock.now(),
+      );
     } catch (error) {
       // The content was deleted while its thumbnail was being made: keep nothing.
       logger.debug("thumbnail of deleted content discarded", { sha256: media.sha256, error: String(error) });
@@ -67,19 +71,29 @@ export function createThumbnails({ repo, store, files, thumbnailer, clock, logge
   }
 
   return {
-    async thumbnail(serverName: string, mediaId: string, request: ThumbnailRequest, options: FindOptions): Promise<ThumbnailFile> {
+    async thumbnail(
+      serverName: string,
+      mediaId: string,
+      request: ThumbnailRequest,
+      options: FindOptions,
+    ): Promise<ThumbnailFile> {
       const media = await repo.find(serverName, mediaId, options);
       const header = await readHeader(media);
       // An image no larger than asked for is served as it is (unless it may be animated and
       // the client did not ask for animation: then it gets a still frame).
-      if (header.width <= request.width && header.height <= request.height && (!header.animated || request.animated === true)) {
+      if (
+        header.width <= request.width &&
+        header.height <= request.height &&
+        (!header.animated || request.animated === true)
+      ) {
         return { path: media.path, size: media.size, content_type: `image/${header.format}` };
       }
       const target = chooseThumbnailSize(request.width, request.height, request.method);
       const cached = store.selectThumbnail(media.sha256, target.width, target.height, target.method);
       const cachedPath = files.thumbnailPath(media.sha256, target);
       // A thumbnail file removed behind our back is simply made again.
-      if (cached && (await Bun.file(cachedPath).exists())) return { path: cachedPath, size: cached.size, content_type: cached.content_type };
+      if (cached && (await Bun.file(cachedPath).exists()))
+        return { path: cachedPath, size: cached.size, content_type: cached.content_type };
 
       const key = `${media.sha256}/${target.width}x${target.height}/${target.method}`;
       let job = inFlight.get(key);

@@ -42,7 +42,12 @@ export interface RetryPolicy {
 
 // About 17 minutes of retries in all: a gateway that is down longer misses notifications,
 // which the spec allows ("retry for a reasonable amount of time").
-export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 1000, maxDelayMs: 5 * 60_000, maxAttempts: 10, timeoutMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  initialDelayMs: 1000,
+  maxDelayMs: 5 * 60_000,
+  maxAttempts: 10,
+  timeoutMs: 30_000,
+};
 /** Notifications waiting per pusher while it retries; more are dropped, oldest kept. */
 const MAX_QUEUED_PER_PUSHER = 100;
 
@@ -60,19 +65,39 @@ type Body = { notification: Record<string, JsonValue | undefined> };
 
 function device(pusher: PusherRow, tweaks: Record<string, JsonValue>) {
   const { url: _url, ...data } = JSON.parse(pusher.data) as PusherData;
-  return { app_id: pusher.app_id, pushkey: pusher.pushkey, pushkey_ts: Math.floor(pusher.pushkey_ts / 1000), data: data as JsonValue, tweaks };
+  return {
+    app_id: pusher.app_id,
+    pushkey: pusher.pushkey,
+    pushkey_ts: Math.floor(pusher.pushkey_ts / 1000),
+    data: data as JsonValue,
+    tweaks,
+  };
 }
 
 /** `prio` as Synapse sets it: high when the user will be alerted (sound, highlight) or the client must decrypt to know. */
 function priority(event: PushedEvent, tweaks: Record<string, JsonValue>): "high" | "low" {
-  return event.type === EventType.RoomEncrypted || tweaks.highlight === true || tweaks.sound !== undefined ? "high" : "low";
+  return event.type === EventType.RoomEncrypted || tweaks.highlight === true || tweaks.sound !== undefined
+    ? "high"
+    : "low";
 }
 
-export function createGatewaySender({ stores, logger, unreadTotal, fetch = globalThis.fetch, sleep = Bun.sleep, retry = {} }: GatewaySenderDeps) {
+export function createGatewaySender({
+  stores,
+  logger,
+  unreadTotal,
+  fetch = globalThis.fetch,
+  sleep = Bun.sleep,
+  retry = {},
+}: GatewaySenderDeps) {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...retry };
   const queues = new Map<string, { tail: Promise<void>; length: number }>();
 
-  function eventBody(event: PushedEvent, details: NotificationDetails, pusher: PusherRow, recipient: RecipientNotification): Body {
+  function eventBody(
+    event: PushedEvent,
+    details: NotificationDetails,
+    pusher: PusherRow,
+    recipient: RecipientNotification,
+  ): Body {
     const unread = unreadTotal(recipient.user_id);
     // "Counts whose value is zero should be omitted."
     const counts: Record<string, JsonValue> = unread > 0 ? { unread } : {};
@@ -81,9 +106,17 @@ export function createGatewaySender({ stores, logger, unreadTotal, fetch = globa
     if ((JSON.parse(pusher.data) as PusherData).format === "event_id_only") {
       return { notification: { event_id: event.event_id, room_id: event.room_id, counts, prio, devices } };
     }
-    const notification: Body["notification"] = { event_id: event.event_id, room_id: event.room_id, type: event.type, sender: event.sender, ...details, prio };
+    const notification: Body["notification"] = {
+      event_id: event.event_id,
+      room_id: event.room_id,
+      type: event.type,
+      sender: event.sender,
+      ...details,
+      prio,
+    };
     if (event.content && Object.keys(event.content).length > 0) notification.content = event.content as JsonValue;
-    if (event.type === EventType.RoomMember && event.state_key !== undefined) notification.user_is_target = event.state_key === recipient.user_id;
+    if (event.type === EventType.RoomMember && event.state_key !== undefined)
+      notification.user_is_target = event.state_key === recipient.user_id;
     return { notification: { ...notification, counts, devices } };
   }
 
@@ -103,12 +136,19 @@ export function createGatewaySender({ stores, logger, unreadTotal, fetch = globa
       }
       const answer = (await response.json().catch(() => ({}))) as { rejected?: unknown };
       if (Array.isArray(answer.rejected) && answer.rejected.includes(pusher.pushkey)) {
-        logger.info("push gateway rejected a pushkey; removing the pusher", { user_id: pusher.user_id, app_id: pusher.app_id });
+        logger.info("push gateway rejected a pushkey; removing the pusher", {
+          user_id: pusher.user_id,
+          app_id: pusher.app_id,
+        });
         stores.pushers.deletePusher(pusher.user_id, pusher.app_id, pusher.pushkey);
       }
       return true;
     } catch (error) {
-      logger.warn("push gateway unreachable", { url, app_id: pusher.app_id, error: error instanceof Error ? error.message : String(error) });
+      logger.warn("push gateway unreachable", {
+        url,
+        app_id: pusher.app_id,
+        error: error instanceof Error ? error.message : String(error),
+      });
       return false;
     }
   }
@@ -119,9 +159,14 @@ export function createGatewaySender({ stores, logger, unreadTotal, fetch = globa
       const current = stores.pushers.selectPusher(pusher.user_id, pusher.app_id, pusher.pushkey);
       if (!current || current.data !== pusher.data) return;
       if (await post(current, body)) return;
-      if (attempt < policy.maxAttempts) await sleep(Math.min(policy.initialDelayMs * 2 ** (attempt - 1), policy.maxDelayMs));
+      if (attempt < policy.maxAttempts)
+        await sleep(Math.min(policy.initialDelayMs * 2 ** (attempt - 1), policy.maxDelayMs));
     }
-    logger.warn("giving up on a push notification", { user_id: pusher.user_id, app_id: pusher.app_id, attempts: policy.maxAttempts });
+    logger.warn("giving up on a push notification", {
+      user_id: pusher.user_id,
+      app_id: pusher.app_id,
+      attempts: policy.maxAttempts,
+    });
   }
 
   /** Queues a delivery behind the pusher's earlier ones, so a gateway hears of events in order. */
@@ -137,7 +182,9 @@ export function createGatewaySender({ stores, logger, unreadTotal, fetch = globa
     // pusher's later notifications still go out and no caller is left with an unhandled rejection.
     queue.tail = queue.tail
       .then(() => deliver(pusher, body))
-      .catch((error: unknown) => logger.error("push delivery failed", { user_id: pusher.user_id, app_id: pusher.app_id, error: String(error) }))
+      .catch((error: unknown) =>
+        logger.error("push delivery failed", { user_id: pusher.user_id, app_id: pusher.app_id, error: String(error) }),
+      )
       .finally(() => {
         if (--queue.length === 0 && queues.get(key) === queue) queues.delete(key);
       });
@@ -151,10 +198,15 @@ export function createGatewaySender({ stores, logger, unreadTotal, fetch = globa
      * transaction commits, without awaiting; the promise settles when every delivery is done
      * or given up (tests and shutdown wait on it).
      */
-    pushEvent(event: PushedEvent, notified: readonly RecipientNotification[], details: NotificationDetails = {}): Promise<void> {
+    pushEvent(
+      event: PushedEvent,
+      notified: readonly RecipientNotification[],
+      details: NotificationDetails = {},
+    ): Promise<void> {
       const deliveries: Promise<void>[] = [];
       for (const recipient of notified) {
-        for (const pusher of stores.pushers.selectByUser(recipient.user_id)) deliveries.push(enqueue(pusher, eventBody(event, details, pusher, recipient)));
+        for (const pusher of stores.pushers.selectByUser(recipient.user_id))
+          deliveries.push(enqueue(pusher, eventBody(event, details, pusher, recipient)));
       }
       return Promise.all(deliveries).then(() => undefined);
     },

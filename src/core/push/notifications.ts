@@ -46,7 +46,10 @@ export interface RoomUnreadCounts {
  * Events in client format by stream position, as `userId` may see them. The room engine
  * provides it; positions it cannot serve are left out.
  */
-export type EventsByStreamPositions = (userId: string, positions: readonly number[]) => ReadonlyMap<number, Record<string, unknown>>;
+export type EventsByStreamPositions = (
+  userId: string,
+  positions: readonly number[],
+) => ReadonlyMap<number, Record<string, unknown>>;
 
 export interface Notification {
   actions: PushAction[];
@@ -87,19 +90,39 @@ export function createNotifications({ stores, pushRules, clock, eventsByStreamPo
      * The sender is never notified of their own event. `contextFor` gives the recipient's
      * display name, the member count and power levels at the event.
      */
-    notificationActionsFor(event: PushEvent, recipients: readonly string[], contextFor: (userId: string) => PushContext): RecipientNotification[] {
+    notificationActionsFor(
+      event: PushEvent,
+      recipients: readonly string[],
+      contextFor: (userId: string) => PushContext,
+    ): RecipientNotification[] {
       const notified: RecipientNotification[] = [];
       for (const userId of recipients) {
         if (userId === event.sender) continue;
         const result = evaluatePushRules(pushRules.pushRulesFor(userId), event, contextFor(userId));
-        if (result.notify) notified.push({ user_id: userId, highlight: result.highlight, actions: result.actions, tweaks: result.tweaks });
+        if (result.notify)
+          notified.push({
+            user_id: userId,
+            highlight: result.highlight,
+            actions: result.actions,
+            tweaks: result.tweaks,
+          });
       }
       return notified;
     },
 
     /** Records the notifications of an appended event; call inside the append transaction. */
-    incrementCounts(roomId: string, eventStreamPos: number, threadId: string | undefined, notified: readonly RecipientNotification[]): void {
-      const rows = notified.map((n) => ({ user_id: n.user_id, actions: JSON.stringify(n.actions), notify: true, highlight: n.highlight }));
+    incrementCounts(
+      roomId: string,
+      eventStreamPos: number,
+      threadId: string | undefined,
+      notified: readonly RecipientNotification[],
+    ): void {
+      const rows = notified.map((n) => ({
+        user_id: n.user_id,
+        actions: JSON.stringify(n.actions),
+        notify: true,
+        highlight: n.highlight,
+      }));
       stores.eventPushActions.insertPushActions(roomId, eventStreamPos, threadId ?? MAIN_THREAD, clock.now(), rows);
     },
 
@@ -133,19 +156,35 @@ export function createNotifications({ stores, pushRules, clock, eventsByStreamPo
     },
 
     /** GET /notifications: newest first; `from` is a `next_token` from an earlier page. */
-    listNotifications(userId: string, query: { from?: string; limit?: number; only?: string }): { notifications: Notification[]; next_token?: string } {
-      if (query.from !== undefined && !/^[0-9]+$/.test(query.from)) throw new MatrixError("M_INVALID_PARAM", "Invalid 'from' token");
+    listNotifications(
+      userId: string,
+      query: { from?: string; limit?: number; only?: string },
+    ): { notifications: Notification[]; next_token?: string } {
+      if (query.from !== undefined && !/^[0-9]+$/.test(query.from))
+        throw new MatrixError("M_INVALID_PARAM", "Invalid 'from' token");
       const before = query.from === undefined ? Number.MAX_SAFE_INTEGER : Number(query.from);
       const limit = Math.min(Math.max(query.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
       const rows = stores.eventPushActions.selectNotifications(userId, before, limit, query.only === "highlight");
-      const events = eventsByStreamPositions(userId, rows.map((row) => row.event_stream_pos));
+      const events = eventsByStreamPositions(
+        userId,
+        rows.map((row) => row.event_stream_pos),
+      );
       const notifications: Notification[] = [];
       for (const row of rows) {
         const event = events.get(row.event_stream_pos);
-        if (event) notifications.push({ actions: JSON.parse(row.actions) as PushAction[], event, read: row.read === 1, room_id: row.room_id, ts: row.ts });
+        if (event)
+          notifications.push({
+            actions: JSON.parse(row.actions) as PushAction[],
+            event,
+            read: row.read === 1,
+            room_id: row.room_id,
+            ts: row.ts,
+          });
       }
       const last = rows[rows.length - 1];
-      return rows.length === limit && last ? { notifications, next_token: String(last.event_stream_pos) } : { notifications };
+      return rows.length === limit && last
+        ? { notifications, next_token: String(last.event_stream_pos) }
+        : { notifications };
     },
 
     /** Forgets read notifications older than `olderThanTs` (unread ones stay: they are counts). */

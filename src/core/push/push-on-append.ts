@@ -34,9 +34,13 @@ export function createPushOnAppend({ stores, serverName, notifications, gateway 
   const evaluate: WithinTransactionHook = (event, room) => {
     const { pdu, room_id: roomId } = event;
     const members = stores.memberships.selectMembersOfRoom(roomId, "join");
-    const recipients = members.map((row) => row.user_id).filter((userId) => userId !== pdu.sender && serverNameOf(userId) === serverName);
-    const invitee = pdu.type === EventType.RoomMember && pdu.content.membership === "invite" ? pdu.state_key : undefined;
-    if (invitee !== undefined && serverNameOf(invitee) === serverName && !recipients.includes(invitee)) recipients.push(invitee);
+    const recipients = members
+      .map((row) => row.user_id)
+      .filter((userId) => userId !== pdu.sender && serverNameOf(userId) === serverName);
+    const invitee =
+      pdu.type === EventType.RoomMember && pdu.content.membership === "invite" ? pdu.state_key : undefined;
+    if (invitee !== undefined && serverNameOf(invitee) === serverName && !recipients.includes(invitee))
+      recipients.push(invitee);
     if (recipients.length === 0) return;
 
     const row = stores.rooms.selectRoom(roomId);
@@ -44,7 +48,9 @@ export function createPushOnAppend({ stores, serverName, notifications, gateway 
     const create = room.currentStateEvent(roomId, EventType.RoomCreate, "");
     if (!version || !create) return;
     const powerLevels = room.currentStateEvent(roomId, EventType.RoomPowerLevels, "");
-    const displayNames = new Map(members.flatMap((member) => (member.displayname === null ? [] : [[member.user_id, member.displayname] as const])));
+    const displayNames = new Map(
+      members.flatMap((member) => (member.displayname === null ? [] : [[member.user_id, member.displayname] as const])),
+    );
     const contextFor = pushContextsFor(pdu.sender, {
       version,
       createEvent: create.pdu,
@@ -52,7 +58,13 @@ export function createPushOnAppend({ stores, serverName, notifications, gateway 
       memberCount: members.length,
       displayNames,
     });
-    const pushEvent: PushEvent = { type: pdu.type, sender: pdu.sender, content: pdu.content, room_id: roomId, ...(pdu.state_key !== undefined ? { state_key: pdu.state_key } : {}) };
+    const pushEvent: PushEvent = {
+      type: pdu.type,
+      sender: pdu.sender,
+      content: pdu.content,
+      room_id: roomId,
+      ...(pdu.state_key !== undefined ? { state_key: pdu.state_key } : {}),
+    };
     const notified = notifications.notificationActionsFor(pushEvent, recipients, contextFor);
     if (notified.length === 0) return;
     notifications.incrementCounts(roomId, event.stream_ordering, event.thread_id, notified);

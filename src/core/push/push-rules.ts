@@ -44,7 +44,12 @@ export interface PushRulesAccountData {
 const MAX_CACHED_USERS = 10_000;
 
 function ruleFromRow(row: PushRuleRow): PushRule {
-  const rule: PushRule = { rule_id: row.rule_id, default: false, enabled: row.enabled === 1, actions: JSON.parse(row.actions) as PushAction[] };
+  const rule: PushRule = {
+    rule_id: row.rule_id,
+    default: false,
+    enabled: row.enabled === 1,
+    actions: JSON.parse(row.actions) as PushAction[],
+  };
   if (row.conditions !== null) return { ...rule, conditions: JSON.parse(row.conditions) as PushCondition[] };
   if (row.pattern !== null) return { ...rule, pattern: row.pattern };
   return rule;
@@ -54,12 +59,16 @@ function isKind(kind: string): kind is PushRuleKind {
   return (PUSH_RULE_KINDS as readonly string[]).includes(kind);
 }
 
-export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction">, changed: Pick<Signal<{ user_id: string; position: number }>, "emit">) {
+export function createPushRules(
+  stores: Pick<Stores, "pushRules" | "transaction">,
+  changed: Pick<Signal<{ user_id: string; position: number }>, "emit">,
+) {
   const cache = new Map<string, PushRuleset>();
 
   function load(userId: string): PushRuleset {
     const own: { [K in PushRuleKind]?: PushRule[] } = {};
-    for (const row of stores.pushRules.selectRules(userId)) if (isKind(row.kind)) (own[row.kind] ??= []).push(ruleFromRow(row));
+    for (const row of stores.pushRules.selectRules(userId))
+      if (isKind(row.kind)) (own[row.kind] ??= []).push(ruleFromRow(row));
     const overrides = new Map<string, DefaultRuleOverride>();
     for (const row of stores.pushRules.selectDefaults(userId)) {
       if (!isKind(row.kind)) continue;
@@ -109,7 +118,8 @@ export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction"
       return others;
     }
     if (anchor === ruleId) throw new MatrixError("M_INVALID_PARAM", "A rule cannot be placed relative to itself");
-    if (isServerDefaultRuleId(anchor)) throw new MatrixError("M_INVALID_PARAM", `Rules cannot be placed relative to a server-default rule: ${anchor}`);
+    if (isServerDefaultRuleId(anchor))
+      throw new MatrixError("M_INVALID_PARAM", `Rules cannot be placed relative to a server-default rule: ${anchor}`);
     const index = others.indexOf(anchor);
     if (index === -1) throw new MatrixError("M_UNKNOWN", `before/after rule not found: ${anchor}`);
     others.splice(placement.before !== undefined ? index : index + 1, 0, ruleId);
@@ -126,7 +136,13 @@ export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction"
     getRule: requireRule,
 
     /** Creates or replaces a user rule. An existing rule keeps its place unless `before`/`after` move it. */
-    putRule(userId: string, kind: PushRuleKind, ruleId: string, body: NewPushRuleBody, placement: RulePlacement = {}): void {
+    putRule(
+      userId: string,
+      kind: PushRuleKind,
+      ruleId: string,
+      body: NewPushRuleBody,
+      placement: RulePlacement = {},
+    ): void {
       validateNewRuleId(kind, ruleId);
       const rule = newPushRule(kind, ruleId, body);
       const actions = JSON.stringify(rule.actions);
@@ -134,7 +150,8 @@ export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction"
       const pattern = rule.pattern ?? null;
       change(userId, () => {
         const order = orderWith(userId, kind, ruleId, placement);
-        if (stores.pushRules.selectRule(userId, kind, ruleId)) stores.pushRules.updateRule(userId, kind, ruleId, actions, conditions, pattern);
+        if (stores.pushRules.selectRule(userId, kind, ruleId))
+          stores.pushRules.updateRule(userId, kind, ruleId, actions, conditions, pattern);
         else stores.pushRules.insertRule(userId, kind, ruleId, 0, actions, conditions, pattern);
         order.forEach((id, i) => stores.pushRules.updatePriority(userId, kind, id, order.length - i));
       });
@@ -171,7 +188,9 @@ export function createPushRules(stores: Pick<Stores, "pushRules" | "transaction"
       const rule = requireRule(userId, kind, ruleId);
       const json = JSON.stringify(validateActions(actions));
       change(userId, () =>
-        rule.default ? stores.pushRules.upsertDefaultActions(userId, kind, ruleId, json) : stores.pushRules.updateActions(userId, kind, ruleId, json),
+        rule.default
+          ? stores.pushRules.upsertDefaultActions(userId, kind, ruleId, json)
+          : stores.pushRules.updateActions(userId, kind, ruleId, json),
       );
     },
 

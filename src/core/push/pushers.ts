@@ -59,26 +59,41 @@ export function pusherFromRow(row: PusherRow): Pusher {
 
 /** http(s) only: the spec asks for HTTPS, but a gateway on loopback or a private network is common. */
 function validateGatewayUrl(url: unknown): string {
-  if (url === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing 'data.url': http pushers need the push gateway's URL");
+  if (url === undefined)
+    throw new MatrixError("M_MISSING_PARAM", "Missing 'data.url': http pushers need the push gateway's URL");
   let parsed: URL | undefined;
   try {
     parsed = typeof url === "string" ? new URL(url) : undefined;
   } catch {
     parsed = undefined;
   }
-  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) throw new MatrixError("M_INVALID_PARAM", "'data.url' must be an http(s) URL");
-  if (parsed.pathname !== NOTIFY_PATH) throw new MatrixError("M_INVALID_PARAM", `'data.url' must have the path ${NOTIFY_PATH}`);
+  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:"))
+    throw new MatrixError("M_INVALID_PARAM", "'data.url' must be an http(s) URL");
+  if (parsed.pathname !== NOTIFY_PATH)
+    throw new MatrixError("M_INVALID_PARAM", `'data.url' must have the path ${NOTIFY_PATH}`);
   return url as string;
 }
 
-function validateNewPusher(body: SetPusherBody): Required<Pick<SetPusherBody, "app_display_name" | "device_display_name" | "lang" | "data">> {
-  const missing = (["app_display_name", "device_display_name", "lang", "data"] as const).filter((name) => body[name] === undefined);
+function validateNewPusher(
+  body: SetPusherBody,
+): Required<Pick<SetPusherBody, "app_display_name" | "device_display_name" | "lang" | "data">> {
+  const missing = (["app_display_name", "device_display_name", "lang", "data"] as const).filter(
+    (name) => body[name] === undefined,
+  );
   if (missing.length > 0) throw new MatrixError("M_MISSING_PARAM", `Missing parameters: ${missing.join(", ")}`);
-  if (body.kind !== "http") throw new MatrixError("M_INVALID_PARAM", `Unsupported pusher kind '${body.kind}': only http pushers are supported`);
-  if (Buffer.byteLength(body.pushkey) > MAX_PUSHKEY_BYTES) throw new MatrixError("M_INVALID_PARAM", `'pushkey' is limited to ${MAX_PUSHKEY_BYTES} bytes`);
-  if (body.app_id.length > MAX_APP_ID_LENGTH) throw new MatrixError("M_INVALID_PARAM", `'app_id' is limited to ${MAX_APP_ID_LENGTH} characters`);
+  if (body.kind !== "http")
+    throw new MatrixError("M_INVALID_PARAM", `Unsupported pusher kind '${body.kind}': only http pushers are supported`);
+  if (Buffer.byteLength(body.pushkey) > MAX_PUSHKEY_BYTES)
+    throw new MatrixError("M_INVALID_PARAM", `'pushkey' is limited to ${MAX_PUSHKEY_BYTES} bytes`);
+  if (body.app_id.length > MAX_APP_ID_LENGTH)
+    throw new MatrixError("M_INVALID_PARAM", `'app_id' is limited to ${MAX_APP_ID_LENGTH} characters`);
   validateGatewayUrl(body.data?.url);
-  return { app_display_name: body.app_display_name!, device_display_name: body.device_display_name!, lang: body.lang!, data: body.data! };
+  return {
+    app_display_name: body.app_display_name!,
+    device_display_name: body.device_display_name!,
+    lang: body.lang!,
+    data: body.data!,
+  };
 }
 
 export function createPushers(stores: Pick<Stores, "pushers" | "transaction">, clock: Clock) {

@@ -29,13 +29,15 @@ export function requireLocalAlias(serverName: string, alias: string): void {
   if (!isValidRoomAlias(alias)) throw invalidParam(`Room alias invalid: ${JSON.stringify(alias)}`);
   const parts = parseRoomAlias(alias);
   if (/\s/u.test(parts.localpart)) throw invalidParam("A room alias may not contain whitespace");
-  if (parts.serverName !== serverName) throw invalidParam(`Room aliases can only be made on this server (${serverName})`);
+  if (parts.serverName !== serverName)
+    throw invalidParam(`Room aliases can only be made on this server (${serverName})`);
 }
 
 /** createRoom's `room_alias_name` is a localpart: the alias it names lives here. */
 export function aliasFromLocalpart(serverName: string, localpart: string): string {
   const alias = `#${localpart}:${serverName}`;
-  if (localpart === "" || localpart.includes(":") || localpart.includes("#")) throw invalidParam(`Invalid room_alias_name: ${JSON.stringify(localpart)}`);
+  if (localpart === "" || localpart.includes(":") || localpart.includes("#"))
+    throw invalidParam(`Invalid room_alias_name: ${JSON.stringify(localpart)}`);
   requireLocalAlias(serverName, alias);
   return alias;
 }
@@ -47,11 +49,17 @@ const aliasExists = (alias: string) => new MatrixError("M_UNKNOWN", `Room alias 
  * PUT /directory/room/{roomAlias}. As Synapse (require_membership_for_aliases), users must
  * be joined to the room; server admins and application services need not be.
  */
-export async function createAlias(deps: RoomDeps, requester: AliasRequester, alias: string, roomId: string): Promise<void> {
+export async function createAlias(
+  deps: RoomDeps,
+  requester: AliasRequester,
+  alias: string,
+  roomId: string,
+): Promise<void> {
   requireLocalAlias(deps.serverName, alias);
   deps.assertAliasAllowed(alias, requester);
   const privileged = requester.appservice_id !== undefined || isServerAdmin(deps, requester.user_id);
-  if (!privileged && deps.access.membershipOf(requester.user_id, roomId) !== "join") throw forbidden("You must be in the room to create an alias for it");
+  if (!privileged && deps.access.membershipOf(requester.user_id, roomId) !== "join")
+    throw forbidden("You must be in the room to create an alias for it");
   if (!deps.stores.rooms.selectRoom(roomId)) throw notFound(`Room ${roomId} not found`);
   await deps.engine.write(() => {
     if (!deps.stores.aliases.insertAlias(alias, roomId, requester.user_id, deps.clock.now())) throw aliasExists(alias);
@@ -61,7 +69,8 @@ export async function createAlias(deps: RoomDeps, requester: AliasRequester, ali
 /** GET /directory/room/{roomAlias}. Aliases of other servers would need federation. */
 export function resolveAlias(deps: RoomDeps, alias: string): { room_id: string; servers: string[] } {
   if (!isValidRoomAlias(alias)) throw invalidParam(`Room alias invalid: ${JSON.stringify(alias)}`);
-  if (serverNameOf(alias) !== deps.serverName) throw notFound(`Room alias ${alias} is on another server, and this server does not federate yet`);
+  if (serverNameOf(alias) !== deps.serverName)
+    throw notFound(`Room alias ${alias} is on another server, and this server does not federate yet`);
   const roomId = deps.stores.aliases.selectRoomIdByAlias(alias);
   if (roomId === undefined) throw notFound(`Room alias ${alias} not found`);
   return { room_id: roomId, servers: [deps.serverName] };
@@ -77,8 +86,11 @@ export async function deleteAlias(deps: RoomDeps, requester: AliasRequester, ali
   requireLocalAlias(deps.serverName, alias);
   const row = deps.stores.aliases.selectAlias(alias);
   if (!row) throw notFound(`Room alias ${alias} not found`);
-  const allowed = requester.appservice_id !== undefined || row.creator === requester.user_id ||
-    isServerAdmin(deps, requester.user_id) || mayEditDirectoryEntries(deps, requester.user_id, row.room_id);
+  const allowed =
+    requester.appservice_id !== undefined ||
+    row.creator === requester.user_id ||
+    isServerAdmin(deps, requester.user_id) ||
+    mayEditDirectoryEntries(deps, requester.user_id, row.room_id);
   if (!allowed) throw forbidden("You don't have permission to delete the alias");
   deps.assertAliasAllowed(alias, requester);
   await deps.engine.write(({ append }) => {
@@ -115,8 +127,11 @@ export function withoutAlias(content: EventContent, alias: string): EventContent
 /** GET /rooms/{roomId}/aliases: for joined members, anyone when the room is world_readable, and server admins. */
 export function localAliases(deps: RoomDeps, userId: string, roomId: string): { aliases: string[] } {
   const room = deps.stores.rooms.selectRoom(roomId);
-  const mayRead = deps.access.membershipOf(userId, roomId) === "join" || isServerAdmin(deps, userId) ||
-    (room !== undefined && deps.visibility.visibilityAtGroup(room.current_state_group) === HistoryVisibility.WorldReadable);
+  const mayRead =
+    deps.access.membershipOf(userId, roomId) === "join" ||
+    isServerAdmin(deps, userId) ||
+    (room !== undefined &&
+      deps.visibility.visibilityAtGroup(room.current_state_group) === HistoryVisibility.WorldReadable);
   if (!room || !mayRead) throw forbidden("You are not a member of the room");
   return { aliases: deps.stores.aliases.selectAliasesByRoom(roomId).map((entry) => entry.alias) };
 }
@@ -127,14 +142,26 @@ export function localAliases(deps: RoomDeps, userId: string, roomId: string): { 
  * are let through. An absent, null or empty `alias` means "no canonical alias".
  * https://spec.matrix.org/v1.19/client-server-api/#mroomcanonical_alias
  */
-export function checkCanonicalAlias(deps: Pick<RoomDeps, "serverName" | "stores">, roomId: string, content: EventContent, previous: EventContent | undefined): void {
-  if (content.alt_aliases !== undefined && !Array.isArray(content.alt_aliases)) throw invalidParam("alt_aliases must be a list");
-  const listed = (value: EventContent | undefined) => [value?.alias, ...(Array.isArray(value?.alt_aliases) ? value.alt_aliases : [])];
+export function checkCanonicalAlias(
+  deps: Pick<RoomDeps, "serverName" | "stores">,
+  roomId: string,
+  content: EventContent,
+  previous: EventContent | undefined,
+): void {
+  if (content.alt_aliases !== undefined && !Array.isArray(content.alt_aliases))
+    throw invalidParam("alt_aliases must be a list");
+  const listed = (value: EventContent | undefined) => [
+    value?.alias,
+    ...(Array.isArray(value?.alt_aliases) ? value.alt_aliases : []),
+  ];
   const old = new Set(listed(previous));
   const [alias, ...alternatives] = listed(content);
-  const added = [...(alias === undefined || alias === null || alias === "" ? [] : [alias]), ...alternatives].filter((entry) => !old.has(entry));
+  const added = [...(alias === undefined || alias === null || alias === "" ? [] : [alias]), ...alternatives].filter(
+    (entry) => !old.has(entry),
+  );
   for (const entry of added) {
-    if (typeof entry !== "string" || !isValidRoomAlias(entry)) throw invalidParam(`Invalid alias ${JSON.stringify(entry)}`);
+    if (typeof entry !== "string" || !isValidRoomAlias(entry))
+      throw invalidParam(`Invalid alias ${JSON.stringify(entry)}`);
     if (serverNameOf(entry) === deps.serverName && deps.stores.aliases.selectRoomIdByAlias(entry) !== roomId) {
       throw new MatrixError("M_BAD_ALIAS", `The alias ${entry} does not point to this room`);
     }

@@ -40,7 +40,11 @@ export interface RoomPlan {
   alias: string | undefined;
 }
 
-export async function createRoom(deps: RoomDeps, requester: AliasRequester, request: CreateRoomRequest): Promise<{ room_id: string }> {
+export async function createRoom(
+  deps: RoomDeps,
+  requester: AliasRequester,
+  request: CreateRoomRequest,
+): Promise<{ room_id: string }> {
   const creator = requester.user_id;
   const plan = planRoom(deps, creator, request);
   if (plan.alias !== undefined) deps.assertAliasAllowed(plan.alias, requester);
@@ -48,7 +52,10 @@ export async function createRoom(deps: RoomDeps, requester: AliasRequester, requ
   try {
     return await deps.engine.write((tx) => {
       const room_id = writeRoom(tx, plan, roomId).room_id;
-      if (plan.alias !== undefined && !deps.stores.aliases.insertAlias(plan.alias, room_id, creator, deps.clock.now())) {
+      if (
+        plan.alias !== undefined &&
+        !deps.stores.aliases.insertAlias(plan.alias, room_id, creator, deps.clock.now())
+      ) {
         throw new MatrixError("M_ROOM_IN_USE", `The alias ${plan.alias} is taken`);
       }
       if (request.visibility === "public") deps.stores.directory.insertListing(room_id, LOCAL_LIST, deps.clock.now());
@@ -71,7 +78,8 @@ export function writeRoom(tx: WriteTransaction, plan: RoomPlan, roomId: string |
 /** The events of a new room as createRoom's request describes them (room upgrades plan theirs here too). */
 export function planRoom(deps: RoomDeps, creator: string, request: CreateRoomRequest): RoomPlan {
   const version = roomVersion(request.room_version ?? DEFAULT_ROOM_VERSION);
-  if (!version) throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `Room version ${request.room_version} is not supported`);
+  if (!version)
+    throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `Room version ${request.room_version} is not supported`);
   const preset = request.preset ?? (request.visibility === "public" ? "public_chat" : "private_chat");
   const invitees = [...new Set(request.invite ?? [])].filter((userId) => userId !== creator);
   for (const invitee of invitees) requireLocalUser(deps, invitee);
@@ -81,14 +89,22 @@ export function planRoom(deps: RoomDeps, creator: string, request: CreateRoomReq
   for (const { type, state_key = "", content } of request.initial_state ?? []) {
     initial.set(stateKeyOf(type, state_key), { type, state_key, sender: creator, content: content as EventContent });
   }
-  const state = (type: string, content: EventContent): EventDraft => ({ type, state_key: "", sender: creator, content });
+  const state = (type: string, content: EventContent): EventDraft => ({
+    type,
+    state_key: "",
+    sender: creator,
+    content,
+  });
   const takeInitial = (type: string) => {
     const draft = initial.get(stateKeyOf(type, ""));
     initial.delete(stateKeyOf(type, ""));
     return draft;
   };
 
-  const create = state(EventType.RoomCreate, creationContent(version, creator, preset, invitees, request.creation_content));
+  const create = state(
+    EventType.RoomCreate,
+    creationContent(version, creator, preset, invitees, request.creation_content),
+  );
   const initialPowerLevels = takeInitial(EventType.RoomPowerLevels)?.content;
   const events: EventDraft[] = [
     memberDraft(deps, { sender: creator, target: creator, membership: "join", withProfile: true }),
@@ -98,17 +114,26 @@ export function planRoom(deps: RoomDeps, creator: string, request: CreateRoomReq
   const presetState = PRESETS[preset];
   events.push(
     takeInitial(EventType.RoomJoinRules) ?? state(EventType.RoomJoinRules, { join_rule: presetState.join_rule }),
-    takeInitial(EventType.RoomHistoryVisibility) ?? state(EventType.RoomHistoryVisibility, { history_visibility: presetState.history_visibility }),
-    takeInitial(EventType.RoomGuestAccess) ?? state(EventType.RoomGuestAccess, { guest_access: presetState.guest_access }),
+    takeInitial(EventType.RoomHistoryVisibility) ??
+      state(EventType.RoomHistoryVisibility, { history_visibility: presetState.history_visibility }),
+    takeInitial(EventType.RoomGuestAccess) ??
+      state(EventType.RoomGuestAccess, { guest_access: presetState.guest_access }),
     ...initial.values(),
   );
   if (request.name !== undefined) events.push(state(EventType.RoomName, { name: request.name }));
   if (request.topic !== undefined) {
-    events.push(state(EventType.RoomTopic, { topic: request.topic, "m.topic": { "m.text": [{ body: request.topic, mimetype: "text/plain" }] } }));
+    events.push(
+      state(EventType.RoomTopic, {
+        topic: request.topic,
+        "m.topic": { "m.text": [{ body: request.topic, mimetype: "text/plain" }] },
+      }),
+    );
   }
   for (const invitee of invitees) {
     const extra: EventContent = request.is_direct ? { is_direct: true } : {};
-    events.push(memberDraft(deps, { sender: creator, target: invitee, membership: "invite", withProfile: true, extra }));
+    events.push(
+      memberDraft(deps, { sender: creator, target: invitee, membership: "invite", withProfile: true, extra }),
+    );
   }
   return { version, create, events, alias };
 }
@@ -116,7 +141,8 @@ export function planRoom(deps: RoomDeps, creator: string, request: CreateRoomReq
 /** `room_alias_name` is a localpart: the alias is made on this server. */
 function checkAlias(deps: RoomDeps, localpart: string): string {
   const alias = aliasFromLocalpart(deps.serverName, localpart);
-  if (deps.stores.aliases.selectRoomIdByAlias(alias) !== undefined) throw new MatrixError("M_ROOM_IN_USE", `The alias ${alias} is taken`);
+  if (deps.stores.aliases.selectRoomIdByAlias(alias) !== undefined)
+    throw new MatrixError("M_ROOM_IN_USE", `The alias ${alias} is taken`);
   return alias;
 }
 
@@ -124,13 +150,21 @@ function checkAlias(deps: RoomDeps, localpart: string): string {
  * The server sets `room_version` and, before v11, `creator`. For trusted_private_chat in
  * v12 the invitees join `additional_creators`, as the spec recommends.
  */
-function creationContent(version: RoomVersion, creator: string, preset: Preset, invitees: string[], requested: Record<string, unknown> = {}): EventContent {
+function creationContent(
+  version: RoomVersion,
+  creator: string,
+  preset: Preset,
+  invitees: string[],
+  requested: Record<string, unknown> = {},
+): EventContent {
   const content = { ...requested } as EventContent;
   delete content.creator;
   if (!version.implicitRoomCreator) content.creator = creator;
   content.room_version = version.id;
   if (version.privilegedCreators && preset === "trusted_private_chat" && invitees.length > 0) {
-    const given = Array.isArray(content.additional_creators) ? content.additional_creators.filter((user) => typeof user === "string") : [];
+    const given = Array.isArray(content.additional_creators)
+      ? content.additional_creators.filter((user) => typeof user === "string")
+      : [];
     content.additional_creators = [...new Set([...given, ...invitees])];
   }
   return content;
@@ -150,11 +184,16 @@ function powerLevels(
   request: CreateRoomRequest,
   initial: EventContent | undefined,
 ): EventContent {
-  const base = initial ?? defaultPowerLevels({ version, creator: create.sender, preset, isDirect: request.is_direct ?? false, invitees });
+  const base =
+    initial ??
+    defaultPowerLevels({ version, creator: create.sender, preset, isDirect: request.is_direct ?? false, invitees });
   const content = { ...base, ...(request.power_level_content_override as JsonObject | undefined) };
   const users = content.users;
   if (version.privilegedCreators && typeof users === "object" && users !== null && !Array.isArray(users)) {
-    const creators = [create.sender, ...(Array.isArray(create.content.additional_creators) ? create.content.additional_creators : [])];
+    const creators = [
+      create.sender,
+      ...(Array.isArray(create.content.additional_creators) ? create.content.additional_creators : []),
+    ];
     content.users = Object.fromEntries(Object.entries(users).filter(([user]) => !creators.includes(user)));
   }
   return content;

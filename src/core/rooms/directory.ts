@@ -7,7 +7,14 @@ import { forbidden, invalidParam, notFound } from "../../errors.ts";
 import type { Pdu } from "../../matrix/pdu.ts";
 import { LOCAL_LIST } from "../../storage/directory.ts";
 import type { RoomDeps } from "./room-deps.ts";
-import { DESCRIBING_STATE, describeRoom, isOpenToAnyone, publishedRoom, type PublishedRoom, type RoomDescription } from "./room-description.ts";
+import {
+  DESCRIBING_STATE,
+  describeRoom,
+  isOpenToAnyone,
+  publishedRoom,
+  type PublishedRoom,
+  type RoomDescription,
+} from "./room-description.ts";
 import { isServerAdmin, mayEditDirectoryEntries } from "./room-power.ts";
 
 export type DirectoryVisibility = "public" | "private";
@@ -38,10 +45,17 @@ export function directoryVisibility(deps: RoomDeps, roomId: string): { visibilit
  * PUT /directory/list/room/{roomId}. The spec leaves the permission to the server; as
  * Synapse, it takes a server admin or a joined member allowed to send m.room.canonical_alias.
  */
-export async function setDirectoryVisibility(deps: RoomDeps, userId: string, roomId: string, visibility: DirectoryVisibility): Promise<void> {
+export async function setDirectoryVisibility(
+  deps: RoomDeps,
+  userId: string,
+  roomId: string,
+  visibility: DirectoryVisibility,
+): Promise<void> {
   if (!deps.stores.rooms.selectRoom(roomId)) throw notFound("Room not found");
   if (!isServerAdmin(deps, userId) && !mayEditDirectoryEntries(deps, userId, roomId)) {
-    throw forbidden("Changing the room's directory listing takes a moderator of the room (power to send m.room.canonical_alias)");
+    throw forbidden(
+      "Changing the room's directory listing takes a moderator of the room (power to send m.room.canonical_alias)",
+    );
   }
   await deps.engine.write(() => {
     if (visibility === "public") deps.stores.directory.insertListing(roomId, LOCAL_LIST, deps.clock.now());

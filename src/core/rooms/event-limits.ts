@@ -16,8 +16,10 @@ const encoder = new TextEncoder();
 
 /** 413 M_TOO_LARGE for an event type or state key over 255 bytes. */
 export function checkIdentifierSizes(type: string, stateKey: string | undefined): void {
-  if (encoder.encode(type).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
-  if (stateKey !== undefined && encoder.encode(stateKey).length > MAX_ID_BYTES) throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
+  if (encoder.encode(type).length > MAX_ID_BYTES)
+    throw new MatrixError("M_TOO_LARGE", "Event type is longer than 255 bytes");
+  if (stateKey !== undefined && encoder.encode(stateKey).length > MAX_ID_BYTES)
+    throw new MatrixError("M_TOO_LARGE", "State key is longer than 255 bytes");
 }
 
 /** 413 M_TOO_LARGE for event JSON over 64 KiB. */
@@ -35,7 +37,8 @@ export function checkEventShape(type: string, stateKey: string | undefined, cont
   try {
     json = canonicalJson(content);
   } catch (error) {
-    if (error instanceof CanonicalJsonError) throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
+    if (error instanceof CanonicalJsonError)
+      throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
     throw error;
   }
   checkEventSize(json);

@@ -13,9 +13,22 @@ import { redactEvent } from "./redact.ts";
 import { appendMessageEvent, sendEvent } from "./send.ts";
 import { appendStateEvent, setState } from "./set-state.ts";
 import type { TimelineDeps } from "../timeline/timeline-deps.ts";
-import { allowEveryAlias, createAlias, deleteAlias, localAliases, resolveAlias, type AssertAliasAllowed } from "./aliases.ts";
+import {
+  allowEveryAlias,
+  createAlias,
+  deleteAlias,
+  localAliases,
+  resolveAlias,
+  type AssertAliasAllowed,
+} from "./aliases.ts";
 import { createRoom, type CreateRoomRequest } from "./create-room.ts";
-import { directoryVisibility, publicRooms, setDirectoryVisibility, type DirectoryVisibility, type PublicRoomsRequest } from "./directory.ts";
+import {
+  directoryVisibility,
+  publicRooms,
+  setDirectoryVisibility,
+  type DirectoryVisibility,
+  type PublicRoomsRequest,
+} from "./directory.ts";
 import { getJoinedMembers, getJoinedRooms, getMembers, type MembersRequest } from "./members.ts";
 import { banUser } from "./membership/ban.ts";
 import { forgetRoom } from "./membership/forget.ts";
@@ -50,29 +63,56 @@ export interface RoomServiceDeps {
   queryUnknownAlias?: (alias: string) => Promise<unknown>;
 }
 
-export function createRoomServices({ stores, identity, clock, logger, hooks, readers, getProfile, assertAliasAllowed = allowEveryAlias, queryUnknownAlias }: RoomServiceDeps) {
+export function createRoomServices({
+  stores,
+  identity,
+  clock,
+  logger,
+  hooks,
+  readers,
+  getProfile,
+  assertAliasAllowed = allowEveryAlias,
+  queryUnknownAlias,
+}: RoomServiceDeps) {
   const engine = createRoomEngine({ stores, identity, clock, logger, hooks });
-  const deps: RoomDeps = { ...readers, stores, engine, getProfile, assertAliasAllowed, serverName: identity.serverName };
+  const deps: RoomDeps = {
+    ...readers,
+    stores,
+    engine,
+    getProfile,
+    assertAliasAllowed,
+    serverName: identity.serverName,
+  };
   type R = Requester;
 
   /** An alias unknown here may be one an appservice creates when asked (spec: application service querying). */
   async function askAboutAlias(roomIdOrAlias: string): Promise<void> {
-    if (roomIdOrAlias.startsWith("#") && stores.aliases.selectRoomIdByAlias(roomIdOrAlias) === undefined) await queryUnknownAlias?.(roomIdOrAlias);
+    if (roomIdOrAlias.startsWith("#") && stores.aliases.selectRoomIdByAlias(roomIdOrAlias) === undefined)
+      await queryUnknownAlias?.(roomIdOrAlias);
   }
 
   const rooms = {
-    send: (r: R, roomId: string, type: string, txnId: string, content: EventContent) => sendEvent(deps, r, roomId, type, txnId, content),
-    setState: (r: R, roomId: string, type: string, stateKey: string, content: EventContent) => setState(deps, r.user_id, roomId, type, stateKey, content),
-    redact: (r: R, roomId: string, eventId: string, txnId: string, reason?: string) => redactEvent(deps, r, roomId, eventId, txnId, reason),
+    send: (r: R, roomId: string, type: string, txnId: string, content: EventContent) =>
+      sendEvent(deps, r, roomId, type, txnId, content),
+    setState: (r: R, roomId: string, type: string, stateKey: string, content: EventContent) =>
+      setState(deps, r.user_id, roomId, type, stateKey, content),
+    redact: (r: R, roomId: string, eventId: string, txnId: string, reason?: string) =>
+      redactEvent(deps, r, roomId, eventId, txnId, reason),
     create: (r: R, request: CreateRoomRequest) => createRoom(deps, r, request),
     upgrade: (r: R, roomId: string, request: UpgradeRequest) => upgradeRoom(deps, r.user_id, roomId, request),
-    join: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest)),
-    knock: async (r: R, roomIdOrAlias: string, reason?: string) => (await askAboutAlias(roomIdOrAlias), knockRoom(deps, r.user_id, roomIdOrAlias, reason)),
-    invite: (r: R, roomId: string, userId: string, reason?: string) => inviteUser(deps, r.user_id, roomId, userId, reason),
+    join: async (r: R, roomIdOrAlias: string, reason?: string) => (
+      await askAboutAlias(roomIdOrAlias), joinRoom(deps, r.user_id, roomIdOrAlias, reason, r.is_guest)
+    ),
+    knock: async (r: R, roomIdOrAlias: string, reason?: string) => (
+      await askAboutAlias(roomIdOrAlias), knockRoom(deps, r.user_id, roomIdOrAlias, reason)
+    ),
+    invite: (r: R, roomId: string, userId: string, reason?: string) =>
+      inviteUser(deps, r.user_id, roomId, userId, reason),
     leave: (r: R, roomId: string, reason?: string) => leaveRoom(deps, r.user_id, roomId, reason),
     kick: (r: R, roomId: string, userId: string, reason?: string) => kickUser(deps, r.user_id, roomId, userId, reason),
     ban: (r: R, roomId: string, userId: string, reason?: string) => banUser(deps, r.user_id, roomId, userId, reason),
-    unban: (r: R, roomId: string, userId: string, reason?: string) => unbanUser(deps, r.user_id, roomId, userId, reason),
+    unban: (r: R, roomId: string, userId: string, reason?: string) =>
+      unbanUser(deps, r.user_id, roomId, userId, reason),
     forget: (r: R, roomId: string) => forgetRoom(deps, r.user_id, roomId),
     members: (r: R, roomId: string, request: MembersRequest) => getMembers(deps, r, roomId, request),
     joinedMembers: (r: R, roomId: string) => getJoinedMembers(deps, r.user_id, roomId),
@@ -90,13 +130,15 @@ export function createRoomServices({ stores, identity, clock, logger, hooks, rea
     deleteAlias: (r: R, alias: string) => deleteAlias(deps, r, alias),
     localAliases: (r: R, roomId: string) => localAliases(deps, r.user_id, roomId),
     visibility: (roomId: string) => directoryVisibility(deps, roomId),
-    setVisibility: (r: R, roomId: string, visibility: DirectoryVisibility) => setDirectoryVisibility(deps, r.user_id, roomId, visibility),
+    setVisibility: (r: R, roomId: string, visibility: DirectoryVisibility) =>
+      setDirectoryVisibility(deps, r.user_id, roomId, visibility),
     publicRooms: (request: PublicRoomsRequest) => publicRooms(deps, request),
     summary: (r: R | undefined, roomIdOrAlias: string) => roomSummary(deps, r?.user_id, roomIdOrAlias),
   };
 
   const reports = {
-    event: (r: R, roomId: string, eventId: string, request: ReportRequest) => reportEvent(deps, r.user_id, roomId, eventId, request),
+    event: (r: R, roomId: string, eventId: string, request: ReportRequest) =>
+      reportEvent(deps, r.user_id, roomId, eventId, request),
     room: (r: R, roomId: string, request: ReportRequest) => reportRoom(deps, r.user_id, roomId, request),
     user: (r: R, userId: string, request: ReportRequest) => reportUser(deps, r.user_id, userId, request),
   };
@@ -110,7 +152,9 @@ export function createRoomServices({ stores, identity, clock, logger, hooks, rea
     write: (fn) =>
       engine.write(({ append }) =>
         fn((r, roomId, type, stateKey, content) =>
-          stateKey === undefined ? appendMessageEvent(deps, append, r, roomId, type, content) : appendStateEvent(deps, append, r.user_id, roomId, type, stateKey, content),
+          stateKey === undefined
+            ? appendMessageEvent(deps, append, r, roomId, type, content)
+            : appendStateEvent(deps, append, r.user_id, roomId, type, stateKey, content),
         ),
       ),
   };
@@ -119,7 +163,13 @@ export function createRoomServices({ stores, identity, clock, logger, hooks, rea
 }
 
 /** Appends an event as `requester` would by PUT /send (stateKey undefined) or PUT /state; returns its event id. */
-export type SendAs = (requester: Requester, roomId: string, type: string, stateKey: string | undefined, content: EventContent) => string;
+export type SendAs = (
+  requester: Requester,
+  roomId: string,
+  type: string,
+  stateKey: string | undefined,
+  content: EventContent,
+) => string;
 
 export interface RoomSending {
   write<T>(fn: (send: SendAs) => T): Promise<T>;

@@ -14,7 +14,12 @@ export interface MembersRequest {
 }
 
 /** Member events as of `at` (a pagination token), or now; for users who left, as of their leave at the latest. */
-export function getMembers(deps: RoomDeps, viewer: Viewer, roomId: string, request: MembersRequest): { chunk: ClientEvent[] } {
+export function getMembers(
+  deps: RoomDeps,
+  viewer: Viewer,
+  roomId: string,
+  request: MembersRequest,
+): { chunk: ClientEvent[] } {
   const point = deps.access.readPoint(viewer.user_id, roomId);
   let group = point.state_group;
   if (request.at !== undefined) {

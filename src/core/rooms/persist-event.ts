@@ -12,9 +12,16 @@ import type { RoomRow } from "../../storage/rooms.ts";
 import type { AppendedEvent } from "./appended-event.ts";
 import type { AppendOptions, EngineStores } from "./room-engine.ts";
 
-export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" | "roomState" | "memberships" | "relations">) {
+export function createEventWriter(
+  stores: Pick<EngineStores, "rooms" | "events" | "roomState" | "memberships" | "relations">,
+) {
   /** Writes an authorized event and everything derived from it. */
-  function persist(room: RoomRow, event: StoredEvent & { json: string }, prevIds: string[], options: AppendOptions): AppendedEvent {
+  function persist(
+    room: RoomRow,
+    event: StoredEvent & { json: string },
+    prevIds: string[],
+    options: AppendOptions,
+  ): AppendedEvent {
     const { pdu, event_id } = event;
     const roomId = room.room_id;
     let stateGroup = room.current_state_group;
@@ -26,22 +33,45 @@ export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" 
       stores.roomState.upsertCurrent(roomId, entry);
       stores.rooms.updateCurrentStateGroup(roomId, stateGroup);
     }
-    const membership = pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
+    const membership =
+      pdu.type === EventType.RoomMember && typeof pdu.content.membership === "string" ? pdu.content.membership : null;
     const stream = stores.events.insertEvent({
-      event_id, room_id: roomId, type: pdu.type, state_key: pdu.state_key ?? null, sender: pdu.sender, membership,
-      depth: pdu.depth, origin_server_ts: pdu.origin_server_ts, state_group: stateGroup, replaces_state: replaces, txn: options.txn, json: event.json,
+      event_id,
+      room_id: roomId,
+      type: pdu.type,
+      state_key: pdu.state_key ?? null,
+      sender: pdu.sender,
+      membership,
+      depth: pdu.depth,
+      origin_server_ts: pdu.origin_server_ts,
+      state_group: stateGroup,
+      replaces_state: replaces,
+      txn: options.txn,
+      json: event.json,
     });
     stores.rooms.replaceExtremities(roomId, prevIds, event_id, pdu.depth);
     if (membership !== null && pdu.state_key !== undefined) {
       const { displayname, avatar_url } = pdu.content;
       stores.memberships.upsertMembership({
-        room_id: roomId, user_id: pdu.state_key, membership, event_id, stream_ordering: stream,
-        displayname: typeof displayname === "string" ? displayname : null, avatar_url: typeof avatar_url === "string" ? avatar_url : null,
+        room_id: roomId,
+        user_id: pdu.state_key,
+        membership,
+        event_id,
+        stream_ordering: stream,
+        displayname: typeof displayname === "string" ? displayname : null,
+        avatar_url: typeof avatar_url === "string" ? avatar_url : null,
       });
     }
     return {
-      event_id, room_id: roomId, stream_ordering: stream, type: pdu.type, state_key: pdu.state_key, sender: pdu.sender,
-      membership: membership ?? undefined, thread_id: recordRelation(roomId, event, stream), pdu,
+      event_id,
+      room_id: roomId,
+      stream_ordering: stream,
+      type: pdu.type,
+      state_key: pdu.state_key,
+      sender: pdu.sender,
+      membership: membership ?? undefined,
+      thread_id: recordRelation(roomId, event, stream),
+      pdu,
     };
   }
 
@@ -63,14 +93,23 @@ export function createEventWriter(stores: Pick<EngineStores, "rooms" | "events" 
     const isThread = relation.rel_type === RelType.Thread;
     const threadId = isThread ? relation.event_id : (parent?.thread_id ?? null);
     stores.relations.insertRelation({
-      event_id, relates_to_id: relation.event_id, rel_type: relation.rel_type, aggregation_key: relation.key ?? null,
-      room_id: roomId, type: pdu.type, sender: pdu.sender, depth: pdu.depth, stream_ordering: stream, thread_id: threadId,
+      event_id,
+      relates_to_id: relation.event_id,
+      rel_type: relation.rel_type,
+      aggregation_key: relation.key ?? null,
+      room_id: roomId,
+      type: pdu.type,
+      sender: pdu.sender,
+      depth: pdu.depth,
+      stream_ordering: stream,
+      thread_id: threadId,
     });
     if (parentRoom === undefined) return threadId ?? undefined;
     const bit = CHILD_REL_TYPE_BITS[relation.rel_type];
     if (bit !== undefined) stores.events.markChildRelType(relation.event_id, roomId, bit);
     // A thread is listed once its root is known and is not itself a relation.
-    if (isThread && !parent) stores.relations.upsertThread(roomId, relation.event_id, { event_id, depth: pdu.depth, stream_ordering: stream });
+    if (isThread && !parent)
+      stores.relations.upsertThread(roomId, relation.event_id, { event_id, depth: pdu.depth, stream_ordering: stream });
     return threadId ?? undefined;
   }
 

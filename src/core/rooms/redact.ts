@@ -30,13 +30,28 @@ export function redactEvent(
     const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
     if (existing !== undefined) return { event_id: existing };
     const event_id = appendRedaction(deps, append, requester, roomId, eventId, reason, txnId);
-    deps.stores.transactionIds.insertTransactionId(requester.user_id, requester.device_id, scope, txnId, event_id, deps.clock.now());
+    deps.stores.transactionIds.insertTransactionId(
+      requester.user_id,
+      requester.device_id,
+      scope,
+      txnId,
+      event_id,
+      deps.clock.now(),
+    );
     return { event_id };
   });
 }
 
 /** Appends and applies a redaction; must run inside `engine.write`. */
-export function appendRedaction(deps: RoomDeps, append: Append, requester: Viewer, roomId: string, eventId: string, reason: string | undefined, txnId: string | undefined): string {
+export function appendRedaction(
+  deps: RoomDeps,
+  append: Append,
+  requester: Viewer,
+  roomId: string,
+  eventId: string,
+  reason: string | undefined,
+  txnId: string | undefined,
+): string {
   const sender = requester.user_id;
   requireKnownRoom(deps, roomId, sender);
   const target = deps.stores.events.selectEvent(eventId);

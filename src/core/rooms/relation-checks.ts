@@ -14,13 +14,22 @@ import type { EventContent } from "../../matrix/pdu.ts";
 import { relationOf, RelType } from "../../matrix/relations.ts";
 import type { RoomStores } from "./room-deps.ts";
 
-export function checkNewRelation(stores: Pick<RoomStores, "relations">, sender: string, type: string, content: EventContent): void {
+export function checkNewRelation(
+  stores: Pick<RoomStores, "relations">,
+  sender: string,
+  type: string,
+  content: EventContent,
+): void {
   const relation = relationOf(content);
   if (!relation) return;
   if (relation.rel_type === RelType.Thread && stores.relations.selectRelation(relation.event_id)) {
     throw new MatrixError("M_UNKNOWN", "Cannot start a thread from an event that has a relation of its own");
   }
-  if (relation.rel_type === RelType.Annotation && relation.key !== undefined && stores.relations.hasAnnotation(relation.event_id, sender, type, relation.key)) {
+  if (
+    relation.rel_type === RelType.Annotation &&
+    relation.key !== undefined &&
+    stores.relations.hasAnnotation(relation.event_id, sender, type, relation.key)
+  ) {
     throw new MatrixError("M_DUPLICATE_ANNOTATION", "You already sent this annotation for this event");
   }
 }

@@ -13,7 +13,12 @@ export interface ReportRequest {
   score?: number;
 }
 
-async function store(deps: RoomDeps, reporter: string, target: { room_id?: string; event_id?: string; user_id?: string }, request: ReportRequest): Promise<void> {
+async function store(
+  deps: RoomDeps,
+  reporter: string,
+  target: { room_id?: string; event_id?: string; user_id?: string },
+  request: ReportRequest,
+): Promise<void> {
   await deps.engine.write(() =>
     deps.stores.reports.insertReport({
       reporter,
@@ -31,7 +36,13 @@ async function store(deps: RoomDeps, reporter: string, target: { room_id?: strin
  * POST /rooms/{roomId}/report/{eventId}: the reporter must be joined (spec v1.8) and able to
  * see the event; otherwise 404, the same answer as for an event that does not exist.
  */
-export async function reportEvent(deps: RoomDeps, reporter: string, roomId: string, eventId: string, request: ReportRequest): Promise<void> {
+export async function reportEvent(
+  deps: RoomDeps,
+  reporter: string,
+  roomId: string,
+  eventId: string,
+  request: ReportRequest,
+): Promise<void> {
   const missing = () => notFound("The event was not found or you are not joined to the room");
   if (deps.access.membershipOf(reporter, roomId) !== "join") throw missing();
   const row = deps.stores.events.selectEvent(eventId);
@@ -40,7 +51,12 @@ export async function reportEvent(deps: RoomDeps, reporter: string, roomId: stri
 }
 
 /** POST /rooms/{roomId}/report: anyone may report a room this server knows, joined or not. */
-export async function reportRoom(deps: RoomDeps, reporter: string, roomId: string, request: ReportRequest): Promise<void> {
+export async function reportRoom(
+  deps: RoomDeps,
+  reporter: string,
+  roomId: string,
+  request: ReportRequest,
+): Promise<void> {
   if (!deps.stores.rooms.selectRoom(roomId)) throw notFound("The room was not found");
   await store(deps, reporter, { room_id: roomId }, request);
 }
@@ -49,8 +65,14 @@ export async function reportRoom(deps: RoomDeps, reporter: string, roomId: strin
  * POST /users/{userId}/report: local users must exist; users of other servers cannot be
  * looked up without federation and are taken on trust.
  */
-export async function reportUser(deps: RoomDeps, reporter: string, userId: string, request: ReportRequest): Promise<void> {
+export async function reportUser(
+  deps: RoomDeps,
+  reporter: string,
+  userId: string,
+  request: ReportRequest,
+): Promise<void> {
   const local = serverNameOf(userId) === deps.serverName;
-  if (!isValidUserId(userId) || (local && !deps.stores.accounts.selectUser(userId))) throw notFound("The user was not found");
+  if (!isValidUserId(userId) || (local && !deps.stores.accounts.selectUser(userId)))
+    throw notFound("The user was not found");
   await store(deps, reporter, { user_id: userId }, request);
 }

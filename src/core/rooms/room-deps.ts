@@ -18,7 +18,18 @@ export type ProfileLookup = (userId: string) => Profile;
 
 export type RoomStores = Pick<
   Stores,
-  "rooms" | "events" | "relations" | "roomState" | "memberships" | "transactionIds" | "aliases" | "directory" | "reports" | "accounts" | "accountData" | "write"
+  | "rooms"
+  | "events"
+  | "relations"
+  | "roomState"
+  | "memberships"
+  | "transactionIds"
+  | "aliases"
+  | "directory"
+  | "reports"
+  | "accounts"
+  | "accountData"
+  | "write"
 >;
 
 export interface RoomDeps extends TimelineDeps {

@@ -61,7 +61,11 @@ function plainTopic(content: EventContent | undefined): string | undefined {
 }
 
 /** Describes a room from its current state contents, keyed by event type. */
-export function describeRoom(roomId: string, joinedMembers: number, state: ReadonlyMap<string, EventContent>): RoomDescription {
+export function describeRoom(
+  roomId: string,
+  joinedMembers: number,
+  state: ReadonlyMap<string, EventContent>,
+): RoomDescription {
   const create = state.get(EventType.RoomCreate);
   const joinRules = state.get(EventType.RoomJoinRules);
   const versionId = text(create?.room_version) ?? "1";
@@ -87,7 +91,9 @@ export function describeRoom(roomId: string, joinedMembers: number, state: Reado
   if (joinRule !== undefined) description.join_rule = joinRule;
   if (roomType !== undefined) description.room_type = roomType;
   if (encryption !== undefined) description.encryption = encryption;
-  const restricted = (version?.restrictedJoinRule && joinRule === "restricted") || (version?.knockRestrictedJoinRule && joinRule === "knock_restricted");
+  const restricted =
+    (version?.restrictedJoinRule && joinRule === "restricted") ||
+    (version?.knockRestrictedJoinRule && joinRule === "knock_restricted");
   if (restricted) description.allowed_room_ids = allowedRoomIds(joinRules);
   return description;
 }
@@ -95,7 +101,9 @@ export function describeRoom(roomId: string, joinedMembers: number, state: Reado
 /** The rooms whose members a restricted join rule admits. */
 export function allowedRoomIds(joinRules: EventContent | undefined): string[] {
   const allow = Array.isArray(joinRules?.allow) ? joinRules.allow : [];
-  return allow.filter(isJsonObject).flatMap((entry) => (entry.type === ROOM_MEMBERSHIP && typeof entry.room_id === "string" ? [entry.room_id] : []));
+  return allow
+    .filter(isJsonObject)
+    .flatMap((entry) => (entry.type === ROOM_MEMBERSHIP && typeof entry.room_id === "string" ? [entry.room_id] : []));
 }
 
 /**
@@ -105,12 +113,20 @@ export function allowedRoomIds(joinRules: EventContent | undefined): string[] {
  */
 export function isOpenToAnyone(room: RoomDescription): boolean {
   const version = roomVersion(room.room_version);
-  return room.world_readable || room.join_rule === "public" ||
+  return (
+    room.world_readable ||
+    room.join_rule === "public" ||
     (room.join_rule === "knock" && version?.knockJoinRule === true) ||
-    (room.join_rule === "knock_restricted" && version?.knockRestrictedJoinRule === true);
+    (room.join_rule === "knock_restricted" && version?.knockRestrictedJoinRule === true)
+  );
 }
 
 /** The published-room fields only (publicRooms does not carry the summary's extras). */
-export function publishedRoom({ room_version: _version, encryption: _encryption, allowed_room_ids: _allowed, ...chunk }: RoomDescription): PublishedRoom {
+export function publishedRoom({
+  room_version: _version,
+  encryption: _encryption,
+  allowed_room_ids: _allowed,
+  ...chunk
+}: RoomDescription): PublishedRoom {
   return chunk;
 }

@@ -123,14 +123,30 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
     return json;
   }
 
-  function build(draft: EventDraft, roomId: string | undefined, version: RoomVersion, prevEvents: StoredEvent[], authEvents: StoredEvent[], depth: number, now = clock.now()) {
+  function build(
+    draft: EventDraft,
+    roomId: string | undefined,
+    version: RoomVersion,
+    prevEvents: StoredEvent[],
+    authEvents: StoredEvent[],
+    depth: number,
+    now = clock.now(),
+  ) {
     try {
       const built = buildPdu(draft, {
-        roomId, version, serverName: identity.serverName, signingKey: identity.signingKey, now, prevEvents, authEvents, depth,
+        roomId,
+        version,
+        serverName: identity.serverName,
+        signingKey: identity.signingKey,
+        now,
+        prevEvents,
+        authEvents,
+        depth,
       });
       return { ...built, json: checkSizes(draft, built.pdu) };
     } catch (error) {
-      if (error instanceof CanonicalJsonError) throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
+      if (error instanceof CanonicalJsonError)
+        throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
       throw error;
     }
   }
@@ -157,7 +173,12 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
     const { state, authEvents } = authState(roomId, draft, version);
     const event = build(draft, roomId, version, prevEvents, authEvents, depth);
     authorize(event.pdu, state, authEvents, version);
-    return persist(room, event, extremities.map((row) => row.event_id), options);
+    return persist(
+      room,
+      event,
+      extremities.map((row) => row.event_id),
+      options,
+    );
   }
 
   /** Builds, authorizes and stores a create event, and the room row it implies. Returns the room id. */
@@ -168,7 +189,15 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
     // same content in the same millisecond would get the same id, so the later one moves on a
     // millisecond. Chosen ids (v1–v11) are random and never collide in practice.
     for (let attempt = 0; attempt < 100; attempt++) {
-      const event = build(draft, version.roomIdFromCreateEvent ? undefined : options.roomId, version, [], [], 1, now + attempt);
+      const event = build(
+        draft,
+        version.roomIdFromCreateEvent ? undefined : options.roomId,
+        version,
+        [],
+        [],
+        1,
+        now + attempt,
+      );
       authorize(event.pdu, new Map(), [], version);
       const roomId = version.roomIdFromCreateEvent ? roomIdFromCreateEvent(event.pdu, version) : options.roomId;
       if (roomId === undefined) throw new Error(`room version ${version.id} needs a chosen room id`);

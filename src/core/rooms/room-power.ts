@@ -1,6 +1,13 @@
 /** The current power levels of a room, read for the checks the core makes before appending. */
 import { EventType } from "../../matrix/event-types.ts";
-import { eventPowerLevel, namedPowerLevel, parsePowerLevels, roomCreators, userPowerLevel, type PowerLevelKey } from "../../matrix/power-levels.ts";
+import {
+  eventPowerLevel,
+  namedPowerLevel,
+  parsePowerLevels,
+  roomCreators,
+  userPowerLevel,
+  type PowerLevelKey,
+} from "../../matrix/power-levels.ts";
 import type { RoomEngine } from "./room-engine.ts";
 import type { RoomStores } from "./room-deps.ts";
 
@@ -31,8 +38,14 @@ export function isServerAdmin(deps: { stores: Pick<RoomStores, "accounts"> }, us
  * Who may change a room's entries in the directory (its listing, others' aliases): a joined
  * member allowed to send m.room.canonical_alias, Synapse's "moderator" rule.
  */
-export function mayEditDirectoryEntries(deps: { engine: RoomEngine; stores: Pick<RoomStores, "rooms" | "memberships"> }, userId: string, roomId: string): boolean {
+export function mayEditDirectoryEntries(
+  deps: { engine: RoomEngine; stores: Pick<RoomStores, "rooms" | "memberships"> },
+  userId: string,
+  roomId: string,
+): boolean {
   if (deps.stores.memberships.selectMembership(roomId, userId)?.membership !== "join") return false;
   const power = roomPower(deps.engine, deps.stores, roomId);
-  return power !== undefined && power.userLevel(userId) >= eventPowerLevel(EventType.RoomCanonicalAlias, true, power.levels);
+  return (
+    power !== undefined && power.userLevel(userId) >= eventPowerLevel(EventType.RoomCanonicalAlias, true, power.levels)
+  );
 }

@@ -16,7 +16,10 @@ export interface RoomSummary extends RoomDescription {
 }
 
 /** The same with the field names of the unstable im.nheko.summary endpoints, which older clients read. */
-export type UnstableRoomSummary = RoomSummary & { "im.nheko.summary.room_version": string; "im.nheko.summary.encryption"?: string };
+export type UnstableRoomSummary = RoomSummary & {
+  "im.nheko.summary.room_version": string;
+  "im.nheko.summary.encryption"?: string;
+};
 
 const notAccessible = () => notFound("Room not found or is not accessible");
 
@@ -26,12 +29,20 @@ const PREVIEWING_MEMBERSHIPS = new Set(["join", "invite", "knock"]);
 export function roomSummary(deps: RoomDeps, userId: string | undefined, roomIdOrAlias: string): RoomSummary {
   const roomId = roomIdOrAlias.startsWith("#") ? deps.stores.aliases.selectRoomIdByAlias(roomIdOrAlias) : roomIdOrAlias;
   if (roomId === undefined || !deps.stores.rooms.selectRoom(roomId)) throw notAccessible();
-  const contents = new Map(deps.stores.roomState.selectCurrentEventsOfTypes(roomId, DESCRIBING_STATE).map((row) => [row.type, (JSON.parse(row.json) as Pdu).content]));
+  const contents = new Map(
+    deps.stores.roomState
+      .selectCurrentEventsOfTypes(roomId, DESCRIBING_STATE)
+      .map((row) => [row.type, (JSON.parse(row.json) as Pdu).content]),
+  );
   const description = describeRoom(roomId, deps.stores.memberships.countMembers(roomId, "join"), contents);
-  if (isOpenToAnyone(description)) return userId === undefined ? description : { ...description, membership: deps.access.membershipOf(userId, roomId) ?? "leave" };
+  if (isOpenToAnyone(description))
+    return userId === undefined
+      ? description
+      : { ...description, membership: deps.access.membershipOf(userId, roomId) ?? "leave" };
   if (userId === undefined) throw notAccessible();
   const membership = deps.access.membershipOf(userId, roomId);
-  const admitted = (membership !== undefined && PREVIEWING_MEMBERSHIPS.has(membership)) ||
+  const admitted =
+    (membership !== undefined && PREVIEWING_MEMBERSHIPS.has(membership)) ||
     (description.allowed_room_ids ?? []).some((allowed) => deps.access.membershipOf(userId, allowed) === "join");
   if (!admitted) throw notAccessible();
   return { ...description, membership: membership ?? "leave" };

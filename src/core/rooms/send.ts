@@ -15,13 +15,27 @@ import { appendRedaction } from "./redact.ts";
 import { checkNewRelation } from "./relation-checks.ts";
 import { TransactionScope } from "./transaction-scopes.ts";
 
-export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, type: string, txnId: string, content: EventContent): Promise<{ event_id: string }> {
+export function sendEvent(
+  deps: RoomDeps,
+  requester: Viewer,
+  roomId: string,
+  type: string,
+  txnId: string,
+  content: EventContent,
+): Promise<{ event_id: string }> {
   const scope = TransactionScope.send(roomId, type);
   return deps.engine.write(({ append }) => {
     const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
     if (existing !== undefined) return { event_id: existing };
     const event_id = appendMessageEvent(deps, append, requester, roomId, type, content, txnId);
-    deps.stores.transactionIds.insertTransactionId(requester.user_id, requester.device_id, scope, txnId, event_id, deps.clock.now());
+    deps.stores.transactionIds.insertTransactionId(
+      requester.user_id,
+      requester.device_id,
+      scope,
+      txnId,
+      event_id,
+      deps.clock.now(),
+    );
     return { event_id };
   });
 }
@@ -30,11 +44,20 @@ export function sendEvent(deps: RoomDeps, requester: Viewer, roomId: string, typ
  * Appends a message event as PUT /send does, inside an open `engine.write`; without a
  * transaction id for events the server sends on a client's behalf (delayed events).
  */
-export function appendMessageEvent(deps: RoomDeps, append: Append, requester: Viewer, roomId: string, type: string, content: EventContent, txnId?: string): string {
+export function appendMessageEvent(
+  deps: RoomDeps,
+  append: Append,
+  requester: Viewer,
+  roomId: string,
+  type: string,
+  content: EventContent,
+  txnId?: string,
+): string {
   requireKnownRoom(deps, roomId, requester.user_id);
   if (type === EventType.RoomRedaction) {
     // A redaction sent as a message is applied like one sent to /redact (v11 puts `redacts` in content).
-    if (typeof content.redacts !== "string") throw new MatrixError("M_BAD_JSON", "A redaction needs `redacts` in its content, or use /redact");
+    if (typeof content.redacts !== "string")
+      throw new MatrixError("M_BAD_JSON", "A redaction needs `redacts` in its content, or use /redact");
     const reason = typeof content.reason === "string" ? content.reason : undefined;
     return appendRedaction(deps, append, requester, roomId, content.redacts, reason, txnId);
   }

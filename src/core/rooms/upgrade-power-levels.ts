@@ -6,7 +6,13 @@
  */
 import type { JsonObject } from "../../matrix/canonical-json.ts";
 import type { EventContent } from "../../matrix/pdu.ts";
-import { namedPowerLevel, parsePowerLevels, POWER_LEVEL_KEYS, POWER_LEVEL_MAPS, type PowerLevels } from "../../matrix/power-levels.ts";
+import {
+  namedPowerLevel,
+  parsePowerLevels,
+  POWER_LEVEL_KEYS,
+  POWER_LEVEL_MAPS,
+  type PowerLevels,
+} from "../../matrix/power-levels.ts";
 import type { RoomVersion } from "../../matrix/room-versions.ts";
 
 /** The level that room versions before 12 give a room's creator. */
@@ -46,7 +52,10 @@ function normalized(content: EventContent, levels: PowerLevels): JsonObject {
 }
 
 function allLevels(levels: PowerLevels): number[] {
-  return [...POWER_LEVEL_KEYS.flatMap((key) => levels[key] ?? []), ...POWER_LEVEL_MAPS.flatMap((map) => [...levels[map].values()])];
+  return [
+    ...POWER_LEVEL_KEYS.flatMap((key) => levels[key] ?? []),
+    ...POWER_LEVEL_MAPS.flatMap((map) => [...levels[map].values()]),
+  ];
 }
 
 /**
@@ -56,7 +65,12 @@ function allLevels(levels: PowerLevels): number[] {
  * - Before v12, the upgrader needs the level of every state event copied and of bans, which
  *   they may lack as a moderator allowed to send tombstones: they hold it until the end.
  */
-export function upgradePowerLevels(old: EventContent, oldVersion: RoomVersion, newVersion: RoomVersion, parties: UpgradeParties): UpgradePowerLevels {
+export function upgradePowerLevels(
+  old: EventContent,
+  oldVersion: RoomVersion,
+  newVersion: RoomVersion,
+  parties: UpgradeParties,
+): UpgradePowerLevels {
   const levels = parsePowerLevels(old, oldVersion);
   const copied = normalized(old, levels);
   const users: JsonObject = Object.fromEntries(levels.users);
@@ -69,8 +83,15 @@ export function upgradePowerLevels(old: EventContent, oldVersion: RoomVersion, n
     return { initial: { ...copied, users }, final: undefined };
   }
   const final = { ...copied, users };
-  const needed = Math.max(namedPowerLevel("state_default", levels), namedPowerLevel("ban", levels), ...levels.events.values());
-  const current = typeof users[parties.upgrader] === "number" ? (users[parties.upgrader] as number) : namedPowerLevel("users_default", levels);
+  const needed = Math.max(
+    namedPowerLevel("state_default", levels),
+    namedPowerLevel("ban", levels),
+    ...levels.events.values(),
+  );
+  const current =
+    typeof users[parties.upgrader] === "number"
+      ? (users[parties.upgrader] as number)
+      : namedPowerLevel("users_default", levels);
   if (current >= needed) return { initial: final, final: undefined };
   return { initial: { ...final, users: { ...users, [parties.upgrader]: needed } }, final };
 }

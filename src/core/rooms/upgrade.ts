@@ -38,23 +38,39 @@ const FEDERATE = "m.federate";
 
 type InitialState = NonNullable<CreateRoomRequest["initial_state"]>;
 
-export async function upgradeRoom(deps: RoomDeps, userId: string, oldRoomId: string, request: UpgradeRequest): Promise<{ replacement_room: string }> {
+export async function upgradeRoom(
+  deps: RoomDeps,
+  userId: string,
+  oldRoomId: string,
+  request: UpgradeRequest,
+): Promise<{ replacement_room: string }> {
   const version = roomVersion(request.new_version);
-  if (!version) throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `Room version ${request.new_version} is not supported`);
+  if (!version)
+    throw new MatrixError("M_UNSUPPORTED_ROOM_VERSION", `Room version ${request.new_version} is not supported`);
   if (!deps.stores.rooms.selectRoom(oldRoomId)) throw notFound(`Unknown room ${oldRoomId}`);
   const power = roomPower(deps.engine, deps.stores, oldRoomId);
   const joined = deps.access.membershipOf(userId, oldRoomId) === "join";
   if (!power || !joined || power.userLevel(userId) < eventPowerLevel(EventType.RoomTombstone, true, power.levels)) {
     throw forbidden("You cannot upgrade this room: it takes the power to send m.room.tombstone");
   }
-  const additionalCreators = version.privilegedCreators ? checkedCreators(request.additional_creators ?? [], userId) : [];
+  const additionalCreators = version.privilegedCreators
+    ? checkedCreators(request.additional_creators ?? [], userId)
+    : [];
   const newRoomId = version.roomIdFromCreateEvent ? undefined : generateRoomId(deps.serverName);
 
   return deps.engine.write((tx) => {
     // A chosen room id lets the tombstone go first, so that the new room's predecessor names it;
     // a v12 room id derives from its create event, so there the tombstone follows.
-    const earlyTombstone = newRoomId === undefined ? undefined : tx.append(oldRoomId, tombstone(userId, newRoomId)).event_id;
-    const planned = replacementRequest(deps, { oldRoomId, userId, power, version, additionalCreators, tombstoneId: earlyTombstone });
+    const earlyTombstone =
+      newRoomId === undefined ? undefined : tx.append(oldRoomId, tombstone(userId, newRoomId)).event_id;
+    const planned = replacementRequest(deps, {
+      oldRoomId,
+      userId,
+      power,
+      version,
+      additionalCreators,
+      tombstoneId: earlyTombstone,
+    });
     const replacement = writeRoom(tx, planRoom(deps, userId, planned.create), newRoomId).room_id;
     copyBans(deps, tx.append, userId, oldRoomId, replacement);
     if (earlyTombstone === undefined) tx.append(oldRoomId, tombstone(userId, replacement));
@@ -62,15 +78,28 @@ export async function upgradeRoom(deps: RoomDeps, userId: string, oldRoomId: str
     deps.stores.directory.moveListings(oldRoomId, replacement);
     const oldLevels = deps.engine.currentStateEvent(oldRoomId, EventType.RoomPowerLevels, "")?.pdu.content;
     const closed = oldLevels && closedPowerLevels(oldLevels, power.version);
-    if (closed) appendIfAllowed(tx.append, oldRoomId, { type: EventType.RoomPowerLevels, state_key: "", sender: userId, content: closed });
-    if (planned.finalPowerLevels) tx.append(replacement, { type: EventType.RoomPowerLevels, state_key: "", sender: userId, content: planned.finalPowerLevels });
+    if (closed)
+      appendIfAllowed(tx.append, oldRoomId, {
+        type: EventType.RoomPowerLevels,
+        state_key: "",
+        sender: userId,
+        content: closed,
+      });
+    if (planned.finalPowerLevels)
+      tx.append(replacement, {
+        type: EventType.RoomPowerLevels,
+        state_key: "",
+        sender: userId,
+        content: planned.finalPowerLevels,
+      });
     return { replacement_room: replacement };
   });
 }
 
 /** additional_creators for a v12+ room: valid user ids, the upgrader (already a creator) left out. */
 function checkedCreators(users: readonly string[], upgrader: string): string[] {
-  for (const user of users) if (!isValidUserId(user)) throw invalidParam(`additional_creators: invalid user id ${JSON.stringify(user)}`);
+  for (const user of users)
+    if (!isValidUserId(user)) throw invalidParam(`additional_creators: invalid user id ${JSON.stringify(user)}`);
   return [...new Set(users)].filter((user) => user !== upgrader);
 }
 
@@ -84,9 +113,14 @@ interface Replacement {
 }
 
 /** The new room as a createRoom request: creation content, then the copied state over the private_chat preset. */
-function replacementRequest(deps: RoomDeps, r: Replacement): { create: CreateRoomRequest; finalPowerLevels: EventContent | undefined } {
+function replacementRequest(
+  deps: RoomDeps,
+  r: Replacement,
+): { create: CreateRoomRequest; finalPowerLevels: EventContent | undefined } {
   const oldCreate = deps.engine.currentStateEvent(r.oldRoomId, EventType.RoomCreate, "")!.pdu.content;
-  const creation: Record<string, unknown> = { predecessor: { room_id: r.oldRoomId, ...(r.tombstoneId ? { event_id: r.tombstoneId } : {}) } };
+  const creation: Record<string, unknown> = {
+    predecessor: { room_id: r.oldRoomId, ...(r.tombstoneId ? { event_id: r.tombstoneId } : {}) },
+  };
   if (typeof oldCreate.type === "string") creation.type = oldCreate.type;
   if (oldCreate[FEDERATE] === false) creation[FEDERATE] = false;
   if (r.additionalCreators.length > 0) creation.additional_creators = r.additionalCreators;
@@ -100,26 +134,39 @@ function replacementRequest(deps: RoomDeps, r: Replacement): { create: CreateRoo
   if (oldCreate.type === SPACE) {
     for (const entry of deps.stores.roomState.selectCurrentStateOfType(r.oldRoomId, EventType.SpaceChild)) {
       const content = deps.engine.storedEvent(entry.event_id)?.pdu.content;
-      if (content && Object.keys(content).length > 0) initialState.push({ type: EventType.SpaceChild, state_key: entry.state_key, content });
+      if (content && Object.keys(content).length > 0)
+        initialState.push({ type: EventType.SpaceChild, state_key: entry.state_key, content });
     }
   }
   let finalPowerLevels: EventContent | undefined;
   const oldLevels = deps.engine.currentStateEvent(r.oldRoomId, EventType.RoomPowerLevels, "")?.pdu.content;
   if (oldLevels) {
     const levels = upgradePowerLevels(oldLevels, r.power.version, r.version, {
-      upgrader: r.userId, oldCreators: new Set(r.power.creators), newCreators: [r.userId, ...r.additionalCreators],
+      upgrader: r.userId,
+      oldCreators: new Set(r.power.creators),
+      newCreators: [r.userId, ...r.additionalCreators],
     });
     initialState.unshift({ type: EventType.RoomPowerLevels, state_key: "", content: levels.initial });
     finalPowerLevels = levels.final;
   }
   return {
-    create: { room_version: r.version.id, preset: "private_chat", creation_content: creation, initial_state: initialState },
+    create: {
+      room_version: r.version.id,
+      preset: "private_chat",
+      creation_content: creation,
+      initial_state: initialState,
+    },
     finalPowerLevels,
   };
 }
 
 function tombstone(sender: string, replacementRoom: string) {
-  return { type: EventType.RoomTombstone, state_key: "", sender, content: { body: "This room has been replaced", replacement_room: replacementRoom } };
+  return {
+    type: EventType.RoomTombstone,
+    state_key: "",
+    sender,
+    content: { body: "This room has been replaced", replacement_room: replacementRoom },
+  };
 }
 
 /** Bans carry over (Synapse does likewise); one the new room's rules refuse is skipped. */
@@ -139,7 +186,9 @@ function moveAliases(deps: RoomDeps, append: Append, sender: string, oldRoomId: 
   const current = deps.engine.currentStateEvent(oldRoomId, EventType.RoomCanonicalAlias, "")?.pdu.content;
   if (!current) return;
   const moved = (alias: unknown): alias is string =>
-    typeof alias === "string" && serverNameOf(alias) === deps.serverName && deps.stores.aliases.selectRoomIdByAlias(alias) === newRoomId;
+    typeof alias === "string" &&
+    serverNameOf(alias) === deps.serverName &&
+    deps.stores.aliases.selectRoomIdByAlias(alias) === newRoomId;
   const alts = Array.isArray(current.alt_aliases) ? current.alt_aliases : [];
   const next: EventContent = {};
   if (moved(current.alias)) next.alias = current.alias;

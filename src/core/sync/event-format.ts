@@ -13,12 +13,20 @@ import type { Viewer } from "../requester.ts";
 import { projectEventFields, type SyncFilter } from "./sync-filter.ts";
 import type { SyncEvent } from "./sync-response.ts";
 
-export type FormatEvents = (rows: readonly EventRow[], viewer: Viewer, filter: SyncFilter, options?: ServeOptions) => SyncEvent[];
+export type FormatEvents = (
+  rows: readonly EventRow[],
+  viewer: Viewer,
+  filter: SyncFilter,
+  options?: ServeOptions,
+) => SyncEvent[];
 
 export function createEventFormat(clientEvents: Pick<ClientEvents, "serializeAll">): FormatEvents {
   return (rows, viewer, filter, options = {}) =>
     clientEvents.serializeAll(rows, viewer, options).map(({ room_id: _roomId, ...client }, i) => {
-      const event: SyncEvent = filter.event_format === "federation" ? { ...(JSON.parse(rows[i]!.json) as Pdu), unsigned: client.unsigned } : client;
+      const event: SyncEvent =
+        filter.event_format === "federation"
+          ? { ...(JSON.parse(rows[i]!.json) as Pdu), unsigned: client.unsigned }
+          : client;
       return filter.event_fields === undefined ? event : projectEventFields(event, filter.event_fields);
     });
 }

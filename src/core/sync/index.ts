@@ -27,12 +27,23 @@ import { createSharedRooms } from "./streams/shared-rooms.ts";
 import { createSync, type SyncDeps } from "./sync.ts";
 
 export interface SyncServiceDeps {
-  config: Pick<Config, "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s">;
+  config: Pick<
+    Config,
+    "server_name" | "allow_local_presence" | "presence_idle_timeout_s" | "presence_offline_timeout_s"
+  >;
   stores: SyncStreamDeps["stores"] & Pick<Stores, "transaction" | "committed">;
   clock: Clock;
   logger: Logger;
   /** The after-commit signals the notifier hears, and the one it emits for typing, receipts and presence. */
-  signals: Pick<Signals, "eventAppended" | "toDeviceDelivered" | "deviceListChanged" | "accountDataChanged" | "pushRulesChanged" | "ephemeral">;
+  signals: Pick<
+    Signals,
+    | "eventAppended"
+    | "toDeviceDelivered"
+    | "deviceListChanged"
+    | "accountDataChanged"
+    | "pushRulesChanged"
+    | "ephemeral"
+  >;
   rooms: Pick<Timeline, "usersSharingRoomWith" | "isJoinedMember">;
   visibility: SyncStreamDeps["visibility"] & ReceiptDeps["visibility"];
   clientEvents: SyncStreamDeps["clientEvents"];
@@ -64,14 +75,16 @@ export function createSyncServices(deps: SyncServiceDeps) {
     heads,
   });
   const typing = createTyping({
-    clock, isJoined: rooms.isJoinedMember,
+    clock,
+    isJoined: rooms.isJoinedMember,
     onChange: (roomId) => {
       notifier.onTyping(roomId);
       ephemeral({ type: EventType.Typing, room_id: roomId, content: { user_ids: typing.typingIn(roomId) } });
     },
   });
   const presence = createPresence({
-    config: deps.config, clock,
+    config: deps.config,
+    clock,
     onChange: (userId) => {
       notifier.onPresence(userId);
       ephemeral({ type: EventType.Presence, sender: userId, content: { ...presence.presenceOf(userId) } });
@@ -80,17 +93,35 @@ export function createSyncServices(deps: SyncServiceDeps) {
   });
   const streams = createSyncStreams({ ...deps, typing, presence }, heads);
   const receipts = createReceipts({
-    stores, visibility: deps.visibility, notifications: deps.pushNotifications,
-    gateway: deps.pushGateway, accountData: deps.accountData, threadOf: deps.threadOf, clock, logger: deps.logger,
+    stores,
+    visibility: deps.visibility,
+    notifications: deps.pushNotifications,
+    gateway: deps.pushGateway,
+    accountData: deps.accountData,
+    threadOf: deps.threadOf,
+    clock,
+    logger: deps.logger,
     onReceipt: (receipt) => {
       notifier.onReceipt(receipt);
       const data = receipt.thread_id === "" ? { ts: receipt.ts } : { ts: receipt.ts, thread_id: receipt.thread_id };
-      ephemeral({ type: EventType.Receipt, room_id: receipt.room_id, content: { [receipt.event_id]: { [receipt.receipt_type]: { [receipt.user_id]: data } } } });
+      ephemeral({
+        type: EventType.Receipt,
+        room_id: receipt.room_id,
+        content: { [receipt.event_id]: { [receipt.receipt_type]: { [receipt.user_id]: data } } },
+      });
     },
   });
   const sync = createSync({
-    stores, streams, log: heads.events, toDevice: heads.toDevice, untilCommitted: untilCommitted(stores), notifier,
-    pushNotifications: deps.pushNotifications, presence, filters: deps.filters, logger: deps.logger,
+    stores,
+    streams,
+    log: heads.events,
+    toDevice: heads.toDevice,
+    untilCommitted: untilCommitted(stores),
+    notifier,
+    pushNotifications: deps.pushNotifications,
+    presence,
+    filters: deps.filters,
+    logger: deps.logger,
   });
 
   // Each after-commit signal is one notifier method: it moves its stream's head and wakes whom it concerns.
@@ -99,7 +130,9 @@ export function createSyncServices(deps: SyncServiceDeps) {
     if (serverNameOf(event.sender) === deps.config.server_name) presence.userActive(event.sender);
   });
   deps.signals.toDeviceDelivered.subscribe(({ user_id, device_id }) => notifier.onToDevice(user_id, device_id));
-  deps.signals.deviceListChanged.subscribe((userId) => notifier.onDeviceListChange(userId, deps.deviceLists.deviceListPosition()));
+  deps.signals.deviceListChanged.subscribe((userId) =>
+    notifier.onDeviceListChange(userId, deps.deviceLists.deviceListPosition()),
+  );
   deps.signals.accountDataChanged.subscribe(({ user_id, position }) => notifier.onAccountData(user_id, position));
   deps.signals.pushRulesChanged.subscribe(({ user_id, position }) => notifier.onPushRules(user_id, position));
 

@@ -108,7 +108,9 @@ export function createNotifier(deps: NotifierDeps) {
     },
 
     /** A room event committed: the log and head take it; the room's members (and a member event's subject) wake. */
-    onRoomEvent(event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">): void {
+    onRoomEvent(
+      event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">,
+    ): void {
       heads.events.append(event);
       const subject = event.type === EventType.RoomMember ? event.state_key : undefined;
       const cached = roomMembers.get(event.room_id);

@@ -43,9 +43,16 @@ export function createRoomEventLog(initial: number, logLimit = LOG_LIMIT) {
     latest: () => head,
 
     /** After commit, for every event (the notifier's onRoomEvent). */
-    append(event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">): void {
+    append(
+      event: Pick<AppendedEvent, "stream_ordering" | "room_id" | "type" | "state_key" | "sender" | "membership">,
+    ): void {
       const entry: RecentEvent = {
-        stream: event.stream_ordering, room_id: event.room_id, type: event.type, state_key: event.state_key, sender: event.sender, membership: event.membership,
+        stream: event.stream_ordering,
+        room_id: event.room_id,
+        type: event.type,
+        state_key: event.state_key,
+        sender: event.sender,
+        membership: event.membership,
       };
       // Announcements come in stream order; a straggler is put in its place all the same.
       if (log.length === 0 || log[log.length - 1]!.stream < entry.stream) log.push(entry);

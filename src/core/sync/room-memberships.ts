@@ -39,14 +39,20 @@ export interface MembershipRequest {
 
 const CACHE_LIMIT = 50_000;
 
-export function createRoomMemberships(stores: Pick<Stores, "memberships" | "events">, log: Pick<RoomEventLog, "eventsBetween">) {
+export function createRoomMemberships(
+  stores: Pick<Stores, "memberships" | "events">,
+  log: Pick<RoomEventLog, "eventsBetween">,
+) {
   const cache = new Map<string, { asOf: number; rows: MembershipRow[] }>();
 
   function joinedRooms(userId: string, to: number): MembershipRow[] {
     const cached = cache.get(userId);
     if (cached !== undefined) {
       const between = log.eventsBetween(cached.asOf, to);
-      if (between !== undefined && !between.some((event) => event.type === EventType.RoomMember && event.state_key === userId)) {
+      if (
+        between !== undefined &&
+        !between.some((event) => event.type === EventType.RoomMember && event.state_key === userId)
+      ) {
         cached.asOf = Math.max(cached.asOf, to);
         return cached.rows;
       }
@@ -60,19 +66,38 @@ export function createRoomMemberships(stores: Pick<Stores, "memberships" | "even
   /** The user's membership changes after `since`; none to read when the log shows no member event about the user. */
   function changesSince(request: MembershipRequest, since: number): MembershipRow[] {
     const { userId, recentEvents } = request;
-    if (recentEvents !== undefined && !recentEvents.some((event) => event.type === EventType.RoomMember && event.state_key === userId)) return [];
+    if (
+      recentEvents !== undefined &&
+      !recentEvents.some((event) => event.type === EventType.RoomMember && event.state_key === userId)
+    )
+      return [];
     return stores.memberships.selectChangedSince(userId, since);
   }
 
   return (request: MembershipRequest): RoomMemberships => {
     const { userId, filter, since, to } = request;
-    const joined = new Map(joinedRooms(userId, to).filter((row) => roomIncluded(filter, {}, row.room_id)).map((row) => [row.room_id, row]));
-    const rooms = { joined, newlyJoined: new Set<string>(), newlyLeft: new Set<string>(), pending: [] as MembershipRow[], left: [] as MembershipRow[] };
+    const joined = new Map(
+      joinedRooms(userId, to)
+        .filter((row) => roomIncluded(filter, {}, row.room_id))
+        .map((row) => [row.room_id, row]),
+    );
+    const rooms = {
+      joined,
+      newlyJoined: new Set<string>(),
+      newlyLeft: new Set<string>(),
+      pending: [] as MembershipRow[],
+      left: [] as MembershipRow[],
+    };
     if (since === undefined) {
       for (const membership of stores.memberships.selectAllOfUser(userId)) {
         if (!roomIncluded(filter, {}, membership.room_id) || membership.stream_ordering > to) continue;
         if (membership.membership === "invite" || membership.membership === "knock") rooms.pending.push(membership);
-        else if ((membership.membership === "leave" || membership.membership === "ban") && filter.room.include_leave && !membership.forgotten) rooms.left.push(membership);
+        else if (
+          (membership.membership === "leave" || membership.membership === "ban") &&
+          filter.room.include_leave &&
+          !membership.forgotten
+        )
+          rooms.left.push(membership);
       }
       return rooms;
     }

@@ -116,7 +116,10 @@ export function roomIncluded(filter: SyncFilter, section: RoomSectionFilter, roo
 /** Whether an event of `type` from `sender` passes an event filter (contains_url never applies here). */
 export function passesEventFilter(filter: EventFilterSpec, type: string, sender = ""): boolean {
   const { types, not_types, senders, not_senders } = filter;
-  return matchesFilter({ types, not_types, senders: sender === "" ? undefined : senders, not_senders }, { type, sender, json: "" });
+  return matchesFilter(
+    { types, not_types, senders: sender === "" ? undefined : senders, not_senders },
+    { type, sender, json: "" },
+  );
 }
 
 /** The filter's limit for a list, or `fallback`. */

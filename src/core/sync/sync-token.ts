@@ -7,7 +7,16 @@
  */
 import { MatrixError } from "../../errors.ts";
 
-export const SYNC_STREAMS = ["events", "receipts", "accountData", "pushRules", "toDevice", "deviceLists", "typing", "presence"] as const;
+export const SYNC_STREAMS = [
+  "events",
+  "receipts",
+  "accountData",
+  "pushRules",
+  "toDevice",
+  "deviceLists",
+  "typing",
+  "presence",
+] as const;
 
 export type StreamName = (typeof SYNC_STREAMS)[number];
 export type SyncPositions = Record<StreamName, number>;

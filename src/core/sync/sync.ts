@@ -87,7 +87,11 @@ export function createSync(deps: SyncDeps) {
     const clamped = { ...since };
     for (const name of names) {
       if (since[name] <= to[name]) continue;
-      if (streams[name].persistent) deps.logger.warn("a sync token is ahead of the server; answering from the server's position", { user_id: viewer.user_id, stream: name });
+      if (streams[name].persistent)
+        deps.logger.warn("a sync token is ahead of the server; answering from the server's position", {
+          user_id: viewer.user_id,
+          stream: name,
+        });
       clamped[name] = to[name];
     }
     return clamped;
@@ -98,13 +102,25 @@ export function createSync(deps: SyncDeps) {
    * database meanwhile. Every stream reports its head, then builds its part and reports the
    * position it reached: the next token is made of those.
    */
-  function build(viewer: Viewer, filter: SyncFilter, requested: SyncPositions | undefined, fullState: boolean, stateKey: StateKey): SyncResponse {
+  function build(
+    viewer: Viewer,
+    filter: SyncFilter,
+    requested: SyncPositions | undefined,
+    fullState: boolean,
+    stateKey: StateKey,
+  ): SyncResponse {
     const to = {} as SyncPositions;
     for (const name of names) to[name] = streams[name].latest(viewer, requested?.[name]);
     const since = requested === undefined ? undefined : clamp(requested, to, viewer);
     const recentEvents = since === undefined ? undefined : log.eventsBetween(since.events, to.events);
     const ctx: SyncContext = {
-      viewer, filter, to, fullState, stateKey, since, recentEvents,
+      viewer,
+      filter,
+      to,
+      fullState,
+      stateKey,
+      since,
+      recentEvents,
       rooms: roomMemberships({ userId: viewer.user_id, filter, since: since?.events, to: to.events, recentEvents }),
       response: emptyResponse(),
     };
@@ -119,11 +135,19 @@ export function createSync(deps: SyncDeps) {
   function addUnreadCounts(ctx: SyncContext): void {
     const { viewer, filter } = ctx;
     const rooms = Object.entries(ctx.response.rooms.join);
-    const byRoom = rooms.length > UNREAD_READS_PER_ROOM ? deps.pushNotifications.unreadCountsByRoom(viewer.user_id) : undefined;
-    const none = { total: { notification_count: 0, highlight_count: 0 }, main: { notification_count: 0, highlight_count: 0 }, threads: {} };
+    const byRoom =
+      rooms.length > UNREAD_READS_PER_ROOM ? deps.pushNotifications.unreadCountsByRoom(viewer.user_id) : undefined;
+    const none = {
+      total: { notification_count: 0, highlight_count: 0 },
+      main: { notification_count: 0, highlight_count: 0 },
+      threads: {},
+    };
     const threaded = filter.room.timeline.unread_thread_notifications === true;
     for (const [roomId, entry] of rooms) {
-      const counts = byRoom === undefined ? deps.pushNotifications.unreadCounts(viewer.user_id, roomId) : (byRoom.get(roomId) ?? none);
+      const counts =
+        byRoom === undefined
+          ? deps.pushNotifications.unreadCounts(viewer.user_id, roomId)
+          : (byRoom.get(roomId) ?? none);
       entry.unread_notifications = threaded ? counts.main : counts.total;
       if (threaded && Object.keys(counts.threads).length > 0) entry.unread_thread_notifications = counts.threads;
     }
@@ -138,14 +162,18 @@ export function createSync(deps: SyncDeps) {
   return {
     async sync(viewer: Viewer, request: SyncRequest, signal?: AbortSignal): Promise<SyncResponse> {
       const filter = syncFilters.load(viewer.user_id, request.filter);
-      const since = request.since === undefined || request.since === "" ? undefined : parseSyncToken(request.since, "since");
+      const since =
+        request.since === undefined || request.since === "" ? undefined : parseSyncToken(request.since, "since");
       const fullState = request.full_state === true;
       const stateKey = stateKeyOf(request);
       // The client holds everything up to its token: what was delivered before it can go.
       if (since !== undefined) deps.toDevice.acknowledge(viewer, since.toDevice);
       const syncEnded = deps.presence.syncStarted(viewer.user_id, request.set_presence);
       try {
-        const waitUntil = since === undefined || fullState ? 0 : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);
+        const waitUntil =
+          since === undefined || fullState
+            ? 0
+            : performance.now() + Math.min(Math.max(request.timeout ?? 0, 0), MAX_TIMEOUT_MS);
         for (let rounds = 0; ; ) {
           if (!caughtUp(rounds++)) {
             await deps.untilCommitted();
@@ -154,7 +182,8 @@ export function createSync(deps: SyncDeps) {
           rounds = 0;
           const response = build(viewer, filter, since, fullState, stateKey);
           const remaining = waitUntil - performance.now();
-          if (remaining <= 0 || !isEmptyResponse(response) || deps.notifier.isClosed() || signal?.aborted) return response;
+          if (remaining <= 0 || !isEmptyResponse(response) || deps.notifier.isClosed() || signal?.aborted)
+            return response;
           await deps.notifier.wait(viewer.user_id, viewer.device_id, remaining, signal);
         }
       } finally {

@@ -51,7 +51,11 @@ export function createAggregations(stores: Pick<Stores, "relations" | "events" |
   /** Only events marked (events.child_rel_types) as having children of a type are asked about it. */
   const withBit = (parents: EventRow[], bit: number) => parents.filter((row) => (row.child_rel_types & bit) !== 0);
 
-  function aggregatePage(parents: EventRow[], scope: AggregationScope, bounds: AggregationBounds): Map<string, Aggregation> {
+  function aggregatePage(
+    parents: EventRow[],
+    scope: AggregationScope,
+    bounds: AggregationBounds,
+  ): Map<string, Aggregation> {
     const found = new Map<string, Aggregation>();
     const entry = (id: string) => {
       let aggregation = found.get(id);
@@ -67,7 +71,14 @@ export function createAggregations(stores: Pick<Stores, "relations" | "events" |
       if (!latestEdit.has(candidate.relates_to_id)) latestEdit.set(candidate.relates_to_id, candidate.event_id);
     }
     const roots = withBit(parents, THREAD);
-    const summaries = roots.length === 0 ? [] : stores.relations.selectThreadSummaries(roots.map((row) => row.event_id), scope.userId ?? "", bounds);
+    const summaries =
+      roots.length === 0
+        ? []
+        : stores.relations.selectThreadSummaries(
+            roots.map((row) => row.event_id),
+            scope.userId ?? "",
+            bounds,
+          );
 
     // The edits and the threads' latest events, in one read.
     const named = [...latestEdit.values(), ...summaries.map((summary) => summary.latest_event_id!)];
@@ -89,7 +100,10 @@ export function createAggregations(stores: Pick<Stores, "relations" | "events" |
 
     const referenced = withBit(parents, REFERENCE);
     if (referenced.length > 0) {
-      for (const reference of stores.relations.selectReferences(referenced.map((row) => row.event_id), bounds)) {
+      for (const reference of stores.relations.selectReferences(
+        referenced.map((row) => row.event_id),
+        bounds,
+      )) {
         (entry(reference.relates_to_id).references ??= []).push(reference.event_id);
       }
     }

@@ -62,12 +62,18 @@ export function createClientEvents(stores: Pick<Stores, "events" | "relations" |
   const aggregations = createAggregations(stores);
 
   function transactionIdFor(row: EventRow, viewer: Viewer | undefined): string | undefined {
-    if (!viewer || row.txn_id === null || row.sender !== viewer.user_id || row.txn_device_id !== viewer.device_id) return undefined;
+    if (!viewer || row.txn_id === null || row.sender !== viewer.user_id || row.txn_device_id !== viewer.device_id)
+      return undefined;
     return row.txn_id;
   }
 
   /** One event, without aggregations. */
-  function serializeEvent(row: EventRow, viewer: Viewer | undefined, reader: RoomReader | undefined, withRedactedBecause = true): ClientEvent {
+  function serializeEvent(
+    row: EventRow,
+    viewer: Viewer | undefined,
+    reader: RoomReader | undefined,
+    withRedactedBecause = true,
+  ): ClientEvent {
     const pdu = JSON.parse(row.json) as Pdu;
     const unsigned: Unsigned = { age: Math.max(0, clock.now() - pdu.origin_server_ts) };
     const transactionId = transactionIdFor(row, viewer);
@@ -104,24 +110,41 @@ export function createClientEvents(stores: Pick<Stores, "events" | "relations" |
     return event;
   }
 
-  function bundled(aggregation: Aggregation, viewer: Viewer | undefined, options: ServeOptions, latest: Map<string, ClientEvent>): BundledRelations {
+  function bundled(
+    aggregation: Aggregation,
+    viewer: Viewer | undefined,
+    options: ServeOptions,
+    latest: Map<string, ClientEvent>,
+  ): BundledRelations {
     const relations: BundledRelations = {};
     if (aggregation.replace) relations["m.replace"] = serializeEvent(aggregation.replace, viewer, options.reader);
     if (aggregation.thread) {
       const { latest: row, count, current_user_participated } = aggregation.thread;
       relations["m.thread"] = { latest_event: latest.get(row.event_id)!, count, current_user_participated };
     }
-    if (aggregation.references) relations["m.reference"] = { chunk: aggregation.references.map((event_id) => ({ event_id })) };
+    if (aggregation.references)
+      relations["m.reference"] = { chunk: aggregation.references.map((event_id) => ({ event_id })) };
     return relations;
   }
 
-  function serializePage(rows: readonly EventRow[], viewer: Viewer | undefined, options: ServeOptions, level: number): ClientEvent[] {
+  function serializePage(
+    rows: readonly EventRow[],
+    viewer: Viewer | undefined,
+    options: ServeOptions,
+    level: number,
+  ): ClientEvent[] {
     const events = rows.map((row) => serializeEvent(row, viewer, options.reader));
     if (options.aggregations === false || level >= MAX_BUNDLE_LEVEL || rows.length === 0) return events;
-    const found = aggregations.aggregate(rows, { userId: viewer?.user_id, until: options.until, visible: options.reader?.visible });
+    const found = aggregations.aggregate(rows, {
+      userId: viewer?.user_id,
+      until: options.until,
+      visible: options.reader?.visible,
+    });
     if (found.size === 0) return events;
     // The latest events of all threads on the page are serialized (and aggregated) as one page.
-    const latestRows = [...found.values()].flatMap((aggregation) => (aggregation.thread ? [aggregation.thread.latest] : []));
+    const latestRows = [...found.values()].flatMap((aggregation) =>
+      aggregation.thread ? [aggregation.thread.latest] : [],
+    );
     const latestEvents = serializePage(latestRows, viewer, options, level + 1);
     const latest = new Map(latestEvents.map((event) => [event.event_id, event]));
     for (const event of events) {
@@ -132,9 +155,11 @@ export function createClientEvents(stores: Pick<Stores, "events" | "relations" |
   }
 
   return {
-    serialize: (row: EventRow, viewer?: Viewer, options: ServeOptions = {}) => serializePage([row], viewer, options, 0)[0]!,
+    serialize: (row: EventRow, viewer?: Viewer, options: ServeOptions = {}) =>
+      serializePage([row], viewer, options, 0)[0]!,
     /** A page of events, its aggregations read in a few queries for the whole page. */
-    serializeAll: (rows: readonly EventRow[], viewer?: Viewer, options: ServeOptions = {}) => serializePage(rows, viewer, options, 0),
+    serializeAll: (rows: readonly EventRow[], viewer?: Viewer, options: ServeOptions = {}) =>
+      serializePage(rows, viewer, options, 0),
   };
 }
 

@@ -28,7 +28,12 @@ export interface ContextResponse {
  * The event if it is in the room's timeline and the user may see it; otherwise 404, also when
  * the user may not read the room at all. With the user's view of the room, for serializing.
  */
-export function visibleEvent(deps: TimelineDeps, userId: string, roomId: string, eventId: string): { row: EventRow; point: ReadPoint; reader: RoomReader } {
+export function visibleEvent(
+  deps: TimelineDeps,
+  userId: string,
+  roomId: string,
+  eventId: string,
+): { row: EventRow; point: ReadPoint; reader: RoomReader } {
   let point: ReadPoint;
   try {
     point = deps.access.readPoint(userId, roomId);
@@ -59,15 +64,34 @@ export function getContext(
   const limit = Math.min(Math.max(request.limit ?? 10, 0), 100);
   const visible = reader.visible;
   const beforeLimit = Math.floor(limit / 2);
-  const before = paginate(deps.stores, { roomId, dir: "b", from: positionBefore(event), bound: ROOM_START, limit: beforeLimit, filter, visible });
-  const after = paginate(deps.stores, { roomId, dir: "f", from: positionAt(event), bound: point.until ?? ROOM_END, limit: limit - beforeLimit, filter, visible });
+  const before = paginate(deps.stores, {
+    roomId,
+    dir: "b",
+    from: positionBefore(event),
+    bound: ROOM_START,
+    limit: beforeLimit,
+    filter,
+    visible,
+  });
+  const after = paginate(deps.stores, {
+    roomId,
+    dir: "f",
+    from: positionAt(event),
+    bound: point.until ?? ROOM_END,
+    limit: limit - beforeLimit,
+    filter,
+    visible,
+  });
   const earliest = before.rows.at(-1) ?? event;
   const latest = after.rows.at(-1) ?? event;
   const state = filter.lazy_load_members
     ? lazyMembers(deps, viewer, roomId, [latest, event, ...before.rows, ...after.rows], reader)
     : deps.clientEvents.serializeAll(deps.state.stateAt(roomId, latest.state_group), viewer);
   // One page for the aggregations: the event and those around it.
-  const [served, ...around] = deps.clientEvents.serializeAll([event, ...before.rows, ...after.rows], viewer, { reader, until: point.until });
+  const [served, ...around] = deps.clientEvents.serializeAll([event, ...before.rows, ...after.rows], viewer, {
+    reader,
+    until: point.until,
+  });
   return {
     start: topologicalToken(positionBefore(earliest)),
     end: topologicalToken(positionAt(latest)),

@@ -21,7 +21,8 @@ const invalid = (why: string) => new MatrixError("M_INVALID_PARAM", `Invalid fil
 
 function stringList(value: unknown, name: string): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) throw invalid(`${name} must be a list of strings`);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string"))
+    throw invalid(`${name} must be a list of strings`);
   return value;
 }
 
@@ -43,9 +44,15 @@ export function parseRoomEventFilter(text: string | undefined): RoomEventFilter 
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalid("not a JSON object");
   const object = raw as Record<string, unknown>;
   const limit = object.limit;
-  if (limit !== undefined && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)) throw invalid("limit must be a positive integer");
+  if (limit !== undefined && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1))
+    throw invalid("limit must be a positive integer");
   const filter: RoomEventFilter = {};
-  const lists = { types: object.types, not_types: object.not_types, senders: object.senders, not_senders: object.not_senders };
+  const lists = {
+    types: object.types,
+    not_types: object.not_types,
+    senders: object.senders,
+    not_senders: object.not_senders,
+  };
   for (const [name, value] of Object.entries(lists)) {
     const list = stringList(value, name);
     if (list) filter[name as keyof typeof lists] = list;

@@ -21,7 +21,9 @@ import { createVisibility } from "./visibility.ts";
 export function createTimeline(stores: TimelineStores, clock: Clock) {
   const visibility = createVisibility(stores);
   const readers: TimelineDeps = {
-    stores, clock, visibility,
+    stores,
+    clock,
+    visibility,
     clientEvents: createClientEvents(stores, clock),
     access: createRoomAccess(stores, visibility),
     state: createStateReader(stores),
@@ -30,19 +32,26 @@ export function createTimeline(stores: TimelineStores, clock: Clock) {
 
   const timeline = {
     state: (r: R, roomId: string) => getState(readers, r, roomId),
-    stateEvent: (r: R, roomId: string, type: string, stateKey: string, format?: "content" | "event") => getStateEvent(readers, r, roomId, type, stateKey, format),
+    stateEvent: (r: R, roomId: string, type: string, stateKey: string, format?: "content" | "event") =>
+      getStateEvent(readers, r, roomId, type, stateKey, format),
     messages: (r: R, roomId: string, request: MessagesRequest) => getMessages(readers, r, roomId, request),
-    context: (r: R, roomId: string, eventId: string, request: { limit?: number; filter?: string }) => getContext(readers, r, roomId, eventId, request),
+    context: (r: R, roomId: string, eventId: string, request: { limit?: number; filter?: string }) =>
+      getContext(readers, r, roomId, eventId, request),
     event: (r: R, roomId: string, eventId: string) => getEvent(readers, r, roomId, eventId),
-    timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) => timestampToEvent(readers, r.user_id, roomId, ts, dir),
-    relations: (r: R, roomId: string, eventId: string, request: RelationsRequest) => getRelations(readers, r, roomId, eventId, request),
+    timestampToEvent: (r: R, roomId: string, ts: number, dir: Direction) =>
+      timestampToEvent(readers, r.user_id, roomId, ts, dir),
+    relations: (r: R, roomId: string, eventId: string, request: RelationsRequest) =>
+      getRelations(readers, r, roomId, eventId, request),
     threads: (r: R, roomId: string, request: ThreadsRequest) => getThreads(readers, r, roomId, request),
     /** The thread an event is in (its root's id), or undefined for the main timeline: for threaded receipts. */
     threadOf: (eventId: string) => stores.relations.selectRelation(eventId)?.thread_id ?? undefined,
     /** Whether the user is joined to the room now (the MatrixRTC authorization service asks). */
-    isJoinedMember: (roomId: string, userId: string) => stores.memberships.selectMembership(roomId, userId)?.membership === "join",
+    isJoinedMember: (roomId: string, userId: string) =>
+      stores.memberships.selectMembership(roomId, userId)?.membership === "join",
     /** Users who share a joined room with the user, the user included (device lists, presence). */
-    usersSharingRoomWith: (userId: string) => [...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)])],
+    usersSharingRoomWith: (userId: string) => [
+      ...new Set([userId, ...stores.memberships.selectUsersSharingRoomWith(userId)]),
+    ],
     /** Events by stream position in the client format, for GET /notifications (the user was notified of them, so may see them). */
     eventsByStreamPositions(userId: string, positions: readonly number[]) {
       const rows = stores.events.selectEventsByStreams(positions);

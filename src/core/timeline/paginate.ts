@@ -40,9 +40,10 @@ export function paginate(stores: Pick<TimelineStores, "events">, request: PageRe
   if (request.limit <= 0) return { rows, lastScanned, exhausted: false };
   while (scanned < MAX_SCANNED) {
     const batchSize = Math.min(BATCH, Math.max(request.limit - rows.length, 10) * 2);
-    const batch = request.dir === "b"
-      ? stores.events.selectBackwards(request.roomId, from, request.bound, batchSize)
-      : stores.events.selectForwards(request.roomId, from, request.bound, batchSize);
+    const batch =
+      request.dir === "b"
+        ? stores.events.selectBackwards(request.roomId, from, request.bound, batchSize)
+        : stores.events.selectForwards(request.roomId, from, request.bound, batchSize);
     for (const row of batch) {
       lastScanned = row;
       scanned++;
@@ -50,7 +51,10 @@ export function paginate(stores: Pick<TimelineStores, "events">, request: PageRe
       if (rows.length >= request.limit) return { rows, lastScanned, exhausted: false };
     }
     if (batch.length < batchSize) return { rows, lastScanned, exhausted: true };
-    from = request.dir === "b" ? { depth: lastScanned!.depth, stream: lastScanned!.stream_ordering - 1 } : { depth: lastScanned!.depth, stream: lastScanned!.stream_ordering };
+    from =
+      request.dir === "b"
+        ? { depth: lastScanned!.depth, stream: lastScanned!.stream_ordering - 1 }
+        : { depth: lastScanned!.depth, stream: lastScanned!.stream_ordering };
   }
   return { rows, lastScanned, exhausted: false };
 }

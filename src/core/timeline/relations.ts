@@ -12,7 +12,15 @@ import type { ClientEvent } from "./client-event.ts";
 import type { Viewer } from "../requester.ts";
 import { visibleEvent } from "./context.ts";
 import type { Direction } from "./paginate.ts";
-import { minPosition, positionAt, positionBefore, resolveRoomToken, ROOM_END, ROOM_START, topologicalToken } from "./tokens.ts";
+import {
+  minPosition,
+  positionAt,
+  positionBefore,
+  resolveRoomToken,
+  ROOM_END,
+  ROOM_START,
+  topologicalToken,
+} from "./tokens.ts";
 
 export interface RelationsRequest {
   relType?: string | undefined;
@@ -38,7 +46,13 @@ export const RECURSION_DEPTH = 3;
 /** Children read per request at most, so that invisible children cannot make one request read a whole thread. */
 const MAX_SCANNED = 2_000;
 
-export function getRelations(deps: TimelineDeps, viewer: Viewer, roomId: string, eventId: string, request: RelationsRequest): RelationsResponse {
+export function getRelations(
+  deps: TimelineDeps,
+  viewer: Viewer,
+  roomId: string,
+  eventId: string,
+  request: RelationsRequest,
+): RelationsResponse {
   const { point, reader } = visibleEvent(deps, viewer.user_id, roomId, eventId);
   const dir = request.dir ?? "b";
   const limit = Math.min(Math.max(request.limit ?? DEFAULT_LIMIT, 0), MAX_LIMIT);
@@ -51,12 +65,18 @@ export function getRelations(deps: TimelineDeps, viewer: Viewer, roomId: string,
 
   const filter: ChildFilter = { parentId: eventId, roomId, relType: request.relType, eventType: request.eventType };
   const read = (range: ChildRange) =>
-    request.recurse ? deps.stores.relations.selectDescendants(filter, range, RECURSION_DEPTH) : deps.stores.relations.selectChildren(filter, range);
+    request.recurse
+      ? deps.stores.relations.selectDescendants(filter, range, RECURSION_DEPTH)
+      : deps.stores.relations.selectChildren(filter, range);
   const page = readVisible(read, { dir, from, bound, limit }, reader.visible);
 
-  const response: RelationsResponse = { chunk: deps.clientEvents.serializeAll(page.rows, viewer, { reader, until: point.until }) };
+  const response: RelationsResponse = {
+    chunk: deps.clientEvents.serializeAll(page.rows, viewer, { reader, until: point.until }),
+  };
   if (page.more && page.lastScanned) {
-    response.next_batch = topologicalToken(dir === "b" ? positionBefore(page.lastScanned) : positionAt(page.lastScanned));
+    response.next_batch = topologicalToken(
+      dir === "b" ? positionBefore(page.lastScanned) : positionAt(page.lastScanned),
+    );
   }
   if (request.from !== undefined) response.prev_batch = request.from;
   if (request.recurse !== undefined) response.recursion_depth = request.recurse ? RECURSION_DEPTH : 1;

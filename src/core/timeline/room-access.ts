@@ -21,7 +21,10 @@ export interface ReadOptions {
   allowDeparted?: boolean;
 }
 
-export function createRoomAccess(stores: Pick<Stores, "rooms" | "memberships" | "events">, visibility: Pick<Visibility, "visibilityAtGroup">) {
+export function createRoomAccess(
+  stores: Pick<Stores, "rooms" | "memberships" | "events">,
+  visibility: Pick<Visibility, "visibilityAtGroup">,
+) {
   const notMember = () => forbidden("You aren't a member of the room and weren't previously a member of the room");
 
   return {
@@ -33,17 +36,20 @@ export function createRoomAccess(stores: Pick<Stores, "rooms" | "memberships" | 
       const current: ReadPoint = { state_group: "current", until: undefined };
       if (membership?.membership === "join") return current;
       if (visibility.visibilityAtGroup(room.current_state_group) === HistoryVisibility.WorldReadable) return current;
-      const departed = membership && !membership.forgotten && (membership.membership === "leave" || membership.membership === "ban");
+      const departed =
+        membership && !membership.forgotten && (membership.membership === "leave" || membership.membership === "ban");
       if (departed && (options.allowDeparted ?? true)) {
         const leave = stores.events.selectEvent(membership.event_id);
-        if (leave) return { state_group: leave.state_group, until: { depth: leave.depth, stream: leave.stream_ordering } };
+        if (leave)
+          return { state_group: leave.state_group, until: { depth: leave.depth, stream: leave.stream_ordering } };
       }
       throw notMember();
     },
 
     /** Throws 403 unless the user is joined to the room now. */
     requireJoined(userId: string, roomId: string): void {
-      if (stores.memberships.selectMembership(roomId, userId)?.membership !== "join") throw forbidden(`You are not joined to ${roomId}`);
+      if (stores.memberships.selectMembership(roomId, userId)?.membership !== "join")
+        throw forbidden(`You are not joined to ${roomId}`);
     },
 
     membershipOf: (userId: string, roomId: string) => stores.memberships.selectMembership(roomId, userId)?.membership,

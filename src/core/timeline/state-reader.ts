@@ -10,7 +10,8 @@ export function createStateReader(stores: Pick<TimelineStores, "events" | "roomS
     /** All state events at a group (or the room's current state when `group` is "current"). */
     stateAt(roomId: string, group: number | null | "current"): EventRow[] {
       if (group === null) return [];
-      const entries = group === "current" ? stores.roomState.selectCurrentState(roomId) : stores.roomState.selectStateAtGroup(group);
+      const entries =
+        group === "current" ? stores.roomState.selectCurrentState(roomId) : stores.roomState.selectStateAtGroup(group);
       return rowsOf(entries.map((entry) => entry.event_id));
     },
 
@@ -20,23 +21,28 @@ export function createStateReader(stores: Pick<TimelineStores, "events" | "roomS
       if (userIds !== undefined) {
         const ids: string[] = [];
         for (const userId of new Set(userIds)) {
-          const id = group === "current"
-            ? stores.roomState.selectCurrentEntry(roomId, EventType.RoomMember, userId)
-            : stores.roomState.selectEntryAtGroup(group, EventType.RoomMember, userId);
+          const id =
+            group === "current"
+              ? stores.roomState.selectCurrentEntry(roomId, EventType.RoomMember, userId)
+              : stores.roomState.selectEntryAtGroup(group, EventType.RoomMember, userId);
           if (id !== undefined) ids.push(id);
         }
         return rowsOf(ids);
       }
-      const entries = group === "current"
-        ? stores.roomState.selectCurrentStateOfType(roomId, EventType.RoomMember)
-        : stores.roomState.selectStateOfTypeAtGroup(group, EventType.RoomMember);
+      const entries =
+        group === "current"
+          ? stores.roomState.selectCurrentStateOfType(roomId, EventType.RoomMember)
+          : stores.roomState.selectStateOfTypeAtGroup(group, EventType.RoomMember);
       return rowsOf(entries.map((entry) => entry.event_id));
     },
 
     /** One state event at a group. */
     entryAt(roomId: string, group: number | null | "current", type: string, stateKey: string): EventRow | undefined {
       if (group === null) return undefined;
-      const id = group === "current" ? stores.roomState.selectCurrentEntry(roomId, type, stateKey) : stores.roomState.selectEntryAtGroup(group, type, stateKey);
+      const id =
+        group === "current"
+          ? stores.roomState.selectCurrentEntry(roomId, type, stateKey)
+          : stores.roomState.selectEntryAtGroup(group, type, stateKey);
       return id === undefined ? undefined : stores.events.selectEvent(id);
     },
   };

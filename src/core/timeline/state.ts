@@ -13,7 +13,14 @@ export function getState(deps: TimelineDeps, viewer: Viewer, roomId: string): Cl
   return deps.clientEvents.serializeAll(deps.state.stateAt(roomId, point.state_group), viewer);
 }
 
-export function getStateEvent(deps: TimelineDeps, viewer: Viewer, roomId: string, type: string, stateKey: string, format: "content" | "event" = "content") {
+export function getStateEvent(
+  deps: TimelineDeps,
+  viewer: Viewer,
+  roomId: string,
+  type: string,
+  stateKey: string,
+  format: "content" | "event" = "content",
+) {
   const point = deps.access.readPoint(viewer.user_id, roomId);
   const row = deps.state.entryAt(roomId, point.state_group, type, stateKey);
   if (!row) throw notFound(`The room has no ${type} state with key ${JSON.stringify(stateKey)}`);

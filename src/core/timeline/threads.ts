@@ -32,12 +32,20 @@ const MAX_LIMIT = 100;
 /** Threads read per request at most, so that invisible roots cannot make one request read every thread. */
 const MAX_SCANNED = 1_000;
 
-export function getThreads(deps: TimelineDeps, viewer: Viewer, roomId: string, request: ThreadsRequest): ThreadsResponse {
+export function getThreads(
+  deps: TimelineDeps,
+  viewer: Viewer,
+  roomId: string,
+  request: ThreadsRequest,
+): ThreadsResponse {
   const point = deps.access.readPoint(viewer.user_id, roomId);
   const reader = deps.visibility.forUser(viewer.user_id, roomId);
   const limit = Math.min(Math.max(request.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
   const last = point.until ?? ROOM_END;
-  let before = minPosition(request.from === undefined ? last : resolveRoomToken(deps.stores.events, roomId, request.from, "from"), last);
+  let before = minPosition(
+    request.from === undefined ? last : resolveRoomToken(deps.stores.events, roomId, request.from, "from"),
+    last,
+  );
   const participant = request.include === "participated" ? viewer.user_id : null;
 
   const roots: EventRow[] = [];
@@ -46,7 +54,9 @@ export function getThreads(deps: TimelineDeps, viewer: Viewer, roomId: string, r
   while (roots.length < limit && scanned < MAX_SCANNED) {
     const batchSize = limit - roots.length + 1;
     const threads = deps.stores.relations.selectThreads(roomId, before, batchSize, participant);
-    const rows = new Map(deps.stores.events.selectEventsByIds(threads.map((thread) => thread.thread_id)).map((row) => [row.event_id, row]));
+    const rows = new Map(
+      deps.stores.events.selectEventsByIds(threads.map((thread) => thread.thread_id)).map((row) => [row.event_id, row]),
+    );
     more = threads.length === batchSize;
     for (const thread of threads.slice(0, batchSize - 1)) {
       scanned++;
@@ -58,7 +68,10 @@ export function getThreads(deps: TimelineDeps, viewer: Viewer, roomId: string, r
   }
 
   const response: ThreadsResponse = {
-    chunk: deps.clientEvents.serializeAll(redactIgnored(deps, viewer.user_id, roomId, roots), viewer, { reader, until: point.until }),
+    chunk: deps.clientEvents.serializeAll(redactIgnored(deps, viewer.user_id, roomId, roots), viewer, {
+      reader,
+      until: point.until,
+    }),
   };
   if (more) response.next_batch = topologicalToken(before);
   return response;
@@ -72,5 +85,7 @@ function redactIgnored(deps: TimelineDeps, userId: string, roomId: string, roots
   if (ignored.size === 0 || !room) return roots;
   const version = roomVersion(room.room_version);
   if (!version) return roots;
-  return roots.map((row) => (ignored.has(row.sender) ? { ...row, json: JSON.stringify(redactPdu(JSON.parse(row.json) as Pdu, version)) } : row));
+  return roots.map((row) =>
+    ignored.has(row.sender) ? { ...row, json: JSON.stringify(redactPdu(JSON.parse(row.json) as Pdu, version)) } : row,
+  );
 }

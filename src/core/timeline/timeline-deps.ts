@@ -10,7 +10,10 @@ import type { RoomAccess } from "./room-access.ts";
 import type { StateReader } from "./state-reader.ts";
 import type { Visibility } from "./visibility.ts";
 
-export type TimelineStores = Pick<Stores, "rooms" | "events" | "relations" | "roomState" | "memberships" | "accountData">;
+export type TimelineStores = Pick<
+  Stores,
+  "rooms" | "events" | "relations" | "roomState" | "memberships" | "accountData"
+>;
 
 export interface TimelineDeps {
   stores: TimelineStores;

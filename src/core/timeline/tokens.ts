@@ -19,7 +19,8 @@ const STREAM = /^s(\d{1,16})(?:_.*)?$/;
 
 export function parseRoomToken(token: string, parameter: string): RoomToken {
   const topological = TOPOLOGICAL.exec(token);
-  if (topological) return { kind: "topological", position: { depth: Number(topological[1]), stream: Number(topological[2]) } };
+  if (topological)
+    return { kind: "topological", position: { depth: Number(topological[1]), stream: Number(topological[2]) } };
   const stream = STREAM.exec(token);
   if (stream) return { kind: "stream", stream: Number(stream[1]) };
   throw new MatrixError("M_INVALID_PARAM", `Invalid pagination token in '${parameter}'`);

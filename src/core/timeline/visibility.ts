@@ -58,7 +58,10 @@ export function createVisibility(stores: Pick<Stores, "events" | "roomState">) {
     function membershipAtGroup(group: number | null): string | undefined {
       if (group === null) return undefined;
       if (!membershipByGroup.has(group)) {
-        membershipByGroup.set(group, membershipOfEvent(stores.roomState.selectEntryAtGroup(group, EventType.RoomMember, userId)));
+        membershipByGroup.set(
+          group,
+          membershipOfEvent(stores.roomState.selectEntryAtGroup(group, EventType.RoomMember, userId)),
+        );
       }
       return membershipByGroup.get(group);
     }
@@ -70,13 +73,15 @@ export function createVisibility(stores: Pick<Stores, "events" | "roomState">) {
 
     function visible(row: EventRow): boolean {
       const visibilities = [visibilityAtGroup(row.state_group)];
-      if (row.type === EventType.RoomHistoryVisibility && row.state_key === "") visibilities.push(visibilityOf(row.replaces_state ?? undefined));
+      if (row.type === EventType.RoomHistoryVisibility && row.state_key === "")
+        visibilities.push(visibilityOf(row.replaces_state ?? undefined));
       // The rules are alternatives; the cheap ones go first (the user's membership at the event
       // is a state read per group, "joined since" one read per user and room).
       if (visibilities.includes(HistoryVisibility.WorldReadable)) return true;
       if (visibilities.includes(HistoryVisibility.Shared) && joinedAfter(row.stream_ordering)) return true;
       const memberships = [membershipAtGroup(row.state_group)];
-      if (row.type === EventType.RoomMember && row.state_key === userId) memberships.push(membershipOfEvent(row.replaces_state));
+      if (row.type === EventType.RoomMember && row.state_key === userId)
+        memberships.push(membershipOfEvent(row.replaces_state));
       for (const membership of memberships) {
         if (membership === "join") return true;
         if (membership === "invite" && visibilities.includes(HistoryVisibility.Invited)) return true;

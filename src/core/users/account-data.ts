@@ -20,7 +20,10 @@ const MAX_TYPE_BYTES = 255;
 
 type Content = Record<string, unknown>;
 
-export function createAccountData(stores: Pick<Stores, "accountData" | "transaction">, changed: Pick<Signal<{ user_id: string; position: number }>, "emit">) {
+export function createAccountData(
+  stores: Pick<Stores, "accountData" | "transaction">,
+  changed: Pick<Signal<{ user_id: string; position: number }>, "emit">,
+) {
   function requireSelf(requester: Requester, userId: string): void {
     if (requester.user_id !== userId) throw forbidden("You cannot access another user's account data");
   }
@@ -30,7 +33,8 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
   }
 
   function requireWritableType(type: string): void {
-    if (Buffer.byteLength(type) > MAX_TYPE_BYTES) throw new MatrixError("M_INVALID_PARAM", `Account data types are limited to ${MAX_TYPE_BYTES} bytes`);
+    if (Buffer.byteLength(type) > MAX_TYPE_BYTES)
+      throw new MatrixError("M_INVALID_PARAM", `Account data types are limited to ${MAX_TYPE_BYTES} bytes`);
     if (SERVER_CONTROLLED.includes(type)) {
       // The spec's answer for server-controlled types: 405 with M_BAD_JSON.
       throw new MatrixError("M_BAD_JSON", `Cannot set ${type} through this API`, {}, 405);
@@ -97,7 +101,8 @@ export function createAccountData(stores: Pick<Stores, "accountData" | "transact
     setTag(requester: Requester, userId: string, roomId: string, tag: string, body: Content): void {
       requireSelf(requester, userId);
       requireRoomId(roomId);
-      if (Buffer.byteLength(tag) > MAX_TYPE_BYTES) throw new MatrixError("M_INVALID_PARAM", `Tags are limited to ${MAX_TYPE_BYTES} bytes`);
+      if (Buffer.byteLength(tag) > MAX_TYPE_BYTES)
+        throw new MatrixError("M_INVALID_PARAM", `Tags are limited to ${MAX_TYPE_BYTES} bytes`);
       updateTags(userId, roomId, (tags) => {
         tags[tag] = body;
         return true;

@@ -31,7 +31,8 @@ export function createAccounts(
   deactivated: Pick<Signal<string>, "emit">,
 ) {
   async function hashPassword(password: string): Promise<string> {
-    if (password.length > MAX_PASSWORD_LENGTH) throw new MatrixError("M_INVALID_PARAM", `Passwords are limited to ${MAX_PASSWORD_LENGTH} characters`);
+    if (password.length > MAX_PASSWORD_LENGTH)
+      throw new MatrixError("M_INVALID_PARAM", `Passwords are limited to ${MAX_PASSWORD_LENGTH} characters`);
     if (password === "") throw new MatrixError("M_WEAK_PASSWORD", "The password must not be empty");
     return Bun.password.hash(password, { algorithm: "argon2id" });
   }
@@ -70,16 +71,24 @@ export function createAccounts(
     /** Throws M_INVALID_USERNAME or M_USER_IN_USE unless `localpart` can be registered now. */
     checkNewLocalpart(localpart: string): string {
       if (!isValidNewLocalpart(localpart)) {
-        throw new MatrixError("M_INVALID_USERNAME", "User ID may only contain a-z, 0-9, and the characters . _ = - / +");
+        throw new MatrixError(
+          "M_INVALID_USERNAME",
+          "User ID may only contain a-z, 0-9, and the characters . _ = - / +",
+        );
       }
       const userId = accounts.userIdOf(localpart);
-      if (Buffer.byteLength(userId) > MAX_IDENTIFIER_BYTES) throw new MatrixError("M_INVALID_USERNAME", `User ID is longer than ${MAX_IDENTIFIER_BYTES} bytes`);
+      if (Buffer.byteLength(userId) > MAX_IDENTIFIER_BYTES)
+        throw new MatrixError("M_INVALID_USERNAME", `User ID is longer than ${MAX_IDENTIFIER_BYTES} bytes`);
       if (stores.accounts.selectUser(userId)) throw new MatrixError("M_USER_IN_USE", "User ID already taken");
       return userId;
     },
 
     /** Validates the localpart and hashes the password: the slow half of creating a user. */
-    async prepareUser(localpart: string, password: string | null, options: { admin?: boolean; guest?: boolean; appserviceId?: string } = {}): Promise<NewUser> {
+    async prepareUser(
+      localpart: string,
+      password: string | null,
+      options: { admin?: boolean; guest?: boolean; appserviceId?: string } = {},
+    ): Promise<NewUser> {
       const userId = accounts.checkNewLocalpart(localpart);
       return {
         user_id: userId,
@@ -101,7 +110,11 @@ export function createAccounts(
     },
 
     /** Creates a local account; the password (if any) is hashed with argon2id. */
-    async createUser(localpart: string, password: string | null, options: { admin?: boolean; guest?: boolean; appserviceId?: string } = {}): Promise<string> {
+    async createUser(
+      localpart: string,
+      password: string | null,
+      options: { admin?: boolean; guest?: boolean; appserviceId?: string } = {},
+    ): Promise<string> {
       const user = await accounts.prepareUser(localpart, password, options);
       stores.transaction(() => accounts.insertUser(user));
       return user.user_id;

@@ -34,7 +34,6 @@ export function createDevices(
   /** Emitted after devices were deleted: their keys and to-device inboxes go with them. */
   devicesDeleted: Pick<Signal<{ user_id: string; device_ids: string[] }>, "emit">,
 ) {
-
   /** The stored row with the last-seen data not flushed yet. */
   function toDevice(row: DeviceRow): Device {
     const pending = sessions.pendingLastSeen(row.user_id, row.device_id);
@@ -67,7 +66,11 @@ export function createDevices(
      * PUT /devices/{deviceId}: renames the device; an application service acting as one of
      * its users creates it when it does not exist (MSC4190, spec v1.17). Returns whether it was created.
      */
-    put(requester: Pick<Requester, "user_id" | "appservice_id">, deviceId: string, displayName: string | undefined): { created: boolean } {
+    put(
+      requester: Pick<Requester, "user_id" | "appservice_id">,
+      deviceId: string,
+      displayName: string | undefined,
+    ): { created: boolean } {
       if (requester.appservice_id !== undefined && !stores.devices.selectDevice(requester.user_id, deviceId)) {
         devices.ensure(requester.user_id, deviceId, displayName);
         return { created: true };
@@ -79,7 +82,8 @@ export function createDevices(
     rename(userId: string, deviceId: string, displayName: string | undefined): void {
       if (!stores.devices.selectDevice(userId, deviceId)) throw notFound("Unknown device");
       if (displayName === undefined) return;
-      if (displayName.length > MAX_DISPLAY_NAME_LENGTH) throw new MatrixError("M_INVALID_PARAM", `display_name is longer than ${MAX_DISPLAY_NAME_LENGTH} characters`);
+      if (displayName.length > MAX_DISPLAY_NAME_LENGTH)
+        throw new MatrixError("M_INVALID_PARAM", `display_name is longer than ${MAX_DISPLAY_NAME_LENGTH} characters`);
       stores.devices.updateDisplayName(userId, deviceId, displayName);
     },
 
@@ -87,9 +91,14 @@ export function createDevices(
      * The device a login or registration uses: the client's own id (created when new) or a
      * generated one. Returns whether it existed, in which case its old tokens must go.
      */
-    ensure(userId: string, deviceId: string | undefined, displayName: string | undefined): { device_id: string; existed: boolean } {
+    ensure(
+      userId: string,
+      deviceId: string | undefined,
+      displayName: string | undefined,
+    ): { device_id: string; existed: boolean } {
       if (deviceId !== undefined) {
-        if (deviceId === "" || Buffer.byteLength(deviceId) > MAX_DEVICE_ID_BYTES) throw new MatrixError("M_INVALID_PARAM", "Invalid device_id");
+        if (deviceId === "" || Buffer.byteLength(deviceId) > MAX_DEVICE_ID_BYTES)
+          throw new MatrixError("M_INVALID_PARAM", "Invalid device_id");
         if (stores.devices.selectDevice(userId, deviceId)) return { device_id: deviceId, existed: true };
       }
       const id = deviceId ?? generateDeviceId();
@@ -100,7 +109,10 @@ export function createDevices(
 
     /** Deletes the devices (unknown ids are ignored) and their tokens, then tells the listeners. */
     delete(userId: string, deviceIds: readonly string[]): void {
-      devices.notifyDeleted(userId, stores.transaction(() => devices.deleteRows(userId, deviceIds)));
+      devices.notifyDeleted(
+        userId,
+        stores.transaction(() => devices.deleteRows(userId, deviceIds)),
+      );
     },
 
     /** Deletes every device of the user except `keepDeviceId`. */
@@ -113,7 +125,9 @@ export function createDevices(
      * Returns the ids that existed. Their tokens stop working at once (the cache forgets them).
      */
     deleteRows(userId: string, deviceIds: readonly string[]): string[] {
-      const deleted = [...new Set(deviceIds)].filter((deviceId) => stores.devices.deleteDevice(userId, deviceId).changes > 0);
+      const deleted = [...new Set(deviceIds)].filter(
+        (deviceId) => stores.devices.deleteDevice(userId, deviceId).changes > 0,
+      );
       sessions.forgetDevices(userId, deleted);
       return deleted;
     },

@@ -13,7 +13,9 @@ export function createFilters(stores: Pick<Stores, "filters" | "transaction">) {
     create(requester: Requester, userId: string, filter: Filter): { filter_id: string } {
       if (requester.user_id !== userId) throw forbidden("You cannot create filters for another user");
       const json = JSON.stringify(filter);
-      const id = stores.transaction(() => stores.filters.selectFilterId(userId, json) ?? stores.filters.insertFilter(userId, json));
+      const id = stores.transaction(
+        () => stores.filters.selectFilterId(userId, json) ?? stores.filters.insertFilter(userId, json),
+      );
       return { filter_id: String(id) };
     },
 

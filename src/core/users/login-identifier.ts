@@ -17,10 +17,14 @@ export interface PasswordCredentials {
  * The local user id named, or undefined when it names nobody we could know: another
  * server, a malformed id, or a third-party identifier (none are ever bound here).
  */
-export function passwordLoginUser(credentials: PasswordCredentials, accounts: Pick<Accounts, "localUserId">): string | undefined {
+export function passwordLoginUser(
+  credentials: PasswordCredentials,
+  accounts: Pick<Accounts, "localUserId">,
+): string | undefined {
   const { identifier } = credentials;
   if (identifier !== undefined) {
-    if (typeof identifier !== "object" || identifier === null) throw new MatrixError("M_BAD_JSON", "identifier must be an object");
+    if (typeof identifier !== "object" || identifier === null)
+      throw new MatrixError("M_BAD_JSON", "identifier must be an object");
     const { type, user } = identifier as { type?: unknown; user?: unknown };
     if (type === "m.id.user") {
       if (typeof user !== "string") throw new MatrixError("M_BAD_JSON", "identifier.user must be a string");

@@ -36,7 +36,10 @@ interface Dependencies {
   devices: Devices;
   sessions: Sessions;
   loginLimiter: RateLimiter;
-  appservices: { registry: Pick<AppserviceRegistryView, "exclusiveOwnerOfUser">; users: Pick<AppserviceUserActions, "login"> };
+  appservices: {
+    registry: Pick<AppserviceRegistryView, "exclusiveOwnerOfUser">;
+    users: Pick<AppserviceUserActions, "login">;
+  };
 }
 
 const PASSWORD_LOGIN = "m.login.password";
@@ -63,7 +66,10 @@ export function createLogin({ config, stores, accounts, devices, sessions, login
       if (body.type !== PASSWORD_LOGIN) throw new MatrixError("M_UNKNOWN", `Unknown login type ${body.type}`);
       const userId = passwordLoginUser(body, accounts);
       if (userId !== undefined && appservices.registry.exclusiveOwnerOfUser(userId)) {
-        throw new MatrixError("M_EXCLUSIVE", `${userId} belongs to an application service and cannot log in with a password`);
+        throw new MatrixError(
+          "M_EXCLUSIVE",
+          `${userId} belongs to an application service and cannot log in with a password`,
+        );
       }
       if (typeof body.password !== "string") throw new MatrixError("M_MISSING_PARAM", "Missing password");
       const account = userId ?? JSON.stringify(body.identifier ?? body.user ?? body.address ?? null);
@@ -75,7 +81,10 @@ export function createLogin({ config, stores, accounts, devices, sessions, login
         const device = devices.ensure(userId, body.device_id, body.initial_device_display_name);
         // Logging in again on a known device replaces its tokens (the client lost or spent them).
         if (device.existed) sessions.revokeDeviceTokens(userId, device.device_id);
-        return { device_id: device.device_id, ...sessions.issueTokens(userId, device.device_id, body.refresh_token === true) };
+        return {
+          device_id: device.device_id,
+          ...sessions.issueTokens(userId, device.device_id, body.refresh_token === true),
+        };
       });
       return { user_id: userId, home_server: config.server_name, ...tokens, ...wellKnown() };
     },

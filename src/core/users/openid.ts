@@ -43,7 +43,8 @@ export function createOpenId(stores: Pick<Stores, "openIdTokens" | "accounts">, 
     openIdUserInfo(token: string): { sub: string } {
       const row = stores.openIdTokens.selectByHash(hashToken(token));
       const user = row && row.expires_ts > clock.now() ? stores.accounts.selectUser(row.user_id) : undefined;
-      if (!row || !user || user.deactivated) throw new MatrixError("M_UNKNOWN_TOKEN", "OpenID token is not recognized or has expired");
+      if (!row || !user || user.deactivated)
+        throw new MatrixError("M_UNKNOWN_TOKEN", "OpenID token is not recognized or has expired");
       return { sub: row.user_id };
     },
   };

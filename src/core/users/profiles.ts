@@ -43,8 +43,10 @@ export function createProfiles(
   function requireWritable(requester: Requester, userId: string, field: string): void {
     if (requester.user_id !== userId) throw forbidden("You cannot change another user's profile");
     // Guests may only change their display name: https://spec.matrix.org/v1.19/client-server-api/#client-behaviour-14
-    if (requester.is_guest && field !== DISPLAYNAME) throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guests may only change their display name");
-    if (Buffer.byteLength(field) > MAX_KEY_BYTES) throw new MatrixError("M_KEY_TOO_LARGE", `Profile keys are limited to ${MAX_KEY_BYTES} bytes`);
+    if (requester.is_guest && field !== DISPLAYNAME)
+      throw new MatrixError("M_GUEST_ACCESS_FORBIDDEN", "Guests may only change their display name");
+    if (Buffer.byteLength(field) > MAX_KEY_BYTES)
+      throw new MatrixError("M_KEY_TOO_LARGE", `Profile keys are limited to ${MAX_KEY_BYTES} bytes`);
   }
 
   /** The stored value for `field`, or undefined when the field is to be removed ("" clears the display name and avatar). */
@@ -54,7 +56,8 @@ export function createProfiles(
       if (field === DISPLAYNAME && value.length > MAX_DISPLAYNAME_LENGTH) {
         throw new MatrixError("M_INVALID_PARAM", `displayname is longer than ${MAX_DISPLAYNAME_LENGTH} characters`);
       }
-      if (field === AVATAR_URL && value !== "" && !value.startsWith("mxc://")) throw new MatrixError("M_INVALID_PARAM", "avatar_url must be an mxc:// URI");
+      if (field === AVATAR_URL && value !== "" && !value.startsWith("mxc://"))
+        throw new MatrixError("M_INVALID_PARAM", "avatar_url must be an mxc:// URI");
       if (value === "" && field !== "m.tz") return undefined;
     }
     return value;
@@ -67,7 +70,9 @@ export function createProfiles(
   const profiles = {
     async getProfile(userId: string): Promise<Record<string, unknown>> {
       await requireProfileOwner(userId);
-      return Object.fromEntries(stores.profiles.selectFields(userId).map((row) => [row.field, JSON.parse(row.value) as unknown]));
+      return Object.fromEntries(
+        stores.profiles.selectFields(userId).map((row) => [row.field, JSON.parse(row.value) as unknown]),
+      );
     },
 
     async getField(userId: string, field: string): Promise<Record<string, unknown>> {
@@ -118,7 +123,10 @@ export function createProfiles(
       };
       const displayname = read(DISPLAYNAME);
       const avatarUrl = read(AVATAR_URL);
-      return { ...(displayname !== undefined ? { displayname } : {}), ...(avatarUrl !== undefined ? { avatar_url: avatarUrl } : {}) };
+      return {
+        ...(displayname !== undefined ? { displayname } : {}),
+        ...(avatarUrl !== undefined ? { avatar_url: avatarUrl } : {}),
+      };
     },
   };
   return profiles;

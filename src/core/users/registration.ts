@@ -41,7 +41,10 @@ interface Dependencies {
   sessions: Sessions;
   uia: UserInteractiveAuth;
   registrationLimiter: RateLimiter;
-  appservices: { registry: Pick<AppserviceRegistryView, "assertUserAllowed" | "exclusiveOwnerOfUser">; users: Pick<AppserviceUserActions, "register"> };
+  appservices: {
+    registry: Pick<AppserviceRegistryView, "assertUserAllowed" | "exclusiveOwnerOfUser">;
+    users: Pick<AppserviceUserActions, "register">;
+  };
 }
 
 /** Twelve characters of [a-z0-9] for users who ask for no particular name, and for guests. */
@@ -50,8 +53,19 @@ function generateLocalpart(): string {
   return Array.from({ length: 12 }, () => alphabet[randomInt(alphabet.length)]).join("");
 }
 
-export function createRegistration({ config, stores, accounts, devices, sessions, uia, registrationLimiter, appservices }: Dependencies) {
-  const flows = (): Stage[][] => [[config.registration_token !== undefined ? "m.login.registration_token" : "m.login.dummy"]];
+export function createRegistration({
+  config,
+  stores,
+  accounts,
+  devices,
+  sessions,
+  uia,
+  registrationLimiter,
+  appservices,
+}: Dependencies) {
+  const flows = (): Stage[][] => [
+    [config.registration_token !== undefined ? "m.login.registration_token" : "m.login.dummy"],
+  ];
 
   /** A free localpart outside the appservices' exclusive namespaces (a namespace of ".*" leaves none). */
   function freshLocalpart(): string {
@@ -89,24 +103,42 @@ export function createRegistration({ config, stores, accounts, devices, sessions
 
   /** The login part of a registration's response, or undefined with inhibit_login. */
   const loginOf = (body: RegisterBody) =>
-    body.inhibit_login ? undefined : { deviceId: body.device_id, displayName: body.initial_device_display_name, refresh: body.refresh_token === true };
+    body.inhibit_login
+      ? undefined
+      : {
+          deviceId: body.device_id,
+          displayName: body.initial_device_display_name,
+          refresh: body.refresh_token === true,
+        };
 
   /**
    * A guest registers: same flows and password as a new account, but the account (its id,
    * rooms, profile, devices) stays; the guest's token becomes a full user's token.
    */
-  async function upgradeGuest(body: RegisterBody & { guest_access_token: string }, ip: string | null): Promise<RegisterResponse> {
+  async function upgradeGuest(
+    body: RegisterBody & { guest_access_token: string },
+    ip: string | null,
+  ): Promise<RegisterResponse> {
     const guest = sessions.authenticate(body.guest_access_token, ip);
     if (!guest.is_guest) throw forbidden("guest_access_token is not a guest's token");
-    if (body.username === undefined) throw new MatrixError("M_MISSING_PARAM", "Upgrading a guest needs username: the guest's localpart");
-    if (accounts.localUserId(body.username) !== guest.user_id) throw forbidden("username must be the guest's own localpart");
-    const session = await uia.authenticate({ action: "upgrade_guest", flows: flows(), userId: guest.user_id, auth: body.auth, ip });
+    if (body.username === undefined)
+      throw new MatrixError("M_MISSING_PARAM", "Upgrading a guest needs username: the guest's localpart");
+    if (accounts.localUserId(body.username) !== guest.user_id)
+      throw forbidden("username must be the guest's own localpart");
+    const session = await uia.authenticate({
+      action: "upgrade_guest",
+      flows: flows(),
+      userId: guest.user_id,
+      auth: body.auth,
+      ip,
+    });
     if (body.password === undefined) throw new MatrixError("M_MISSING_PARAM", "Missing password");
     registrationLimiter.take(`ip:${ip ?? "unknown"}`);
     const hash = await accounts.hashPassword(body.password);
     const login = loginOf(body);
     return stores.transaction(() => {
-      if (stores.accounts.updateGuestToUser(guest.user_id, hash).changes === 0) throw forbidden("This account is no longer a guest");
+      if (stores.accounts.updateGuestToUser(guest.user_id, hash).changes === 0)
+        throw forbidden("This account is no longer a guest");
       uia.complete(session);
       // Authentication reads is_guest: tokens cached as a guest's must be read again.
       sessions.forgetUser(guest.user_id);
@@ -114,7 +146,11 @@ export function createRegistration({ config, stores, accounts, devices, sessions
       if (!login) return response;
       const device = devices.ensure(guest.user_id, login.deviceId, login.displayName);
       if (device.existed) sessions.revokeDeviceTokens(guest.user_id, device.device_id);
-      return { ...response, device_id: device.device_id, ...sessions.issueTokens(guest.user_id, device.device_id, login.refresh) };
+      return {
+        ...response,
+        device_id: device.device_id,
+        ...sessions.issueTokens(guest.user_id, device.device_id, login.refresh),
+      };
     });
   }
 
@@ -122,7 +158,12 @@ export function createRegistration({ config, stores, accounts, devices, sessions
     flows,
 
     /** `token` is the request's access token: m.login.application_service needs the appservice's as_token. */
-    async register(kind: "user" | "guest", body: RegisterBody, ip: string | null, token?: string): Promise<RegisterResponse> {
+    async register(
+      kind: "user" | "guest",
+      body: RegisterBody,
+      ip: string | null,
+      token?: string,
+    ): Promise<RegisterResponse> {
       if (body.type === APPSERVICE_LOGIN) return appservices.users.register(token, body);
       // Every request is checked, but only a created account takes a token: a registration
       // needs several requests (the first 401, then each UIA stage).
@@ -132,10 +173,16 @@ export function createRegistration({ config, stores, accounts, devices, sessions
         if (!config.allow_guest_registration) throw forbidden("Guest registration is disabled");
         registrationLimiter.take(ipKey);
         // Guests get a server-chosen id and device whatever the body says (spec); only the display name is kept.
-        return createAccount(freshLocalpart(), null, { displayName: body.initial_device_display_name, refresh: false }, { guest: true });
+        return createAccount(
+          freshLocalpart(),
+          null,
+          { displayName: body.initial_device_display_name, refresh: false },
+          { guest: true },
+        );
       }
       if (!config.allow_registration) throw forbidden("Registration is disabled");
-      if (body.guest_access_token !== undefined) return upgradeGuest({ ...body, guest_access_token: body.guest_access_token }, ip);
+      if (body.guest_access_token !== undefined)
+        return upgradeGuest({ ...body, guest_access_token: body.guest_access_token }, ip);
       // Username problems are reported before user-interactive auth starts, as the spec requires.
       const localpart = body.username === undefined ? undefined : body.username.toLowerCase();
       if (localpart !== undefined) checkLocalpart(localpart);

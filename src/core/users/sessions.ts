@@ -41,7 +41,8 @@ export function generateToken(prefix: string): string {
 /** The token cache's key: the sha256, as a string. */
 const cacheKeyOf = (token: string): string => Bun.SHA256.hash(token, "base64");
 
-const unknownToken = () => new MatrixError("M_UNKNOWN_TOKEN", "Unknown or revoked access token", { soft_logout: false });
+const unknownToken = () =>
+  new MatrixError("M_UNKNOWN_TOKEN", "Unknown or revoked access token", { soft_logout: false });
 
 export function createSessions(
   stores: Pick<Stores, "accessTokens" | "refreshTokens" | "devices" | "transaction">,
@@ -51,7 +52,10 @@ export function createSessions(
   /** Resolves application services' as_tokens (core/appservices/identity-assertion.ts). */
   appserviceTokens: TokenResolver = () => undefined,
 ) {
-  const lastSeen = new Map<string, { user_id: string; device_id: string; ts: number; ip: string | null; ip_ts: number }>();
+  const lastSeen = new Map<
+    string,
+    { user_id: string; device_id: string; ts: number; ip: string | null; ip_ts: number }
+  >();
   const cache = createTokenCache(clock, () => stores.accessTokens.selectDataVersion());
   const lastSeenKey = (userId: string, deviceId: string) => `${userId}\u0000${deviceId}`;
 
@@ -59,7 +63,11 @@ export function createSessions(
   function load(token: string, key: string): CachedToken {
     const row = stores.accessTokens.selectByHash(hashToken(token));
     if (!row || row.deactivated) throw unknownToken();
-    const requester: Requester = Object.freeze({ user_id: row.user_id, device_id: row.device_id, is_guest: row.is_guest === 1 });
+    const requester: Requester = Object.freeze({
+      user_id: row.user_id,
+      device_id: row.device_id,
+      is_guest: row.is_guest === 1,
+    });
     const entry: CachedToken = {
       requester,
       expires_ts: row.expires_ts,
@@ -76,7 +84,13 @@ export function createSessions(
     const seen = lastSeen.get(entry.last_seen_key);
     if (seen === undefined) {
       const { user_id, device_id } = entry.requester;
-      lastSeen.set(entry.last_seen_key, { user_id, device_id, ts: now, ip: typeof ip === "function" ? ip() : ip, ip_ts: now });
+      lastSeen.set(entry.last_seen_key, {
+        user_id,
+        device_id,
+        ts: now,
+        ip: typeof ip === "function" ? ip() : ip,
+        ip_ts: now,
+      });
       return;
     }
     seen.ts = now;
@@ -93,7 +107,14 @@ export function createSessions(
     const refreshHash = hashToken(refreshToken);
     const accessToken = generateToken("mat");
     stores.refreshTokens.insertToken(refreshHash, userId, deviceId, previous, now);
-    stores.accessTokens.insertToken(hashToken(accessToken), userId, deviceId, now + refreshableLifetimeMs, now, refreshHash);
+    stores.accessTokens.insertToken(
+      hashToken(accessToken),
+      userId,
+      deviceId,
+      now + refreshableLifetimeMs,
+      now,
+      refreshHash,
+    );
     return { access_token: accessToken, refresh_token: refreshToken, expires_in_ms: refreshableLifetimeMs };
   }
 
@@ -161,7 +182,8 @@ export function createSessions(
       const hash = hashToken(refreshToken);
       return stores.transaction(() => {
         const row = stores.refreshTokens.selectByHash(hash);
-        if (!row) throw new MatrixError("M_UNKNOWN_TOKEN", "Unknown or already used refresh token", { soft_logout: false });
+        if (!row)
+          throw new MatrixError("M_UNKNOWN_TOKEN", "Unknown or already used refresh token", { soft_logout: false });
         if (row.previous_hash) stores.refreshTokens.deleteByHash(row.previous_hash);
         stores.refreshTokens.clearPrevious(hash);
         stores.accessTokens.deleteByRefreshToken(hash);
@@ -176,7 +198,6 @@ export function createSessions(
       stores.accessTokens.deleteByHash(hashToken(token));
       cache.forgetToken(cacheKeyOf(token));
     },
-
 
     /** Call where devices die (their tokens cascade with them): their cached tokens go too. */
     forgetDevices: cache.forgetDevices,

@@ -90,7 +90,8 @@ export function createTokenCache(clock: Clock, externalWrites: () => number, cap
 
     /** After devices (and with them their tokens) were deleted, or their tokens revoked. */
     forgetDevices(userId: string, deviceIds: readonly string[]): void {
-      if (deviceIds.length > 0) forgetWhere(({ requester }) => requester.user_id === userId && deviceIds.includes(requester.device_id));
+      if (deviceIds.length > 0)
+        forgetWhere(({ requester }) => requester.user_id === userId && deviceIds.includes(requester.device_id));
     },
 
     /** After a change to the user that authentication reads (deactivation, guest upgrade). */

@@ -31,7 +31,11 @@ const MAX_SEARCH_TERM_LENGTH = 256;
 
 export function createUserDirectory(stores: Pick<Stores, "userDirectory">) {
   return {
-    search(requester: Requester, searchTerm: string, requestedLimit = DEFAULT_LIMIT): { results: DirectoryUser[]; limited: boolean } {
+    search(
+      requester: Requester,
+      searchTerm: string,
+      requestedLimit = DEFAULT_LIMIT,
+    ): { results: DirectoryUser[]; limited: boolean } {
       const term = searchTerm.trim();
       const limit = Math.min(Math.max(requestedLimit, 0), MAX_LIMIT);
       if (term === "" || term.length > MAX_SEARCH_TERM_LENGTH || limit === 0) return { results: [], limited: false };

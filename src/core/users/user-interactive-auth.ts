@@ -90,7 +90,8 @@ export function createUserInteractiveAuth(
       }
       case "m.login.password": {
         const userId = passwordLoginUser(auth as PasswordCredentials, accounts);
-        if (userId === undefined || userId !== request.userId) throw new StageFailed("M_FORBIDDEN", "The identifier does not name the logged-in user");
+        if (userId === undefined || userId !== request.userId)
+          throw new StageFailed("M_FORBIDDEN", "The identifier does not name the logged-in user");
         loginLimiter.take(`ip:${request.ip ?? "unknown"}`, `user:${userId}`);
         if (typeof auth.password !== "string" || !(await accounts.verifyPassword(userId, auth.password))) {
           throw new StageFailed("M_FORBIDDEN", "Invalid password");
@@ -101,8 +102,10 @@ export function createUserInteractiveAuth(
   }
 
   /** The flow's next stage after `completed`, if `completed` is a prefix of it. */
-  const nextStage = (flow: Stage[], completed: string[]) => (completed.every((s, i) => flow[i] === s) ? flow[completed.length] : undefined);
-  const isComplete = (flows: Stage[][], completed: string[]) => flows.some((flow) => flow.length <= completed.length && flow.every((s, i) => completed[i] === s));
+  const nextStage = (flow: Stage[], completed: string[]) =>
+    completed.every((s, i) => flow[i] === s) ? flow[completed.length] : undefined;
+  const isComplete = (flows: Stage[][], completed: string[]) =>
+    flows.some((flow) => flow.length <= completed.length && flow.every((s, i) => completed[i] === s));
 
   return {
     /**
@@ -130,7 +133,10 @@ export function createUserInteractiveAuth(
         }
       }
       if (!failure && isComplete(request.flows, completed)) return session;
-      throw new UserInteractiveAuthRequired({ flows: request.flows.map((stages) => ({ stages })), params: {}, session, completed }, failure);
+      throw new UserInteractiveAuthRequired(
+        { flows: request.flows.map((stages) => ({ stages })), params: {}, session, completed },
+        failure,
+      );
     },
 
     /**

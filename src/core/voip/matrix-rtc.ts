@@ -13,7 +13,8 @@ export type RtcTransport = Config["matrix_rtc"]["transports"][number];
 
 export function createMatrixRtc(config: Pick<Config, "matrix_rtc" | "well_known">) {
   const rtc = config.matrix_rtc;
-  const builtIn = rtc.transports.length === 0 && Boolean(rtc.livekit_url && rtc.livekit_api_key && rtc.livekit_api_secret);
+  const builtIn =
+    rtc.transports.length === 0 && Boolean(rtc.livekit_url && rtc.livekit_api_key && rtc.livekit_api_secret);
 
   /**
    * The built-in service sits on this server, whose public URL is `well_known.client` when

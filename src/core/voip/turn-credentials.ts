@@ -28,7 +28,10 @@ interface TurnSettings {
   ttl: number;
 }
 
-type TurnConfig = Pick<Config, "turn" | "turn_uris" | "turn_secret" | "turn_username" | "turn_password" | "turn_ttl" | "turn_allow_guests">;
+type TurnConfig = Pick<
+  Config,
+  "turn" | "turn_uris" | "turn_secret" | "turn_username" | "turn_password" | "turn_ttl" | "turn_allow_guests"
+>;
 
 /** `[global.turn]`, when present, replaces the flat `turn_*` keys as a whole (Conduit's rule). */
 export function turnSettings(config: TurnConfig): TurnSettings {

@@ -34,7 +34,8 @@ export function authEventKeysFor(
   if (type === EventType.RoomCreate) return [];
   const keys: AuthEventKey[] = [];
   const add = (keyType: string, keyStateKey: string): void => {
-    if (!keys.some((k) => k.type === keyType && k.state_key === keyStateKey)) keys.push({ type: keyType, state_key: keyStateKey });
+    if (!keys.some((k) => k.type === keyType && k.state_key === keyStateKey))
+      keys.push({ type: keyType, state_key: keyStateKey });
   };
   if (!version.roomIdFromCreateEvent) add(EventType.RoomCreate, "");
   add(EventType.RoomPowerLevels, "");
@@ -43,14 +44,16 @@ export function authEventKeysFor(
 
   add(EventType.RoomMember, stateKey);
   const membership = content.membership;
-  if (typeof membership === "string" && MEMBERSHIPS_NEEDING_JOIN_RULES.has(membership)) add(EventType.RoomJoinRules, "");
+  if (typeof membership === "string" && MEMBERSHIPS_NEEDING_JOIN_RULES.has(membership))
+    add(EventType.RoomJoinRules, "");
   const thirdPartyInvite = content.third_party_invite;
   if (membership === "invite" && isJsonObject(thirdPartyInvite)) {
     const signed = thirdPartyInvite.signed;
     if (isJsonObject(signed) && typeof signed.token === "string") add(EventType.RoomThirdPartyInvite, signed.token);
   }
   const authoriser = content.join_authorised_via_users_server;
-  if (membership === "join" && version.restrictedJoinRule && typeof authoriser === "string") add(EventType.RoomMember, authoriser);
+  if (membership === "join" && version.restrictedJoinRule && typeof authoriser === "string")
+    add(EventType.RoomMember, authoriser);
   return keys;
 }
 
@@ -63,28 +66,43 @@ function keyOf(entry: AuthEventEntry): string | undefined {
  * PDU cites, resolved by the caller; each sub-rule is applied to all of them before the next,
  * so the error names the first sub-rule in the spec's order that fails.
  */
-export function checkAuthEvents(pdu: Pdu, authEvents: readonly AuthEventEntry[], version: RoomVersion, rules: RuleNumbers): void {
+export function checkAuthEvents(
+  pdu: Pdu,
+  authEvents: readonly AuthEventEntry[],
+  version: RoomVersion,
+  rules: RuleNumbers,
+): void {
   const fail = (rule: string, reason: string): never => {
     throw new AuthError(rule, pdu.type, reason);
   };
   const cited = pdu.auth_events.map((reference) => {
     const id = referenceId(reference);
-    return authEvents.find((entry) => entry.event_id === id) ?? fail(rules.authEvents, `auth event ${id} is not available`);
+    return (
+      authEvents.find((entry) => entry.event_id === id) ?? fail(rules.authEvents, `auth event ${id} is not available`)
+    );
   });
 
   const seen = new Set<string>();
   for (const entry of cited) {
     const key = keyOf(entry);
     if (key === undefined) continue;
-    if (seen.has(key)) fail(rules.authEventsDuplicate, `auth_events cite ${entry.pdu.type} "${entry.pdu.state_key}" twice`);
+    if (seen.has(key))
+      fail(rules.authEventsDuplicate, `auth_events cite ${entry.pdu.type} "${entry.pdu.state_key}" twice`);
     seen.add(key);
   }
 
-  const selected = new Set(authEventKeysFor(pdu.type, pdu.state_key, pdu.sender, pdu.content, version).map((k) => stateKeyOf(k.type, k.state_key)));
+  const selected = new Set(
+    authEventKeysFor(pdu.type, pdu.state_key, pdu.sender, pdu.content, version).map((k) =>
+      stateKeyOf(k.type, k.state_key),
+    ),
+  );
   for (const entry of cited) {
     const key = keyOf(entry);
     if (key === undefined || !selected.has(key)) {
-      fail(rules.authEventsSelection, `auth event ${entry.event_id} (${entry.pdu.type}) is not one the auth events selection picks`);
+      fail(
+        rules.authEventsSelection,
+        `auth event ${entry.event_id} (${entry.pdu.type}) is not one the auth events selection picks`,
+      );
     }
   }
 
@@ -97,6 +115,7 @@ export function checkAuthEvents(pdu: Pdu, authEvents: readonly AuthEventEntry[],
   }
 
   for (const entry of cited) {
-    if (entry.pdu.room_id !== pdu.room_id) fail(rules.authEventsRoomId, `auth event ${entry.event_id} belongs to another room`);
+    if (entry.pdu.room_id !== pdu.room_id)
+      fail(rules.authEventsRoomId, `auth event ${entry.event_id} belongs to another room`);
   }
 }

@@ -15,7 +15,10 @@ export function authorizeMembership(check: AuthCheck): void {
   if (pdu.state_key === undefined || membership === undefined) {
     reject(check, `${rules.member}.1`, "no state_key or no membership in content");
   }
-  if (rules.memberAuthorisingSignature !== undefined && Object.hasOwn(pdu.content, "join_authorised_via_users_server")) {
+  if (
+    rules.memberAuthorisingSignature !== undefined &&
+    Object.hasOwn(pdu.content, "join_authorised_via_users_server")
+  ) {
     checkAuthorisingServerSigned(check, rules.memberAuthorisingSignature);
   }
   switch (membership) {
@@ -60,7 +63,11 @@ function authorizeJoin(check: AuthCheck, target: string): void {
   const { pdu, rules, version } = check;
   const rule = rules.memberJoin;
   const [onlyPrevEvent, ...otherPrevEvents] = pdu.prev_events;
-  if (onlyPrevEvent !== undefined && otherPrevEvents.length === 0 && referenceId(onlyPrevEvent) === check.create.event_id) {
+  if (
+    onlyPrevEvent !== undefined &&
+    otherPrevEvents.length === 0 &&
+    referenceId(onlyPrevEvent) === check.create.event_id
+  ) {
     if (target === roomCreatorForFirstJoin(check)) return;
   }
   if (pdu.sender !== target) reject(check, `${rule}.2`, "sender does not match state_key");
@@ -72,12 +79,22 @@ function authorizeJoin(check: AuthCheck, target: string): void {
   if (joinRule === "invite" || (version.knockJoinRule && joinRule === "knock")) {
     if (isInvitedOrJoined) return;
   }
-  const restricted = (version.restrictedJoinRule && joinRule === "restricted") || (version.knockRestrictedJoinRule && joinRule === "knock_restricted");
+  const restricted =
+    (version.restrictedJoinRule && joinRule === "restricted") ||
+    (version.knockRestrictedJoinRule && joinRule === "knock_restricted");
   if (restricted && rules.joinRestricted !== undefined) {
     if (isInvitedOrJoined) return;
     const authoriser = pdu.content.join_authorised_via_users_server;
-    if (typeof authoriser !== "string" || membershipOf(check, authoriser) !== "join" || powerLevelOf(check, authoriser) < namedPowerLevel("invite", check.powerLevels)) {
-      reject(check, `${rules.joinRestricted}.2`, "join_authorised_via_users_server is not a joined user who may invite");
+    if (
+      typeof authoriser !== "string" ||
+      membershipOf(check, authoriser) !== "join" ||
+      powerLevelOf(check, authoriser) < namedPowerLevel("invite", check.powerLevels)
+    ) {
+      reject(
+        check,
+        `${rules.joinRestricted}.2`,
+        "join_authorised_via_users_server is not a joined user who may invite",
+      );
     }
     return;
   }
@@ -91,7 +108,8 @@ function authorizeInvite(check: AuthCheck, target: string): void {
   if (Object.hasOwn(pdu.content, "third_party_invite")) return authorizeThirdPartyInvite(check, `${rule}.1`);
   if (membershipOf(check, pdu.sender) !== "join") reject(check, `${rule}.2`, "sender is not joined");
   const targetMembership = membershipOf(check, target);
-  if (targetMembership === "join" || targetMembership === "ban") reject(check, `${rule}.3`, `target is already ${targetMembership === "join" ? "joined" : "banned"}`);
+  if (targetMembership === "join" || targetMembership === "ban")
+    reject(check, `${rule}.3`, `target is already ${targetMembership === "join" ? "joined" : "banned"}`);
   if (powerLevelOf(check, pdu.sender) >= namedPowerLevel("invite", check.powerLevels)) return;
   reject(check, `${rule}.5`, "sender's power level is below the invite level");
 }
@@ -102,7 +120,10 @@ function authorizeLeave(check: AuthCheck, target: string): void {
   const senderMembership = membershipOf(check, pdu.sender);
   if (pdu.sender === target) {
     // Leaving, or rejecting an invite; from v7 also withdrawing a knock.
-    const mayLeave = senderMembership === "invite" || senderMembership === "join" || (version.knockJoinRule && senderMembership === "knock");
+    const mayLeave =
+      senderMembership === "invite" ||
+      senderMembership === "join" ||
+      (version.knockJoinRule && senderMembership === "knock");
     if (mayLeave) return;
     reject(check, `${rule}.1`, `cannot leave with membership ${senderMembership ?? "none"}`);
   }

@@ -17,7 +17,9 @@ import { isValidUserId } from "../ids.ts";
 
 /** A map property is absent or an object whose values all pass `isLevel`. */
 function isLevelMap(value: JsonValue | undefined, isLevel: (name: string, level: JsonValue) => boolean): boolean {
-  return value === undefined || (isJsonObject(value) && Object.entries(value).every(([name, level]) => isLevel(name, level)));
+  return (
+    value === undefined || (isJsonObject(value) && Object.entries(value).every(([name, level]) => isLevel(name, level)))
+  );
 }
 
 /** The well-formedness rules, which apply whether or not the room already has power levels. */
@@ -36,14 +38,16 @@ function checkContent(check: AuthCheck): void {
     }
   }
   // Before v10 "integers (or a string that is an integer)"; powerLevelValue applies the version's reading.
-  const isUserLevel = (user: string, level: JsonValue): boolean => isValidUserId(user) && powerLevelValue(level, version) !== undefined;
+  const isUserLevel = (user: string, level: JsonValue): boolean =>
+    isValidUserId(user) && powerLevelValue(level, version) !== undefined;
   if (!isLevelMap(content.users, isUserLevel)) {
     reject(check, rules.powerLevelsUsers, "users is not an object of valid user ids to levels");
   }
   if (rules.powerLevelsCreators !== undefined && isJsonObject(content.users)) {
     const users = content.users;
     for (const creator of roomCreators(check.create.pdu, version)) {
-      if (Object.hasOwn(users, creator)) reject(check, rules.powerLevelsCreators, `room creator ${creator} is listed in users`);
+      if (Object.hasOwn(users, creator))
+        reject(check, rules.powerLevelsCreators, `room creator ${creator} is listed in users`);
     }
   }
 }
@@ -63,8 +67,10 @@ function checkChanges(check: AuthCheck, current: PowerLevels, next: PowerLevels)
   for (const key of POWER_LEVEL_KEYS) {
     const [was, now] = [current[key], next[key]];
     if (was === now) continue;
-    if (was !== undefined && was > senderLevel) reject(check, `${rules.powerLevelsLevels}.1`, `${key} is currently above the sender's level`);
-    if (now !== undefined && now > senderLevel) reject(check, `${rules.powerLevelsLevels}.2`, `${key} would be above the sender's level`);
+    if (was !== undefined && was > senderLevel)
+      reject(check, `${rules.powerLevelsLevels}.1`, `${key} is currently above the sender's level`);
+    if (now !== undefined && now > senderLevel)
+      reject(check, `${rules.powerLevelsLevels}.2`, `${key} would be above the sender's level`);
   }
 
   // From v6 `notifications` is guarded like `events`; before, anyone allowed to send the event could change it.
@@ -72,10 +78,12 @@ function checkChanges(check: AuthCheck, current: PowerLevels, next: PowerLevels)
   for (const map of maps) {
     const { previous, updated } = changesIn(current[map], next[map]);
     for (const [name, level] of previous) {
-      if (level > senderLevel) reject(check, `${rules.powerLevelsMapsCurrent}.1`, `${map}["${name}"] is currently above the sender's level`);
+      if (level > senderLevel)
+        reject(check, `${rules.powerLevelsMapsCurrent}.1`, `${map}["${name}"] is currently above the sender's level`);
     }
     for (const [name, level] of updated) {
-      if (level > senderLevel) reject(check, `${rules.powerLevelsMapsNew}.1`, `${map}["${name}"] would be above the sender's level`);
+      if (level > senderLevel)
+        reject(check, `${rules.powerLevelsMapsNew}.1`, `${map}["${name}"] would be above the sender's level`);
     }
   }
 
@@ -87,7 +95,8 @@ function checkChanges(check: AuthCheck, current: PowerLevels, next: PowerLevels)
     }
   }
   for (const [user, level] of updated) {
-    if (level > senderLevel) reject(check, `${rules.powerLevelsUsersNew}.1`, `${user} would be above the sender's level`);
+    if (level > senderLevel)
+      reject(check, `${rules.powerLevelsUsersNew}.1`, `${user} would be above the sender's level`);
   }
 }
 

@@ -48,7 +48,8 @@ export function authorizeThirdPartyInvite(check: AuthCheck, rule: string): void 
 
   const invite = stateEvent(check, EventType.RoomThirdPartyInvite, token);
   if (invite === undefined) reject(check, `${rule}.5`, "no m.room.third_party_invite matches the token");
-  if (invite.pdu.sender !== pdu.sender) reject(check, `${rule}.6`, "the sender did not send the m.room.third_party_invite");
+  if (invite.pdu.sender !== pdu.sender)
+    reject(check, `${rule}.6`, "the sender did not send the m.room.third_party_invite");
 
   if (isSignedByAnyOf(signed, publicKeysOf(invite.pdu.content))) return;
   reject(check, `${rule}.8`, "no signature in signed matches a public key of the m.room.third_party_invite");

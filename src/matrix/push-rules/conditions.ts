@@ -40,7 +40,12 @@ export function parseMemberCount(is: string): { operator: string; count: number 
 
 /** Strings, booleans, null and integers in the canonical JSON range: what `event_property_*` compare. */
 export function isPushScalar(value: unknown): value is string | number | boolean | null {
-  return value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isSafeInteger(value));
+  return (
+    value === null ||
+    typeof value === "string" ||
+    typeof value === "boolean" ||
+    (typeof value === "number" && Number.isSafeInteger(value))
+  );
 }
 
 function eventMatch(condition: PushCondition, event: PushEvent): boolean {
@@ -82,7 +87,11 @@ function roomMemberCount(condition: PushCondition, context: PushContext): boolea
 
 function senderNotificationPermission(condition: PushCondition, context: PushContext): boolean {
   if (typeof condition.key !== "string") return false;
-  const required = notificationPowerLevel(condition.key, { users: NO_LEVELS, events: NO_LEVELS, notifications: context.notificationPowerLevels });
+  const required = notificationPowerLevel(condition.key, {
+    users: NO_LEVELS,
+    events: NO_LEVELS,
+    notifications: context.notificationPowerLevels,
+  });
   return required !== undefined && context.senderPowerLevel >= required;
 }
 

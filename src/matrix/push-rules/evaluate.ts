@@ -62,7 +62,8 @@ export function interpretActions(actions: readonly PushAction[]): Omit<PushEvalu
 export function evaluatePushRules(ruleset: PushRuleset, event: PushEvent, context: PushContext): PushEvaluation {
   for (const kind of PUSH_RULE_KINDS) {
     for (const rule of ruleset[kind]) {
-      if (rule.enabled && ruleMatches(kind, rule, event, context)) return { ...interpretActions(rule.actions), rule_id: rule.rule_id };
+      if (rule.enabled && ruleMatches(kind, rule, event, context))
+        return { ...interpretActions(rule.actions), rule_id: rule.rule_id };
     }
   }
   return interpretActions([]);

@@ -60,8 +60,10 @@ function run(tokens: readonly Token[], value: string, mode: GlobMode): boolean {
       if (tokens[s] !== STAR) return; // a `*` may match nothing: its successor is active too
     }
   };
-  const boundaryAt = (i: number) => mode === "whole" || !(i > 0 && i < chars.length && WORD.test(chars[i - 1] ?? "") && WORD.test(chars[i] ?? ""));
-  const acceptsAt = (i: number) => mark[accept] === generation && (mode === "words" ? boundaryAt(i) : i === chars.length);
+  const boundaryAt = (i: number) =>
+    mode === "whole" || !(i > 0 && i < chars.length && WORD.test(chars[i - 1] ?? "") && WORD.test(chars[i] ?? ""));
+  const acceptsAt = (i: number) =>
+    mark[accept] === generation && (mode === "words" ? boundaryAt(i) : i === chars.length);
 
   let active: number[] = [];
   add(active, 0);

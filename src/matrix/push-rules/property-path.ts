@@ -38,7 +38,8 @@ export function parsePropertyPath(path: string): readonly string[] {
 export function propertyAt(event: object, path: string): unknown {
   let value: unknown = event;
   for (const segment of parsePropertyPath(path)) {
-    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, segment))
+      return undefined;
     value = (value as Record<string, unknown>)[segment];
   }
   return value;

@@ -23,5 +23,11 @@ const NO_LEVELS: ReadonlyMap<string, number> = new Map();
 export function pushContextsFor(sender: string, room: RoomPushState): (userId: string) => PushContext {
   const senderPowerLevel = userPowerLevel(sender, room.powerLevels, room.createEvent, room.version);
   const notificationPowerLevels = room.powerLevels?.notifications ?? NO_LEVELS;
-  return (userId) => ({ userId, displayName: room.displayNames.get(userId), memberCount: room.memberCount, senderPowerLevel, notificationPowerLevels });
+  return (userId) => ({
+    userId,
+    displayName: room.displayNames.get(userId),
+    memberCount: room.memberCount,
+    senderPowerLevel,
+    notificationPowerLevels,
+  });
 }

@@ -66,7 +66,9 @@ export function mergePushRules(
   const applied = (kind: PushRuleKind) =>
     defaults[kind].map((rule) => {
       const override = overrides.get(overrideKey(kind, rule.rule_id));
-      return override ? { ...rule, enabled: override.enabled ?? rule.enabled, actions: override.actions ?? rule.actions } : rule;
+      return override
+        ? { ...rule, enabled: override.enabled ?? rule.enabled, actions: override.actions ?? rule.actions }
+        : rule;
     });
   const merged = (kind: PushRuleKind): PushRule[] => {
     const own = userRules[kind] ?? [];

@@ -9,7 +9,13 @@ import { MatrixError } from "../../errors.ts";
 import { isValidRoomId, isValidUserId } from "../ids.ts";
 import { isPushScalar, parseMemberCount } from "./conditions.ts";
 import { HISTORICAL_ACTIONS } from "./evaluate.ts";
-import { isServerDefaultRuleId, type PushAction, type PushCondition, type PushRule, type PushRuleKind } from "./ruleset.ts";
+import {
+  isServerDefaultRuleId,
+  type PushAction,
+  type PushCondition,
+  type PushRule,
+  type PushRuleKind,
+} from "./ruleset.ts";
 
 /** The body of a rule PUT, after the route's schema has checked its shape. */
 export interface NewPushRuleBody {
@@ -56,14 +62,19 @@ export function validateActions(actions: readonly unknown[], field = "actions"):
       kept.push(action);
       return;
     }
-    if (typeof action !== "object" || action === null || Array.isArray(action)) throw invalid(where, "an action is a string or an object");
+    if (typeof action !== "object" || action === null || Array.isArray(action))
+      throw invalid(where, "an action is a string or an object");
     const { set_tweak, value } = action as { set_tweak?: unknown; value?: JsonValue };
-    if (typeof set_tweak !== "string" || set_tweak === "") throw invalid(`${where}.set_tweak`, "an object action needs a set_tweak name");
-    if (set_tweak === "highlight" && value !== undefined && typeof value !== "boolean") throw invalid(`${where}.value`, "highlight is a boolean");
-    if (set_tweak === "sound" && value !== undefined && typeof value !== "string") throw invalid(`${where}.value`, "sound is a string");
+    if (typeof set_tweak !== "string" || set_tweak === "")
+      throw invalid(`${where}.set_tweak`, "an object action needs a set_tweak name");
+    if (set_tweak === "highlight" && value !== undefined && typeof value !== "boolean")
+      throw invalid(`${where}.value`, "highlight is a boolean");
+    if (set_tweak === "sound" && value !== undefined && typeof value !== "string")
+      throw invalid(`${where}.value`, "sound is a string");
     kept.push(value === undefined ? { set_tweak } : { set_tweak, value });
   });
-  if (JSON.stringify(kept).length > MAX_RULE_JSON_LENGTH) throw invalid(field, `longer than ${MAX_RULE_JSON_LENGTH} characters as JSON`);
+  if (JSON.stringify(kept).length > MAX_RULE_JSON_LENGTH)
+    throw invalid(field, `longer than ${MAX_RULE_JSON_LENGTH} characters as JSON`);
   return kept;
 }
 
@@ -71,7 +82,8 @@ function requireString(condition: Record<string, unknown>, name: string, where: 
   const value = condition[name];
   if (value === undefined) throw missing(`${where}.${name}`);
   if (typeof value !== "string") throw invalid(`${where}.${name}`, "must be a string");
-  if (value.length > MAX_PATTERN_LENGTH) throw invalid(`${where}.${name}`, `longer than ${MAX_PATTERN_LENGTH} characters`);
+  if (value.length > MAX_PATTERN_LENGTH)
+    throw invalid(`${where}.${name}`, `longer than ${MAX_PATTERN_LENGTH} characters`);
   return value;
 }
 
@@ -88,7 +100,8 @@ function validateCondition(condition: Record<string, unknown>, where: string): P
       if (!isPushScalar(condition.value)) throw invalid(`${where}.value`, "a string, an integer, a boolean or null");
       break;
     case "room_member_count":
-      if (!parseMemberCount(requireString(condition, "is", where))) throw invalid(`${where}.is`, "an integer, optionally after ==, <, >, <= or >=");
+      if (!parseMemberCount(requireString(condition, "is", where)))
+        throw invalid(`${where}.is`, "an integer, optionally after ==, <, >, <= or >=");
       break;
     case "sender_notification_permission":
       requireString(condition, "key", where);
@@ -102,15 +115,18 @@ export function newPushRule(kind: PushRuleKind, ruleId: string, body: NewPushRul
   const rule = { rule_id: ruleId, default: false, enabled: true, actions: validateActions(body.actions) };
   if (kind === "content") {
     if (body.pattern === undefined) throw missing("pattern");
-    if (body.pattern.length > MAX_PATTERN_LENGTH) throw invalid("pattern", `longer than ${MAX_PATTERN_LENGTH} characters`);
+    if (body.pattern.length > MAX_PATTERN_LENGTH)
+      throw invalid("pattern", `longer than ${MAX_PATTERN_LENGTH} characters`);
     return { ...rule, pattern: body.pattern };
   }
   if (kind === "override" || kind === "underride") {
     const conditions = body.conditions ?? [];
-    if (conditions.length > MAX_RULE_CONDITIONS) throw invalid("conditions", `more than ${MAX_RULE_CONDITIONS} conditions`);
+    if (conditions.length > MAX_RULE_CONDITIONS)
+      throw invalid("conditions", `more than ${MAX_RULE_CONDITIONS} conditions`);
     const validated = conditions.map((condition, i) => validateCondition(condition, `conditions[${i}]`));
     // Unknown condition kinds are kept with all their fields: bound what gets stored.
-    if (JSON.stringify(validated).length > MAX_RULE_JSON_LENGTH) throw invalid("conditions", `longer than ${MAX_RULE_JSON_LENGTH} characters as JSON`);
+    if (JSON.stringify(validated).length > MAX_RULE_JSON_LENGTH)
+      throw invalid("conditions", `longer than ${MAX_RULE_JSON_LENGTH} characters as JSON`);
     return { ...rule, conditions: validated };
   }
   return rule;

@@ -12,8 +12,14 @@ describe("global account data", () => {
     const server = createTestServer();
     const user = await createUser(server);
     const token = user.access_token;
-    expect((await server.get(globalData(user.user_id, "org.example.settings"), { token })).body.errcode).toBe("M_NOT_FOUND");
-    const put = await server.put(globalData(user.user_id, "org.example.settings"), { theme: "dark", nested: { a: [1, 2] } }, { token });
+    expect((await server.get(globalData(user.user_id, "org.example.settings"), { token })).body.errcode).toBe(
+      "M_NOT_FOUND",
+    );
+    const put = await server.put(
+      globalData(user.user_id, "org.example.settings"),
+      { theme: "dark", nested: { a: [1, 2] } },
+      { token },
+    );
     expect(put.status).toBe(200);
     expect(put.body).toEqual({});
     const res = await server.get(globalData(user.user_id, "org.example.settings"), { token });
@@ -43,7 +49,10 @@ describe("global account data", () => {
     const server = createTestServer();
     const user = await createUser(server);
     for (const raw of ["[1, 2]", '"text"', "3", "null"]) {
-      const res = await server.request("PUT", globalData(user.user_id, "org.example"), { token: user.access_token, raw });
+      const res = await server.request("PUT", globalData(user.user_id, "org.example"), {
+        token: user.access_token,
+        raw,
+      });
       expect([raw, res.status, res.body.errcode]).toEqual([raw, 400, "M_NOT_JSON"]);
     }
   });
@@ -69,7 +78,9 @@ describe("global account data", () => {
     const server = createTestServer({ allow_guest_registration: true });
     expect((await server.get(globalData("@a:test.local", "x"))).body.errcode).toBe("M_MISSING_TOKEN");
     const guest = (await server.post("/_matrix/client/v3/register?kind=guest", {})).body;
-    expect((await server.get(globalData(guest.user_id, "x"), { token: guest.access_token })).body.errcode).toBe("M_GUEST_ACCESS_FORBIDDEN");
+    expect((await server.get(globalData(guest.user_id, "x"), { token: guest.access_token })).body.errcode).toBe(
+      "M_GUEST_ACCESS_FORBIDDEN",
+    );
   });
 });
 
@@ -80,10 +91,16 @@ describe("room account data", () => {
     const token = user.access_token;
     await server.put(roomData(user.user_id, "!one:test.local", "org.example"), { n: 1 }, { token });
     await server.put(roomData(user.user_id, `!${"A".repeat(43)}`, "org.example"), { n: 2 }, { token });
-    expect((await server.get(roomData(user.user_id, "!one:test.local", "org.example"), { token })).body).toEqual({ n: 1 });
-    expect((await server.get(roomData(user.user_id, `!${"A".repeat(43)}`, "org.example"), { token })).body).toEqual({ n: 2 });
+    expect((await server.get(roomData(user.user_id, "!one:test.local", "org.example"), { token })).body).toEqual({
+      n: 1,
+    });
+    expect((await server.get(roomData(user.user_id, `!${"A".repeat(43)}`, "org.example"), { token })).body).toEqual({
+      n: 2,
+    });
     expect((await server.get(globalData(user.user_id, "org.example"), { token })).status).toBe(404);
-    expect((await server.get(roomData(user.user_id, "!three:test.local", "org.example"), { token })).body.errcode).toBe("M_NOT_FOUND");
+    expect((await server.get(roomData(user.user_id, "!three:test.local", "org.example"), { token })).body.errcode).toBe(
+      "M_NOT_FOUND",
+    );
   });
 
   test("an invalid room id is 400 M_INVALID_PARAM; m.fully_read is 405", async () => {
@@ -93,8 +110,14 @@ describe("room account data", () => {
     const bad = await server.put(roomData(user.user_id, "#alias:test.local", "org.example"), {}, { token });
     expect(bad.status).toBe(400);
     expect(bad.body.errcode).toBe("M_INVALID_PARAM");
-    expect((await server.get(roomData(user.user_id, "not a room", "org.example"), { token })).body.errcode).toBe("M_INVALID_PARAM");
-    const fullyRead = await server.put(roomData(user.user_id, "!r:test.local", "m.fully_read"), { event_id: "$e" }, { token });
+    expect((await server.get(roomData(user.user_id, "not a room", "org.example"), { token })).body.errcode).toBe(
+      "M_INVALID_PARAM",
+    );
+    const fullyRead = await server.put(
+      roomData(user.user_id, "!r:test.local", "m.fully_read"),
+      { event_id: "$e" },
+      { token },
+    );
     expect(fullyRead.status).toBe(405);
     expect(fullyRead.body.errcode).toBe("M_BAD_JSON");
   });

@@ -7,7 +7,11 @@ const PASSWORD = "/_matrix/client/v3/account/password";
 const DEACTIVATE = "/_matrix/client/v3/account/deactivate";
 const LOGIN = "/_matrix/client/v3/login";
 
-const login = (user: string, password = "correct horse") => ({ type: "m.login.password", identifier: { type: "m.id.user", user }, password });
+const login = (user: string, password = "correct horse") => ({
+  type: "m.login.password",
+  identifier: { type: "m.id.user", user },
+  password,
+});
 
 describe("GET /account/whoami", () => {
   test("names the user and device of the token", async () => {
@@ -25,7 +29,12 @@ describe("POST /account/password", () => {
     const user = await createUser(server);
     const res = await server.post(PASSWORD, { new_password: "new" }, { token: user.access_token });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ flows: [{ stages: ["m.login.password"] }], params: {}, session: expect.any(String), completed: [] });
+    expect(res.body).toEqual({
+      flows: [{ stages: ["m.login.password"] }],
+      params: {},
+      session: expect.any(String),
+      completed: [],
+    });
   });
 
   test("a wrong password or another user's identifier fails the stage with 401 M_FORBIDDEN", async () => {
@@ -33,10 +42,18 @@ describe("POST /account/password", () => {
     const user = await createUser(server);
     const other = await createUser(server);
     const { session } = (await server.post(PASSWORD, { new_password: "new" }, { token: user.access_token })).body;
-    const wrong = await server.post(PASSWORD, { new_password: "new", auth: passwordAuth(user, session, "wrong") }, { token: user.access_token });
+    const wrong = await server.post(
+      PASSWORD,
+      { new_password: "new", auth: passwordAuth(user, session, "wrong") },
+      { token: user.access_token },
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatchObject({ errcode: "M_FORBIDDEN", session, completed: [] });
-    const impostor = await server.post(PASSWORD, { new_password: "new", auth: passwordAuth(other, session) }, { token: user.access_token });
+    const impostor = await server.post(
+      PASSWORD,
+      { new_password: "new", auth: passwordAuth(other, session) },
+      { token: user.access_token },
+    );
     expect(impostor.status).toBe(401);
     expect(impostor.body.errcode).toBe("M_FORBIDDEN");
   });
@@ -46,7 +63,11 @@ describe("POST /account/password", () => {
     const user = await createUser(server);
     const other = await createUser(server);
     const { session } = (await server.post(PASSWORD, { new_password: "new" }, { token: other.access_token })).body;
-    const res = await server.post(PASSWORD, { new_password: "new", auth: passwordAuth(user, session) }, { token: user.access_token });
+    const res = await server.post(
+      PASSWORD,
+      { new_password: "new", auth: passwordAuth(user, session) },
+      { token: user.access_token },
+    );
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe("M_UNKNOWN");
   });
@@ -56,7 +77,11 @@ describe("POST /account/password", () => {
     const user = await createUser(server, "pat");
     const otherDevice = await server.post(LOGIN, login("pat"));
     const { session } = (await server.post(PASSWORD, { new_password: "new" }, { token: user.access_token })).body;
-    const res = await server.post(PASSWORD, { new_password: "new pass", auth: passwordAuth(user, session) }, { token: user.access_token });
+    const res = await server.post(
+      PASSWORD,
+      { new_password: "new pass", auth: passwordAuth(user, session) },
+      { token: user.access_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
     expect((await server.get(WHOAMI, { token: user.access_token })).status).toBe(200);
@@ -70,7 +95,11 @@ describe("POST /account/password", () => {
     const user = await createUser(server, "quinn");
     const otherDevice = await server.post(LOGIN, login("quinn"));
     const { session } = (await server.post(PASSWORD, { new_password: "x" }, { token: user.access_token })).body;
-    await server.post(PASSWORD, { new_password: "x", logout_devices: false, auth: passwordAuth(user, session) }, { token: user.access_token });
+    await server.post(
+      PASSWORD,
+      { new_password: "x", logout_devices: false, auth: passwordAuth(user, session) },
+      { token: user.access_token },
+    );
     expect((await server.get(WHOAMI, { token: otherDevice.body.access_token })).status).toBe(200);
   });
 
@@ -85,7 +114,11 @@ describe("POST /account/password", () => {
     const server = createTestServer();
     const user = await createUser(server);
     const { session } = (await server.post(PASSWORD, { new_password: "" }, { token: user.access_token })).body;
-    const res = await server.post(PASSWORD, { new_password: "", auth: passwordAuth(user, session) }, { token: user.access_token });
+    const res = await server.post(
+      PASSWORD,
+      { new_password: "", auth: passwordAuth(user, session) },
+      { token: user.access_token },
+    );
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe("M_WEAK_PASSWORD");
   });
@@ -97,12 +130,20 @@ describe("POST /account/deactivate", () => {
     const user = await createUser(server, "rita");
     const deactivated: string[] = [];
     server.services.signals.userDeactivated.subscribe((userId) => deactivated.push(userId));
-    await server.put(`/_matrix/client/v3/user/${pathId(user.user_id)}/account_data/org.example`, { a: 1 }, { token: user.access_token });
+    await server.put(
+      `/_matrix/client/v3/user/${pathId(user.user_id)}/account_data/org.example`,
+      { a: 1 },
+      { token: user.access_token },
+    );
 
     const first = await server.post(DEACTIVATE, {}, { token: user.access_token });
     expect(first.status).toBe(401);
     expect(first.body.flows).toEqual([{ stages: ["m.login.password"] }]);
-    const res = await server.post(DEACTIVATE, { auth: passwordAuth(user, first.body.session) }, { token: user.access_token });
+    const res = await server.post(
+      DEACTIVATE,
+      { auth: passwordAuth(user, first.body.session) },
+      { token: user.access_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id_server_unbind_result: "success" });
     expect(deactivated).toEqual([user.user_id]);
@@ -110,7 +151,9 @@ describe("POST /account/deactivate", () => {
     expect((await server.get(WHOAMI, { token: user.access_token })).body.errcode).toBe("M_UNKNOWN_TOKEN");
     expect((await server.post(LOGIN, login("rita"))).status).toBe(403);
     expect((await server.get(`/_matrix/client/v3/profile/${pathId(user.user_id)}`)).status).toBe(404);
-    expect((await server.get("/_matrix/client/v3/register/available?username=rita")).body.errcode).toBe("M_USER_IN_USE");
+    expect((await server.get("/_matrix/client/v3/register/available?username=rita")).body.errcode).toBe(
+      "M_USER_IN_USE",
+    );
     // Without erase, account data stays.
     expect(server.stores.accountData.selectContent(user.user_id, "", "org.example")).toBe('{"a":1}');
   });
@@ -118,7 +161,11 @@ describe("POST /account/deactivate", () => {
   test("erase also removes account data and filters", async () => {
     const server = createTestServer();
     const user = await createUser(server);
-    await server.put(`/_matrix/client/v3/user/${pathId(user.user_id)}/account_data/org.example`, { a: 1 }, { token: user.access_token });
+    await server.put(
+      `/_matrix/client/v3/user/${pathId(user.user_id)}/account_data/org.example`,
+      { a: 1 },
+      { token: user.access_token },
+    );
     const { session } = (await server.post(DEACTIVATE, {}, { token: user.access_token })).body;
     await server.post(DEACTIVATE, { erase: true, auth: passwordAuth(user, session) }, { token: user.access_token });
     expect(server.stores.accountData.selectContent(user.user_id, "", "org.example")).toBeUndefined();
@@ -128,7 +175,11 @@ describe("POST /account/deactivate", () => {
     const server = createTestServer();
     const user = await createUser(server);
     const { session } = (await server.post(DEACTIVATE, {}, { token: user.access_token })).body;
-    const res = await server.post(DEACTIVATE, { auth: passwordAuth(user, session, "nope") }, { token: user.access_token });
+    const res = await server.post(
+      DEACTIVATE,
+      { auth: passwordAuth(user, session, "nope") },
+      { token: user.access_token },
+    );
     expect(res.status).toBe(401);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
     expect((await server.get(WHOAMI, { token: user.access_token })).status).toBe(200);
@@ -155,7 +206,11 @@ describe("third-party identifiers", () => {
       ["/account/password/msisdn/requestToken", 403, "M_THREEPID_DENIED"],
     ];
     for (const [path, status, errcode] of cases) {
-      const res = await server.post(`/_matrix/client/v3${path}`, { client_secret: "s", email: "a@example.org", send_attempt: 1 }, { token });
+      const res = await server.post(
+        `/_matrix/client/v3${path}`,
+        { client_secret: "s", email: "a@example.org", send_attempt: 1 },
+        { token },
+      );
       expect([path, res.status, res.body.errcode]).toEqual([path, status, errcode]);
     }
   });

@@ -111,8 +111,16 @@ describe("DELETE /directory/room/{roomAlias}", () => {
     expect(refused.status).toBe(403);
     expect(refused.body.errcode).toBe("M_FORBIDDEN");
 
-    const levels = (await server.get(roomPath(roomId, "/state/m.room.power_levels"), { token: alice.access_token })).body;
-    expect((await setState(server, alice, roomId, "m.room.power_levels", "", { ...levels, users: { ...levels.users, [bob.user_id]: 50 } })).status).toBe(200);
+    const levels = (await server.get(roomPath(roomId, "/state/m.room.power_levels"), { token: alice.access_token }))
+      .body;
+    expect(
+      (
+        await setState(server, alice, roomId, "m.room.power_levels", "", {
+          ...levels,
+          users: { ...levels.users, [bob.user_id]: 50 },
+        })
+      ).status,
+    ).toBe(200);
     expect((await server.delete(aliasPath("#alices:test.local"), { token: bob.access_token })).status).toBe(200);
 
     const carol = await newUser(server);
@@ -135,7 +143,10 @@ describe("DELETE /directory/room/{roomAlias}", () => {
     const content = { alias: "#main:test.local", alt_aliases: ["#alt:test.local", "#alt2:test.local"] };
     expect((await setState(server, alice, roomId, "m.room.canonical_alias", "", content)).status).toBe(200);
     await server.delete(aliasPath("#alt:test.local"), { token: alice.access_token });
-    expect(await canonicalAlias(server, alice, roomId)).toEqual({ alias: "#main:test.local", alt_aliases: ["#alt2:test.local"] });
+    expect(await canonicalAlias(server, alice, roomId)).toEqual({
+      alias: "#main:test.local",
+      alt_aliases: ["#alt2:test.local"],
+    });
     await server.delete(aliasPath("#main:test.local"), { token: alice.access_token });
     await server.delete(aliasPath("#alt2:test.local"), { token: alice.access_token });
     expect(await canonicalAlias(server, alice, roomId)).toEqual({});
@@ -167,9 +178,13 @@ describe("GET /rooms/{roomId}/aliases", () => {
     const refused = await server.get(roomPath(roomId, "/aliases"), { token: bob.access_token });
     expect(refused.status).toBe(403);
     expect(refused.body.errcode).toBe("M_FORBIDDEN");
-    expect((await server.get(roomPath("!unknown:test.local", "/aliases"), { token: bob.access_token })).status).toBe(403);
+    expect((await server.get(roomPath("!unknown:test.local", "/aliases"), { token: bob.access_token })).status).toBe(
+      403,
+    );
     await setState(server, alice, roomId, "m.room.history_visibility", "", { history_visibility: "world_readable" });
-    expect((await server.get(roomPath(roomId, "/aliases"), { token: bob.access_token })).body).toEqual({ aliases: ["#first:test.local"] });
+    expect((await server.get(roomPath(roomId, "/aliases"), { token: bob.access_token })).body).toEqual({
+      aliases: ["#first:test.local"],
+    });
   });
 });
 
@@ -177,15 +192,30 @@ describe("m.room.canonical_alias", () => {
   test("must name aliases that point to the room (400 M_BAD_ALIAS), an empty or null alias means none", async () => {
     const { server, alice, roomId } = await setup({ room_alias_name: "home" });
     const other = await createRoom(server, alice, { room_alias_name: "away" });
-    const bad = await setState(server, alice, roomId, "m.room.canonical_alias", "", { alias: "#home:test.local", alt_aliases: ["#away:test.local"] });
+    const bad = await setState(server, alice, roomId, "m.room.canonical_alias", "", {
+      alias: "#home:test.local",
+      alt_aliases: ["#away:test.local"],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errcode).toBe("M_BAD_ALIAS");
-    const missing = await setState(server, alice, roomId, "m.room.canonical_alias", "", { alias: "#nothing:test.local" });
+    const missing = await setState(server, alice, roomId, "m.room.canonical_alias", "", {
+      alias: "#nothing:test.local",
+    });
     expect(missing.body.errcode).toBe("M_BAD_ALIAS");
     for (const alias of ["", null]) {
-      expect((await setState(server, alice, roomId, "m.room.canonical_alias", "", { alias, alt_aliases: ["#home:test.local"] })).status).toBe(200);
+      expect(
+        (
+          await setState(server, alice, roomId, "m.room.canonical_alias", "", {
+            alias,
+            alt_aliases: ["#home:test.local"],
+          })
+        ).status,
+      ).toBe(200);
     }
-    expect((await setState(server, alice, other, "m.room.canonical_alias", "", { alt_aliases: "#away:test.local" })).body.errcode).toBe("M_INVALID_PARAM");
+    expect(
+      (await setState(server, alice, other, "m.room.canonical_alias", "", { alt_aliases: "#away:test.local" })).body
+        .errcode,
+    ).toBe("M_INVALID_PARAM");
   });
 });
 
@@ -195,17 +225,31 @@ describe("the appservice seam: assertAliasAllowed", () => {
     const alice = await newUser(server);
     const requester = { user_id: alice.user_id, device_id: alice.device_id, is_guest: false };
     const reserved: AssertAliasAllowed = (alias, who) => {
-      if (alias.startsWith("#irc_") && who.appservice_id === undefined) throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
+      if (alias.startsWith("#irc_") && who.appservice_id === undefined)
+        throw new MatrixError("M_EXCLUSIVE", `${alias} is reserved by an application service`);
     };
     const { rooms, directory } = createRoomServices({
-      stores: server.stores, identity: server.services.identity, clock: server.services.clock, logger: server.services.logger, hooks: { withinTransaction: [], afterCommit: [] },
-      readers: createTimeline(server.stores, server.services.clock).readers, getProfile: () => ({}), assertAliasAllowed: reserved,
+      stores: server.stores,
+      identity: server.services.identity,
+      clock: server.services.clock,
+      logger: server.services.logger,
+      hooks: { withinTransaction: [], afterCommit: [] },
+      readers: createTimeline(server.stores, server.services.clock).readers,
+      getProfile: () => ({}),
+      assertAliasAllowed: reserved,
     });
     const { room_id } = await rooms.create(requester, {});
-    await expect(directory.createAlias(requester, "#irc_x:test.local", room_id)).rejects.toMatchObject({ errcode: "M_EXCLUSIVE", status: 400 });
-    await expect(rooms.create(requester, { room_alias_name: "irc_y" })).rejects.toMatchObject({ errcode: "M_EXCLUSIVE" });
+    await expect(directory.createAlias(requester, "#irc_x:test.local", room_id)).rejects.toMatchObject({
+      errcode: "M_EXCLUSIVE",
+      status: 400,
+    });
+    await expect(rooms.create(requester, { room_alias_name: "irc_y" })).rejects.toMatchObject({
+      errcode: "M_EXCLUSIVE",
+    });
     await directory.createAlias({ ...requester, appservice_id: "irc" }, "#irc_x:test.local", room_id);
-    await expect(directory.deleteAlias(requester, "#irc_x:test.local")).rejects.toMatchObject({ errcode: "M_EXCLUSIVE" });
+    await expect(directory.deleteAlias(requester, "#irc_x:test.local")).rejects.toMatchObject({
+      errcode: "M_EXCLUSIVE",
+    });
     await directory.createAlias(requester, "#plain:test.local", room_id);
     expect(directory.resolveAlias("#irc_x:test.local").room_id).toBe(room_id);
   });

@@ -24,7 +24,14 @@ describe("POST /_matrix/client/v1/appservice/{appserviceId}/ping", () => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(["duration_ms"]);
     expect(Number.isInteger(res.body.duration_ms)).toBe(true);
-    expect(fake.requests).toEqual([{ method: "POST", path: "/_matrix/app/v1/ping", authorization: `Bearer ${fake.hsToken}`, body: '{"transaction_id":"meow"}' }]);
+    expect(fake.requests).toEqual([
+      {
+        method: "POST",
+        path: "/_matrix/app/v1/ping",
+        authorization: `Bearer ${fake.hsToken}`,
+        body: '{"transaction_id":"meow"}',
+      },
+    ]);
   });
 
   test("only the appservice's own as_token may ping it", async () => {
@@ -50,7 +57,12 @@ describe("POST /_matrix/client/v1/appservice/{appserviceId}/ping", () => {
     fake.onRequest(() => Response.json({ errcode: "M_FORBIDDEN" }, { status: 403 }));
     const res = await server.post(ping(as.id), { transaction_id: "x" }, { token: as.as_token });
     expect(res.status).toBe(502);
-    expect(res.body).toEqual({ errcode: "M_BAD_STATUS", error: "Ping returned status 403", status: 403, body: '{"errcode":"M_FORBIDDEN"}' });
+    expect(res.body).toEqual({
+      errcode: "M_BAD_STATUS",
+      error: "Ping returned status 403",
+      status: 403,
+      body: '{"errcode":"M_FORBIDDEN"}',
+    });
   });
 
   test("no listener is 502 M_CONNECTION_FAILED; no answer in time is 504 M_CONNECTION_TIMEOUT", async () => {

@@ -12,7 +12,9 @@ describe("GET /capabilities", () => {
     expect(caps["m.change_password"]).toEqual({ enabled: true });
     expect(caps["m.room_versions"]).toEqual({
       default: "12",
-      available: Object.fromEntries(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"].map((v) => [v, "stable"])),
+      available: Object.fromEntries(
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"].map((v) => [v, "stable"]),
+      ),
     });
     expect(caps["m.set_displayname"]).toEqual({ enabled: true });
     expect(caps["m.set_avatar_url"]).toEqual({ enabled: true });

@@ -16,19 +16,29 @@ const ATTEMPTS = 5;
 
 function limitedServer() {
   return createTestServer({
-    rate_limits: { enabled: true, message: { per_second: 0.001, burst: BURST }, delayed_event_management: { per_second: 0.001, burst: BURST } },
+    rate_limits: {
+      enabled: true,
+      message: { per_second: 0.001, burst: BURST },
+      delayed_event_management: { per_second: 0.001, burst: BURST },
+    },
   });
 }
 
 /** Schedules ATTEMPTS delayed events and restarts the first ATTEMPTS times; returns the statuses of each. */
 async function scheduleAndRestart(server: ReturnType<typeof limitedServer>, token: string, asUser?: string) {
-  const as = (path: string) => (asUser ? `${path}${path.includes("?") ? "&" : "?"}user_id=${encodeURIComponent(asUser)}` : path);
-  const roomId = (await server.post(as("/_matrix/client/v3/createRoom"), { preset: "private_chat" }, { token })).body.room_id as string;
+  const as = (path: string) =>
+    asUser ? `${path}${path.includes("?") ? "&" : "?"}user_id=${encodeURIComponent(asUser)}` : path;
+  const roomId = (await server.post(as("/_matrix/client/v3/createRoom"), { preset: "private_chat" }, { token })).body
+    .room_id as string;
   expect(roomId).toBeString();
   const scheduling: number[] = [];
   const delayIds: string[] = [];
   for (let i = 0; i < ATTEMPTS; i++) {
-    const res = await server.put(as(roomPath(roomId, `/send/${TEST_TYPE}/t${i}?org.matrix.msc4140.delay=60000`)), { i }, { token });
+    const res = await server.put(
+      as(roomPath(roomId, `/send/${TEST_TYPE}/t${i}?org.matrix.msc4140.delay=60000`)),
+      { i },
+      { token },
+    );
     scheduling.push(res.status);
     if (res.status === 200) delayIds.push(res.body.delay_id as string);
   }
@@ -47,12 +57,22 @@ describe("rate limits on delayed events for application services", () => {
     const server = limitedServer();
     const appservice = registerAppservice(server, { rate_limited: false });
     const userId = `@_${appservice.id}_caller:test.local`;
-    const registered = await server.post("/_matrix/client/v3/register", { type: "m.login.application_service", username: `_${appservice.id}_caller` }, { token: appservice.as_token });
+    const registered = await server.post(
+      "/_matrix/client/v3/register",
+      { type: "m.login.application_service", username: `_${appservice.id}_caller` },
+      { token: appservice.as_token },
+    );
     expect(registered.status).toBe(200);
-    expect(await scheduleAndRestart(server, appservice.as_token, userId)).toEqual({ scheduling: unlimitedStatuses, restarts: unlimitedStatuses });
+    expect(await scheduleAndRestart(server, appservice.as_token, userId)).toEqual({
+      scheduling: unlimitedStatuses,
+      restarts: unlimitedStatuses,
+    });
 
     const ordinary = await newUser(server);
-    expect(await scheduleAndRestart(server, ordinary.access_token)).toEqual({ scheduling: limitedStatuses, restarts: limitedStatuses });
+    expect(await scheduleAndRestart(server, ordinary.access_token)).toEqual({
+      scheduling: limitedStatuses,
+      restarts: limitedStatuses,
+    });
     server.close();
   });
 
@@ -60,15 +80,25 @@ describe("rate limits on delayed events for application services", () => {
     const server = limitedServer();
     const appservice = registerAppservice(server);
     const userId = `@_${appservice.id}_caller:test.local`;
-    await server.post("/_matrix/client/v3/register", { type: "m.login.application_service", username: `_${appservice.id}_caller` }, { token: appservice.as_token });
-    expect(await scheduleAndRestart(server, appservice.as_token, userId)).toEqual({ scheduling: limitedStatuses, restarts: limitedStatuses });
+    await server.post(
+      "/_matrix/client/v3/register",
+      { type: "m.login.application_service", username: `_${appservice.id}_caller` },
+      { token: appservice.as_token },
+    );
+    expect(await scheduleAndRestart(server, appservice.as_token, userId)).toEqual({
+      scheduling: limitedStatuses,
+      restarts: limitedStatuses,
+    });
     server.close();
   });
 
   test("the appservice's own sender is never limited", async () => {
     const server = limitedServer();
     const appservice = registerAppservice(server);
-    expect(await scheduleAndRestart(server, appservice.as_token)).toEqual({ scheduling: unlimitedStatuses, restarts: unlimitedStatuses });
+    expect(await scheduleAndRestart(server, appservice.as_token)).toEqual({
+      scheduling: unlimitedStatuses,
+      restarts: unlimitedStatuses,
+    });
     server.close();
   });
 });

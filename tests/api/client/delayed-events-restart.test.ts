@@ -6,7 +6,16 @@
  * due time, and is sent at its new one.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { lookup, manage, scheduleState, stateOf, storedScheduledCount, storeScheduledInBulk, TEST_TYPE, until } from "../../support/delayed-events.ts";
+import {
+  lookup,
+  manage,
+  scheduleState,
+  stateOf,
+  storedScheduledCount,
+  storeScheduledInBulk,
+  TEST_TYPE,
+  until,
+} from "../../support/delayed-events.ts";
 import { manualClock } from "../../support/fixtures.ts";
 import { createRoom, newUser } from "../../support/rooms.ts";
 import { createTestServer } from "../../support/server.ts";
@@ -24,7 +33,10 @@ function percentile(sorted: number[], p: number): number {
 describe("restart with thousands of delayed events scheduled", () => {
   test(`answers each restart without scanning; the restarted event waits its full delay again (${SCHEDULED} scheduled)`, async () => {
     const alice = await newUser(server);
-    const roomId = await createRoom(server, alice, { preset: "public_chat", power_level_content_override: { events: { [TEST_TYPE]: 0 } } });
+    const roomId = await createRoom(server, alice, {
+      preset: "public_chat",
+      power_level_content_override: { events: { [TEST_TYPE]: 0 } },
+    });
     // The bulk is written straight to the store: only the restarts are under test.
     const ids = storeScheduledInBulk(server, alice, roomId, SCHEDULED, clock.now());
 
@@ -53,7 +65,11 @@ describe("restart with thousands of delayed events scheduled", () => {
     clock.advance(scheduledAt + 800 - clock.now());
     expect((await stateOf(server, alice, roomId, "target")).status).toBe(404);
     clock.advance(restartedAt + 600 - clock.now());
-    await until("the event at its new due time", async () => (await stateOf(server, alice, roomId, "target")).status === 200, 2000);
+    await until(
+      "the event at its new due time",
+      async () => (await stateOf(server, alice, roomId, "target")).status === 200,
+      2000,
+    );
     const sent = await lookup(server, alice, target);
     expect(sent.finalised_ts).toBeGreaterThanOrEqual(restartedAt + 600);
     expect(storedScheduledCount(server, alice.user_id)).toBe(SCHEDULED);

@@ -15,7 +15,11 @@ async function roomsWithMembers(server: TestServer, owner: TestUser, sizes: numb
   const ids: string[] = [];
   const members = await Promise.all(Array.from({ length: Math.max(...sizes) - 1 }, () => newUser(server)));
   for (const [index, size] of sizes.entries()) {
-    const roomId = await createRoom(server, owner, { visibility: "public", name: `Room ${index}`, topic: `Topic ${index}` });
+    const roomId = await createRoom(server, owner, {
+      visibility: "public",
+      name: `Room ${index}`,
+      topic: `Topic ${index}`,
+    });
     for (const member of members.slice(0, size - 1)) await join(server, member, roomId);
     ids.push(roomId);
   }
@@ -42,7 +46,10 @@ describe("GET and PUT /directory/list/room/{roomId}", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     expect((await server.get(listPath(roomId))).body).toEqual({ visibility: "private" });
-    for (const res of [await server.get(listPath("!unknown:test.local")), await server.put(listPath("!unknown:test.local"), {}, { token: alice.access_token })]) {
+    for (const res of [
+      await server.get(listPath("!unknown:test.local")),
+      await server.put(listPath("!unknown:test.local"), {}, { token: alice.access_token }),
+    ]) {
       expect(res.status).toBe(404);
       expect(res.body.errcode).toBe("M_NOT_FOUND");
     }
@@ -60,11 +67,17 @@ describe("GET and PUT /directory/list/room/{roomId}", () => {
     expect(refused.body.errcode).toBe("M_FORBIDDEN");
     // Not joined: refused whatever the levels say.
     expect((await server.put(listPath(roomId), {}, { token: carol.access_token })).status).toBe(403);
-    const levels = (await server.get(roomPath(roomId, "/state/m.room.power_levels"), { token: alice.access_token })).body;
-    await setState(server, alice, roomId, "m.room.power_levels", "", { ...levels, users: { ...levels.users, [bob.user_id]: 50 } });
+    const levels = (await server.get(roomPath(roomId, "/state/m.room.power_levels"), { token: alice.access_token }))
+      .body;
+    await setState(server, alice, roomId, "m.room.power_levels", "", {
+      ...levels,
+      users: { ...levels.users, [bob.user_id]: 50 },
+    });
     expect((await server.put(listPath(roomId), {}, { token: bob.access_token })).status).toBe(200);
     makeAdmin(server, carol);
-    expect((await server.put(listPath(roomId), { visibility: "private" }, { token: carol.access_token })).status).toBe(200);
+    expect((await server.put(listPath(roomId), { visibility: "private" }, { token: carol.access_token })).status).toBe(
+      200,
+    );
     expect((await server.get(listPath(roomId))).body).toEqual({ visibility: "private" });
   });
 
@@ -72,7 +85,9 @@ describe("GET and PUT /directory/list/room/{roomId}", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
-    expect((await server.put(listPath(roomId), { visibility: "hidden" }, { token: alice.access_token })).status).toBe(400);
+    expect((await server.put(listPath(roomId), { visibility: "hidden" }, { token: alice.access_token })).status).toBe(
+      400,
+    );
     expect((await server.put(listPath(roomId), { visibility: "public" })).body.errcode).toBe("M_MISSING_TOKEN");
   });
 });
@@ -84,7 +99,9 @@ describe("GET and POST /publicRooms", () => {
     const small = await createRoom(server, alice, { visibility: "public", name: "Small", room_alias_name: "small" });
     await server.post(`${V3}/createRoom`, { visibility: "private", name: "Hidden" }, { token: alice.access_token });
     const big = await createRoom(server, alice, {
-      visibility: "public", name: "Big", topic: "Plain topic",
+      visibility: "public",
+      name: "Big",
+      topic: "Plain topic",
       creation_content: { type: "m.space" },
       initial_state: [
         { type: "m.room.avatar", content: { url: "mxc://test.local/avatar" } },
@@ -100,12 +117,24 @@ describe("GET and POST /publicRooms", () => {
     expect(res.body.prev_batch).toBeUndefined();
     expect(res.body.chunk).toEqual([
       {
-        room_id: big, name: "Big", topic: "Plain topic", avatar_url: "mxc://test.local/avatar", num_joined_members: 2,
-        world_readable: true, guest_can_join: true, join_rule: "public", room_type: "m.space",
+        room_id: big,
+        name: "Big",
+        topic: "Plain topic",
+        avatar_url: "mxc://test.local/avatar",
+        num_joined_members: 2,
+        world_readable: true,
+        guest_can_join: true,
+        join_rule: "public",
+        room_type: "m.space",
       },
       {
-        room_id: small, name: "Small", canonical_alias: "#small:test.local", num_joined_members: 1,
-        world_readable: false, guest_can_join: false, join_rule: "public",
+        room_id: small,
+        name: "Small",
+        canonical_alias: "#small:test.local",
+        num_joined_members: 1,
+        world_readable: false,
+        guest_can_join: false,
+        join_rule: "public",
       },
     ]);
   });
@@ -115,7 +144,8 @@ describe("GET and POST /publicRooms", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice, { visibility: "public" });
     await setState(server, alice, roomId, "m.room.topic", "", {
-      topic: "fallback", "m.topic": { "m.text": [{ mimetype: "text/html", body: "<b>rich</b>" }, { body: "plain" }] },
+      topic: "fallback",
+      "m.topic": { "m.text": [{ mimetype: "text/html", body: "<b>rich</b>" }, { body: "plain" }] },
     });
     expect((await publicRooms(server)).body.chunk[0].topic).toBe("plain");
   });
@@ -124,7 +154,10 @@ describe("GET and POST /publicRooms", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const invite = await createRoom(server, alice, { visibility: "public", preset: "private_chat" });
-    const knock = await createRoom(server, alice, { visibility: "public", initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }] });
+    const knock = await createRoom(server, alice, {
+      visibility: "public",
+      initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }],
+    });
     expect((await server.get(listPath(invite))).body.visibility).toBe("public");
     expect((await publicRooms(server)).body.chunk.map((room: { room_id: string }) => room.room_id)).toEqual([knock]);
     await setState(server, alice, invite, "m.room.history_visibility", "", { history_visibility: "world_readable" });
@@ -166,11 +199,21 @@ describe("GET and POST /publicRooms", () => {
     const byTopic = await createRoom(server, alice, { visibility: "public", topic: "all about BUNS" });
     const byAlias = await createRoom(server, alice, { visibility: "public", room_alias_name: "bunnies" });
     await createRoom(server, alice, { visibility: "public", name: "Unrelated" });
-    const res = await server.post(`${V3}/publicRooms`, { filter: { generic_search_term: "bun" } }, { token: alice.access_token });
+    const res = await server.post(
+      `${V3}/publicRooms`,
+      { filter: { generic_search_term: "bun" } },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(200);
-    expect(res.body.chunk.map((room: { room_id: string }) => room.room_id).sort()).toEqual([byName, byTopic, byAlias].sort());
+    expect(res.body.chunk.map((room: { room_id: string }) => room.room_id).sort()).toEqual(
+      [byName, byTopic, byAlias].sort(),
+    );
     expect(res.body.total_room_count_estimate).toBe(3);
-    const none = await server.post(`${V3}/publicRooms`, { filter: { generic_search_term: "zzz" } }, { token: alice.access_token });
+    const none = await server.post(
+      `${V3}/publicRooms`,
+      { filter: { generic_search_term: "zzz" } },
+      { token: alice.access_token },
+    );
     expect(none.body).toEqual({ chunk: [], total_room_count_estimate: 0 });
   });
 
@@ -179,15 +222,24 @@ describe("GET and POST /publicRooms", () => {
     const alice = await newUser(server);
     const plain = await createRoom(server, alice, { visibility: "public" });
     const space = await createRoom(server, alice, { visibility: "public", creation_content: { type: "m.space" } });
-    const call = await createRoom(server, alice, { visibility: "public", creation_content: { type: "org.matrix.msc3417.call" } });
+    const call = await createRoom(server, alice, {
+      visibility: "public",
+      creation_content: { type: "org.matrix.msc3417.call" },
+    });
     const ids = async (room_types: Array<string | null>) =>
-      (await server.post(`${V3}/publicRooms`, { filter: { room_types } }, { token: alice.access_token })).body.chunk.map((room: { room_id: string }) => room.room_id).sort();
+      (await server.post(`${V3}/publicRooms`, { filter: { room_types } }, { token: alice.access_token })).body.chunk
+        .map((room: { room_id: string }) => room.room_id)
+        .sort();
     expect(await ids(["m.space"])).toEqual([space]);
     expect(await ids([null])).toEqual([plain]);
     expect(await ids([null, "org.matrix.msc3417.call"])).toEqual([plain, call].sort());
     expect(await ids([])).toEqual([plain, space, call].sort());
     const page = await server.post(`${V3}/publicRooms`, { limit: 1 }, { token: alice.access_token });
-    const next = await server.post(`${V3}/publicRooms`, { limit: 1, since: page.body.next_batch }, { token: alice.access_token });
+    const next = await server.post(
+      `${V3}/publicRooms`,
+      { limit: 1, since: page.body.next_batch },
+      { token: alice.access_token },
+    );
     expect(next.body.chunk[0].room_id).not.toBe(page.body.chunk[0].room_id);
     expect(next.body.prev_batch).toBeDefined();
   });
@@ -201,7 +253,11 @@ describe("GET and POST /publicRooms", () => {
       await publicRooms(server, { server: "other.example" }),
       await publicRooms(server, { since: "garbage" }),
       await server.post(`${V3}/publicRooms?server=other.example`, {}, { token: alice.access_token }),
-      await server.post(`${V3}/publicRooms`, { include_all_networks: true, third_party_instance_id: "irc" }, { token: alice.access_token }),
+      await server.post(
+        `${V3}/publicRooms`,
+        { include_all_networks: true, third_party_instance_id: "irc" },
+        { token: alice.access_token },
+      ),
     ]) {
       expect(res.status).toBe(400);
       expect(res.body.errcode).toBe("M_INVALID_PARAM");
@@ -217,7 +273,9 @@ describe("GET and POST /publicRooms", () => {
     server.stores.directory.insertListing(bridged, "irc", Date.now());
     server.stores.directory.insertListing(local, "irc", Date.now());
     const list = async (body: Record<string, unknown>) =>
-      (await server.post(`${V3}/publicRooms`, body, { token: alice.access_token })).body.chunk.map((room: { room_id: string }) => room.room_id).sort();
+      (await server.post(`${V3}/publicRooms`, body, { token: alice.access_token })).body.chunk
+        .map((room: { room_id: string }) => room.room_id)
+        .sort();
     expect(await list({})).toEqual([local]);
     expect(await list({ third_party_instance_id: "irc" })).toEqual([local, bridged].sort());
     expect(await list({ include_all_networks: true })).toEqual([local, bridged].sort());

@@ -30,7 +30,11 @@ describe("event content that is not canonical JSON", () => {
     const user = await createUser(server);
     const roomId = await createRoom(server, user);
     const raw = (method: string, path: string, json: string) =>
-      server.request(method, path, { raw: json, token: user.access_token, headers: { "Content-Type": "application/json" } });
+      server.request(method, path, {
+        raw: json,
+        token: user.access_token,
+        headers: { "Content-Type": "application/json" },
+      });
     return { user, roomId, raw };
   }
 
@@ -45,7 +49,11 @@ describe("event content that is not canonical JSON", () => {
         raw("PUT", roomPath(roomId, "/state/org.example.n/existing"), `{"n":${json}}`),
         raw("PUT", roomPath(roomId, `/send/org.example.n/n${++txn}?${DELAY}=60000`), `{"n":${json}}`),
         raw("PUT", roomPath(roomId, `/state/org.example.n/later?${DELAY}=60000`), `{"deep":{"n":[${json}]}}`),
-        raw("POST", `${V3}/createRoom`, `{"initial_state":[{"type":"org.example.n","state_key":"","content":{"n":${json}}}]}`),
+        raw(
+          "POST",
+          `${V3}/createRoom`,
+          `{"initial_state":[{"type":"org.example.n","state_key":"","content":{"n":${json}}}]}`,
+        ),
         raw("POST", `${V3}/createRoom`, `{"creation_content":{"n":${json}}}`),
         raw("POST", `${V3}/createRoom`, `{"power_level_content_override":{"users_default":${json}}}`),
       ];
@@ -55,7 +63,7 @@ describe("event content that is not canonical JSON", () => {
         expect(res.body.error).toContain(says);
       }
       const timeline = await messages(server, user, roomId, { dir: "b", limit: "50" });
-      expect(JSON.stringify(timeline.body)).not.toContain("org.example.n\",\"state_key\":\"new");
+      expect(JSON.stringify(timeline.body)).not.toContain('org.example.n","state_key":"new');
       const state = await server.get(roomPath(roomId, "/state/org.example.n/existing"), { token: user.access_token });
       expect(state.body).toEqual({ n: 1 });
       await sendMessage(server, user, roomId, "still here");
@@ -65,13 +73,19 @@ describe("event content that is not canonical JSON", () => {
   test("-0 is the integer 0 and is accepted", async () => {
     const { user, roomId, raw } = await setup();
     expect((await raw("PUT", roomPath(roomId, "/state/org.example.n/zero"), '{"n":-0}')).status).toBe(200);
-    expect((await server.get(roomPath(roomId, "/state/org.example.n/zero"), { token: user.access_token })).body).toEqual({ n: 0 });
+    expect(
+      (await server.get(roomPath(roomId, "/state/org.example.n/zero"), { token: user.access_token })).body,
+    ).toEqual({ n: 0 });
   });
 
   test("a redaction keeps only its reason: other fields cannot make it fail", async () => {
     const { user, roomId, raw } = await setup();
     const eventId = await sendMessage(server, user, roomId, "oops");
-    const res = await raw("PUT", roomPath(roomId, `/redact/${encodeURIComponent(eventId)}/r${++txn}`), '{"reason":"typo","n":1.5,"big":9007199254740993}');
+    const res = await raw(
+      "PUT",
+      roomPath(roomId, `/redact/${encodeURIComponent(eventId)}/r${++txn}`),
+      '{"reason":"typo","n":1.5,"big":9007199254740993}',
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });
 
@@ -81,7 +95,11 @@ describe("event content that is not canonical JSON", () => {
     for (const res of [
       await raw("PUT", roomPath(roomId, `/send/org.example.deep/d${++txn}`), deep),
       await raw("PUT", roomPath(roomId, "/state/org.example.deep/"), deep),
-      await raw("PUT", roomPath(roomId, "/state/org.example.deep/"), `{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}`),
+      await raw(
+        "PUT",
+        roomPath(roomId, "/state/org.example.deep/"),
+        `{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}`,
+      ),
     ]) {
       expect(res.status).toBe(400);
       expect(res.body.errcode).toBe("M_BAD_JSON");
@@ -95,7 +113,10 @@ describe("event content that is not canonical JSON", () => {
     const atLimit = `${'{"a":'.repeat(MAX_JSON_DEPTH)}1${"}".repeat(MAX_JSON_DEPTH)}`;
     const res = await raw("PUT", roomPath(roomId, `/send/org.example.deep/d${++txn}`), atLimit);
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ errcode: "M_BAD_JSON", error: expect.stringContaining(`${MAX_JSON_DEPTH} levels`) });
+    expect(res.body).toMatchObject({
+      errcode: "M_BAD_JSON",
+      error: expect.stringContaining(`${MAX_JSON_DEPTH} levels`),
+    });
     const fits = `${'{"a":'.repeat(MAX_JSON_DEPTH - 1)}1${"}".repeat(MAX_JSON_DEPTH - 1)}`;
     expect((await raw("PUT", roomPath(roomId, `/send/org.example.deep/d${++txn}`), fits)).status).toBe(200);
   });

@@ -8,8 +8,17 @@ const filterPath = (userId: string) => `/_matrix/client/v3/user/${pathId(userId)
 const SPEC_EXAMPLE = {
   room: {
     state: { types: ["m.room.*"], not_rooms: ["!726s6s6q:example.com"] },
-    timeline: { limit: 10, types: ["m.room.message"], not_rooms: ["!726s6s6q:example.com"], not_senders: ["@spam:example.com"] },
-    ephemeral: { types: ["m.receipt", "m.typing"], not_rooms: ["!726s6s6q:example.com"], not_senders: ["@spam:example.com"] },
+    timeline: {
+      limit: 10,
+      types: ["m.room.message"],
+      not_rooms: ["!726s6s6q:example.com"],
+      not_senders: ["@spam:example.com"],
+    },
+    ephemeral: {
+      types: ["m.receipt", "m.typing"],
+      not_rooms: ["!726s6s6q:example.com"],
+      not_senders: ["@spam:example.com"],
+    },
   },
   presence: { types: ["m.presence"], not_senders: ["@alice:example.com"] },
   event_format: "client",
@@ -20,7 +29,11 @@ describe("filters", () => {
   test("a filter is stored and read back as uploaded, unknown keys included", async () => {
     const server = createTestServer();
     const user = await createUser(server);
-    const filter = { ...SPEC_EXAMPLE, "org.example.unstable": true, room: { ...SPEC_EXAMPLE.room, timeline: { ...SPEC_EXAMPLE.room.timeline, "org.matrix.msc": 1 } } };
+    const filter = {
+      ...SPEC_EXAMPLE,
+      "org.example.unstable": true,
+      room: { ...SPEC_EXAMPLE.room, timeline: { ...SPEC_EXAMPLE.room.timeline, "org.matrix.msc": 1 } },
+    };
     const res = await server.post(filterPath(user.user_id), filter, { token: user.access_token });
     expect(res.status).toBe(200);
     expect(res.body.filter_id).toMatch(/^[^{]/);
@@ -54,7 +67,11 @@ describe("filters", () => {
       { event_fields: "type" },
     ]) {
       const res = await server.post(filterPath(user.user_id), filter, { token });
-      expect([JSON.stringify(filter), res.status, res.body.errcode]).toEqual([JSON.stringify(filter), 400, "M_BAD_JSON"]);
+      expect([JSON.stringify(filter), res.status, res.body.errcode]).toEqual([
+        JSON.stringify(filter),
+        400,
+        "M_BAD_JSON",
+      ]);
     }
   });
 

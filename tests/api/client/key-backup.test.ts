@@ -8,13 +8,25 @@ const ALGORITHM = "m.megolm_backup.v1.curve25519-aes-sha2";
 const ROOM = "!room:test.local";
 const room = encodeURIComponent(ROOM);
 
-function session(overrides: Partial<{ first_message_index: number; forwarded_count: number; is_verified: boolean; tag: string }> = {}) {
+function session(
+  overrides: Partial<{ first_message_index: number; forwarded_count: number; is_verified: boolean; tag: string }> = {},
+) {
   const { tag = "x", ...metadata } = overrides;
-  return { first_message_index: 0, forwarded_count: 0, is_verified: false, ...metadata, session_data: { ephemeral: "e", ciphertext: tag, mac: "m" } };
+  return {
+    first_message_index: 0,
+    forwarded_count: 0,
+    is_verified: false,
+    ...metadata,
+    session_data: { ephemeral: "e", ciphertext: tag, mac: "m" },
+  };
 }
 
 async function newVersion(server: TestServer, user: TestUser, publicKey = "pk"): Promise<string> {
-  const res = await server.post(`${BASE}/version`, { algorithm: ALGORITHM, auth_data: { public_key: publicKey } }, { token: user.access_token });
+  const res = await server.post(
+    `${BASE}/version`,
+    { algorithm: ALGORITHM, auth_data: { public_key: publicKey } },
+    { token: user.access_token },
+  );
   expect(res.status).toBe(200);
   return res.body.version;
 }
@@ -27,7 +39,13 @@ describe("backup versions", () => {
     expect([none.status, none.body.errcode]).toEqual([404, "M_NOT_FOUND"]);
     const version = await newVersion(server, alice);
     const current = await server.get(`${BASE}/version`, { token: alice.access_token });
-    expect(current.body).toEqual({ algorithm: ALGORITHM, auth_data: { public_key: "pk" }, count: 0, etag: "0", version });
+    expect(current.body).toEqual({
+      algorithm: ALGORITHM,
+      auth_data: { public_key: "pk" },
+      count: 0,
+      etag: "0",
+      version,
+    });
     expect((await server.get(`${BASE}/version/${version}`, { token: alice.access_token })).body).toEqual(current.body);
     expect((await server.get(`${BASE}/version/99`, { token: alice.access_token })).status).toBe(404);
     expect((await server.get(`${BASE}/version/not-a-number`, { token: alice.access_token })).status).toBe(404);
@@ -47,9 +65,12 @@ describe("backup versions", () => {
     const server = createTestServer();
     const alice = await createUser(server);
     const version = await newVersion(server, alice);
-    const put = (body: Record<string, unknown>, v = version) => server.put(`${BASE}/version/${v}`, body, { token: alice.access_token });
+    const put = (body: Record<string, unknown>, v = version) =>
+      server.put(`${BASE}/version/${v}`, body, { token: alice.access_token });
     expect((await put({ algorithm: ALGORITHM, auth_data: { public_key: "new" }, version })).body).toEqual({});
-    expect((await server.get(`${BASE}/version`, { token: alice.access_token })).body.auth_data).toEqual({ public_key: "new" });
+    expect((await server.get(`${BASE}/version`, { token: alice.access_token })).body.auth_data).toEqual({
+      public_key: "new",
+    });
     expect((await put({ algorithm: "other", auth_data: {} })).body.errcode).toBe("M_INVALID_PARAM");
     expect((await put({ algorithm: ALGORITHM, auth_data: {}, version: "7" })).body.errcode).toBe("M_INVALID_PARAM");
     expect((await put({ algorithm: ALGORITHM, auth_data: {} }, "42")).status).toBe(404);
@@ -60,7 +81,11 @@ describe("backup versions", () => {
     const alice = await createUser(server);
     const older = await newVersion(server, alice);
     const version = await newVersion(server, alice);
-    await server.put(`${BASE}/keys?version=${version}`, { rooms: { [ROOM]: { sessions: { s: session() } } } }, { token: alice.access_token });
+    await server.put(
+      `${BASE}/keys?version=${version}`,
+      { rooms: { [ROOM]: { sessions: { s: session() } } } },
+      { token: alice.access_token },
+    );
     expect((await server.delete(`${BASE}/version/${version}`, { token: alice.access_token })).status).toBe(200);
     expect((await server.delete(`${BASE}/version/${version}`, { token: alice.access_token })).status).toBe(200);
     expect((await server.delete(`${BASE}/version/77`, { token: alice.access_token })).status).toBe(404);
@@ -78,16 +103,33 @@ describe("backed-up keys", () => {
     const alice = await createUser(server);
     const version = await newVersion(server, alice);
     const token = alice.access_token;
-    const all = await server.put(`${BASE}/keys?version=${version}`, { rooms: { [ROOM]: { sessions: { s1: session() } }, "!b:test.local": { sessions: { s2: session() } } } }, { token });
+    const all = await server.put(
+      `${BASE}/keys?version=${version}`,
+      { rooms: { [ROOM]: { sessions: { s1: session() } }, "!b:test.local": { sessions: { s2: session() } } } },
+      { token },
+    );
     expect(all.body).toEqual({ etag: "1", count: 2 });
-    const inRoom = await server.put(`${BASE}/keys/${room}?version=${version}`, { sessions: { s3: session() } }, { token });
+    const inRoom = await server.put(
+      `${BASE}/keys/${room}?version=${version}`,
+      { sessions: { s3: session() } },
+      { token },
+    );
     expect(inRoom.body).toEqual({ etag: "2", count: 3 });
     const one = await server.put(`${BASE}/keys/${room}/s4?version=${version}`, session({ tag: "four" }), { token });
     expect(one.body).toEqual({ etag: "3", count: 4 });
-    expect((await server.get(`${BASE}/keys/${room}/s4?version=${version}`, { token })).body).toEqual(session({ tag: "four" }));
-    expect(Object.keys((await server.get(`${BASE}/keys/${room}?version=${version}`, { token })).body.sessions).sort()).toEqual(["s1", "s3", "s4"]);
-    expect(Object.keys((await server.get(`${BASE}/keys?version=${version}`, { token })).body.rooms).sort()).toEqual(["!b:test.local", ROOM]);
-    expect((await server.get(`${BASE}/keys/${encodeURIComponent("!none:test.local")}?version=${version}`, { token })).body).toEqual({ sessions: {} });
+    expect((await server.get(`${BASE}/keys/${room}/s4?version=${version}`, { token })).body).toEqual(
+      session({ tag: "four" }),
+    );
+    expect(
+      Object.keys((await server.get(`${BASE}/keys/${room}?version=${version}`, { token })).body.sessions).sort(),
+    ).toEqual(["s1", "s3", "s4"]);
+    expect(Object.keys((await server.get(`${BASE}/keys?version=${version}`, { token })).body.rooms).sort()).toEqual([
+      "!b:test.local",
+      ROOM,
+    ]);
+    expect(
+      (await server.get(`${BASE}/keys/${encodeURIComponent("!none:test.local")}?version=${version}`, { token })).body,
+    ).toEqual({ sessions: {} });
     const missing = await server.get(`${BASE}/keys/${room}/nope?version=${version}`, { token });
     expect([missing.status, missing.body.errcode]).toEqual([404, "M_NOT_FOUND"]);
     expect((await server.get(`${BASE}/version`, { token })).body).toMatchObject({ count: 4, etag: "3" });
@@ -98,8 +140,10 @@ describe("backed-up keys", () => {
     const alice = await createUser(server);
     const version = await newVersion(server, alice);
     const token = alice.access_token;
-    const put = (s: ReturnType<typeof session>) => server.put(`${BASE}/keys/${room}/s?version=${version}`, s, { token });
-    const stored = async () => (await server.get(`${BASE}/keys/${room}/s?version=${version}`, { token })).body.session_data.ciphertext;
+    const put = (s: ReturnType<typeof session>) =>
+      server.put(`${BASE}/keys/${room}/s?version=${version}`, s, { token });
+    const stored = async () =>
+      (await server.get(`${BASE}/keys/${room}/s?version=${version}`, { token })).body.session_data.ciphertext;
     await put(session({ first_message_index: 5, forwarded_count: 2, tag: "start" }));
     await put(session({ first_message_index: 9, is_verified: false, tag: "later index" }));
     expect(await stored()).toBe("start");
@@ -111,7 +155,9 @@ describe("backed-up keys", () => {
     expect(await stored()).toBe("earlier index");
     await put(session({ first_message_index: 50, forwarded_count: 50, is_verified: true, tag: "verified" }));
     expect(await stored()).toBe("verified");
-    const worse = await put(session({ first_message_index: 0, forwarded_count: 0, is_verified: false, tag: "unverified" }));
+    const worse = await put(
+      session({ first_message_index: 0, forwarded_count: 0, is_verified: false, tag: "unverified" }),
+    );
     expect(await stored()).toBe("verified");
     // A rejected copy is no change: the etag stays.
     expect(worse.body).toEqual({ etag: "4", count: 1 });
@@ -127,7 +173,11 @@ describe("backed-up keys", () => {
     const current = await newVersion(server, alice);
     for (const v of [old, "12345", "junk"]) {
       const res = await server.put(`${BASE}/keys/${room}/s?version=${v}`, session(), { token });
-      expect([res.status, res.body.errcode, res.body.current_version]).toEqual([403, "M_WRONG_ROOM_KEYS_VERSION", current]);
+      expect([res.status, res.body.errcode, res.body.current_version]).toEqual([
+        403,
+        "M_WRONG_ROOM_KEYS_VERSION",
+        current,
+      ]);
     }
   });
 
@@ -136,9 +186,24 @@ describe("backed-up keys", () => {
     const alice = await createUser(server);
     const version = await newVersion(server, alice);
     const token = alice.access_token;
-    await server.put(`${BASE}/keys?version=${version}`, { rooms: { [ROOM]: { sessions: { s1: session(), s2: session() } }, "!b:test.local": { sessions: { s3: session() } } } }, { token });
-    expect((await server.delete(`${BASE}/keys/${room}/s1?version=${version}`, { token })).body).toEqual({ etag: "2", count: 2 });
-    expect((await server.delete(`${BASE}/keys/${room}?version=${version}`, { token })).body).toEqual({ etag: "3", count: 1 });
+    await server.put(
+      `${BASE}/keys?version=${version}`,
+      {
+        rooms: {
+          [ROOM]: { sessions: { s1: session(), s2: session() } },
+          "!b:test.local": { sessions: { s3: session() } },
+        },
+      },
+      { token },
+    );
+    expect((await server.delete(`${BASE}/keys/${room}/s1?version=${version}`, { token })).body).toEqual({
+      etag: "2",
+      count: 2,
+    });
+    expect((await server.delete(`${BASE}/keys/${room}?version=${version}`, { token })).body).toEqual({
+      etag: "3",
+      count: 1,
+    });
     expect((await server.delete(`${BASE}/keys?version=${version}`, { token })).body).toEqual({ etag: "4", count: 0 });
     expect((await server.delete(`${BASE}/keys?version=9`, { token })).status).toBe(404);
   });
@@ -150,9 +215,17 @@ describe("backed-up keys", () => {
     const token = alice.access_token;
     const noVersion = await server.get(`${BASE}/keys`, { token });
     expect([noVersion.status, noVersion.body.errcode]).toEqual([400, "M_MISSING_PARAM"]);
-    const bad = await server.put(`${BASE}/keys/${room}/s?version=${version}`, { ...session(), forwarded_count: -1 }, { token });
+    const bad = await server.put(
+      `${BASE}/keys/${room}/s?version=${version}`,
+      { ...session(), forwarded_count: -1 },
+      { token },
+    );
     expect([bad.status, bad.body.errcode]).toEqual([400, "M_BAD_JSON"]);
-    const notObject = await server.put(`${BASE}/keys/${room}/s?version=${version}`, { ...session(), session_data: "text" }, { token });
+    const notObject = await server.put(
+      `${BASE}/keys/${room}/s?version=${version}`,
+      { ...session(), session_data: "text" },
+      { token },
+    );
     expect([notObject.status, notObject.body.errcode]).toEqual([400, "M_BAD_JSON"]);
     expect((await server.get(`${BASE}/version`)).status).toBe(401);
   });

@@ -15,7 +15,9 @@ const passwordLogin = (user: string, password = "correct horse", extra: Record<s
 
 describe("GET /login", () => {
   test("offers m.login.password and m.login.application_service", async () => {
-    expect((await createTestServer().get(LOGIN)).body).toEqual({ flows: [{ type: "m.login.password" }, { type: "m.login.application_service" }] });
+    expect((await createTestServer().get(LOGIN)).body).toEqual({
+      flows: [{ type: "m.login.password" }, { type: "m.login.application_service" }],
+    });
   });
 });
 
@@ -77,18 +79,32 @@ describe("POST /login", () => {
     const token = await server.post(LOGIN, { type: "m.login.token", token: "abc" });
     expect(token.status).toBe(400);
     expect(token.body.errcode).toBe("M_UNKNOWN");
-    expect((await server.post(LOGIN, { type: "m.login.password", password: "x" })).body.errcode).toBe("M_MISSING_PARAM");
-    expect((await server.post(LOGIN, { type: "m.login.password", identifier: { type: "m.id.user", user: "alice" } })).body.errcode).toBe("M_MISSING_PARAM");
-    expect((await server.post(LOGIN, { type: "m.login.password", identifier: { type: "m.id.cat" }, password: "x" })).body.errcode).toBe("M_UNKNOWN");
+    expect((await server.post(LOGIN, { type: "m.login.password", password: "x" })).body.errcode).toBe(
+      "M_MISSING_PARAM",
+    );
+    expect(
+      (await server.post(LOGIN, { type: "m.login.password", identifier: { type: "m.id.user", user: "alice" } })).body
+        .errcode,
+    ).toBe("M_MISSING_PARAM");
+    expect(
+      (await server.post(LOGIN, { type: "m.login.password", identifier: { type: "m.id.cat" }, password: "x" })).body
+        .errcode,
+    ).toBe("M_UNKNOWN");
     expect((await server.post(LOGIN, {})).body.errcode).toBe("M_MISSING_PARAM");
   });
 
   test("logging in again with a known device_id reuses the device and revokes its old token", async () => {
     const server = createTestServer();
     await createUser(server, "alice");
-    const first = await server.post(LOGIN, passwordLogin("alice", undefined, { device_id: "LAPTOP", initial_device_display_name: "Laptop" }));
+    const first = await server.post(
+      LOGIN,
+      passwordLogin("alice", undefined, { device_id: "LAPTOP", initial_device_display_name: "Laptop" }),
+    );
     expect(first.body.device_id).toBe("LAPTOP");
-    const second = await server.post(LOGIN, passwordLogin("alice", undefined, { device_id: "LAPTOP", initial_device_display_name: "Ignored" }));
+    const second = await server.post(
+      LOGIN,
+      passwordLogin("alice", undefined, { device_id: "LAPTOP", initial_device_display_name: "Ignored" }),
+    );
     expect(second.body.device_id).toBe("LAPTOP");
     const old = await server.get(WHOAMI, { token: first.body.access_token });
     expect(old.status).toBe(401);
@@ -161,7 +177,11 @@ describe("refresh tokens", () => {
     const server = createTestServer({ refreshable_access_token_lifetime: 60_000 }, { clock });
     await createUser(server, "alice");
     const login = await server.post(LOGIN, passwordLogin("alice", undefined, { refresh_token: true }));
-    return { server, clock, login: login.body as { access_token: string; refresh_token: string; expires_in_ms: number; device_id: string } };
+    return {
+      server,
+      clock,
+      login: login.body as { access_token: string; refresh_token: string; expires_in_ms: number; device_id: string },
+    };
   }
 
   test("an expiring access token is soft-logged-out when it expires, and refreshing gives a working one", async () => {
@@ -188,7 +208,9 @@ describe("refresh tokens", () => {
     const retried = await server.post("/_matrix/client/v3/refresh", { refresh_token: login.refresh_token });
     expect(retried.status).toBe(200);
     expect((await server.get(WHOAMI, { token: lost.body.access_token })).status).toBe(401);
-    expect((await server.post("/_matrix/client/v3/refresh", { refresh_token: lost.body.refresh_token })).status).toBe(401);
+    expect((await server.post("/_matrix/client/v3/refresh", { refresh_token: lost.body.refresh_token })).status).toBe(
+      401,
+    );
     // The old access token died at the first refresh.
     expect((await server.get(WHOAMI, { token: login.access_token })).status).toBe(401);
 
@@ -201,7 +223,9 @@ describe("refresh tokens", () => {
   test("using the new refresh token also spends the old one", async () => {
     const { server, login } = await refreshableLogin();
     const first = await server.post("/_matrix/client/v3/refresh", { refresh_token: login.refresh_token });
-    expect((await server.post("/_matrix/client/v3/refresh", { refresh_token: first.body.refresh_token })).status).toBe(200);
+    expect((await server.post("/_matrix/client/v3/refresh", { refresh_token: first.body.refresh_token })).status).toBe(
+      200,
+    );
     expect((await server.post("/_matrix/client/v3/refresh", { refresh_token: login.refresh_token })).status).toBe(401);
   });
 

@@ -22,7 +22,10 @@ describe("client-chosen file names in Content-Disposition", () => {
       token: alice.access_token,
       headers: { "Content-Type": "text/plain" },
     });
-    return { status: res.status, mediaPath: res.status === 200 ? (res.body.content_uri as string).slice("mxc://".length) : "" };
+    return {
+      status: res.status,
+      mediaPath: res.status === 200 ? (res.body.content_uri as string).slice("mxc://".length) : "",
+    };
   }
 
   test("path separators in an uploaded name are replaced, on the authenticated and the legacy download", async () => {
@@ -47,7 +50,10 @@ describe("client-chosen file names in Content-Disposition", () => {
 
   test("an uploaded name with control characters is refused with M_INVALID_PARAM", async () => {
     for (const name of ["a\nb.txt", "a\rContent-Type: text/html", "tab\there", "nul\0.txt", "del\x7f"]) {
-      const res = await server.request("POST", `/_matrix/media/v3/upload?filename=${encodeURIComponent(name)}`, { raw: "x", token: alice.access_token });
+      const res = await server.request("POST", `/_matrix/media/v3/upload?filename=${encodeURIComponent(name)}`, {
+        raw: "x",
+        token: alice.access_token,
+      });
       expect([name, res.status, res.body.errcode]).toEqual([name, 400, "M_INVALID_PARAM"]);
     }
   });

@@ -12,7 +12,9 @@ import { PROCESS_TEST_TIMEOUT_MS } from "../../support/process-timeout.ts";
 
 /** Resident memory of a process, in bytes (Linux). */
 function rss(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
@@ -61,7 +63,9 @@ describe("media over HTTP against the server process", () => {
     expect(res.status).toBe(200);
     const { content_uri } = (await res.json()) as { content_uri: string };
 
-    const download = await fetch(`${server.url}/_matrix/client/v1/media/download/${content_uri.slice(6)}`, { headers: { Authorization: `Bearer ${token}` } });
+    const download = await fetch(`${server.url}/_matrix/client/v1/media/download/${content_uri.slice(6)}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(download.headers.get("content-length")).toBe(String(size));
     const hasher = new Bun.CryptoHasher("sha256");
     for await (const chunk of download.body!) hasher.update(chunk);
@@ -81,7 +85,11 @@ describe("media over HTTP against the server process", () => {
   test("an upload cut off mid-body leaves no row and no temp file", async () => {
     const rowsBefore = mediaRows();
     const { promise: closed, resolve } = Promise.withResolvers<void>();
-    const socket = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {}, close: () => resolve() } });
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+      socket: { data() {}, close: () => resolve() },
+    });
     socket.write(
       `POST /_matrix/media/v3/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
         "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n",
@@ -96,6 +104,9 @@ describe("media over HTTP against the server process", () => {
     expect(readdirSync(tmp)).toEqual([]);
     expect(mediaRows()).toBe(rowsBefore);
     // And the server is fine.
-    expect((await fetch(`${server.url}/_matrix/client/v1/media/config`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/_matrix/client/v1/media/config`, { headers: { Authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(200);
   });
 });

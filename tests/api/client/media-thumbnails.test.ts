@@ -4,15 +4,26 @@ import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { imageSize, makeGif, makeJpeg, makePng, makeWebp } from "../../support/images.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 
-async function upload(server: TestServer, user: TestUser, bytes: Uint8Array | string, contentType: string): Promise<string> {
-  const res = await server.request("POST", "/_matrix/media/v3/upload", { raw: bytes, token: user.access_token, headers: { "Content-Type": contentType } });
+async function upload(
+  server: TestServer,
+  user: TestUser,
+  bytes: Uint8Array | string,
+  contentType: string,
+): Promise<string> {
+  const res = await server.request("POST", "/_matrix/media/v3/upload", {
+    raw: bytes,
+    token: user.access_token,
+    headers: { "Content-Type": contentType },
+  });
   expect(res.status).toBe(200);
   return (res.body.content_uri as string).slice("mxc://".length);
 }
 
 function thumbnail(server: TestServer, user: TestUser, media: string, query: string): Promise<Response> {
   return server.app.handle(
-    new Request(`http://localhost/_matrix/client/v1/media/thumbnail/${media}?${query}`, { headers: { Authorization: `Bearer ${user.access_token}` } }),
+    new Request(`http://localhost/_matrix/client/v1/media/thumbnail/${media}?${query}`, {
+      headers: { Authorization: `Bearer ${user.access_token}` },
+    }),
   );
 }
 
@@ -56,7 +67,11 @@ describe("thumbnails", () => {
 
   test("an image no larger than the request is served as it is", async () => {
     const res = await thumbnail(server, alice, png, "width=1000&height=1000&method=scale");
-    const original = await server.app.handle(new Request(`http://localhost/_matrix/client/v1/media/download/${png}`, { headers: { Authorization: `Bearer ${alice.access_token}` } }));
+    const original = await server.app.handle(
+      new Request(`http://localhost/_matrix/client/v1/media/download/${png}`, {
+        headers: { Authorization: `Bearer ${alice.access_token}` },
+      }),
+    );
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array(await original.arrayBuffer()));
   });
 
@@ -77,8 +92,12 @@ describe("thumbnails", () => {
       return generate(...args);
     };
     try {
-      const responses = await Promise.all(Array.from({ length: 6 }, () => thumbnail(server, alice, fresh, "width=320&height=240&method=scale")));
-      const bodies = await Promise.all(responses.map(async (r) => Buffer.from(await r.arrayBuffer()).toString("base64")));
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => thumbnail(server, alice, fresh, "width=320&height=240&method=scale")),
+      );
+      const bodies = await Promise.all(
+        responses.map(async (r) => Buffer.from(await r.arrayBuffer()).toString("base64")),
+      );
       expect(new Set(bodies).size).toBe(1);
       expect((await thumbnail(server, alice, fresh, "width=300&height=200&method=scale")).status).toBe(200);
       expect(generated).toBe(1);
@@ -90,10 +109,13 @@ describe("thumbnails", () => {
   test("a cached thumbnail whose file was removed is made again", async () => {
     const query = "width=640&height=480&method=scale";
     const first = new Uint8Array(await (await thumbnail(server, alice, jpeg, query)).arrayBuffer());
-    rmSync(server.services.mediaFiles.thumbnailPath(
-      (await server.services.media.find("test.local", jpeg.split("/")[1]!, { timeoutMs: 0, unauthenticated: false })).sha256,
-      { width: 640, height: 480, method: "scale" },
-    ));
+    rmSync(
+      server.services.mediaFiles.thumbnailPath(
+        (await server.services.media.find("test.local", jpeg.split("/")[1]!, { timeoutMs: 0, unauthenticated: false }))
+          .sha256,
+        { width: 640, height: 480, method: "scale" },
+      ),
+    );
     const again = await thumbnail(server, alice, jpeg, query);
     expect(again.status).toBe(200);
     expect(new Uint8Array(await again.arrayBuffer())).toEqual(first);
@@ -101,9 +123,17 @@ describe("thumbnails", () => {
 
   test("GIF (first frame) and WebP become PNG thumbnails", async () => {
     const gif = await upload(server, alice, makeGif(200, 150), "image/gif");
-    expect(await thumbnailSize(server, alice, gif, "width=96&height=96&method=crop")).toEqual({ contentType: "image/png", width: 96, height: 96 });
+    expect(await thumbnailSize(server, alice, gif, "width=96&height=96&method=crop")).toEqual({
+      contentType: "image/png",
+      width: 96,
+      height: 96,
+    });
     const webp = await upload(server, alice, await makeWebp(300, 200), "image/webp");
-    expect(await thumbnailSize(server, alice, webp, "width=32&height=32&method=crop")).toEqual({ contentType: "image/png", width: 32, height: 32 });
+    expect(await thumbnailSize(server, alice, webp, "width=32&height=32&method=crop")).toEqual({
+      contentType: "image/png",
+      width: 32,
+      height: 32,
+    });
   });
 
   test("an animated GIF smaller than the request is served as it is only when animated=true", async () => {
@@ -124,7 +154,9 @@ describe("thumbnails", () => {
       [pngBytes.slice(0, 30), "image/png"],
     ] as const) {
       const media = await upload(server, alice, bytes, type);
-      const res = await server.get(`/_matrix/client/v1/media/thumbnail/${media}?width=32&height=32`, { token: alice.access_token });
+      const res = await server.get(`/_matrix/client/v1/media/thumbnail/${media}?width=32&height=32`, {
+        token: alice.access_token,
+      });
       expect([type, res.status, res.body.errcode]).toEqual([type, 400, "M_UNKNOWN"]);
     }
   });
@@ -135,7 +167,9 @@ describe("thumbnails", () => {
     new DataView(header.buffer, header.byteOffset).setUint32(16, 10_000);
     new DataView(header.buffer, header.byteOffset).setUint32(20, 10_000);
     const media = await upload(server, alice, header, "image/png");
-    const res = await server.get(`/_matrix/client/v1/media/thumbnail/${media}?width=32&height=32`, { token: alice.access_token });
+    const res = await server.get(`/_matrix/client/v1/media/thumbnail/${media}?width=32&height=32`, {
+      token: alice.access_token,
+    });
     expect([res.status, res.body.errcode]).toEqual([413, "M_TOO_LARGE"]);
   });
 
@@ -149,7 +183,9 @@ describe("thumbnails", () => {
       ["width=32&height=32&method=stretch", "M_INVALID_PARAM"],
       ["width=32", "M_MISSING_PARAM"],
     ] as const) {
-      const res = await server.get(`/_matrix/client/v1/media/thumbnail/${jpeg}?${query}`, { token: alice.access_token });
+      const res = await server.get(`/_matrix/client/v1/media/thumbnail/${jpeg}?${query}`, {
+        token: alice.access_token,
+      });
       expect([query, res.status, res.body.errcode]).toEqual([query, 400, errcode]);
     }
   });

@@ -5,16 +5,36 @@ import { createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
 import { storedMediaCount } from "../../support/stored.ts";
 
-const CSP = "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';";
+const CSP =
+  "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';";
 
 /** The raw response, for bodies that are bytes rather than JSON. */
-function get(server: TestServer, path: string, token?: string, headers: Record<string, string> = {}): Promise<Response> {
-  return server.app.handle(new Request(`http://localhost${path}`, { headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) } }));
+function get(
+  server: TestServer,
+  path: string,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return server.app.handle(
+    new Request(`http://localhost${path}`, {
+      headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    }),
+  );
 }
 
-async function upload(server: TestServer, user: TestUser, body: string | Uint8Array, contentType?: string, filename?: string): Promise<string> {
+async function upload(
+  server: TestServer,
+  user: TestUser,
+  body: string | Uint8Array,
+  contentType?: string,
+  filename?: string,
+): Promise<string> {
   const query = filename === undefined ? "" : `?filename=${encodeURIComponent(filename)}`;
-  const res = await server.request("POST", `/_matrix/media/v3/upload${query}`, { raw: body, token: user.access_token, headers: contentType ? { "Content-Type": contentType } : {} });
+  const res = await server.request("POST", `/_matrix/media/v3/upload${query}`, {
+    raw: body,
+    token: user.access_token,
+    headers: contentType ? { "Content-Type": contentType } : {},
+  });
   expect(res.status).toBe(200);
   expect(res.body.content_uri).toMatch(/^mxc:\/\/test\.local\/[A-Za-z0-9_-]+$/);
   return res.body.content_uri;
@@ -22,7 +42,9 @@ async function upload(server: TestServer, user: TestUser, body: string | Uint8Ar
 
 const path = (mxc: string) => mxc.slice("mxc://".length);
 const files = (root: string): string[] =>
-  readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 
 describe("uploads and authenticated downloads", () => {
   const server = createTestServer({ media: { max_upload_size: 100_000 } });
@@ -35,8 +57,12 @@ describe("uploads and authenticated downloads", () => {
 
   test("GET /media/config (v1 and deprecated v3) reports max_upload_size; v1 needs a token", async () => {
     alice = await createUser(server);
-    expect((await server.get("/_matrix/client/v1/media/config", { token: alice.access_token })).body).toEqual({ "m.upload.size": 100_000 });
-    expect((await server.get("/_matrix/media/v3/config", { token: alice.access_token })).body).toEqual({ "m.upload.size": 100_000 });
+    expect((await server.get("/_matrix/client/v1/media/config", { token: alice.access_token })).body).toEqual({
+      "m.upload.size": 100_000,
+    });
+    expect((await server.get("/_matrix/media/v3/config", { token: alice.access_token })).body).toEqual({
+      "m.upload.size": 100_000,
+    });
     const anonymous = await server.get("/_matrix/client/v1/media/config");
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.errcode).toBe("M_MISSING_TOKEN");
@@ -53,7 +79,9 @@ describe("uploads and authenticated downloads", () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toBe(body);
       expect(res.headers.get("content-type")).toBe(contentType);
-      expect(res.headers.get("content-disposition")).toBe(`${contentType === "application/x-www-form-urlencoded" ? "attachment" : "inline"}; filename="note.txt"`);
+      expect(res.headers.get("content-disposition")).toBe(
+        `${contentType === "application/x-www-form-urlencoded" ? "attachment" : "inline"}; filename="note.txt"`,
+      );
     });
   }
 
@@ -84,10 +112,14 @@ describe("uploads and authenticated downloads", () => {
   });
 
   test("non-ASCII file names use RFC 6266 filename*; the path's fileName overrides the uploaded one", async () => {
-    const mxc = await upload(server, alice, "x", "text/plain", "🐔 \"quoted\".txt");
+    const mxc = await upload(server, alice, "x", "text/plain", '🐔 "quoted".txt');
     const res = await get(server, `/_matrix/client/v1/media/download/${path(mxc)}`, alice.access_token);
     expect(res.headers.get("content-disposition")).toBe("inline; filename*=utf-8''%F0%9F%90%94%20%22quoted%22.txt");
-    const renamed = await get(server, `/_matrix/client/v1/media/download/${path(mxc)}/${encodeURIComponent("☕.txt")}`, alice.access_token);
+    const renamed = await get(
+      server,
+      `/_matrix/client/v1/media/download/${path(mxc)}/${encodeURIComponent("☕.txt")}`,
+      alice.access_token,
+    );
     expect(renamed.headers.get("content-disposition")).toBe("inline; filename*=utf-8''%E2%98%95.txt");
   });
 
@@ -141,7 +173,11 @@ describe("uploads and authenticated downloads", () => {
         controller.enqueue(chunk); // endless
       },
     });
-    const res = await server.request("POST", "/_matrix/media/v3/upload", { raw: stream, token: alice.access_token, headers: { "Content-Type": "application/octet-stream" } });
+    const res = await server.request("POST", "/_matrix/media/v3/upload", {
+      raw: stream,
+      token: alice.access_token,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
     expect([res.status, res.body.errcode]).toEqual([413, "M_TOO_LARGE"]);
     expect(files(server.config.media.path!)).toEqual(before);
     expect(storedMediaCount(server)).toBe(rows);
@@ -151,7 +187,15 @@ describe("uploads and authenticated downloads", () => {
     const small = createTestServer({ max_request_size: 2048, media: { max_upload_size: 10_000 } });
     const bob = await createUser(small);
     const headers = { "Content-Type": "application/json", "Content-Length": "5000" };
-    expect((await small.request("POST", "/_matrix/media/v3/upload", { raw: "x".repeat(5000), token: bob.access_token, headers })).status).toBe(200);
+    expect(
+      (
+        await small.request("POST", "/_matrix/media/v3/upload", {
+          raw: "x".repeat(5000),
+          token: bob.access_token,
+          headers,
+        })
+      ).status,
+    ).toBe(200);
     const json = await small.request("PUT", "/_matrix/client/versions", { raw: "x".repeat(5000), headers });
     expect([json.status, json.body.errcode]).toEqual([413, "M_TOO_LARGE"]);
     // Without a Content-Length too: a chunked JSON body is cut off at max_request_size.
@@ -162,7 +206,11 @@ describe("uploads and authenticated downloads", () => {
         controller.enqueue(new TextEncoder().encode(" ".repeat(1000)));
       },
     });
-    const chunked = await small.request("POST", "/_matrix/media/v1/create", { raw: endless, token: bob.access_token, headers: { "Content-Type": "application/json" } });
+    const chunked = await small.request("POST", "/_matrix/media/v1/create", {
+      raw: endless,
+      token: bob.access_token,
+      headers: { "Content-Type": "application/json" },
+    });
     expect([chunked.status, chunked.body.errcode]).toEqual([413, "M_TOO_LARGE"]);
     expect(sent).toBeLessThan(10_000);
     small.close();
@@ -185,7 +233,10 @@ describe("uploads and authenticated downloads", () => {
 
   test("a content file removed from disk behind the server's back is 404 M_NOT_FOUND, not a broken 200", async () => {
     const mxc = await upload(server, alice, "soon gone", "text/plain");
-    const media = await server.services.media.find("test.local", mxc.split("/").pop()!, { timeoutMs: 0, unauthenticated: false });
+    const media = await server.services.media.find("test.local", mxc.split("/").pop()!, {
+      timeoutMs: 0,
+      unauthenticated: false,
+    });
     rmSync(media.path);
     const res = await server.get(`/_matrix/client/v1/media/download/${path(mxc)}`, { token: alice.access_token });
     expect([res.status, res.body.errcode]).toEqual([404, "M_NOT_FOUND"]);
@@ -196,7 +247,9 @@ describe("uploads and authenticated downloads", () => {
   });
 
   test("URL previews are off: 403 M_FORBIDDEN", async () => {
-    const res = await server.get("/_matrix/client/v1/media/preview_url?url=https%3A%2F%2Fexample.org", { token: alice.access_token });
+    const res = await server.get("/_matrix/client/v1/media/preview_url?url=https%3A%2F%2Fexample.org", {
+      token: alice.access_token,
+    });
     expect([res.status, res.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
   });
 });

@@ -14,7 +14,11 @@ async function setup(body: Record<string, unknown> = {}) {
 }
 
 const membershipOf = async (server: TestServer, reader: TestUser, roomId: string, userId: string) =>
-  (await server.get(roomPath(roomId, `/state/m.room.member/${encodeURIComponent(userId)}`), { token: reader.access_token })).body;
+  (
+    await server.get(roomPath(roomId, `/state/m.room.member/${encodeURIComponent(userId)}`), {
+      token: reader.access_token,
+    })
+  ).body;
 
 describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
   test("joins a public room by id, with the user's displayname and the reason", async () => {
@@ -22,12 +26,20 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
     const res = await server.post(roomPath(roomId, "/join"), { reason: "hi" }, { token: bob.access_token });
     expect(res.status).toBe(200);
     expect(res.body.room_id).toBe(roomId);
-    expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({ membership: "join", displayname: bob.user_id.slice(1).split(":")[0], reason: "hi" });
+    expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({
+      membership: "join",
+      displayname: bob.user_id.slice(1).split(":")[0],
+      reason: "hi",
+    });
   });
 
   test("joins by alias", async () => {
     const { server, bob, roomId } = await setup({ preset: "public_chat", room_alias_name: "lobby" });
-    const res = await server.post(`${V3}/join/${encodeURIComponent("#lobby:test.local")}`, {}, { token: bob.access_token });
+    const res = await server.post(
+      `${V3}/join/${encodeURIComponent("#lobby:test.local")}`,
+      {},
+      { token: bob.access_token },
+    );
     expect(res.body.room_id).toBe(roomId);
   });
 
@@ -54,8 +66,15 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
 
   test("answers 404 M_NOT_FOUND for unknown aliases and rooms", async () => {
     const { server, bob } = await setup();
-    expect((await server.post(`${V3}/join/${encodeURIComponent("#nowhere:test.local")}`, {}, { token: bob.access_token })).body.errcode).toBe("M_NOT_FOUND");
-    const unknown = await server.post(`${V3}/join/${encodeURIComponent("!nowhere:test.local")}`, {}, { token: bob.access_token });
+    expect(
+      (await server.post(`${V3}/join/${encodeURIComponent("#nowhere:test.local")}`, {}, { token: bob.access_token }))
+        .body.errcode,
+    ).toBe("M_NOT_FOUND");
+    const unknown = await server.post(
+      `${V3}/join/${encodeURIComponent("!nowhere:test.local")}`,
+      {},
+      { token: bob.access_token },
+    );
     expect(unknown.status).toBe(404);
   });
 
@@ -73,7 +92,10 @@ describe("POST /join/{roomIdOrAlias} and /rooms/{roomId}/join", () => {
     const { user_id: guestId, access_token: guest } = await createGuest(server, "guest1", "GDEV");
     const publicRoom = await createRoom(server, alice, { preset: "public_chat" });
     expect((await server.post(roomPath(publicRoom, "/join"), {}, { token: guest })).status).toBe(403);
-    const open = await createRoom(server, alice, { preset: "public_chat", initial_state: [{ type: "m.room.guest_access", content: { guest_access: "can_join" } }] });
+    const open = await createRoom(server, alice, {
+      preset: "public_chat",
+      initial_state: [{ type: "m.room.guest_access", content: { guest_access: "can_join" } }],
+    });
     expect((await server.post(roomPath(open, "/join"), {}, { token: guest })).status).toBe(200);
   });
 });
@@ -88,10 +110,17 @@ describe("restricted rooms (v8+)", () => {
     await join(server, bob, space);
     const restricted = await createRoom(server, alice, {
       room_version: "10",
-      initial_state: [{ type: "m.room.join_rules", content: { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: space }] } }],
+      initial_state: [
+        {
+          type: "m.room.join_rules",
+          content: { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: space }] },
+        },
+      ],
     });
     expect((await server.post(roomPath(restricted, "/join"), {}, { token: bob.access_token })).status).toBe(200);
-    expect((await membershipOf(server, alice, restricted, bob.user_id)).join_authorised_via_users_server).toBe(alice.user_id);
+    expect((await membershipOf(server, alice, restricted, bob.user_id)).join_authorised_via_users_server).toBe(
+      alice.user_id,
+    );
     const refused = await server.post(roomPath(restricted, "/join"), {}, { token: carol.access_token });
     expect(refused.status).toBe(403);
   });
@@ -100,10 +129,17 @@ describe("restricted rooms (v8+)", () => {
 describe("POST /rooms/{roomId}/invite", () => {
   test("invites a user, who can then join an invite-only room", async () => {
     const { server, alice, bob, roomId } = await setup({ preset: "private_chat" });
-    const res = await server.post(roomPath(roomId, "/invite"), { user_id: bob.user_id, reason: "come" }, { token: alice.access_token });
+    const res = await server.post(
+      roomPath(roomId, "/invite"),
+      { user_id: bob.user_id, reason: "come" },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
-    expect(await membershipOf(server, alice, roomId, bob.user_id)).toMatchObject({ membership: "invite", reason: "come" });
+    expect(await membershipOf(server, alice, roomId, bob.user_id)).toMatchObject({
+      membership: "invite",
+      reason: "come",
+    });
     await join(server, bob, roomId);
   });
 
@@ -117,7 +153,10 @@ describe("POST /rooms/{roomId}/invite", () => {
 
   test("answers 404 for unknown local users and 400 for malformed ids", async () => {
     const { server, alice, roomId } = await setup();
-    expect((await server.post(roomPath(roomId, "/invite"), { user_id: "@ghost:test.local" }, { token: alice.access_token })).status).toBe(404);
+    expect(
+      (await server.post(roomPath(roomId, "/invite"), { user_id: "@ghost:test.local" }, { token: alice.access_token }))
+        .status,
+    ).toBe(404);
     const bad = await server.post(roomPath(roomId, "/invite"), { user_id: "nope" }, { token: alice.access_token });
     expect(bad.status).toBe(400);
   });
@@ -142,7 +181,9 @@ describe("POST /rooms/{roomId}/leave and /forget", () => {
   test("leaving sets membership leave; leaving again is a no-op", async () => {
     const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
     await join(server, bob, roomId);
-    expect((await server.post(roomPath(roomId, "/leave"), { reason: "bye" }, { token: bob.access_token })).status).toBe(200);
+    expect((await server.post(roomPath(roomId, "/leave"), { reason: "bye" }, { token: bob.access_token })).status).toBe(
+      200,
+    );
     expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({ membership: "leave", reason: "bye" });
     const before = eventStreamPosition(server);
     expect((await server.post(roomPath(roomId, "/leave"), {}, { token: bob.access_token })).status).toBe(200);
@@ -173,9 +214,16 @@ describe("kick, ban, unban", () => {
   test("a moderator kicks a member, who may rejoin a public room", async () => {
     const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
     await join(server, bob, roomId);
-    const res = await server.post(roomPath(roomId, "/kick"), { user_id: bob.user_id, reason: "spam" }, { token: alice.access_token });
+    const res = await server.post(
+      roomPath(roomId, "/kick"),
+      { user_id: bob.user_id, reason: "spam" },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(200);
-    const member = await server.get(roomPath(roomId, `/state/m.room.member/${encodeURIComponent(bob.user_id)}?format=event`), { token: alice.access_token });
+    const member = await server.get(
+      roomPath(roomId, `/state/m.room.member/${encodeURIComponent(bob.user_id)}?format=event`),
+      { token: alice.access_token },
+    );
     expect(member.body).toMatchObject({ sender: alice.user_id, content: { membership: "leave", reason: "spam" } });
     await join(server, bob, roomId);
   });
@@ -187,48 +235,81 @@ describe("kick, ban, unban", () => {
     expect(res.status).toBe(403);
     expect(res.body.error).toContain("rule");
     const carol = await newUser(server);
-    expect((await server.post(roomPath(roomId, "/kick"), { user_id: carol.user_id }, { token: alice.access_token })).status).toBe(403);
+    expect(
+      (await server.post(roomPath(roomId, "/kick"), { user_id: carol.user_id }, { token: alice.access_token })).status,
+    ).toBe(403);
   });
 
   test("a banned user cannot rejoin until unbanned", async () => {
     const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
     await join(server, bob, roomId);
-    expect((await server.post(roomPath(roomId, "/ban"), { user_id: bob.user_id, reason: "no" }, { token: alice.access_token })).status).toBe(200);
+    expect(
+      (
+        await server.post(
+          roomPath(roomId, "/ban"),
+          { user_id: bob.user_id, reason: "no" },
+          { token: alice.access_token },
+        )
+      ).status,
+    ).toBe(200);
     const refused = await server.post(roomPath(roomId, "/join"), {}, { token: bob.access_token });
     expect(refused.status).toBe(403);
     expect(refused.body.error).toContain("banned");
-    expect((await server.post(roomPath(roomId, "/unban"), { user_id: bob.user_id }, { token: alice.access_token })).status).toBe(200);
+    expect(
+      (await server.post(roomPath(roomId, "/unban"), { user_id: bob.user_id }, { token: alice.access_token })).status,
+    ).toBe(200);
     expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
     await join(server, bob, roomId);
   });
 
   test("unbanning someone who is not banned is refused", async () => {
     const { server, alice, bob, roomId } = await setup();
-    expect((await server.post(roomPath(roomId, "/unban"), { user_id: bob.user_id }, { token: alice.access_token })).status).toBe(403);
+    expect(
+      (await server.post(roomPath(roomId, "/unban"), { user_id: bob.user_id }, { token: alice.access_token })).status,
+    ).toBe(403);
   });
 
   test("users of other servers may be banned before they ever join", async () => {
     const { server, alice, roomId } = await setup();
-    const res = await server.post(roomPath(roomId, "/ban"), { user_id: "@troll:elsewhere.example" }, { token: alice.access_token });
+    const res = await server.post(
+      roomPath(roomId, "/ban"),
+      { user_id: "@troll:elsewhere.example" },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(200);
   });
 });
 
 describe("POST /knock/{roomIdOrAlias}", () => {
   test("knocks on a knock room, and is then invited", async () => {
-    const { server, alice, bob, roomId } = await setup({ room_version: "7", initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }] });
-    const res = await server.post(`${V3}/knock/${encodeURIComponent(roomId)}`, { reason: "let me in" }, { token: bob.access_token });
+    const { server, alice, bob, roomId } = await setup({
+      room_version: "7",
+      initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }],
+    });
+    const res = await server.post(
+      `${V3}/knock/${encodeURIComponent(roomId)}`,
+      { reason: "let me in" },
+      { token: bob.access_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body.room_id).toBe(roomId);
-    expect(await membershipOf(server, alice, roomId, bob.user_id)).toMatchObject({ membership: "knock", reason: "let me in" });
+    expect(await membershipOf(server, alice, roomId, bob.user_id)).toMatchObject({
+      membership: "knock",
+      reason: "let me in",
+    });
     await invite(server, alice, roomId, bob);
     await join(server, bob, roomId);
   });
 
   test("refuses to knock on a public room, and 404s unknown rooms", async () => {
     const { server, bob, roomId } = await setup({ preset: "public_chat" });
-    expect((await server.post(`${V3}/knock/${encodeURIComponent(roomId)}`, {}, { token: bob.access_token })).status).toBe(403);
-    expect((await server.post(`${V3}/knock/${encodeURIComponent("#gone:test.local")}`, {}, { token: bob.access_token })).status).toBe(404);
+    expect(
+      (await server.post(`${V3}/knock/${encodeURIComponent(roomId)}`, {}, { token: bob.access_token })).status,
+    ).toBe(403);
+    expect(
+      (await server.post(`${V3}/knock/${encodeURIComponent("#gone:test.local")}`, {}, { token: bob.access_token }))
+        .status,
+    ).toBe(404);
   });
 });
 
@@ -242,7 +323,8 @@ describe("leaveAllRooms (deactivation)", () => {
     await join(server, bob, joined);
     await invite(server, alice, invited, bob);
     expect((await server.services.rooms.leaveAllRooms(bob.user_id)).sort()).toEqual([joined, invited].sort());
-    for (const roomId of [joined, invited]) expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
+    for (const roomId of [joined, invited])
+      expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
     expect((await server.get(`${V3}/joined_rooms`, { token: bob.access_token })).body.joined_rooms).toEqual([]);
   });
 });
@@ -260,10 +342,22 @@ describe("profile changes", () => {
     const { server, alice, bob, roomId } = await setup({ preset: "public_chat" });
     await join(server, bob, roomId);
     const other = await createRoom(server, bob);
-    const put = await server.put(`${V3}/profile/${encodeURIComponent(bob.user_id)}/displayname`, { displayname: "Bobby" }, { token: bob.access_token });
+    const put = await server.put(
+      `${V3}/profile/${encodeURIComponent(bob.user_id)}/displayname`,
+      { displayname: "Bobby" },
+      { token: bob.access_token },
+    );
     expect(put.status).toBe(200);
-    await server.put(`${V3}/profile/${encodeURIComponent(bob.user_id)}/avatar_url`, { avatar_url: "mxc://test.local/abc" }, { token: bob.access_token });
-    expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({ membership: "join", displayname: "Bobby", avatar_url: "mxc://test.local/abc" });
+    await server.put(
+      `${V3}/profile/${encodeURIComponent(bob.user_id)}/avatar_url`,
+      { avatar_url: "mxc://test.local/abc" },
+      { token: bob.access_token },
+    );
+    expect(await membershipOf(server, alice, roomId, bob.user_id)).toEqual({
+      membership: "join",
+      displayname: "Bobby",
+      avatar_url: "mxc://test.local/abc",
+    });
     expect(await membershipOf(server, bob, other, bob.user_id)).toMatchObject({ displayname: "Bobby" });
     const joined = await server.get(roomPath(roomId, "/joined_members"), { token: alice.access_token });
     expect(joined.body.joined[bob.user_id]).toEqual({ display_name: "Bobby", avatar_url: "mxc://test.local/abc" });
@@ -278,7 +372,10 @@ describe("deactivation", () => {
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     deactivateUser(server, bob);
-    await until("bob's leave", async () => (await membershipOf(server, alice, roomId, bob.user_id)).membership === "leave");
+    await until(
+      "bob's leave",
+      async () => (await membershipOf(server, alice, roomId, bob.user_id)).membership === "leave",
+    );
     expect((await membershipOf(server, alice, roomId, bob.user_id)).membership).toBe("leave");
   });
 });

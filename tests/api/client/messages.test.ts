@@ -8,11 +8,22 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
-    const res = await server.put(roomPath(roomId, "/send/m.room.message/txn1"), { msgtype: "m.text", body: "hi" }, { token: alice.access_token });
+    const res = await server.put(
+      roomPath(roomId, "/send/m.room.message/txn1"),
+      { msgtype: "m.text", body: "hi" },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body.event_id).toMatch(/^\$/);
-    const event = await server.get(roomPath(roomId, `/event/${encodeURIComponent(res.body.event_id)}`), { token: alice.access_token });
-    expect(event.body).toMatchObject({ type: "m.room.message", sender: alice.user_id, room_id: roomId, content: { body: "hi" } });
+    const event = await server.get(roomPath(roomId, `/event/${encodeURIComponent(res.body.event_id)}`), {
+      token: alice.access_token,
+    });
+    expect(event.body).toMatchObject({
+      type: "m.room.message",
+      sender: alice.user_id,
+      room_id: roomId,
+      content: { body: "hi" },
+    });
   });
 
   test("returns the same event_id when a txnId is reused, and stores one event", async () => {
@@ -23,7 +34,11 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
     const first = await server.put(path, { msgtype: "m.text", body: "once" }, { token: alice.access_token });
     const second = await server.put(path, { msgtype: "m.text", body: "once" }, { token: alice.access_token });
     expect(second.body.event_id).toBe(first.body.event_id);
-    const page = await messages(server, alice, roomId, { dir: "b", limit: "50", filter: JSON.stringify({ types: ["m.room.message"] }) });
+    const page = await messages(server, alice, roomId, {
+      dir: "b",
+      limit: "50",
+      filter: JSON.stringify({ types: ["m.room.message"] }),
+    });
     expect(page.body.chunk).toHaveLength(1);
   });
 
@@ -63,7 +78,11 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
     const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
-    const sent = await server.put(roomPath(roomId, "/send/m.room.message/mine"), { msgtype: "m.text", body: "a" }, { token: alice.access_token });
+    const sent = await server.put(
+      roomPath(roomId, "/send/m.room.message/mine"),
+      { msgtype: "m.text", body: "a" },
+      { token: alice.access_token },
+    );
     const path = roomPath(roomId, `/event/${encodeURIComponent(sent.body.event_id)}`);
     expect((await server.get(path, { token: alice.access_token })).body.unsigned.transaction_id).toBe("mine");
     expect((await server.get(path, { token: bob.access_token })).body.unsigned.transaction_id).toBeUndefined();
@@ -74,7 +93,11 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
     const alice = await newUser(server);
     const mallory = await newUser(server);
     const roomId = await createRoom(server, alice);
-    const res = await server.put(roomPath(roomId, "/send/m.room.message/x"), { msgtype: "m.text", body: "hi" }, { token: mallory.access_token });
+    const res = await server.put(
+      roomPath(roomId, "/send/m.room.message/x"),
+      { msgtype: "m.text", body: "hi" },
+      { token: mallory.access_token },
+    );
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
     expect(res.body.error).toContain("sender is not joined (rule");
@@ -83,7 +106,11 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
   test("answers 403 for an unknown room", async () => {
     const server = createTestServer();
     const alice = await newUser(server);
-    const res = await server.put(roomPath("!nope:test.local", "/send/m.room.message/x"), { body: "hi" }, { token: alice.access_token });
+    const res = await server.put(
+      roomPath("!nope:test.local", "/send/m.room.message/x"),
+      { body: "hi" },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
   });
@@ -92,7 +119,11 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
-    const res = await server.put(roomPath(roomId, "/send/m.room.message/big"), { body: "x".repeat(66_000) }, { token: alice.access_token });
+    const res = await server.put(
+      roomPath(roomId, "/send/m.room.message/big"),
+      { body: "x".repeat(66_000) },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(413);
     expect(res.body.errcode).toBe("M_TOO_LARGE");
   });
@@ -101,7 +132,11 @@ describe("PUT /rooms/{roomId}/send/{eventType}/{txnId}", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
-    const res = await server.put(roomPath(roomId, "/send/m.room.message/float"), { body: "x", n: 1.5 }, { token: alice.access_token });
+    const res = await server.put(
+      roomPath(roomId, "/send/m.room.message/float"),
+      { body: "x", n: 1.5 },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe("M_BAD_JSON");
   });
@@ -130,7 +165,12 @@ describe("GET /rooms/{roomId}/messages", () => {
     const seen: string[] = [];
     let from: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const res = await messages(server, alice, roomId, { dir: "b", limit: "10", filter: onlyMessages, ...(from ? { from } : {}) });
+      const res = await messages(server, alice, roomId, {
+        dir: "b",
+        limit: "10",
+        filter: onlyMessages,
+        ...(from ? { from } : {}),
+      });
       expect(res.status).toBe(200);
       seen.push(...res.body.chunk.map((e: { event_id: string }) => e.event_id));
       if (res.body.end === undefined) break;
@@ -142,9 +182,19 @@ describe("GET /rooms/{roomId}/messages", () => {
   test("paginates forwards from a backwards token, in chronological order", async () => {
     const { server, alice, roomId, ids } = await roomWithMessages(12);
     const back = await messages(server, alice, roomId, { dir: "b", limit: "5", filter: onlyMessages });
-    const forward = await messages(server, alice, roomId, { dir: "f", limit: "3", filter: onlyMessages, from: back.body.end });
+    const forward = await messages(server, alice, roomId, {
+      dir: "f",
+      limit: "3",
+      filter: onlyMessages,
+      from: back.body.end,
+    });
     expect(forward.body.chunk.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(7, 10));
-    const rest = await messages(server, alice, roomId, { dir: "f", limit: "10", filter: onlyMessages, from: forward.body.end });
+    const rest = await messages(server, alice, roomId, {
+      dir: "f",
+      limit: "10",
+      filter: onlyMessages,
+      from: forward.body.end,
+    });
     expect(rest.body.chunk.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(10));
     expect(rest.body.end).toBeDefined();
   });
@@ -158,7 +208,12 @@ describe("GET /rooms/{roomId}/messages", () => {
   test("stops at the `to` token", async () => {
     const { server, alice, roomId, ids } = await roomWithMessages(10);
     const first = await messages(server, alice, roomId, { dir: "b", limit: "4", filter: onlyMessages });
-    const res = await messages(server, alice, roomId, { dir: "b", limit: "50", filter: onlyMessages, to: first.body.end });
+    const res = await messages(server, alice, roomId, {
+      dir: "b",
+      limit: "50",
+      filter: onlyMessages,
+      to: first.body.end,
+    });
     expect(res.body.chunk.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(6).reverse());
   });
 
@@ -171,10 +226,18 @@ describe("GET /rooms/{roomId}/messages", () => {
     await sendMessage(server, alice, roomId, "a");
     await sendMessage(server, bob, roomId, "b");
     await sendMessage(server, bob, roomId, "c", "com.example.custom");
-    const bobOnly = await messages(server, alice, roomId, { dir: "b", filter: JSON.stringify({ senders: [bob.user_id], not_types: ["m.room.member"] }) });
+    const bobOnly = await messages(server, alice, roomId, {
+      dir: "b",
+      filter: JSON.stringify({ senders: [bob.user_id], not_types: ["m.room.member"] }),
+    });
     expect(bobOnly.body.chunk.map((e: { type: string }) => e.type)).toEqual(["com.example.custom", "m.room.message"]);
-    const wildcard = await messages(server, alice, roomId, { dir: "b", filter: JSON.stringify({ types: ["m.room.*"], not_types: ["m.room.member"] }) });
-    expect(wildcard.body.chunk.every((e: { type: string }) => e.type.startsWith("m.room.") && e.type !== "m.room.member")).toBe(true);
+    const wildcard = await messages(server, alice, roomId, {
+      dir: "b",
+      filter: JSON.stringify({ types: ["m.room.*"], not_types: ["m.room.member"] }),
+    });
+    expect(
+      wildcard.body.chunk.every((e: { type: string }) => e.type.startsWith("m.room.") && e.type !== "m.room.member"),
+    ).toBe(true);
   });
 
   test("returns the senders' member events with lazy_load_members", async () => {
@@ -184,14 +247,20 @@ describe("GET /rooms/{roomId}/messages", () => {
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     await sendMessage(server, bob, roomId, "b");
-    const res = await messages(server, alice, roomId, { dir: "b", limit: "1", filter: JSON.stringify({ lazy_load_members: true }) });
+    const res = await messages(server, alice, roomId, {
+      dir: "b",
+      limit: "1",
+      filter: JSON.stringify({ lazy_load_members: true }),
+    });
     expect(res.body.state.map((e: { state_key: string }) => e.state_key)).toEqual([bob.user_id]);
   });
 
   test("rejects an invalid token and an invalid filter with 400 M_INVALID_PARAM", async () => {
     const { server, alice, roomId } = await roomWithMessages(1);
     expect((await messages(server, alice, roomId, { dir: "b", from: "garbage" })).body.errcode).toBe("M_INVALID_PARAM");
-    expect((await messages(server, alice, roomId, { dir: "b", filter: "{not json" })).body.errcode).toBe("M_INVALID_PARAM");
+    expect((await messages(server, alice, roomId, { dir: "b", filter: "{not json" })).body.errcode).toBe(
+      "M_INVALID_PARAM",
+    );
   });
 
   test("requires dir", async () => {
@@ -215,7 +284,10 @@ describe("history visibility", () => {
     const alice = await newUser(server);
     const bob = await newUser(server);
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
-    expect((await setState(server, alice, roomId, "m.room.history_visibility", "", { history_visibility: visibility })).status).toBe(200);
+    expect(
+      (await setState(server, alice, roomId, "m.room.history_visibility", "", { history_visibility: visibility }))
+        .status,
+    ).toBe(200);
     const early = await sendMessage(server, alice, roomId, "before bob");
     return { server, alice, bob, roomId, early };
   }
@@ -232,7 +304,9 @@ describe("history visibility", () => {
     const { server, bob, roomId, early } = await setup("joined");
     await join(server, bob, roomId);
     expect(bodies(await messages(server, bob, roomId, { dir: "b", limit: "50" }))).not.toContain("before bob");
-    const event = await server.get(roomPath(roomId, `/event/${encodeURIComponent(early)}`), { token: bob.access_token });
+    const event = await server.get(roomPath(roomId, `/event/${encodeURIComponent(early)}`), {
+      token: bob.access_token,
+    });
     expect(event.status).toBe(404);
   });
 
@@ -240,7 +314,9 @@ describe("history visibility", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const bob = await newUser(server);
-    const roomId = await createRoom(server, alice, { initial_state: [{ type: "m.room.history_visibility", content: { history_visibility: "invited" } }] });
+    const roomId = await createRoom(server, alice, {
+      initial_state: [{ type: "m.room.history_visibility", content: { history_visibility: "invited" } }],
+    });
     await sendMessage(server, alice, roomId, "before invite");
     await invite(server, alice, roomId, bob);
     await sendMessage(server, alice, roomId, "after invite");
@@ -275,7 +351,13 @@ describe("concurrent sends", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => server.put(roomPath(roomId, `/send/m.room.message/c${i}`), { msgtype: "m.text", body: `${i}` }, { token: alice.access_token })),
+      Array.from({ length: 50 }, (_, i) =>
+        server.put(
+          roomPath(roomId, `/send/m.room.message/c${i}`),
+          { msgtype: "m.text", body: `${i}` },
+          { token: alice.access_token },
+        ),
+      ),
     );
     expect(results.every((res) => res.status === 200)).toBe(true);
     expect(new Set(results.map((res) => res.body.event_id)).size).toBe(50);

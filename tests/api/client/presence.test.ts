@@ -13,7 +13,11 @@ describe("PUT and GET /presence/{userId}/status", () => {
     const [alice, bob, stranger] = [await newUser(server), await newUser(server), await newUser(server)];
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
-    const put = await server.put(statusPath(alice.user_id), { presence: "unavailable", status_msg: "lunch" }, { token: alice.access_token });
+    const put = await server.put(
+      statusPath(alice.user_id),
+      { presence: "unavailable", status_msg: "lunch" },
+      { token: alice.access_token },
+    );
     expect([put.status, put.body]).toEqual([200, {}]);
     const seen = await server.get(statusPath(alice.user_id), { token: bob.access_token });
     expect(seen.body).toMatchObject({ presence: "unavailable", status_msg: "lunch", currently_active: false });
@@ -23,7 +27,9 @@ describe("PUT and GET /presence/{userId}/status", () => {
     expect([hidden.status, hidden.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
     const other = await server.put(statusPath(alice.user_id), { presence: "online" }, { token: bob.access_token });
     expect([other.status, other.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
-    expect((await server.put(statusPath(alice.user_id), { presence: "away" }, { token: alice.access_token })).status).toBe(400);
+    expect(
+      (await server.put(statusPath(alice.user_id), { presence: "away" }, { token: alice.access_token })).status,
+    ).toBe(400);
     server.close();
   });
 
@@ -52,8 +58,18 @@ describe("PUT and GET /presence/{userId}/status", () => {
   test("with allow_local_presence = false updates are accepted and everyone reads as offline", async () => {
     const server = createTestServer({ allow_local_presence: false });
     const alice = await newUser(server);
-    expect((await server.put(statusPath(alice.user_id), { presence: "online", status_msg: "hi" }, { token: alice.access_token })).status).toBe(200);
-    expect((await server.get(statusPath(alice.user_id), { token: alice.access_token })).body).toEqual({ presence: "offline" });
+    expect(
+      (
+        await server.put(
+          statusPath(alice.user_id),
+          { presence: "online", status_msg: "hi" },
+          { token: alice.access_token },
+        )
+      ).status,
+    ).toBe(200);
+    expect((await server.get(statusPath(alice.user_id), { token: alice.access_token })).body).toEqual({
+      presence: "offline",
+    });
     server.close();
   });
 });

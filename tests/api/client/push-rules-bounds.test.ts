@@ -5,7 +5,11 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { MAX_JSON_DEPTH } from "../../../src/matrix/canonical-json.ts";
-import { MAX_RULE_ACTIONS, MAX_RULE_CONDITIONS, MAX_RULE_JSON_LENGTH } from "../../../src/matrix/push-rules/validate.ts";
+import {
+  MAX_RULE_ACTIONS,
+  MAX_RULE_CONDITIONS,
+  MAX_RULE_JSON_LENGTH,
+} from "../../../src/matrix/push-rules/validate.ts";
 import { createUser } from "../../support/fixtures.ts";
 import { createTestServer } from "../../support/server.ts";
 
@@ -31,8 +35,10 @@ describe("PUT /pushrules/global/{kind}/{ruleId}: work linear in the body", () =>
   const shapes: Record<string, (kb: number) => string> = {
     "nested as deep as the body is long": (kb) => `{"x":${"[".repeat(kb * 512)}${"]".repeat(kb * 512)}}`,
     "at the depth limit, missing actions": (kb) => `{"x":${nestedAround(MAX_JSON_DEPTH - 2, kb * 1024)}}`,
-    "at the depth limit, in an unknown condition": (kb) => `{"actions":["notify"],"conditions":[{"kind":"org.example","v":${nestedAround(MAX_JSON_DEPTH - 4, kb * 1024)}}]}`,
-    "at the depth limit, in a bad condition": (kb) => `{"actions":[],"conditions":[{"kind":1,"v":${nestedAround(MAX_JSON_DEPTH - 4, kb * 1024)}}]}`,
+    "at the depth limit, in an unknown condition": (kb) =>
+      `{"actions":["notify"],"conditions":[{"kind":"org.example","v":${nestedAround(MAX_JSON_DEPTH - 4, kb * 1024)}}]}`,
+    "at the depth limit, in a bad condition": (kb) =>
+      `{"actions":[],"conditions":[{"kind":1,"v":${nestedAround(MAX_JSON_DEPTH - 4, kb * 1024)}}]}`,
   };
 
   for (const [shape, body] of Object.entries(shapes)) {
@@ -40,7 +46,11 @@ describe("PUT /pushrules/global/{kind}/{ruleId}: work linear in the body", () =>
       const user = await createUser(server);
       const put = async (raw: string) => {
         const started = performance.now();
-        const res = await server.request("PUT", RULE, { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+        const res = await server.request("PUT", RULE, {
+          raw,
+          token: user.access_token,
+          headers: { "Content-Type": "application/json" },
+        });
         const elapsed = performance.now() - started;
         // Stored while under the rule size bound, refused above it.
         expect([200, 400], JSON.stringify(res.body)).toContain(res.status);
@@ -78,16 +88,25 @@ describe("PUT /pushrules/global/{kind}/{ruleId}: bounded rules", () => {
     const user = await createUser(server);
     const as = { token: user.access_token };
     const conditions = Array.from({ length: MAX_RULE_CONDITIONS }, (_, i) => condition(i));
-    const actions = ["notify", ...Array.from({ length: MAX_RULE_ACTIONS - 1 }, (_, i) => ({ set_tweak: `org.example.t${i}`, value: i }))];
+    const actions = [
+      "notify",
+      ...Array.from({ length: MAX_RULE_ACTIONS - 1 }, (_, i) => ({ set_tweak: `org.example.t${i}`, value: i })),
+    ];
     expect((await server.put(RULE, { conditions, actions }, as)).status).toBe(200);
     expect((await server.get(RULE, as)).body).toMatchObject({ conditions, actions });
 
     const tooMany = await server.put(RULE, { conditions: [...conditions, condition(99)], actions }, as);
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body).toEqual({ errcode: "M_BAD_JSON", error: `Invalid 'conditions': more than ${MAX_RULE_CONDITIONS} conditions` });
+    expect(tooMany.body).toEqual({
+      errcode: "M_BAD_JSON",
+      error: `Invalid 'conditions': more than ${MAX_RULE_CONDITIONS} conditions`,
+    });
     const tooManyActions = await server.put(RULE, { conditions, actions: [...actions, "notify"] }, as);
     expect(tooManyActions.status).toBe(400);
-    expect(tooManyActions.body).toEqual({ errcode: "M_BAD_JSON", error: `Invalid 'actions': more than ${MAX_RULE_ACTIONS} actions` });
+    expect(tooManyActions.body).toEqual({
+      errcode: "M_BAD_JSON",
+      error: `Invalid 'actions': more than ${MAX_RULE_ACTIONS} actions`,
+    });
     const tooManyOnActions = await server.put(`${RULE}/actions`, { actions: [...actions, "notify"] }, as);
     expect(tooManyOnActions.status).toBe(400);
   });
@@ -96,12 +115,19 @@ describe("PUT /pushrules/global/{kind}/{ruleId}: bounded rules", () => {
     const user = await createUser(server);
     const as = { token: user.access_token };
     const big = "x".repeat(MAX_RULE_JSON_LENGTH);
-    const unknown = await server.put(RULE, { conditions: [{ kind: "org.example.future", data: big }], actions: ["notify"] }, as);
+    const unknown = await server.put(
+      RULE,
+      { conditions: [{ kind: "org.example.future", data: big }], actions: ["notify"] },
+      as,
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toContain(`longer than ${MAX_RULE_JSON_LENGTH} characters`);
     const tweak = await server.put(RULE, { actions: [{ set_tweak: "org.example.big", value: big }] }, as);
     expect(tweak.status).toBe(400);
     expect(tweak.body.errcode).toBe("M_BAD_JSON");
-    expect((await server.put(RULE, { conditions: [{ kind: "org.example.future", data: "small" }], actions: ["notify"] }, as)).status).toBe(200);
+    expect(
+      (await server.put(RULE, { conditions: [{ kind: "org.example.future", data: "small" }], actions: ["notify"] }, as))
+        .status,
+    ).toBe(200);
   });
 });

@@ -10,8 +10,10 @@ const RULES = "/_matrix/client/v3/pushrules";
 let server: TestServer;
 let alice: TestUser;
 const as = () => ({ token: alice.access_token });
-const ids = async (kind: string): Promise<string[]> => (await server.get(`${RULES}/global/`, as())).body[kind].map((r: { rule_id: string }) => r.rule_id);
-const putContent = (ruleId: string, query = "", pattern = ruleId) => server.put(`${RULES}/global/content/${ruleId}${query}`, { pattern, actions: ["notify"] }, as());
+const ids = async (kind: string): Promise<string[]> =>
+  (await server.get(`${RULES}/global/`, as())).body[kind].map((r: { rule_id: string }) => r.rule_id);
+const putContent = (ruleId: string, query = "", pattern = ruleId) =>
+  server.put(`${RULES}/global/content/${ruleId}${query}`, { pattern, actions: ["notify"] }, as());
 
 beforeEach(async () => {
   server = createTestServer();
@@ -27,8 +29,16 @@ describe("GET /pushrules/", () => {
     expect(global.content).toEqual([]);
     expect(global.room).toEqual([]);
     expect(global.sender).toEqual([]);
-    expect(global.override[0]).toEqual({ rule_id: ".m.rule.master", default: true, enabled: false, conditions: [], actions: [] });
-    expect(global.override.find((r: { rule_id: string }) => r.rule_id === ".m.rule.invite_for_me").conditions[2]).toEqual({
+    expect(global.override[0]).toEqual({
+      rule_id: ".m.rule.master",
+      default: true,
+      enabled: false,
+      conditions: [],
+      actions: [],
+    });
+    expect(
+      global.override.find((r: { rule_id: string }) => r.rule_id === ".m.rule.invite_for_me").conditions[2],
+    ).toEqual({
       kind: "event_match",
       key: "state_key",
       pattern: alice.user_id,
@@ -56,7 +66,11 @@ describe("GET /pushrules/", () => {
 
 describe("PUT /pushrules/global/{kind}/{ruleId}", () => {
   test("creates an enabled user rule that GET returns", async () => {
-    const put = await server.put(`${RULES}/global/content/nocake`, { pattern: "cake*lie", actions: ["notify", { set_tweak: "sound", value: "cakealarm.wav" }] }, as());
+    const put = await server.put(
+      `${RULES}/global/content/nocake`,
+      { pattern: "cake*lie", actions: ["notify", { set_tweak: "sound", value: "cakealarm.wav" }] },
+      as(),
+    );
     expect(put.status).toBe(200);
     expect(put.body).toEqual({});
     const get = await server.get(`${RULES}/global/content/nocake`, as());
@@ -102,13 +116,26 @@ describe("PUT /pushrules/global/{kind}/{ruleId}", () => {
     await server.put(`${RULES}/global/content/b/enabled`, { enabled: false }, as());
     await putContent("b", "", "new pattern");
     expect(await ids("content")).toEqual(["c", "b", "a"]);
-    expect((await server.get(`${RULES}/global/content/b`, as())).body).toMatchObject({ pattern: "new pattern", enabled: false });
+    expect((await server.get(`${RULES}/global/content/b`, as())).body).toMatchObject({
+      pattern: "new pattern",
+      enabled: false,
+    });
     await putContent("b", "?after=a");
     expect(await ids("content")).toEqual(["c", "a", "b"]);
   });
 
   test("user override rules are checked after .m.rule.master and before the other server-default overrides", async () => {
-    await server.put(`${RULES}/global/override/beer`, { conditions: [{ kind: "event_match", key: "content.body", pattern: "beer" }, { kind: "room_member_count", is: "<=10" }], actions: ["notify"] }, as());
+    await server.put(
+      `${RULES}/global/override/beer`,
+      {
+        conditions: [
+          { kind: "event_match", key: "content.body", pattern: "beer" },
+          { kind: "room_member_count", is: "<=10" },
+        ],
+        actions: ["notify"],
+      },
+      as(),
+    );
     expect((await ids("override")).slice(0, 3)).toEqual([".m.rule.master", "beer", ".m.rule.suppress_notices"]);
     expect((await server.get(`${RULES}/global/override/beer`, as())).body.conditions).toEqual([
       { kind: "event_match", key: "content.body", pattern: "beer" },
@@ -119,7 +146,13 @@ describe("PUT /pushrules/global/{kind}/{ruleId}", () => {
   test("user underride rules come before the server-default underrides", async () => {
     await server.put(`${RULES}/global/underride/all`, { actions: ["notify"] }, as());
     expect((await ids("underride"))[0]).toBe("all");
-    expect((await server.get(`${RULES}/global/underride/all`, as())).body).toEqual({ rule_id: "all", default: false, enabled: true, conditions: [], actions: ["notify"] });
+    expect((await server.get(`${RULES}/global/underride/all`, as())).body).toEqual({
+      rule_id: "all",
+      default: false,
+      enabled: true,
+      conditions: [],
+      actions: ["notify"],
+    });
   });
 
   test("room and sender rules take the room or user id (URL-encoded) as their id", async () => {
@@ -127,7 +160,12 @@ describe("PUT /pushrules/global/{kind}/{ruleId}", () => {
     const sender = encodeURIComponent("@spambot:matrix.org");
     expect((await server.put(`${RULES}/global/room/${room}`, { actions: [] }, as())).status).toBe(200);
     expect((await server.put(`${RULES}/global/sender/${sender}`, { actions: [] }, as())).status).toBe(200);
-    expect((await server.get(`${RULES}/global/room/${room}`, as())).body).toEqual({ rule_id: "!dj234r78wl45Gh4D:matrix.org", default: false, enabled: true, actions: [] });
+    expect((await server.get(`${RULES}/global/room/${room}`, as())).body).toEqual({
+      rule_id: "!dj234r78wl45Gh4D:matrix.org",
+      default: false,
+      enabled: true,
+      actions: [],
+    });
     expect(await ids("sender")).toEqual(["@spambot:matrix.org"]);
     const bad = await server.put(`${RULES}/global/room/not-a-room`, { actions: [] }, as());
     expect(bad.status).toBe(400);
@@ -166,9 +204,24 @@ describe("PUT /pushrules/global/{kind}/{ruleId}", () => {
       ["content/x", { pattern: "x", actions: ["notify", "explode"] }, "M_BAD_JSON", "actions[1]"],
       ["content/x", { pattern: "x", actions: [{ value: 1 }] }, "M_BAD_JSON", "actions[0].set_tweak"],
       ["override/x", { actions: [], conditions: [{ key: "type" }] }, "M_MISSING_PARAM", "conditions.0.kind"],
-      ["override/x", { actions: [], conditions: [{ kind: "event_match", key: "type" }] }, "M_MISSING_PARAM", "conditions[0].pattern"],
-      ["override/x", { actions: [], conditions: [{ kind: "room_member_count", is: "lots" }] }, "M_BAD_JSON", "conditions[0].is"],
-      ["override/x", { actions: [], conditions: [{ kind: "event_property_is", key: "content.a", value: { b: 1 } }] }, "M_BAD_JSON", "conditions[0].value"],
+      [
+        "override/x",
+        { actions: [], conditions: [{ kind: "event_match", key: "type" }] },
+        "M_MISSING_PARAM",
+        "conditions[0].pattern",
+      ],
+      [
+        "override/x",
+        { actions: [], conditions: [{ kind: "room_member_count", is: "lots" }] },
+        "M_BAD_JSON",
+        "conditions[0].is",
+      ],
+      [
+        "override/x",
+        { actions: [], conditions: [{ kind: "event_property_is", key: "content.a", value: { b: 1 } }] },
+        "M_BAD_JSON",
+        "conditions[0].value",
+      ],
     ];
     for (const [path, body, errcode, field] of cases) {
       const res = await server.put(`${RULES}/global/${path}`, body, as());
@@ -185,8 +238,14 @@ describe("PUT /pushrules/global/{kind}/{ruleId}", () => {
   });
 
   test("unknown condition kinds are stored (they never match)", async () => {
-    await server.put(`${RULES}/global/override/future`, { actions: ["notify"], conditions: [{ kind: "org.example.future", x: [1] }] }, as());
-    expect((await server.get(`${RULES}/global/override/future`, as())).body.conditions).toEqual([{ kind: "org.example.future", x: [1] }]);
+    await server.put(
+      `${RULES}/global/override/future`,
+      { actions: ["notify"], conditions: [{ kind: "org.example.future", x: [1] }] },
+      as(),
+    );
+    expect((await server.get(`${RULES}/global/override/future`, as())).body.conditions).toEqual([
+      { kind: "org.example.future", x: [1] },
+    ]);
   });
 
   test("rules are per user", async () => {
@@ -224,18 +283,29 @@ describe("GET and DELETE /pushrules/global/{kind}/{ruleId}", () => {
 
 describe("…/enabled and …/actions", () => {
   test("a server-default rule can be enabled, disabled and given other actions, and stays default", async () => {
-    expect((await server.get(`${RULES}/global/override/.m.rule.master/enabled`, as())).body).toEqual({ enabled: false });
-    expect((await server.put(`${RULES}/global/override/.m.rule.master/enabled`, { enabled: true }, as())).body).toEqual({});
+    expect((await server.get(`${RULES}/global/override/.m.rule.master/enabled`, as())).body).toEqual({
+      enabled: false,
+    });
+    expect((await server.put(`${RULES}/global/override/.m.rule.master/enabled`, { enabled: true }, as())).body).toEqual(
+      {},
+    );
     expect((await server.get(`${RULES}/global/override/.m.rule.master/enabled`, as())).body).toEqual({ enabled: true });
 
     const actions = ["notify", { set_tweak: "sound", value: "bing" }];
     expect((await server.put(`${RULES}/global/underride/.m.rule.message/actions`, { actions }, as())).status).toBe(200);
     expect((await server.get(`${RULES}/global/underride/.m.rule.message/actions`, as())).body).toEqual({ actions });
-    expect((await server.get(`${RULES}/global/underride/.m.rule.message`, as())).body).toMatchObject({ default: true, enabled: true, actions });
+    expect((await server.get(`${RULES}/global/underride/.m.rule.message`, as())).body).toMatchObject({
+      default: true,
+      enabled: true,
+      actions,
+    });
 
     // Changing the actions did not touch the enabled flag, and the other way round.
     await server.put(`${RULES}/global/underride/.m.rule.message/enabled`, { enabled: false }, as());
-    expect((await server.get(`${RULES}/global/underride/.m.rule.message`, as())).body).toMatchObject({ enabled: false, actions });
+    expect((await server.get(`${RULES}/global/underride/.m.rule.message`, as())).body).toMatchObject({
+      enabled: false,
+      actions,
+    });
   });
 
   test("user rules can be disabled and re-actioned", async () => {
@@ -277,7 +347,9 @@ describe("the m.push_rules stream for /sync", () => {
 
   test("listeners hear of changes after commit, not of failed ones", async () => {
     const heard: [string, number][] = [];
-    server.services.signals.pushRulesChanged.subscribe(({ user_id: userId, position }) => heard.push([userId, position]));
+    server.services.signals.pushRulesChanged.subscribe(({ user_id: userId, position }) =>
+      heard.push([userId, position]),
+    );
     await putContent("x");
     await putContent("y", "?before=missing");
     expect(heard).toEqual([[alice.user_id, pushRulesPosition(server)]]);

@@ -51,7 +51,10 @@ describe("POST /pushers/set and GET /pushers", () => {
   test("a different pushkey adds a pusher", async () => {
     await set(pusher());
     await set(pusher({ pushkey: "other" }));
-    expect((await list()).map((p: { pushkey: string }) => p.pushkey).sort()).toEqual(["APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ", "other"]);
+    expect((await list()).map((p: { pushkey: string }) => p.pushkey).sort()).toEqual([
+      "APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ",
+      "other",
+    ]);
   });
 
   test("kind null deletes the pusher with that app_id and pushkey", async () => {
@@ -59,7 +62,9 @@ describe("POST /pushers/set and GET /pushers", () => {
     await set(pusher({ pushkey: "other" }));
     const res = await set({ kind: null, app_id: "com.example.app.ios", pushkey: "other" });
     expect(res.status).toBe(200);
-    expect((await list()).map((p: { pushkey: string }) => p.pushkey)).toEqual(["APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ"]);
+    expect((await list()).map((p: { pushkey: string }) => p.pushkey)).toEqual([
+      "APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ",
+    ]);
     expect((await set({ kind: null, app_id: "com.example.app.ios", pushkey: "never-set" })).status).toBe(200);
   });
 
@@ -137,7 +142,13 @@ describe("POST /pushers/set refuses bad pushers", () => {
   });
 
   test("data.url must be http(s) with the path /_matrix/push/v1/notify", async () => {
-    for (const url of ["https://gw.example.org/", "https://gw.example.org/_matrix/push/v1/notify/extra", "ftp://gw.example.org/_matrix/push/v1/notify", "not a url", 42]) {
+    for (const url of [
+      "https://gw.example.org/",
+      "https://gw.example.org/_matrix/push/v1/notify/extra",
+      "ftp://gw.example.org/_matrix/push/v1/notify",
+      "not a url",
+      42,
+    ]) {
       const res = await set(pusher({ data: { url } }));
       expect(res.status).toBe(400);
       expect(res.body.errcode).toBe(typeof url === "number" ? "M_BAD_JSON" : "M_INVALID_PARAM");

@@ -5,7 +5,8 @@ import { createRoom, join, newUser, roomPath, sendMessage, V3 } from "../../supp
 import { storedReceipt } from "../../support/stored.ts";
 import { pushGatewayIdle, receiptsPosition } from "../../support/streams.ts";
 
-const receiptPath = (roomId: string, type: string, eventId: string) => roomPath(roomId, `/receipt/${type}/${encodeURIComponent(eventId)}`);
+const receiptPath = (roomId: string, type: string, eventId: string) =>
+  roomPath(roomId, `/receipt/${type}/${encodeURIComponent(eventId)}`);
 
 describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
   test("stores m.read with a new stream position; an older event does not move it back", async () => {
@@ -14,9 +15,13 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     const roomId = await createRoom(server, alice);
     const first = await sendMessage(server, alice, roomId, "1");
     const second = await sendMessage(server, alice, roomId, "2");
-    expect((await server.post(receiptPath(roomId, "m.read", second), {}, { token: alice.access_token })).body).toEqual({});
+    expect((await server.post(receiptPath(roomId, "m.read", second), {}, { token: alice.access_token })).body).toEqual(
+      {},
+    );
     const position = receiptsPosition(server);
-    expect((await server.post(receiptPath(roomId, "m.read", first), {}, { token: alice.access_token })).status).toBe(200);
+    expect((await server.post(receiptPath(roomId, "m.read", first), {}, { token: alice.access_token })).status).toBe(
+      200,
+    );
     expect(receiptsPosition(server)).toBe(position);
     expect(storedReceipt(server, roomId, "m.read", alice.user_id)?.event_id).toBe(second);
     server.close();
@@ -37,8 +42,15 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     const [alice, bob] = [await newUser(server), await newUser(server)];
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     const root = await sendMessage(server, alice, roomId, "root");
-    const inThread = (await server.put(roomPath(roomId, "/send/m.room.message/t"), { msgtype: "m.text", body: "t", "m.relates_to": { rel_type: "m.thread", event_id: root } }, { token: alice.access_token })).body.event_id;
-    const post = (type: string, eventId: string, body: object = {}, token = alice.access_token) => server.post(receiptPath(roomId, type, eventId), body, { token });
+    const inThread = (
+      await server.put(
+        roomPath(roomId, "/send/m.room.message/t"),
+        { msgtype: "m.text", body: "t", "m.relates_to": { rel_type: "m.thread", event_id: root } },
+        { token: alice.access_token },
+      )
+    ).body.event_id;
+    const post = (type: string, eventId: string, body: object = {}, token = alice.access_token) =>
+      server.post(receiptPath(roomId, type, eventId), body, { token });
     const expectError = async (res: Promise<{ status: number; body: any }>, status: number, errcode: string) => {
       const r = await res;
       expect([r.status, r.body.errcode]).toEqual([status, errcode]);
@@ -52,7 +64,13 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     await expectError(post("m.read", root, {}, bob.access_token), 403, "M_FORBIDDEN");
     expect((await post("m.read", inThread, { thread_id: root })).status).toBe(200);
     // A reaction to a threaded event is in that thread (the rooms engine decides it at append).
-    const reaction = (await server.put(roomPath(roomId, "/send/m.reaction/r1"), { "m.relates_to": { rel_type: "m.annotation", event_id: inThread, key: "👍" } }, { token: alice.access_token })).body.event_id;
+    const reaction = (
+      await server.put(
+        roomPath(roomId, "/send/m.reaction/r1"),
+        { "m.relates_to": { rel_type: "m.annotation", event_id: inThread, key: "👍" } },
+        { token: alice.access_token },
+      )
+    ).body.event_id;
     expect((await post("m.read", reaction, { thread_id: root })).status).toBe(200);
     await expectError(post("m.read", reaction, { thread_id: "main" }), 400, "M_INVALID_PARAM");
     expect((await post("m.read", root, { thread_id: root })).status).toBe(200);
@@ -65,8 +83,13 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const event = await sendMessage(server, alice, roomId, "1");
-    expect((await server.post(receiptPath(roomId, "m.fully_read", event), {}, { token: alice.access_token })).status).toBe(200);
-    const marker = await server.get(`${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/account_data/m.fully_read`, { token: alice.access_token });
+    expect(
+      (await server.post(receiptPath(roomId, "m.fully_read", event), {}, { token: alice.access_token })).status,
+    ).toBe(200);
+    const marker = await server.get(
+      `${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/account_data/m.fully_read`,
+      { token: alice.access_token },
+    );
     expect(marker.body).toEqual({ event_id: event });
     server.close();
   });
@@ -78,9 +101,19 @@ describe("POST /rooms/{roomId}/receipt/{receiptType}/{eventId}", () => {
       const [alice, bob] = [await newUser(server), await newUser(server)];
       const roomId = await createRoom(server, alice, { preset: "public_chat" });
       await join(server, bob, roomId);
-      await server.post(`${V3}/pushers/set`, {
-        kind: "http", app_id: "a", pushkey: "k", app_display_name: "A", device_display_name: "D", lang: "en", data: { url: gateway.url },
-      }, { token: bob.access_token });
+      await server.post(
+        `${V3}/pushers/set`,
+        {
+          kind: "http",
+          app_id: "a",
+          pushkey: "k",
+          app_display_name: "A",
+          device_display_name: "D",
+          lang: "en",
+          data: { url: gateway.url },
+        },
+        { token: bob.access_token },
+      );
       const event = await sendMessage(server, alice, roomId, "hello");
       await pushGatewayIdle(server);
       const before = gateway.requests.length;
@@ -102,11 +135,18 @@ describe("POST /rooms/{roomId}/read_markers", () => {
     const roomId = await createRoom(server, alice);
     const a = await sendMessage(server, alice, roomId, "a");
     const b = await sendMessage(server, alice, roomId, "b");
-    const res = await server.post(roomPath(roomId, "/read_markers"), { "m.fully_read": a, "m.read": b, "m.read.private": b }, { token: alice.access_token });
+    const res = await server.post(
+      roomPath(roomId, "/read_markers"),
+      { "m.fully_read": a, "m.read": b, "m.read.private": b },
+      { token: alice.access_token },
+    );
     expect([res.status, res.body]).toEqual([200, {}]);
     expect(storedReceipt(server, roomId, "m.read", alice.user_id)?.event_id).toBe(b);
     expect(storedReceipt(server, roomId, "m.read.private", alice.user_id)?.event_id).toBe(b);
-    const marker = await server.get(`${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/account_data/m.fully_read`, { token: alice.access_token });
+    const marker = await server.get(
+      `${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/account_data/m.fully_read`,
+      { token: alice.access_token },
+    );
     expect(marker.body).toEqual({ event_id: a });
     server.close();
   });

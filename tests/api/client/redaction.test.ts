@@ -29,7 +29,12 @@ describe("PUT /rooms/{roomId}/redact/{eventId}/{txnId}", () => {
     expect(res.status).toBe(200);
     const event = await getEvent(server, alice.access_token, roomId, eventId);
     expect(event.body.content).toEqual({});
-    expect(event.body.unsigned.redacted_because).toMatchObject({ type: "m.room.redaction", event_id: res.body.event_id, content: { reason: "typo", redacts: eventId }, redacts: eventId });
+    expect(event.body.unsigned.redacted_because).toMatchObject({
+      type: "m.room.redaction",
+      event_id: res.body.event_id,
+      content: { reason: "typo", redacts: eventId },
+      redacts: eventId,
+    });
   });
 
   test("a txnId reused returns the same redaction", async () => {
@@ -61,7 +66,11 @@ describe("PUT /rooms/{roomId}/redact/{eventId}/{txnId}", () => {
   test("a redaction sent through /send is applied too", async () => {
     const { server, alice, bob, roomId } = await setup("11");
     const eventId = await sendMessage(server, bob, roomId, "x");
-    const res = await server.put(roomPath(roomId, "/send/m.room.redaction/viasend"), { redacts: eventId }, { token: bob.access_token });
+    const res = await server.put(
+      roomPath(roomId, "/send/m.room.redaction/viasend"),
+      { redacts: eventId },
+      { token: bob.access_token },
+    );
     expect(res.status).toBe(200);
     expect((await getEvent(server, alice.access_token, roomId, eventId)).body.content).toEqual({});
   });
@@ -79,18 +88,37 @@ describe("PUT /rooms/{roomId}/redact/{eventId}/{txnId}", () => {
 
 describe("what a redaction keeps, per room version", () => {
   const powerLevels = (userId: string, extra: Record<string, unknown> = {}) => ({
-    users: { [userId]: 100 }, users_default: 0, events: {}, events_default: 0, state_default: 50,
-    ban: 50, kick: 50, redact: 50, invite: 0, notifications: { room: 50 }, ...extra,
+    users: { [userId]: 100 },
+    users_default: 0,
+    events: {},
+    events_default: 0,
+    state_default: 50,
+    ban: 50,
+    kick: 50,
+    redact: 50,
+    invite: 0,
+    notifications: { room: 50 },
+    ...extra,
   });
 
   for (const version of ["1", "6", "11"]) {
     test(`room version ${version}`, async () => {
       const { server, alice, bob, roomId } = await setup(version);
       const message = await sendMessage(server, bob, roomId, "hello");
-      const pl = await setState(server, alice, roomId, "m.room.power_levels", "", powerLevels(alice.user_id, { users: { [alice.user_id]: 100, [bob.user_id]: 50 } }));
+      const pl = await setState(
+        server,
+        alice,
+        roomId,
+        "m.room.power_levels",
+        "",
+        powerLevels(alice.user_id, { users: { [alice.user_id]: 100, [bob.user_id]: 50 } }),
+      );
       expect(pl.status).toBe(200);
-      const member = (await setState(server, bob, roomId, "m.room.member", bob.user_id, { membership: "join", displayname: "Bob B" })).body.event_id;
-      for (const id of [message, pl.body.event_id, member]) expect((await redact(server, alice.access_token, roomId, id)).status).toBe(200);
+      const member = (
+        await setState(server, bob, roomId, "m.room.member", bob.user_id, { membership: "join", displayname: "Bob B" })
+      ).body.event_id;
+      for (const id of [message, pl.body.event_id, member])
+        expect((await redact(server, alice.access_token, roomId, id)).status).toBe(200);
 
       expect((await getEvent(server, alice.access_token, roomId, message)).body.content).toEqual({});
       const redactedPl = (await getEvent(server, alice.access_token, roomId, pl.body.event_id)).body.content;
@@ -106,7 +134,10 @@ describe("what a redaction keeps, per room version", () => {
   }
 
   test("room version 1 keeps m.room.aliases, version 6 does not", async () => {
-    for (const [version, kept] of [["1", true], ["6", false]] as const) {
+    for (const [version, kept] of [
+      ["1", true],
+      ["6", false],
+    ] as const) {
       const { server, alice, roomId } = await setup(version);
       const res = await setState(server, alice, roomId, "m.room.aliases", "test.local", { aliases: ["#a:test.local"] });
       expect(res.status).toBe(200);

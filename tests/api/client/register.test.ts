@@ -19,13 +19,22 @@ describe("POST /register", () => {
     const server = createTestServer({ allow_registration: true });
     const res = await server.post(REGISTER, { username: "alice", password: "pw" });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ flows: [{ stages: ["m.login.dummy"] }], params: {}, session: expect.any(String), completed: [] });
+    expect(res.body).toEqual({
+      flows: [{ stages: ["m.login.dummy"] }],
+      params: {},
+      session: expect.any(String),
+      completed: [],
+    });
   });
 
   test("completing m.login.dummy registers, logs in and sets the display name to the localpart", async () => {
     const server = createTestServer({ allow_registration: true });
     const first = await server.post(REGISTER, { username: "alice", password: "pw" });
-    const res = await server.post(REGISTER, { username: "alice", password: "pw", auth: { type: "m.login.dummy", session: first.body.session } });
+    const res = await server.post(REGISTER, {
+      username: "alice",
+      password: "pw",
+      auth: { type: "m.login.dummy", session: first.body.session },
+    });
     expect(res.status).toBe(200);
     const { user_id, access_token, device_id, refresh_token } = res.body;
     expect(user_id).toBe("@alice:test.local");
@@ -34,7 +43,9 @@ describe("POST /register", () => {
     expect(refresh_token).toBeUndefined();
     const whoami = await server.get("/_matrix/client/v3/account/whoami", { token: access_token });
     expect(whoami.body).toEqual({ user_id: "@alice:test.local", device_id, is_guest: false });
-    expect((await server.get(`/_matrix/client/v3/profile/${pathId("@alice:test.local")}`)).body).toEqual({ displayname: "alice" });
+    expect((await server.get(`/_matrix/client/v3/profile/${pathId("@alice:test.local")}`)).body).toEqual({
+      displayname: "alice",
+    });
   });
 
   test("a stage may be submitted without a prior session", async () => {
@@ -50,15 +61,27 @@ describe("POST /register", () => {
     expect(first.body.flows).toEqual([{ stages: ["m.login.registration_token"] }]);
     const session = first.body.session;
 
-    const dummy = await server.post(REGISTER, { username: "alice", password: "pw", auth: { type: "m.login.dummy", session } });
+    const dummy = await server.post(REGISTER, {
+      username: "alice",
+      password: "pw",
+      auth: { type: "m.login.dummy", session },
+    });
     expect(dummy.status).toBe(401);
     expect(dummy.body.errcode).toBe("M_UNRECOGNIZED");
 
-    const wrong = await server.post(REGISTER, { username: "alice", password: "pw", auth: { type: "m.login.registration_token", token: "nope", session } });
+    const wrong = await server.post(REGISTER, {
+      username: "alice",
+      password: "pw",
+      auth: { type: "m.login.registration_token", token: "nope", session },
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatchObject({ errcode: "M_UNAUTHORIZED", session, completed: [], flows: first.body.flows });
 
-    const right = await server.post(REGISTER, { username: "alice", password: "pw", auth: { type: "m.login.registration_token", token: "letmein", session } });
+    const right = await server.post(REGISTER, {
+      username: "alice",
+      password: "pw",
+      auth: { type: "m.login.registration_token", token: "letmein", session },
+    });
     expect(right.status).toBe(200);
     expect(right.body.user_id).toBe("@alice:test.local");
   });
@@ -67,7 +90,10 @@ describe("POST /register", () => {
     const server = createTestServer({ allow_registration: true, registration_token: "letmein" });
     const first = await server.post(REGISTER, { username: "carol" });
     const session = first.body.session;
-    const noPassword = await server.post(REGISTER, { username: "carol", auth: { type: "m.login.registration_token", token: "letmein", session } });
+    const noPassword = await server.post(REGISTER, {
+      username: "carol",
+      auth: { type: "m.login.registration_token", token: "letmein", session },
+    });
     expect(noPassword.status).toBe(400);
     expect(noPassword.body.errcode).toBe("M_MISSING_PARAM");
     // The token stage is not asked for again: the session alone completes the flow.
@@ -87,7 +113,11 @@ describe("POST /register", () => {
 
   test("an unknown session is refused with 400 M_UNKNOWN", async () => {
     const server = createTestServer({ allow_registration: true });
-    const res = await server.post(REGISTER, { username: "erin", password: "pw", auth: { type: "m.login.dummy", session: "nonsense" } });
+    const res = await server.post(REGISTER, {
+      username: "erin",
+      password: "pw",
+      auth: { type: "m.login.dummy", session: "nonsense" },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe("M_UNKNOWN");
   });
@@ -127,7 +157,12 @@ describe("POST /register", () => {
 
   test("inhibit_login returns only the user id", async () => {
     const server = createTestServer({ allow_registration: true });
-    const res = await server.post(REGISTER, { username: "hank", password: "pw", inhibit_login: true, auth: { type: "m.login.dummy" } });
+    const res = await server.post(REGISTER, {
+      username: "hank",
+      password: "pw",
+      inhibit_login: true,
+      auth: { type: "m.login.dummy" },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user_id: "@hank:test.local", home_server: "test.local" });
     expect(storedDevices(server, "@hank:test.local")).toEqual([]);
@@ -149,7 +184,12 @@ describe("POST /register", () => {
 
   test("refresh_token: true gets an expiring access token and a refresh token", async () => {
     const server = createTestServer({ allow_registration: true, refreshable_access_token_lifetime: 60_000 });
-    const res = await server.post(REGISTER, { username: "jack", password: "pw", refresh_token: true, auth: { type: "m.login.dummy" } });
+    const res = await server.post(REGISTER, {
+      username: "jack",
+      password: "pw",
+      refresh_token: true,
+      auth: { type: "m.login.dummy" },
+    });
     expect(res.body).toMatchObject({ refresh_token: expect.any(String), expires_in_ms: 60_000 });
   });
 
@@ -172,17 +212,25 @@ describe("guest registration", () => {
 
   test("needs no auth, ignores the chosen username and device, and gives restricted access", async () => {
     const server = createTestServer({ allow_guest_registration: true });
-    const res = await server.post(`${REGISTER}?kind=guest`, { username: "wanted", device_id: "MINE", initial_device_display_name: "Guest tab" });
+    const res = await server.post(`${REGISTER}?kind=guest`, {
+      username: "wanted",
+      device_id: "MINE",
+      initial_device_display_name: "Guest tab",
+    });
     expect(res.status).toBe(200);
     expect(res.body.user_id).not.toBe("@wanted:test.local");
     expect(res.body.device_id).not.toBe("MINE");
     const token = res.body.access_token;
     expect((await server.get("/_matrix/client/v3/account/whoami", { token })).body.is_guest).toBe(true);
-    expect((await server.get(`/_matrix/client/v3/devices/${res.body.device_id}`, { token })).body.display_name).toBe("Guest tab");
+    expect((await server.get(`/_matrix/client/v3/devices/${res.body.device_id}`, { token })).body.display_name).toBe(
+      "Guest tab",
+    );
     const refused = await server.get("/_matrix/client/v3/account/3pid", { token });
     expect(refused.status).toBe(403);
     expect(refused.body.errcode).toBe("M_GUEST_ACCESS_FORBIDDEN");
-    expect((await server.post("/_matrix/client/v3/user_directory/search", { search_term: "x" }, { token })).body.errcode).toBe("M_GUEST_ACCESS_FORBIDDEN");
+    expect(
+      (await server.post("/_matrix/client/v3/user_directory/search", { search_term: "x" }, { token })).body.errcode,
+    ).toBe("M_GUEST_ACCESS_FORBIDDEN");
   });
 });
 
@@ -204,23 +252,44 @@ describe("guest upgrade (POST /register with guest_access_token)", () => {
   test("the guest keeps its id and profile, gets a password and a new device, and its old token turns into a full user's", async () => {
     const server = createTestServer({ allow_registration: true, allow_guest_registration: true });
     const guest = await guestOn(server);
-    await server.put(`/_matrix/client/v3/profile/${pathId(guest.user_id)}/displayname`, { displayname: "Visitor" }, { token: guest.access_token });
+    await server.put(
+      `/_matrix/client/v3/profile/${pathId(guest.user_id)}/displayname`,
+      { displayname: "Visitor" },
+      { token: guest.access_token },
+    );
     expect((await server.get(WHOAMI, { token: guest.access_token })).body.is_guest).toBe(true);
 
-    const body = { guest_access_token: guest.access_token, username: localpartOf(guest.user_id), password: "now a member" };
+    const body = {
+      guest_access_token: guest.access_token,
+      username: localpartOf(guest.user_id),
+      password: "now a member",
+    };
     const challenge = await server.post(REGISTER, body);
     expect(challenge.status).toBe(401);
     expect(challenge.body.flows).toEqual([{ stages: ["m.login.dummy"] }]);
-    const res = await server.post(REGISTER, { ...body, auth: { type: "m.login.dummy", session: challenge.body.session } });
+    const res = await server.post(REGISTER, {
+      ...body,
+      auth: { type: "m.login.dummy", session: challenge.body.session },
+    });
     expect(res.status).toBe(200);
     expect(res.body.user_id).toBe(guest.user_id);
     expect(res.body.device_id).not.toBe(guest.device_id);
 
-    expect((await server.get(WHOAMI, { token: res.body.access_token })).body).toEqual({ user_id: guest.user_id, device_id: res.body.device_id, is_guest: false });
+    expect((await server.get(WHOAMI, { token: res.body.access_token })).body).toEqual({
+      user_id: guest.user_id,
+      device_id: res.body.device_id,
+      is_guest: false,
+    });
     // The guest's token was cached as a guest's: the very next request sees the full user.
     expect((await server.get(WHOAMI, { token: guest.access_token })).body.is_guest).toBe(false);
-    expect((await server.get(`/_matrix/client/v3/profile/${pathId(guest.user_id)}/displayname`)).body.displayname).toBe("Visitor");
-    const login = await server.post("/_matrix/client/v3/login", { type: "m.login.password", user: guest.user_id, password: "now a member" });
+    expect((await server.get(`/_matrix/client/v3/profile/${pathId(guest.user_id)}/displayname`)).body.displayname).toBe(
+      "Visitor",
+    );
+    const login = await server.post("/_matrix/client/v3/login", {
+      type: "m.login.password",
+      user: guest.user_id,
+      password: "now a member",
+    });
     expect(login.status).toBe(200);
     expect((await upgrade(server, body)).status).toBe(403);
   });
@@ -228,7 +297,12 @@ describe("guest upgrade (POST /register with guest_access_token)", () => {
   test("with the guest's device_id the device is kept and its guest token replaced", async () => {
     const server = createTestServer({ allow_registration: true, allow_guest_registration: true });
     const guest = await guestOn(server);
-    const res = await upgrade(server, { guest_access_token: guest.access_token, username: localpartOf(guest.user_id), password: "pw", device_id: guest.device_id });
+    const res = await upgrade(server, {
+      guest_access_token: guest.access_token,
+      username: localpartOf(guest.user_id),
+      password: "pw",
+      device_id: guest.device_id,
+    });
     expect([res.status, res.body.device_id]).toEqual([200, guest.device_id]);
     expect((await server.get(WHOAMI, { token: guest.access_token })).status).toBe(401);
     expect((await server.get(WHOAMI, { token: res.body.access_token })).body.is_guest).toBe(false);
@@ -237,7 +311,15 @@ describe("guest upgrade (POST /register with guest_access_token)", () => {
   test("needs open registration, the guest's own localpart and a guest's valid token", async () => {
     const closed = createTestServer({ allow_guest_registration: true });
     const stranded = await guestOn(closed);
-    expect((await upgrade(closed, { guest_access_token: stranded.access_token, username: localpartOf(stranded.user_id), password: "pw" })).status).toBe(403);
+    expect(
+      (
+        await upgrade(closed, {
+          guest_access_token: stranded.access_token,
+          username: localpartOf(stranded.user_id),
+          password: "pw",
+        })
+      ).status,
+    ).toBe(403);
 
     const server = createTestServer({ allow_registration: true, allow_guest_registration: true });
     const guest = await guestOn(server);
@@ -245,8 +327,16 @@ describe("guest upgrade (POST /register with guest_access_token)", () => {
     const cases: [Record<string, unknown>, number, string][] = [
       [{ guest_access_token: guest.access_token, password: "pw" }, 400, "M_MISSING_PARAM"],
       [{ guest_access_token: guest.access_token, username: "someoneelse", password: "pw" }, 403, "M_FORBIDDEN"],
-      [{ guest_access_token: member.access_token, username: localpartOf(member.user_id), password: "pw" }, 403, "M_FORBIDDEN"],
-      [{ guest_access_token: "mat_nonsense", username: localpartOf(guest.user_id), password: "pw" }, 401, "M_UNKNOWN_TOKEN"],
+      [
+        { guest_access_token: member.access_token, username: localpartOf(member.user_id), password: "pw" },
+        403,
+        "M_FORBIDDEN",
+      ],
+      [
+        { guest_access_token: "mat_nonsense", username: localpartOf(guest.user_id), password: "pw" },
+        401,
+        "M_UNKNOWN_TOKEN",
+      ],
     ];
     for (const [body, status, errcode] of cases) {
       const res = await upgrade(server, body);
@@ -259,7 +349,9 @@ describe("guest upgrade (POST /register with guest_access_token)", () => {
 describe("GET /register/available", () => {
   test("answers available for a free, valid name", async () => {
     const server = createTestServer();
-    expect((await server.get("/_matrix/client/v3/register/available?username=newbie")).body).toEqual({ available: true });
+    expect((await server.get("/_matrix/client/v3/register/available?username=newbie")).body).toEqual({
+      available: true,
+    });
   });
 
   test("names taken and invalid usernames", async () => {
@@ -268,7 +360,9 @@ describe("GET /register/available", () => {
     const taken = await server.get("/_matrix/client/v3/register/available?username=oldtimer");
     expect(taken.status).toBe(400);
     expect(taken.body.errcode).toBe("M_USER_IN_USE");
-    expect((await server.get("/_matrix/client/v3/register/available?username=%F0%9F%98%80")).body.errcode).toBe("M_INVALID_USERNAME");
+    expect((await server.get("/_matrix/client/v3/register/available?username=%F0%9F%98%80")).body.errcode).toBe(
+      "M_INVALID_USERNAME",
+    );
     expect((await server.get("/_matrix/client/v3/register/available")).body.errcode).toBe("M_MISSING_PARAM");
   });
 });
@@ -280,7 +374,9 @@ describe("GET /register/m.login.registration_token/validity", () => {
     const server = createTestServer({ allow_registration: true, registration_token: "letmein" });
     expect((await server.get(`${VALIDITY}?token=letmein`)).body).toEqual({ valid: true });
     expect((await server.get(`${VALIDITY}?token=nope`)).body).toEqual({ valid: false });
-    expect((await createTestServer({ allow_registration: true }).get(`${VALIDITY}?token=x`)).body).toEqual({ valid: false });
+    expect((await createTestServer({ allow_registration: true }).get(`${VALIDITY}?token=x`)).body).toEqual({
+      valid: false,
+    });
   });
 
   test("answers 403 when registration is closed", async () => {
@@ -295,7 +391,10 @@ describe("user-interactive auth sessions", () => {
     const server = createTestServer({ allow_registration: true });
     const { session } = (await server.post(REGISTER, { password: "pw" })).body;
     const auth = { type: "m.login.dummy", session };
-    const results = await Promise.all([server.post(REGISTER, { password: "pw", auth }), server.post(REGISTER, { password: "pw", auth })]);
+    const results = await Promise.all([
+      server.post(REGISTER, { password: "pw", auth }),
+      server.post(REGISTER, { password: "pw", auth }),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
     expect(storedAccountCount(server)).toBe(1);
   });

@@ -1,7 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { manualClock, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, type TestServer } from "../../support/server.ts";
-import { createRoom, join, messages, newUser, roomPath, sendEvent, sendMessage, setState } from "../../support/rooms.ts";
+import {
+  createRoom,
+  join,
+  messages,
+  newUser,
+  roomPath,
+  sendEvent,
+  sendMessage,
+  setState,
+} from "../../support/rooms.ts";
 
 async function setup() {
   const clock = manualClock();
@@ -20,11 +29,22 @@ const getEvent = (server: TestServer, user: TestUser, roomId: string, eventId: s
 const context = (server: TestServer, user: TestUser, roomId: string, eventId: string) =>
   server.get(roomPath(roomId, `/context/${encodeURIComponent(eventId)}?limit=10`), { token: user.access_token });
 const redact = (server: TestServer, user: TestUser, roomId: string, eventId: string) =>
-  server.put(roomPath(roomId, `/redact/${encodeURIComponent(eventId)}/${crypto.randomUUID()}`), {}, { token: user.access_token });
+  server.put(
+    roomPath(roomId, `/redact/${encodeURIComponent(eventId)}/${crypto.randomUUID()}`),
+    {},
+    { token: user.access_token },
+  );
 const edit = (target: string, body: string) => ({
-  msgtype: "m.text", body: `* ${body}`, "m.new_content": { msgtype: "m.text", body }, "m.relates_to": { rel_type: "m.replace", event_id: target },
+  msgtype: "m.text",
+  body: `* ${body}`,
+  "m.new_content": { msgtype: "m.text", body },
+  "m.relates_to": { rel_type: "m.replace", event_id: target },
 });
-const inThread = (root: string, body: string) => ({ msgtype: "m.text", body, "m.relates_to": { rel_type: "m.thread", event_id: root } });
+const inThread = (root: string, body: string) => ({
+  msgtype: "m.text",
+  body,
+  "m.relates_to": { rel_type: "m.thread", event_id: root },
+});
 const relationsOf = (event: { unsigned: Record<string, any> }) => event.unsigned["m.relations"];
 
 describe("m.replace aggregation", () => {
@@ -39,18 +59,29 @@ describe("m.replace aggregation", () => {
     // Not valid: another sender, another type, no m.new_content.
     await sendEvent(server, bob, roomId, "m.room.message", edit(original, "bob's edit"));
     await sendEvent(server, alice, roomId, "m.sticker", edit(original, "sticker edit"));
-    await sendEvent(server, alice, roomId, "m.room.message", { msgtype: "m.text", body: "* nothing", "m.relates_to": { rel_type: "m.replace", event_id: original } });
+    await sendEvent(server, alice, roomId, "m.room.message", {
+      msgtype: "m.text",
+      body: "* nothing",
+      "m.relates_to": { rel_type: "m.replace", event_id: original },
+    });
     const res = await getEvent(server, bob, roomId, original);
     expect(res.body.content).toEqual({ msgtype: "m.text", body: "original" });
     expect(relationsOf(res.body)["m.replace"]).toMatchObject({
-      event_id: latest, sender: alice.user_id, type: "m.room.message", room_id: roomId, content: { "m.new_content": { body: "second edit" } },
+      event_id: latest,
+      sender: alice.user_id,
+      type: "m.room.message",
+      room_id: roomId,
+      content: { "m.new_content": { body: "second edit" } },
     });
   });
 
   test("the edit with the largest event id wins a timestamp tie", async () => {
     const { server, alice, roomId } = await setup();
     const original = await sendMessage(server, alice, roomId, "original");
-    const edits = [await sendEvent(server, alice, roomId, "m.room.message", edit(original, "a")), await sendEvent(server, alice, roomId, "m.room.message", edit(original, "b"))];
+    const edits = [
+      await sendEvent(server, alice, roomId, "m.room.message", edit(original, "a")),
+      await sendEvent(server, alice, roomId, "m.room.message", edit(original, "b")),
+    ];
     const res = await getEvent(server, alice, roomId, original);
     expect(relationsOf(res.body)["m.replace"].event_id).toBe(edits.sort().at(-1)!);
   });
@@ -77,7 +108,11 @@ describe("m.replace aggregation", () => {
     await sendEvent(server, alice, roomId, "m.room.message", edit(firstEdit, "edit of edit"));
     expect(relationsOf((await getEvent(server, alice, roomId, firstEdit)).body)?.["m.replace"]).toBeUndefined();
     const topic = (await setState(server, alice, roomId, "m.room.topic", "", { topic: "t" })).body.event_id as string;
-    await sendEvent(server, alice, roomId, "m.room.topic", { topic: "x", "m.new_content": { topic: "y" }, "m.relates_to": { rel_type: "m.replace", event_id: topic } });
+    await sendEvent(server, alice, roomId, "m.room.topic", {
+      topic: "x",
+      "m.new_content": { topic: "y" },
+      "m.relates_to": { rel_type: "m.replace", event_id: topic },
+    });
     expect(relationsOf((await getEvent(server, alice, roomId, topic)).body)).toBeUndefined();
   });
 });
@@ -95,14 +130,24 @@ describe("m.thread aggregation", () => {
     const page = await messages(server, bob, roomId, { dir: "b", limit: "10" });
     const served = page.body.chunk.find((event: { event_id: string }) => event.event_id === root);
     const thread = relationsOf(served)["m.thread"];
-    expect(thread).toMatchObject({ count: 2, current_user_participated: true, latest_event: { event_id: latest, content: { body: "carol says" } } });
+    expect(thread).toMatchObject({
+      count: 2,
+      current_user_participated: true,
+      latest_event: { event_id: latest, content: { body: "carol says" } },
+    });
     expect(relationsOf(thread.latest_event)["m.replace"].event_id).toBe(latestEdit);
 
     const fromContext = await context(server, alice, roomId, root);
-    expect(relationsOf(fromContext.body.event)["m.thread"]).toMatchObject({ count: 2, current_user_participated: true });
+    expect(relationsOf(fromContext.body.event)["m.thread"]).toMatchObject({
+      count: 2,
+      current_user_participated: true,
+    });
     const outsider = await newUser(server);
     await join(server, outsider, roomId);
-    expect(relationsOf((await getEvent(server, outsider, roomId, root)).body)["m.thread"]).toMatchObject({ count: 2, current_user_participated: false });
+    expect(relationsOf((await getEvent(server, outsider, roomId, root)).body)["m.thread"]).toMatchObject({
+      count: 2,
+      current_user_participated: false,
+    });
   });
 
   test("leaves out thread events of ignored users, and those after a departed reader's leave", async () => {
@@ -110,8 +155,15 @@ describe("m.thread aggregation", () => {
     const root = await sendMessage(server, alice, roomId, "root");
     const bobs = await sendEvent(server, bob, roomId, "m.room.message", inThread(root, "bob"));
     await sendEvent(server, carol, roomId, "m.room.message", inThread(root, "carol"));
-    await server.put(`/_matrix/client/v3/user/${encodeURIComponent(alice.user_id)}/account_data/m.ignored_user_list`, { ignored_users: { [carol.user_id]: {} } }, { token: alice.access_token });
-    expect(relationsOf((await getEvent(server, alice, roomId, root)).body)["m.thread"]).toMatchObject({ count: 1, latest_event: { event_id: bobs } });
+    await server.put(
+      `/_matrix/client/v3/user/${encodeURIComponent(alice.user_id)}/account_data/m.ignored_user_list`,
+      { ignored_users: { [carol.user_id]: {} } },
+      { token: alice.access_token },
+    );
+    expect(relationsOf((await getEvent(server, alice, roomId, root)).body)["m.thread"]).toMatchObject({
+      count: 1,
+      latest_event: { event_id: bobs },
+    });
     expect(relationsOf((await getEvent(server, bob, roomId, root)).body)["m.thread"].count).toBe(2);
 
     expect((await server.post(roomPath(roomId, "/leave"), {}, { token: bob.access_token })).status).toBe(200);
@@ -126,10 +178,18 @@ describe("m.reference and m.annotation", () => {
     const { server, alice, bob, roomId } = await setup();
     const parent = await sendMessage(server, alice, roomId, "parent");
     const refs = [
-      await sendEvent(server, bob, roomId, "m.room.message", { msgtype: "m.text", body: "see", "m.relates_to": { rel_type: "m.reference", event_id: parent } }),
-      await sendEvent(server, alice, roomId, "org.example.vote", { "m.relates_to": { rel_type: "m.reference", event_id: parent } }),
+      await sendEvent(server, bob, roomId, "m.room.message", {
+        msgtype: "m.text",
+        body: "see",
+        "m.relates_to": { rel_type: "m.reference", event_id: parent },
+      }),
+      await sendEvent(server, alice, roomId, "org.example.vote", {
+        "m.relates_to": { rel_type: "m.reference", event_id: parent },
+      }),
     ];
-    await sendEvent(server, bob, roomId, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: parent, key: "👍" } });
+    await sendEvent(server, bob, roomId, "m.reaction", {
+      "m.relates_to": { rel_type: "m.annotation", event_id: parent, key: "👍" },
+    });
     const relations = relationsOf((await getEvent(server, alice, roomId, parent)).body);
     expect(relations).toEqual({ "m.reference": { chunk: refs.map((event_id) => ({ event_id })) } });
   });
@@ -143,7 +203,12 @@ describe("unsigned.membership", () => {
     await join(server, dave, roomId);
     const late = await sendMessage(server, alice, roomId, "after dave");
     const page = await messages(server, dave, roomId, { dir: "b", limit: "20" });
-    const byId = new Map(page.body.chunk.map((event: { event_id: string; unsigned: { membership?: string } }) => [event.event_id, event.unsigned.membership]));
+    const byId = new Map(
+      page.body.chunk.map((event: { event_id: string; unsigned: { membership?: string } }) => [
+        event.event_id,
+        event.unsigned.membership,
+      ]),
+    );
     expect(byId.get(late)).toBe("join");
     expect(byId.get(early)).toBe("leave");
     expect((await getEvent(server, dave, roomId, late)).body.unsigned.membership).toBe("join");

@@ -19,11 +19,18 @@ async function setup() {
 
 function threads(server: TestServer, user: TestUser, roomId: string, query: Record<string, string> = {}) {
   const qs = new URLSearchParams(query).toString();
-  return server.get(`${V1}/rooms/${encodeURIComponent(roomId)}/threads${qs ? `?${qs}` : ""}`, { token: user.access_token });
+  return server.get(`${V1}/rooms/${encodeURIComponent(roomId)}/threads${qs ? `?${qs}` : ""}`, {
+    token: user.access_token,
+  });
 }
 
-const inThread = (root: string, body = "reply") => ({ msgtype: "m.text", body, "m.relates_to": { rel_type: "m.thread", event_id: root } });
-const reply = (server: TestServer, user: TestUser, roomId: string, root: string, body?: string) => sendEvent(server, user, roomId, "m.room.message", inThread(root, body));
+const inThread = (root: string, body = "reply") => ({
+  msgtype: "m.text",
+  body,
+  "m.relates_to": { rel_type: "m.thread", event_id: root },
+});
+const reply = (server: TestServer, user: TestUser, roomId: string, root: string, body?: string) =>
+  sendEvent(server, user, roomId, "m.room.message", inThread(root, body));
 const ids = (chunk: { event_id: string }[]) => chunk.map((event) => event.event_id);
 
 describe("GET /rooms/{roomId}/threads", () => {
@@ -40,9 +47,14 @@ describe("GET /rooms/{roomId}/threads", () => {
     expect(ids(res.body.chunk)).toEqual([first, second]);
     expect(res.body.next_batch).toBeUndefined();
     expect(res.body.chunk[0].unsigned["m.relations"]["m.thread"]).toMatchObject({
-      count: 2, current_user_participated: true, latest_event: { event_id: latest, sender: carol.user_id, content: { body: "latest" } },
+      count: 2,
+      current_user_participated: true,
+      latest_event: { event_id: latest, sender: carol.user_id, content: { body: "latest" } },
     });
-    expect(res.body.chunk[1].unsigned["m.relations"]["m.thread"]).toMatchObject({ count: 1, current_user_participated: false });
+    expect(res.body.chunk[1].unsigned["m.relations"]["m.thread"]).toMatchObject({
+      count: 1,
+      current_user_participated: false,
+    });
   });
 
   test("include=participated lists the threads the user started or posted in", async () => {
@@ -54,7 +66,10 @@ describe("GET /rooms/{roomId}/threads", () => {
     await reply(server, bob, roomId, byAlice);
     await reply(server, alice, roomId, byCarol);
     expect(ids((await threads(server, bob, roomId, { include: "participated" })).body.chunk)).toEqual([byAlice, byBob]);
-    expect(ids((await threads(server, carol, roomId, { include: "participated" })).body.chunk)).toEqual([byCarol, byBob]);
+    expect(ids((await threads(server, carol, roomId, { include: "participated" })).body.chunk)).toEqual([
+      byCarol,
+      byBob,
+    ]);
     expect(ids((await threads(server, bob, roomId, { include: "all" })).body.chunk)).toEqual([byCarol, byAlice, byBob]);
   });
 
@@ -82,7 +97,10 @@ describe("GET /rooms/{roomId}/threads", () => {
     await server.put(roomPath(roomId, `/redact/${encodeURIComponent(latest)}/r1`), {}, { token: bob.access_token });
     const afterOne = await threads(server, alice, roomId);
     expect(ids(afterOne.body.chunk)).toEqual([newer, older]);
-    expect(afterOne.body.chunk[1].unsigned["m.relations"]["m.thread"]).toMatchObject({ count: 1, latest_event: { event_id: olderReply } });
+    expect(afterOne.body.chunk[1].unsigned["m.relations"]["m.thread"]).toMatchObject({
+      count: 1,
+      latest_event: { event_id: olderReply },
+    });
     await server.put(roomPath(roomId, `/redact/${encodeURIComponent(olderReply)}/r2`), {}, { token: bob.access_token });
     expect(ids((await threads(server, alice, roomId)).body.chunk)).toEqual([newer]);
   });
@@ -91,7 +109,11 @@ describe("GET /rooms/{roomId}/threads", () => {
     const { server, alice, bob, roomId } = await setup();
     const root = await sendMessage(server, bob, roomId, "from bob");
     await reply(server, alice, roomId, root);
-    const ignore = await server.put(`/_matrix/client/v3/user/${encodeURIComponent(alice.user_id)}/account_data/m.ignored_user_list`, { ignored_users: { [bob.user_id]: {} } }, { token: alice.access_token });
+    const ignore = await server.put(
+      `/_matrix/client/v3/user/${encodeURIComponent(alice.user_id)}/account_data/m.ignored_user_list`,
+      { ignored_users: { [bob.user_id]: {} } },
+      { token: alice.access_token },
+    );
     expect(ignore.status).toBe(200);
     const res = await threads(server, alice, roomId);
     expect(res.body.chunk[0]).toMatchObject({ event_id: root, content: {} });
@@ -113,7 +135,9 @@ describe("sending thread events", () => {
     const { server, alice, bob, roomId } = await setup();
     const root = await sendMessage(server, alice, roomId, "root");
     const threaded = await reply(server, bob, roomId, root);
-    const res = await server.put(roomPath(roomId, "/send/m.room.message/nested"), inThread(threaded), { token: alice.access_token });
+    const res = await server.put(roomPath(roomId, "/send/m.room.message/nested"), inThread(threaded), {
+      token: alice.access_token,
+    });
     expect(res.status).toBe(400);
     expect(res.body.errcode).toBe("M_UNKNOWN");
   });
@@ -127,7 +151,9 @@ describe("sending thread events", () => {
     expect(again.status).toBe(400);
     expect(again.body.errcode).toBe("M_DUPLICATE_ANNOTATION");
     await sendEvent(server, alice, roomId, "m.reaction", reaction);
-    await sendEvent(server, bob, roomId, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: target, key: "👎" } });
+    await sendEvent(server, bob, roomId, "m.reaction", {
+      "m.relates_to": { rel_type: "m.annotation", event_id: target, key: "👎" },
+    });
     await server.put(roomPath(roomId, `/redact/${encodeURIComponent(first)}/r1`), {}, { token: bob.access_token });
     await sendEvent(server, bob, roomId, "m.reaction", reaction);
   });
@@ -136,8 +162,16 @@ describe("sending thread events", () => {
     const { server, alice, bob, roomId } = await setup();
     const root = await sendMessage(server, alice, roomId, "root");
     const threaded = await reply(server, alice, roomId, root);
-    await sendEvent(server, alice, roomId, "m.room.message", { msgtype: "m.text", body: "about it", "m.relates_to": { rel_type: "m.reference", event_id: threaded } });
-    await sendEvent(server, alice, roomId, "m.room.message", { msgtype: "m.text", body: "about the root", "m.relates_to": { rel_type: "m.reference", event_id: root } });
+    await sendEvent(server, alice, roomId, "m.room.message", {
+      msgtype: "m.text",
+      body: "about it",
+      "m.relates_to": { rel_type: "m.reference", event_id: threaded },
+    });
+    await sendEvent(server, alice, roomId, "m.room.message", {
+      msgtype: "m.text",
+      body: "about the root",
+      "m.relates_to": { rel_type: "m.reference", event_id: root },
+    });
     const counts = unreadCounts(server, bob.user_id, roomId);
     expect(counts.threads[root]?.notification_count).toBe(2);
     expect(counts.main.notification_count).toBe(2);

@@ -14,12 +14,26 @@ async function setup() {
   return { server, alice, bob, roomId };
 }
 
-function relations(server: TestServer, user: TestUser, roomId: string, eventId: string, rest = "", query: Record<string, string> = {}) {
+function relations(
+  server: TestServer,
+  user: TestUser,
+  roomId: string,
+  eventId: string,
+  rest = "",
+  query: Record<string, string> = {},
+) {
   const qs = new URLSearchParams(query).toString();
-  return server.get(`${V1}/rooms/${encodeURIComponent(roomId)}/relations/${encodeURIComponent(eventId)}${rest}${qs ? `?${qs}` : ""}`, { token: user.access_token });
+  return server.get(
+    `${V1}/rooms/${encodeURIComponent(roomId)}/relations/${encodeURIComponent(eventId)}${rest}${qs ? `?${qs}` : ""}`,
+    { token: user.access_token },
+  );
 }
 
-const reference = (eventId: string, body = "ref") => ({ msgtype: "m.text", body, "m.relates_to": { rel_type: "m.reference", event_id: eventId } });
+const reference = (eventId: string, body = "ref") => ({
+  msgtype: "m.text",
+  body,
+  "m.relates_to": { rel_type: "m.reference", event_id: eventId },
+});
 const ids = (chunk: { event_id: string }[]) => chunk.map((event) => event.event_id);
 
 describe("GET /rooms/{roomId}/relations/{eventId}", () => {
@@ -27,7 +41,8 @@ describe("GET /rooms/{roomId}/relations/{eventId}", () => {
     const { server, alice, bob, roomId } = await setup();
     const parent = await sendMessage(server, alice, roomId, "parent");
     const children = [];
-    for (let i = 0; i < 5; i++) children.push(await sendEvent(server, i % 2 ? bob : alice, roomId, "m.room.message", reference(parent, `r${i}`)));
+    for (let i = 0; i < 5; i++)
+      children.push(await sendEvent(server, i % 2 ? bob : alice, roomId, "m.room.message", reference(parent, `r${i}`)));
     await sendMessage(server, alice, roomId, "unrelated");
 
     const first = await relations(server, bob, roomId, parent, "", { limit: "2" });
@@ -41,14 +56,20 @@ describe("GET /rooms/{roomId}/relations/{eventId}", () => {
     const third = await relations(server, bob, roomId, parent, "", { limit: "2", from: second.body.next_batch });
     expect(ids(third.body.chunk)).toEqual([children[0]!]);
     expect(third.body.next_batch).toBeUndefined();
-    expect(third.body.chunk[0]).toMatchObject({ type: "m.room.message", sender: alice.user_id, room_id: roomId, content: { body: "r0" } });
+    expect(third.body.chunk[0]).toMatchObject({
+      type: "m.room.message",
+      sender: alice.user_id,
+      room_id: roomId,
+      content: { body: "r0" },
+    });
   });
 
   test("pages forwards with dir=f, oldest first, and stops at `to`", async () => {
     const { server, alice, roomId } = await setup();
     const parent = await sendMessage(server, alice, roomId, "parent");
     const children = [];
-    for (let i = 0; i < 4; i++) children.push(await sendEvent(server, alice, roomId, "m.room.message", reference(parent)));
+    for (let i = 0; i < 4; i++)
+      children.push(await sendEvent(server, alice, roomId, "m.room.message", reference(parent)));
     const first = await relations(server, alice, roomId, parent, "", { dir: "f", limit: "3" });
     expect(ids(first.body.chunk)).toEqual(children.slice(0, 3));
     const rest = await relations(server, alice, roomId, parent, "", { dir: "f", from: first.body.next_batch });
@@ -64,22 +85,39 @@ describe("GET /rooms/{roomId}/relations/{eventId}", () => {
     const { server, alice, bob, roomId } = await setup();
     const parent = await sendMessage(server, alice, roomId, "parent");
     const ref = await sendEvent(server, bob, roomId, "m.room.message", reference(parent));
-    const reaction = await sendEvent(server, bob, roomId, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: parent, key: "👍" } });
-    const customRef = await sendEvent(server, bob, roomId, "org.example.vote", { "m.relates_to": { rel_type: "m.reference", event_id: parent } });
+    const reaction = await sendEvent(server, bob, roomId, "m.reaction", {
+      "m.relates_to": { rel_type: "m.annotation", event_id: parent, key: "👍" },
+    });
+    const customRef = await sendEvent(server, bob, roomId, "org.example.vote", {
+      "m.relates_to": { rel_type: "m.reference", event_id: parent },
+    });
     expect(ids((await relations(server, alice, roomId, parent)).body.chunk)).toEqual([customRef, reaction, ref]);
     expect(ids((await relations(server, alice, roomId, parent, "/m.reference")).body.chunk)).toEqual([customRef, ref]);
-    expect(ids((await relations(server, alice, roomId, parent, "/m.reference/org.example.vote")).body.chunk)).toEqual([customRef]);
-    expect(ids((await relations(server, alice, roomId, parent, "/m.annotation/m.reaction")).body.chunk)).toEqual([reaction]);
+    expect(ids((await relations(server, alice, roomId, parent, "/m.reference/org.example.vote")).body.chunk)).toEqual([
+      customRef,
+    ]);
+    expect(ids((await relations(server, alice, roomId, parent, "/m.annotation/m.reaction")).body.chunk)).toEqual([
+      reaction,
+    ]);
     expect((await relations(server, alice, roomId, parent, "/m.replace")).body.chunk).toEqual([]);
   });
 
   test("recurse includes relations of relations, each passing the filters, and reports the depth", async () => {
     const { server, alice, bob, roomId } = await setup();
     const root = await sendMessage(server, alice, roomId, "root");
-    const reply = await sendEvent(server, bob, roomId, "m.room.message", { msgtype: "m.text", body: "in thread", "m.relates_to": { rel_type: "m.thread", event_id: root } });
-    const reaction = await sendEvent(server, alice, roomId, "m.reaction", { "m.relates_to": { rel_type: "m.annotation", event_id: reply, key: "👀" } });
+    const reply = await sendEvent(server, bob, roomId, "m.room.message", {
+      msgtype: "m.text",
+      body: "in thread",
+      "m.relates_to": { rel_type: "m.thread", event_id: root },
+    });
+    const reaction = await sendEvent(server, alice, roomId, "m.reaction", {
+      "m.relates_to": { rel_type: "m.annotation", event_id: reply, key: "👀" },
+    });
     const edit = await sendEvent(server, bob, roomId, "m.room.message", {
-      msgtype: "m.text", body: "* edited", "m.new_content": { msgtype: "m.text", body: "edited" }, "m.relates_to": { rel_type: "m.replace", event_id: reply },
+      msgtype: "m.text",
+      body: "* edited",
+      "m.new_content": { msgtype: "m.text", body: "edited" },
+      "m.relates_to": { rel_type: "m.replace", event_id: reply },
     });
     expect(ids((await relations(server, alice, roomId, root)).body.chunk)).toEqual([reply]);
     const recursed = await relations(server, alice, roomId, root, "", { recurse: "true" });
@@ -90,7 +128,12 @@ describe("GET /rooms/{roomId}/relations/{eventId}", () => {
     expect((await relations(server, alice, roomId, root, "", { recurse: "false" })).body.recursion_depth).toBe(1);
     const paged = await relations(server, alice, roomId, root, "", { recurse: "true", dir: "f", limit: "2" });
     expect(ids(paged.body.chunk)).toEqual([reply, reaction]);
-    expect(ids((await relations(server, alice, roomId, root, "", { recurse: "true", dir: "f", from: paged.body.next_batch })).body.chunk)).toEqual([edit]);
+    expect(
+      ids(
+        (await relations(server, alice, roomId, root, "", { recurse: "true", dir: "f", from: paged.body.next_batch }))
+          .body.chunk,
+      ),
+    ).toEqual([edit]);
   });
 
   test("an event relating to an event of another room is not a relation of it", async () => {
@@ -98,11 +141,19 @@ describe("GET /rooms/{roomId}/relations/{eventId}", () => {
     const parent = await sendMessage(server, alice, roomId, "parent");
     const elsewhere = await createRoom(server, alice);
     await sendEvent(server, alice, elsewhere, "m.room.message", reference(parent));
-    await sendEvent(server, alice, elsewhere, "m.room.message", { msgtype: "m.text", body: "x", "m.relates_to": { rel_type: "m.thread", event_id: parent } });
+    await sendEvent(server, alice, elsewhere, "m.room.message", {
+      msgtype: "m.text",
+      body: "x",
+      "m.relates_to": { rel_type: "m.thread", event_id: parent },
+    });
     expect((await relations(server, alice, roomId, parent)).body.chunk).toEqual([]);
-    const event = await server.get(roomPath(roomId, `/event/${encodeURIComponent(parent)}`), { token: alice.access_token });
+    const event = await server.get(roomPath(roomId, `/event/${encodeURIComponent(parent)}`), {
+      token: alice.access_token,
+    });
     expect(event.body.unsigned["m.relations"]).toBeUndefined();
-    const threads = await server.get(`${V1}/rooms/${encodeURIComponent(roomId)}/threads`, { token: alice.access_token });
+    const threads = await server.get(`${V1}/rooms/${encodeURIComponent(roomId)}/threads`, {
+      token: alice.access_token,
+    });
     expect(threads.body.chunk).toEqual([]);
   });
 
@@ -130,7 +181,9 @@ describe("GET /rooms/{roomId}/relations/{eventId}", () => {
 
   test("a user who joined after the parent, in a room that shows history from joining, gets 404", async () => {
     const { server, alice, roomId } = await setup();
-    expect((await setState(server, alice, roomId, "m.room.history_visibility", "", { history_visibility: "joined" })).status).toBe(200);
+    expect(
+      (await setState(server, alice, roomId, "m.room.history_visibility", "", { history_visibility: "joined" })).status,
+    ).toBe(200);
     const parent = await sendMessage(server, alice, roomId, "before carol");
     const early = await sendEvent(server, alice, roomId, "m.room.message", reference(parent));
     const carol = await newUser(server);

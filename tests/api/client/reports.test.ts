@@ -16,14 +16,28 @@ describe("POST /rooms/{roomId}/report/{eventId}", () => {
     const { server, alice, bob, roomId } = await setup();
     await join(server, bob, roomId);
     const eventId = await sendMessage(server, alice, roomId, "rude");
-    const res = await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), { reason: "rude", score: -100 }, { token: bob.access_token });
+    const res = await server.post(
+      roomPath(roomId, `/report/${encodeURIComponent(eventId)}`),
+      { reason: "rude", score: -100 },
+      { token: bob.access_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
     expect(storedReports(server)).toEqual([
-      expect.objectContaining({ reporter: bob.user_id, room_id: roomId, event_id: eventId, user_id: null, reason: "rude", score: -100 }),
+      expect.objectContaining({
+        reporter: bob.user_id,
+        room_id: roomId,
+        event_id: eventId,
+        user_id: null,
+        reason: "rude",
+        score: -100,
+      }),
     ]);
     // Both fields are optional.
-    expect((await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), {}, { token: bob.access_token })).status).toBe(200);
+    expect(
+      (await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), {}, { token: bob.access_token }))
+        .status,
+    ).toBe(200);
   });
 
   test("a score outside -100..0 (1e308 found by the fuzzer) is 400 M_BAD_JSON and nothing is stored", async () => {
@@ -31,7 +45,11 @@ describe("POST /rooms/{roomId}/report/{eventId}", () => {
     await join(server, bob, roomId);
     const eventId = await sendMessage(server, alice, roomId, "rude");
     for (const score of [1e308, -1e308, 1, -101]) {
-      const res = await server.post(roomPath(roomId, `/report/${encodeURIComponent(eventId)}`), { score }, { token: bob.access_token });
+      const res = await server.post(
+        roomPath(roomId, `/report/${encodeURIComponent(eventId)}`),
+        { score },
+        { token: bob.access_token },
+      );
       expect([score, res.status, res.body.errcode]).toEqual([score, 400, "M_BAD_JSON"]);
     }
     expect(server.stores.reports.selectReports(0, 10)).toEqual([]);
@@ -42,7 +60,12 @@ describe("POST /rooms/{roomId}/report/{eventId}", () => {
     const before = await sendMessage(server, alice, roomId, "before bob");
     const other = await createRoom(server, alice);
     const elsewhere = await sendMessage(server, alice, other);
-    const report = (room: string, eventId: string) => server.post(roomPath(room, `/report/${encodeURIComponent(eventId)}`), { reason: "x" }, { token: bob.access_token });
+    const report = (room: string, eventId: string) =>
+      server.post(
+        roomPath(room, `/report/${encodeURIComponent(eventId)}`),
+        { reason: "x" },
+        { token: bob.access_token },
+      );
     const notJoined = await report(roomId, before);
     expect(notJoined.status).toBe(404);
     expect(notJoined.body.errcode).toBe("M_NOT_FOUND");
@@ -62,11 +85,22 @@ describe("POST /rooms/{roomId}/report", () => {
     const res = await server.post(roomPath(roomId, "/report"), { reason: "spam room" }, { token: bob.access_token });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
-    expect(storedReports(server)[0]).toMatchObject({ reporter: bob.user_id, room_id: roomId, event_id: null, reason: "spam room" });
-    const unknown = await server.post(roomPath("!nowhere:test.local", "/report"), { reason: "?" }, { token: bob.access_token });
+    expect(storedReports(server)[0]).toMatchObject({
+      reporter: bob.user_id,
+      room_id: roomId,
+      event_id: null,
+      reason: "spam room",
+    });
+    const unknown = await server.post(
+      roomPath("!nowhere:test.local", "/report"),
+      { reason: "?" },
+      { token: bob.access_token },
+    );
     expect(unknown.status).toBe(404);
     expect(unknown.body.errcode).toBe("M_NOT_FOUND");
-    expect((await server.post(roomPath(roomId, "/report"), {}, { token: bob.access_token })).body.errcode).toBe("M_MISSING_PARAM");
+    expect((await server.post(roomPath(roomId, "/report"), {}, { token: bob.access_token })).body.errcode).toBe(
+      "M_MISSING_PARAM",
+    );
   });
 });
 
@@ -75,7 +109,9 @@ describe("POST /users/{userId}/report", () => {
     const { server, alice, bob } = await setup();
     const path = (userId: string) => `${V3}/users/${encodeURIComponent(userId)}/report`;
     expect((await server.post(path(alice.user_id), { reason: "" }, { token: bob.access_token })).status).toBe(200);
-    expect((await server.post(path("@far:other.example"), { reason: "spam" }, { token: bob.access_token })).status).toBe(200);
+    expect(
+      (await server.post(path("@far:other.example"), { reason: "spam" }, { token: bob.access_token })).status,
+    ).toBe(200);
     const unknown = await server.post(path("@ghost:test.local"), { reason: "?" }, { token: bob.access_token });
     expect(unknown.status).toBe(404);
     expect(unknown.body.errcode).toBe("M_NOT_FOUND");

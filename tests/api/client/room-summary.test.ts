@@ -7,7 +7,10 @@ const STABLE = "/_matrix/client/v1/room_summary";
 const UNSTABLE = "/_matrix/client/unstable/im.nheko.summary";
 
 function summary(server: TestServer, roomIdOrAlias: string, user?: TestUser) {
-  return server.get(`${STABLE}/${encodeURIComponent(roomIdOrAlias)}?via=test.local`, user ? { token: user.access_token } : {});
+  return server.get(
+    `${STABLE}/${encodeURIComponent(roomIdOrAlias)}?via=test.local`,
+    user ? { token: user.access_token } : {},
+  );
 }
 
 function expectHidden(res: { status: number; body: { errcode?: string } }) {
@@ -26,15 +29,27 @@ describe("GET /_matrix/client/v1/room_summary/{roomIdOrAlias}", () => {
   test("summarises a public room by id or alias, with the requester's membership", async () => {
     const { server, alice, bob } = await setup();
     const roomId = await createRoom(server, alice, {
-      preset: "public_chat", name: "Lobby", topic: "Say hi", room_alias_name: "lobby", room_version: "11",
+      preset: "public_chat",
+      name: "Lobby",
+      topic: "Say hi",
+      room_alias_name: "lobby",
+      room_version: "11",
       initial_state: [{ type: "m.room.encryption", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
     });
     const byAlias = await summary(server, "#lobby:test.local", bob);
     expect(byAlias.status).toBe(200);
     expect(byAlias.body).toEqual({
-      room_id: roomId, name: "Lobby", topic: "Say hi", canonical_alias: "#lobby:test.local", num_joined_members: 1,
-      join_rule: "public", guest_can_join: false, world_readable: false, room_version: "11",
-      encryption: "m.megolm.v1.aes-sha2", membership: "leave",
+      room_id: roomId,
+      name: "Lobby",
+      topic: "Say hi",
+      canonical_alias: "#lobby:test.local",
+      num_joined_members: 1,
+      join_rule: "public",
+      guest_can_join: false,
+      world_readable: false,
+      room_version: "11",
+      encryption: "m.megolm.v1.aes-sha2",
+      membership: "leave",
     });
     expect((await summary(server, roomId, alice)).body.membership).toBe("join");
   });
@@ -42,8 +57,12 @@ describe("GET /_matrix/client/v1/room_summary/{roomIdOrAlias}", () => {
   test("answers unauthenticated requests for public, knock and world_readable rooms only, without membership", async () => {
     const { server, alice } = await setup();
     const open = await createRoom(server, alice, { preset: "public_chat" });
-    const knock = await createRoom(server, alice, { initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }] });
-    const readable = await createRoom(server, alice, { initial_state: [{ type: "m.room.history_visibility", content: { history_visibility: "world_readable" } }] });
+    const knock = await createRoom(server, alice, {
+      initial_state: [{ type: "m.room.join_rules", content: { join_rule: "knock" } }],
+    });
+    const readable = await createRoom(server, alice, {
+      initial_state: [{ type: "m.room.history_visibility", content: { history_visibility: "world_readable" } }],
+    });
     const closed = await createRoom(server, alice);
     for (const roomId of [open, knock, readable]) {
       const res = await summary(server, roomId);
@@ -63,7 +82,13 @@ describe("GET /_matrix/client/v1/room_summary/{roomIdOrAlias}", () => {
     await invite(server, alice, roomId, bob);
     const invited = await summary(server, roomId, bob);
     expect(invited.status).toBe(200);
-    expect(invited.body).toMatchObject({ name: "Secret", join_rule: "invite", membership: "invite", guest_can_join: true, room_version: "12" });
+    expect(invited.body).toMatchObject({
+      name: "Secret",
+      join_rule: "invite",
+      membership: "invite",
+      guest_can_join: true,
+      room_version: "12",
+    });
     expectHidden(await summary(server, roomId, carol));
   });
 
@@ -72,7 +97,12 @@ describe("GET /_matrix/client/v1/room_summary/{roomIdOrAlias}", () => {
     const carol = await newUser(server);
     const space = await createRoom(server, alice, { preset: "public_chat", creation_content: { type: "m.space" } });
     const roomId = await createRoom(server, alice, {
-      initial_state: [{ type: "m.room.join_rules", content: { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: space }] } }],
+      initial_state: [
+        {
+          type: "m.room.join_rules",
+          content: { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: space }] },
+        },
+      ],
     });
     expectHidden(await summary(server, roomId, bob));
     await join(server, bob, space);
@@ -88,7 +118,11 @@ describe("GET /_matrix/client/v1/room_summary/{roomIdOrAlias}", () => {
     const { server, alice, bob } = await setup();
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
-    await server.post(`${V3}/rooms/${encodeURIComponent(roomId)}/ban`, { user_id: bob.user_id }, { token: alice.access_token });
+    await server.post(
+      `${V3}/rooms/${encodeURIComponent(roomId)}/ban`,
+      { user_id: bob.user_id },
+      { token: alice.access_token },
+    );
     expect((await summary(server, roomId, bob)).body.membership).toBe("ban");
     await setState(server, alice, roomId, "m.room.join_rules", "", { join_rule: "invite" });
     expectHidden(await summary(server, roomId, bob));
@@ -107,15 +141,20 @@ describe("the unstable im.nheko.summary paths", () => {
   test("both paths answer with the prefixed version and encryption fields too", async () => {
     const { server, alice, bob } = await setup();
     const roomId = await createRoom(server, alice, {
-      preset: "public_chat", room_alias_name: "call",
+      preset: "public_chat",
+      room_alias_name: "call",
       initial_state: [{ type: "m.room.encryption", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
     });
     for (const path of [`${UNSTABLE}/summary/%23call%3Atest.local`, `${UNSTABLE}/rooms/%23call%3Atest.local/summary`]) {
       const res = await server.get(path, { token: bob.access_token });
       expect(res.status, path).toBe(200);
       expect(res.body).toMatchObject({
-        room_id: roomId, membership: "leave", room_version: "12", encryption: "m.megolm.v1.aes-sha2",
-        "im.nheko.summary.room_version": "12", "im.nheko.summary.encryption": "m.megolm.v1.aes-sha2",
+        room_id: roomId,
+        membership: "leave",
+        room_version: "12",
+        encryption: "m.megolm.v1.aes-sha2",
+        "im.nheko.summary.room_version": "12",
+        "im.nheko.summary.encryption": "m.megolm.v1.aes-sha2",
       });
     }
     expectHidden(await server.get(`${UNSTABLE}/summary/${encodeURIComponent(await createRoom(server, alice))}`));

@@ -10,7 +10,9 @@ function upgrade(server: TestServer, user: TestUser, roomId: string, body: Recor
 }
 
 async function state(server: TestServer, user: TestUser, roomId: string, type: string, key = "") {
-  const res = await server.get(roomPath(roomId, `/state/${type}/${encodeURIComponent(key)}`), { token: user.access_token });
+  const res = await server.get(roomPath(roomId, `/state/${type}/${encodeURIComponent(key)}`), {
+    token: user.access_token,
+  });
   return res.status === 200 ? res.body : undefined;
 }
 
@@ -19,7 +21,11 @@ async function furnishedRoom(server: TestServer, owner: TestUser, version: strin
   const member = await newUser(server);
   const banned = await newUser(server);
   const roomId = await createRoom(server, owner, {
-    room_version: version, visibility: "public", name: "Team", topic: "Plans", room_alias_name: "team",
+    room_version: version,
+    visibility: "public",
+    name: "Team",
+    topic: "Plans",
+    room_alias_name: "team",
     initial_state: [
       { type: "m.room.avatar", content: { url: "mxc://test.local/team" } },
       { type: "m.room.encryption", content: { algorithm: "m.megolm.v1.aes-sha2" } },
@@ -28,10 +34,21 @@ async function furnishedRoom(server: TestServer, owner: TestUser, version: strin
       { type: "m.room.history_visibility", content: { history_visibility: "joined" } },
     ],
   });
-  await server.put(`${V3}/directory/room/${encodeURIComponent("#team-alt:test.local")}`, { room_id: roomId }, { token: owner.access_token });
-  await setState(server, owner, roomId, "m.room.canonical_alias", "", { alias: "#team:test.local", alt_aliases: ["#team-alt:test.local", "#far:other.example"] });
+  await server.put(
+    `${V3}/directory/room/${encodeURIComponent("#team-alt:test.local")}`,
+    { room_id: roomId },
+    { token: owner.access_token },
+  );
+  await setState(server, owner, roomId, "m.room.canonical_alias", "", {
+    alias: "#team:test.local",
+    alt_aliases: ["#team-alt:test.local", "#far:other.example"],
+  });
   await join(server, member, roomId);
-  await server.post(roomPath(roomId, "/ban"), { user_id: banned.user_id, reason: "spam" }, { token: owner.access_token });
+  await server.post(
+    roomPath(roomId, "/ban"),
+    { user_id: banned.user_id, reason: "spam" },
+    { token: owner.access_token },
+  );
   return { roomId, member, banned };
 }
 
@@ -46,7 +63,10 @@ describe("POST /rooms/{roomId}/upgrade", () => {
     expect(newRoom).toMatch(/^![A-Za-z0-9_-]{43}$/);
 
     // v12: the predecessor may omit event_id, as the new room id must exist before the tombstone.
-    expect(await state(server, alice, newRoom, "m.room.create")).toEqual({ room_version: "12", predecessor: { room_id: roomId } });
+    expect(await state(server, alice, newRoom, "m.room.create")).toEqual({
+      room_version: "12",
+      predecessor: { room_id: roomId },
+    });
     expect(await state(server, alice, newRoom, "m.room.name")).toEqual({ name: "Team" });
     expect((await state(server, alice, newRoom, "m.room.topic")).topic).toBe("Plans");
     expect(await state(server, alice, newRoom, "m.room.avatar")).toEqual({ url: "mxc://test.local/team" });
@@ -55,26 +75,47 @@ describe("POST /rooms/{roomId}/upgrade", () => {
     expect(await state(server, alice, newRoom, "m.room.join_rules")).toEqual({ join_rule: "public" });
     expect(await state(server, alice, newRoom, "m.room.guest_access")).toEqual({ guest_access: "can_join" });
     expect(await state(server, alice, newRoom, "m.room.history_visibility")).toEqual({ history_visibility: "joined" });
-    expect(await state(server, alice, newRoom, "m.room.member", banned.user_id)).toMatchObject({ membership: "ban", reason: "spam" });
+    expect(await state(server, alice, newRoom, "m.room.member", banned.user_id)).toMatchObject({
+      membership: "ban",
+      reason: "spam",
+    });
     // The upgrader is a v12 creator: not listed in `users`.
     const oldLevels = await state(server, alice, roomId, "m.room.power_levels");
     const newLevels = await state(server, alice, newRoom, "m.room.power_levels");
     expect(newLevels.users).toEqual({});
     expect(newLevels.events).toEqual(oldLevels.events);
 
-    expect(await state(server, alice, roomId, "m.room.tombstone")).toEqual({ body: "This room has been replaced", replacement_room: newRoom });
+    expect(await state(server, alice, roomId, "m.room.tombstone")).toEqual({
+      body: "This room has been replaced",
+      replacement_room: newRoom,
+    });
     expect(oldLevels).toMatchObject({ events_default: 50, invite: 50 });
-    const silenced = await server.put(roomPath(roomId, "/send/m.room.message/after"), { msgtype: "m.text", body: "hi" }, { token: member.access_token });
+    const silenced = await server.put(
+      roomPath(roomId, "/send/m.room.message/after"),
+      { msgtype: "m.text", body: "hi" },
+      { token: member.access_token },
+    );
     expect(silenced.status).toBe(403);
 
     for (const alias of ["#team:test.local", "#team-alt:test.local"]) {
       expect((await server.get(`${V3}/directory/room/${encodeURIComponent(alias)}`)).body.room_id).toBe(newRoom);
     }
-    expect(await state(server, alice, newRoom, "m.room.canonical_alias")).toEqual({ alias: "#team:test.local", alt_aliases: ["#team-alt:test.local"] });
-    expect(await state(server, alice, roomId, "m.room.canonical_alias")).toEqual({ alt_aliases: ["#far:other.example"] });
-    expect((await server.get(`${V3}/directory/list/room/${encodeURIComponent(roomId)}`)).body.visibility).toBe("private");
-    expect((await server.get(`${V3}/directory/list/room/${encodeURIComponent(newRoom)}`)).body.visibility).toBe("public");
-    expect((await server.get(`${V3}/joined_rooms`, { token: alice.access_token })).body.joined_rooms).toContain(newRoom);
+    expect(await state(server, alice, newRoom, "m.room.canonical_alias")).toEqual({
+      alias: "#team:test.local",
+      alt_aliases: ["#team-alt:test.local"],
+    });
+    expect(await state(server, alice, roomId, "m.room.canonical_alias")).toEqual({
+      alt_aliases: ["#far:other.example"],
+    });
+    expect((await server.get(`${V3}/directory/list/room/${encodeURIComponent(roomId)}`)).body.visibility).toBe(
+      "private",
+    );
+    expect((await server.get(`${V3}/directory/list/room/${encodeURIComponent(newRoom)}`)).body.visibility).toBe(
+      "public",
+    );
+    expect((await server.get(`${V3}/joined_rooms`, { token: alice.access_token })).body.joined_rooms).toContain(
+      newRoom,
+    );
     await join(server, member, newRoom);
   });
 
@@ -82,18 +123,29 @@ describe("POST /rooms/{roomId}/upgrade", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const mod = await newUser(server);
-    const roomId = await createRoom(server, alice, { room_version: "6", preset: "public_chat", initial_state: [{ type: "m.room.encryption", content: { algorithm: "m.megolm.v1.aes-sha2" } }] });
+    const roomId = await createRoom(server, alice, {
+      room_version: "6",
+      preset: "public_chat",
+      initial_state: [{ type: "m.room.encryption", content: { algorithm: "m.megolm.v1.aes-sha2" } }],
+    });
     await join(server, mod, roomId);
     const levels = await state(server, alice, roomId, "m.room.power_levels");
     // Version 6 still accepts levels written as strings; version 11 does not.
-    const stringy = { ...levels, ban: "50", users: { ...levels.users, [mod.user_id]: "50" }, events: { ...levels.events, "m.room.tombstone": "50" } };
+    const stringy = {
+      ...levels,
+      ban: "50",
+      users: { ...levels.users, [mod.user_id]: "50" },
+      events: { ...levels.events, "m.room.tombstone": "50" },
+    };
     expect((await setState(server, alice, roomId, "m.room.power_levels", "", stringy)).status).toBe(200);
 
     const res = await upgrade(server, mod, roomId, { new_version: "11" });
     expect(res.status).toBe(200);
     const newRoom = res.body.replacement_room as string;
     expect(newRoom.endsWith(":test.local")).toBe(true);
-    const tombstone = await server.get(roomPath(roomId, "/state/m.room.tombstone/?format=event"), { token: alice.access_token });
+    const tombstone = await server.get(roomPath(roomId, "/state/m.room.tombstone/?format=event"), {
+      token: alice.access_token,
+    });
     expect(tombstone.body.content.replacement_room).toBe(newRoom);
     const create = await state(server, mod, newRoom, "m.room.create");
     expect(create).toEqual({ room_version: "11", predecessor: { room_id: roomId, event_id: tombstone.body.event_id } });
@@ -106,14 +158,19 @@ describe("POST /rooms/{roomId}/upgrade", () => {
     expect(newLevels.events["m.room.tombstone"]).toBe(50);
     const history = await server.get(roomPath(newRoom, "/messages?dir=f&limit=50"), { token: mod.access_token });
     const levelEvents = history.body.chunk.filter((event: { type: string }) => event.type === "m.room.power_levels");
-    expect(levelEvents.map((event: { content: { users: Record<string, number> } }) => event.content.users[mod.user_id])).toEqual([100, 50]);
+    expect(
+      levelEvents.map((event: { content: { users: Record<string, number> } }) => event.content.users[mod.user_id]),
+    ).toEqual([100, 50]);
   });
 
   test("12 → 12 with additional_creators, who leave the users map; an invalid one is 400 M_INVALID_PARAM", async () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const bob = await newUser(server);
-    const roomId = await createRoom(server, alice, { preset: "public_chat", power_level_content_override: { users: { [bob.user_id]: 50 } } });
+    const roomId = await createRoom(server, alice, {
+      preset: "public_chat",
+      power_level_content_override: { users: { [bob.user_id]: 50 } },
+    });
     await join(server, bob, roomId);
     const res = await upgrade(server, alice, roomId, { new_version: "12", additional_creators: [bob.user_id] });
     expect(res.status).toBe(200);

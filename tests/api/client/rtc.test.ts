@@ -9,7 +9,6 @@ const STABLE_TRANSPORTS = "/_matrix/client/v1/rtc/transports";
 const LIVEKIT = { type: "livekit", livekit_service_url: "https://matrix-rtc.example.org/livekit/jwt" };
 const SECOND = { type: "livekit", livekit_service_url: "https://backup.example.org/livekit/jwt", x_extra: "kept" };
 
-
 describe("MatrixRTC transports (MSC4143)", () => {
   const configured = createTestServer({ matrix_rtc: { transports: [LIVEKIT, SECOND] } });
   const unconfigured = createTestServer();
@@ -59,20 +58,34 @@ describe("MatrixRTC transports (MSC4143)", () => {
 
   test("/versions advertises org.matrix.msc4143 only when transports are configured", async () => {
     expect((await configured.get("/_matrix/client/versions")).body.unstable_features["org.matrix.msc4143"]).toBe(true);
-    expect((await unconfigured.get("/_matrix/client/versions")).body.unstable_features["org.matrix.msc4143"]).toBeUndefined();
+    expect(
+      (await unconfigured.get("/_matrix/client/versions")).body.unstable_features["org.matrix.msc4143"],
+    ).toBeUndefined();
   });
 });
 
 describe("transports pointing at the built-in LiveKit authorization service", () => {
-  const LIVEKIT_KEYS = { livekit_url: "wss://livekit.example.org", livekit_api_key: "devkey", livekit_api_secret: "s".repeat(32) };
+  const LIVEKIT_KEYS = {
+    livekit_url: "wss://livekit.example.org",
+    livekit_api_key: "devkey",
+    livekit_api_secret: "s".repeat(32),
+  };
   const builtIn = createTestServer({ matrix_rtc: LIVEKIT_KEYS });
-  const behindProxy = createTestServer({ matrix_rtc: LIVEKIT_KEYS, well_known: { client: "https://matrix.example.org/" } });
+  const behindProxy = createTestServer({
+    matrix_rtc: LIVEKIT_KEYS,
+    well_known: { client: "https://matrix.example.org/" },
+  });
   const explicit = createTestServer({ matrix_rtc: { ...LIVEKIT_KEYS, transports: [LIVEKIT] } });
 
   test("with the livekit_* keys and no transports, the transport is this server's /livekit/jwt, at the URL of the request", async () => {
     const alice = await createUser(builtIn);
-    const res = await builtIn.get(STABLE_TRANSPORTS, { token: alice.access_token, headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "hs.example.org" } });
-    expect(res.body).toEqual({ rtc_transports: [{ type: "livekit", livekit_service_url: "https://hs.example.org/livekit/jwt" }] });
+    const res = await builtIn.get(STABLE_TRANSPORTS, {
+      token: alice.access_token,
+      headers: { "X-Forwarded-Proto": "https", "X-Forwarded-Host": "hs.example.org" },
+    });
+    expect(res.body).toEqual({
+      rtc_transports: [{ type: "livekit", livekit_service_url: "https://hs.example.org/livekit/jwt" }],
+    });
     expect((await builtIn.get("/.well-known/matrix/client")).body["org.matrix.msc4143.rtc_foci"]).toEqual([
       { type: "livekit", livekit_service_url: "http://localhost/livekit/jwt" },
     ]);
@@ -82,13 +95,17 @@ describe("transports pointing at the built-in LiveKit authorization service", ()
   test("well_known.client, when set, is the base of the URL (trailing slash or not)", async () => {
     const alice = await createUser(behindProxy);
     const expected = [{ type: "livekit", livekit_service_url: "https://matrix.example.org/livekit/jwt" }];
-    expect((await behindProxy.get(UNSTABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual(expected);
+    expect((await behindProxy.get(UNSTABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual(
+      expected,
+    );
     expect((await behindProxy.get("/.well-known/matrix/client")).body["org.matrix.msc4143.rtc_foci"]).toEqual(expected);
   });
 
   test("configured transports win over the built-in service", async () => {
     const alice = await createUser(explicit);
-    expect((await explicit.get(STABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual([LIVEKIT]);
+    expect((await explicit.get(STABLE_TRANSPORTS, { token: alice.access_token })).body.rtc_transports).toEqual([
+      LIVEKIT,
+    ]);
   });
 });
 
@@ -97,7 +114,9 @@ describe("[global.matrix_rtc] in conduit.toml", () => {
     const { config, warnings } = loadConfig(
       `[global.matrix_rtc]\ntransports = [{ type = "livekit", livekit_service_url = "https://matrix.example.org/livekit/jwt" }]\n`,
     );
-    expect(config.matrix_rtc.transports).toEqual([{ type: "livekit", livekit_service_url: "https://matrix.example.org/livekit/jwt" }]);
+    expect(config.matrix_rtc.transports).toEqual([
+      { type: "livekit", livekit_service_url: "https://matrix.example.org/livekit/jwt" },
+    ]);
     expect(warnings).toEqual([]);
   });
 
@@ -106,7 +125,10 @@ describe("[global.matrix_rtc] in conduit.toml", () => {
   });
 
   test("a livekit transport without an http(s) livekit_service_url is refused, naming the entry", () => {
-    for (const transport of ['{ type = "livekit" }', '{ type = "livekit", livekit_service_url = "matrix.example.org/livekit/jwt" }']) {
+    for (const transport of [
+      '{ type = "livekit" }',
+      '{ type = "livekit", livekit_service_url = "matrix.example.org/livekit/jwt" }',
+    ]) {
       let problems: string[] = [];
       try {
         loadConfig(`[global.matrix_rtc]\ntransports = [${transport}]\n`);
@@ -153,23 +175,35 @@ describe("[global.matrix_rtc] in conduit.toml", () => {
   });
 
   test("CONDUIT_MATRIX_RTC_TRANSPORTS sets the list from the environment", () => {
-    const { config } = loadConfig("", { CONDUIT_MATRIX_RTC_TRANSPORTS: '[{ type = "livekit", livekit_service_url = "https://m.example.org/jwt" }]' });
-    expect(config.matrix_rtc.transports).toEqual([{ type: "livekit", livekit_service_url: "https://m.example.org/jwt" }]);
+    const { config } = loadConfig("", {
+      CONDUIT_MATRIX_RTC_TRANSPORTS: '[{ type = "livekit", livekit_service_url = "https://m.example.org/jwt" }]',
+    });
+    expect(config.matrix_rtc.transports).toEqual([
+      { type: "livekit", livekit_service_url: "https://m.example.org/jwt" },
+    ]);
   });
 });
 
 describe("OpenID tokens for the LiveKit authorization service", () => {
   let now = Date.UTC(2026, 0, 1);
   const server = createTestServer({ server_name: "example.org" }, { clock: { now: () => now } });
-  const requestToken = (user: TestUser, path = `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/openid/request_token`) =>
-    server.post(path, {}, { token: user.access_token });
-  const userinfo = (token: string) => server.get(`/_matrix/federation/v1/openid/userinfo?access_token=${encodeURIComponent(token)}`);
+  const requestToken = (
+    user: TestUser,
+    path = `/_matrix/client/v3/user/${encodeURIComponent(user.user_id)}/openid/request_token`,
+  ) => server.post(path, {}, { token: user.access_token });
+  const userinfo = (token: string) =>
+    server.get(`/_matrix/federation/v1/openid/userinfo?access_token=${encodeURIComponent(token)}`);
 
   test("request_token gives a Bearer token for this server, valid for an hour", async () => {
     const alice = await createUser(server);
     const res = await requestToken(alice);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: "Bearer", matrix_server_name: "example.org", expires_in: 3600 });
+    expect(res.body).toEqual({
+      access_token: expect.any(String),
+      token_type: "Bearer",
+      matrix_server_name: "example.org",
+      expires_in: 3600,
+    });
     expect(res.body.access_token.length).toBeGreaterThanOrEqual(40);
   });
 
@@ -196,9 +230,13 @@ describe("OpenID tokens for the LiveKit authorization service", () => {
 
   test("also served on r0, and an empty body is fine", async () => {
     const alice = await createUser(server);
-    const res = await server.request("POST", `/_matrix/client/r0/user/${encodeURIComponent(alice.user_id)}/openid/request_token`, {
-      token: alice.access_token,
-    });
+    const res = await server.request(
+      "POST",
+      `/_matrix/client/r0/user/${encodeURIComponent(alice.user_id)}/openid/request_token`,
+      {
+        token: alice.access_token,
+      },
+    );
     expect(res.status).toBe(200);
     expect((await userinfo(res.body.access_token)).body.sub).toBe(alice.user_id);
   });
@@ -206,7 +244,10 @@ describe("OpenID tokens for the LiveKit authorization service", () => {
   test("a token for someone else is 403 M_FORBIDDEN", async () => {
     const alice = await createUser(server);
     const bob = await createUser(server);
-    const res = await requestToken(alice, `/_matrix/client/v3/user/${encodeURIComponent(bob.user_id)}/openid/request_token`);
+    const res = await requestToken(
+      alice,
+      `/_matrix/client/v3/user/${encodeURIComponent(bob.user_id)}/openid/request_token`,
+    );
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
   });

@@ -13,26 +13,50 @@ async function setup(body: Record<string, unknown> = {}) {
 describe("PUT and GET /rooms/{roomId}/state/{eventType}/{stateKey}", () => {
   test("the empty state key works with and without the trailing slash", async () => {
     const { server, alice, roomId } = await setup();
-    const put = await server.put(roomPath(roomId, "/state/m.room.name"), { name: "One" }, { token: alice.access_token });
+    const put = await server.put(
+      roomPath(roomId, "/state/m.room.name"),
+      { name: "One" },
+      { token: alice.access_token },
+    );
     expect(put.status).toBe(200);
-    expect((await server.get(roomPath(roomId, "/state/m.room.name/"), { token: alice.access_token })).body).toEqual({ name: "One" });
+    expect((await server.get(roomPath(roomId, "/state/m.room.name/"), { token: alice.access_token })).body).toEqual({
+      name: "One",
+    });
     await server.put(roomPath(roomId, "/state/m.room.name/"), { name: "Two" }, { token: alice.access_token });
-    expect((await server.get(roomPath(roomId, "/state/m.room.name"), { token: alice.access_token })).body).toEqual({ name: "Two" });
+    expect((await server.get(roomPath(roomId, "/state/m.room.name"), { token: alice.access_token })).body).toEqual({
+      name: "Two",
+    });
   });
 
   test("state keys may be user ids and contain slashes", async () => {
     const { server, alice, roomId } = await setup();
     expect((await setState(server, alice, roomId, "com.example.pref", alice.user_id, { a: 1 })).status).toBe(200);
-    expect((await server.get(roomPath(roomId, `/state/com.example.pref/${encodeURIComponent(alice.user_id)}`), { token: alice.access_token })).body).toEqual({ a: 1 });
-    expect((await server.put(roomPath(roomId, "/state/com.example.path/a/b"), { b: 2 }, { token: alice.access_token })).status).toBe(200);
-    expect((await server.get(roomPath(roomId, "/state/com.example.path/a%2Fb"), { token: alice.access_token })).body).toEqual({ b: 2 });
+    expect(
+      (
+        await server.get(roomPath(roomId, `/state/com.example.pref/${encodeURIComponent(alice.user_id)}`), {
+          token: alice.access_token,
+        })
+      ).body,
+    ).toEqual({ a: 1 });
+    expect(
+      (await server.put(roomPath(roomId, "/state/com.example.path/a/b"), { b: 2 }, { token: alice.access_token }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await server.get(roomPath(roomId, "/state/com.example.path/a%2Fb"), { token: alice.access_token })).body,
+    ).toEqual({ b: 2 });
   });
 
   test("format=event returns the whole event with prev_content", async () => {
     const { server, alice, roomId } = await setup({ name: "Old" });
     await setState(server, alice, roomId, "m.room.name", "", { name: "New" });
     const res = await server.get(roomPath(roomId, "/state/m.room.name/?format=event"), { token: alice.access_token });
-    expect(res.body).toMatchObject({ type: "m.room.name", state_key: "", content: { name: "New" }, unsigned: { prev_content: { name: "Old" } } });
+    expect(res.body).toMatchObject({
+      type: "m.room.name",
+      state_key: "",
+      content: { name: "New" },
+      unsigned: { prev_content: { name: "Old" } },
+    });
     expect(res.body.unsigned.replaces_state).toMatch(/^\$/);
   });
 
@@ -70,7 +94,11 @@ describe("PUT and GET /rooms/{roomId}/state/{eventType}/{stateKey}", () => {
     await server.post(roomPath(roomId, "/invite"), { user_id: bob.user_id }, { token: alice.access_token });
     await join(server, bob, roomId);
     const key = `_${bob.user_id}_${bob.device_id}_m.call`;
-    const res = await setState(server, bob, roomId, "org.matrix.msc3401.call.member", key, { application: "m.call", call_id: "", device_id: bob.device_id });
+    const res = await setState(server, bob, roomId, "org.matrix.msc3401.call.member", key, {
+      application: "m.call",
+      call_id: "",
+      device_id: bob.device_id,
+    });
     expect(res.status).toBe(200);
     const leave = await setState(server, bob, roomId, "org.matrix.msc3401.call.member", key, {});
     expect(leave.status).toBe(200);
@@ -80,9 +108,14 @@ describe("PUT and GET /rooms/{roomId}/state/{eventType}/{stateKey}", () => {
     const { server, alice, roomId } = await setup({ room_alias_name: "home" });
     const other = await createRoom(server, alice, { room_alias_name: "elsewhere" });
     expect(other).not.toBe(roomId);
-    const good = await setState(server, alice, roomId, "m.room.canonical_alias", "", { alias: "#home:test.local", alt_aliases: ["#remote:other.example"] });
+    const good = await setState(server, alice, roomId, "m.room.canonical_alias", "", {
+      alias: "#home:test.local",
+      alt_aliases: ["#remote:other.example"],
+    });
     expect(good.status).toBe(200);
-    const wrongRoom = await setState(server, alice, roomId, "m.room.canonical_alias", "", { alias: "#elsewhere:test.local" });
+    const wrongRoom = await setState(server, alice, roomId, "m.room.canonical_alias", "", {
+      alias: "#elsewhere:test.local",
+    });
     expect(wrongRoom.status).toBe(400);
     expect(wrongRoom.body.errcode).toBe("M_BAD_ALIAS");
     const invalid = await setState(server, alice, roomId, "m.room.canonical_alias", "", { alias: "not-an-alias" });
@@ -104,7 +137,16 @@ describe("GET /rooms/{roomId}/state", () => {
     expect(res.status).toBe(200);
     const types = res.body.map((e: { type: string }) => e.type).sort();
     expect(types).toEqual(
-      ["m.room.create", "m.room.guest_access", "m.room.history_visibility", "m.room.join_rules", "m.room.member", "m.room.name", "m.room.power_levels", "m.room.topic"].sort(),
+      [
+        "m.room.create",
+        "m.room.guest_access",
+        "m.room.history_visibility",
+        "m.room.join_rules",
+        "m.room.member",
+        "m.room.name",
+        "m.room.power_levels",
+        "m.room.topic",
+      ].sort(),
     );
   });
 

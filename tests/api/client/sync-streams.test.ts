@@ -15,15 +15,29 @@ describe("GET /sync: account data and push rules", () => {
     const roomId = await createRoom(server, alice);
     const first = await sync(server, alice);
     expect(first.account_data.events.map((e: any) => e.type)).toEqual(["m.push_rules"]);
-    await server.put(`${V3}/user/${encodeURIComponent(alice.user_id)}/account_data/m.direct`, { "@x:y": [roomId] }, { token: alice.access_token });
-    await server.put(`${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/tags/u.work`, { order: 0.5 }, { token: alice.access_token });
+    await server.put(
+      `${V3}/user/${encodeURIComponent(alice.user_id)}/account_data/m.direct`,
+      { "@x:y": [roomId] },
+      { token: alice.access_token },
+    );
+    await server.put(
+      `${V3}/user/${encodeURIComponent(alice.user_id)}/rooms/${encodeURIComponent(roomId)}/tags/u.work`,
+      { order: 0.5 },
+      { token: alice.access_token },
+    );
     const second = await sync(server, alice, { since: first.next_batch });
     expect(second.account_data.events).toEqual([{ type: "m.direct", content: { "@x:y": [roomId] } }]);
-    expect(second.rooms.join[roomId].account_data.events).toEqual([{ type: "m.tag", content: { tags: { "u.work": { order: 0.5 } } } }]);
+    expect(second.rooms.join[roomId].account_data.events).toEqual([
+      { type: "m.tag", content: { tags: { "u.work": { order: 0.5 } } } },
+    ]);
     expect(second.rooms.join[roomId].timeline.events).toEqual([]);
     const third = await sync(server, alice, { since: second.next_batch });
     expect(third.account_data.events).toEqual([]);
-    await server.put(`${V3}/pushrules/global/override/my.rule`, { actions: [], conditions: [] }, { token: alice.access_token });
+    await server.put(
+      `${V3}/pushrules/global/override/my.rule`,
+      { actions: [], conditions: [] },
+      { token: alice.access_token },
+    );
     const fourth = await sync(server, alice, { since: third.next_batch });
     expect(fourth.account_data.events.map((e: any) => e.type)).toEqual(["m.push_rules"]);
     expect(fourth.account_data.events[0].content.global.override.map((r: any) => r.rule_id)).toContain("my.rule");
@@ -36,11 +50,19 @@ describe("GET /sync: to-device messages", () => {
     const server = createTestServer();
     const [alice, bob] = [await newUser(server), await newUser(server)];
     const start = await sync(server, bob);
-    const send = (n: number) => server.put(toDevicePath(`t${n}`), { messages: { [bob.user_id]: { [bob.device_id]: { n } } } }, { token: alice.access_token });
+    const send = (n: number) =>
+      server.put(
+        toDevicePath(`t${n}`),
+        { messages: { [bob.user_id]: { [bob.device_id]: { n } } } },
+        { token: alice.access_token },
+      );
     await send(1);
     await send(2);
     const got = await sync(server, bob, { since: start.next_batch });
-    expect(got.to_device.events).toEqual([{ sender: alice.user_id, type: "m.test", content: { n: 1 } }, { sender: alice.user_id, type: "m.test", content: { n: 2 } }]);
+    expect(got.to_device.events).toEqual([
+      { sender: alice.user_id, type: "m.test", content: { n: 1 } },
+      { sender: alice.user_id, type: "m.test", content: { n: 2 } },
+    ]);
     // The response was lost: the same since gets the same messages again.
     expect((await sync(server, bob, { since: start.next_batch })).to_device.events).toHaveLength(2);
     expect(pendingToDevice(server, bob.user_id, bob.device_id)).toBe(2);
@@ -48,7 +70,9 @@ describe("GET /sync: to-device messages", () => {
     expect(next.to_device.events).toEqual([]);
     expect(pendingToDevice(server, bob.user_id, bob.device_id)).toBe(0);
     await send(3);
-    expect((await sync(server, bob, { since: next.next_batch })).to_device.events.map((e: any) => e.content.n)).toEqual([3]);
+    expect((await sync(server, bob, { since: next.next_batch })).to_device.events.map((e: any) => e.content.n)).toEqual(
+      [3],
+    );
     server.close();
   });
 
@@ -56,7 +80,12 @@ describe("GET /sync: to-device messages", () => {
     const server = createTestServer();
     const [alice, bob] = [await newUser(server), await newUser(server)];
     let since = (await sync(server, bob)).next_batch;
-    for (let n = 0; n < 150; n++) await server.put(toDevicePath(`m${n}`), { messages: { [bob.user_id]: { [bob.device_id]: { n } } } }, { token: alice.access_token });
+    for (let n = 0; n < 150; n++)
+      await server.put(
+        toDevicePath(`m${n}`),
+        { messages: { [bob.user_id]: { [bob.device_id]: { n } } } },
+        { token: alice.access_token },
+      );
     const seen: number[] = [];
     for (let round = 0; round < 3; round++) {
       const body = await sync(server, bob, { since, timeout: 0 });
@@ -73,11 +102,15 @@ describe("GET /sync: end-to-end encryption fields", () => {
     const server = createTestServer();
     const alice = await newUser(server);
     const device = deviceKeysFor(alice);
-    await server.post(`${V3}/keys/upload`, {
-      device_keys: device.device_keys,
-      one_time_keys: signedKeys(alice.user_id, device, ["A", "B"]),
-      fallback_keys: signedKeys(alice.user_id, device, ["F"], true),
-    }, { token: alice.access_token });
+    await server.post(
+      `${V3}/keys/upload`,
+      {
+        device_keys: device.device_keys,
+        one_time_keys: signedKeys(alice.user_id, device, ["A", "B"]),
+        fallback_keys: signedKeys(alice.user_id, device, ["F"], true),
+      },
+      { token: alice.access_token },
+    );
     const body = await sync(server, alice);
     expect(body.device_one_time_keys_count).toEqual({ signed_curve25519: 2 });
     expect(body.device_unused_fallback_key_types).toEqual(["signed_curve25519"]);
@@ -90,8 +123,16 @@ describe("GET /sync: end-to-end encryption fields", () => {
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     let since = (await sync(server, alice)).next_batch;
-    await server.post(`${V3}/keys/upload`, { device_keys: deviceKeysFor(bob).device_keys }, { token: bob.access_token });
-    await server.post(`${V3}/keys/upload`, { device_keys: deviceKeysFor(carol).device_keys }, { token: carol.access_token });
+    await server.post(
+      `${V3}/keys/upload`,
+      { device_keys: deviceKeysFor(bob).device_keys },
+      { token: bob.access_token },
+    );
+    await server.post(
+      `${V3}/keys/upload`,
+      { device_keys: deviceKeysFor(carol).device_keys },
+      { token: carol.access_token },
+    );
     let body = await sync(server, alice, { since });
     expect(body.device_lists).toEqual({ changed: [bob.user_id], left: [] });
     since = body.next_batch;
@@ -127,11 +168,20 @@ describe("GET /sync: unread notification counts", () => {
     expect((await sync(server, bob)).rooms.join[roomId].unread_notifications.notification_count).toBe(1); // the invite
     await sendMessage(server, alice, roomId, "one");
     const mention = { msgtype: "m.text", body: "two", "m.mentions": { user_ids: [bob.user_id] } };
-    const last = (await server.put(roomPath(roomId, "/send/m.room.message/mention"), mention, { token: alice.access_token })).body.event_id;
+    const last = (
+      await server.put(roomPath(roomId, "/send/m.room.message/mention"), mention, { token: alice.access_token })
+    ).body.event_id;
     let body = await sync(server, bob, { since });
     expect(body.rooms.join[roomId].unread_notifications).toEqual({ notification_count: 3, highlight_count: 1 });
-    expect((await sync(server, alice, { since })).rooms.join[roomId].unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
-    const receipt = await server.post(roomPath(roomId, `/receipt/m.read/${encodeURIComponent(last)}`), {}, { token: bob.access_token });
+    expect((await sync(server, alice, { since })).rooms.join[roomId].unread_notifications).toEqual({
+      notification_count: 0,
+      highlight_count: 0,
+    });
+    const receipt = await server.post(
+      roomPath(roomId, `/receipt/m.read/${encodeURIComponent(last)}`),
+      {},
+      { token: bob.access_token },
+    );
     expect(receipt.status).toBe(200);
     body = await sync(server, bob, { since: body.next_batch });
     expect(body.rooms.join[roomId].unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
@@ -149,7 +199,9 @@ describe("GET /sync: unread notification counts", () => {
       rooms.push(roomId);
     }
     const body = await sync(server, bob);
-    expect(rooms.map((roomId) => body.rooms.join[roomId].unread_notifications.notification_count)).toEqual(rooms.map((_, i) => (i % 3) + 1));
+    expect(rooms.map((roomId) => body.rooms.join[roomId].unread_notifications.notification_count)).toEqual(
+      rooms.map((_, i) => (i % 3) + 1),
+    );
     const one = await sync(server, bob, { filter: { room: { rooms: [rooms[4]] } } });
     expect(one.rooms.join[rooms[4]!].unread_notifications).toEqual(body.rooms.join[rooms[4]!].unread_notifications);
     server.close();
@@ -160,16 +212,31 @@ describe("GET /sync: unread notification counts", () => {
     const [alice, bob] = [await newUser(server), await newUser(server)];
     const roomId = await createRoom(server, alice, { preset: "private_chat", invite: [bob.user_id] });
     await join(server, bob, roomId);
-    const joined = (await server.get(roomPath(roomId, "/messages?dir=b&limit=1"), { token: bob.access_token })).body.chunk[0].event_id;
-    await server.post(roomPath(roomId, `/receipt/m.read/${encodeURIComponent(joined)}`), {}, { token: bob.access_token });
+    const joined = (await server.get(roomPath(roomId, "/messages?dir=b&limit=1"), { token: bob.access_token })).body
+      .chunk[0].event_id;
+    await server.post(
+      roomPath(roomId, `/receipt/m.read/${encodeURIComponent(joined)}`),
+      {},
+      { token: bob.access_token },
+    );
     const root = await sendMessage(server, alice, roomId, "root");
-    const reply = (await server.put(roomPath(roomId, "/send/m.room.message/thread1"), { msgtype: "m.text", body: "in thread", "m.relates_to": { rel_type: "m.thread", event_id: root } }, { token: alice.access_token })).body.event_id;
+    const reply = (
+      await server.put(
+        roomPath(roomId, "/send/m.room.message/thread1"),
+        { msgtype: "m.text", body: "in thread", "m.relates_to": { rel_type: "m.thread", event_id: root } },
+        { token: alice.access_token },
+      )
+    ).body.event_id;
     const filter = { room: { timeline: { unread_thread_notifications: true } } };
     let room = (await sync(server, bob, { filter })).rooms.join[roomId];
     expect(room.unread_notifications.notification_count).toBe(1);
     expect(room.unread_thread_notifications).toEqual({ [root]: { notification_count: 1, highlight_count: 0 } });
     expect((await sync(server, bob)).rooms.join[roomId].unread_notifications.notification_count).toBe(2);
-    await server.post(roomPath(roomId, `/receipt/m.read/${encodeURIComponent(reply)}`), { thread_id: root }, { token: bob.access_token });
+    await server.post(
+      roomPath(roomId, `/receipt/m.read/${encodeURIComponent(reply)}`),
+      { thread_id: root },
+      { token: bob.access_token },
+    );
     room = (await sync(server, bob, { filter })).rooms.join[roomId];
     expect(room.unread_notifications.notification_count).toBe(1);
     expect(room.unread_thread_notifications).toBeUndefined();
@@ -185,9 +252,21 @@ describe("GET /sync: ephemeral events", () => {
     await join(server, bob, roomId);
     const event = await sendMessage(server, alice, roomId, "read me");
     const since = (await sync(server, alice)).next_batch;
-    await server.post(roomPath(roomId, `/receipt/m.read/${encodeURIComponent(event)}`), {}, { token: bob.access_token });
-    await server.post(roomPath(roomId, `/receipt/m.read.private/${encodeURIComponent(event)}`), {}, { token: bob.access_token });
-    await server.post(roomPath(roomId, `/receipt/m.read/${encodeURIComponent(event)}`), { thread_id: "main" }, { token: bob.access_token });
+    await server.post(
+      roomPath(roomId, `/receipt/m.read/${encodeURIComponent(event)}`),
+      {},
+      { token: bob.access_token },
+    );
+    await server.post(
+      roomPath(roomId, `/receipt/m.read.private/${encodeURIComponent(event)}`),
+      {},
+      { token: bob.access_token },
+    );
+    await server.post(
+      roomPath(roomId, `/receipt/m.read/${encodeURIComponent(event)}`),
+      { thread_id: "main" },
+      { token: bob.access_token },
+    );
     const aliceSees = ephemeral(await sync(server, alice, { since }), roomId).filter((e) => e.type === "m.receipt");
     expect(aliceSees).toHaveLength(1);
     const receipts = aliceSees[0].content[event];
@@ -206,12 +285,24 @@ describe("GET /sync: ephemeral events", () => {
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     const since = (await sync(server, alice)).next_batch;
-    await server.put(roomPath(roomId, `/typing/${encodeURIComponent(bob.user_id)}`), { typing: true, timeout: 30_000 }, { token: bob.access_token });
+    await server.put(
+      roomPath(roomId, `/typing/${encodeURIComponent(bob.user_id)}`),
+      { typing: true, timeout: 30_000 },
+      { token: bob.access_token },
+    );
     const body = await sync(server, alice, { since });
     expect(ephemeral(body, roomId)).toEqual([{ type: "m.typing", content: { user_ids: [bob.user_id] } }]);
-    expect(ephemeral(await sync(server, alice), roomId)).toEqual([{ type: "m.typing", content: { user_ids: [bob.user_id] } }]);
-    await server.put(roomPath(roomId, `/typing/${encodeURIComponent(bob.user_id)}`), { typing: false }, { token: bob.access_token });
-    expect(ephemeral(await sync(server, alice, { since: body.next_batch }), roomId)).toEqual([{ type: "m.typing", content: { user_ids: [] } }]);
+    expect(ephemeral(await sync(server, alice), roomId)).toEqual([
+      { type: "m.typing", content: { user_ids: [bob.user_id] } },
+    ]);
+    await server.put(
+      roomPath(roomId, `/typing/${encodeURIComponent(bob.user_id)}`),
+      { typing: false },
+      { token: bob.access_token },
+    );
+    expect(ephemeral(await sync(server, alice, { since: body.next_batch }), roomId)).toEqual([
+      { type: "m.typing", content: { user_ids: [] } },
+    ]);
     server.close();
   });
 });
@@ -223,13 +314,25 @@ describe("GET /sync: presence", () => {
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     await join(server, bob, roomId);
     // Joining was activity; Bob's client goes offline before Alice's token is taken.
-    await server.put(`${V3}/presence/${encodeURIComponent(bob.user_id)}/status`, { presence: "offline" }, { token: bob.access_token });
+    await server.put(
+      `${V3}/presence/${encodeURIComponent(bob.user_id)}/status`,
+      { presence: "offline" },
+      { token: bob.access_token },
+    );
     const aliceSince = (await sync(server, alice, { set_presence: "offline" })).next_batch;
     const strangerSince = (await sync(server, stranger, { set_presence: "offline" })).next_batch;
     await sync(server, bob);
     const presence = (await sync(server, alice, { since: aliceSince, set_presence: "offline" })).presence.events;
-    expect(presence).toEqual([{ type: "m.presence", sender: bob.user_id, content: expect.objectContaining({ presence: "online", currently_active: true }) }]);
-    expect((await sync(server, stranger, { since: strangerSince, set_presence: "offline" })).presence.events).toEqual([]);
+    expect(presence).toEqual([
+      {
+        type: "m.presence",
+        sender: bob.user_id,
+        content: expect.objectContaining({ presence: "online", currently_active: true }),
+      },
+    ]);
+    expect((await sync(server, stranger, { since: strangerSince, set_presence: "offline" })).presence.events).toEqual(
+      [],
+    );
     server.close();
   });
 

@@ -1,6 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { createTestServer } from "../../support/server.ts";
-import { createRoom, invite, join, messages, newUser, roomPath, sendMessage, setState, V3 } from "../../support/rooms.ts";
+import {
+  createRoom,
+  invite,
+  join,
+  messages,
+  newUser,
+  roomPath,
+  sendMessage,
+  setState,
+  V3,
+} from "../../support/rooms.ts";
 import { bodiesOf, roomState, sync, timeline, types } from "../../support/sync.ts";
 
 describe("GET /sync: tokens", () => {
@@ -35,7 +45,11 @@ describe("GET /sync: tokens", () => {
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
     const now = (await sync(server, alice)).next_batch as string;
-    const future = `s${now.slice(1).split("_").map((n) => String(Number(n) + 1000)).join("_")}`;
+    const future = `s${now
+      .slice(1)
+      .split("_")
+      .map((n) => String(Number(n) + 1000))
+      .join("_")}`;
     const res = await sync(server, alice, { since: future });
     expect(res.next_batch).toBe(now);
     await sendMessage(server, alice, roomId, "next");
@@ -67,7 +81,9 @@ describe("GET /sync: tokens", () => {
     const before = await sync(server, alice, { filter: { room: { timeline: { limit: 1 } } } });
     await join(server, bob, roomId);
     const members = async (at: string) =>
-      (await server.get(roomPath(roomId, `/members?at=${encodeURIComponent(at)}`), { token: alice.access_token })).body.chunk.map((e: any) => e.state_key);
+      (
+        await server.get(roomPath(roomId, `/members?at=${encodeURIComponent(at)}`), { token: alice.access_token })
+      ).body.chunk.map((e: any) => e.state_key);
     expect(await members(before.next_batch)).toEqual([alice.user_id]);
     const after = await sync(server, alice, { since: before.next_batch });
     expect((await members(after.next_batch)).sort()).toEqual([alice.user_id, bob.user_id].sort());
@@ -81,7 +97,9 @@ describe("GET /sync: tokens", () => {
     const roomId = await createRoom(server, alice);
     const since = (await sync(server, alice)).next_batch;
     for (let i = 0; i < 6; i++) await sendMessage(server, alice, roomId, `g${i}`);
-    const room = (await sync(server, alice, { since, filter: { room: { timeline: { limit: 3 } } } })).rooms.join[roomId];
+    const room = (await sync(server, alice, { since, filter: { room: { timeline: { limit: 3 } } } })).rooms.join[
+      roomId
+    ];
     expect(room.timeline.limited).toBe(true);
     expect(bodiesOf(room.timeline.events)).toEqual(["g3", "g4", "g5"]);
     const gap = await messages(server, alice, roomId, { from: room.timeline.prev_batch, dir: "b", limit: "3" });
@@ -102,7 +120,10 @@ describe("GET /sync: syncs interleaved with writes in the same turn", () => {
     const sent: string[] = [];
     for (let round = 0; round < 30; round++) {
       // A send and a sync issued together: the sync may run while the send's batch is open.
-      const [eventId, body] = await Promise.all([sendMessage(server, alice, roomId, `r${round}`), sync(server, bob, { since, filter })]);
+      const [eventId, body] = await Promise.all([
+        sendMessage(server, alice, roomId, `r${round}`),
+        sync(server, bob, { since, filter }),
+      ]);
       sent.push(eventId);
       seen.push(...timeline(body, roomId).map((e: any) => e.event_id));
       since = body.next_batch;
@@ -122,10 +143,14 @@ describe("GET /sync: rooms", () => {
     await invite(server, alice, roomId, bob);
     const first = await sync(server, bob);
     const events = first.rooms.invite[roomId].invite_state.events;
-    expect(types(events)).toEqual(expect.arrayContaining(["m.room.create", "m.room.join_rules", "m.room.name", "m.room.topic", "m.room.member"]));
+    expect(types(events)).toEqual(
+      expect.arrayContaining(["m.room.create", "m.room.join_rules", "m.room.name", "m.room.topic", "m.room.member"]),
+    );
     const own = events.find((e: any) => e.type === "m.room.member" && e.state_key === bob.user_id);
     expect(own).toMatchObject({ content: { membership: "invite" }, sender: alice.user_id });
-    expect(events.find((e: any) => e.type === "m.room.member" && e.state_key === alice.user_id)?.content.membership).toBe("join");
+    expect(
+      events.find((e: any) => e.type === "m.room.member" && e.state_key === alice.user_id)?.content.membership,
+    ).toBe("join");
     expect(first.rooms.join).toEqual({});
 
     await join(server, bob, roomId);
@@ -134,8 +159,13 @@ describe("GET /sync: rooms", () => {
     expect(second.rooms.invite).toEqual({});
     const room = second.rooms.join[roomId];
     // The state up to the timeline's start: everything but the join and the message.
-    expect(types(room.state.events)).toEqual(expect.arrayContaining(["m.room.create", "m.room.power_levels", "m.room.name", "m.room.topic"]));
-    expect(room.timeline).toMatchObject({ limited: true, events: [{ type: "m.room.member", state_key: bob.user_id }, { content: { body: "welcome" } }] });
+    expect(types(room.state.events)).toEqual(
+      expect.arrayContaining(["m.room.create", "m.room.power_levels", "m.room.name", "m.room.topic"]),
+    );
+    expect(room.timeline).toMatchObject({
+      limited: true,
+      events: [{ type: "m.room.member", state_key: bob.user_id }, { content: { body: "welcome" } }],
+    });
     expect(room.summary).toMatchObject({ "m.joined_member_count": 2, "m.invited_member_count": 0 });
     server.close();
   });
@@ -153,7 +183,11 @@ describe("GET /sync: rooms", () => {
     expect(res.rooms.join[roomId]).toBeUndefined();
     const left = res.rooms.leave[roomId];
     expect(bodiesOf(left.timeline.events)).toEqual(["before leave"]);
-    expect(left.timeline.events.at(-1)).toMatchObject({ type: "m.room.member", state_key: bob.user_id, content: { membership: "leave" } });
+    expect(left.timeline.events.at(-1)).toMatchObject({
+      type: "m.room.member",
+      state_key: bob.user_id,
+      content: { membership: "leave" },
+    });
     expect((await sync(server, bob)).rooms.leave).toEqual({});
     const withLeave = await sync(server, bob, { filter: { room: { include_leave: true } } });
     expect(bodiesOf(withLeave.rooms.leave[roomId].timeline.events)).toEqual(["before leave"]);
@@ -168,20 +202,29 @@ describe("GET /sync: rooms", () => {
     await invite(server, alice, roomId, carol);
     const bobSince = (await sync(server, bob)).next_batch;
     const carolSince = (await sync(server, carol)).next_batch;
-    expect((await server.post(roomPath(roomId, "/ban"), { user_id: bob.user_id }, { token: alice.access_token })).status).toBe(200);
+    expect(
+      (await server.post(roomPath(roomId, "/ban"), { user_id: bob.user_id }, { token: alice.access_token })).status,
+    ).toBe(200);
     expect((await server.post(roomPath(roomId, "/leave"), {}, { token: carol.access_token })).status).toBe(200);
     const banned = (await sync(server, bob, { since: bobSince })).rooms.leave[roomId];
     expect(banned.timeline.events.at(-1).content.membership).toBe("ban");
     const rejected = (await sync(server, carol, { since: carolSince })).rooms.leave[roomId];
-    expect(rejected.timeline.events.at(-1)).toMatchObject({ state_key: carol.user_id, content: { membership: "leave" } });
+    expect(rejected.timeline.events.at(-1)).toMatchObject({
+      state_key: carol.user_id,
+      content: { membership: "leave" },
+    });
     server.close();
   });
 
   test("a knock is listed under knock with stripped state", async () => {
     const server = createTestServer();
     const [alice, bob] = [await newUser(server), await newUser(server)];
-    const roomId = await createRoom(server, alice, { initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }] });
-    expect((await server.post(`${V3}/knock/${encodeURIComponent(roomId)}`, {}, { token: bob.access_token })).status).toBe(200);
+    const roomId = await createRoom(server, alice, {
+      initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }],
+    });
+    expect(
+      (await server.post(`${V3}/knock/${encodeURIComponent(roomId)}`, {}, { token: bob.access_token })).status,
+    ).toBe(200);
     const res = await sync(server, bob);
     const events = res.rooms.knock[roomId].knock_state.events;
     expect(events.find((e: any) => e.state_key === bob.user_id).content.membership).toBe("knock");
@@ -197,7 +240,11 @@ describe("GET /sync: rooms", () => {
     await join(server, bob, roomId);
     await invite(server, alice, roomId, carol);
     const summary = (await sync(server, alice)).rooms.join[roomId].summary;
-    expect(summary).toEqual({ "m.heroes": [bob.user_id, carol.user_id], "m.joined_member_count": 2, "m.invited_member_count": 1 });
+    expect(summary).toEqual({
+      "m.heroes": [bob.user_id, carol.user_id],
+      "m.joined_member_count": 2,
+      "m.invited_member_count": 1,
+    });
     const named = await createRoom(server, alice, { name: "Named" });
     expect((await sync(server, alice)).rooms.join[named].summary["m.heroes"]).toBeUndefined();
     server.close();
@@ -209,8 +256,15 @@ describe("GET /sync: rooms", () => {
     const roomId = await createRoom(server, alice, { preset: "public_chat" });
     const original = await sendMessage(server, alice, roomId, "typo");
     await join(server, bob, roomId);
-    const edit = { msgtype: "m.text", body: "* fixed", "m.new_content": { msgtype: "m.text", body: "fixed" }, "m.relates_to": { rel_type: "m.replace", event_id: original } };
-    expect((await server.put(roomPath(roomId, "/send/m.room.message/edit1"), edit, { token: alice.access_token })).status).toBe(200);
+    const edit = {
+      msgtype: "m.text",
+      body: "* fixed",
+      "m.new_content": { msgtype: "m.text", body: "fixed" },
+      "m.relates_to": { rel_type: "m.replace", event_id: original },
+    };
+    expect(
+      (await server.put(roomPath(roomId, "/send/m.room.message/edit1"), edit, { token: alice.access_token })).status,
+    ).toBe(200);
     const events = timeline(await sync(server, bob, { filter: { room: { timeline: { limit: 3 } } } }), roomId);
     const first = events.find((e: any) => e.event_id === original);
     expect(first.unsigned.membership).toBe("leave");
@@ -225,7 +279,10 @@ describe("GET /sync: rooms", () => {
   test("events from before a user joined a room with joined history visibility stay hidden", async () => {
     const server = createTestServer();
     const [alice, bob] = [await newUser(server), await newUser(server)];
-    const roomId = await createRoom(server, alice, { preset: "public_chat", initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: "joined" } }] });
+    const roomId = await createRoom(server, alice, {
+      preset: "public_chat",
+      initial_state: [{ type: "m.room.history_visibility", state_key: "", content: { history_visibility: "joined" } }],
+    });
     await sendMessage(server, alice, roomId, "secret");
     await join(server, bob, roomId);
     await sendMessage(server, alice, roomId, "public");
@@ -310,13 +367,23 @@ describe("GET /sync: state and MSC4222 state_after", () => {
       }
       const filter = { room: { timeline: { limit: 20 }, state: { lazy_load_members: true } } };
       await sendMessage(server, carol, roomId, "carol speaks");
-      const room = (await sync(server, alice, { use_state_after: true, filter: { room: { ...filter.room, timeline: { limit: 1 } } } })).rooms.join[roomId];
-      const members = room.state_after.events.filter((e: any) => e.type === "m.room.member").map((e: any) => e.state_key).sort();
+      const room = (
+        await sync(server, alice, {
+          use_state_after: true,
+          filter: { room: { ...filter.room, timeline: { limit: 1 } } },
+        })
+      ).rooms.join[roomId];
+      const members = room.state_after.events
+        .filter((e: any) => e.type === "m.room.member")
+        .map((e: any) => e.state_key)
+        .sort();
       // Carol sent the timeline; Alice is the syncing user; Bob and Carol are the heroes of this unnamed room.
       expect(members).toEqual([alice.user_id, bob.user_id, carol.user_id].sort());
       const wide = (await sync(server, alice, { use_state_after: true, filter })).rooms.join[roomId];
       const senders = new Set(wide.timeline.events.map((e: any) => e.sender));
-      const loaded = new Set(wide.state_after.events.filter((e: any) => e.type === "m.room.member").map((e: any) => e.state_key));
+      const loaded = new Set(
+        wide.state_after.events.filter((e: any) => e.type === "m.room.member").map((e: any) => e.state_key),
+      );
       for (const sender of senders) expect(loaded.has(sender)).toBe(true);
       server.close();
     }
@@ -326,19 +393,49 @@ describe("GET /sync: state and MSC4222 state_after", () => {
     const server = createTestServer();
     const [alice, bob, carol] = [await newUser(server), await newUser(server), await newUser(server)];
     // The private presets let members send call memberships.
-    const roomId = await createRoom(server, alice, { preset: "private_chat", name: "Call room", invite: [bob.user_id, carol.user_id] });
+    const roomId = await createRoom(server, alice, {
+      preset: "private_chat",
+      name: "Call room",
+      invite: [bob.user_id, carol.user_id],
+    });
     for (const user of [bob, carol]) await join(server, user, roomId);
-    const membership = { application: "m.call", call_id: "", scope: "m.room", device_id: "BOBDEV", focus_active: { type: "livekit" }, foci_preferred: [] };
-    expect((await setState(server, bob, roomId, "org.matrix.msc3401.call.member", `_${bob.user_id}_BOBDEV_m.call`, membership)).status).toBe(200);
+    const membership = {
+      application: "m.call",
+      call_id: "",
+      scope: "m.room",
+      device_id: "BOBDEV",
+      focus_active: { type: "livekit" },
+      foci_preferred: [],
+    };
+    expect(
+      (
+        await setState(
+          server,
+          bob,
+          roomId,
+          "org.matrix.msc3401.call.member",
+          `_${bob.user_id}_BOBDEV_m.call`,
+          membership,
+        )
+      ).status,
+    ).toBe(200);
     for (let i = 0; i < 3; i++) await sendMessage(server, carol, roomId, `chatter ${i}`);
     const filter = { room: { timeline: { limit: 2 }, state: { lazy_load_members: true } } };
     const initial = (await sync(server, alice, { use_state_after: true, filter })).rooms.join[roomId];
-    const members = (events: any[]) => events.filter((e: any) => e.type === "m.room.member").map((e: any) => e.state_key);
+    const members = (events: any[]) =>
+      events.filter((e: any) => e.type === "m.room.member").map((e: any) => e.state_key);
     expect(types(initial.state_after.events)).toContain("org.matrix.msc3401.call.member");
     expect(members(initial.state_after.events)).toContain(bob.user_id);
 
     const since = (await sync(server, alice)).next_batch;
-    expect((await setState(server, bob, roomId, "org.matrix.msc3401.call.member", `_${bob.user_id}_BOBDEV_m.call`, { ...membership, expires: 7200000 })).status).toBe(200);
+    expect(
+      (
+        await setState(server, bob, roomId, "org.matrix.msc3401.call.member", `_${bob.user_id}_BOBDEV_m.call`, {
+          ...membership,
+          expires: 7200000,
+        })
+      ).status,
+    ).toBe(200);
     for (let i = 0; i < 3; i++) await sendMessage(server, carol, roomId, `more ${i}`);
     const gappy = (await sync(server, alice, { since, use_state_after: true, filter })).rooms.join[roomId];
     expect(gappy.timeline.limited).toBe(true);
@@ -354,7 +451,9 @@ describe("GET /sync: state and MSC4222 state_after", () => {
     const since = (await sync(server, alice)).next_batch;
     const res = await sync(server, alice, { since, full_state: true, timeout: 10_000 });
     expect(timeline(res, roomId)).toEqual([]);
-    expect(types(roomState(res, roomId))).toEqual(expect.arrayContaining(["m.room.create", "m.room.member", "m.room.power_levels"]));
+    expect(types(roomState(res, roomId))).toEqual(
+      expect.arrayContaining(["m.room.create", "m.room.member", "m.room.power_levels"]),
+    );
     server.close();
   });
 });

@@ -15,13 +15,27 @@ async function bridge(network: string): Promise<FakeAppservice> {
   stops.push(() => fake.stop());
   fake.onRequest((request, path) => {
     if (path === "/_matrix/app/v1/thirdparty/protocol/irc") {
-      return Response.json({ user_fields: ["network", "nickname"], location_fields: ["network", "channel"], icon: "mxc://x/irc", field_types: {}, instances: [{ network_id: network, desc: network, fields: {} }] });
+      return Response.json({
+        user_fields: ["network", "nickname"],
+        location_fields: ["network", "channel"],
+        icon: "mxc://x/irc",
+        field_types: {},
+        instances: [{ network_id: network, desc: network, fields: {} }],
+      });
     }
     const query = new URL(request.url).searchParams;
     if (path === "/_matrix/app/v1/thirdparty/location/irc") {
-      return Response.json([{ alias: `#${network}_${query.get("channel")}:test.local`, protocol: "irc", fields: { network, channel: query.get("channel") } }, { nonsense: true }]);
+      return Response.json([
+        {
+          alias: `#${network}_${query.get("channel")}:test.local`,
+          protocol: "irc",
+          fields: { network, channel: query.get("channel") },
+        },
+        { nonsense: true },
+      ]);
     }
-    if (path === "/_matrix/app/v1/thirdparty/user") return Response.json([{ userid: query.get("userid"), protocol: "irc", fields: { network } }]);
+    if (path === "/_matrix/app/v1/thirdparty/user")
+      return Response.json([{ userid: query.get("userid"), protocol: "irc", fields: { network } }]);
     return undefined;
   });
   return fake;
@@ -37,7 +51,9 @@ describe("third-party lookups", () => {
     const res = await server.get(`${TP}/protocols`, { token: user.access_token });
     expect(res.status).toBe(200);
     expect(res.body.irc.user_fields).toEqual(["network", "nickname"]);
-    expect(res.body.irc.instances.map((i: any) => i.instance_id).sort()).toEqual([`${first.id}|libera`, `${second.id}|oftc`].sort());
+    expect(res.body.irc.instances.map((i: any) => i.instance_id).sort()).toEqual(
+      [`${first.id}|libera`, `${second.id}|oftc`].sort(),
+    );
     const one = await server.get(`${TP}/protocol/irc`, { token: user.access_token });
     expect(one.body.instances).toHaveLength(2);
   });
@@ -48,10 +64,14 @@ describe("third-party lookups", () => {
     const fake = await bridge("libera");
     registerAppservice(server, { url: fake.url, hs_token: fake.hsToken, protocols: ["irc"] });
     const locations = await server.get(`${TP}/location/irc?channel=matrix&access_token=${user.access_token}`);
-    expect(locations.body).toEqual([{ alias: "#libera_matrix:test.local", protocol: "irc", fields: { network: "libera", channel: "matrix" } }]);
+    expect(locations.body).toEqual([
+      { alias: "#libera_matrix:test.local", protocol: "irc", fields: { network: "libera", channel: "matrix" } },
+    ]);
     // The client's token is not passed on to the appservice.
     expect(fake.requests.at(-1)!.path).toBe("/_matrix/app/v1/thirdparty/location/irc?channel=matrix");
-    const users = await server.get(`${TP}/user?userid=${encodeURIComponent("@_irc_bob:test.local")}`, { token: user.access_token });
+    const users = await server.get(`${TP}/user?userid=${encodeURIComponent("@_irc_bob:test.local")}`, {
+      token: user.access_token,
+    });
     expect(users.body).toEqual([{ userid: "@_irc_bob:test.local", protocol: "irc", fields: { network: "libera" } }]);
   });
 

@@ -1,10 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { addDevice, createGuest, createUser, type TestUser } from "../../support/fixtures.ts";
 import { createTestServer, tempDir } from "../../support/server.ts";
-import { acknowledgeToDevice, deleteDeviceRow, deleteToDeviceInbox, expireToDevice, pendingToDevice, toDeviceInbox } from "../../support/to-device.ts";
+import {
+  acknowledgeToDevice,
+  deleteDeviceRow,
+  deleteToDeviceInbox,
+  expireToDevice,
+  pendingToDevice,
+  toDeviceInbox,
+} from "../../support/to-device.ts";
 
-const path = (type: string, txnId: string) => `/_matrix/client/v3/sendToDevice/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
-
+const path = (type: string, txnId: string) =>
+  `/_matrix/client/v3/sendToDevice/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
 
 const inbox = toDeviceInbox;
 
@@ -12,11 +19,22 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
   test("delivers the content to the named device with sender and type", async () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
-    const content = { algorithm: "m.olm.v1.curve25519-aes-sha2", ciphertext: { abc: { type: 0, body: "x" } }, sender_key: "k" };
-    const res = await server.put(path("m.room.encrypted", "t1"), { messages: { [bob.user_id]: { [bob.device_id]: content } } }, { token: alice.access_token });
+    const content = {
+      algorithm: "m.olm.v1.curve25519-aes-sha2",
+      ciphertext: { abc: { type: 0, body: "x" } },
+      sender_key: "k",
+    };
+    const res = await server.put(
+      path("m.room.encrypted", "t1"),
+      { messages: { [bob.user_id]: { [bob.device_id]: content } } },
+      { token: alice.access_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
-    expect(inbox(server, bob)).toEqual({ events: [{ sender: alice.user_id, type: "m.room.encrypted", content }], nextPosition: 1 });
+    expect(inbox(server, bob)).toEqual({
+      events: [{ sender: alice.user_id, type: "m.room.encrypted", content }],
+      nextPosition: 1,
+    });
     expect(inbox(server, alice).events).toEqual([]);
   });
 
@@ -24,7 +42,11 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
     const bob2 = addDevice(server, bob, "BOB2");
-    await server.put(path("m.call.invite", "t1"), { messages: { [bob.user_id]: { "*": { n: 1 }, BOB2: { n: 2 } } } }, { token: alice.access_token });
+    await server.put(
+      path("m.call.invite", "t1"),
+      { messages: { [bob.user_id]: { "*": { n: 1 }, BOB2: { n: 2 } } } },
+      { token: alice.access_token },
+    );
     expect(inbox(server, bob).events.map((e) => e.content)).toEqual([{ n: 1 }]);
     expect(inbox(server, bob2).events.map((e) => e.content)).toEqual([{ n: 2 }]);
   });
@@ -33,7 +55,8 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
     const body = { messages: { [bob.user_id]: { [bob.device_id]: { n: 1 } } } };
-    for (let i = 0; i < 3; i++) expect((await server.put(path("m.test", "same"), body, { token: alice.access_token })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await server.put(path("m.test", "same"), body, { token: alice.access_token })).status).toBe(200);
     expect(inbox(server, bob).events).toHaveLength(1);
     // Another path (event type) or another sending device is another transaction.
     await server.put(path("m.other", "same"), body, { token: alice.access_token });
@@ -60,7 +83,11 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
     expect((await server.put(path("m.test", "t"), { messages: {} })).body.errcode).toBe("M_MISSING_TOKEN");
     const missing = await server.put(path("m.test", "t"), {}, { token: alice.access_token });
     expect([missing.status, missing.body.errcode]).toEqual([400, "M_MISSING_PARAM"]);
-    const wrong = await server.put(path("m.test", "t"), { messages: { [alice.user_id]: { D: "not an object" } } }, { token: alice.access_token });
+    const wrong = await server.put(
+      path("m.test", "t"),
+      { messages: { [alice.user_id]: { D: "not an object" } } },
+      { token: alice.access_token },
+    );
     expect([wrong.status, wrong.body.errcode]).toEqual([400, "M_BAD_JSON"]);
   });
 
@@ -68,7 +95,9 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
     const server = createTestServer();
     const bob = await createUser(server);
     const { user_id: guestId, access_token: token } = await createGuest(server, "guest1");
-    expect((await server.put(path("m.test", "g"), { messages: { [bob.user_id]: { "*": {} } } }, { token })).status).toBe(200);
+    expect(
+      (await server.put(path("m.test", "g"), { messages: { [bob.user_id]: { "*": {} } } }, { token })).status,
+    ).toBe(200);
     expect(inbox(server, bob).events[0]?.sender).toBe(guestId);
   });
 
@@ -80,9 +109,13 @@ describe("PUT /sendToDevice/{eventType}/{txnId}", () => {
       const user = await createUser(server, `fan${i}`, null);
       users.push(user, addDevice(server, user, "SECOND"), addDevice(server, user, "THIRD"));
     }
-    const messages = Object.fromEntries(users.filter((_, i) => i % 3 === 0).map((u) => [u.user_id, { "*": { key: "k".repeat(200) } }]));
+    const messages = Object.fromEntries(
+      users.filter((_, i) => i % 3 === 0).map((u) => [u.user_id, { "*": { key: "k".repeat(200) } }]),
+    );
     const started = performance.now();
-    expect((await server.put(path("m.room.encrypted", "fan"), { messages }, { token: sender.access_token })).status).toBe(200);
+    expect(
+      (await server.put(path("m.room.encrypted", "fan"), { messages }, { token: sender.access_token })).status,
+    ).toBe(200);
     const elapsed = performance.now() - started;
     for (const user of users) expect(inbox(server, user).events).toHaveLength(1);
     expect(elapsed).toBeLessThan(1000); // ~10 ms here; a loose bound so slow CI machines pass
@@ -93,7 +126,12 @@ describe("the to-device core API for sync", () => {
   test("reads in pages from a position and deletes only what was acknowledged", async () => {
     const server = createTestServer();
     const [alice, bob] = [await createUser(server), await createUser(server)];
-    for (let i = 1; i <= 5; i++) await server.put(path("m.test", `t${i}`), { messages: { [bob.user_id]: { "*": { i } } } }, { token: alice.access_token });
+    for (let i = 1; i <= 5; i++)
+      await server.put(
+        path("m.test", `t${i}`),
+        { messages: { [bob.user_id]: { "*": { i } } } },
+        { token: alice.access_token },
+      );
     const first = inbox(server, bob, 0, 2);
     expect([first.events.map((e) => e.content.i), first.nextPosition]).toEqual([[1, 2], 2]);
     // Not acknowledged yet: reading again from 0 gives the same page.
@@ -131,7 +169,12 @@ describe("the to-device core API for sync", () => {
   test("a device over the cap loses its oldest messages, never the newest", async () => {
     const server = createTestServer({ to_device: { max_messages_per_device: 100 } });
     const [alice, bob] = [await createUser(server), await createUser(server)];
-    for (let i = 1; i <= 150; i++) await server.put(path("m.test", `c${i}`), { messages: { [bob.user_id]: { "*": { i } } } }, { token: alice.access_token });
+    for (let i = 1; i <= 150; i++)
+      await server.put(
+        path("m.test", `c${i}`),
+        { messages: { [bob.user_id]: { "*": { i } } } },
+        { token: alice.access_token },
+      );
     const { events } = inbox(server, bob, 0, 1000);
     expect(events.map((e) => e.content.i)).toEqual(Array.from({ length: 100 }, (_, k) => k + 51));
   });
@@ -140,9 +183,17 @@ describe("the to-device core API for sync", () => {
     let now = Date.now();
     const server = createTestServer({ to_device: { message_lifetime_days: 30 } }, { clock: { now: () => now } });
     const [alice, bob] = [await createUser(server), await createUser(server)];
-    await server.put(path("m.test", "old"), { messages: { [bob.user_id]: { "*": { age: "old" } } } }, { token: alice.access_token });
+    await server.put(
+      path("m.test", "old"),
+      { messages: { [bob.user_id]: { "*": { age: "old" } } } },
+      { token: alice.access_token },
+    );
     now += 29 * 24 * 3600 * 1000;
-    await server.put(path("m.test", "new"), { messages: { [bob.user_id]: { "*": { age: "new" } } } }, { token: alice.access_token });
+    await server.put(
+      path("m.test", "new"),
+      { messages: { [bob.user_id]: { "*": { age: "new" } } } },
+      { token: alice.access_token },
+    );
     now += 2 * 24 * 3600 * 1000;
     expect(expireToDevice(server).messages).toBe(1);
     expect(inbox(server, bob).events.map((e) => e.content.age)).toEqual(["new"]);
@@ -177,7 +228,11 @@ describe("the to-device core API for sync", () => {
       };
       for (let batch = 0; batch < 50; batch++) {
         for (let i = 0; i < 100; i++, sent++) {
-          const res = await server.put(path("m.room.encrypted", `s${sent}`), { messages: { [bob.user_id]: { [bob.device_id]: { seq: sent } } } }, { token: alice.access_token });
+          const res = await server.put(
+            path("m.room.encrypted", `s${sent}`),
+            { messages: { [bob.user_id]: { [bob.device_id]: { seq: sent } } } },
+            { token: alice.access_token },
+          );
           expect(res.status).toBe(200);
         }
         readSome(37);
@@ -185,7 +240,11 @@ describe("the to-device core API for sync", () => {
           server.close();
           server = createTestServer({}, { databasePath: dir.path });
           // A retry of the last request after the restart is still recognised.
-          await server.put(path("m.room.encrypted", `s${sent - 1}`), { messages: { [bob.user_id]: { [bob.device_id]: { seq: -1 } } } }, { token: alice.access_token });
+          await server.put(
+            path("m.room.encrypted", `s${sent - 1}`),
+            { messages: { [bob.user_id]: { [bob.device_id]: { seq: -1 } } } },
+            { token: alice.access_token },
+          );
         }
       }
       while (received.length < sent) readSome(500);

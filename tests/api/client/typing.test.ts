@@ -12,7 +12,11 @@ describe("PUT /rooms/{roomId}/typing/{userId}", () => {
     const server = createTestServer({}, { clock });
     const alice = await newUser(server);
     const roomId = await createRoom(server, alice);
-    const res = await server.put(typingPath(roomId, alice.user_id), { typing: true, timeout: 5_000 }, { token: alice.access_token });
+    const res = await server.put(
+      typingPath(roomId, alice.user_id),
+      { typing: true, timeout: 5_000 },
+      { token: alice.access_token },
+    );
     expect([res.status, res.body]).toEqual([200, {}]);
     expect(typingIn(server, roomId)).toEqual([alice.user_id]);
     await server.put(typingPath(roomId, alice.user_id), { typing: false }, { token: alice.access_token });
@@ -44,7 +48,9 @@ describe("PUT /rooms/{roomId}/typing/{userId}", () => {
     const notJoined = await server.put(typingPath(roomId, bob.user_id), { typing: true }, { token: bob.access_token });
     expect([notJoined.status, notJoined.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
     await join(server, bob, roomId);
-    expect((await server.put(typingPath(roomId, bob.user_id), { typing: true }, { token: bob.access_token })).status).toBe(200);
+    expect(
+      (await server.put(typingPath(roomId, bob.user_id), { typing: true }, { token: bob.access_token })).status,
+    ).toBe(200);
     const missing = await server.put(typingPath(roomId, bob.user_id), {}, { token: bob.access_token });
     expect(missing.status).toBe(400);
     server.close();

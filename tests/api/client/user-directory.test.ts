@@ -6,7 +6,11 @@ import { createTestServer, type TestServer } from "../../support/server.ts";
 const SEARCH = "/_matrix/client/v3/user_directory/search";
 
 async function search(server: TestServer, searcher: TestUser, term: string, limit?: number) {
-  const res = await server.post(SEARCH, { search_term: term, ...(limit !== undefined ? { limit } : {}) }, { token: searcher.access_token });
+  const res = await server.post(
+    SEARCH,
+    { search_term: term, ...(limit !== undefined ? { limit } : {}) },
+    { token: searcher.access_token },
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as { results: { user_id: string; display_name?: string; avatar_url?: string }[]; limited: boolean };
 }
@@ -30,8 +34,15 @@ describe("POST /user_directory/search: what it matches", () => {
     const ann = await createUser(server, "ann", null);
     const bob = await createUser(server, "bob", null);
     await privateRoomWith(server, me, ann, bob);
-    await server.put(`/_matrix/client/v3/profile/${pathId(ann.user_id)}/displayname`, { displayname: "Annabel Lee" }, { token: ann.access_token });
-    expect(await search(server, me, "annabel")).toEqual({ results: [{ user_id: "@ann:test.local", display_name: "Annabel Lee" }], limited: false });
+    await server.put(
+      `/_matrix/client/v3/profile/${pathId(ann.user_id)}/displayname`,
+      { displayname: "Annabel Lee" },
+      { token: ann.access_token },
+    );
+    expect(await search(server, me, "annabel")).toEqual({
+      results: [{ user_id: "@ann:test.local", display_name: "Annabel Lee" }],
+      limited: false,
+    });
     expect((await search(server, me, "BOB")).results).toEqual([{ user_id: "@bob:test.local", display_name: "bob" }]);
     expect((await search(server, me, "%")).results).toEqual([]);
   });
@@ -39,7 +50,11 @@ describe("POST /user_directory/search: what it matches", () => {
   test("honours the limit and says when it cut the results", async () => {
     const server = createTestServer();
     const me = await createUser(server, "me", null);
-    const team = [await createUser(server, "team1", null), await createUser(server, "team2", null), await createUser(server, "team3", null)];
+    const team = [
+      await createUser(server, "team1", null),
+      await createUser(server, "team2", null),
+      await createUser(server, "team3", null),
+    ];
     await privateRoomWith(server, me, ...team);
     const page = await search(server, me, "team", 2);
     expect(ids(page)).toEqual(["@team1:test.local", "@team2:test.local"]);
@@ -51,7 +66,10 @@ describe("POST /user_directory/search: what it matches", () => {
     const server = createTestServer({ allow_guest_registration: true });
     const me = await createUser(server, "me", null);
     const gone = await createUser(server, "gonegirl", null);
-    const roomId = await createRoom(server, me, { preset: "public_chat", initial_state: [{ type: "m.room.guest_access", state_key: "", content: { guest_access: "can_join" } }] });
+    const roomId = await createRoom(server, me, {
+      preset: "public_chat",
+      initial_state: [{ type: "m.room.guest_access", state_key: "", content: { guest_access: "can_join" } }],
+    });
     await join(server, gone, roomId);
     const guest = (await server.post("/_matrix/client/v3/register?kind=guest", {})).body as TestUser;
     await join(server, guest, roomId);
@@ -66,7 +84,11 @@ describe("POST /user_directory/search: what it matches", () => {
     const me = await createUser(server, "me", null);
     const odd = await createUser(server, "odd", null);
     await privateRoomWith(server, me, odd);
-    await server.put(`/_matrix/client/v3/profile/${pathId(odd.user_id)}/displayname`, { displayname: "100%_sure\\" }, { token: odd.access_token });
+    await server.put(
+      `/_matrix/client/v3/profile/${pathId(odd.user_id)}/displayname`,
+      { displayname: "100%_sure\\" },
+      { token: odd.access_token },
+    );
     expect(ids(await search(server, me, "0%_s"))).toEqual([odd.user_id]);
     expect(ids(await search(server, me, "_sure\\"))).toEqual([odd.user_id]);
     expect((await search(server, me, "1_0")).results).toEqual([]);
@@ -76,7 +98,11 @@ describe("POST /user_directory/search: what it matches", () => {
     }
     // The longest display name still finds its owner.
     const longName = "n".repeat(256);
-    await server.put(`/_matrix/client/v3/profile/${pathId(odd.user_id)}/displayname`, { displayname: longName }, { token: odd.access_token });
+    await server.put(
+      `/_matrix/client/v3/profile/${pathId(odd.user_id)}/displayname`,
+      { displayname: longName },
+      { token: odd.access_token },
+    );
     expect(ids(await search(server, me, longName))).toEqual([odd.user_id]);
     expect((await search(server, me, `${longName}n`)).results).toEqual([]);
   });
@@ -129,7 +155,9 @@ describe("POST /user_directory/search: who is visible", () => {
     const roomId = await createRoom(server, host, { visibility: "public" });
     expect(ids(await search(server, me, "listed"))).toEqual(["@listed:test.local"]);
     expect((await setState(server, host, roomId, "m.room.join_rules", "", { join_rule: "invite" })).status).toBe(200);
-    expect((await server.get(`/_matrix/client/v3/directory/list/room/${pathId(roomId)}`)).body.visibility).toBe("public");
+    expect((await server.get(`/_matrix/client/v3/directory/list/room/${pathId(roomId)}`)).body.visibility).toBe(
+      "public",
+    );
     expect((await search(server, me, "listed")).results).toEqual([]);
   });
 
@@ -139,7 +167,10 @@ describe("POST /user_directory/search: who is visible", () => {
     const host = await createUser(server, "reader", null);
     const roomId = await createRoom(server, host, { preset: "private_chat" });
     expect((await search(server, me, "reader")).results).toEqual([]);
-    expect((await setState(server, host, roomId, "m.room.history_visibility", "", { history_visibility: "world_readable" })).status).toBe(200);
+    expect(
+      (await setState(server, host, roomId, "m.room.history_visibility", "", { history_visibility: "world_readable" }))
+        .status,
+    ).toBe(200);
     expect(ids(await search(server, me, "reader"))).toEqual(["@reader:test.local"]);
   });
 

@@ -12,17 +12,31 @@ afterAll(() => server.close());
  * (v1.11, may be refused) and /auth_metadata (v1.15, 404 without OAuth).
  */
 const ADDED_IN: Record<string, string[]> = {
-  "v1.1": ["POST /_matrix/client/v3/knock/!r:test.local", "POST /_matrix/client/v3/keys/device_signing/upload", "POST /_matrix/client/v3/keys/signatures/upload", "GET /_matrix/client/v3/room_keys/version", "PUT /_matrix/client/v3/room_keys/keys"],
+  "v1.1": [
+    "POST /_matrix/client/v3/knock/!r:test.local",
+    "POST /_matrix/client/v3/keys/device_signing/upload",
+    "POST /_matrix/client/v3/keys/signatures/upload",
+    "GET /_matrix/client/v3/room_keys/version",
+    "PUT /_matrix/client/v3/room_keys/keys",
+  ],
   "v1.2": ["GET /_matrix/client/v1/register/m.login.registration_token/validity"],
   "v1.3": ["POST /_matrix/client/v3/refresh"],
   "v1.4": ["GET /_matrix/client/v1/rooms/!r:test.local/threads"],
   "v1.5": [],
   "v1.6": ["GET /_matrix/client/v1/rooms/!r:test.local/timestamp_to_event"],
-  "v1.7": ["POST /_matrix/client/v1/appservice/as/ping", "POST /_matrix/media/v1/create", "PUT /_matrix/media/v3/upload/test.local/abc"],
+  "v1.7": [
+    "POST /_matrix/client/v1/appservice/as/ping",
+    "POST /_matrix/media/v1/create",
+    "PUT /_matrix/media/v3/upload/test.local/abc",
+  ],
   "v1.8": [],
   "v1.9": [],
   "v1.10": ["GET /.well-known/matrix/support"],
-  "v1.11": ["GET /_matrix/client/v1/media/config", "GET /_matrix/client/v1/media/download/test.local/abc", "GET /_matrix/client/v1/media/thumbnail/test.local/abc"],
+  "v1.11": [
+    "GET /_matrix/client/v1/media/config",
+    "GET /_matrix/client/v1/media/download/test.local/abc",
+    "GET /_matrix/client/v1/media/thumbnail/test.local/abc",
+  ],
   "v1.12": [],
   "v1.13": ["POST /_matrix/client/v3/rooms/!r:test.local/report"],
   "v1.14": ["POST /_matrix/client/v3/users/@u:test.local/report"],

@@ -8,10 +8,15 @@ const fixedClock = { now: () => NOW };
 
 /** The coturn REST API password, recomputed here with WebCrypto rather than the server's code. */
 async function coturnPassword(secret: string, username: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-1" },
+    false,
+    ["sign"],
+  );
   return Buffer.from(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(username))).toString("base64");
 }
-
 
 async function turnServerAs(overrides: ConfigOverrides, path = TURN) {
   const server = createTestServer(overrides, { clock: fixedClock });
@@ -26,7 +31,12 @@ describe("GET /voip/turnServer with a shared secret (coturn use-auth-secret)", (
     const { alice, res } = await turnServerAs({ turn_uris: uris, turn_secret: "s3cret", turn_ttl: 600 });
     expect(res.status).toBe(200);
     const expiry = Math.floor(NOW / 1000) + 600;
-    expect(res.body).toEqual({ username: `${expiry}:${alice.user_id}`, password: await coturnPassword("s3cret", `${expiry}:${alice.user_id}`), uris, ttl: 600 });
+    expect(res.body).toEqual({
+      username: `${expiry}:${alice.user_id}`,
+      password: await coturnPassword("s3cret", `${expiry}:${alice.user_id}`),
+      uris,
+      ttl: 600,
+    });
     // Standard padded base64 of a 20-byte digest, as coturn expects.
     expect(res.body.password).toMatch(/^[A-Za-z0-9+/]{27}=$/);
   });
@@ -42,10 +52,21 @@ describe("GET /voip/turnServer with a shared secret (coturn use-auth-secret)", (
       turn_uris: ["turn:flat.example.org"],
       turn_secret: "flat",
       turn_ttl: 100,
-      turn: { uris: ["turns:table.example.org:5349?transport=tcp"], secret: "table", username: "", password: "", ttl: 300 },
+      turn: {
+        uris: ["turns:table.example.org:5349?transport=tcp"],
+        secret: "table",
+        username: "",
+        password: "",
+        ttl: 300,
+      },
     });
     const username = `${Math.floor(NOW / 1000) + 300}:${alice.user_id}`;
-    expect(res.body).toEqual({ username, password: await coturnPassword("table", username), uris: ["turns:table.example.org:5349?transport=tcp"], ttl: 300 });
+    expect(res.body).toEqual({
+      username,
+      password: await coturnPassword("table", username),
+      uris: ["turns:table.example.org:5349?transport=tcp"],
+      ttl: 300,
+    });
   });
 
   test("the table replaces the flat keys as a whole: a flat secret is not mixed into it", async () => {
@@ -62,7 +83,10 @@ describe("GET /voip/turnServer with a shared secret (coturn use-auth-secret)", (
       expect(res.status).toBe(200);
       expect(res.body.uris).toEqual(uris);
     }
-    const { res } = await turnServerAs({ turn_uris: uris, turn_secret: "s3cret" }, "/_matrix/client/v1/voip/turnServer");
+    const { res } = await turnServerAs(
+      { turn_uris: uris, turn_secret: "s3cret" },
+      "/_matrix/client/v1/voip/turnServer",
+    );
     expect(res.status).toBe(404);
     expect(res.body.errcode).toBe("M_UNRECOGNIZED");
   });
@@ -70,13 +94,23 @@ describe("GET /voip/turnServer with a shared secret (coturn use-auth-secret)", (
 
 describe("GET /voip/turnServer with static credentials or none", () => {
   test("static turn_username and turn_password are handed out as they are", async () => {
-    const { res } = await turnServerAs({ turn_uris: ["turn:turn.example.org"], turn_username: "bob", turn_password: "hunter2", turn_ttl: 3600 });
+    const { res } = await turnServerAs({
+      turn_uris: ["turn:turn.example.org"],
+      turn_username: "bob",
+      turn_password: "hunter2",
+      turn_ttl: 3600,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ username: "bob", password: "hunter2", uris: ["turn:turn.example.org"], ttl: 3600 });
   });
 
   test("the secret wins over static credentials when both are set", async () => {
-    const { alice, res } = await turnServerAs({ turn_uris: ["turn:t"], turn_secret: "s", turn_username: "bob", turn_password: "pw" });
+    const { alice, res } = await turnServerAs({
+      turn_uris: ["turn:t"],
+      turn_secret: "s",
+      turn_username: "bob",
+      turn_password: "pw",
+    });
     expect(res.body.username).toEndWith(`:${alice.user_id}`);
   });
 

@@ -23,7 +23,11 @@ test("refusing a large body nested to the depth limit costs about as much as acc
   const refused = `{"x":${deep}}`;
   const put = async (raw: string, status: number) => {
     const started = performance.now();
-    const res = await server.request("PUT", "/_matrix/client/v3/pushrules/global/override/cost", { raw, token: user.access_token, headers: { "Content-Type": "application/json" } });
+    const res = await server.request("PUT", "/_matrix/client/v3/pushrules/global/override/cost", {
+      raw,
+      token: user.access_token,
+      headers: { "Content-Type": "application/json" },
+    });
     const elapsed = performance.now() - started;
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     return elapsed;

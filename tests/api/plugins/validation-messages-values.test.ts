@@ -20,7 +20,11 @@ test("a field holding {toString: []} where a string belongs is 400 M_BAD_JSON, n
   ];
   for (const [method, path, raw] of requests) {
     const res = await server.request(method, path, { raw, headers, token: user.access_token });
-    expect({ path, status: res.status, errcode: res.body.errcode }).toEqual({ path, status: 400, errcode: "M_BAD_JSON" });
+    expect({ path, status: res.status, errcode: res.body.errcode }).toEqual({
+      path,
+      status: 400,
+      errcode: "M_BAD_JSON",
+    });
   }
   server.close();
 });

@@ -47,16 +47,25 @@ describe("bunduit with a matrix-appservice bridge", () => {
     const queried: string[] = [];
     appservice.onUserQuery = async (userId: string) => {
       queried.push(userId);
-      if (!userId.includes("_known")) throw new AppserviceHttpError({ errcode: "M_NOT_FOUND", error: "no such remote user" }, 404);
+      if (!userId.includes("_known"))
+        throw new AppserviceHttpError({ errcode: "M_NOT_FOUND", error: "no such remote user" }, 404);
       const localpart = userId.slice(1).split(":")[0];
-      const res = await server.post("/_matrix/client/v3/register", { type: "m.login.application_service", username: localpart, inhibit_login: true }, { token: as.as_token });
+      const res = await server.post(
+        "/_matrix/client/v3/register",
+        { type: "m.login.application_service", username: localpart, inhibit_login: true },
+        { token: as.as_token },
+      );
       expect(res.status).toBe(200);
     };
     const user = await createUser(server);
-    const found = await server.get(`/_matrix/client/v3/profile/${pathId(ghost("known"))}`, { token: user.access_token });
+    const found = await server.get(`/_matrix/client/v3/profile/${pathId(ghost("known"))}`, {
+      token: user.access_token,
+    });
     expect(found.status).toBe(200);
     expect(found.body).toEqual({ displayname: `_${as.id}_known` });
-    const missing = await server.get(`/_matrix/client/v3/profile/${pathId(ghost("stranger"))}`, { token: user.access_token });
+    const missing = await server.get(`/_matrix/client/v3/profile/${pathId(ghost("stranger"))}`, {
+      token: user.access_token,
+    });
     expect([missing.status, missing.body.errcode]).toEqual([404, "M_NOT_FOUND"]);
     // Users outside the namespaces are not asked about.
     await server.get(`/_matrix/client/v3/profile/${pathId("@nobody:test.local")}`, { token: user.access_token });
@@ -66,7 +75,11 @@ describe("bunduit with a matrix-appservice bridge", () => {
   test("ephemeral data reaches the bridge's event emitter, once per transaction", async () => {
     const server = createTestServer();
     const { appservice, ghost, as } = await startBridge(server);
-    await server.post("/_matrix/client/v3/register", { type: "m.login.application_service", username: `_${as.id}_p`, inhibit_login: true }, { token: as.as_token });
+    await server.post(
+      "/_matrix/client/v3/register",
+      { type: "m.login.application_service", username: `_${as.id}_p`, inhibit_login: true },
+      { token: as.as_token },
+    );
     const seen: Record<string, unknown>[] = [];
     appservice.on("ephemeral", (event) => seen.push(event));
     for (const presence of ["online", "unavailable", "offline"]) {
@@ -74,13 +87,21 @@ describe("bunduit with a matrix-appservice bridge", () => {
     }
     const deadline = Date.now() + 5000;
     while (seen.length < 3 && Date.now() < deadline) await Bun.sleep(5);
-    expect(seen.map((event) => (event.content as { presence: string }).presence)).toEqual(["online", "unavailable", "offline"]);
+    expect(seen.map((event) => (event.content as { presence: string }).presence)).toEqual([
+      "online",
+      "unavailable",
+      "offline",
+    ]);
   });
 
   test("the bridge refuses a wrong hs_token, and the homeserver keeps the transaction until it is fixed", async () => {
     const server = createTestServer({ appservices: { retry_min_ms: 20, retry_max_ms: 50 } });
     const { appservice, as, ghost } = await startBridge(server);
-    await server.post("/_matrix/client/v3/register", { type: "m.login.application_service", username: `_${as.id}_q`, inhibit_login: true }, { token: as.as_token });
+    await server.post(
+      "/_matrix/client/v3/register",
+      { type: "m.login.application_service", username: `_${as.id}_q`, inhibit_login: true },
+      { token: as.as_token },
+    );
     appservice.setHomeserverToken("rotated-on-the-bridge-side");
     const seen: unknown[] = [];
     appservice.on("ephemeral", (event) => seen.push(event));
@@ -99,7 +120,11 @@ describe("bunduit with a matrix-appservice bridge", () => {
     const server = createTestServer();
     const { appservice, as, ghost } = await startBridge(server);
     const asGhost = (path: string) => `${path}?user_id=${encodeURIComponent(ghost("remote_bob"))}`;
-    await server.post(`${V3}/register`, { type: "m.login.application_service", username: `_${as.id}_remote_bob`, inhibit_login: true }, { token: as.as_token });
+    await server.post(
+      `${V3}/register`,
+      { type: "m.login.application_service", username: `_${as.id}_remote_bob`, inhibit_login: true },
+      { token: as.as_token },
+    );
     const fromMatrix: string[] = [];
     const bridgeWork: Promise<unknown>[] = [];
     appservice.on("type:m.room.member", (event) => {
@@ -108,8 +133,14 @@ describe("bunduit with a matrix-appservice bridge", () => {
       const roomId = event.room_id as string;
       bridgeWork.push(
         (async () => {
-          expect((await server.post(asGhost(`${V3}/join/${encodeURIComponent(roomId)}`), {}, { token: as.as_token })).status).toBe(200);
-          const sent = await server.put(asGhost(roomPath(roomId, "/send/m.room.message/remote1")), { msgtype: "m.text", body: "hello from IRC" }, { token: as.as_token });
+          expect(
+            (await server.post(asGhost(`${V3}/join/${encodeURIComponent(roomId)}`), {}, { token: as.as_token })).status,
+          ).toBe(200);
+          const sent = await server.put(
+            asGhost(roomPath(roomId, "/send/m.room.message/remote1")),
+            { msgtype: "m.text", body: "hello from IRC" },
+            { token: as.as_token },
+          );
           expect(sent.status).toBe(200);
         })(),
       );
@@ -126,7 +157,9 @@ describe("bunduit with a matrix-appservice bridge", () => {
     while (fromMatrix.length === 0 && Date.now() < deadline) await Bun.sleep(5);
     expect(fromMatrix).toEqual(["hello IRC"]);
     const timeline = await messages(server, alice, roomId, { dir: "b", limit: "10" });
-    const bridged = timeline.body.chunk.find((event: any) => event.sender === ghost("remote_bob") && event.type === "m.room.message");
+    const bridged = timeline.body.chunk.find(
+      (event: any) => event.sender === ghost("remote_bob") && event.type === "m.room.message",
+    );
     expect(bridged.content.body).toBe("hello from IRC");
   });
 });

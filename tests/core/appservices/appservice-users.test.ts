@@ -18,14 +18,20 @@ describe("POST /register with m.login.application_service", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user_id: `@_${as.id}_alice:test.local`, home_server: "test.local" });
     expect(res.body.access_token).toBeString();
-    expect((await server.get("/_matrix/client/v3/account/whoami", { token: res.body.access_token })).body.device_id).toBe(res.body.device_id);
+    expect(
+      (await server.get("/_matrix/client/v3/account/whoami", { token: res.body.access_token })).body.device_id,
+    ).toBe(res.body.device_id);
     expect(storedAccount(server, `@_${as.id}_alice:test.local`)?.appservice_id).toBe(as.id);
   });
 
   test("inhibit_login creates the user only", async () => {
     const server = createTestServer();
     const as = registerAppservice(server);
-    const res = await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_bob`, inhibit_login: true }, { token: as.as_token });
+    const res = await server.post(
+      REGISTER,
+      { type: AS_TYPE, username: `_${as.id}_bob`, inhibit_login: true },
+      { token: as.as_token },
+    );
     expect(res.body).toEqual({ user_id: `@_${as.id}_bob:test.local`, home_server: "test.local" });
     expect(storedDevices(server, `@_${as.id}_bob:test.local`)).toEqual([]);
   });
@@ -35,8 +41,16 @@ describe("POST /register with m.login.application_service", () => {
     const as = registerAppservice(server);
     const outside = await server.post(REGISTER, { type: AS_TYPE, username: "someone" }, { token: as.as_token });
     expect([outside.status, outside.body.errcode]).toEqual([400, "M_EXCLUSIVE"]);
-    await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_c`, inhibit_login: true }, { token: as.as_token });
-    const again = await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_c`, inhibit_login: true }, { token: as.as_token });
+    await server.post(
+      REGISTER,
+      { type: AS_TYPE, username: `_${as.id}_c`, inhibit_login: true },
+      { token: as.as_token },
+    );
+    const again = await server.post(
+      REGISTER,
+      { type: AS_TYPE, username: `_${as.id}_c`, inhibit_login: true },
+      { token: as.as_token },
+    );
     expect([again.status, again.body.errcode]).toEqual([400, "M_USER_IN_USE"]);
   });
 
@@ -52,7 +66,11 @@ describe("POST /register with m.login.application_service", () => {
   test("ordinary users cannot register, or ask about, an id in an exclusive namespace", async () => {
     const server = createTestServer({ allow_registration: true });
     const as = registerAppservice(server);
-    const res = await server.post(REGISTER, { username: `_${as.id}_mallory`, password: "pw", auth: { type: "m.login.dummy" } });
+    const res = await server.post(REGISTER, {
+      username: `_${as.id}_mallory`,
+      password: "pw",
+      auth: { type: "m.login.dummy" },
+    });
     expect([res.status, res.body.errcode]).toEqual([400, "M_EXCLUSIVE"]);
     const available = await server.get(`${REGISTER}/available?username=_${as.id}_mallory`);
     expect([available.status, available.body.errcode]).toEqual([400, "M_EXCLUSIVE"]);
@@ -61,7 +79,11 @@ describe("POST /register with m.login.application_service", () => {
   test("a non-exclusive namespace does not stop ordinary registration", async () => {
     const server = createTestServer({ allow_registration: true });
     registerAppservice(server, { namespaces: { users: [{ regex: "@shared_.*", exclusive: false }] } });
-    const res = await server.post(REGISTER, { username: "shared_carol", password: "pw", auth: { type: "m.login.dummy" } });
+    const res = await server.post(REGISTER, {
+      username: "shared_carol",
+      password: "pw",
+      auth: { type: "m.login.dummy" },
+    });
     expect(res.status).toBe(200);
   });
 });
@@ -70,8 +92,16 @@ describe("POST /login with m.login.application_service", () => {
   test("logs in as a user of the namespace without a password", async () => {
     const server = createTestServer();
     const as = registerAppservice(server);
-    await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_dan`, inhibit_login: true }, { token: as.as_token });
-    const res = await server.post(LOGIN, { type: AS_TYPE, identifier: { type: "m.id.user", user: `_${as.id}_dan` }, device_id: "DANDEV" }, { token: as.as_token });
+    await server.post(
+      REGISTER,
+      { type: AS_TYPE, username: `_${as.id}_dan`, inhibit_login: true },
+      { token: as.as_token },
+    );
+    const res = await server.post(
+      LOGIN,
+      { type: AS_TYPE, identifier: { type: "m.id.user", user: `_${as.id}_dan` }, device_id: "DANDEV" },
+      { token: as.as_token },
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user_id: `@_${as.id}_dan:test.local`, device_id: "DANDEV" });
   });
@@ -80,11 +110,22 @@ describe("POST /login with m.login.application_service", () => {
     const server = createTestServer();
     const as = registerAppservice(server);
     const user = await createUser(server);
-    const outside = await server.post(LOGIN, { type: AS_TYPE, identifier: { type: "m.id.user", user: user.user_id } }, { token: as.as_token });
+    const outside = await server.post(
+      LOGIN,
+      { type: AS_TYPE, identifier: { type: "m.id.user", user: user.user_id } },
+      { token: as.as_token },
+    );
     expect([outside.status, outside.body.errcode]).toEqual([400, "M_EXCLUSIVE"]);
-    const unknown = await server.post(LOGIN, { type: AS_TYPE, identifier: { type: "m.id.user", user: `_${as.id}_nobody` } }, { token: as.as_token });
+    const unknown = await server.post(
+      LOGIN,
+      { type: AS_TYPE, identifier: { type: "m.id.user", user: `_${as.id}_nobody` } },
+      { token: as.as_token },
+    );
     expect([unknown.status, unknown.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
-    const anonymous = await server.post(LOGIN, { type: AS_TYPE, identifier: { type: "m.id.user", user: `_${as.id}_nobody` } });
+    const anonymous = await server.post(LOGIN, {
+      type: AS_TYPE,
+      identifier: { type: "m.id.user", user: `_${as.id}_nobody` },
+    });
     expect([anonymous.status, anonymous.body.errcode]).toEqual([401, "M_MISSING_TOKEN"]);
   });
 
@@ -92,7 +133,11 @@ describe("POST /login with m.login.application_service", () => {
     const server = createTestServer();
     const as = registerAppservice(server);
     await server.services.accounts.createUser(`_${as.id}_pw`, "secret");
-    const res = await server.post(LOGIN, { type: "m.login.password", identifier: { type: "m.id.user", user: `_${as.id}_pw` }, password: "secret" });
+    const res = await server.post(LOGIN, {
+      type: "m.login.password",
+      identifier: { type: "m.id.user", user: `_${as.id}_pw` },
+      password: "secret",
+    });
     expect([res.status, res.body.errcode]).toEqual([400, "M_EXCLUSIVE"]);
   });
 });
@@ -102,10 +147,22 @@ describe("device management for appservice users (MSC4190, spec v1.17)", () => {
     const server = createTestServer();
     const as = registerAppservice(server);
     const userId = `@_${as.id}_eve:test.local`;
-    await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_eve`, inhibit_login: true }, { token: as.as_token });
-    const created = await server.put(`${DEVICES}/EVEDEV?user_id=${encodeURIComponent(userId)}`, { display_name: "Bridge" }, { token: as.as_token });
+    await server.post(
+      REGISTER,
+      { type: AS_TYPE, username: `_${as.id}_eve`, inhibit_login: true },
+      { token: as.as_token },
+    );
+    const created = await server.put(
+      `${DEVICES}/EVEDEV?user_id=${encodeURIComponent(userId)}`,
+      { display_name: "Bridge" },
+      { token: as.as_token },
+    );
     expect([created.status, created.body]).toEqual([201, {}]);
-    const renamed = await server.put(`${DEVICES}/EVEDEV?user_id=${encodeURIComponent(userId)}`, { display_name: "Renamed" }, { token: as.as_token });
+    const renamed = await server.put(
+      `${DEVICES}/EVEDEV?user_id=${encodeURIComponent(userId)}`,
+      { display_name: "Renamed" },
+      { token: as.as_token },
+    );
     expect(renamed.status).toBe(200);
     const listed = await server.get(`${DEVICES}?user_id=${encodeURIComponent(userId)}`, { token: as.as_token });
     expect(listed.body.devices).toEqual([{ device_id: "EVEDEV", display_name: "Renamed" }]);
@@ -123,10 +180,22 @@ describe("device management for appservice users (MSC4190, spec v1.17)", () => {
     const as = registerAppservice(server);
     const userId = `@_${as.id}_fay:test.local`;
     const as_user = `?user_id=${encodeURIComponent(userId)}`;
-    await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_fay`, inhibit_login: true }, { token: as.as_token });
+    await server.post(
+      REGISTER,
+      { type: AS_TYPE, username: `_${as.id}_fay`, inhibit_login: true },
+      { token: as.as_token },
+    );
     for (const id of ["A", "B", "C"]) await server.put(`${DEVICES}/${id}${as_user}`, {}, { token: as.as_token });
     expect((await server.delete(`${DEVICES}/A${as_user}`, { token: as.as_token })).status).toBe(200);
-    expect((await server.post(`/_matrix/client/v3/delete_devices${as_user}`, { devices: ["B", "C"] }, { token: as.as_token })).status).toBe(200);
+    expect(
+      (
+        await server.post(
+          `/_matrix/client/v3/delete_devices${as_user}`,
+          { devices: ["B", "C"] },
+          { token: as.as_token },
+        )
+      ).status,
+    ).toBe(200);
     expect(storedDevices(server, userId)).toEqual([]);
   });
 });
@@ -136,11 +205,23 @@ describe("cross-signing for appservice users (spec v1.17)", () => {
     const server = createTestServer();
     const as = registerAppservice(server);
     const userId = `@_${as.id}_gil:test.local`;
-    await server.post(REGISTER, { type: AS_TYPE, username: `_${as.id}_gil`, inhibit_login: true }, { token: as.as_token });
+    await server.post(
+      REGISTER,
+      { type: AS_TYPE, username: `_${as.id}_gil`, inhibit_login: true },
+      { token: as.as_token },
+    );
     for (let round = 0; round < 2; round++) {
       const keys = crossSigningKeys(userId);
-      const body = { master_key: keys.master.key, self_signing_key: keys.selfSigning.key, user_signing_key: keys.userSigning.key };
-      const res = await server.post(`/_matrix/client/v3/keys/device_signing/upload?user_id=${encodeURIComponent(userId)}`, body, { token: as.as_token });
+      const body = {
+        master_key: keys.master.key,
+        self_signing_key: keys.selfSigning.key,
+        user_signing_key: keys.userSigning.key,
+      };
+      const res = await server.post(
+        `/_matrix/client/v3/keys/device_signing/upload?user_id=${encodeURIComponent(userId)}`,
+        body,
+        { token: as.as_token },
+      );
       expect([res.status, res.body]).toEqual([200, {}]);
     }
   });

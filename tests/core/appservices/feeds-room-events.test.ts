@@ -26,7 +26,10 @@ async function setup(overrides: (id: string) => Record<string, unknown> = () => 
   const server = createTestServer({ appservices: FAST });
   const as = registerAppservice(server, { url: fake.url, hs_token: fake.hsToken, ...overrides(`as_${fake.port}`) });
   startAppserviceDelivery(server);
-  cleanups.push(() => fake.stop(), () => stopAppserviceDelivery(server));
+  cleanups.push(
+    () => fake.stop(),
+    () => stopAppserviceDelivery(server),
+  );
   return { fake, server, as };
 }
 
@@ -40,7 +43,11 @@ function actingAs(server: TestServer, as: Registration, userId: string) {
 }
 
 async function registerGhost(server: TestServer, as: Registration, name: string): Promise<string> {
-  const res = await server.post(`${V3}/register`, { type: "m.login.application_service", username: `_${as.id}_${name}`, inhibit_login: true }, { token: as.as_token });
+  const res = await server.post(
+    `${V3}/register`,
+    { type: "m.login.application_service", username: `_${as.id}_${name}`, inhibit_login: true },
+    { token: as.as_token },
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.user_id;
 }
@@ -66,7 +73,10 @@ describe("which room events an appservice receives", () => {
     expect(invited.status).toBe(200);
     expect((await actingAs(server, as, ghost).post(`${V3}/join/${encodeURIComponent(roomId)}`, {})).status).toBe(200);
     await sendMessage(server, alice, roomId, "to the bridge");
-    const sent = await actingAs(server, as, ghost).put(roomPath(roomId, "/send/m.room.message/g1"), { msgtype: "m.text", body: "from the bridge" });
+    const sent = await actingAs(server, as, ghost).put(roomPath(roomId, "/send/m.room.message/g1"), {
+      msgtype: "m.text",
+      body: "from the bridge",
+    });
     expect(sent.status).toBe(200);
     await fake.waitFor(() => fake.items("events").length === 4);
     const events = fake.items("events");
@@ -77,7 +87,12 @@ describe("which room events an appservice receives", () => {
       ["m.room.message", ghost, "from the bridge"],
     ]);
     // The client-server format, as /sync would give it.
-    expect(events[3]).toMatchObject({ event_id: sent.body.event_id, room_id: roomId, origin_server_ts: expect.any(Number), unsigned: { age: expect.any(Number) } });
+    expect(events[3]).toMatchObject({
+      event_id: sent.body.event_id,
+      room_id: roomId,
+      origin_server_ts: expect.any(Number),
+      unsigned: { age: expect.any(Number) },
+    });
     expect(events[3].auth_events).toBeUndefined();
     expect(events[0].state_key).toBe(ghost);
   });
@@ -108,9 +123,17 @@ describe("which room events an appservice receives", () => {
     await fake.waitFor(() => fake.items("events").length > 0);
     await stopAppserviceDelivery(server);
     const before = storedOutboxCount(server, as.id);
-    const refused = await server.put(roomPath(roomId, "/send/m.room.message/x"), { msgtype: "m.text", body: "not a member" }, { token: mallory.access_token });
+    const refused = await server.put(
+      roomPath(roomId, "/send/m.room.message/x"),
+      { msgtype: "m.text", body: "not a member" },
+      { token: mallory.access_token },
+    );
     expect(refused.status).toBe(403);
-    const badRoom = await server.post(`${V3}/createRoom`, { initial_state: [{ type: "m.room.power_levels", content: { users: "nonsense" } }] }, { token: alice.access_token });
+    const badRoom = await server.post(
+      `${V3}/createRoom`,
+      { initial_state: [{ type: "m.room.power_levels", content: { users: "nonsense" } }] },
+      { token: alice.access_token },
+    );
     expect(badRoom.status).toBe(400);
     expect(storedOutboxCount(server, as.id)).toBe(before);
   });
@@ -126,33 +149,59 @@ describe("delivery of room events under faults", () => {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push(await sendMessage(server, alice, roomId, `m${i}`));
     await fake.waitFor(() => fake.items("events").filter((e) => e.type === "m.room.message").length === 30, 10_000);
-    expect(fake.items("events").filter((e) => e.type === "m.room.message").map((e) => e.event_id)).toEqual(ids);
+    expect(
+      fake
+        .items("events")
+        .filter((e) => e.type === "m.room.message")
+        .map((e) => e.event_id),
+    ).toEqual(ids);
   });
 });
 
 describe("aliases in exclusive namespaces", () => {
   test("only the appservice (or its users) may create them", async () => {
-    const { server, as } = await setup((id) => ({ namespaces: { users: [{ regex: `@_${id}_.*`, exclusive: true }], aliases: [{ regex: "#_bridge_.*", exclusive: true }] } }));
+    const { server, as } = await setup((id) => ({
+      namespaces: {
+        users: [{ regex: `@_${id}_.*`, exclusive: true }],
+        aliases: [{ regex: "#_bridge_.*", exclusive: true }],
+      },
+    }));
     const alice = await newUser(server);
-    const refused = await server.post(`${V3}/createRoom`, { room_alias_name: "_bridge_x" }, { token: alice.access_token });
+    const refused = await server.post(
+      `${V3}/createRoom`,
+      { room_alias_name: "_bridge_x" },
+      { token: alice.access_token },
+    );
     expect([refused.status, refused.body.errcode]).toEqual([400, "M_EXCLUSIVE"]);
-    expect((await server.post(`${V3}/createRoom`, { room_alias_name: "_bridge_x" }, { token: as.as_token })).status).toBe(200);
+    expect(
+      (await server.post(`${V3}/createRoom`, { room_alias_name: "_bridge_x" }, { token: as.as_token })).status,
+    ).toBe(200);
     const outside = await server.post(`${V3}/createRoom`, { room_alias_name: "elsewhere" }, { token: as.as_token });
     expect([outside.status, outside.body.errcode]).toEqual([400, "M_EXCLUSIVE"]);
   });
 
   test("joining an unknown alias asks the appservice, which may create the room on the spot", async () => {
-    const { fake, server, as } = await setup(() => ({ namespaces: { aliases: [{ regex: "#_portal_.*", exclusive: true }] } }));
+    const { fake, server, as } = await setup(() => ({
+      namespaces: { aliases: [{ regex: "#_portal_.*", exclusive: true }] },
+    }));
     fake.onRequest(async (_request, path) => {
       if (!path.startsWith("/_matrix/app/v1/rooms/")) return undefined;
       const alias = path.slice("/_matrix/app/v1/rooms/".length);
       if (alias !== "#_portal_irc:test.local") return Response.json({}, { status: 404 });
-      const created = await server.post(`${V3}/createRoom`, { room_alias_name: "_portal_irc", preset: "public_chat" }, { token: as.as_token });
+      const created = await server.post(
+        `${V3}/createRoom`,
+        { room_alias_name: "_portal_irc", preset: "public_chat" },
+        { token: as.as_token },
+      );
       return Response.json({}, { status: created.status });
     });
     const alice = await newUser(server);
     await join(server, alice, "#_portal_irc:test.local");
-    const missing = await server.post(`${V3}/join/${encodeURIComponent("#_portal_nope:test.local")}`, {}, { token: alice.access_token });
+    const missing = await server.post(
+      `${V3}/join/${encodeURIComponent("#_portal_nope:test.local")}`,
+      {},
+      { token: alice.access_token },
+    );
     expect(missing.status).toBe(404);
     expect(fake.requests.filter((r) => r.path.startsWith("/_matrix/app/v1/rooms/")).map((r) => r.path)).toEqual([
       "/_matrix/app/v1/rooms/#_portal_irc:test.local",

@@ -26,8 +26,14 @@ describe("identity assertion with an as_token", () => {
   test("?user_id= masquerades as a registered user of the namespace", async () => {
     const server = createTestServer();
     const as = registerAppservice(server);
-    await server.post(REGISTER, { type: "m.login.application_service", username: `_${as.id}_alice`, inhibit_login: true }, { token: as.as_token });
-    const res = await server.get(`${WHOAMI}${query({ user_id: `@_${as.id}_alice:test.local` })}`, { token: as.as_token });
+    await server.post(
+      REGISTER,
+      { type: "m.login.application_service", username: `_${as.id}_alice`, inhibit_login: true },
+      { token: as.as_token },
+    );
+    const res = await server.get(`${WHOAMI}${query({ user_id: `@_${as.id}_alice:test.local` })}`, {
+      token: as.as_token,
+    });
     expect(res.status).toBe(200);
     expect(res.body.user_id).toBe(`@_${as.id}_alice:test.local`);
   });
@@ -46,7 +52,9 @@ describe("identity assertion with an as_token", () => {
   test("a non-exclusive namespace lets the appservice act as existing ordinary users", async () => {
     const server = createTestServer();
     const user = await createUser(server, "watched");
-    const as = registerAppservice(server, { namespaces: { users: [{ regex: "@watched:test\\.local", exclusive: false }] } });
+    const as = registerAppservice(server, {
+      namespaces: { users: [{ regex: "@watched:test\\.local", exclusive: false }] },
+    });
     const res = await server.get(`${WHOAMI}${query({ user_id: user.user_id })}`, { token: as.as_token });
     expect(res.body.user_id).toBe(user.user_id);
   });
@@ -55,13 +63,24 @@ describe("identity assertion with an as_token", () => {
     const server = createTestServer();
     const as = registerAppservice(server);
     const userId = `@_${as.id}_bob:test.local`;
-    const registered = await server.post(REGISTER, { type: "m.login.application_service", username: `_${as.id}_bob`, device_id: "BOBPHONE" }, { token: as.as_token });
+    const registered = await server.post(
+      REGISTER,
+      { type: "m.login.application_service", username: `_${as.id}_bob`, device_id: "BOBPHONE" },
+      { token: as.as_token },
+    );
     expect(registered.body.device_id).toBe("BOBPHONE");
-    const ok = await server.get(`${WHOAMI}${query({ user_id: userId, device_id: "BOBPHONE" })}`, { token: as.as_token });
+    const ok = await server.get(`${WHOAMI}${query({ user_id: userId, device_id: "BOBPHONE" })}`, {
+      token: as.as_token,
+    });
     expect(ok.body).toEqual({ user_id: userId, device_id: "BOBPHONE", is_guest: false });
-    const unstable = await server.get(`${WHOAMI}${query({ user_id: userId, "org.matrix.msc3202.device_id": "BOBPHONE" })}`, { token: as.as_token });
+    const unstable = await server.get(
+      `${WHOAMI}${query({ user_id: userId, "org.matrix.msc3202.device_id": "BOBPHONE" })}`,
+      { token: as.as_token },
+    );
     expect(unstable.body.device_id).toBe("BOBPHONE");
-    const unknown = await server.get(`${WHOAMI}${query({ user_id: userId, device_id: "NOPE" })}`, { token: as.as_token });
+    const unknown = await server.get(`${WHOAMI}${query({ user_id: userId, device_id: "NOPE" })}`, {
+      token: as.as_token,
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errcode).toBe("M_UNKNOWN_DEVICE");
   });
@@ -100,7 +119,8 @@ describe("rate limits", () => {
     const unlimited = registerAppservice(server, { rate_limited: false });
     const requester = (as: typeof limited, userId?: string) =>
       server.services.sessions.authenticate(as.as_token, null, new URLSearchParams(userId ? { user_id: userId } : {}));
-    for (const as of [limited, unlimited]) server.stores.accounts.insertUser({ user_id: `@_${as.id}_u:test.local`, password_hash: null, created_ts: 0 });
+    for (const as of [limited, unlimited])
+      server.stores.accounts.insertUser({ user_id: `@_${as.id}_u:test.local`, password_hash: null, created_ts: 0 });
     expect(requester(limited).exempt_from_rate_limits).toBe(true);
     expect(requester(limited, `@_${limited.id}_u:test.local`).exempt_from_rate_limits).toBe(false);
     expect(requester(unlimited, `@_${unlimited.id}_u:test.local`).exempt_from_rate_limits).toBe(true);

@@ -27,10 +27,18 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(registrationOverrides: Record<string, unknown> = {}, appservices: Partial<typeof FAST> & { transaction_batch_size?: number } = {}) {
+async function setup(
+  registrationOverrides: Record<string, unknown> = {},
+  appservices: Partial<typeof FAST> & { transaction_batch_size?: number } = {},
+) {
   const fake = await startFakeAppservice();
   const server = createTestServer({ appservices: { ...FAST, ...appservices } });
-  const as = registerAppservice(server, { url: fake.url, hs_token: fake.hsToken, receive_ephemeral: true, ...registrationOverrides });
+  const as = registerAppservice(server, {
+    url: fake.url,
+    hs_token: fake.hsToken,
+    receive_ephemeral: true,
+    ...registrationOverrides,
+  });
   const ghost = await server.post(
     "/_matrix/client/v3/register",
     { type: "m.login.application_service", username: `_${as.id}_ghost`, device_id: "GHOSTDEV" },
@@ -38,13 +46,26 @@ async function setup(registrationOverrides: Record<string, unknown> = {}, appser
   );
   const sender = await createUser(server);
   startAppserviceDelivery(server);
-  cleanups.push(() => fake.stop(), () => stopAppserviceDelivery(server));
+  cleanups.push(
+    () => fake.stop(),
+    () => stopAppserviceDelivery(server),
+  );
   return { fake, server, as, ghost: ghost.body as TestUser, sender };
 }
 
 let txn = 0;
-function sendToDevice(server: TestServer, from: TestUser, to: string, deviceId: string, content: Record<string, unknown>) {
-  return server.put(`/_matrix/client/v3/sendToDevice/m.test/t${++txn}`, { messages: { [to]: { [deviceId]: content } } }, { token: from.access_token });
+function sendToDevice(
+  server: TestServer,
+  from: TestUser,
+  to: string,
+  deviceId: string,
+  content: Record<string, unknown>,
+) {
+  return server.put(
+    `/_matrix/client/v3/sendToDevice/m.test/t${++txn}`,
+    { messages: { [to]: { [deviceId]: content } } },
+    { token: from.access_token },
+  );
 }
 
 function toDevice(fake: FakeAppservice) {
@@ -56,16 +77,29 @@ describe("to-device messages for the appservice's users", () => {
     const { fake, server, ghost, sender } = await setup();
     expect((await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 })).status).toBe(200);
     await fake.waitFor(() => toDevice(fake).length === 1);
-    expect(fake.requests.find((r) => r.path.startsWith("/_matrix/app/v1/transactions/"))?.authorization).toBe(`Bearer ${fake.hsToken}`);
+    expect(fake.requests.find((r) => r.path.startsWith("/_matrix/app/v1/transactions/"))?.authorization).toBe(
+      `Bearer ${fake.hsToken}`,
+    );
     expect(fake.delivered()[0]!.body).toEqual({
       events: [],
-      "de.sorunome.msc2409.to_device": [{ sender: sender.user_id, type: "m.test", content: { n: 1 }, to_user_id: ghost.user_id, to_device_id: "GHOSTDEV" }],
+      "de.sorunome.msc2409.to_device": [
+        {
+          sender: sender.user_id,
+          type: "m.test",
+          content: { n: 1 },
+          to_user_id: ghost.user_id,
+          to_device_id: "GHOSTDEV",
+        },
+      ],
     });
     expect(pendingToDevice(server, ghost.user_id, "GHOSTDEV")).toBe(0);
   });
 
   test("appservices with only the unstable flag get the MSC2409 names; others get nothing", async () => {
-    const { fake, server, ghost, sender } = await setup({ receive_ephemeral: false, "de.sorunome.msc2409.push_ephemeral": true });
+    const { fake, server, ghost, sender } = await setup({
+      receive_ephemeral: false,
+      "de.sorunome.msc2409.push_ephemeral": true,
+    });
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
     await fake.waitFor(() => toDevice(fake).length === 1);
     const plain = await setup({ receive_ephemeral: false });
@@ -88,7 +122,9 @@ describe("to-device messages for the appservice's users", () => {
   });
 
   test("an appservice only watching a user (non-exclusive) does not take the user's messages", async () => {
-    const { fake, server, ghost, sender } = await setup({ namespaces: { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }] } });
+    const { fake, server, ghost, sender } = await setup({
+      namespaces: { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }] },
+    });
     await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: 1 });
     await appserviceDeliveriesSettled(server);
     expect(toDevice(fake)).toEqual([]);
@@ -108,7 +144,9 @@ describe("to-device messages for the appservice's users", () => {
     for (let i = 0; i < 10; i++) await sendToDevice(server, sender, ghost.user_id, "GHOSTDEV", { n: i });
     await fake.waitFor(() => toDevice(fake).length === 10);
     expect(toDevice(fake).map((m) => m.content.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(Math.max(...fake.delivered().map((t) => t.body["de.sorunome.msc2409.to_device"].length))).toBeLessThanOrEqual(3);
+    expect(
+      Math.max(...fake.delivered().map((t) => t.body["de.sorunome.msc2409.to_device"].length)),
+    ).toBeLessThanOrEqual(3);
     expect(maxInFlight).toBe(1);
     const ids = fake.delivered().map((t) => Number(t.txnId));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
@@ -140,7 +178,12 @@ describe("faults", () => {
     expect(toDevice(fake).map((m) => m.content.n)).toEqual([...Array(20).keys()]);
     // The appservice has the transaction before bunduit has its answer.
     await appserviceDeliveriesSettled(server);
-    expect(appserviceBacklog(server, as.id)).toEqual({ queued_items: 0, attempts: 0, pending_txn_id: undefined, last_error: undefined });
+    expect(appserviceBacklog(server, as.id)).toEqual({
+      queued_items: 0,
+      attempts: 0,
+      pending_txn_id: undefined,
+      last_error: undefined,
+    });
   });
 
   test("a lost 200 is answered by a retry with the same transaction, which the appservice dedupes", async () => {
@@ -190,20 +233,42 @@ describe("faults", () => {
 
 describe("ephemeral data, device lists and key counts", () => {
   test("enqueueEphemeral delivers presence for namespace users and room data for rooms of interest", async () => {
-    const namespaces = { users: [{ regex: "@_as[0-9]+_.*", exclusive: false }], rooms: [{ regex: "!bridged", exclusive: false }] };
+    const namespaces = {
+      users: [{ regex: "@_as[0-9]+_.*", exclusive: false }],
+      rooms: [{ regex: "!bridged", exclusive: false }],
+    };
     const { fake, server, ghost, sender } = await setup({ namespaces });
     enqueueEphemeral(server, { type: "m.presence", sender: ghost.user_id, content: { presence: "online" } });
     enqueueEphemeral(server, { type: "m.presence", sender: sender.user_id, content: { presence: "online" } });
-    enqueueEphemeral(server, { type: "m.typing", room_id: "!elsewhere:test.local", content: { user_ids: [sender.user_id] } });
-    enqueueEphemeral(server, { type: "m.typing", room_id: "!bridged:test.local", content: { user_ids: [sender.user_id] } });
-    const receipts = { $e: { "m.read": { [sender.user_id]: { ts: 1 } }, "m.read.private": { [sender.user_id]: { ts: 1 }, [ghost.user_id]: { ts: 2 } } } };
+    enqueueEphemeral(server, {
+      type: "m.typing",
+      room_id: "!elsewhere:test.local",
+      content: { user_ids: [sender.user_id] },
+    });
+    enqueueEphemeral(server, {
+      type: "m.typing",
+      room_id: "!bridged:test.local",
+      content: { user_ids: [sender.user_id] },
+    });
+    const receipts = {
+      $e: {
+        "m.read": { [sender.user_id]: { ts: 1 } },
+        "m.read.private": { [sender.user_id]: { ts: 1 }, [ghost.user_id]: { ts: 2 } },
+      },
+    };
     enqueueEphemeral(server, { type: "m.receipt", room_id: "!bridged:test.local", content: receipts });
     await fake.waitFor(() => fake.items("ephemeral").length === 3);
     expect(fake.items("ephemeral")).toEqual([
       { type: "m.presence", sender: ghost.user_id, content: { presence: "online" } },
       { type: "m.typing", room_id: "!bridged:test.local", content: { user_ids: [sender.user_id] } },
       // Private read receipts only for the appservice's own users (spec v1.13).
-      { type: "m.receipt", room_id: "!bridged:test.local", content: { $e: { "m.read": { [sender.user_id]: { ts: 1 } }, "m.read.private": { [ghost.user_id]: { ts: 2 } } } } },
+      {
+        type: "m.receipt",
+        room_id: "!bridged:test.local",
+        content: {
+          $e: { "m.read": { [sender.user_id]: { ts: 1 } }, "m.read.private": { [ghost.user_id]: { ts: 2 } } },
+        },
+      },
     ]);
   });
 
@@ -220,7 +285,9 @@ describe("ephemeral data, device lists and key counts", () => {
     await fake.waitFor(() => fake.delivered().some((t) => t.body["org.matrix.msc3202.device_lists"]));
     const body = fake.delivered().find((t) => t.body["org.matrix.msc3202.device_lists"])!.body;
     expect(body["org.matrix.msc3202.device_lists"]).toEqual({ changed: [ghost.user_id], left: [] });
-    expect(body["org.matrix.msc3202.device_one_time_keys_count"][ghost.user_id].GHOSTDEV).toEqual({ signed_curve25519: 2 });
+    expect(body["org.matrix.msc3202.device_one_time_keys_count"][ghost.user_id].GHOSTDEV).toEqual({
+      signed_curve25519: 2,
+    });
     expect(body["org.matrix.msc3202.device_unused_fallback_key_types"][ghost.user_id]).toEqual({ GHOSTDEV: [] });
   });
 });

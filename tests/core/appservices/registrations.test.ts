@@ -33,30 +33,48 @@ describe("registering an appservice", () => {
     const { registrations } = server.services.appservices;
     const first = registration();
     registrations.register(first, "one.yaml");
-    expect(rejection(() => registrations.register({ ...first, sender_localpart: "other" }, "two.yaml"))[0]).toContain("is already registered (from one.yaml)");
+    expect(rejection(() => registrations.register({ ...first, sender_localpart: "other" }, "two.yaml"))[0]).toContain(
+      "is already registered (from one.yaml)",
+    );
     const sameAs = registration({ as_token: first.as_token });
-    expect(rejection(() => registrations.register(sameAs, "three.yaml"))).toContain(`as_token is already the as_token of appservice ${first.id}`);
+    expect(rejection(() => registrations.register(sameAs, "three.yaml"))).toContain(
+      `as_token is already the as_token of appservice ${first.id}`,
+    );
     const sameHs = registration({ hs_token: first.hs_token });
-    expect(rejection(() => registrations.register(sameHs, "four.yaml"))).toContain(`hs_token is already the hs_token of appservice ${first.id}`);
+    expect(rejection(() => registrations.register(sameHs, "four.yaml"))).toContain(
+      `hs_token is already the hs_token of appservice ${first.id}`,
+    );
     const crossed = registration({ as_token: first.hs_token });
-    expect(rejection(() => registrations.register(crossed, "five.yaml"))).toContain(`as_token is the hs_token of appservice ${first.id}`);
-    expect(registrations.register({ ...first, url: "http://127.0.0.1:9" }, "one.yaml", { replace: true })).toEqual({ created: false });
+    expect(rejection(() => registrations.register(crossed, "five.yaml"))).toContain(
+      `as_token is the hs_token of appservice ${first.id}`,
+    );
+    expect(registrations.register({ ...first, url: "http://127.0.0.1:9" }, "one.yaml", { replace: true })).toEqual({
+      created: false,
+    });
     expect(server.services.appservices.registry.get(first.id)?.registration.url).toBe("http://127.0.0.1:9");
   });
 
   test("an as_token that is a user's access token is refused", async () => {
     const server = createTestServer();
     const user = await createUser(server);
-    expect(rejection(() => server.services.appservices.registrations.register(registration({ as_token: user.access_token }), "x.yaml"))).toContain(
-      "as_token is a user's access token; generate a new random token",
-    );
+    expect(
+      rejection(() =>
+        server.services.appservices.registrations.register(registration({ as_token: user.access_token }), "x.yaml"),
+      ),
+    ).toContain("as_token is a user's access token; generate a new random token");
   });
 
   test("overlapping exclusive namespaces are refused and leave nothing behind", () => {
     const server = createTestServer();
     const { registrations } = server.services.appservices;
-    registrations.register(registration({ namespaces: { users: [{ regex: "@_irc_.*", exclusive: true }] } }), "irc.yaml");
-    const clashing = registration({ sender_localpart: "clash_bot", namespaces: { users: [{ regex: "@_irc_freenode_.*", exclusive: true }] } });
+    registrations.register(
+      registration({ namespaces: { users: [{ regex: "@_irc_.*", exclusive: true }] } }),
+      "irc.yaml",
+    );
+    const clashing = registration({
+      sender_localpart: "clash_bot",
+      namespaces: { users: [{ regex: "@_irc_freenode_.*", exclusive: true }] },
+    });
     const found = rejection(() => registrations.register(clashing, "clash.yaml"));
     expect(found[0]).toContain('exclusive users namespace "@_irc_freenode_.*" overlaps');
     expect(server.stores.appservices.selectAppservice(clashing.id)).toBeUndefined();
@@ -67,7 +85,12 @@ describe("registering an appservice", () => {
     const server = createTestServer();
     const first = registration();
     server.services.appservices.registrations.register(first, "a.yaml");
-    const found = rejection(() => server.services.appservices.registrations.register(registration({ sender_localpart: first.sender_localpart, namespaces: {} }), "b.yaml"));
+    const found = rejection(() =>
+      server.services.appservices.registrations.register(
+        registration({ sender_localpart: first.sender_localpart, namespaces: {} }),
+        "b.yaml",
+      ),
+    );
     expect(found.join()).toContain(`@${first.sender_localpart}:test.local`);
   });
 
@@ -93,8 +116,16 @@ describe("app_service_config_files", () => {
       writeFileSync(join(dir.path, "a.yaml"), JSON.stringify(a));
       writeFileSync(join(dir.path, "b.yaml"), JSON.stringify(b));
       const data = join(dir.path, "data");
-      const first = createTestServer({ database_path: data, app_service_config_files: [join(dir.path, "a.yaml"), join(dir.path, "b.yaml")] }, { databasePath: data });
-      expect(first.services.appservices.registry.list().map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
+      const first = createTestServer(
+        { database_path: data, app_service_config_files: [join(dir.path, "a.yaml"), join(dir.path, "b.yaml")] },
+        { databasePath: data },
+      );
+      expect(
+        first.services.appservices.registry
+          .list()
+          .map((x) => x.id)
+          .sort(),
+      ).toEqual([a.id, b.id].sort());
       first.close();
       const second = createTestServer({ app_service_config_files: [join(dir.path, "a.yaml")] }, { databasePath: data });
       expect(second.services.appservices.registry.list().map((x) => x.id)).toEqual([a.id]);
@@ -108,8 +139,12 @@ describe("app_service_config_files", () => {
     const dir = tempDir();
     try {
       writeFileSync(join(dir.path, "bad.yaml"), "id: x\n");
-      expect(() => createTestServer({ app_service_config_files: [join(dir.path, "bad.yaml")] })).toThrow(/bad\.yaml: url is missing/);
-      expect(() => createTestServer({ app_service_config_files: [join(dir.path, "missing.yaml")] })).toThrow(/missing\.yaml: cannot read the file \(ENOENT\)/);
+      expect(() => createTestServer({ app_service_config_files: [join(dir.path, "bad.yaml")] })).toThrow(
+        /bad\.yaml: url is missing/,
+      );
+      expect(() => createTestServer({ app_service_config_files: [join(dir.path, "missing.yaml")] })).toThrow(
+        /missing\.yaml: cannot read the file \(ENOENT\)/,
+      );
     } finally {
       dir.remove();
     }

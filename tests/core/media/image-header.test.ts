@@ -5,10 +5,25 @@ import { makeGif, makeJpeg, makePng, makeWebp } from "../../support/images.ts";
 
 describe("reading image headers", () => {
   test("format and dimensions of PNG, JPEG, GIF and WebP", async () => {
-    expect(readImageHeader(await makePng(300, 200))).toEqual({ format: "png", width: 300, height: 200, animated: false });
-    expect(readImageHeader(await makeJpeg(300, 200))).toEqual({ format: "jpeg", width: 300, height: 200, animated: false });
+    expect(readImageHeader(await makePng(300, 200))).toEqual({
+      format: "png",
+      width: 300,
+      height: 200,
+      animated: false,
+    });
+    expect(readImageHeader(await makeJpeg(300, 200))).toEqual({
+      format: "jpeg",
+      width: 300,
+      height: 200,
+      animated: false,
+    });
     expect(readImageHeader(makeGif(30, 20))).toEqual({ format: "gif", width: 30, height: 20, animated: true });
-    expect(readImageHeader(await makeWebp(300, 200))).toEqual({ format: "webp", width: 300, height: 200, animated: false });
+    expect(readImageHeader(await makeWebp(300, 200))).toEqual({
+      format: "webp",
+      width: 300,
+      height: 200,
+      animated: false,
+    });
   });
 
   test("an acTL chunk before the image data marks an animated PNG", async () => {
@@ -19,7 +34,12 @@ describe("reading image headers", () => {
   });
 
   test("anything else, or a header cut short, is not an image", () => {
-    for (const bytes of [new TextEncoder().encode("just text"), new Uint8Array([0x89, 0x50, 0x4e, 0x47]), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16]), new Uint8Array()]) {
+    for (const bytes of [
+      new TextEncoder().encode("just text"),
+      new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+      new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16]),
+      new Uint8Array(),
+    ]) {
       expect(readImageHeader(bytes)).toBeUndefined();
     }
   });

@@ -20,7 +20,10 @@ let gateway: FakePushGateway;
 let alice: TestUser;
 let sleeps: number[];
 
-const notified = (user_id: string, tweaks: RecipientNotification["tweaks"] = { sound: "bing" }): RecipientNotification => ({
+const notified = (
+  user_id: string,
+  tweaks: RecipientNotification["tweaks"] = { sound: "bing" },
+): RecipientNotification => ({
   user_id,
   highlight: tweaks.highlight === true,
   actions: ["notify"],
@@ -40,7 +43,15 @@ function sender(retry = {}) {
 async function setPusher(user: TestUser, pushkey: string, data: Record<string, unknown> = {}) {
   const res = await server.post(
     "/_matrix/client/v3/pushers/set",
-    { kind: "http", app_id: "org.matrix.matrixConsole.ios", pushkey, app_display_name: "Console", device_display_name: "Phone", lang: "en", data: { url: gateway.url, ...data } },
+    {
+      kind: "http",
+      app_id: "org.matrix.matrixConsole.ios",
+      pushkey,
+      app_display_name: "Console",
+      device_display_name: "Phone",
+      lang: "en",
+      data: { url: gateway.url, ...data },
+    },
     { token: user.access_token },
   );
   expect(res.status).toBe(200);
@@ -58,7 +69,10 @@ afterEach(() => gateway.stop());
 describe("the push gateway sender", () => {
   test("POSTs the notification as the push gateway API defines it, data without url, pushkey_ts in seconds", async () => {
     await setPusher(alice, "V2h5IG9uIGVhcnRoIGRpZCB5b3UgZGVjb2RlIHRoaXM/", { custom: "x" });
-    await sender().pushEvent(EVENT, [notified(alice.user_id)], { sender_display_name: "Major Tom", room_name: "Mission Control" });
+    await sender().pushEvent(EVENT, [notified(alice.user_id)], {
+      sender_display_name: "Major Tom",
+      room_name: "Mission Control",
+    });
     expect(gateway.requests).toEqual([
       {
         notification: {
@@ -101,13 +115,26 @@ describe("the push gateway sender", () => {
       room_id: EVENT.room_id,
       counts: {},
       prio: "low",
-      devices: [{ app_id: "org.matrix.matrixConsole.ios", pushkey: "key", pushkey_ts: Math.floor(NOW / 1000), data: { format: "event_id_only" }, tweaks: {} }],
+      devices: [
+        {
+          app_id: "org.matrix.matrixConsole.ios",
+          pushkey: "key",
+          pushkey_ts: Math.floor(NOW / 1000),
+          data: { format: "event_id_only" },
+          tweaks: {},
+        },
+      ],
     });
   });
 
   test("member events say whether the recipient is their target", async () => {
     await setPusher(alice, "key");
-    const invite: PushedEvent = { ...EVENT, type: "m.room.member", state_key: alice.user_id, content: { membership: "invite" } };
+    const invite: PushedEvent = {
+      ...EVENT,
+      type: "m.room.member",
+      state_key: alice.user_id,
+      content: { membership: "invite" },
+    };
     await sender().pushEvent(invite, [notified(alice.user_id)]);
     expect(gateway.requests[0]?.notification.user_is_target).toBe(true);
   });
@@ -119,7 +146,11 @@ describe("the push gateway sender", () => {
     await setPusher(alice, "alice-tablet");
     await setPusher(bob, "bob-phone");
     await sender().pushEvent(EVENT, [notified(alice.user_id), notified(bob.user_id), notified(carol.user_id)]);
-    expect(gateway.requests.map((r) => r.notification.devices[0].pushkey).sort()).toEqual(["alice-phone", "alice-tablet", "bob-phone"]);
+    expect(gateway.requests.map((r) => r.notification.devices[0].pushkey).sort()).toEqual([
+      "alice-phone",
+      "alice-tablet",
+      "bob-phone",
+    ]);
   });
 
   test("a pushkey the gateway rejects loses its pusher; the others stay", async () => {
@@ -167,7 +198,10 @@ describe("the push gateway sender", () => {
       logger: createLogger("error"),
       unreadTotal: () => 0,
       sleep: async () => {
-        server.services.pushers.setPusher({ user_id: alice.user_id, device_id: alice.device_id, is_guest: false }, { kind: null, app_id: "org.matrix.matrixConsole.ios", pushkey: "key" });
+        server.services.pushers.setPusher(
+          { user_id: alice.user_id, device_id: alice.device_id, is_guest: false },
+          { kind: null, app_id: "org.matrix.matrixConsole.ios", pushkey: "key" },
+        );
       },
       retry: { maxAttempts: 5 },
     });
@@ -192,7 +226,15 @@ describe("the push gateway sender", () => {
     expect(gateway.requests[0]).toEqual({
       notification: {
         counts: { unread: 0 },
-        devices: [{ app_id: "org.matrix.matrixConsole.ios", pushkey: "key", pushkey_ts: Math.floor(NOW / 1000), data: {}, tweaks: {} }],
+        devices: [
+          {
+            app_id: "org.matrix.matrixConsole.ios",
+            pushkey: "key",
+            pushkey_ts: Math.floor(NOW / 1000),
+            data: {},
+            tweaks: {},
+          },
+        ],
       },
     });
   });

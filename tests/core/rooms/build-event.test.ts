@@ -5,7 +5,13 @@
  */
 import { describe, expect, test } from "bun:test";
 import { encodeUnpaddedBase64 } from "../../../src/matrix/base64.ts";
-import { checkPduSignature, eventIdOf, referenceHash, roomIdFromCreateEvent, verifyPduHashes } from "../../../src/matrix/event-hashing.ts";
+import {
+  checkPduSignature,
+  eventIdOf,
+  referenceHash,
+  roomIdFromCreateEvent,
+  verifyPduHashes,
+} from "../../../src/matrix/event-hashing.ts";
 import { isValidEventId, isValidRoomId } from "../../../src/matrix/ids.ts";
 import type { Pdu } from "../../../src/matrix/pdu.ts";
 import { ROOM_VERSIONS, type RoomVersionId } from "../../../src/matrix/room-versions.ts";
@@ -20,14 +26,27 @@ describe("stored events are signed PDUs of their room version", () => {
       const server = createTestServer();
       const alice = await newUser(server);
       const bob = await newUser(server);
-      const roomId = await createRoom(server, alice, { room_version: id, preset: "public_chat", name: "signed", topic: "t" });
+      const roomId = await createRoom(server, alice, {
+        room_version: id,
+        preset: "public_chat",
+        name: "signed",
+        topic: "t",
+      });
       await join(server, bob, roomId);
       await sendMessage(server, bob, roomId, "hello");
       await setState(server, alice, roomId, "m.room.topic", "", { topic: "changed" });
       const carol = await newUser(server);
       await invite(server, alice, roomId, carol);
       const redacted = await sendMessage(server, bob, roomId, "to redact");
-      expect((await server.put(roomPath(roomId, `/redact/${encodeURIComponent(redacted)}/x`), {}, { token: bob.access_token })).status).toBe(200);
+      expect(
+        (
+          await server.put(
+            roomPath(roomId, `/redact/${encodeURIComponent(redacted)}/x`),
+            {},
+            { token: bob.access_token },
+          )
+        ).status,
+      ).toBe(200);
 
       expect(isValidRoomId(roomId, version)).toBe(true);
       const { keyId, seed } = server.services.identity.signingKey;

@@ -27,9 +27,17 @@ function random(seed: number) {
 
 type Action = (actor: TestUser, target: TestUser) => Promise<{ status: number; body: unknown }>;
 
-function actions(server: TestServer, roomId: string, users: TestUser[], rng: ReturnType<typeof random>, version: RoomVersionId): Action[] {
-  const post = (path: string, body: object, actor: TestUser) => server.post(roomPath(roomId, path), body, { token: actor.access_token });
-  const put = (path: string, body: object, actor: TestUser) => server.put(roomPath(roomId, path), body, { token: actor.access_token });
+function actions(
+  server: TestServer,
+  roomId: string,
+  users: TestUser[],
+  rng: ReturnType<typeof random>,
+  version: RoomVersionId,
+): Action[] {
+  const post = (path: string, body: object, actor: TestUser) =>
+    server.post(roomPath(roomId, path), body, { token: actor.access_token });
+  const put = (path: string, body: object, actor: TestUser) =>
+    server.put(roomPath(roomId, path), body, { token: actor.access_token });
   const joinRules = ["public", "invite", ...(ROOM_VERSIONS[version].knockJoinRule ? ["knock"] : [])];
   let txn = 0;
   return [
@@ -45,8 +53,14 @@ function actions(server: TestServer, roomId: string, users: TestUser[], rng: Ret
       const levels = [0, 10, 50, 100];
       // From v12 the creator may not be listed (their power is unlimited); listing them is refused.
       const listable = ROOM_VERSIONS[version].privilegedCreators ? users.slice(1) : users;
-      const levelOf = Object.fromEntries(listable.filter(() => rng.next() < 0.5).map((u) => [u.user_id, rng.pick(levels)]));
-      return put("/state/m.room.power_levels/", { users: levelOf, kick: rng.pick(levels), ban: rng.pick(levels), invite: rng.pick(levels), state_default: 50 }, actor);
+      const levelOf = Object.fromEntries(
+        listable.filter(() => rng.next() < 0.5).map((u) => [u.user_id, rng.pick(levels)]),
+      );
+      return put(
+        "/state/m.room.power_levels/",
+        { users: levelOf, kick: rng.pick(levels), ban: rng.pick(levels), invite: rng.pick(levels), state_default: 50 },
+        actor,
+      );
     },
     (actor) => put(`/send/m.room.message/r${++txn}`, { msgtype: "m.text", body: "hi" }, actor),
     (actor) => put("/state/m.room.name/", { name: `n${++txn}` }, actor),
@@ -98,7 +112,10 @@ async function run(version: RoomVersionId, seed: number, steps: number) {
       const cited = server.stores.events.selectEvent(referenceId(reference))!;
       return { event_id: cited.event_id, pdu: JSON.parse(cited.json) as Pdu, rejected: false };
     });
-    expect(() => authorizeEvent(pdu, { state, authEvents }, ROOM_VERSIONS[version]), `${row.type} ${row.event_id}`).not.toThrow();
+    expect(
+      () => authorizeEvent(pdu, { state, authEvents }, ROOM_VERSIONS[version]),
+      `${row.type} ${row.event_id}`,
+    ).not.toThrow();
   }
   return { events: events.length, failures };
 }

@@ -12,7 +12,8 @@ function inboxes() {
   const heads = new Map<string, number>();
   const key = (userId: string, deviceId: string) => `${userId}|${deviceId}`;
   return {
-    deliver: (userId: string, deviceId: string) => heads.set(key(userId, deviceId), (heads.get(key(userId, deviceId)) ?? 0) + 1),
+    deliver: (userId: string, deviceId: string) =>
+      heads.set(key(userId, deviceId), (heads.get(key(userId, deviceId)) ?? 0) + 1),
     inboxPosition: (userId: string, deviceId: string) => heads.get(key(userId, deviceId)) ?? 0,
     messagesFor: () => ({ events: [], nextPosition: 0 }),
     acknowledge: () => 0,
@@ -42,7 +43,13 @@ function setup(members: Record<string, string[]> = {}) {
 }
 
 const member = (roomId: string, userId: string, membership: string): Omit<AppendedEvent, "thread_id" | "pdu"> => ({
-  room_id: roomId, event_id: `$${Math.random()}`, stream_ordering: 1, type: "m.room.member", state_key: userId, sender: userId, membership,
+  room_id: roomId,
+  event_id: `$${Math.random()}`,
+  stream_ordering: 1,
+  type: "m.room.member",
+  state_key: userId,
+  sender: userId,
+  membership,
 });
 
 /** Whether the promise settled within a few milliseconds. */
@@ -89,7 +96,11 @@ describe("the sync notifier", () => {
 
   test("to-device wakes one device; presence and device lists wake users sharing a room", async () => {
     const { notifier } = setup();
-    const [d1, d2, b] = [notifier.wait("@a:x", "D1", 5_000), notifier.wait("@a:x", "D2", 5_000), notifier.wait("@b:x", "D", 5_000)];
+    const [d1, d2, b] = [
+      notifier.wait("@a:x", "D1", 5_000),
+      notifier.wait("@a:x", "D2", 5_000),
+      notifier.wait("@b:x", "D", 5_000),
+    ];
     notifier.onToDevice("@a:x", "D1");
     expect(await settled(d1)).toBe(true);
     expect(await settled(d2)).toBe(false);
@@ -109,10 +120,18 @@ describe("the sync notifier", () => {
     const { notifier, heads, inbox } = setup({ "!r:x": ["@a:x", "@b:x"] });
     const viewer = { user_id: "@a:x", device_id: "D" };
     const headsSeen: number[] = [];
-    const woken = (userId: string, head: () => number) => notifier.wait(userId, "D", 5_000).then(() => void headsSeen.push(head()));
+    const woken = (userId: string, head: () => number) =>
+      notifier.wait(userId, "D", 5_000).then(() => void headsSeen.push(head()));
 
     const onEvent = woken("@b:x", heads.events.latest);
-    notifier.onRoomEvent({ room_id: "!r:x", stream_ordering: 7, type: "m.room.message", state_key: undefined, sender: "@a:x", membership: undefined });
+    notifier.onRoomEvent({
+      room_id: "!r:x",
+      stream_ordering: 7,
+      type: "m.room.message",
+      state_key: undefined,
+      sender: "@a:x",
+      membership: undefined,
+    });
     await onEvent;
     const onReceipt = woken("@b:x", heads.receipts.latest);
     notifier.onReceipt({ room_id: "!r:x", user_id: "@a:x", receipt_type: "m.read", stream_pos: 3 });
@@ -140,7 +159,13 @@ describe("the sync notifier", () => {
     expect(heads.toDevice.latest(viewer, 0)).toBe(1);
     inbox.deliver("@a:x", "D");
     const ctx: SyncContext = {
-      viewer, filter: parseInlineFilter("{}"), since: undefined, fullState: false, stateKey: "state", recentEvents: undefined, response: emptyResponse(),
+      viewer,
+      filter: parseInlineFilter("{}"),
+      since: undefined,
+      fullState: false,
+      stateKey: "state",
+      recentEvents: undefined,
+      response: emptyResponse(),
       to: { events: 7, receipts: 8, accountData: 4, pushRules: 5, toDevice: 2, deviceLists: 6, typing: 0, presence: 0 },
       rooms: { joined: new Map(), newlyJoined: new Set(), newlyLeft: new Set(), pending: [], left: [] },
     };

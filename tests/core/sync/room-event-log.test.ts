@@ -3,8 +3,19 @@ import type { AppendedEvent } from "../../../src/core/rooms/appended-event.ts";
 import { createRoomEventLog } from "../../../src/core/sync/room-event-log.ts";
 import { createHead } from "../../../src/core/sync/stream.ts";
 
-const event = (stream: number, room = "!r:x", extra: Partial<AppendedEvent> = {}): Omit<AppendedEvent, "thread_id" | "pdu"> => ({
-  room_id: room, event_id: `$${stream}`, stream_ordering: stream, type: "m.room.message", state_key: undefined, sender: "@a:x", membership: undefined, ...extra,
+const event = (
+  stream: number,
+  room = "!r:x",
+  extra: Partial<AppendedEvent> = {},
+): Omit<AppendedEvent, "thread_id" | "pdu"> => ({
+  room_id: room,
+  event_id: `$${stream}`,
+  stream_ordering: stream,
+  type: "m.room.message",
+  state_key: undefined,
+  sender: "@a:x",
+  membership: undefined,
+  ...extra,
 });
 
 describe("stream heads", () => {
@@ -25,7 +36,10 @@ describe("the room-event log", () => {
     for (const stream of [11, 12, 14]) log.append(event(stream, stream === 12 ? "!other:x" : "!r:x"));
     log.append(event(13));
     expect(log.eventsBetween(10, 14)!.map((e) => e.stream)).toEqual([11, 12, 13, 14]);
-    expect(log.eventsBetween(11, 13)!.map((e) => [e.stream, e.room_id])).toEqual([[12, "!other:x"], [13, "!r:x"]]);
+    expect(log.eventsBetween(11, 13)!.map((e) => [e.stream, e.room_id])).toEqual([
+      [12, "!other:x"],
+      [13, "!r:x"],
+    ]);
     expect(log.eventsBetween(14, 14)).toEqual([]);
     // Before the server started, the log knows nothing: the caller asks the database.
     expect(log.eventsBetween(9, 14)).toBeUndefined();

@@ -1,11 +1,25 @@
 import { describe, expect, test } from "bun:test";
-import { parseInlineFilter, passesEventFilter, projectEventFields, roomIncluded } from "../../../src/core/sync/sync-filter.ts";
+import {
+  parseInlineFilter,
+  passesEventFilter,
+  projectEventFields,
+  roomIncluded,
+} from "../../../src/core/sync/sync-filter.ts";
 
 describe("the sync filter", () => {
   test("event_fields keeps dotted paths, with \\. for a dot inside a key", () => {
-    const event = { type: "m.room.message", sender: "@a:x", content: { body: "hi", "m.relates_to": { rel_type: "m.thread", event_id: "$r" }, url: "mxc://x/y" } };
-    expect(projectEventFields(event, ["type", "content.body"])).toEqual({ type: "m.room.message", content: { body: "hi" } });
-    expect(projectEventFields(event, ["content.m\\.relates_to.rel_type"])).toEqual({ content: { "m.relates_to": { rel_type: "m.thread" } } });
+    const event = {
+      type: "m.room.message",
+      sender: "@a:x",
+      content: { body: "hi", "m.relates_to": { rel_type: "m.thread", event_id: "$r" }, url: "mxc://x/y" },
+    };
+    expect(projectEventFields(event, ["type", "content.body"])).toEqual({
+      type: "m.room.message",
+      content: { body: "hi" },
+    });
+    expect(projectEventFields(event, ["content.m\\.relates_to.rel_type"])).toEqual({
+      content: { "m.relates_to": { rel_type: "m.thread" } },
+    });
     expect(projectEventFields(event, ["unsigned.age"])).toEqual({});
   });
 
@@ -13,7 +27,9 @@ describe("the sync filter", () => {
     const filter = parseInlineFilter("{}");
     expect(filter).toMatchObject({ event_format: "client", room: { include_leave: false, timeline: {} } });
     expect(() => parseInlineFilter("{nope")).toThrow(expect.objectContaining({ errcode: "M_NOT_JSON" }));
-    expect(() => parseInlineFilter('{"room":{"rooms":["not a room"]}}')).toThrow(expect.objectContaining({ errcode: "M_BAD_JSON" }));
+    expect(() => parseInlineFilter('{"room":{"rooms":["not a room"]}}')).toThrow(
+      expect.objectContaining({ errcode: "M_BAD_JSON" }),
+    );
   });
 
   test("rooms and not_rooms of the room filter and of a section both apply", () => {

@@ -1,8 +1,22 @@
 import { describe, expect, test } from "bun:test";
-import { deviceListPositionOf, formatSyncToken, parseSyncToken, tryParseSyncToken } from "../../../src/core/sync/sync-token.ts";
+import {
+  deviceListPositionOf,
+  formatSyncToken,
+  parseSyncToken,
+  tryParseSyncToken,
+} from "../../../src/core/sync/sync-token.ts";
 import { parseRoomToken } from "../../../src/core/timeline/tokens.ts";
 
-const positions = { events: 12, receipts: 3, accountData: 4, pushRules: 5, toDevice: 6, deviceLists: 7, typing: 1700000000000, presence: 9 };
+const positions = {
+  events: 12,
+  receipts: 3,
+  accountData: 4,
+  pushRules: 5,
+  toDevice: 6,
+  deviceLists: 7,
+  typing: 1700000000000,
+  presence: 9,
+};
 
 describe("sync tokens", () => {
   test("round-trip every stream position, starting with the event stream", () => {
@@ -17,7 +31,16 @@ describe("sync tokens", () => {
   });
 
   test("refuse other formats with M_INVALID_PARAM", () => {
-    for (const token of ["", "s1", "s1_2_3_4_5_6_7", "s1_2_3_4_5_6_7_8_9", "t1_2", "s-1_2_3_4_5_6_7_8", "s1_2_3_4_5_6_7_8 ", "s99999999999999999_0_0_0_0_0_0_0"]) {
+    for (const token of [
+      "",
+      "s1",
+      "s1_2_3_4_5_6_7",
+      "s1_2_3_4_5_6_7_8_9",
+      "t1_2",
+      "s-1_2_3_4_5_6_7_8",
+      "s1_2_3_4_5_6_7_8 ",
+      "s99999999999999999_0_0_0_0_0_0_0",
+    ]) {
       expect(tryParseSyncToken(token)).toBeUndefined();
     }
     expect(() => parseSyncToken("nope", "since")).toThrow(expect.objectContaining({ errcode: "M_INVALID_PARAM" }));

@@ -19,8 +19,14 @@ describe("RoomEventFilter", () => {
   });
 
   test("not_types and not_senders win over types and senders; contains_url reads the content", () => {
-    const filter = parseRoomEventFilter(JSON.stringify({ types: ["m.*"], not_types: ["m.room.member"], not_senders: ["@spam:x"], contains_url: true }));
-    const row = (type: string, sender: string, content: object) => ({ type, sender, json: JSON.stringify({ content }) });
+    const filter = parseRoomEventFilter(
+      JSON.stringify({ types: ["m.*"], not_types: ["m.room.member"], not_senders: ["@spam:x"], contains_url: true }),
+    );
+    const row = (type: string, sender: string, content: object) => ({
+      type,
+      sender,
+      json: JSON.stringify({ content }),
+    });
     expect(matchesFilter(filter, row("m.room.message", "@a:x", { url: "mxc://x/y" }))).toBe(true);
     expect(matchesFilter(filter, row("m.room.message", "@a:x", { body: "no url" }))).toBe(false);
     expect(matchesFilter(filter, row("m.room.member", "@a:x", { url: "mxc://x/y" }))).toBe(false);

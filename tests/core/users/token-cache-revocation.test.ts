@@ -16,19 +16,41 @@ const PASSWORD = "correct horse";
 const whoami = async (server: TestServer, token: string) => (await server.get(WHOAMI, { token })).status;
 
 /** A second device of `user`, logged in over HTTP, its token already cached. */
-async function secondDevice(server: TestServer, user: TestUser, extra: Record<string, unknown> = {}): Promise<TestUser> {
-  const login = await server.post(LOGIN, { type: "m.login.password", identifier: { type: "m.id.user", user: user.user_id }, password: PASSWORD, ...extra });
+async function secondDevice(
+  server: TestServer,
+  user: TestUser,
+  extra: Record<string, unknown> = {},
+): Promise<TestUser> {
+  const login = await server.post(LOGIN, {
+    type: "m.login.password",
+    identifier: { type: "m.id.user", user: user.user_id },
+    password: PASSWORD,
+    ...extra,
+  });
   expect(login.status).toBe(200);
-  const device: TestUser = { user_id: user.user_id, device_id: login.body.device_id, access_token: login.body.access_token };
+  const device: TestUser = {
+    user_id: user.user_id,
+    device_id: login.body.device_id,
+    access_token: login.body.access_token,
+  };
   expect(await whoami(server, device.access_token)).toBe(200);
   return device;
 }
 
 /** Makes a UIA-guarded request: the first answer's session, then the password stage. */
-async function withPassword(server: TestServer, user: TestUser, method: string, path: string, body: Record<string, unknown>) {
+async function withPassword(
+  server: TestServer,
+  user: TestUser,
+  method: string,
+  path: string,
+  body: Record<string, unknown>,
+) {
   const challenge = await server.request(method, path, { token: user.access_token, body });
   expect(challenge.status).toBe(401);
-  return server.request(method, path, { token: user.access_token, body: { ...body, auth: passwordAuth(user, challenge.body.session) } });
+  return server.request(method, path, {
+    token: user.access_token,
+    body: { ...body, auth: passwordAuth(user, challenge.body.session) },
+  });
 }
 
 describe("a cached token stops working as soon as it is revoked", () => {
@@ -61,7 +83,9 @@ describe("a cached token stops working as soon as it is revoked", () => {
     const server = createTestServer();
     const user = await createUser(server);
     const phone = await secondDevice(server, user);
-    const changed = await withPassword(server, user, "POST", "/_matrix/client/v3/account/password", { new_password: "new horse" });
+    const changed = await withPassword(server, user, "POST", "/_matrix/client/v3/account/password", {
+      new_password: "new horse",
+    });
     expect(changed.status).toBe(200);
     expect([await whoami(server, user.access_token), await whoami(server, phone.access_token)]).toEqual([200, 401]);
   });
@@ -70,10 +94,15 @@ describe("a cached token stops working as soon as it is revoked", () => {
     const server = createTestServer();
     const user = await createUser(server);
     const phone = await secondDevice(server, user);
-    expect((await withPassword(server, user, "DELETE", `/_matrix/client/v3/devices/${phone.device_id}`, {})).status).toBe(200);
+    expect(
+      (await withPassword(server, user, "DELETE", `/_matrix/client/v3/devices/${phone.device_id}`, {})).status,
+    ).toBe(200);
     expect(await whoami(server, phone.access_token)).toBe(401);
     const tablet = await secondDevice(server, user);
-    expect((await withPassword(server, user, "POST", "/_matrix/client/v3/delete_devices", { devices: [tablet.device_id] })).status).toBe(200);
+    expect(
+      (await withPassword(server, user, "POST", "/_matrix/client/v3/delete_devices", { devices: [tablet.device_id] }))
+        .status,
+    ).toBe(200);
     expect(await whoami(server, tablet.access_token)).toBe(401);
   });
 
@@ -88,13 +117,23 @@ describe("a cached token stops working as soon as it is revoked", () => {
   test("by refreshing: the old access token dies; the new one spends the old refresh token once", async () => {
     const server = createTestServer({ refreshable_access_token_lifetime: 60_000 });
     const user = await createUser(server);
-    const login = await server.post(LOGIN, { type: "m.login.password", user: user.user_id, password: PASSWORD, refresh_token: true });
+    const login = await server.post(LOGIN, {
+      type: "m.login.password",
+      user: user.user_id,
+      password: PASSWORD,
+      refresh_token: true,
+    });
     expect(await whoami(server, login.body.access_token)).toBe(200);
     const refreshed = await server.post("/_matrix/client/v3/refresh", { refresh_token: login.body.refresh_token });
     expect(refreshed.status).toBe(200);
     expect(await whoami(server, login.body.access_token)).toBe(401);
-    expect([await whoami(server, refreshed.body.access_token), await whoami(server, refreshed.body.access_token)]).toEqual([200, 200]);
-    expect((await server.post("/_matrix/client/v3/refresh", { refresh_token: login.body.refresh_token })).status).toBe(401);
+    expect([
+      await whoami(server, refreshed.body.access_token),
+      await whoami(server, refreshed.body.access_token),
+    ]).toEqual([200, 200]);
+    expect((await server.post("/_matrix/client/v3/refresh", { refresh_token: login.body.refresh_token })).status).toBe(
+      401,
+    );
     const next = await server.post("/_matrix/client/v3/refresh", { refresh_token: refreshed.body.refresh_token });
     expect(next.status).toBe(200);
     expect(await whoami(server, refreshed.body.access_token)).toBe(401);
@@ -104,7 +143,12 @@ describe("a cached token stops working as soon as it is revoked", () => {
     const clock = manualClock();
     const server = createTestServer({ refreshable_access_token_lifetime: 60_000 }, { clock });
     const user = await createUser(server);
-    const login = await server.post(LOGIN, { type: "m.login.password", user: user.user_id, password: PASSWORD, refresh_token: true });
+    const login = await server.post(LOGIN, {
+      type: "m.login.password",
+      user: user.user_id,
+      password: PASSWORD,
+      refresh_token: true,
+    });
     expect(await whoami(server, login.body.access_token)).toBe(200);
     clock.advance(59_999);
     expect(await whoami(server, login.body.access_token)).toBe(200);

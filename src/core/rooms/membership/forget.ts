@@ -10,7 +10,8 @@ export async function forgetRoom(deps: RoomDeps, userId: string, roomId: string)
   await deps.engine.write(() => {
     const membership = deps.stores.memberships.selectMembership(roomId, userId)?.membership;
     if (membership === undefined) return;
-    if (membership !== "leave" && membership !== "ban") throw new MatrixError("M_UNKNOWN", "The user has not left the room");
+    if (membership !== "leave" && membership !== "ban")
+      throw new MatrixError("M_UNKNOWN", "The user has not left the room");
     deps.stores.memberships.updateForgotten(roomId, userId);
   });
 }

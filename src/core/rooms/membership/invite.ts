@@ -6,7 +6,13 @@ import type { RoomDeps } from "../room-deps.ts";
 import { memberDraft, requireLocalUser } from "./member-event.ts";
 import { requireKnownRoom } from "./resolve-room.ts";
 
-export async function inviteUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): Promise<void> {
+export async function inviteUser(
+  deps: RoomDeps,
+  sender: string,
+  roomId: string,
+  target: string,
+  reason?: string,
+): Promise<void> {
   requireLocalUser(deps, target);
   requireKnownRoom(deps, roomId, sender);
   await deps.engine.write(({ append }) => {

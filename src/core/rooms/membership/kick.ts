@@ -8,11 +8,18 @@ import { requireKnownRoom } from "./resolve-room.ts";
 
 const KICKABLE = new Set(["join", "invite", "knock"]);
 
-export async function kickUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): Promise<void> {
+export async function kickUser(
+  deps: RoomDeps,
+  sender: string,
+  roomId: string,
+  target: string,
+  reason?: string,
+): Promise<void> {
   requireKnownRoom(deps, roomId, sender);
   await deps.engine.write(({ append }) => {
     const membership = deps.stores.memberships.selectMembership(roomId, target)?.membership;
-    if (membership === undefined || !KICKABLE.has(membership)) throw new MatrixError("M_FORBIDDEN", `${target} is not in the room`);
+    if (membership === undefined || !KICKABLE.has(membership))
+      throw new MatrixError("M_FORBIDDEN", `${target} is not in the room`);
     append(roomId, memberDraft(deps, { sender, target, membership: "leave", reason }));
   });
 }

@@ -6,8 +6,18 @@ import type { RoomDeps } from "../room-deps.ts";
 import { memberDraft } from "./member-event.ts";
 import { resolveRoomIdOrAlias } from "./resolve-room.ts";
 
-export async function knockRoom(deps: RoomDeps, userId: string, roomIdOrAlias: string, reason?: string): Promise<{ room_id: string }> {
+export async function knockRoom(
+  deps: RoomDeps,
+  userId: string,
+  roomIdOrAlias: string,
+  reason?: string,
+): Promise<{ room_id: string }> {
   const roomId = resolveRoomIdOrAlias(deps, roomIdOrAlias);
-  await deps.engine.write(({ append }) => append(roomId, memberDraft(deps, { sender: userId, target: userId, membership: "knock", withProfile: true, reason })));
+  await deps.engine.write(({ append }) =>
+    append(
+      roomId,
+      memberDraft(deps, { sender: userId, target: userId, membership: "knock", withProfile: true, reason }),
+    ),
+  );
   return { room_id: roomId };
 }

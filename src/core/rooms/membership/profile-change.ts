@@ -11,9 +11,16 @@ export function updateMemberProfiles(deps: RoomDeps, userId: string): Promise<st
     const updated: string[] = [];
     const profile = deps.getProfile(userId);
     for (const row of deps.stores.memberships.selectRoomsOfUser(userId, "join")) {
-      if ((row.displayname ?? undefined) === profile.displayname && (row.avatar_url ?? undefined) === profile.avatar_url) continue;
+      if (
+        (row.displayname ?? undefined) === profile.displayname &&
+        (row.avatar_url ?? undefined) === profile.avatar_url
+      )
+        continue;
       try {
-        append(row.room_id, memberDraft(deps, { sender: userId, target: userId, membership: "join", withProfile: true }));
+        append(
+          row.room_id,
+          memberDraft(deps, { sender: userId, target: userId, membership: "join", withProfile: true }),
+        );
         updated.push(row.room_id);
       } catch {
         // A room whose rules refuse the update keeps the old profile; the others still get theirs.
@@ -22,4 +29,3 @@ export function updateMemberProfiles(deps: RoomDeps, userId: string): Promise<st
     return updated;
   });
 }
-

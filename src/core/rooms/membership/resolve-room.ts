@@ -14,7 +14,10 @@ export function resolveRoomIdOrAlias(deps: Pick<RoomDeps, "stores">, roomIdOrAli
   }
   if (!roomIdOrAlias.startsWith("!")) throw new MatrixError("M_INVALID_PARAM", "Expected a room id or a room alias");
   if (!deps.stores.rooms.selectRoom(roomIdOrAlias)) {
-    throw new MatrixError("M_NOT_FOUND", `Room ${roomIdOrAlias} is not known to this server, and it cannot join rooms over federation yet`);
+    throw new MatrixError(
+      "M_NOT_FOUND",
+      `Room ${roomIdOrAlias} is not known to this server, and it cannot join rooms over federation yet`,
+    );
   }
   return roomIdOrAlias;
 }

@@ -17,7 +17,8 @@ export function joinAuthoriser(deps: RoomDeps, roomId: string, userId: string): 
   const rules = deps.engine.currentStateEvent(roomId, EventType.RoomJoinRules, "")?.pdu.content;
   const power = roomPower(deps.engine, deps.stores, roomId);
   if (!rules || !power) return undefined;
-  const restricted = (power.version.restrictedJoinRule && rules.join_rule === "restricted") ||
+  const restricted =
+    (power.version.restrictedJoinRule && rules.join_rule === "restricted") ||
     (power.version.knockRestrictedJoinRule && rules.join_rule === "knock_restricted");
   if (!restricted) return undefined;
   const membership = deps.stores.memberships.selectMembership(roomId, userId)?.membership;
@@ -29,12 +30,19 @@ export function joinAuthoriser(deps: RoomDeps, roomId: string, userId: string): 
   }
   const inviteLevel = power.named("invite");
   // The likeliest vouchers first: creators and users with explicit levels, highest first.
-  const candidates = [...power.creators, ...[...(power.levels?.users ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]).map(([user]) => user)];
+  const candidates = [
+    ...power.creators,
+    ...[...(power.levels?.users ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]).map(([user]) => user),
+  ];
   const joined = (user: string) => deps.stores.memberships.selectMembership(roomId, user)?.membership === "join";
   const local = (user: string) => serverNameOf(user) === deps.serverName;
   const voucher =
     candidates.find((user) => local(user) && joined(user) && power.userLevel(user) >= inviteLevel) ??
-    deps.stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id).find((user) => local(user) && power.userLevel(user) >= inviteLevel);
-  if (voucher === undefined) throw new MatrixError("M_UNABLE_TO_GRANT_JOIN", "No member of this room who may invite can vouch for the join");
+    deps.stores.memberships
+      .selectMembersOfRoom(roomId, "join")
+      .map((row) => row.user_id)
+      .find((user) => local(user) && power.userLevel(user) >= inviteLevel);
+  if (voucher === undefined)
+    throw new MatrixError("M_UNABLE_TO_GRANT_JOIN", "No member of this room who may invite can vouch for the join");
   return voucher;
 }

@@ -7,7 +7,13 @@ import type { RoomDeps } from "../room-deps.ts";
 import { memberDraft } from "./member-event.ts";
 import { requireKnownRoom } from "./resolve-room.ts";
 
-export async function unbanUser(deps: RoomDeps, sender: string, roomId: string, target: string, reason?: string): Promise<void> {
+export async function unbanUser(
+  deps: RoomDeps,
+  sender: string,
+  roomId: string,
+  target: string,
+  reason?: string,
+): Promise<void> {
   requireKnownRoom(deps, roomId, sender);
   await deps.engine.write(({ append }) => {
     if (deps.stores.memberships.selectMembership(roomId, target)?.membership !== "ban") {

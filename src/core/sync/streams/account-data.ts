@@ -21,7 +21,9 @@ export function createAccountDataStream(accountData: Pick<AccountData, "changedS
     const { newlyJoined } = ctx.rooms;
     if (newlyJoined.size === 0) return rows;
     const seen = new Set(rows.map((row) => row.stream_position));
-    const fresh = accountData.changedSince(userId, 0).filter((row) => upTo(row) && newlyJoined.has(row.room_id) && !seen.has(row.stream_position));
+    const fresh = accountData
+      .changedSince(userId, 0)
+      .filter((row) => upTo(row) && newlyJoined.has(row.room_id) && !seen.has(row.stream_position));
     return [...rows, ...fresh];
   }
 
@@ -40,7 +42,8 @@ export function createAccountDataStream(accountData: Pick<AccountData, "changedS
         if (!passesEventFilter(roomFilter, row.type) || !roomIncluded(ctx.filter, roomFilter, row.room_id)) continue;
         const left = ctx.response.rooms.leave[row.room_id];
         if (left) left.account_data.events.push(eventOf(row));
-        else if (ctx.rooms.joined.has(row.room_id)) joinedRoomEntry(ctx, row.room_id).account_data.events.push(eventOf(row));
+        else if (ctx.rooms.joined.has(row.room_id))
+          joinedRoomEntry(ctx, row.room_id).account_data.events.push(eventOf(row));
       }
       ctx.response.account_data.events = global.slice(0, limitOf(globalFilter, global.length));
       return to;

@@ -39,7 +39,11 @@ type MemberChange = { room_id: string; state_key: string; membership: string | n
 function membershipChanges(
   stores: Pick<Stores, "memberships">,
   sharedRooms: SharedRooms,
-  view: { userId: string; joined: ReadonlySet<string> | Map<string, unknown>; newlyJoined: (roomId: string) => boolean },
+  view: {
+    userId: string;
+    joined: ReadonlySet<string> | Map<string, unknown>;
+    newlyJoined: (roomId: string) => boolean;
+  },
   events: readonly MemberChange[],
   changed: Set<string>,
 ): { changed: string[]; left: string[] } {
@@ -48,7 +52,8 @@ function membershipChanges(
   const members = (roomId: string) => stores.memberships.selectMembersOfRoom(roomId, "join").map((row) => row.user_id);
   for (const row of events) {
     if (row.state_key === userId) {
-      if (row.membership === "join" && view.newlyJoined(row.room_id)) for (const member of members(row.room_id)) if (member !== userId) changed.add(member);
+      if (row.membership === "join" && view.newlyJoined(row.room_id))
+        for (const member of members(row.room_id)) if (member !== userId) changed.add(member);
       if (gone(row.membership)) for (const member of members(row.room_id)) left.add(member);
     } else if (view.joined.has(row.room_id)) {
       if (row.membership === "join") changed.add(row.state_key);
@@ -63,24 +68,41 @@ function membershipChanges(
 }
 
 /** Member events of the rooms in (since, to]: one range scan when short, else per room. */
-function memberEventsBetween(stores: Pick<Stores, "events">, since: number, to: number, rooms: ReadonlySet<string>): MemberChange[] {
+function memberEventsBetween(
+  stores: Pick<Stores, "events">,
+  since: number,
+  to: number,
+  rooms: ReadonlySet<string>,
+): MemberChange[] {
   if (to <= since) return [];
-  if (to - since <= RANGE_SCAN_LIMIT) return stores.events.selectMemberEventsBetween(since, to).filter((row) => rooms.has(row.room_id));
+  if (to - since <= RANGE_SCAN_LIMIT)
+    return stores.events.selectMemberEventsBetween(since, to).filter((row) => rooms.has(row.room_id));
   return [...rooms].flatMap((roomId) => stores.events.selectRoomMemberEventsBetween(roomId, since, to));
 }
 
-export function createDeviceListStream({ stores, deviceKeys, deviceLists, sharedRooms }: DeviceListStreamDeps, head: Head): Stream {
+export function createDeviceListStream(
+  { stores, deviceKeys, deviceLists, sharedRooms }: DeviceListStreamDeps,
+  head: Head,
+): Stream {
   function memberChanges(ctx: SyncContext, since: number, rooms: Set<string>): MemberChange[] {
     if (ctx.recentEvents === undefined) return memberEventsBetween(stores, since, ctx.to.events, rooms);
     return ctx.recentEvents.flatMap((event) =>
-      event.type === EventType.RoomMember && event.state_key !== undefined && rooms.has(event.room_id) ? [{ ...event, state_key: event.state_key }] : [],
+      event.type === EventType.RoomMember && event.state_key !== undefined && rooms.has(event.room_id)
+        ? [{ ...event, state_key: event.state_key }]
+        : [],
     );
   }
 
   /** Users whose device lists the client must (re)fetch, and users it may stop tracking. */
-  function deviceListChanges(ctx: SyncContext, eventsSince: number, since: number, to: number): { changed: string[]; left: string[] } {
+  function deviceListChanges(
+    ctx: SyncContext,
+    eventsSince: number,
+    since: number,
+    to: number,
+  ): { changed: string[]; left: string[] } {
     const changed = new Set(since < to ? deviceLists.deviceListChangesSince(since) : []);
-    const noMemberEvents = ctx.recentEvents !== undefined && !ctx.recentEvents.some((event) => event.type === EventType.RoomMember);
+    const noMemberEvents =
+      ctx.recentEvents !== undefined && !ctx.recentEvents.some((event) => event.type === EventType.RoomMember);
     if (noMemberEvents && changed.size === 0) return { changed: [], left: [] };
     const { joined, newlyJoined, newlyLeft } = ctx.rooms;
     const memberEvents = memberChanges(ctx, eventsSince, new Set([...joined.keys(), ...newlyLeft]));
@@ -95,7 +117,8 @@ export function createDeviceListStream({ stores, deviceKeys, deviceLists, shared
       const { user_id, device_id } = ctx.viewer;
       ctx.response.device_one_time_keys_count = deviceKeys.oneTimeKeyCounts(user_id, device_id);
       ctx.response.device_unused_fallback_key_types = deviceKeys.unusedFallbackKeyTypes(user_id, device_id);
-      if (ctx.since !== undefined && since !== undefined) ctx.response.device_lists = deviceListChanges(ctx, ctx.since.events, since, to);
+      if (ctx.since !== undefined && since !== undefined)
+        ctx.response.device_lists = deviceListChanges(ctx, ctx.since.events, since, to);
       return to;
     },
   };
@@ -106,14 +129,25 @@ export function createDeviceListStream({ stores, deviceKeys, deviceLists, shared
  * sharing a room with the user (`changed`) and who no longer share any (`left`). Rooms the
  * user joined in the range count as new; the current memberships stand for those at `to`.
  */
-export function createMembershipDeviceListChanges(stores: Pick<Stores, "events" | "memberships">, sharedRooms: SharedRooms) {
+export function createMembershipDeviceListChanges(
+  stores: Pick<Stores, "events" | "memberships">,
+  sharedRooms: SharedRooms,
+) {
   return (userId: string, from: string, to: string): { changed: string[]; left: string[] } | undefined => {
     const [since, upTo] = [tryParseSyncToken(from)?.events, tryParseSyncToken(to)?.events];
     if (since === undefined || upTo === undefined) return undefined;
     const joined = new Set(stores.memberships.selectRoomsOfUser(userId, "join").map((row) => row.room_id));
-    const ownChanges = stores.memberships.selectChangedSince(userId, since).filter((row) => row.stream_ordering <= upTo);
+    const ownChanges = stores.memberships
+      .selectChangedSince(userId, since)
+      .filter((row) => row.stream_ordering <= upTo);
     const rooms = new Set([...joined, ...ownChanges.map((row) => row.room_id)]);
     const newlyJoined = (roomId: string) => stores.events.selectMembershipAt(roomId, userId, since) !== "join";
-    return membershipChanges(stores, sharedRooms, { userId, joined, newlyJoined }, memberEventsBetween(stores, since, upTo, rooms), new Set());
+    return membershipChanges(
+      stores,
+      sharedRooms,
+      { userId, joined, newlyJoined },
+      memberEventsBetween(stores, since, upTo, rooms),
+      new Set(),
+    );
   };
 }

@@ -48,7 +48,9 @@ export interface SyncStreamDeps {
  * (its head is per device: which inboxes are known empty). Typing and presence keep theirs
  * in their own services.
  */
-export function createStreamHeads(deps: Pick<SyncStreamDeps, "stores" | "accountData" | "pushRules" | "deviceLists" | "toDevice">) {
+export function createStreamHeads(
+  deps: Pick<SyncStreamDeps, "stores" | "accountData" | "pushRules" | "deviceLists" | "toDevice">,
+) {
   return {
     events: createRoomEventLog(deps.stores.events.selectMaxStream()),
     receipts: createHead(deps.stores.receipts.selectMaxPosition()),
@@ -68,13 +70,21 @@ export function createSyncStreams(deps: SyncStreamDeps, heads: StreamHeads): Syn
   const { stores } = deps;
   const sharedRooms = createSharedRooms(stores);
   return {
-    events: createRoomStream({ stores, visibility: deps.visibility, format: createEventFormat(deps.clientEvents), log: heads.events }),
+    events: createRoomStream({
+      stores,
+      visibility: deps.visibility,
+      format: createEventFormat(deps.clientEvents),
+      log: heads.events,
+    }),
     accountData: createAccountDataStream(deps.accountData, heads.accountData),
     pushRules: createPushRulesStream(deps.pushRules, heads.pushRules),
     receipts: createReceiptStream(stores, heads.receipts),
     typing: createTypingStream(deps.typing),
     presence: createPresenceStream(deps.presence, sharedRooms),
     toDevice: heads.toDevice,
-    deviceLists: createDeviceListStream({ stores, deviceKeys: deps.deviceKeys, deviceLists: deps.deviceLists, sharedRooms }, heads.deviceLists),
+    deviceLists: createDeviceListStream(
+      { stores, deviceKeys: deps.deviceKeys, deviceLists: deps.deviceLists, sharedRooms },
+      heads.deviceLists,
+    ),
   };
 }

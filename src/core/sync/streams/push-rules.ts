@@ -9,7 +9,10 @@ import type { PushRules } from "../../push/push-rules.ts";
 import type { Head, Stream } from "../stream.ts";
 import { limitOf, passesEventFilter } from "../sync-filter.ts";
 
-export function createPushRulesStream(pushRules: Pick<PushRules, "changedSince" | "pushRulesAccountData">, head: Head): Stream {
+export function createPushRulesStream(
+  pushRules: Pick<PushRules, "changedSince" | "pushRulesAccountData">,
+  head: Head,
+): Stream {
   return {
     persistent: true,
     latest: head.latest,
@@ -18,7 +21,11 @@ export function createPushRulesStream(pushRules: Pick<PushRules, "changedSince" 
       const userId = ctx.viewer.user_id;
       const changed = since === undefined || (since < to && pushRules.changedSince(userId, since));
       const events = ctx.response.account_data.events;
-      if (changed && passesEventFilter(filter, EventType.PushRules) && events.length < limitOf(filter, Number.MAX_SAFE_INTEGER)) {
+      if (
+        changed &&
+        passesEventFilter(filter, EventType.PushRules) &&
+        events.length < limitOf(filter, Number.MAX_SAFE_INTEGER)
+      ) {
         const rules = pushRules.pushRulesAccountData(userId);
         events.push({ type: rules.type, content: rules.content });
       }

@@ -26,9 +26,11 @@ export function createReceiptStream(stores: Pick<Stores, "receipts">, head: Head
     const rows = stores.receipts.selectReceiptsOfRooms(fresh, to);
     if (to <= since) return rows;
     if (to - since <= RANGE_SCAN_LIMIT) {
-      for (const row of stores.receipts.selectReceiptsBetween(since, to)) if (rooms.has(row.room_id) && !newlyJoined.has(row.room_id)) rows.push(row);
+      for (const row of stores.receipts.selectReceiptsBetween(since, to))
+        if (rooms.has(row.room_id) && !newlyJoined.has(row.room_id)) rows.push(row);
     } else {
-      for (const roomId of rooms) if (!newlyJoined.has(roomId)) rows.push(...stores.receipts.selectRoomReceiptsBetween(roomId, since, to));
+      for (const roomId of rooms)
+        if (!newlyJoined.has(roomId)) rows.push(...stores.receipts.selectRoomReceiptsBetween(roomId, since, to));
     }
     return rows;
   }
@@ -50,7 +52,8 @@ export function createReceiptStream(stores: Pick<Stores, "receipts">, head: Head
         const byUser = (byType[row.receipt_type] ??= {});
         byUser[row.user_id] = row.thread_id === "" ? { ts: row.ts } : { ts: row.ts, thread_id: row.thread_id };
       }
-      for (const [roomId, content] of byRoom) joinedRoomEntry(ctx, roomId).ephemeral.events.push({ type: EventType.Receipt, content });
+      for (const [roomId, content] of byRoom)
+        joinedRoomEntry(ctx, roomId).ephemeral.events.push({ type: EventType.Receipt, content });
       return to;
     },
   };

@@ -40,21 +40,38 @@ type StateStores = Pick<Stores, "events" | "roomState">;
 /** A state group, the current state, or no state yet. */
 type StatePoint = number | "current" | null;
 
-function entryAt(stores: StateStores, roomId: string, point: StatePoint, type: string, stateKey: string): string | undefined {
+function entryAt(
+  stores: StateStores,
+  roomId: string,
+  point: StatePoint,
+  type: string,
+  stateKey: string,
+): string | undefined {
   if (point === null) return undefined;
-  return point === "current" ? stores.roomState.selectCurrentEntry(roomId, type, stateKey) : stores.roomState.selectEntryAtGroup(point, type, stateKey);
+  return point === "current"
+    ? stores.roomState.selectCurrentEntry(roomId, type, stateKey)
+    : stores.roomState.selectEntryAtGroup(point, type, stateKey);
 }
 
 function fullState(stores: StateStores, roomId: string, point: StatePoint, withoutMembers: boolean): EventRow[] {
   if (point === null) return [];
-  if (point === "current") return stores.roomState.selectCurrentStateEvents(roomId, withoutMembers ? EventType.RoomMember : undefined);
-  const entries = stores.roomState.selectStateAtGroup(point).filter((entry) => !withoutMembers || entry.type !== EventType.RoomMember);
+  if (point === "current")
+    return stores.roomState.selectCurrentStateEvents(roomId, withoutMembers ? EventType.RoomMember : undefined);
+  const entries = stores.roomState
+    .selectStateAtGroup(point)
+    .filter((entry) => !withoutMembers || entry.type !== EventType.RoomMember);
   return stores.events.selectEventsByIds(entries.map((entry) => entry.event_id));
 }
 
 /** The (type, state_key) of the state events in (since, pointStream]: from the log when given, else a query. */
-function changedKeys(stores: StateStores, request: RoomStateRequest, since: number, pointStream: number): { type: string; state_key: string }[] {
-  if (request.recent === undefined) return stores.events.selectStateKeysChangedBetween(request.roomId, since, pointStream);
+function changedKeys(
+  stores: StateStores,
+  request: RoomStateRequest,
+  since: number,
+  pointStream: number,
+): { type: string; state_key: string }[] {
+  if (request.recent === undefined)
+    return stores.events.selectStateKeysChangedBetween(request.roomId, since, pointStream);
   const keys = new Map<string, { type: string; state_key: string }>();
   for (const event of request.recent) {
     if (event.state_key === undefined || event.stream <= since || event.stream > pointStream) continue;
@@ -70,7 +87,10 @@ export function roomStateFor(stores: StateStores, request: RoomStateRequest): Ev
   let cachedPoint: StatePoint | undefined;
   // Read only when something is looked up: an incremental sync without state changes needs no query.
   const point = (): StatePoint =>
-    (cachedPoint ??= pointStream === request.upTo && request.atPresent ? "current" : (stores.events.selectStateGroupAtStream(roomId, pointStream) ?? null));
+    (cachedPoint ??=
+      pointStream === request.upTo && request.atPresent
+        ? "current"
+        : (stores.events.selectStateGroupAtStream(roomId, pointStream) ?? null));
   const lazy = request.filter.lazy_load_members === true;
 
   let rows: EventRow[];
@@ -85,7 +105,8 @@ export function roomStateFor(stores: StateStores, request: RoomStateRequest): Ev
     const needed = new Set([...timeline.map((row) => row.sender), ...request.alsoMembers]);
     if (since === undefined) needed.add(request.userId);
     for (const row of rows) if (row.type === EventType.CallMember) needed.add(row.sender);
-    for (const row of rows) if (row.type === EventType.RoomMember && row.state_key !== null) needed.delete(row.state_key);
+    for (const row of rows)
+      if (row.type === EventType.RoomMember && row.state_key !== null) needed.delete(row.state_key);
     const ids = [...needed].flatMap((userId) => entryAt(stores, roomId, point(), EventType.RoomMember, userId) ?? []);
     rows.push(...stores.events.selectEventsByIds(ids));
   }

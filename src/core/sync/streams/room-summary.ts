@@ -26,11 +26,13 @@ const STRIPPED_STATE_TYPES = [
 type SummaryStores = Pick<Stores, "memberships" | "roomState">;
 
 function hasNameOrAlias(stores: SummaryStores, roomId: string): boolean {
-  return stores.roomState.selectCurrentEventsOfTypes(roomId, [EventType.RoomName, EventType.RoomCanonicalAlias]).some((row) => {
-    const content = (JSON.parse(row.json) as Pdu).content;
-    const value = row.type === EventType.RoomName ? content.name : content.alias;
-    return typeof value === "string" && value !== "";
-  });
+  return stores.roomState
+    .selectCurrentEventsOfTypes(roomId, [EventType.RoomName, EventType.RoomCanonicalAlias])
+    .some((row) => {
+      const content = (JSON.parse(row.json) as Pdu).content;
+      const value = row.type === EventType.RoomName ? content.name : content.alias;
+      return typeof value === "string" && value !== "";
+    });
 }
 
 export function roomSummary(stores: SummaryStores, roomId: string, userId: string): RoomSummary {
@@ -40,15 +42,28 @@ export function roomSummary(stores: SummaryStores, roomId: string, userId: strin
   };
   if (!hasNameOrAlias(stores, roomId)) {
     const present = stores.memberships.selectHeroes(roomId, userId, ["join", "invite"], HEROES);
-    summary["m.heroes"] = present.length > 0 ? present : stores.memberships.selectHeroes(roomId, userId, ["leave", "ban"], HEROES);
+    summary["m.heroes"] =
+      present.length > 0 ? present : stores.memberships.selectHeroes(roomId, userId, ["leave", "ban"], HEROES);
   }
   return summary;
 }
 
 /** Stripped state events of the room, with the member event of whoever invited the user (for their name). */
-export function strippedState(stores: Pick<Stores, "roomState">, roomId: string, inviter: string | undefined): SyncEvent[] {
-  const pdus = stores.roomState.selectCurrentEventsOfTypes(roomId, STRIPPED_STATE_TYPES).map((row) => JSON.parse(row.json) as Pdu);
-  const inviterMember = inviter === undefined ? undefined : stores.roomState.selectCurrentEvent(roomId, EventType.RoomMember, inviter);
+export function strippedState(
+  stores: Pick<Stores, "roomState">,
+  roomId: string,
+  inviter: string | undefined,
+): SyncEvent[] {
+  const pdus = stores.roomState
+    .selectCurrentEventsOfTypes(roomId, STRIPPED_STATE_TYPES)
+    .map((row) => JSON.parse(row.json) as Pdu);
+  const inviterMember =
+    inviter === undefined ? undefined : stores.roomState.selectCurrentEvent(roomId, EventType.RoomMember, inviter);
   if (inviterMember) pdus.push(JSON.parse(inviterMember.json) as Pdu);
-  return pdus.map((pdu) => ({ type: pdu.type, state_key: pdu.state_key ?? "", sender: pdu.sender, content: pdu.content }));
+  return pdus.map((pdu) => ({
+    type: pdu.type,
+    state_key: pdu.state_key ?? "",
+    sender: pdu.sender,
+    content: pdu.content,
+  }));
 }

@@ -36,7 +36,10 @@ const MEMO_LIMIT = 256;
  * do not change while the head stands still (a redaction rewrites a row in the same commit
  * as a new event, which moves the head), so results are kept until it moves.
  */
-export function createSharedTimelineReads(events: Pick<EventStore, "selectRoomEventsBetween">, eventHead: () => number) {
+export function createSharedTimelineReads(
+  events: Pick<EventStore, "selectRoomEventsBetween">,
+  eventHead: () => number,
+) {
   const memo = new Map<string, EventRow[]>();
   let memoHead = -1;
   return {
@@ -48,7 +51,8 @@ export function createSharedTimelineReads(events: Pick<EventStore, "selectRoomEv
       }
       const key = `${roomId}\u0000${fromExclusive}\u0000${toInclusive}\u0000${limit}`;
       let rows = memo.get(key);
-      if (rows === undefined) memo.set(key, (rows = events.selectRoomEventsBetween(roomId, fromExclusive, toInclusive, limit)));
+      if (rows === undefined)
+        memo.set(key, (rows = events.selectRoomEventsBetween(roomId, fromExclusive, toInclusive, limit)));
       return rows;
     },
   };
@@ -81,11 +85,19 @@ export function loadTimeline(events: Pick<EventStore, "selectRoomEventsBetween">
  * own member events are always visible, so that a rejected invite or a kick shows up. Other
  * events go through history visibility.
  */
-export function readerFor(visibility: Pick<Visibility, "forUser">, userId: string, roomId: string, membership: MembershipRow | undefined): RoomReader {
+export function readerFor(
+  visibility: Pick<Visibility, "forUser">,
+  userId: string,
+  roomId: string,
+  membership: MembershipRow | undefined,
+): RoomReader {
   const reader = visibility.forUser(userId, roomId);
   const joinedFrom = membership?.membership === "join" ? membership.stream_ordering : Number.POSITIVE_INFINITY;
   return {
-    visible: (row) => row.stream_ordering >= joinedFrom || (row.type === EventType.RoomMember && row.state_key === userId) || reader.visible(row),
+    visible: (row) =>
+      row.stream_ordering >= joinedFrom ||
+      (row.type === EventType.RoomMember && row.state_key === userId) ||
+      reader.visible(row),
     membershipAt: (row) => (row.stream_ordering >= joinedFrom ? "join" : reader.membershipAt(row)),
   };
 }

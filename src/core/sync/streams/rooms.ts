@@ -50,22 +50,54 @@ export function createRoomStream({ stores, visibility, format, log }: RoomStream
     const filter = ctx.filter.room.timeline;
     if (!roomIncluded(ctx.filter, filter, roomId)) return { rows: [], limited: false };
     const limit = limitOf(filter, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-    return loadTimeline(timelineReads, { roomId, fromExclusive: mode.from, toInclusive: upTo, filter, limit, visible: reader.visible });
+    return loadTimeline(timelineReads, {
+      roomId,
+      fromExclusive: mode.from,
+      toInclusive: upTo,
+      filter,
+      limit,
+      visible: reader.visible,
+    });
   }
 
-  function stateOf(ctx: SyncContext, roomId: string, timeline: Timeline, mode: RoomMode, upTo: number, atPresent: boolean, alsoMembers: string[]) {
+  function stateOf(
+    ctx: SyncContext,
+    roomId: string,
+    timeline: Timeline,
+    mode: RoomMode,
+    upTo: number,
+    atPresent: boolean,
+    alsoMembers: string[],
+  ) {
     const filter = ctx.filter.room.state;
     if (!roomIncluded(ctx.filter, filter, roomId)) return [];
     // The log covers (ctx.since, to]: it answers for the changes after an incremental `from`.
-    const recent = !mode.full && ctx.since !== undefined && mode.from === ctx.since.events ? ctx.recentEvents?.filter((event) => event.room_id === roomId) : undefined;
+    const recent =
+      !mode.full && ctx.since !== undefined && mode.from === ctx.since.events
+        ? ctx.recentEvents?.filter((event) => event.room_id === roomId)
+        : undefined;
     return roomStateFor(stores, {
-      roomId, userId: ctx.viewer.user_id, timeline: timeline.rows, since: mode.full ? undefined : mode.from,
-      after: ctx.stateKey !== "state", upTo, atPresent, filter, alsoMembers, recent,
+      roomId,
+      userId: ctx.viewer.user_id,
+      timeline: timeline.rows,
+      since: mode.full ? undefined : mode.from,
+      after: ctx.stateKey !== "state",
+      upTo,
+      atPresent,
+      filter,
+      alsoMembers,
+      recent,
     });
   }
 
   /** A room's timeline and state as one page each: the spec bundles aggregations in limited timelines only, never on state. */
-  function pages(ctx: SyncContext, timeline: Timeline, state: EventRow[], reader: RoomReader, until?: TopologicalPosition) {
+  function pages(
+    ctx: SyncContext,
+    timeline: Timeline,
+    state: EventRow[],
+    reader: RoomReader,
+    until?: TopologicalPosition,
+  ) {
     return {
       timeline: format(timeline.rows, ctx.viewer, ctx.filter, { reader, until, aggregations: timeline.limited }),
       state: format(state, ctx.viewer, ctx.filter, { reader, aggregations: false }),
@@ -76,12 +108,17 @@ export function createRoomStream({ stores, visibility, format, log }: RoomStream
     const reader = readerFor(visibility, ctx.viewer.user_id, roomId, membership);
     const timeline = timelineOf(ctx, roomId, mode, ctx.to.events, reader);
     // The summary comes with full state and whenever membership changed; lazy-loading clients need the heroes' member events.
-    let summary: RoomSummary | undefined = mode.full || timeline.rows.some(isMember) ? roomSummary(stores, roomId, ctx.viewer.user_id) : undefined;
+    let summary: RoomSummary | undefined =
+      mode.full || timeline.rows.some(isMember) ? roomSummary(stores, roomId, ctx.viewer.user_id) : undefined;
     const state = stateOf(ctx, roomId, timeline, mode, ctx.to.events, true, summary?.["m.heroes"] ?? []);
     if (summary === undefined && state.some(isMember)) summary = roomSummary(stores, roomId, ctx.viewer.user_id);
     const entry = joinedRoomEntry(ctx, roomId);
     const events = pages(ctx, timeline, state, reader);
-    entry.timeline = { events: events.timeline, limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, entry.timeline.prev_batch) };
+    entry.timeline = {
+      events: events.timeline,
+      limited: timeline.limited,
+      prev_batch: prevBatchOf(timeline.rows, entry.timeline.prev_batch),
+    };
     entry[ctx.stateKey] = { events: events.state };
     if (summary !== undefined) entry.summary = summary;
   }
@@ -95,9 +132,19 @@ export function createRoomStream({ stores, visibility, format, log }: RoomStream
     const state = stateOf(ctx, roomId, timeline, mode, upTo, false, []);
     // Aggregations name no children after the leave.
     const leave = stores.events.selectEvent(membership.event_id);
-    const events = pages(ctx, timeline, state, reader, leave ? { depth: leave.depth, stream: leave.stream_ordering } : undefined);
+    const events = pages(
+      ctx,
+      timeline,
+      state,
+      reader,
+      leave ? { depth: leave.depth, stream: leave.stream_ordering } : undefined,
+    );
     ctx.response.rooms.leave[roomId] = {
-      timeline: { events: events.timeline, limited: timeline.limited, prev_batch: prevBatchOf(timeline.rows, formatSyncToken(ctx.to)) },
+      timeline: {
+        events: events.timeline,
+        limited: timeline.limited,
+        prev_batch: prevBatchOf(timeline.rows, formatSyncToken(ctx.to)),
+      },
       [ctx.stateKey]: { events: events.state },
       account_data: { events: [] },
     };
@@ -108,8 +155,12 @@ export function createRoomStream({ stores, visibility, format, log }: RoomStream
     const row = stores.events.selectEvent(membership.event_id);
     if (!row) return;
     const inviter = membership.membership === "invite" && row.sender !== ctx.viewer.user_id ? row.sender : undefined;
-    const events = [...strippedState(stores, membership.room_id, inviter), ...format([row], ctx.viewer, ctx.filter, { aggregations: false })];
-    if (membership.membership === "invite") ctx.response.rooms.invite[membership.room_id] = { invite_state: { events } };
+    const events = [
+      ...strippedState(stores, membership.room_id, inviter),
+      ...format([row], ctx.viewer, ctx.filter, { aggregations: false }),
+    ];
+    if (membership.membership === "invite")
+      ctx.response.rooms.invite[membership.room_id] = { invite_state: { events } };
     else ctx.response.rooms.knock[membership.room_id] = { knock_state: { events } };
   }
 
@@ -125,7 +176,11 @@ export function createRoomStream({ stores, visibility, format, log }: RoomStream
     if (ctx.recentEvents !== undefined) return new Set(ctx.recentEvents.map((event) => event.room_id));
     if (to <= since) return new Set();
     if (to - since <= RANGE_SCAN_LIMIT) return new Set(stores.events.selectRoomsWithEventsBetween(since, to));
-    return new Set([...ctx.rooms.joined.keys()].filter((roomId) => (stores.events.selectPositionAtStream(roomId, to)?.stream ?? 0) > since));
+    return new Set(
+      [...ctx.rooms.joined.keys()].filter(
+        (roomId) => (stores.events.selectPositionAtStream(roomId, to)?.stream ?? 0) > since,
+      ),
+    );
   }
 
   function incrementalSync(ctx: SyncContext, since: number, to: number): void {
@@ -135,7 +190,8 @@ export function createRoomStream({ stores, visibility, format, log }: RoomStream
     const active = roomsWithNewEvents(ctx, since, to);
     for (const [roomId, membership] of joined) {
       if (newlyJoined.has(roomId)) joinedRoom(ctx, roomId, membership, { from: 0, full: true });
-      else if (ctx.fullState || active.has(roomId)) joinedRoom(ctx, roomId, membership, { from: since, full: ctx.fullState });
+      else if (ctx.fullState || active.has(roomId))
+        joinedRoom(ctx, roomId, membership, { from: since, full: ctx.fullState });
     }
   }
 

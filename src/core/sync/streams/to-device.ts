@@ -19,7 +19,9 @@ export interface ToDeviceStream extends Stream {
   acknowledge(viewer: Viewer, upTo: number): void;
 }
 
-export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">): ToDeviceStream {
+export function createToDeviceStream(
+  toDevice: Pick<ToDevice, "messagesFor" | "acknowledge" | "inboxPosition">,
+): ToDeviceStream {
   /** Per device: the inbox holds nothing after this position (until `delivered`). */
   const emptyAfter = new Map<string, number>();
   /** Per device: messages up to this position are already deleted. */
@@ -49,7 +51,11 @@ export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "a
     acknowledge(viewer: Viewer, upTo: number): void {
       const key = keyOf(viewer);
       if ((acknowledged.get(key) ?? -1) >= upTo) return;
-      toDevice.acknowledge(viewer.user_id, viewer.device_id, Math.min(upTo, toDevice.inboxPosition(viewer.user_id, viewer.device_id)));
+      toDevice.acknowledge(
+        viewer.user_id,
+        viewer.device_id,
+        Math.min(upTo, toDevice.inboxPosition(viewer.user_id, viewer.device_id)),
+      );
       remember(acknowledged, key, upTo);
     },
 
@@ -59,9 +65,18 @@ export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "a
       const from = since ?? 0;
       const empty = emptyAfter.get(key);
       if (empty === undefined || from < empty) {
-        const { events, nextPosition } = toDevice.messagesFor(ctx.viewer.user_id, ctx.viewer.device_id, from, MESSAGES_PER_SYNC);
+        const { events, nextPosition } = toDevice.messagesFor(
+          ctx.viewer.user_id,
+          ctx.viewer.device_id,
+          from,
+          MESSAGES_PER_SYNC,
+        );
         if (events.length > 0) {
-          ctx.response.to_device.events = events.map((event) => ({ sender: event.sender, type: event.type, content: event.content }));
+          ctx.response.to_device.events = events.map((event) => ({
+            sender: event.sender,
+            type: event.type,
+            content: event.content,
+          }));
           return nextPosition;
         }
         remember(emptyAfter, key, from);
@@ -71,4 +86,3 @@ export function createToDeviceStream(toDevice: Pick<ToDevice, "messagesFor" | "a
     },
   };
 }
-

@@ -73,14 +73,21 @@ export function mintJoinToken(credentials: LiveKitCredentials, room: string, ide
 /** A token for LiveKit's room service API (no participant), e.g. `{ roomCreate: true }`. */
 export function mintServiceToken(credentials: LiveKitCredentials, video: VideoGrant, nowMs: number): string {
   const now = Math.floor(nowMs / 1000);
-  return signLiveKitToken({ iss: credentials.apiKey, exp: now + SERVICE_TOKEN_TTL_SECONDS, nbf: now, iat: now, video }, credentials.apiSecret);
+  return signLiveKitToken(
+    { iss: credentials.apiKey, exp: now + SERVICE_TOKEN_TTL_SECONDS, nbf: now, iat: now, video },
+    credentials.apiSecret,
+  );
 }
 
 /**
  * Verifies a token LiveKit signed with our key (its webhooks): HS256 only, issuer our API
  * key, `exp` required, `nbf` honoured. Returns the claims, or undefined for anything else.
  */
-export function verifyLiveKitToken(token: string, credentials: LiveKitCredentials, nowMs: number): LiveKitClaims | undefined {
+export function verifyLiveKitToken(
+  token: string,
+  credentials: LiveKitCredentials,
+  nowMs: number,
+): LiveKitClaims | undefined {
   const [header, payload, signature, ...rest] = token.split(".");
   if (header === undefined || payload === undefined || signature === undefined || rest.length > 0) return undefined;
   const expected = createHmac("sha256", credentials.apiSecret).update(`${header}.${payload}`).digest();
@@ -88,7 +95,8 @@ export function verifyLiveKitToken(token: string, credentials: LiveKitCredential
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   const head = parseJsonObject(Buffer.from(header, "base64url").toString());
   const claims = parseJsonObject(Buffer.from(payload, "base64url").toString());
-  if (head?.alg !== "HS256" || !claims || claims.iss !== credentials.apiKey || typeof claims.exp !== "number") return undefined;
+  if (head?.alg !== "HS256" || !claims || claims.iss !== credentials.apiKey || typeof claims.exp !== "number")
+    return undefined;
   const now = nowMs / 1000;
   if (claims.exp + LEEWAY_SECONDS < now) return undefined;
   if (typeof claims.nbf === "number" && claims.nbf - LEEWAY_SECONDS > now) return undefined;
@@ -103,7 +111,9 @@ export function bodySha256(body: string): string {
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

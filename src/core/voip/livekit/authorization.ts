@@ -61,11 +61,20 @@ interface VerifiedUser {
 const UNAUTHORIZED = "The request could not be authorised.";
 const DELEGATION_NOT_FOR_REMOTE = "Delegation of delayed events is only supported for full access users";
 
-export function createLiveKitAuthorization({ config, openId, isJoinedMember, delayedEvents, logger, clock }: LiveKitAuthorizationDeps) {
+export function createLiveKitAuthorization({
+  config,
+  openId,
+  isJoinedMember,
+  delayedEvents,
+  logger,
+  clock,
+}: LiveKitAuthorizationDeps) {
   const { livekit_url: url, livekit_api_key: apiKey, livekit_api_secret: apiSecret } = config.matrix_rtc;
   const settings = url && apiKey && apiSecret ? { url, apiKey, apiSecret } : undefined;
   const roomService = settings && createRoomServiceClient(settings, clock);
-  const delegation = roomService && createLeaveDelegation({ delayedEvents, participantExists: roomService.participantExists, logger, clock });
+  const delegation =
+    roomService &&
+    createLeaveDelegation({ delayedEvents, participantExists: roomService.participantExists, logger, clock });
 
   /** Every endpoint answers 404 M_UNRECOGNIZED when the service is not configured, as if it were not there. */
   function configured() {
@@ -77,9 +86,14 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
     const local = token.matrix_server_name === config.server_name;
     let userId: string;
     try {
-      userId = local ? openId.openIdUserInfo(token.access_token).sub : await lookupOpenIdUserInfo(token.matrix_server_name, token.access_token);
+      userId = local
+        ? openId.openIdUserInfo(token.access_token).sub
+        : await lookupOpenIdUserInfo(token.matrix_server_name, token.access_token);
     } catch (error) {
-      logger.info("livekit: OpenID token refused", { server: token.matrix_server_name, reason: error instanceof Error ? error.message : String(error) });
+      logger.info("livekit: OpenID token refused", {
+        server: token.matrix_server_name,
+        reason: error instanceof Error ? error.message : String(error),
+      });
       throw new MatrixError("M_UNAUTHORIZED", UNAUTHORIZED);
     }
     if (claimedUserId !== undefined && claimedUserId !== userId) throw new MatrixError("M_UNAUTHORIZED", UNAUTHORIZED);
@@ -96,7 +110,12 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
     return delegation;
   }
 
-  async function grantAccess(user: VerifiedUser, room: string, identity: string, delay: RequestedDelegation | undefined): Promise<SfuResponse> {
+  async function grantAccess(
+    user: VerifiedUser,
+    room: string,
+    identity: string,
+    delay: RequestedDelegation | undefined,
+  ): Promise<SfuResponse> {
     const { settings, roomService } = configured();
     if (delay && !user.local) throw new MatrixError("M_BAD_JSON", DELEGATION_NOT_FOR_REMOTE);
     const jwt = mintJoinToken(settings, room, identity, clock.now());
@@ -105,7 +124,10 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
       try {
         await roomService.createRoom(room);
       } catch (error) {
-        logger.error("livekit: CreateRoom failed", { room, error: error instanceof Error ? error.message : String(error) });
+        logger.error("livekit: CreateRoom failed", {
+          room,
+          error: error instanceof Error ? error.message : String(error),
+        });
         throw new MatrixError("M_UNKNOWN", "Unable to create room on SFU", {}, 500);
       }
       if (leaves && delay) leaves.delegate({ room, identity, ...delay });
@@ -142,7 +164,11 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
       if (!user.local) throw forbidden(DELEGATION_NOT_FOR_REMOTE);
       requireJoined(user, request.roomId);
       const identity = liveKitIdentity(user.userId, request.member.claimed_device_id, request.member.id);
-      requireDelegation().delegate({ room: liveKitRoomAlias(request.roomId, request.slotId), identity, ...request.delay });
+      requireDelegation().delegate({
+        room: liveKitRoomAlias(request.roomId, request.slotId),
+        identity,
+        ...request.delay,
+      });
       return {};
     },
 
@@ -150,7 +176,8 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
     receiveSfuWebhook(body: unknown, authorization: string | undefined): Record<string, never> {
       const { settings } = configured();
       // Any other content type was parsed on the way in, and a signature over parsed JSON cannot be checked.
-      if (typeof body !== "string") throw new MatrixError("M_NOT_JSON", "A LiveKit webhook must be sent as application/webhook+json");
+      if (typeof body !== "string")
+        throw new MatrixError("M_NOT_JSON", "A LiveKit webhook must be sent as application/webhook+json");
       if (!isSignedWebhook(body, authorization, settings, clock.now())) {
         throw new MatrixError("M_UNAUTHORIZED", "The webhook is not signed with this server's LiveKit API key");
       }
@@ -173,4 +200,3 @@ export function createLiveKitAuthorization({ config, openId, isJoinedMember, del
 }
 
 export type LiveKitAuthorization = ReturnType<typeof createLiveKitAuthorization>;
-

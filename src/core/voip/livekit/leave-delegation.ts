@@ -93,7 +93,10 @@ export function createLeaveDelegation({ delayedEvents, participantExists, logger
       try {
         scheduled = await delayedEvents.restartDelayedEvent(delayId);
       } catch (error) {
-        logger.error("leave delegation: restart failed; the delayed event keeps its own timer", { ...fields, error: String(error) });
+        logger.error("leave delegation: restart failed; the delayed event keeps its own timer", {
+          ...fields,
+          error: String(error),
+        });
         return finish();
       }
       if (state !== "connected") return;
@@ -110,7 +113,10 @@ export function createLeaveDelegation({ delayedEvents, participantExists, logger
         // false means it was already sent or cancelled: the participant is out either way.
         await delayedEvents.sendDelayedEvent(delayId);
       } catch (error) {
-        logger.error("leave delegation: send failed; the delayed event keeps its own timer", { ...fields, error: String(error) });
+        logger.error("leave delegation: send failed; the delayed event keeps its own timer", {
+          ...fields,
+          error: String(error),
+        });
       }
     };
 

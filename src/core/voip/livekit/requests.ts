@@ -61,7 +61,12 @@ export function checkLegacySfuRequest(body: LegacySfuRequest) {
   if (!body.room) throw badJson("Missing room parameter");
   const token = body.openid_token;
   if (!token?.access_token || !token.matrix_server_name) throw badJson("Missing OpenID token parameters");
-  return { room: body.room, openIdToken: token as CheckedOpenIdToken, deviceId: body.device_id ?? "", delay: optionalDelay(body) };
+  return {
+    room: body.room,
+    openIdToken: token as CheckedOpenIdToken,
+    deviceId: body.device_id ?? "",
+    delay: optionalDelay(body),
+  };
 }
 
 export function checkSfuRequest(body: SfuRequest) {
@@ -74,7 +79,13 @@ export function checkSfuRequest(body: SfuRequest) {
     throw badJson("The request body `openid_token` is missing a `access_token` or `matrix_server_name`");
   }
   const checkedMember = member as Required<MemberBody>;
-  return { roomId, slotId, member: checkedMember, openIdToken: token as CheckedOpenIdToken, delay: optionalDelay(body) };
+  return {
+    roomId,
+    slotId,
+    member: checkedMember,
+    openIdToken: token as CheckedOpenIdToken,
+    delay: optionalDelay(body),
+  };
 }
 
 export function checkDelegateDelayedLeaveRequest(body: SfuRequest) {
@@ -92,7 +103,10 @@ export function checkDelegateDelayedLeaveRequest(body: SfuRequest) {
 }
 
 /** Both delay fields or neither; a delay_timeout of 0 or less counts as absent, as in Go. */
-function optionalDelay({ delay_id: delayId, delay_timeout: timeout = 0 }: DelayFields): RequestedDelegation | undefined {
+function optionalDelay({
+  delay_id: delayId,
+  delay_timeout: timeout = 0,
+}: DelayFields): RequestedDelegation | undefined {
   if (!delayId && timeout <= 0) return undefined;
   if (!delayId || timeout <= 0) throw badJson("The request body is missing `delay_id` or `delay_timeout`");
   return { delayId, delayTimeoutMs: timeout };

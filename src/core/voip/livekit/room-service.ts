@@ -37,7 +37,10 @@ export function createRoomServiceClient(settings: RoomServiceSettings, clock: Cl
     try {
       return await fetch(`${base}/twirp/livekit.RoomService/${method}`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: `Bearer ${mintServiceToken(settings, grant, clock.now())}` },
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${mintServiceToken(settings, grant, clock.now())}`,
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(ROOM_SERVICE_TIMEOUT_MS),
       });

@@ -14,7 +14,12 @@ export type ParticipantEvent =
 const CLIENT_INITIATED = 1;
 
 /** true when the body is signed by LiveKit with our key; the token may carry a "Bearer " prefix. */
-export function isSignedWebhook(body: string, authorization: string | undefined, credentials: LiveKitCredentials, nowMs: number): boolean {
+export function isSignedWebhook(
+  body: string,
+  authorization: string | undefined,
+  credentials: LiveKitCredentials,
+  nowMs: number,
+): boolean {
   if (!authorization) return false;
   const claims = verifyLiveKitToken(authorization.replace(/^Bearer\s+/i, ""), credentials, nowMs);
   return claims !== undefined && claims.sha256 === bodySha256(body);
@@ -43,7 +48,12 @@ export function participantEventOf(body: string): ParticipantEvent | undefined {
     case "participant_left":
     case "participant_connection_aborted": {
       const reason = participant?.disconnectReason ?? participant?.disconnect_reason;
-      return { kind: "left", room, identity, intentionally: reason === "CLIENT_INITIATED" || reason === CLIENT_INITIATED };
+      return {
+        kind: "left",
+        room,
+        identity,
+        intentionally: reason === "CLIENT_INITIATED" || reason === CLIENT_INITIATED,
+      };
     }
     default:
       return undefined;
