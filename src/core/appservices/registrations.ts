@@ -155,13 +155,11 @@ export function createAppserviceRegistrations(
     },
 
     list() {
-      return stores.appservices
-        .selectAppservices()
-        .map((row) => ({
-          ...(JSON.parse(row.registration) as StoredRegistration),
-          source: row.source,
-          registered_ts: row.registered_ts,
-        }));
+      return stores.appservices.selectAppservices().map((row) => ({
+        ...(JSON.parse(row.registration) as StoredRegistration),
+        source: row.source,
+        registered_ts: row.registered_ts,
+      }));
     },
   };
 }
