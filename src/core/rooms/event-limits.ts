@@ -33,13 +33,16 @@ export function checkEventSize(json: string): void {
 /** The checks that do not need the room: identifier sizes, canonical JSON content and its size. */
 export function checkEventShape(type: string, stateKey: string | undefined, content: EventContent): void {
   checkIdentifierSizes(type, stateKey);
-  let json: string;
+  checkEventSize(asEventContent(() => canonicalJson(content)));
+}
+
+/** Runs `encode` (canonical JSON of content, or of an event around it), naming the content in its error. */
+export function asEventContent<T>(encode: () => T): T {
   try {
-    json = canonicalJson(content);
+    return encode();
   } catch (error) {
     if (error instanceof CanonicalJsonError)
       throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
     throw error;
   }
-  checkEventSize(json);
 }

@@ -13,7 +13,7 @@ import { RelType } from "../../matrix/relations.ts";
 import type { RoomDeps } from "./room-deps.ts";
 import { roomPower } from "./room-power.ts";
 import type { Append } from "./room-engine.ts";
-import { TransactionScope } from "./transaction-scopes.ts";
+import { appendInTransaction, TransactionScope } from "./transaction-scopes.ts";
 import type { Viewer } from "../requester.ts";
 import { requireKnownRoom } from "./membership/resolve-room.ts";
 
@@ -25,21 +25,9 @@ export function redactEvent(
   txnId: string,
   reason?: string,
 ): Promise<{ event_id: string }> {
-  const scope = TransactionScope.redact(roomId, eventId);
-  return deps.engine.write(({ append }) => {
-    const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
-    if (existing !== undefined) return { event_id: existing };
-    const event_id = appendRedaction(deps, append, requester, roomId, eventId, reason, txnId);
-    deps.stores.transactionIds.insertTransactionId(
-      requester.user_id,
-      requester.device_id,
-      scope,
-      txnId,
-      event_id,
-      deps.clock.now(),
-    );
-    return { event_id };
-  });
+  return appendInTransaction(deps, requester, TransactionScope.redact(roomId, eventId), txnId, (append) =>
+    appendRedaction(deps, append, requester, roomId, eventId, reason, txnId),
+  );
 }
 
 /** Appends and applies a redaction; must run inside `engine.write`. */

@@ -7,7 +7,6 @@
  * hear of the events only once the batch has committed. The hooks are listed in
  * core/append-pipeline.ts.
  */
-import { CanonicalJsonError } from "../../matrix/canonical-json.ts";
 import { authEventKeysFor, authorizeEvent, AuthError } from "../../matrix/event-auth.ts";
 import { roomIdFromCreateEvent } from "../../matrix/event-hashing.ts";
 import { EventType } from "../../matrix/event-types.ts";
@@ -22,7 +21,7 @@ import { describeError } from "../background-tasks.ts";
 import type { Clock } from "../clock.ts";
 import type { AppendedEvent, AppendHooks } from "./appended-event.ts";
 import { buildPdu, type EventDraft } from "./build-event.ts";
-import { checkEventSize, checkIdentifierSizes } from "./event-limits.ts";
+import { asEventContent, checkEventSize, checkIdentifierSizes } from "./event-limits.ts";
 import { createEventWriter } from "./persist-event.ts";
 
 export type EngineStores = Pick<Stores, "rooms" | "events" | "roomState" | "memberships" | "relations" | "write">;
@@ -132,7 +131,7 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
     depth: number,
     now = clock.now(),
   ) {
-    try {
+    return asEventContent(() => {
       const built = buildPdu(draft, {
         roomId,
         version,
@@ -144,11 +143,7 @@ export function createRoomEngine({ stores, identity, clock, logger, hooks }: Eng
         depth,
       });
       return { ...built, json: checkSizes(draft, built.pdu) };
-    } catch (error) {
-      if (error instanceof CanonicalJsonError)
-        throw new MatrixError("M_BAD_JSON", `Event content is not canonical JSON: ${error.message}`);
-      throw error;
-    }
+    });
   }
 
   function authorize(pdu: Pdu, state: Map<string, StoredEvent>, authEvents: StoredEvent[], version: RoomVersion): void {

@@ -13,7 +13,7 @@ import type { Append } from "./room-engine.ts";
 import type { Viewer } from "../requester.ts";
 import { appendRedaction } from "./redact.ts";
 import { checkNewRelation } from "./relation-checks.ts";
-import { TransactionScope } from "./transaction-scopes.ts";
+import { appendInTransaction, TransactionScope } from "./transaction-scopes.ts";
 
 export function sendEvent(
   deps: RoomDeps,
@@ -23,21 +23,9 @@ export function sendEvent(
   txnId: string,
   content: EventContent,
 ): Promise<{ event_id: string }> {
-  const scope = TransactionScope.send(roomId, type);
-  return deps.engine.write(({ append }) => {
-    const existing = deps.stores.transactionIds.selectEventId(requester.user_id, requester.device_id, scope, txnId);
-    if (existing !== undefined) return { event_id: existing };
-    const event_id = appendMessageEvent(deps, append, requester, roomId, type, content, txnId);
-    deps.stores.transactionIds.insertTransactionId(
-      requester.user_id,
-      requester.device_id,
-      scope,
-      txnId,
-      event_id,
-      deps.clock.now(),
-    );
-    return { event_id };
-  });
+  return appendInTransaction(deps, requester, TransactionScope.send(roomId, type), txnId, (append) =>
+    appendMessageEvent(deps, append, requester, roomId, type, content, txnId),
+  );
 }
 
 /**
