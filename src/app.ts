@@ -57,7 +57,7 @@ import { wellKnownRoutes } from "./api/well-known.ts";
 import type { Config } from "./config.ts";
 import { describeError, runBackgroundTasks, type BackgroundTask } from "./core/background-tasks.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
-import { createServices, type ServiceOptions } from "./core/services.ts";
+import { createServices } from "./core/services.ts";
 import type { Logger } from "./logger.ts";
 import { checkpointDatabase, type DatabaseHandle } from "./storage/database.ts";
 import { openStores } from "./storage/index.ts";
@@ -78,19 +78,11 @@ export interface AppOptions {
   db: DatabaseHandle;
   logger: Logger;
   clock?: Clock;
-  /**
-   * A stand-in for the room membership the MatrixRTC authorization service checks; only the
-   * LiveKit tests pass it (MSC4195's test vectors name a room id no room of ours can have).
-   */
-  matrixRtc?: Pick<ServiceOptions, "isJoinedMember">;
 }
 
-export function createApp({ config, db, logger, clock = systemClock, matrixRtc }: AppOptions) {
+export function createApp({ config, db, logger, clock = systemClock }: AppOptions) {
   const stores = openStores(db);
-  const services = createServices(config, stores, logger, clock, {
-    thumbnailWorkerUrl: THUMBNAIL_WORKER_URL,
-    ...matrixRtc,
-  });
+  const services = createServices(config, stores, logger, clock, { thumbnailWorkerUrl: THUMBNAIL_WORKER_URL });
   // A bad registration file stops the start (RegistrationError), before anything listens.
   services.appservices.registrations.loadConfigFiles(config.app_service_config_files);
   // im.nheko.summary: room summaries (MSC3266) at their unstable paths too, as Synapse advertises.

@@ -57,15 +57,13 @@ import { createRegistration } from "./users/registration.ts";
 import { createSessions } from "./users/sessions.ts";
 import { createUserDirectory } from "./users/user-directory.ts";
 import { createUserInteractiveAuth } from "./users/user-interactive-auth.ts";
-import { createLiveKitAuthorization, type IsJoinedMember } from "./voip/livekit/authorization.ts";
+import { createLiveKitAuthorization } from "./voip/livekit/authorization.ts";
 import { createMatrixRtc } from "./voip/matrix-rtc.ts";
 import { createTurnCredentials } from "./voip/turn-credentials.ts";
 
 export interface ServiceOptions {
   /** The thumbnail worker's script; app.ts resolves it so that it also works inside the binary. */
   thumbnailWorkerUrl: string;
-  /** Stands in for room membership in the MatrixRTC authorization service (the LiveKit tests); the timeline's otherwise. */
-  isJoinedMember?: IsJoinedMember | undefined;
 }
 
 /** What every area receives. */
@@ -315,7 +313,7 @@ export function createServices(
     openId: users.openId,
     logger,
     clock,
-    isJoinedMember: options.isJoinedMember ?? timeline.isJoinedMember,
+    isJoinedMember: timeline.isJoinedMember,
     // Leave delegation restarts and sends the participants' delayed leave events in-process.
     delayedEvents,
   });

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp, type AppOptions } from "../../src/app.ts";
+import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -51,7 +51,7 @@ export interface RequestOptions {
 
 export function createTestServer(
   overrides: ConfigOverrides = {},
-  options: { databasePath?: string; clock?: Clock; matrixRtc?: AppOptions["matrixRtc"] } = {},
+  options: { databasePath?: string; clock?: Clock } = {},
 ) {
   // Media files go beside a file database, else into a temp directory made on first upload.
   const mediaPath = options.databasePath
@@ -68,7 +68,6 @@ export function createTestServer(
     db,
     logger: createLogger("error"),
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.matrixRtc ? { matrixRtc: options.matrixRtc } : {}),
   });
 
   const close = closeAfterUse(() => {
