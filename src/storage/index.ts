@@ -39,7 +39,6 @@ import { createUserDirectoryStore } from "./user-directory.ts";
 export function openStores(db: Database) {
   const groupCommit = createGroupCommit(db);
   return {
-    db,
     serverKeys: createServerKeyStore(db),
     accounts: createAccountStore(db),
     devices: createDeviceStore(db),

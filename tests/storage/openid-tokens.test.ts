@@ -1,9 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { openDatabase } from "../../src/storage/database.ts";
-import { openStores } from "../../src/storage/index.ts";
+import { memoryStores } from "../support/stores.ts";
 
 describe("openid_tokens store", () => {
-  const stores = openStores(openDatabase(":memory:"));
+  const stores = memoryStores();
   stores.accounts.insertUser({ user_id: "@alice:example.org", password_hash: null, created_ts: 0 });
   const hash = (byte: number) => new Uint8Array(32).fill(byte);
 

@@ -1,12 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { openDatabase } from "../../src/storage/database.ts";
-import { openStores } from "../../src/storage/index.ts";
+import { memoryStores } from "../support/stores.ts";
 
 const ALICE = "@alice:example.org";
 const BOB = "@bob:example.org";
 
 function setup() {
-  const stores = openStores(openDatabase(":memory:"));
+  const stores = memoryStores();
   for (const user_id of [ALICE, BOB]) stores.accounts.insertUser({ user_id, password_hash: null, created_ts: 0 });
   return stores;
 }

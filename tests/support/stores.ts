@@ -1,10 +1,12 @@
 // What the storage contract tests (tests/storage/) run against: a fresh in-memory database with
 // every migration applied, and the stores on it, exactly as the server opens them.
-import { openDatabase } from "../../src/storage/database.ts";
+import { type DatabaseHandle, openDatabase } from "../../src/storage/database.ts";
 import { openStores, type Stores } from "../../src/storage/index.ts";
 
-export function memoryStores(): Stores {
-  return openStores(openDatabase(":memory:"));
+export function memoryStores(): Stores & { db: DatabaseHandle } {
+  // The handle is the test's own (for a raw DELETE that a cascade must follow); the server's stores do not expose it.
+  const db = openDatabase(":memory:");
+  return Object.assign(openStores(db), { db });
 }
 
 /** Inserts a user (with no password) and its devices: most tables hang off a user or a device. */
