@@ -168,6 +168,23 @@ describe("POST /livekit/jwt/sfu/get (legacy)", () => {
     expect(livekit.calls).toEqual([]);
   });
 
+  test("the creator of a private room is joined to it and gets a token; a user the room never saw does not", async () => {
+    const owner = await createUser(server);
+    const outsider = await createUser(server);
+    const privateRoom = await createRoom(server, owner, { preset: "private_chat" });
+    const ask = async (user: TestUser) =>
+      server.post(`${JWT}/sfu/get`, {
+        room: privateRoom,
+        openid_token: await openIdToken(server, user),
+        device_id: "D",
+      });
+    const granted = await ask(owner);
+    expect(granted.status).toBe(200);
+    expect((await verifier.verify(granted.body.jwt)).video!.room).toBe(expectedHash([privateRoom, "m.call#ROOM"]));
+    const refused = await ask(outsider);
+    expect([refused.status, refused.body.errcode]).toEqual([403, "M_FORBIDDEN"]);
+  });
+
   test("when LiveKit cannot create the room: 500 M_UNKNOWN, as lk-jwt-service", async () => {
     const alice = await joinedUser();
     livekit.failCreateRoom = true;
