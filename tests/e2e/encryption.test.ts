@@ -180,6 +180,21 @@ function knowsDevice(client: MatrixClient, userId: string, deviceId: string): Pr
   );
 }
 
+/** Resolves once the server's key backup `version` holds the session (the sdk uploads after a random delay of up to 10 s). */
+function sessionInServerBackup(client: MatrixClient, roomId: string, sessionId: string, version: string, what: string) {
+  return waitFor(
+    onClient(client, [CryptoEvent.KeyBackupSessionsRemaining]),
+    async () => {
+      const backup = (await client.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as {
+        rooms: Record<string, { sessions: Record<string, unknown> }>;
+      };
+      return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
+    },
+    what,
+    30_000,
+  );
+}
+
 async function authWithPassword(client: MatrixClient) {
   return async <T>(makeRequest: (auth: Record<string, unknown> | null) => Promise<T>): Promise<void> => {
     try {
@@ -337,17 +352,7 @@ describe("matrix-js-sdk Rust crypto", () => {
     // The megolm session alice sent with reaches the server's backup.
     const sessionId = (await decrypted(alice, roomId, "before the backup")).getWireContent().session_id as string;
     // The sdk uploads to the backup after a random delay of up to 10 s.
-    await waitFor(
-      onClient(alice, [CryptoEvent.KeyBackupSessionsRemaining]),
-      async () => {
-        const backup = (await alice.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as {
-          rooms: Record<string, { sessions: Record<string, unknown> }>;
-        };
-        return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
-      },
-      "the session in the server's backup",
-      30_000,
-    );
+    await sessionInServerBackup(alice, roomId, sessionId, version, "the session in the server's backup");
 
     const recoveryKey = encodeRecoveryKey((await crypto(alice).getSessionBackupPrivateKey())!)!;
     expect(recoveryKey).toBeString();
@@ -391,17 +396,7 @@ describe("matrix-js-sdk Rust crypto", () => {
     expect(defaultKey?.key).toBeString();
     const version = (await crypto(alice).getActiveSessionBackupVersion())!;
     expect(version).toBeString();
-    await waitFor(
-      onClient(alice, [CryptoEvent.KeyBackupSessionsRemaining]),
-      async () => {
-        const backup = (await alice.http.authedRequest("GET" as never, "/room_keys/keys", { version })) as {
-          rooms: Record<string, { sessions: Record<string, unknown> }>;
-        };
-        return backup.rooms[roomId]?.sessions[sessionId] ? true : undefined;
-      },
-      "the session in the new backup version",
-      30_000,
-    );
+    await sessionInServerBackup(alice, roomId, sessionId, version, "the session in the new backup version");
 
     const fresh = await loginAgain(alice.getUserId()!, {
       cryptoCallbacks: {
